@@ -1,0 +1,35 @@
+# Two commands on a fresh machine (only python3 and make needed): `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test model bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall whenever the lock file or the project metadata changes.
+$(STAMP): $(BIN)/python requirements.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/uwagi run data/samples/konsultacje_2023_demo.csv --id-col "Nr zgłoszenia" --submitter-col "Typ zgłaszającego" --out out/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+# Retrain the default model on the labelled data except the demo slice (see data/gdansk_ngo_2023/README.md).
+model: $(STAMP)
+	$(BIN)/uwagi train data/gdansk_ngo_2023/train.jsonl --taxonomy data/taxonomies/gdansk_ngo_2023.toml --out models/gdansk_ngo_2023
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf out build dist *.egg-info .pytest_cache

@@ -1,0 +1,121 @@
+"""Cleaning stage: repair and normalise comment text, add a folded matching key and the language.
+
+Pure functions over strings plus one table-level stage; no I/O.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+import ftfy
+import pandas as pd
+
+from pipeline.config import Config
+
+# Polish letters that NFKD does not decompose (ł) or that we want folded explicitly.
+_FOLD_TABLE = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
+_POLISH_LETTERS = re.compile(r"[ąćęłńóśźżĄĆĘŁŃÓŚŹŻ]")
+_BLOCK_TAGS = re.compile(r"(?i)<\s*(br|/p|p|/div|div|/li|li|/tr|tr|/h[1-6])\b[^>]*>")
+# A tag needs its name right after "<", so "a < b oraz c > d" is left alone.
+_TAGS = re.compile(r"(?s)<(?:/?[a-zA-Z][a-zA-Z0-9]*\b[^<>]{0,500}|!--.*?--)>")
+_SCRIPT = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
+_LOOKS_HTML = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\b[^<>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+_SPACES = re.compile(r"[^\S\n]+")
+_MANY_NEWLINES = re.compile(r"\n{3,}")
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def strip_html(text: str) -> str:
+    """Unescape entities and drop tags, turning block-level tags into line breaks."""
+    if not _LOOKS_HTML.search(text):
+        return text
+    text = _SCRIPT.sub(" ", text)
+    text = _BLOCK_TAGS.sub("\n", text)
+    text = _TAGS.sub(" ", text)
+    # Entities can be double-escaped by web forms ("&amp;oacute;").
+    for _ in range(2):
+        unescaped = html.unescape(text)
+        if unescaped == text:
+            break
+        text = unescaped
+    return text
+
+
+def normalize_whitespace(text: str) -> str:
+    """Collapse runs of spaces inside lines, keep paragraph breaks (at most one blank line)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def clean_text(text: str) -> str:
+    """Repair mojibake, strip HTML, NFC-normalise and tidy whitespace."""
+    if not text:
+        return ""
+    text = ftfy.fix_text(text, normalization="NFC", unescape_html=False)
+    text = strip_html(text)
+    text = unicodedata.normalize("NFC", text)
+    return normalize_whitespace(text)
+
+
+def strip_diacritics(text: str) -> str:
+    """'Współpraca' -> 'Wspolpraca'; case is kept."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_TABLE))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def fold(text: str) -> str:
+    """Matching key: lower case, no diacritics, words joined by single spaces, no punctuation."""
+    return " ".join(_WORD.findall(strip_diacritics(text).casefold())).replace("_", " ")
+
+
+def has_polish_letters(text: str) -> bool:
+    return bool(_POLISH_LETTERS.search(text))
+
+
+_LANGS = ("pl", "uk", "en", "ru", "de", "cs", "sk")
+_identifier = None
+
+
+def _langid():
+    global _identifier
+    if _identifier is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        _identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+        _identifier.set_languages(list(_LANGS))
+    return _identifier
+
+
+def detect_language(text: str) -> str:
+    """pl, uk, en or other. Short texts and any text with Polish letters count as Polish,
+    because detectors are unreliable below a few words and Polish letters are decisive."""
+    if not text.strip():
+        return "pl"
+    if has_polish_letters(text):
+        return "pl"
+    words = _WORD.findall(text)
+    if len(words) < 4:
+        return "pl"
+    lang, _ = _langid().classify(text)
+    # Russian and Ukrainian share most letters; Ukrainian-only letters decide, Russian-only ones too.
+    if lang in ("uk", "ru"):
+        if re.search(r"[іїєґІЇЄҐ]", text):
+            return "uk"
+        return "uk" if lang == "uk" else "other"
+    if lang in ("pl", "en"):
+        return lang
+    # Czech/Slovak confusion with Polish typed without diacritics is common.
+    return "pl" if lang in ("cs", "sk") and not re.search(r"[ěřůťďňĚŘŮŤĎŇ]", text) else "other"
+
+
+def clean(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Stage: add `text_clean` and `lang` (redaction, when configured, runs after this in `redact`)."""
+    out = df.copy()
+    cleaned = [clean_text(t) for t in out["text"].fillna("").astype(str)]
+    out["text_clean"] = cleaned
+    out["lang"] = [detect_language(t) for t in cleaned]
+    return out

@@ -1,0 +1,60 @@
+"""Thin command line: parse flags into a Config, call one command, map errors to exit codes.
+
+Exit codes for every subcommand: 0 ok, 1 internal error, 2 input or usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pipeline import __version__
+from pipeline.commands import COMMANDS
+from pipeline.errors import UserError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own default is exit 2 with usage; keep one line
+        self.exit(EXIT_INPUT, f"uwagi: błąd: {message} (zob. uwagi --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    synopses = "\n".join(f"  {cmd.SYNOPSIS}" for cmd in COMMANDS)
+    parser = _Parser(
+        prog="uwagi",
+        description="Triage Polish public-consultation comments into a workbook staff can work in.",
+        epilog=f"Synopsis:\n{synopses}\n\nExit codes: 0 ok, 1 internal error, 2 input or usage error.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"uwagi {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for cmd in COMMANDS:
+        p = sub.add_parser(
+            cmd.NAME, help=cmd.HELP, description=cmd.HELP, usage=cmd.SYNOPSIS,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        cmd.add_arguments(p)
+        p.set_defaults(handler=cmd.handle)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT
+    try:
+        return args.handler(args) or EXIT_OK
+    except UserError as exc:
+        print(f"uwagi: błąd: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("uwagi: przerwano", file=sys.stderr)
+        return EXIT_INTERNAL
+    except Exception as exc:  # noqa: BLE001 - the one place that turns crashes into exit code 1
+        print(f"uwagi: błąd wewnętrzny: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,90 @@
+"""The one configuration object every stage reads.
+
+Sections mirror the stages; the CLI builds a `Config` from flags and nothing else reads flags.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    text_cols: tuple[str, ...] = ()
+    id_col: str | None = None
+    sheet: str | None = None
+    encoding: str | None = None
+    pii_cols: tuple[str, ...] = ()
+    submitter_col: str | None = None
+
+
+@dataclass(frozen=True)
+class NlpConfig:
+    lemmatizer: str = "simplemma"
+    redact: bool = True
+
+
+@dataclass(frozen=True)
+class ClassifyConfig:
+    model: Path | None = None
+    taxonomy: Path | None = None
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    enabled: bool = True
+    # Comments of at most this many words join only exact duplicates (after folding).
+    min_words: int = 5
+    # MinHash/LSH over character shingles of the folded text: bins (a power of two), rows per band, shingle size.
+    num_bins: int = 128
+    rows_per_band: int = 4
+    shingle: int = 5
+    seed: int = 0
+    # Verification on words: the longest common subsequence must cover this share of the shorter comment ...
+    min_containment: float = 0.8
+    # ... and this share of the longer one (one shared stock sentence is not a campaign).
+    min_coverage: float = 0.3
+    # A sentence counts as template text when at least this share of its words is matched.
+    covered_share: float = 0.5
+
+
+@dataclass(frozen=True)
+class TriageConfig:
+    rules: Path | None = None
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    out_dir: Path = Path("out")
+    # The staff workbook shows the original (unredacted) text unless switched off.
+    original_text_in_workbook: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    ingest: IngestConfig = field(default_factory=IngestConfig)
+    nlp: NlpConfig = field(default_factory=NlpConfig)
+    classify: ClassifyConfig = field(default_factory=ClassifyConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    triage: TriageConfig = field(default_factory=TriageConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+
+    def with_(self, **sections: Any) -> "Config":
+        """Copy with whole sections replaced, e.g. cfg.with_(nlp=NlpConfig(redact=False))."""
+        return replace(self, **sections)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for run.json (paths as strings, tuples as lists)."""
+
+        def plain(v: Any) -> Any:
+            if isinstance(v, Path):
+                return str(v)
+            if isinstance(v, (tuple, list)):
+                return [plain(x) for x in v]
+            if isinstance(v, dict):
+                return {k: plain(x) for k, x in v.items()}
+            return v
+
+        return plain(asdict(self))

@@ -1,0 +1,1 @@
+"""Writers for the output folder. Every file is written atomically (temporary file, then rename)."""

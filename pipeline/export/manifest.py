@@ -1,0 +1,52 @@
+"""run.json: what was read, what was written, how long each stage took, and with which configuration."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline import __version__
+from pipeline.config import Config
+from pipeline.export.atomic import write_text_atomic
+from pipeline.ingest import STATUS_EMPTY, STATUS_ERROR, RawTable
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def build_manifest(
+    tables: Sequence[RawTable], df: pd.DataFrame, timings: dict[str, float], cfg: Config, **extra: Any
+) -> dict[str, Any]:
+    ingest_status = df["error"].ne("")  # triage may refine `status`; `error` marks unreadable rows for good
+    return {
+        "version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "inputs": [
+            {"path": str(t.path), "sha256": sha256_file(t.path), "rows": len(t.frame), "encoding": t.encoding}
+            for t in tables
+        ],
+        "counts": {
+            "read": sum(len(t.frame) for t in tables),
+            "written": len(df),
+            "empty": int((df["status"] == STATUS_EMPTY).sum()),
+            "errors": int(((df["status"] == STATUS_ERROR) | ingest_status).sum()),
+        },
+        "timings_s": timings,
+        "config": cfg.to_dict(),
+        **extra,
+    }
+
+
+def write_manifest(manifest: dict[str, Any], path: Path) -> Path:
+    return write_text_atomic(path, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")

@@ -1,0 +1,400 @@
+"""Ingest: consultation exports (CSV, XLSX, JSON Lines) -> one comments table.
+
+Every record in a file becomes exactly one row: a record that cannot be read becomes a row with status `błąd` and
+the reason in `error`, never a dropped row. Blank lines and wholly empty spreadsheet rows are not records.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.clean import fold
+from pipeline.columns import INGEST_COLUMNS, OUTPUT_COLUMNS
+from pipeline.config import IngestConfig
+from pipeline.errors import UserError
+
+STATUS_OK, STATUS_EMPTY, STATUS_ERROR = "do analizy", "pusta", "błąd"
+
+# Headers that name the comment text, most specific first; matched on folded headers.
+TEXT_HEADERS = (
+    "tresc uwagi", "tresc", "uwaga", "uwagi", "komentarz", "opis", "propozycja zmiany", "proponowany zapis",
+    "uzasadnienie", "text", "comment",
+)
+_CANDIDATE_ENCODINGS = ["utf_8", "cp1250", "iso8859_2"]
+_POLISH = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
+_CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+_XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+_JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+
+
+@dataclass
+class RawTable:
+    """A file as read: original headers, every cell a string ('' when empty)."""
+
+    path: Path
+    frame: pd.DataFrame
+    rows: list[int]  # row number a spreadsheet shows (header = 1), or the JSON Lines line number
+    errors: dict[int, str] = field(default_factory=dict)  # frame index -> why that record could not be read
+    encoding: str | None = None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Decoding
+
+
+def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> tuple[str, str]:
+    """Decode a text file; returns (text, encoding). UTF-8 (with or without BOM), cp1250 and ISO-8859-2."""
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except LookupError:
+            raise UserError(f"nieznane kodowanie {encoding!r}", path=path) from None
+        except UnicodeDecodeError as exc:
+            raise UserError(
+                f"plik nie jest w kodowaniu {encoding} (bajt {exc.start}, wiersz {_line_of(data, exc.start)})", path=path
+            ) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _strict(data, "utf-8-sig", path), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    # A lenient threshold: comments dense in ą, ś, ź read as "chaotic" to the detector's default of 0.2.
+    detected = [m.encoding for m in from_bytes(data, cp_isolation=_CANDIDATE_ENCODINGS, threshold=0.6)]
+    # cp1250 and ISO-8859-2 differ exactly on ą ś ź Ą Ś Ź, and short files fool statistical detectors, so between
+    # those two the decoding that yields more Polish letters (and no C1 control characters) wins.
+    candidates = [enc for enc in ("cp1250", "iso8859_2") if _decodes(data, enc)]
+    if not candidates:
+        raise UserError(
+            "nie udało się rozpoznać kodowania pliku (oczekiwano UTF-8, cp1250 lub ISO-8859-2)", path=path
+        )
+    best = max(candidates, key=lambda enc: (_polish_score(data, enc), enc in detected))
+    return data.decode(best), best
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _strict(data: bytes, encoding: str, path: Path) -> str:
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UserError(
+            f"niepoprawne bajty UTF-8 (bajt {exc.start}, wiersz {_line_of(data, exc.start)})", path=path
+        ) from None
+
+
+def _polish_score(data: bytes, encoding: str) -> int:
+    text = data.decode(encoding, errors="replace")
+    controls = sum(1 for ch in text if "\x80" <= ch <= "\x9f" or ch == "\ufffd")
+    return sum(1 for ch in text if ch in _POLISH) - 5 * controls
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Readers: file -> RawTable
+
+
+def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | None = None) -> RawTable:
+    """Read one CSV, XLSX or JSON Lines file into a RawTable (format from the suffix, else from the content)."""
+    path = Path(path)
+    if not path.exists():
+        raise UserError("plik nie istnieje", path=path)
+    if path.is_dir():
+        raise UserError("to jest katalog, a nie plik", path=path)
+    data = path.read_bytes()
+    if not data.strip():
+        raise UserError("plik jest pusty", path=path)
+    kind = _kind(path, data)
+    if kind == "xlsx":
+        return _read_xlsx(path, data, sheet)
+    text, used = decode_bytes(data, path, encoding)
+    table = _read_jsonl(path, text) if kind == "jsonl" else _read_csv(path, text)
+    table.encoding = used
+    return table
+
+
+def _kind(path: Path, data: bytes) -> str:
+    suffix = path.suffix.lower()
+    if suffix in _XLSX_SUFFIXES:
+        return "xlsx"
+    if suffix in _JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in _CSV_SUFFIXES:
+        return "csv"
+    if suffix == ".xls":
+        raise UserError("format .xls (Excel 97-2003) nie jest obsługiwany; zapisz plik jako .xlsx lub .csv", path=path)
+    if data.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
+    except csv.Error:
+        header = text.splitlines()[0] if text else ""
+        return max(",;\t", key=header.count)
+
+
+def _read_csv(path: Path, text: str) -> RawTable:
+    text = text.replace("\x00", "")
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header: list[str] | None = None
+    records: list[list[str]] = []
+    rows: list[int] = []
+    errors: dict[int, str] = {}
+    row_number = 0
+    try:
+        for fields in reader:
+            row_number += 1
+            if header is None:
+                if not any(f.strip() for f in fields):
+                    continue
+                header = _unique_headers(fields, path)
+                row_number = 1
+                continue
+            if not any(f.strip() for f in fields):
+                continue  # blank line: not a record, but it still occupies a spreadsheet row
+            if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
+                errors[len(records)] = f"wiersz ma {len(fields)} pól, a nagłówek {len(header)}"
+                records.append(_spill(fields, len(header), delimiter))
+            else:
+                records.append((fields + [""] * len(header))[: len(header)])
+            rows.append(row_number)
+    except csv.Error as exc:
+        raise UserError(f"nie można odczytać CSV: {exc}", path=path, row=row_number) from None
+    if header is None:
+        raise UserError("plik nie zawiera nagłówka", path=path)
+    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors)
+
+
+def _spill(fields: list[str], width: int, delimiter: str) -> list[str]:
+    """A row with too many fields: keep every byte of it, joined, in each column so no text is lost."""
+    joined = delimiter.join(fields)
+    return [joined] * width
+
+
+def _unique_headers(fields: Sequence[object], path: Path) -> list[str]:
+    names: list[str] = []
+    seen: Counter[str] = Counter()
+    for i, f in enumerate(fields, start=1):
+        name = str(f).strip().lstrip("\ufeff") if f is not None else ""
+        name = name or f"kolumna_{i}"
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return names
+
+
+def _read_jsonl(path: Path, text: str) -> RawTable:
+    records: list[dict[str, str]] = []
+    rows: list[int] = []
+    errors: dict[int, str] = {}
+    columns: dict[str, None] = {}
+    for line_no, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            obj, reason = None, f"niepoprawny JSON ({exc.msg}, znak {exc.colno})"
+        else:
+            reason = None if isinstance(obj, dict) else "wiersz nie jest obiektem JSON"
+        if reason:
+            errors[len(records)] = reason
+            records.append({"__raw__": line})
+        else:
+            record = {str(k): _cell(v) for k, v in obj.items()}
+            columns.update(dict.fromkeys(record))
+            records.append(record)
+        rows.append(line_no)
+    if not records:
+        raise UserError("plik nie zawiera żadnych rekordów", path=path)
+    frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in records], columns=list(columns), dtype=object)
+    for i in errors:
+        frame.loc[i, :] = records[i]["__raw__"]
+    return RawTable(path, frame, rows, errors)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> RawTable:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UserError(f"to nie jest poprawny skoroszyt XLSX ({type(exc).__name__})", path=path) from None
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise UserError(f"brak arkusza {sheet!r} (są: {', '.join(wb.sheetnames)})", path=path)
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        header: list[str] | None = None
+        records: list[list[str]] = []
+        rows: list[int] = []
+        for row_number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            cells = [_cell(v) for v in values]
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = _unique_headers(cells, path)
+                continue
+            records.append((cells + [""] * len(header))[: len(header)])
+            rows.append(row_number)
+    finally:
+        wb.close()
+    if header is None:
+        raise UserError("arkusz jest pusty", path=path)
+    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Columns
+
+
+def _header_key(name: str) -> str:
+    return fold(name)
+
+
+def find_text_columns(columns: Sequence[str], explicit: Sequence[str] = (), path: Path | None = None) -> list[str]:
+    """The text columns: the explicit ones (which must exist), else every column with a known text header."""
+    if explicit:
+        missing = [c for c in explicit if c not in columns]
+        if missing:
+            raise UserError(
+                f"brak kolumny tekstu (są: {', '.join(map(str, columns))})", path=path, column=missing[0]
+            )
+        return list(explicit)
+    keys = {c: _header_key(c) for c in columns}
+    exact = [c for c in columns if keys[c] in TEXT_HEADERS]
+    if exact:
+        return exact
+    prefixed = [c for c in columns if any(keys[c].startswith(h + " ") for h in TEXT_HEADERS)]
+    if prefixed:
+        return prefixed
+    raise UserError(
+        f"nie znaleziono kolumny z treścią uwag (są: {', '.join(map(str, columns))}); wskaż ją opcją --text-col",
+        path=path,
+    )
+
+
+def join_text(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
+    """One text per row; several columns are joined, each non-empty part labelled with its header."""
+    if len(columns) == 1:
+        return [str(v) for v in frame[columns[0]].tolist()]
+    texts = []
+    for values in zip(*(frame[c].tolist() for c in columns)):
+        parts = [f"{c}: {str(v).strip()}" for c, v in zip(columns, values) if str(v).strip()]
+        texts.append("\n\n".join(parts))
+    return texts
+
+
+def comment_ids(texts: Sequence[str]) -> list[str]:
+    """Short hash of the folded text plus its occurrence number within the batch: stable, position-independent."""
+    seen: Counter[str] = Counter()
+    ids = []
+    for text in texts:
+        digest = hashlib.sha1(fold(text).encode("utf-8")).hexdigest()[:10]
+        seen[digest] += 1
+        ids.append(f"{digest}-{seen[digest]}")
+    return ids
+
+
+def _unique_ids(values: Sequence[str], fallback: Sequence[str]) -> list[str]:
+    """--id-col values; an empty one takes the hash id, a repeated one a -2, -3 suffix, so ids stay unique."""
+    seen: Counter[str] = Counter()
+    out = []
+    for value, alt in zip(values, fallback):
+        value = value.strip() or alt
+        seen[value] += 1
+        out.append(value if seen[value] == 1 else f"{value}-{seen[value]}")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tables -> the comments table
+
+
+def to_comments(table: RawTable, cfg: IngestConfig, source_file: str) -> pd.DataFrame:
+    """Map one RawTable to comment rows (ids are assigned later, over the whole batch)."""
+    frame = table.frame
+    text_cols = find_text_columns(list(frame.columns), cfg.text_cols, table.path)
+    if cfg.id_col and cfg.id_col not in frame.columns:
+        raise UserError("brak kolumny identyfikatora", path=table.path, column=cfg.id_col)
+    texts = join_text(frame, text_cols)
+    status = [STATUS_OK if t.strip() else STATUS_EMPTY for t in texts]
+    errors = [""] * len(texts)
+    for i, reason in table.errors.items():
+        status[i], errors[i] = STATUS_ERROR, reason
+    out = pd.DataFrame(
+        {
+            "source_file": source_file,
+            "source_row": pd.array(table.rows, dtype="int64"),
+            "text": texts,
+            "status": status,
+            "error": errors,
+            "_id_value": frame[cfg.id_col].tolist() if cfg.id_col else [""] * len(texts),
+        }
+    )
+    used = set(text_cols) | ({cfg.id_col} if cfg.id_col else set())
+    for col in frame.columns:
+        if col in used:
+            continue
+        name = f"in_{col}" if col in OUTPUT_COLUMNS or col.startswith("_") else col
+        out[name] = frame[col].tolist()
+    return out
+
+
+def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame, list[RawTable]]:
+    """Read every input into one batch, in input order, with stable comment ids."""
+    if not paths:
+        raise UserError("nie podano plików wejściowych")
+    tables = [read_table(p, encoding=cfg.encoding, sheet=cfg.sheet) for p in paths]
+    names = [t.path.name for t in tables]
+    clashes = {n for n, k in Counter(names).items() if k > 1}
+    parts = [to_comments(t, cfg, str(t.path) if n in clashes else n) for t, n in zip(tables, names)]
+    df = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
+    passthrough = [c for c in df.columns if c not in INGEST_COLUMNS and c != "_id_value"]
+    df[passthrough] = df[passthrough].fillna("")
+    hashed = comment_ids(df["text"].tolist())
+    df.insert(0, "comment_id", _unique_ids(df.pop("_id_value").tolist(), hashed) if cfg.id_col else hashed)
+    return df[[*INGEST_COLUMNS, *passthrough]], tables

@@ -1,0 +1,133 @@
+"""Vectorised MinHash signatures and LSH banding over character shingles.
+
+One-permutation hashing (Li, Owen & Zhang 2012) with rotation densification (Shrivastava & Li 2014): every
+shingle is hashed once to 64 bits, the top bits choose one of `num_bins` bins and the low 32 bits are the value;
+a document's signature is the minimum per bin. The cost is one hash per shingle instead of one per shingle and
+permutation, and everything runs as numpy array operations over a batch of documents. The collision probability
+of one bin is the Jaccard similarity of the two shingle sets, as with classic MinHash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+_MASK32 = np.uint64(0xFFFFFFFF)
+_EMPTY = np.uint32(0xFFFFFFFF)
+# Odd 64-bit multipliers (splitmix64 finaliser) for a well-mixed shingle hash.
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_BASE = np.uint64(0x100000001B3)
+# Added per step when an empty bin borrows a neighbour's value, so borrowed values differ from the original.
+_ROTATION_STEP = np.uint32(0x9E3779B1)
+
+
+def _mix(h: np.ndarray, seed: int) -> np.ndarray:
+    h = h ^ np.uint64(seed & 0xFFFFFFFFFFFFFFFF)
+    h ^= h >> np.uint64(30)
+    h *= _MIX1
+    h ^= h >> np.uint64(27)
+    h *= _MIX2
+    h ^= h >> np.uint64(31)
+    return h
+
+
+def shingle_hashes(texts: Sequence[str], k: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """64-bit hashes of all character k-grams of each text, and the owning document of each hash.
+
+    A text shorter than k contributes one shingle (itself, padded); an empty text contributes none.
+    """
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    padded = np.maximum(lengths, np.where(lengths > 0, k, 0))
+    joined = "".join(t.ljust(p, "\x00") for t, p in zip(texts, padded))
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n_starts = np.maximum(padded - k + 1, 0)
+    if codes.size < k or n_starts.sum() == 0:
+        return np.empty(0, np.uint64), np.empty(0, np.int64)
+    # Polynomial rolling hash, wrapping in uint64.
+    h = codes[: codes.size - k + 1].copy()
+    for j in range(1, k):
+        h = h * _BASE + codes[j : codes.size - k + 1 + j]
+    doc_start = np.concatenate(([0], np.cumsum(padded)[:-1]))
+    docs = np.repeat(np.arange(len(texts), dtype=np.int64), n_starts)
+    # Start positions of valid shingles: doc_start + 0..n_starts-1, never crossing into the next text.
+    offsets = np.arange(docs.size, dtype=np.int64) - np.repeat(np.cumsum(n_starts) - n_starts, n_starts)
+    positions = np.repeat(doc_start, n_starts) + offsets
+    return _mix(h[positions], seed), docs
+
+
+def signatures(texts: Sequence[str], num_bins: int = 128, k: int = 5, seed: int = 0) -> np.ndarray:
+    """(len(texts), num_bins) uint32 one-permutation MinHash signatures; num_bins must be a power of two."""
+    if num_bins & (num_bins - 1):
+        raise ValueError("num_bins must be a power of two")
+    n = len(texts)
+    hashes, docs = shingle_hashes(texts, k, seed)
+    bits = np.uint64(64 - int(num_bins).bit_length() + 1)
+    bins = (hashes >> bits).astype(np.int64)
+    sig = np.full(n * num_bins, _EMPTY, dtype=np.uint32)
+    np.minimum.at(sig, docs * num_bins + bins, (hashes & _MASK32).astype(np.uint32))
+    return _densify(sig.reshape(n, num_bins))
+
+
+def _densify(sig: np.ndarray) -> np.ndarray:
+    """Fill each empty bin from the nearest non-empty bin to its right (circularly), shifted per step."""
+    n, m = sig.shape
+    empty = sig == _EMPTY
+    if not empty.any():
+        return sig
+    col = np.arange(m)
+    own = np.where(empty, 2 * m, col[None, :])
+    # Nearest non-empty bin at or to the right, then wrap around to the first non-empty bin of the row.
+    right = np.minimum.accumulate(own[:, ::-1], axis=1)[:, ::-1]
+    first = own.min(axis=1, keepdims=True) + m
+    source = np.where(right < 2 * m, right, first)
+    all_empty = first[:, 0] >= 2 * m
+    source[all_empty] = col  # nothing to borrow: leave the row as it is
+    distance = (source - col[None, :]).astype(np.uint32)
+    rows = np.arange(n)[:, None]
+    filled = sig[rows, source % m] + distance * _ROTATION_STEP
+    return np.where(empty & ~all_empty[:, None], filled, sig)
+
+
+def band_keys(sig: np.ndarray, rows_per_band: int) -> np.ndarray:
+    """(n, bands) uint64 keys: one hash per band of `rows_per_band` consecutive signature values."""
+    n, m = sig.shape
+    bands = m // rows_per_band
+    blocks = sig[:, : bands * rows_per_band].reshape(n, bands, rows_per_band).astype(np.uint64)
+    key = np.zeros((n, bands), dtype=np.uint64)
+    for j in range(rows_per_band):
+        key = _mix(key * _BASE + blocks[:, :, j], j)
+    # The band number goes into the key so that equal values in different bands never collide.
+    return key ^ _mix(np.arange(bands, dtype=np.uint64), 7)[None, :]
+
+
+def batched_band_keys(
+    texts: Sequence[str], num_bins: int, rows_per_band: int, k: int, seed: int = 0, batch: int = 20_000
+) -> np.ndarray:
+    """Band keys for many texts, computing signatures a batch at a time to bound memory."""
+    out = [band_keys(signatures(texts[i : i + batch], num_bins, k, seed), rows_per_band)
+           for i in range(0, len(texts), batch)]
+    return np.concatenate(out) if out else np.empty((0, num_bins // rows_per_band), np.uint64)
+
+
+def star_pairs(keys: np.ndarray) -> Iterator[np.ndarray]:
+    """Per band, pairs (first document with that key, other document with it), as (p, 2) int64 arrays.
+
+    Linking each document to its bucket's earliest member instead of to every member keeps the number of
+    pairs linear in the number of documents, whatever the bucket sizes; components are unchanged because
+    every bucket becomes a star. This is a grouping by hash key, so it distributes like any group-by.
+    """
+    n = keys.shape[0]
+    idx = np.arange(n, dtype=np.int64)
+    for b in range(keys.shape[1]):
+        _, first, inverse = np.unique(keys[:, b], return_index=True, return_inverse=True)
+        head = first[inverse]
+        member = head != idx
+        if member.any():
+            yield np.stack([head[member], idx[member]], axis=1)
+
+
+def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
+    """Row-wise fraction of equal signature values: an unbiased estimate of Jaccard similarity."""
+    return (sig_a == sig_b).mean(axis=1)

@@ -1,0 +1,48 @@
+"""Cleaning: mojibake, HTML, whitespace, folding and language, as staff and later stages rely on them."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.clean import clean_text, detect_language, fold, strip_diacritics
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("WspĂłĹ‚praca z organizacjami", "Współpraca z organizacjami"),  # UTF-8 read as cp1250
+        ("wspÃ³Å‚praca", "współpraca"),  # UTF-8 read as latin-1
+        ("Wsp&oacute;łpraca &amp; dialog", "Współpraca & dialog"),
+        ("<p>Pierwszy akapit.</p><p>Drugi <b>ważny</b> akapit.</p>", "Pierwszy akapit.\n\nDrugi ważny akapit."),
+        ("linia 1<br>linia 2", "linia 1\nlinia 2"),
+        ("  dużo   \t spacji\u00a0tu  \r\n\r\n\r\n\r\nnowy akapit ", "dużo spacji tu\n\nnowy akapit"),
+        ("Zaz\u0307o\u0301ł\u0107", "Zażółć"),  # combining marks -> NFC
+        ("a < b oraz c > d", "a < b oraz c > d"),  # comparison signs are not HTML
+        ("", ""),
+    ],
+)
+def test_clean_text_repairs_what_forms_send(raw: str, expected: str) -> None:
+    assert clean_text(raw) == expected
+
+
+def test_fold_matches_with_and_without_polish_letters() -> None:
+    assert fold("Współpraca") == fold("wspolpraca") == "wspolpraca"
+    assert fold("ŁÓDŹ, Gdańsk!") == "lodz gdansk"
+    assert fold("NGO-sów   i\nfundacji") == "ngo sow i fundacji"
+    assert strip_diacritics("Źródło") == "Zrodlo"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Proponujemy zwiększenie puli na małe granty.", "pl"),
+        ("Proponujemy zwiekszenie puli na male granty dla organizacji w Gdansku", "pl"),  # no diacritics
+        ("Просимо передбачити фінансування для організацій, які допомагають біженцям", "uk"),
+        ("We would like the city to fund more volunteering programmes for young people", "en"),
+        ("ok", "pl"),  # too short to tell: Polish by default
+        ("brak uwag", "pl"),
+        ("Wir möchten mehr Geld für die Vereine in der Stadt haben und bitten darum", "other"),
+    ],
+)
+def test_language(text: str, lang: str) -> None:
+    assert detect_language(text) == lang

@@ -1,0 +1,194 @@
+"""Ingest: real files in every supported encoding, delimiter and format; row accounting; ids; clear errors."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from pipeline.config import IngestConfig
+from pipeline.errors import UserError
+from pipeline.ingest import comment_ids, find_text_columns, ingest, read_table
+
+# ą ś ź Ą Ś Ź are the letters whose bytes differ between cp1250 and ISO-8859-2.
+POLISH = "Źródła środków: ąę ćł ńó śźż ĄĘ ĆŁ ŃÓ ŚŹŻ - uwaga do § 5"
+SECOND = "Ściśle mówiąc, źle że ząbki są"
+
+
+def write_csv(path: Path, rows: list[list[str]], *, encoding: str, delimiter: str) -> Path:
+    buf = io.StringIO(newline="")
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "iso-8859-2"])
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_csv_encodings_and_delimiters_are_detected(tmp_path: Path, encoding: str, delimiter: str) -> None:
+    path = write_csv(
+        tmp_path / "uwagi.csv",
+        [["Lp", "Treść uwagi", "Nazwisko"], ["1", POLISH, "Żółć"], ["2", SECOND, "Ślęzak, Ąna"]],
+        encoding=encoding,
+        delimiter=delimiter,
+    )
+    df, tables = ingest([path], IngestConfig())
+    assert df["text"].tolist() == [POLISH, SECOND]
+    assert df["Nazwisko"].tolist() == ["Żółć", "Ślęzak, Ąna"]
+    assert df["source_row"].tolist() == [2, 3]
+    assert codecs.lookup(tables[0].encoding).name == codecs.lookup(encoding).name
+
+
+def test_explicit_encoding_is_used_and_a_wrong_one_is_a_clear_error(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "a.csv", [["uwaga"], [POLISH]], encoding="cp1250", delimiter=";")
+    df, _ = ingest([path], IngestConfig(encoding="cp1250"))
+    assert df["text"].tolist() == [POLISH]
+    with pytest.raises(UserError, match=r"a\.csv.*utf-8"):
+        ingest([path], IngestConfig(encoding="utf-8"))
+
+
+def test_xlsx_first_sheet_or_named_sheet(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Inne"
+    ws.append(["x"])
+    ws2 = wb.create_sheet("Uwagi")
+    ws2.append(["ID", "Komentarz", "Kwota"])
+    ws2.append(["u1", "=SUMA(A1:A2)", 1500])
+    ws2["B2"].data_type = "s"  # form exports store such answers as text, not as formulas
+    ws2.append([None, None, None])  # an empty row is not a record
+    ws2.append(["u2", POLISH, 2.5])
+    path = tmp_path / "formularz.xlsx"
+    wb.save(path)
+    df, _ = ingest([path], IngestConfig(sheet="Uwagi", id_col="ID"))
+    assert df["comment_id"].tolist() == ["u1", "u2"]
+    assert df["text"].tolist() == ["=SUMA(A1:A2)", POLISH]
+    assert df["source_row"].tolist() == [2, 4]
+    assert df["Kwota"].tolist() == ["1500", "2.5"]
+    with pytest.raises(UserError, match="nie znaleziono kolumny z treścią"):
+        ingest([path], IngestConfig())  # first sheet has no text column
+
+
+def test_jsonl_keeps_bad_lines_as_error_rows(tmp_path: Path) -> None:
+    path = tmp_path / "uwagi.jsonl"
+    lines = [json.dumps({"text": POLISH, "labels": ["a", "b"]}, ensure_ascii=False), "", "{nie json", '"napis"',
+             json.dumps({"text": ""})]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    df, tables = ingest([path], IngestConfig())
+    assert len(df) == 4 and len(tables[0].frame) == 4
+    assert df["source_row"].tolist() == [1, 3, 4, 5]
+    assert df["status"].tolist() == ["do analizy", "błąd", "błąd", "pusta"]
+    assert "JSON" in df["error"].iloc[1]
+    assert df["text"].iloc[1] == "{nie json"  # the raw line is kept for staff to read
+    assert df["in_labels"].iloc[0] == '["a", "b"]'  # clashes with an output column -> in_ prefix
+
+
+def test_several_text_columns_are_joined_and_labelled(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "f.csv",
+        [["Propozycja zmiany", "Uzasadnienie", "Imię"], ["Dodać pkt 3.", "Bo brakuje.", "Jan"], ["", "Tylko to.", ""]],
+        encoding="utf-8", delimiter=",",
+    )
+    df, _ = ingest([path], IngestConfig())
+    assert df["text"].tolist() == ["Propozycja zmiany: Dodać pkt 3.\n\nUzasadnienie: Bo brakuje.", "Uzasadnienie: Tylko to."]
+    df, _ = ingest([path], IngestConfig(text_cols=("Uzasadnienie",)))
+    assert df["text"].tolist() == ["Bo brakuje.", "Tylko to."]
+    assert "Propozycja zmiany" in df.columns
+
+
+def test_text_header_detection_is_case_and_diacritic_insensitive() -> None:
+    assert find_text_columns(["Lp.", "TRESC UWAGI", "Data"]) == ["TRESC UWAGI"]
+    assert find_text_columns(["id", "Treść uwagi (propozycja zmian)"]) == ["Treść uwagi (propozycja zmian)"]
+    with pytest.raises(UserError, match="--text-col"):
+        find_text_columns(["id", "data"])
+
+
+def test_ids_are_stable_distinct_for_repeats_and_position_independent() -> None:
+    a = comment_ids(["Popieram.", "Inna uwaga", "popieram"])
+    b = comment_ids(["Inna uwaga", "Popieram.", "POPIERAM"])
+    assert a[0] != a[2] and a[0].endswith("-1") and a[2].endswith("-2")
+    assert a[1] == b[0]  # an id does not depend on the row's position
+    assert comment_ids(["Inna uwaga"]) == comment_ids(["Inna uwaga"])
+
+
+def test_several_inputs_form_one_batch(tmp_path: Path) -> None:
+    a = write_csv(tmp_path / "a.csv", [["uwaga"], ["pierwsza"]], encoding="utf-8", delimiter=",")
+    b = tmp_path / "b.jsonl"
+    b.write_text(json.dumps({"comment": "druga", "kanał": "papier"}) + "\n", encoding="utf-8")
+    df, _ = ingest([a, b], IngestConfig())
+    assert df["text"].tolist() == ["pierwsza", "druga"]
+    assert df["source_file"].tolist() == ["a.csv", "b.jsonl"]
+    assert df["kanał"].tolist() == ["", "papier"]
+
+
+def test_ragged_row_is_an_error_row_that_keeps_its_text(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("id;uwaga\n1;dobra\n2;zła;nadmiarowe pole\n3\n", encoding="utf-8")
+    df, _ = ingest([path], IngestConfig())
+    assert df["status"].tolist() == ["do analizy", "błąd", "pusta"]
+    assert "nadmiarowe pole" in df["text"].iloc[1] and "3 pól" in df["error"].iloc[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (None, "brak.csv", "nie istnieje"),
+        (b"", "pusty.csv", "pusty"),
+        (b"not a zip at all", "zly.xlsx", "nie jest poprawny skoroszyt"),
+        (b"\xff\xfe\x00\x00garbage\x81\x8d\x8f\x90\x9d" * 3, "dziwny.csv", "kodowania|kolumny"),
+    ],
+)
+def test_unusable_files_are_user_errors_naming_the_file(tmp_path: Path, content, name, message) -> None:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(UserError, match=message) as info:
+        read_table(path) if "kolumny" not in message else ingest([path], IngestConfig())
+    assert name in str(info.value)
+
+
+cell_text = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",), exclude_characters="\x00\r"), max_size=40
+).filter(lambda s: s.strip() != "")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    texts=st.lists(
+        st.one_of(cell_text, st.sampled_from(['"cytat"', "a;b,c", "wiersz\ndrugi", "  ", '=1+1', "\t"])),
+        min_size=1, max_size=25,
+    ),
+    delimiter=st.sampled_from([",", ";"]),
+    blank_every=st.integers(min_value=0, max_value=4),
+)
+def test_every_record_comes_back_once_in_order(tmp_path_factory, texts, delimiter, blank_every) -> None:
+    """Row accounting: N records with quotes, delimiters, newlines and blank lines in between -> the same N texts."""
+    path = tmp_path_factory.mktemp("h") / "p.csv"
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow(["nr", "uwaga"])
+    for i, text in enumerate(texts):
+        writer.writerow([str(i), text])
+        if blank_every and i % blank_every == 0:
+            buf.write("\n")
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    df, tables = ingest([path], IngestConfig(id_col="nr"))
+    assert len(df) == len(texts) == len(tables[0].frame)
+    assert df["text"].tolist() == texts
+    assert df["comment_id"].tolist() == [str(i) for i in range(len(texts))]
+    assert df["source_row"].is_monotonic_increasing
+
+
+def test_mojibake_header_and_bom_are_handled(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_bytes("\ufeffTreść;x\n\"WspĂłĹ‚praca\";1\n".encode("utf-8"))
+    df, _ = ingest([path], IngestConfig())
+    assert df["text"].tolist() == ["WspĂłĹ‚praca"]  # ingest keeps the original; cleaning repairs it
+    assert isinstance(df, pd.DataFrame)

@@ -1,0 +1,129 @@
+"""`uwagi run` end to end: the output folder's contract, exit codes and formula safety."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+INJECTIONS = ["=HYPERLINK(\"http://x\",\"klik\")", "+48 501 234 567 to mój numer", "-1+2", "@SUM(A1)"]
+
+
+@pytest.fixture()
+def export_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "formularz.csv"
+    rows = [["Lp.", "Treść uwagi", "status"]]
+    rows += [[str(i), t, "nowa"] for i, t in enumerate(
+        ["Proponujemy zwiększenie puli na małe granty.", "", *INJECTIONS, "WspĂłĹ‚praca z NGO", "Popieram."], 1)]
+    buf = io.StringIO(newline="")
+    csv.writer(buf, delimiter=";").writerows(rows)
+    path.write_bytes(buf.getvalue().encode("cp1250", errors="replace"))
+    return path
+
+
+def run(*args: str) -> int:
+    return main(["run", *args])
+
+
+def test_run_writes_the_documented_folder(tmp_path: Path, export_csv: Path) -> None:
+    out = tmp_path / "wynik"
+    assert run(str(export_csv), "--out", str(out), "--id-col", "Lp.") == 0
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+        json.loads((out / "run.json").read_text())["outputs"]
+    )
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+    raw = (out / "comments.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"), newline="")))
+    assert [r["comment_id"] for r in rows] == [str(i) for i in range(1, 9)]
+    assert [r["source_row"] for r in rows] == [str(i) for i in range(2, 10)]
+    assert rows[1]["status"] == "pusta" and rows[0]["status"] != "pusta"
+    assert rows[0]["in_status"] == "nowa"  # an input column named like an output column is kept, prefixed
+    assert rows[6]["text"] == "WspĂłĹ‚praca z NGO" and rows[6]["text_clean"] == "Współpraca z NGO"
+    for col in ("comment_id", "source_file", "source_row", "text", "text_clean", "lang", "status", "error"):
+        assert col in rows[0]
+
+    manifest = json.loads((out / "run.json").read_text())
+    schema = json.loads((ROOT / "docs" / "run.schema.json").read_text())
+    jsonschema.validate(manifest, schema)
+    assert manifest["counts"]["read"] == manifest["counts"]["written"] == 8
+    assert manifest["counts"]["empty"] == 1
+    assert manifest["inputs"][0]["encoding"] == "cp1250"
+
+
+def test_workbook_cells_are_text_never_formulas(tmp_path: Path, export_csv: Path) -> None:
+    out = tmp_path / "wynik"
+    assert run(str(export_csv), "--out", str(out)) == 0
+    wb = load_workbook(out / "triage.xlsx")
+    assert "Informacje" in wb.sheetnames
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula: {cell.value!r}"
+    sheet = wb["Uwagi"]
+    values = {c.value for row in sheet.iter_rows(min_row=2) for c in row}
+    for text in INJECTIONS:
+        assert text in values
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+
+
+@pytest.mark.parametrize(
+    ("args", "stderr_part"),
+    [
+        (["run", "brak.csv", "--out", "{tmp}/o"], "brak.csv: plik nie istnieje"),
+        (["run", "{csv}", "--out", "{tmp}/o", "--text-col", "Nie ma"], "kolumna 'Nie ma'"),
+        (["run", "{csv}", "--out", "{tmp}/o", "--id-col", "ID"], "kolumna 'ID'"),
+        (["run", "{csv}"], "--out"),
+        (["nieznane"], "invalid choice"),
+        (["run", "{csv}", "--out", "{tmp}/o", "--encoding", "klingon"], "nieznane kodowanie"),
+    ],
+)
+def test_input_and_usage_errors_exit_2_with_one_line(
+    tmp_path: Path, export_csv: Path, capsys, args: list[str], stderr_part: str
+) -> None:
+    argv = [a.format(tmp=tmp_path, csv=export_csv) for a in args]
+    code = exit_code(argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert stderr_part in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def exit_code(argv: list[str]) -> int:
+    """main() returns the code; argparse usage errors leave through SystemExit with the same code."""
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code)
+
+
+def test_python_dash_m_and_exit_code_in_a_real_process(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", "run", str(tmp_path / "x.csv"), "--out", str(tmp_path / "o")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.strip().endswith("plik nie istnieje")
+    help_text = subprocess.run([sys.executable, "-m", "pipeline", "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert help_text.returncode == 0 and "uwagi run INPUT [INPUT ...] --out DIR" in help_text.stdout
+
+
+def test_same_input_same_ids(tmp_path: Path, export_csv: Path) -> None:
+    assert run(str(export_csv), "--out", str(tmp_path / "a")) == 0
+    assert run(str(export_csv), "--out", str(tmp_path / "b")) == 0
+    ids = [
+        [r["comment_id"] for r in csv.DictReader((tmp_path / d / "comments.csv").open(encoding="utf-8"))]
+        for d in "ab"
+    ]
+    assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0])
