@@ -30,6 +30,8 @@ class NlpConfig:
 class ClassifyConfig:
     model: Path | None = None
     taxonomy: Path | None = None
+    # Labels staff set in a workbook (stored in the model folder by `uwagi learn`) override the classifier.
+    use_corrections: bool = True
 
 
 @dataclass(frozen=True)
@@ -42,11 +44,16 @@ class ClusterConfig:
     rows_per_band: int = 4
     shingle: int = 5
     seed: int = 0
-    # Verification on words: the longest common subsequence must cover this share of the shorter comment ...
+    # Verification on shingles: the shared shingles must cover this share of the shorter comment ...
     min_containment: float = 0.8
     # ... and this share of the longer one (one shared stock sentence is not a campaign).
     min_coverage: float = 0.3
-    # A sentence counts as template text when at least this share of its words is matched.
+    # Comments shorter than `strict_words` words need `strict_containment` (one changed word matters there).
+    strict_words: int = 20
+    strict_containment: float = 0.9
+    # Pairs whose MinHash estimate lies within this distance of a threshold are checked exactly.
+    margin: float = 0.12
+    # A sentence counts as template text when at least this share of its word bigrams is found there.
     covered_share: float = 0.5
 
 

@@ -360,6 +360,8 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str) -> pd.Data
     text_cols = find_text_columns(list(frame.columns), cfg.text_cols, table.path)
     if cfg.id_col and cfg.id_col not in frame.columns:
         raise UserError("brak kolumny identyfikatora", path=table.path, column=cfg.id_col)
+    if cfg.submitter_col and cfg.submitter_col not in frame.columns:
+        raise UserError("brak kolumny z typem zgłaszającego", path=table.path, column=cfg.submitter_col)
     texts = join_text(frame, text_cols)
     status = [STATUS_OK if t.strip() else STATUS_EMPTY for t in texts]
     errors = [""] * len(texts)

@@ -9,11 +9,15 @@ import pandas as pd
 
 from pipeline.clean import clean
 from pipeline.config import Config
+from pipeline.redact import redact
+from pipeline.triage import triage
 
 Stage = Callable[[pd.DataFrame, Config], pd.DataFrame]
 
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("clean", clean),
+    ("redact", redact),
+    ("triage", triage),
 )
 
 

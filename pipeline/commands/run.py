@@ -6,11 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.config import Config, ExportConfig, IngestConfig
+from pipeline.config import ClassifyConfig, Config, ExportConfig, IngestConfig, NlpConfig, TriageConfig
 from pipeline.job import run_job
 
 NAME = "run"
-SYNOPSIS = "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC]"
+SYNOPSIS = (
+    "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
+    "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
+    "[--lemmatizer {simplemma,morfeusz2}] [--no-original-text]"
+)
 HELP = "Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines) i zapisz arkusz triage.xlsx oraz pliki dla badaczy."
 
 
@@ -22,14 +26,29 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--id-col", metavar="COL", help="column with the submission id")
     p.add_argument("--sheet", metavar="NAME", help="XLSX sheet (default: the first)")
     p.add_argument("--encoding", metavar="ENC", help="CSV encoding (default: detected)")
+    p.add_argument("--model", type=Path, metavar="MODEL_DIR", help="trained model (default: the bundled Gdańsk model)")
+    p.add_argument("--taxonomy", type=Path, metavar="T",
+                   help="taxonomy TOML; without --model: zero-shot classification, every row flagged for review")
+    p.add_argument("--rules", type=Path, metavar="FILE", help="triage rules TOML (default: the bundled rules)")
+    p.add_argument("--submitter-col", metavar="COL", help="column with the submitter type, summarised in the workbook")
+    p.add_argument("--pii-col", action="append", default=[], metavar="COL",
+                   help="input column holding personal data (repeatable; added to those detected by header)")
+    p.add_argument("--lemmatizer", choices=("simplemma", "morfeusz2"), default="simplemma",
+                   help="lemmatizer backend of the Polish layer")
+    p.add_argument("--no-original-text", action="store_true",
+                   help="the workbook shows the redacted text instead of the original")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
     return Config(
         ingest=IngestConfig(
             text_cols=tuple(args.text_col), id_col=args.id_col, sheet=args.sheet, encoding=args.encoding,
+            pii_cols=tuple(args.pii_col), submitter_col=args.submitter_col,
         ),
-        export=ExportConfig(out_dir=args.out),
+        nlp=NlpConfig(lemmatizer=args.lemmatizer),
+        classify=ClassifyConfig(model=args.model, taxonomy=args.taxonomy),
+        triage=TriageConfig(rules=args.rules),
+        export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text),
     )
 
 

@@ -1,7 +1,12 @@
 """triage.xlsx: the staff workbook, in Polish.
 
+Sheets: "Podsumowanie" (counts and native charts), "Uwagi" (every comment, sorted by priority, with three columns
+staff fill in), "Kampanie" (one row per cluster), "Do weryfikacji" (flagged comments), "Słownik celów" (the
+taxonomy and the lists behind the dropdowns) and "Informacje" (the run manifest).
+
 Every text cell is written as a string (never a formula, number or link), so a comment starting with `=`, `+`, `-`
-or `@` cannot execute in Excel or LibreOffice.
+or `@` cannot execute in Excel or LibreOffice. The only hyperlinks are internal ones the workbook makes itself.
+The pure `*_view` functions build what each sheet shows; the `write_*` functions only lay it out.
 """
 
 from __future__ import annotations
@@ -14,31 +19,48 @@ from typing import Any
 
 import pandas as pd
 import xlsxwriter
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
 
+from pipeline.config import Config
+from pipeline.corrections import DECISIONS, fingerprint
 from pipeline.export.atomic import write_atomic
+from pipeline.taxonomy import Taxonomy
 
 EXCEL_CELL_LIMIT = 32_767
+# Excel refuses more hyperlinks than this on one worksheet; past it, ids are written as plain text.
+EXCEL_LINK_LIMIT = 65_530
 _TRUNCATED = " …[tekst obcięty – pełna treść w comments.csv]"
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+SHEET_SUMMARY = "Podsumowanie"
+SHEET_COMMENTS = "Uwagi"
+SHEET_CAMPAIGNS = "Kampanie"
+SHEET_REVIEW = "Do weryfikacji"
+SHEET_TAXONOMY = "Słownik celów"
+SHEET_INFO = "Informacje"
+
+# Headers `uwagi learn` reads back; they are the workbook's contract with staff and with learn.
+H_ID = "ID"
+H_TEXT = "Treść"
+H_LABEL = "Cel"
+H_LABEL_FIX = "Cel – korekta"
+H_DECISION = "Status – decyzja"
+H_ANSWER = "Odpowiedź"
+H_FINGERPRINT = "Odcisk treści"
+STAFF_HEADERS = (H_LABEL_FIX, H_DECISION, H_ANSWER)
+
+FORMAT_KEY = "Format arkusza"
+FORMAT_VALUE = "uwagi triage.xlsx, wersja 1"
+
+STATUS_REVIEW = "do weryfikacji"
+ROLE_REPRESENTATIVE = "reprezentant"
 
 
 @dataclass(frozen=True)
 class Column:
-    source: str  # column of the comments table
     header: str  # Polish header shown to staff
     width: float
-    wrap: bool = False
-
-
-COMMENT_COLUMNS: tuple[Column, ...] = (
-    Column("comment_id", "ID", 16),
-    Column("text", "Treść", 70, wrap=True),
-    Column("status", "Status", 14),
-    Column("lang", "Język", 7),
-    Column("error", "Błąd odczytu", 24, wrap=True),
-    Column("source_file", "Plik", 22),
-    Column("source_row", "Wiersz", 8),
-)
+    kind: str = "text"  # text, wrap, number, percent, staff, staff_wrap, link, hidden
 
 
 def cell_text(value: Any) -> str:
@@ -53,6 +75,208 @@ def cell_text(value: Any) -> str:
     return text
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not pd.isna(value)
+
+
+def _col(df: pd.DataFrame, name: str, default: Any = "") -> pd.Series:
+    return df[name] if name in df.columns else pd.Series([default] * len(df), index=df.index, dtype=object)
+
+
+def _texts(series: pd.Series) -> pd.Series:
+    return series.map(cell_text)
+
+
+# --------------------------------------------------------------------------------------------- views (pure)
+
+
+def label_names(taxonomy: Taxonomy | None) -> dict[str, str]:
+    return {lb.id: lb.name for lb in taxonomy.labels} if taxonomy else {}
+
+
+def priority_order(df: pd.DataFrame) -> pd.Index:
+    """Row order of "Uwagi": by priority; within one priority a campaign's members stay together, representative
+    first, so its block of rows can be linked from "Kampanie"; otherwise input order."""
+    n = len(df)
+    priority = pd.to_numeric(_col(df, "priority", None), errors="coerce").fillna(9).to_numpy()
+    cluster = _col(df, "cluster_id", None).fillna(pd.Series(df.index.astype(str), index=df.index)).astype(str)
+    first_seen = pd.Series(range(n), index=df.index).groupby(cluster.to_numpy()).transform("min").to_numpy()
+    not_rep = (_col(df, "cluster_role", "") != ROLE_REPRESENTATIVE).to_numpy()
+    keys = pd.DataFrame({"p": priority, "c": first_seen, "r": not_rep, "i": range(n)})
+    return df.index[keys.sort_values(["p", "c", "r", "i"], kind="stable").index.to_numpy()]
+
+
+def campaign_names(df: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, str]:
+    """cluster_id → "K1", "K2", … in the order of the clusters table (largest first)."""
+    return {str(cid): f"K{i}" for i, cid in enumerate(clusters["cluster_id"].astype(str), start=1)}
+
+
+def comments_view(
+    df: pd.DataFrame, taxonomy: Taxonomy | None, campaigns: dict[str, str], cfg: Config
+) -> pd.DataFrame:
+    """What "Uwagi" shows, one row per comment in `df` order, Polish headers as column names."""
+    names = label_names(taxonomy)
+    text_col = "text" if cfg.export.original_text_in_workbook or "text_clean" not in df.columns else "text_clean"
+    cluster = _col(df, "cluster_id", "").astype(str)
+    role = _col(df, "cluster_role", "")
+    campaign = [
+        f"{campaigns[c]} – reprezentant" if c in campaigns and r == ROLE_REPRESENTATIVE else campaigns.get(c, "")
+        for c, r in zip(cluster, role)
+    ]
+    view = {
+        H_ID: _texts(_col(df, "comment_id")),
+        H_TEXT: _col(df, text_col),
+        H_LABEL: _col(df, "label").map(lambda v: names.get(v, cell_text(v))),
+        "Pewność": pd.to_numeric(_col(df, "confidence", None), errors="coerce"),
+        "Dlaczego": _col(df, "evidence"),
+        "Typ uwagi": _col(df, "comment_type"),
+        "Powołane przepisy": _col(df, "cited_provisions"),
+        "Kampania": pd.Series(campaign, index=df.index),
+        "Dopisek nadawcy": _col(df, "added_text"),
+    }
+    submitter = cfg.ingest.submitter_col
+    if submitter and submitter in df.columns:
+        view[submitter] = df[submitter]
+    view.update({
+        "Priorytet": pd.to_numeric(_col(df, "priority", None), errors="coerce"),
+        "Status": _col(df, "status"),
+        H_LABEL_FIX: pd.Series([""] * len(df), index=df.index),
+        H_DECISION: _col(df, "decision"),
+        H_ANSWER: _col(df, "answer"),
+        # The corrections stage already computed it; folding every text again is the slowest part of the export.
+        H_FINGERPRINT: df["fingerprint"] if "fingerprint" in df.columns
+        else _col(df, "text_clean").map(lambda t: fingerprint(cell_text(t))),
+    })
+    return pd.DataFrame(view, index=df.index)
+
+
+def comment_columns(view: pd.DataFrame) -> list[Column]:
+    widths = {
+        H_ID: Column(H_ID, 13), H_TEXT: Column(H_TEXT, 62, "wrap"), H_LABEL: Column(H_LABEL, 24, "wrap"),
+        "Pewność": Column("Pewność", 9, "percent"), "Dlaczego": Column("Dlaczego", 26, "wrap"),
+        "Typ uwagi": Column("Typ uwagi", 11), "Powołane przepisy": Column("Powołane przepisy", 16, "wrap"),
+        "Kampania": Column("Kampania", 12, "wrap"), "Dopisek nadawcy": Column("Dopisek nadawcy", 30, "wrap"),
+        "Priorytet": Column("Priorytet", 9, "number"), "Status": Column("Status", 13, "wrap"),
+        H_LABEL_FIX: Column(H_LABEL_FIX, 24, "staff_wrap"), H_DECISION: Column(H_DECISION, 17, "staff_wrap"),
+        H_ANSWER: Column(H_ANSWER, 40, "staff_wrap"), H_FINGERPRINT: Column(H_FINGERPRINT, 12, "hidden"),
+    }
+    return [widths.get(h, Column(h, 16, "wrap")) for h in view.columns]
+
+
+def review_view(df: pd.DataFrame, taxonomy: Taxonomy | None) -> pd.DataFrame:
+    names = label_names(taxonomy)
+    reason = _col(df, "status_reason").astype(str)
+    unsure = _col(df, "needs_review", False).fillna(False).astype(bool)
+    reason = reason.where(reason.str.strip() != "", unsure.map({True: "model nie jest pewny celu", False: ""}))
+    return pd.DataFrame({
+        H_ID: _texts(_col(df, "comment_id")),
+        H_TEXT: _col(df, "text"),
+        H_LABEL: _col(df, "label").map(lambda v: names.get(v, cell_text(v))),
+        "Pewność": pd.to_numeric(_col(df, "confidence", None), errors="coerce"),
+        "Powód": reason,
+        "Priorytet": pd.to_numeric(_col(df, "priority", None), errors="coerce"),
+    }, index=df.index)
+
+
+def member_rows(df: pd.DataFrame, sheet_row: dict[str, int]) -> dict[str, list[int]]:
+    """cluster_id → the (0-based) rows of "Uwagi" holding its members other than the representative, ascending."""
+    others = df[_col(df, "cluster_role", "") != ROLE_REPRESENTATIVE]
+    groups = _col(others, "comment_id").astype(str).groupby(_col(others, "cluster_id", "").astype(str).to_numpy())
+    return {cid: sorted(sheet_row[i] for i in ids if i in sheet_row) for cid, ids in groups}
+
+
+def is_block(rows: Sequence[int]) -> bool:
+    return bool(rows) and rows[-1] - rows[0] + 1 == len(rows)
+
+
+def rows_text(rows: Sequence[int]) -> str:
+    """Where a campaign's other members are in "Uwagi", numbered as the spreadsheet shows rows (header = 1)."""
+    if is_block(rows):
+        return f"wiersze {rows[0] + 1}–{rows[-1] + 1}" if len(rows) > 1 else f"wiersz {rows[0] + 1}"
+    return "filtr w kolumnie „Kampania”" if rows else ""
+
+
+def campaigns_view(clusters: pd.DataFrame, df: pd.DataFrame, taxonomy: Taxonomy | None,
+                   campaigns: dict[str, str], sheet_row: dict[str, int]) -> pd.DataFrame:
+    names = label_names(taxonomy)
+    cluster = _col(df, "cluster_id", "").astype(str)
+    in_campaign = df[cluster.isin(campaigns).to_numpy()]
+    others = member_rows(in_campaign, sheet_row)
+    key = _col(in_campaign, "cluster_id", "").astype(str).to_numpy()
+    member_ids = {cid: ", ".join(ids) for cid, ids in _col(in_campaign, "comment_id").astype(str).groupby(key)}
+    top_label: dict[str, str] = {}
+    if "label" in df.columns:
+        for cid, labels in in_campaign["label"].fillna("").astype(str).groupby(key):
+            top = labels.value_counts().index[0]
+            top_label[cid] = names.get(top, top)
+    cids = clusters["cluster_id"].astype(str)
+    return pd.DataFrame({
+        "Kampania": cids.map(campaigns),
+        "Liczba uwag": clusters["size"].astype(int),
+        "Cel (najczęstszy)": cids.map(lambda c: top_label.get(c, "")),
+        "Wspólny szablon": clusters["template"],
+        "Reprezentant": clusters["representative_id"].astype(str),
+        "Członkowie": cids.map(lambda c: member_ids.get(c, "")),
+        "Pozostałe w arkuszu Uwagi": cids.map(lambda c: rows_text(others.get(c, []))),
+    })
+
+
+def campaign_counts(df: pd.DataFrame, clusters: pd.DataFrame, shown: int = 12) -> list[tuple[str, int]]:
+    """Members per campaign (largest first, the tail summed), then the comments outside campaigns."""
+    rows = []
+    for i, (template, size) in enumerate(zip(clusters["template"].astype(str), clusters["size"]), start=1):
+        if i > shown:
+            rows.append((f"pozostałe kampanie ({len(clusters) - shown})", int(clusters["size"].iloc[shown:].sum())))
+            break
+        start = " ".join(template.split())
+        rows.append((f"K{i}: {start[:40]}…" if len(start) > 40 else f"K{i}: {start}", int(size)))
+    in_campaigns = int(clusters["size"].sum()) if len(clusters) else 0
+    return rows + [("poza kampaniami (uwagi unikalne)", len(df) - in_campaigns)]
+
+
+def count_table(values: pd.Series, order: Sequence[str] = (), names: dict[str, str] | None = None
+                ) -> list[tuple[str, int]]:
+    """(shown name, count) per value: the given order first (zeros included), then the rest by count."""
+    counts = values.fillna("").astype(str).replace("", "(brak)").value_counts()
+    rows = [(v, int(counts.get(v, 0))) for v in order]
+    rows += [(v, int(c)) for v, c in counts.items() if v not in order]
+    return [((names or {}).get(v, v), c) for v, c in rows]
+
+
+# --------------------------------------------------------------------------------------------- layout
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook):
+        base = {"valign": "top", "font_size": 10}
+        # A hairline under each body row keeps long wrapped rows apart when printed.
+        body = {**base, "bottom": 1, "bottom_color": "#D9D9D9"}
+        self.head = wb.add_format({**base, "bold": True, "font_color": "#FFFFFF", "bg_color": "#1F4E79",
+                                   "border": 1, "border_color": "#BFBFBF", "text_wrap": True})
+        self.staff_head = wb.add_format({**base, "bold": True, "bg_color": "#C6E0B4", "border": 1,
+                                         "border_color": "#BFBFBF", "text_wrap": True})
+        self.text = wb.add_format(body)
+        self.wrap = wb.add_format({**body, "text_wrap": True})
+        self.number = wb.add_format({**body, "align": "center"})
+        self.percent = wb.add_format({**body, "num_format": "0%", "align": "center"})
+        self.staff = wb.add_format({**body, "text_wrap": True, "bg_color": "#FFF8DC", "locked": False})
+        self.link = wb.add_format({**body, "font_color": "#0563C1", "underline": 1})
+        self.plain = wb.add_format(base)
+        self.plain_number = wb.add_format({**base, "align": "center"})
+        self.plain_percent = wb.add_format({**base, "num_format": "0%", "align": "center"})
+        self.title = wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E79"})
+        self.subtitle = wb.add_format({"bold": True, "font_size": 11, "font_color": "#1F4E79", "bottom": 1})
+        self.bold = wb.add_format({**base, "bold": True})
+        self.note = wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True})
+        self.p1 = wb.add_format({"bg_color": "#F4B183", "bold": True})
+        self.p2 = wb.add_format({"bg_color": "#FFE699"})
+        self.review = wb.add_format({"bg_color": "#FCE4D6", "font_color": "#9C0006", "bold": True})
+
+    def of(self, kind: str) -> Any:
+        return {"wrap": self.wrap, "number": self.number, "percent": self.percent, "staff": self.staff,
+                "staff_wrap": self.staff, "link": self.link}.get(kind, self.text)
+
+
 def _workbook(path: Path) -> xlsxwriter.Workbook:
     # Belt and braces: xlsxwriter must never turn input text into formulas, numbers or hyperlinks.
     return xlsxwriter.Workbook(
@@ -60,36 +284,227 @@ def _workbook(path: Path) -> xlsxwriter.Workbook:
     )
 
 
+def _row_height(values: Sequence[Any], columns: Sequence[Column], max_lines: int = 12) -> float | None:
+    """Points for a row whose wrapped cells need several lines; capped so a 300-word letter stays one screen.
+
+    Set explicitly because Excel does not grow rows for wrapped text written by a library; 10-point text fits
+    about 1.35 characters per unit of column width (measured on LibreOffice's PDF rendering).
+    """
+    lines = 1
+    for value, col in zip(values, columns):
+        if col.kind in ("wrap", "staff_wrap") and isinstance(value, str) and value:
+            per_line = max(int(col.width * 1.35), 1)
+            lines = max(lines, sum(max(1, -(-len(part) // per_line)) for part in value.split("\n")))
+    return min(lines, max_lines) * 12.75 + 2 if lines > 1 else None
+
+
+def _print_setup(ws: Any, title: str, landscape: bool = True, paper: int = 9) -> None:
+    ws.set_paper(paper)  # 9 = A4, 8 = A3
+    if landscape:
+        ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.set_footer(f"&L{title}&Rstrona &P z &N")
+
+
 def write_table_sheet(
-    wb: xlsxwriter.Workbook, name: str, df: pd.DataFrame, columns: Sequence[Column]
+    wb: xlsxwriter.Workbook, fmt: _Formats, name: str, view: pd.DataFrame, columns: Sequence[Column],
+    links: dict[int, str] | None = None,
 ) -> Any:
-    """A sheet with a bold frozen header, autofilter, widths and wrapped text; every cell a string or number."""
+    """A sheet with a frozen header, autofilter, widths and wrapped text; every cell a string or a number.
+
+    `links` maps a column position to an internal target per row (a Series-like list of sheet references).
+    """
     ws = wb.add_worksheet(name)
-    head = wb.add_format({"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
-    top = wb.add_format({"valign": "top"})
     for j, col in enumerate(columns):
-        ws.write_string(0, j, col.header, head)
-        ws.set_column(j, j, col.width, wrap if col.wrap else top)
-    for i, row in enumerate(df[[c.source for c in columns]].itertuples(index=False), start=1):
+        ws.write_string(0, j, col.header, fmt.staff_head if col.kind.startswith("staff") else fmt.head)
+        ws.set_column(j, j, col.width, None, {"hidden": col.kind == "hidden"})
+    link_targets = links or {}
+    formats = [fmt.of(c.kind) for c in columns]
+    n_links = 0
+    for i, row in enumerate(view.itertuples(index=False), start=1):
         for j, value in enumerate(row):
-            fmt = wrap if columns[j].wrap else top
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and not pd.isna(value):
-                ws.write_number(i, j, value, fmt)
-            else:
-                ws.write_string(i, j, cell_text(value), fmt)
+            cell_fmt = formats[j]
+            target = link_targets[j][i - 1] if j in link_targets else None
+            if _is_number(value):
+                ws.write_number(i, j, value, cell_fmt)
+            elif target and n_links < EXCEL_LINK_LIMIT:
+                ws.write_url(i, j, f"internal:{target}", fmt.link, string=cell_text(value))
+                n_links += 1
+            elif text := cell_text(value):
+                ws.write_string(i, j, text, cell_fmt)
+            else:  # a truly empty cell, so Excel's filters list it under "(Puste)"
+                ws.write_blank(i, j, None, cell_fmt)
+        height = _row_height(row, columns)
+        if height:
+            ws.set_row(i, height)
+    ws.set_row(0, 27)
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(df), 1), len(columns) - 1)
+    ws.autofilter(0, 0, max(len(view), 1), len(columns) - 1)
+    _print_setup(ws, name)
     return ws
 
 
-def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any]) -> None:
-    """"Informacje": the run manifest as label/value rows staff can read."""
-    ws = wb.add_worksheet("Informacje")
-    bold = wb.add_format({"bold": True, "valign": "top"})
-    wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+def _ref(sheet: str, first_row: int, last_row: int | None = None, first_col: int = 0, last_col: int = 0) -> str:
+    """An absolute reference like 'Uwagi'!$A$5:$A$9 (rows and columns 0-based)."""
+    start = xl_rowcol_to_cell(first_row, first_col, row_abs=True, col_abs=True)
+    if last_row is None:
+        return f"'{sheet}'!{start}"
+    end = xl_rowcol_to_cell(last_row, last_col, row_abs=True, col_abs=True)
+    return f"'{sheet}'!{start}:{end}"
+
+
+def write_comments_sheet(
+    wb: xlsxwriter.Workbook, fmt: _Formats, view: pd.DataFrame, label_list: str, decision_list: str
+) -> Any:
+    columns = comment_columns(view)
+    ws = write_table_sheet(wb, fmt, SHEET_COMMENTS, view, columns)
+    _print_setup(ws, SHEET_COMMENTS, paper=8)  # sixteen columns are unreadable on A4
+    n = max(len(view), 1)
+    pos = {c.header: j for j, c in enumerate(columns)}
+    ws.data_validation(1, pos[H_LABEL_FIX], n, pos[H_LABEL_FIX], {
+        "validate": "list", "source": label_list, "ignore_blank": True,
+        "input_title": "Poprawny cel", "input_message": "Wybierz cel z listy, jeśli model się pomylił.",
+        "error_title": "Nieznany cel", "error_message": "Wybierz cel z listy (arkusz „Słownik celów”).",
+    })
+    ws.data_validation(1, pos[H_DECISION], n, pos[H_DECISION], {
+        "validate": "list", "source": decision_list, "ignore_blank": True,
+        "input_title": "Decyzja", "input_message": "Jak uwzględniono uwagę.",
+        "error_title": "Nieznana decyzja", "error_message": "Wybierz decyzję z listy.",
+    })
+    if "Priorytet" in pos:
+        j = pos["Priorytet"]
+        ws.conditional_format(1, j, n, j, {"type": "cell", "criteria": "==", "value": 1, "format": fmt.p1})
+        ws.conditional_format(1, j, n, j, {"type": "cell", "criteria": "==", "value": 2, "format": fmt.p2})
+    j = pos["Status"]
+    ws.conditional_format(1, j, n, j, {"type": "text", "criteria": "containing", "value": STATUS_REVIEW,
+                                       "format": fmt.review})
+    return ws
+
+
+def _taxonomy_rows(taxonomy: Taxonomy | None, labels_seen: Sequence[str]) -> list[tuple[str, ...]]:
+    if taxonomy:
+        return [(lb.id, lb.name, lb.goal, lb.description, ", ".join(lb.keywords)) for lb in taxonomy.labels]
+    return [(v, v, "", "", "") for v in labels_seen]
+
+
+def _decisions_first_row(n_labels: int) -> int:
+    return n_labels + 3  # a blank row and a subtitle between the labels and the decisions
+
+
+def dropdown_sources(n_labels: int) -> tuple[str, str]:
+    """The ranges on "Słownik celów" the two dropdowns of "Uwagi" point at: label names, decisions."""
+    first = _decisions_first_row(n_labels)
+    return ("=" + _ref(SHEET_TAXONOMY, 1, max(n_labels, 1), 1, 1),
+            "=" + _ref(SHEET_TAXONOMY, first, first + len(DECISIONS) - 1, 1, 1))
+
+
+def write_taxonomy_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, rows: Sequence[tuple[str, ...]]) -> None:
+    """"Słownik celów": the labels (their names feed the label dropdown), then the decisions."""
+    ws = wb.add_worksheet(SHEET_TAXONOMY)
+    columns = [Column("Identyfikator", 22), Column("Nazwa", 34, "wrap"), Column("Cel programu", 50, "wrap"),
+               Column("Opis", 60, "wrap"), Column("Słowa kluczowe", 36, "wrap")]
+    for j, col in enumerate(columns):
+        ws.write_string(0, j, col.header, fmt.head)
+        ws.set_column(j, j, col.width)
+    for i, row in enumerate(rows, start=1):
+        for j, value in enumerate(row):
+            ws.write_string(i, j, cell_text(value), fmt.of(columns[j].kind))
+        height = _row_height(row, columns, max_lines=10)
+        if height:
+            ws.set_row(i, height)
+    start = _decisions_first_row(len(rows))
+    ws.write_string(start - 1, 0, "Decyzje w sprawie uwag (lista w kolumnie „Status – decyzja”)", fmt.subtitle)
+    for k, decision in enumerate(DECISIONS):
+        ws.write_string(start + k, 1, decision, fmt.text)
+    ws.set_row(0, 20)
+    ws.freeze_panes(1, 0)
+    _print_setup(ws, SHEET_TAXONOMY)
+
+
+def write_summary_sheet(
+    wb: xlsxwriter.Workbook, fmt: _Formats, df: pd.DataFrame, taxonomy: Taxonomy | None,
+    clusters: pd.DataFrame, cfg: Config, manifest: dict[str, Any],
+) -> Any:
+    ws = wb.add_worksheet(SHEET_SUMMARY)
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 2, 11)
+    ws.set_column(3, 3, 3)
+    ws.write_string(0, 0, "Uwagi z konsultacji – podsumowanie", fmt.title)
+    total = len(df)
+    created = str(manifest.get("created", "")).replace("T", " ").replace("+00:00", " UTC")
+    ws.write_string(1, 0, f"Liczba uwag: {total}. Przetworzono: {created}.", fmt.note)
+    row = 3
+    blocks: list[tuple[str, list[tuple[str, int]]]] = []
+    if "label" in df.columns:
+        order = list(taxonomy.ids) if taxonomy else []
+        labelled = df["label"].where(df["label"].astype(str).str.len() > 0)
+        blocks.append(("Cel programu", count_table(labelled, order, label_names(taxonomy))))
+    blocks.append(("Status", count_table(_col(df, "status"))))
+    if "comment_type" in df.columns:
+        blocks.append(("Typ uwagi", count_table(df["comment_type"])))
+    submitter = cfg.ingest.submitter_col
+    if submitter and submitter in df.columns:
+        blocks.append((submitter, count_table(df[submitter])))
+    if "cluster_size" in df.columns:
+        blocks.append(("Kampania", campaign_counts(df, clusters)))
+    if _col(df, "decision").fillna("").astype(str).str.len().any():
+        blocks.append(("Decyzja (z poprzedniej wersji arkusza)", count_table(df["decision"], DECISIONS)))
+
+    chart_ranges: dict[str, tuple[int, int]] = {}
+    for title, rows in blocks:
+        ws.write_string(row, 0, title, fmt.subtitle)
+        ws.write_string(row, 1, "Liczba", fmt.subtitle)
+        ws.write_string(row, 2, "Udział", fmt.subtitle)
+        first = row + 1
+        for name, count in rows:
+            row += 1
+            ws.write_string(row, 0, cell_text(name), fmt.plain)
+            ws.write_number(row, 1, count, fmt.plain_number)
+            ws.write_number(row, 2, count / total if total else 0.0, fmt.plain_percent)
+        chart_ranges[title] = (first, row)
+        row += 2
+
+    charts = [("Cel programu", "bar", "Uwagi według celu programu"), ("Status", "pie", "Uwagi według statusu")]
+    anchor = 3
+    for key, kind, title in charts:
+        if key not in chart_ranges or chart_ranges[key][1] < chart_ranges[key][0]:
+            continue
+        first, last = chart_ranges[key]
+        chart = wb.add_chart({"type": kind})
+        series = {
+            "name": title,
+            "categories": _ref(SHEET_SUMMARY, first, last, 0, 0),
+            "values": _ref(SHEET_SUMMARY, first, last, 1, 1),
+            "data_labels": {"value": True} if kind == "bar" else {"percentage": True, "leader_lines": True},
+        }
+        if kind == "bar":
+            series["fill"] = {"color": "#2E75B6"}
+            chart.set_y_axis({"reverse": True})
+            chart.set_legend({"none": True})
+        else:
+            chart.set_legend({"position": "right"})
+        chart.add_series(series)
+        chart.set_title({"name": title, "name_font": {"size": 11}})
+        chart.set_size({"width": 620, "height": 300})
+        ws.insert_chart(anchor, 4, chart)
+        anchor += 16
+    ws.hide_gridlines(2)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_footer(f"&L{SHEET_SUMMARY}&Rstrona &P z &N")
+    return ws
+
+
+def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Formats | None = None,
+                     extra: Sequence[tuple[str, str]] = ()) -> None:
+    """"Informacje": the run manifest as label/value rows staff can read, and how to send corrections back."""
+    fmt = fmt or _Formats(wb)
+    ws = wb.add_worksheet(SHEET_INFO)
     ws.set_column(0, 0, 34)
-    ws.set_column(1, 1, 90, wrap)
+    ws.set_column(1, 1, 100)
     counts = manifest.get("counts", {})
     rows: list[tuple[str, str]] = [
         ("Wersja uwagi", manifest.get("version", "")),
@@ -105,16 +520,88 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any]) -> None:
         rows.append((f"Czas etapu: {stage}", f"{seconds:.2f} s"))
     for key, value in manifest.get("summary", {}).items():
         rows.append((key, cell_text(value)))
+    rows.extend(extra)
+    rows.append((
+        "Jak przekazać poprawki",
+        f"W arkuszu „{SHEET_COMMENTS}” wybierz poprawny cel w kolumnie „{H_LABEL_FIX}”, decyzję w kolumnie "
+        f"„{H_DECISION}” i wpisz odpowiedź w kolumnie „{H_ANSWER}”. Można sortować i filtrować wiersze, nie "
+        f"zmieniaj kolumny „{H_ID}”. Zapisany arkusz wczytuje polecenie: uwagi learn triage.xlsx --out NOWY_MODEL.",
+    ))
+    rows.append((FORMAT_KEY, FORMAT_VALUE))
+    columns = (Column("", 34), Column("", 100, "wrap"))
     for i, (label, value) in enumerate(rows):
-        ws.write_string(i, 0, label, bold)
-        ws.write_string(i, 1, cell_text(value), wrap)
+        ws.write_string(i, 0, label, fmt.bold)
+        ws.write_string(i, 1, cell_text(value), fmt.wrap)
+        height = _row_height((label, cell_text(value)), columns)
+        if height:
+            ws.set_row(i, height)
+    _print_setup(ws, SHEET_INFO, landscape=False)
 
 
-def write_workbook(df: pd.DataFrame, path: Path, manifest: dict[str, Any]) -> Path:
+def write_workbook(
+    df: pd.DataFrame, path: Path, manifest: dict[str, Any], *, taxonomy: Taxonomy | None = None,
+    clusters: pd.DataFrame | None = None, cfg: Config | None = None,
+) -> Path:
+    """Write triage.xlsx for the comments table `df` (any stage's columns may be missing).
+
+    `clusters` is `pipeline.cluster.cluster_table(df)` (one row per cluster of two or more); `cfg` decides
+    whether "Treść" shows the original text and which input column is the submitter type.
+    """
+    cfg = cfg or Config()
+    if clusters is None:
+        clusters = pd.DataFrame(columns=["cluster_id", "size", "representative_id", "template"])
+    campaigns = campaign_names(df, clusters)
+    ordered = df.loc[priority_order(df)]
+    view = comments_view(ordered, taxonomy, campaigns, cfg)
+    sheet_row = {cid: i for i, cid in enumerate(view[H_ID], start=1)}  # 0-based rows of "Uwagi"
+    last_col = len(view.columns) - 1
+    extra = []
+    model = manifest.get("config", {}).get("classify", {}).get("model")
+    if model:
+        extra.append(("Model klasyfikacji", str(model)))
+    if taxonomy:
+        extra.append(("Taksonomia celów", f"{taxonomy.name} ({len(taxonomy.labels)} celów)"))
+    if "label_corrected" in df.columns and df["label_corrected"].any():
+        extra.append(("Cele wskazane wcześniej przez pracowników", str(int(df["label_corrected"].sum()))))
+
+    def row_link(comment_id: str) -> str | None:
+        row = sheet_row.get(comment_id)
+        return None if row is None else _ref(SHEET_COMMENTS, row)
+
     def write(tmp: Path) -> None:
         wb = _workbook(tmp)
-        write_table_sheet(wb, "Uwagi", df, [c for c in COMMENT_COLUMNS if c.source in df.columns])
-        write_info_sheet(wb, manifest)
+        fmt = _Formats(wb)
+        write_summary_sheet(wb, fmt, df, taxonomy, clusters, cfg, manifest)
+        taxonomy_rows = _taxonomy_rows(taxonomy, sorted({str(v) for v in _col(df, "label") if cell_text(v)}))
+        write_comments_sheet(wb, fmt, view, *dropdown_sources(len(taxonomy_rows)))
+
+        campaign_view = campaigns_view(clusters, ordered, taxonomy, campaigns, sheet_row)
+        others = member_rows(ordered, sheet_row)
+
+        def block(cid: str, rep_id: str) -> str | None:
+            # A contiguous block of members is selected whole, so staff see them at once; else go to the representative.
+            r = others.get(cid, [])
+            return _ref(SHEET_COMMENTS, r[0], r[-1], 0, last_col) if is_block(r) else row_link(rep_id)
+
+        write_table_sheet(
+            wb, fmt, SHEET_CAMPAIGNS, campaign_view,
+            [Column("Kampania", 10), Column("Liczba uwag", 9, "number"), Column("Cel (najczęstszy)", 22, "wrap"),
+             Column("Wspólny szablon", 66, "wrap"), Column("Reprezentant", 13), Column("Członkowie", 36, "wrap"),
+             Column("Pozostałe w arkuszu Uwagi", 24)],
+            links={4: [row_link(r) for r in campaign_view["Reprezentant"]],
+                   6: [block(c, r) for c, r in zip(clusters["cluster_id"].astype(str),
+                                                   clusters["representative_id"].astype(str))]},
+        )
+        # Triage decides what needs checking (an unsure campaign member is answered with its campaign).
+        review = ordered[_col(ordered, "status") == STATUS_REVIEW]
+        write_table_sheet(
+            wb, fmt, SHEET_REVIEW, review_view(review, taxonomy),
+            [Column(H_ID, 13), Column(H_TEXT, 70, "wrap"), Column(H_LABEL, 26, "wrap"),
+             Column("Pewność", 9, "percent"), Column("Powód", 36, "wrap"), Column("Priorytet", 9, "number")],
+            links={0: [row_link(cell_text(c)) for c in _col(review, "comment_id")]},
+        )
+        write_taxonomy_sheet(wb, fmt, taxonomy_rows)
+        write_info_sheet(wb, manifest, fmt, extra)
         wb.close()
 
     return write_atomic(path, write)

@@ -1,0 +1,410 @@
+"""Triage stage: set each comment's final status, its priority for staff and the provisions it cites.
+
+Status precedence (the first that applies wins), and why:
+
+1. `błąd`, `pusta` – set at ingest; facts about the record, nothing later can undo them.
+2. `nieczytelna` – spam, test entries, keyboard mashing: there is nothing to answer, even when the same junk was
+   sent twice and clustering grouped it.
+3. `kampania` – a campaign member is answered with its representative, whatever its own label says.
+4. `do weryfikacji` – the classifier is unsure (`needs_review`). It comes before `poza zakresem` because setting a
+   comment aside as off-topic is the costliest mistake, so an unsure off-topic label is checked by a person.
+5. `poza zakresem` – the primary label is one of the rules' off-topic labels.
+6. `do analizy` – everything else.
+
+Priority: 1 for a unique comment or a campaign representative that proposes concrete wording or cites a provision,
+2 for the other ones in scope (including `do weryfikacji`), 3 for campaign members, off-topic, empty, unreadable and
+erroneous records. The rules (phrases, thresholds, label ids) come from a TOML file: the documented defaults in
+`pipeline/resources/triage_rules.toml`, overlaid key by key with `cfg.triage.rules` (`--rules FILE`).
+
+Every decision uses only the row itself and its cluster columns, so the stage works on any chunk of rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.clean import fold
+from pipeline.config import Config
+from pipeline.errors import UserError
+from pipeline.provisions import UNITS, ProvisionFinder
+
+STATUS_OK = "do analizy"
+STATUS_CAMPAIGN = "kampania"
+STATUS_REVIEW = "do weryfikacji"
+STATUS_OFF_TOPIC = "poza zakresem"
+STATUS_EMPTY = "pusta"
+STATUS_UNREADABLE = "nieczytelna"
+STATUS_ERROR = "błąd"
+ROLE_REPRESENTATIVE, ROLE_MEMBER = "reprezentant", "członek"
+
+DEFAULT_RULES_PATH = Path(__file__).with_name("resources") / "triage_rules.toml"
+
+
+@dataclass(frozen=True)
+class TriageRules:
+    """Validated triage rules; field names are `<section>_<key>` of the TOML file (see the packaged default)."""
+
+    priority_proposal_phrases: tuple[str, ...]
+    priority_citation_is_priority: bool
+    priority_campaign_members_priority_3: bool
+    provisions_units: tuple[str, ...]
+    off_topic_labels: tuple[str, ...]
+    nonsense_junk_words: tuple[str, ...]
+    nonsense_junk_max_words: int
+    nonsense_mash_min_length: int
+    nonsense_keyboard_rows: tuple[str, ...]
+    nonsense_word_languages: tuple[str, ...]
+    nonsense_min_real_word_share: float
+    spam_phrases: tuple[str, ...]
+    spam_min_phrases: int
+    spam_min_urls: int
+    spam_max_words_per_url: int
+
+
+_SECTIONS = ("priority", "provisions", "off_topic", "nonsense", "spam")
+
+
+def _schema() -> dict[str, dict[str, str]]:
+    """TOML section -> key -> kind (bool, int, float, list), derived from the dataclass so the two cannot drift."""
+    schema: dict[str, dict[str, str]] = {}
+    for f in fields(TriageRules):
+        section = next(s for s in _SECTIONS if f.name.startswith(s + "_"))
+        kind = {"bool": "bool", "int": "int", "float": "float"}.get(str(f.type), "list")
+        schema.setdefault(section, {})[f.name[len(section) + 1:]] = kind
+    return schema
+
+
+_SCHEMA = _schema()
+_KIND_PL = {"bool": "true albo false", "int": "liczba całkowita", "float": "liczba",
+            "list": "lista tekstów"}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError("nie ma takiego pliku reguł triażu", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"nie można odczytać pliku reguł triażu: {exc}", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"błędny plik TOML: {exc}", path=path) from None
+
+
+def _checked(section: str, key: str, value: Any, path: Path | str | None) -> Any:
+    kind = _SCHEMA[section][key]
+    name = f"{section}.{key}"
+    ok = {
+        "bool": isinstance(value, bool),
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "list": isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value),
+    }[kind]
+    if not ok:
+        raise UserError(f"klucz {name!r}: oczekiwano wartości typu {_KIND_PL[kind]}, jest {value!r}", path=path)
+    if kind == "list":
+        return tuple(v.strip() for v in value)
+    if kind == "float":
+        value = float(value)
+        if not 0.0 <= value <= 1.0:
+            raise UserError(f"klucz {name!r}: oczekiwano liczby od 0 do 1, jest {value!r}", path=path)
+    if kind == "int" and value < 1:
+        raise UserError(f"klucz {name!r}: oczekiwano liczby całkowitej co najmniej 1, jest {value!r}", path=path)
+    return value
+
+
+def _merge(base: dict[str, Any], data: dict[str, Any], path: Path | str | None) -> dict[str, Any]:
+    merged = dict(base)
+    for section, table in data.items():
+        if section not in _SCHEMA:
+            raise UserError(f"nieznana sekcja [{section}]; dozwolone: {', '.join(_SCHEMA)}", path=path)
+        if not isinstance(table, dict):
+            raise UserError(f"{section!r} musi być sekcją [{section}]", path=path)
+        for key, value in table.items():
+            if key not in _SCHEMA[section]:
+                raise UserError(f"nieznany klucz {section}.{key}; dozwolone w [{section}]: "
+                                f"{', '.join(_SCHEMA[section])}", path=path)
+            merged[f"{section}_{key}"] = _checked(section, key, value, path)
+    return merged
+
+
+def rules_from_dict(data: dict[str, Any], path: Path | str | None = None) -> TriageRules:
+    """Defaults overlaid with `data` (parsed TOML); every problem is a UserError naming the file and the key."""
+    merged = _merge(_default_values(), data, path)
+    unknown_units = [u for u in merged["provisions_units"] if u not in UNITS]
+    if unknown_units:
+        raise UserError(f"klucz 'provisions.units': nieznane jednostki {unknown_units}; dozwolone: "
+                        f"{', '.join(UNITS)}", path=path)
+    from wordfreq import available_languages
+
+    unknown_langs = [lang for lang in merged["nonsense_word_languages"] if lang not in available_languages()]
+    if unknown_langs:
+        raise UserError(f"klucz 'nonsense.word_languages': brak listy słów dla {unknown_langs}", path=path)
+    return TriageRules(**merged)
+
+
+@functools.cache
+def _default_values() -> dict[str, Any]:
+    values = _merge({}, _read_toml(DEFAULT_RULES_PATH), DEFAULT_RULES_PATH)
+    missing = [f.name for f in fields(TriageRules) if f.name not in values]
+    if missing:  # the packaged file is the single source of the defaults
+        raise RuntimeError(f"{DEFAULT_RULES_PATH} lacks {missing}")
+    return values
+
+
+def load_rules(path: Path | str | None = None) -> TriageRules:
+    """The packaged default rules, or those overlaid with the TOML file at `path`."""
+    if path is None:
+        return rules_from_dict({})
+    return rules_from_dict(_read_toml(Path(path)), path)
+
+
+# --- text tests -----------------------------------------------------------------------------------------------
+
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:pl|com|net|org|eu|info|biz|io)\b(?:/\S*)?")
+_PLACEHOLDER = re.compile(r"\[[A-ZĄĆĘŁŃÓŚŹŻ][A-ZĄĆĘŁŃÓŚŹŻ0-9_-]*\]")
+_LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_ACRONYM = re.compile(r"[A-ZĄĆĘŁŃÓŚŹŻ]{2,7}")
+_REPEATED_CHUNK = re.compile(r"(.{1,3}?)\1{2,}")
+
+
+@dataclass(frozen=True)
+class PhraseSet:
+    """Phrases matched as whole words on folded text; a trailing "*" lets the last word be a prefix."""
+
+    phrases: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        prefixes: list[tuple[str, str]] = []
+        for phrase in self.phrases:
+            words = tuple(fold(phrase.rstrip("*")).split())
+            if len(words) == 1 and phrase.endswith("*"):
+                prefixes.append((words[0], phrase))
+            elif words:
+                by_first.setdefault(words[0], []).append((words, phrase))
+        object.__setattr__(self, "_by_first", by_first)
+        object.__setattr__(self, "_prefixes", tuple(prefixes))
+        object.__setattr__(self, "_prefix_keys", tuple(p for p, _ in prefixes))
+
+    def find(self, folded: str) -> list[str]:
+        """Phrases present in `folded` (output of `fold`), in order of first appearance, each once."""
+        by_first, prefixes, keys = getattr(self, "_by_first"), getattr(self, "_prefixes"), getattr(self, "_prefix_keys")
+        words = folded.split()
+        found: dict[str, None] = {}
+        for i, word in enumerate(words):
+            for pattern, phrase in by_first.get(word, ()):
+                last = words[i + len(pattern) - 1] if i + len(pattern) <= len(words) else ""
+                if tuple(words[i:i + len(pattern) - 1]) == pattern[:-1] and (
+                    last.startswith(pattern[-1]) if phrase.endswith("*") else last == pattern[-1]
+                ):
+                    found.setdefault(phrase, None)
+            if keys and word.startswith(keys):
+                for key, phrase in prefixes:
+                    if word.startswith(key):
+                        found.setdefault(phrase, None)
+        return list(found)
+
+
+@dataclass(frozen=True)
+class _Matchers:
+    provisions: ProvisionFinder
+    proposal: PhraseSet
+    spam: PhraseSet
+    junk: frozenset[str]
+
+
+@functools.lru_cache(maxsize=8)
+def _matchers(rules: TriageRules) -> _Matchers:
+    return _Matchers(
+        ProvisionFinder(rules.provisions_units),
+        PhraseSet(rules.priority_proposal_phrases),
+        PhraseSet(rules.spam_phrases),
+        frozenset(fold(w) for w in rules.nonsense_junk_words),
+    )
+
+
+@functools.cache
+def _vocabulary(lang: str) -> dict[str, float]:
+    from wordfreq import get_frequency_dict
+
+    return get_frequency_dict(lang)
+
+
+def is_mash(word: str, rules: TriageRules) -> bool:
+    """Keyboard mashing: a run along a keyboard row, one repeated letter or a repeated short chunk."""
+    w = fold(word).replace(" ", "")
+    if len(w) < rules.nonsense_mash_min_length:
+        return False
+    if any(w in row or w in row[::-1] for row in rules.nonsense_keyboard_rows):
+        return True
+    return _REPEATED_CHUNK.fullmatch(w) is not None
+
+
+def _real_share_below(words: list[str], rules: TriageRules, lang: str) -> tuple[bool, int]:
+    """Whether fewer than the minimum share of words are real, and how many real ones were seen.
+
+    Words are looked up in the row's own language and in Polish (comments mix them); a row in a language without
+    a word list is not judged. Only the needed lists are loaded (about 70 MB each)."""
+    if lang not in rules.nonsense_word_languages:
+        return False, 0
+    vocabularies = [_vocabulary(lang_) for lang_ in dict.fromkeys((lang, "pl"))
+                    if lang_ in rules.nonsense_word_languages]
+    needed = math.ceil(rules.nonsense_min_real_word_share * len(words))
+    real = 0
+    for word in words:
+        lower = word.lower()
+        if any(lower in v for v in vocabularies) or (_ACRONYM.fullmatch(word) and not is_mash(word, rules)):
+            real += 1
+            if real >= needed:
+                return False, real
+    return True, real
+
+
+def _strip_links(text: str) -> tuple[int, str]:
+    """Number of links, and the text without links and redaction placeholders (neither is the sender's words)."""
+    urls = _URL.findall(text)
+    return len(urls), _PLACEHOLDER.sub(" ", _URL.sub(" ", text) if urls else text)
+
+
+def _unreadable(n_urls: int, plain: str, folded: str, rules: TriageRules, lang: str) -> str | None:
+    words = _LETTER_WORD.findall(plain)
+    if not words:
+        return None if n_urls else "Brak słów: same znaki, liczby lub usunięte dane osobowe"
+    if n_urls >= rules.spam_min_urls and len(words) < rules.spam_max_words_per_url * n_urls:
+        return f"Spam z linkami ({n_urls} adresów, mało tekstu)"
+    spam = _matchers(rules).spam.find(folded)
+    if len(spam) >= rules.spam_min_phrases:
+        return "Reklama lub spam: " + ", ".join(f"„{p}”" for p in spam)
+    junk = _matchers(rules).junk
+    if len(words) <= rules.nonsense_junk_max_words and all(fold(w) in junk or is_mash(w, rules) for w in words):
+        return f"Wpis testowy lub przypadkowe znaki: „{' '.join(words)[:40]}”"
+    if rules.nonsense_min_real_word_share > 0:
+        below, real = _real_share_below(words, rules, lang)
+        if below:
+            return f"Brak rozpoznawalnych słów ({real} z {len(words)})"
+    return None
+
+
+def unreadable_reason(text: str, rules: TriageRules, lang: str = "pl") -> str | None:
+    """Why the text is spam or junk (in Polish), or None when it is a readable comment."""
+    n_urls, plain = _strip_links(text)
+    return _unreadable(n_urls, plain, fold(plain), rules, lang)
+
+
+def proposal_phrases(text: str, rules: TriageRules) -> list[str]:
+    """The rules' concrete-wording phrases found in the text, in order of appearance."""
+    return _matchers(rules).proposal.find(fold(text))
+
+
+# --- the stage -------------------------------------------------------------------------------------------------
+
+def _comments(n: int) -> str:
+    """'1 uwaga', '3 uwagi', '25 uwag' (Polish plural of the counted noun)."""
+    if n == 1:
+        return "1 uwaga"
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return f"{n} uwagi"
+    return f"{n} uwag"
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _flag(value: Any) -> bool:
+    """needs_review as a bool, also when a CSV round trip made it text or a nullable column holds NA."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "tak", "yes")
+    return not _missing(value) and bool(value)
+
+
+def _text(value: Any) -> str:
+    return "" if _missing(value) else str(value)
+
+
+def _size(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 1
+
+
+def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
+    """status, status_reason, priority, priority_reason and cited_provisions of one comment."""
+    m = _matchers(rules)
+    text = _text(row.get("text_clean"))
+    citations = m.provisions.find(text)
+    out = {"cited_provisions": "; ".join(citations)}
+    status = _text(row.get("status")) or STATUS_OK
+    error = _text(row.get("error"))
+    role = _text(row.get("cluster_role"))
+    size = _size(row.get("cluster_size"))
+    cluster_id = _text(row.get("cluster_id"))
+    representative = _text(row.get("cluster_representative")) or cluster_id
+    label = _text(row.get("label"))
+
+    def done(status_: str, reason: str, priority: int, priority_reason: str) -> dict[str, Any]:
+        return out | {"status": status_, "status_reason": reason, "priority": priority,
+                      "priority_reason": priority_reason}
+
+    if status == STATUS_ERROR or error:
+        return done(STATUS_ERROR, f"Nie udało się odczytać rekordu: {error}" if error else
+                    "Nie udało się odczytać rekordu", 3, "Błąd odczytu – najpierw popraw plik wejściowy")
+    if status == STATUS_EMPTY or not text.strip():
+        return done(STATUS_EMPTY, "Uwaga bez treści", 3, "Pusta uwaga")
+    n_urls, plain = _strip_links(text)
+    folded = fold(plain)
+    unreadable = _unreadable(n_urls, plain, folded, rules, _text(row.get("lang")) or "pl")
+    if unreadable:
+        return done(STATUS_UNREADABLE, unreadable, 3, "Nieczytelna – nie wymaga odpowiedzi merytorycznej")
+
+    campaign = f"kampanii {cluster_id} ({_comments(size)})"
+    is_member = role == ROLE_MEMBER
+    phrases = m.proposal.find(folded)
+    cites = bool(citations) and rules.priority_citation_is_priority
+    signals = ([f"proponuje konkretny zapis („{phrases[0]}”)"] if phrases else []) + (
+        [f"powołuje się na przepis ({citations[0]}{' i inne' if len(citations) > 1 else ''})"] if cites else [])
+    if phrases or cites:
+        priority, priority_reason = 1, " i ".join(signals)
+    else:
+        priority, priority_reason = 2, "w zakresie konsultacji, bez propozycji zapisu ani powołania na przepis"
+
+    if is_member:
+        reason = f"Członek {campaign} – odpowiedź jak dla reprezentanta"
+        if representative != cluster_id:
+            reason += f" {representative}"
+        if rules.priority_campaign_members_priority_3:
+            return done(STATUS_CAMPAIGN, reason, 3, "Członek kampanii – wystarczy odpowiedź dla reprezentanta")
+        return done(STATUS_CAMPAIGN, reason, priority, f"Członek kampanii: {priority_reason}")
+
+    lead = f"Reprezentant {campaign}" if role == ROLE_REPRESENTATIVE else "Uwaga unikalna"
+    if _flag(row.get("needs_review")):
+        reason = f"{lead}; klasyfikator niepewny etykiety „{label or 'brak'}” – sprawdź ręcznie"
+        return done(STATUS_REVIEW, reason, priority, f"{lead}: {priority_reason}")
+    if label and label in rules.off_topic_labels:
+        reason = f"{lead}; etykieta „{label}” – uwaga nie dotyczy przedmiotu konsultacji"
+        return done(STATUS_OFF_TOPIC, reason, 3, "Poza zakresem konsultacji")
+    return done(STATUS_OK, lead, priority, f"{lead}: {priority_reason}")
+
+
+_OUTPUT = ("status", "status_reason", "priority", "priority_reason", "cited_provisions")
+
+
+def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Stage: set `status` and add `status_reason`, `priority`, `priority_reason`, `cited_provisions`."""
+    rules = load_rules(cfg.triage.rules)
+    out = df.copy()
+    columns = list(out.columns)
+    results = [triage_row(dict(zip(columns, values)), rules) for values in out.itertuples(index=False, name=None)]
+    for column in _OUTPUT:
+        out[column] = [r[column] for r in results]
+    out["priority"] = out["priority"].astype("int64")
+    return out

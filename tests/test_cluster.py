@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.clean import clean_text
+from pipeline.clean import fold as clean_fold
+from pipeline.cluster import (
+    ROLE_MEMBER,
+    ROLE_REPRESENTATIVE,
+    ROLE_UNIQUE,
+    cluster,
+    cluster_table,
+    fold,
+    split_sentences,
+    strip_boilerplate,
+)
+from pipeline.config import Config
+from pipeline.minhash import estimate_jaccard, signatures
+from tests.synthetic_campaigns import bcubed_f1, make_corpus, pair_scores
+
+CFG = Config()
+
+TEMPLATE = (
+    "Jako mieszkańcy Gdańska wnosimy o wpisanie do Programu współpracy na 2023 rok stałego funduszu "
+    "reagowania kryzysowego. Pieniądze na taki fundusz powinny być zarezerwowane w budżecie miasta z góry, "
+    "a nie szukane dopiero wtedy, gdy kryzys już trwa.\n\nProsimy również o uruchomienie szybkiej ścieżki "
+    "małych grantów na sytuacje nagłe, z krótkim wnioskiem i decyzją w ciągu 7 dni. Ludzie, którzy pomagają, "
+    "nie mogą czekać tygodniami na rozstrzygnięcie konkursu."
+)
+OTHER_LETTER = (
+    "Proponujemy, aby konkursy ogłaszane przez Wydział Rozwoju Społecznego miały jednolity harmonogram "
+    "publikowany w styczniu. Organizacje sportowe potrzebują wiedzieć z wyprzedzeniem, kiedy składać wnioski, "
+    "bo sezon zaczyna się we wrześniu. Pieniądze na taki fundusz powinny być zarezerwowane w budżecie miasta "
+    "z góry, a nie szukane dopiero wtedy, gdy kryzys już trwa. Prosimy też o dłuższe terminy rozliczeń."
+)
+
+
+def frame(texts: list[str], **extra) -> pd.DataFrame:
+    return pd.DataFrame({"comment_id": [f"c{i}" for i in range(len(texts))], "text_clean": texts, **extra})
+
+
+def run(texts: list[str], **extra) -> pd.DataFrame:
+    return cluster(frame(texts, **extra), CFG)
+
+
+# ------------------------------------------------------------------------------------------- text preparation
+
+
+def test_fold_matches_clean_fold(gdansk_dev):
+    for row in gdansk_dev:
+        assert fold(row["text"]) == clean_fold(row["text"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_fold_matches_clean_fold_on_any_text(text):
+    assert fold(text) == clean_fold(text)
+
+
+def test_boilerplate_is_stripped():
+    text = "Szanowni Państwo,\n\nWnoszę o zmianę § 5. Mój e-mail: [EMAIL].\n\nZ poważaniem\n[OSOBA]\ntel. [TELEFON]"
+    assert strip_boilerplate(text) == "Wnoszę o zmianę § 5. Mój e-mail:  ."
+    assert strip_boilerplate("Dzień dobry, popieram projekt.") == "popieram projekt."
+    # A sentence that merely starts like a closing is content.
+    body = "Popieram.\nZ tego powodu proszę o zmianę zapisu w § 5 ust. 2 i przedłużenie terminu."
+    assert strip_boilerplate(body) == body
+
+
+def test_sentences_respect_polish_abbreviations():
+    text = "Mieszkam przy ul. Długiej 5 od 2019 r. i np. art. 5 mnie dotyczy. Proszę o zmianę! Czy to m.in. możliwe?"
+    assert split_sentences(text) == [
+        "Mieszkam przy ul. Długiej 5 od 2019 r. i np. art. 5 mnie dotyczy.",
+        "Proszę o zmianę!",
+        "Czy to m.in. możliwe?",
+    ]
+
+
+# ------------------------------------------------------------------------------------------------------ minhash
+
+
+def test_signature_agreement_estimates_jaccard():
+    rng = np.random.default_rng(0)
+    base = "".join(rng.choice(list("abcdefghijklmnoprstuwyz "), size=3000))
+    edited = base[:2000] + "".join(rng.choice(list("abcdefghijklmnoprstuwyz "), size=1000))
+    a, b = ({base[i : i + 5] for i in range(len(t) - 4)} for t in (base, edited))
+    b = {edited[i : i + 5] for i in range(len(edited) - 4)}
+    true = len(a & b) / len(a | b)
+    sig = signatures([base, edited], num_bins=256)
+    assert abs(estimate_jaccard(sig[:1], sig[1:])[0] - true) < 0.1
+
+
+# ------------------------------------------------------------------------------------------------------- stage
+
+
+def test_columns_roles_and_ids():
+    texts = [
+        OTHER_LETTER,
+        TEMPLATE,
+        "Popieram.",
+        TEMPLATE.replace("ą", "a").replace("ę", "e").replace("ó", "o"),  # pasted without Polish letters
+        "Dzień dobry,\n" + TEMPLATE.upper() + "\n\nPozdrawiam\nJan",
+        "popieram",
+    ]
+    out = run(texts)
+    assert list(out["comment_id"]) == [f"c{i}" for i in range(6)]  # same rows, same order
+    assert list(out["cluster_id"]) == ["c0", "c1", "c2", "c1", "c1", "c2"]
+    assert list(out["cluster_size"]) == [1, 3, 2, 3, 3, 2]
+    assert list(out["cluster_role"]) == [ROLE_UNIQUE, ROLE_REPRESENTATIVE, ROLE_REPRESENTATIVE, ROLE_MEMBER,
+                                         ROLE_MEMBER, ROLE_MEMBER]
+    assert out["cluster_similarity"].between(0, 1).all()
+    assert out.loc[3, "cluster_similarity"] == 1.0
+
+
+def test_template_with_personal_paragraph_matches_and_added_text_is_the_paragraph():
+    personal = (
+        "Od sześciu lat prowadzę świetlicę dla dzieci na Oruni i co roku w styczniu zostajemy bez pieniędzy na "
+        "czynsz. Wtedy płacimy z własnej kieszeni, a dzieci i tak przychodzą codziennie po szkole."
+    )
+    texts = [TEMPLATE, personal + "\n\n" + TEMPLATE + "\n\nZ poważaniem\nAnna Nowak", TEMPLATE + "\n" + personal]
+    out = run(texts)
+    assert out["cluster_id"].nunique() == 1
+    assert out.loc[1, "added_text"] == personal
+    assert out.loc[2, "added_text"] == personal
+    assert out.loc[0, "added_text"] == ""
+
+
+def test_one_shared_stock_sentence_is_not_a_campaign():
+    out = run([TEMPLATE, OTHER_LETTER])
+    assert list(out["cluster_role"]) == [ROLE_UNIQUE, ROLE_UNIQUE]
+
+
+def test_very_short_comments_join_only_exact_duplicates():
+    out = run(["Popieram ten projekt w całości.", "Popieram ten projekt w całości!", "Popieram ten projekt w całoś."])
+    assert list(out["cluster_id"]) == ["c0", "c0", "c2"]
+
+
+def test_short_comments_differing_by_a_word_stay_apart():
+    out = run(["Czy mały grant można dostać dwa razy w roku na różne działania?",
+               "Czy mały grant można dostać dwa razy w roku na dwa różne projekty?"])
+    assert out["cluster_size"].tolist() == [1, 1]
+
+
+def test_redaction_placeholders_and_signatures_do_not_make_comments_similar():
+    sig = "\n\nZ poważaniem\n[OSOBA]\n[EMAIL]\n[TELEFON]\nStowarzyszenie Przyjaciół Oruni, ul. [ADRES]"
+    out = run(["Proszę o dłuższe terminy rozliczeń dotacji." + sig, "Wnoszę o zwiększenie puli na wkład własny." + sig])
+    assert out["cluster_size"].tolist() == [1, 1]
+
+
+def test_error_and_empty_rows_stay_unique():
+    out = run([TEMPLATE, TEMPLATE, TEMPLATE, ""], status=["do analizy", "błąd", "do analizy", "pusta"])
+    assert list(out["cluster_id"]) == ["c0", "c1", "c0", "c3"]
+    assert list(out["cluster_role"]) == [ROLE_REPRESENTATIVE, ROLE_UNIQUE, ROLE_MEMBER, ROLE_UNIQUE]
+
+
+def test_appending_comments_keeps_cluster_ids(gdansk_dev):
+    df = frame([clean_text(r["text"]) for r in gdansk_dev])
+    whole = cluster(df, CFG)
+    head = cluster(df.iloc[:300].reset_index(drop=True), CFG)
+    kept = whole.iloc[:300].reset_index(drop=True)
+    # Every cluster of the first 300 keeps its id when the rest arrives (unless clusters merged).
+    merged = kept.groupby("cluster_id")["comment_id"].transform("size") != head.groupby("cluster_id")[
+        "comment_id"].transform("size")
+    assert (head["cluster_id"] == kept["cluster_id"])[~merged].mean() > 0.99
+
+
+def test_cluster_table():
+    out = run([TEMPLATE, TEMPLATE + " Dodaję od siebie prośbę o szybką decyzję w tej sprawie.", OTHER_LETTER,
+               TEMPLATE.lower()], label=["a", "a", "b", "c"])
+    table = cluster_table(out)
+    assert table.columns.tolist() == ["cluster_id", "size", "representative_id", "template", "labels"]
+    assert len(table) == 1
+    row = table.iloc[0]
+    assert (row["cluster_id"], row["size"], row["representative_id"]) == ("c0", 3, "c0")
+    assert row["template"].startswith("Jako mieszkańcy Gdańska") and "Dodaję" not in row["template"]
+    assert row["labels"] == "a: 2; c: 1"
+
+
+# ---------------------------------------------------------------------------------------------------- quality
+
+
+def test_quality_on_gdansk_dev(gdansk_dev):
+    df = frame([clean_text(r["text"]) for r in gdansk_dev])
+    truth = [r["campaign"] or r["id"] for r in gdansk_dev]
+    out = cluster(df, CFG)
+    precision, recall, _ = pair_scores(truth, out["cluster_id"])
+    assert precision >= 0.99
+    assert recall >= 0.97
+    assert bcubed_f1(truth, out["cluster_id"]) >= 0.99
+
+
+def test_lodz_residents_filing_one_description_for_many_streets_are_grouped(shared_dir: Path):
+    path = shared_dir / "data" / "lodz_bo_2025" / "proposals.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is not present")
+    data = pd.read_csv(path)
+    df = pd.DataFrame({"comment_id": data["id"], "text_clean": [clean_text(t) for t in data["opis"].fillna("")]})
+    out = cluster(df, CFG)
+    folded = df["text_clean"].map(clean_fold)
+    same = folded.duplicated(keep=False)
+    assert same.sum() > 50
+    # Every set of identical descriptions is one cluster.
+    assert (out[same].groupby(folded[same])["cluster_id"].nunique() == 1).all()
+    # The "Zielona ul. ..." proposals: two descriptions, each filed for many streets with small edits.
+    green = out[data["nazwa"].str.startswith("Zielona ul.")]
+    opening = data.loc[green.index, "opis"].str[:60]
+    assert green.groupby(opening)["cluster_id"].nunique().max() == 1
+    assert green["cluster_id"].nunique() <= 3
+    assert (out["cluster_size"] > 1).sum() < len(out) / 3
+
+
+def test_scale_precision_holds_on_a_synthetic_corpus(gdansk_dev):
+    corpus = make_corpus(30_000, seed=7, sample=[r["text"] for r in gdansk_dev])
+    out = cluster(corpus.frame, CFG)
+    precision, recall, _ = pair_scores(corpus.truth, out["cluster_id"])
+    assert precision >= 0.99
+    assert recall >= 0.95

@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.clean import strip_diacritics
+from pipeline.polish import PLACEHOLDERS, Analysis, analyze, get_nlp, lemmatize_words, sentences
+
+GOLD = Path(__file__).parent / "data" / "lemma_gold.tsv"
+_WORD = re.compile(r"^(?=.*[^\W\d_])\D+$")  # a letter and no digit: the tokens the gold file lists
+
+
+def _gold() -> list[tuple[str, list[tuple[str, set[str]]]]]:
+    """(sentence text, [(token, accepted lemmas)]) in file order."""
+    sentences_: list[tuple[str, list[tuple[str, set[str]]]]] = []
+    for line in GOLD.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# text = "):
+            sentences_.append((line.removeprefix("# text = "), []))
+        elif line and not line.startswith(("#", "sent_id")):
+            _, token, lemma = line.split("\t")
+            sentences_[-1][1].append((token, set(lemma.split("|"))))
+    return sentences_
+
+
+def _accuracy(lemmatizer: str, without_diacritics: bool) -> float:
+    gold = _gold()
+    texts = [strip_diacritics(text) if without_diacritics else text for text, _ in gold]
+    correct = total = 0
+    for analysis, (_, rows) in zip(analyze(texts, lemmatizer=lemmatizer), gold):
+        words = [(t, lemma) for t, lemma in zip(analysis.tokens, analysis.lemmas) if _WORD.match(t)]
+        expected = [strip_diacritics(t) if without_diacritics else t for t, _ in rows]
+        # A tokenization difference is a failure of its own, not a silent misalignment.
+        assert [t for t, _ in words] == expected
+        correct += sum(lemma in accepted for (_, lemma), (_, accepted) in zip(words, rows))
+        total += len(rows)
+    assert total >= 300
+    return correct / total
+
+
+@pytest.mark.parametrize(("without_diacritics", "minimum"), [(False, 0.95), (True, 0.93)])
+def test_default_lemmatizer_meets_accuracy_on_gold(without_diacritics: bool, minimum: float) -> None:
+    assert _accuracy("simplemma", without_diacritics) >= minimum
+
+
+def test_morfeusz2_backend_is_usable_behind_the_same_interface() -> None:
+    assert _accuracy("morfeusz2", without_diacritics=False) >= 0.93
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ul. Długa 5", ["ul.", "Długa", "5"]),
+        ("art. 19a ust. 2 pkt 3", ["art.", "19a", "ust.", "2", "pkt", "3"]),
+        ("m.in. szkoły, tj. placówki", ["m.in.", "szkoły", ",", "tj.", "placówki"]),
+        ("(Dz.U. z 2023 r. poz. 571)", ["(", "Dz.U.", "z", "2023", "r.", "poz.", "571", ")"]),
+        ("Art. 5 stanowi", ["Art.", "5", "stanowi"]),
+        ("dnia 15.03.2024 o 17:30.", ["dnia", "15.03.2024", "o", "17:30", "."]),
+        ("kwota 1.200.000 zł", ["kwota", "1.200.000", "zł"]),
+        ("kwota 1 200 000 zł", ["kwota", "1 200 000", "zł"]),
+        ("12,5% budżetu", ["12,5", "%", "budżetu"]),
+        ("w latach 2022-2023", ["w", "latach", "2022", "-", "2023"]),
+        ("NGO-sów i e-mail", ["NGO-sów", "i", "e-mail"]),
+        ("współpraca polsko-ukraińska", ["współpraca", "polsko-ukraińska"]),
+        ("dane – ważne", ["dane", "–", "ważne"]),
+        ("„brak środków”.", ["„", "brak", "środków", "”", "."]),
+        ("https://www.gdansk.pl/konsultacje?id=5", ["https://www.gdansk.pl/konsultacje?id=5"]),
+        ("Kontakt: [EMAIL], [TELEFON].", ["Kontakt", ":", "[EMAIL]", ",", "[TELEFON]", "."]),
+        ("([NR_KONTA]) i [ADRES]", ["(", "[NR_KONTA]", ")", "i", "[ADRES]"]),
+        ("Pan [OSOBA] z [KOD_POCZTOWY]", ["Pan", "[OSOBA]", "z", "[KOD_POCZTOWY]"]),
+    ],
+)
+def test_tokenizer_keeps_tricky_strings_whole(text: str, expected: list[str]) -> None:
+    assert analyze([text])[0].tokens == tuple(expected)
+
+
+def test_every_placeholder_is_one_token_and_never_content() -> None:
+    text = "Proszę o kontakt: " + ", ".join(PLACEHOLDERS) + "."
+    analysis = analyze([text])[0]
+    assert all(p in analysis.tokens for p in PLACEHOLDERS)
+    assert analysis.content == ("prosić", "kontakt")
+
+
+ONE_SENTENCE = [
+    "Zgłaszam uwagę do § 5 ust. 1 pkt 2 projektu programu.",
+    "Proponujemy zmianę zapisu w art. 19a ustawy (Dz.U. z 2022 r. poz. 1327 z późn. zm.).",
+    "Spotkanie odbyło się 15.03.2024 r. o godz. 17.30 w siedzibie przy ul. Długiej 5.",
+    "Na małe granty przeznaczono ok. 1.200.000 zł, tj. mniej niż w 2022 r. w tym obszarze.",
+    "Wnioskujemy m.in. o wsparcie świetlic, np. na Oruni, w Nowym Porcie itp. miejscach.",
+    "Prof. J. Kowalski z Uniwersytetu Gdańskiego przygotował ekspertyzę dla NGO-sów.",
+    "W 3. kwartale 2023 r. środki wyczerpały się już we wrześniu.",
+    "Cytujemy zapis: „organizacje składają sprawozdania raz w roku”, który popieramy.",
+    "Kontakt w sprawie uwag: [OSOBA], tel. [TELEFON], e-mail [EMAIL].",
+    "Organizacje z woj. pomorskiego, w tym z m.st. Warszawy, też mogą składać oferty.",
+    "Czy tzw. wkład własny może być wniesiony w formie pracy wolontariuszy?",
+    "Dziękujemy za możliwość zgłoszenia uwag!",
+    "bez zmian",
+    "Popieram w całości",
+]
+
+
+@pytest.mark.parametrize("text", ONE_SENTENCE)
+def test_one_sentence_input_gives_one_sentence(text: str) -> None:
+    assert sentences(text) == [text]
+
+
+def test_sentences_split_at_real_boundaries() -> None:
+    text = (
+        "Popieramy projekt. Środki wzrosły o 10 tys. zł w 2023 r. Organizacje to doceniają!\n"
+        "Dotyczy: § 6 ust. 2\n\n1. Proponujemy zmiany. 2. Prosimy o odpowiedź."
+    )
+    assert sentences(text) == [
+        "Popieramy projekt.",
+        "Środki wzrosły o 10 tys. zł w 2023 r.",
+        "Organizacje to doceniają!",
+        "Dotyczy: § 6 ust. 2",
+        "1. Proponujemy zmiany.",
+        "2. Prosimy o odpowiedź.",
+    ]
+
+
+def test_no_dev_sentence_ends_at_a_mid_sentence_abbreviation(gdansk_dev: list[dict]) -> None:
+    mid_sentence = re.compile(r"(?:^|[\s(])(?:ul|art|ust|tj|np|m\.in|tzw|godz|ok|pkt|poz|Dz\.U)\.$", re.IGNORECASE)
+    # Line breaks end sentences anyway ("– do 10 pkt.\n7) ..."); look inside each line.
+    lines = [line for row in gdansk_dev for line in row["text"].splitlines()]
+    ends = [s for line in lines for s in sentences(line)[:-1] if mid_sentence.search(s)]
+    assert ends == []
+
+
+@pytest.mark.parametrize("lemmatizer", ["simplemma", "morfeusz2"])
+def test_verbal_nouns_share_one_lemma_across_cases(lemmatizer: str) -> None:
+    # Keyword "wsparcie" must meet "wsparcia" in a comment, and "zostanie" is still the verb "zostać".
+    lemmas = analyze(["wsparcie wsparcia działanie działań zgłoszenie zgłoszeniu zostanie"], lemmatizer)[0].lemmas
+    assert lemmas == ("wsparcie",) * 2 + ("działanie",) * 2 + ("zgłoszenie",) * 2 + ("zostać",)
+
+
+def test_stop_words_keep_negation_and_stance() -> None:
+    analysis = analyze(["Nie popieramy tego, bo bez zmian będzie źle, a trzeba działać dobrze."])[0]
+    assert {"nie", "bez", "źle", "trzeba", "dobrze"} <= set(analysis.content)
+    assert not {"ten", "bo", "być", "a"} & set(analysis.content)
+
+
+def test_content_drops_numbers_punctuation_urls_and_abbreviations() -> None:
+    analysis = analyze(["Zob. art. 5 i 19a, np. https://gdansk.pl – 1.200.000 zł!"])[0]
+    assert analysis.content == ("artykuł", "złoty")
+
+
+def test_comments_typed_without_polish_letters_are_restored_before_lemmatizing() -> None:
+    plain = analyze(["Srodki na wspolprace z organizacjami pozarzadowymi sa za male."])[0]
+    assert {"współpraca", "organizacja", "pozarządowy", "być", "mały"} <= set(plain.lemmas)
+    assert plain.lemmas[0] in {"środek", "środki"}
+    # One Polish letter anywhere means the writer uses them: the words are taken as written.
+    mixed = analyze(["Sad owocowy przy szkole – żadnych uwag."])[0]
+    assert mixed.lemmas[0] == "sad"
+
+
+def test_analysis_fields_line_up() -> None:
+    analysis = analyze(["Współpraca z NGO-sami w Gdańsku, ul. Długa [ADRES]."])[0]
+    assert isinstance(analysis, Analysis)
+    assert len(analysis.tokens) == len(analysis.lemmas) == len(analysis.folded)
+    assert analysis.folded == tuple(strip_diacritics(lemma) for lemma in analysis.lemmas)
+    assert all(lemma == lemma.lower() for lemma in analysis.lemmas)
+    assert analysis.lemmas[:6] == ("współpraca", "z", "ngo", "w", "gdańsk", ",")
+
+
+def test_missing_texts_give_empty_analyses() -> None:
+    empty = Analysis((), (), (), ())
+    assert analyze([None, math.nan, "", "  \n "]) == [empty] * 4  # type: ignore[list-item]
+
+
+def test_backends_are_cached_and_unknown_backend_is_rejected() -> None:
+    assert get_nlp("simplemma") is get_nlp("simplemma")
+    assert get_nlp("morfeusz2").get_pipe("pl_lemmatizer").backend == "morfeusz2"
+    with pytest.raises(ValueError, match="simplemma"):
+        get_nlp("stempel")
+
+
+def test_lemmatize_words_handles_keyword_phrases_without_restoring() -> None:
+    assert lemmatize_words(["organizacje pozarządowe", "małe granty", "NGO-sów", "sad"]) == [
+        "organizacja pozarządowy",
+        "mały grant",
+        "ngo",
+        "sad",
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abcząęłóśżź ABCŁŻ.,-:;!?()[]„”/\n0123456789")), max_size=80))
+def test_tokens_cover_every_character_of_the_text(text: str) -> None:
+    analysis = analyze([text])[0]
+    assert "".join(analysis.tokens) == re.sub(r"\s+", "", text)
+    assert len(analysis.tokens) == len(analysis.lemmas) == len(analysis.folded)

@@ -1,0 +1,232 @@
+"""Triage: final status, priority for staff and cited provisions, as the people answering comments rely on them."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pipeline.clean import clean_text
+from pipeline.config import Config, TriageConfig
+from pipeline.errors import UserError
+from pipeline.provisions import ProvisionFinder
+from pipeline.triage import load_rules, triage, unreadable_reason
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Zmiana w §5 ust.2 pkt 3 projektu", ["§ 5 ust. 2 pkt 3"]),
+        ("dotyczy par. 5 ust. 2", ["§ 5 ust. 2"]),
+        ("tryb art.19a ustawy", ["art. 19a"]),
+        ("tryb art. 19 a ustawy", ["art. 19a"]),
+        ("w ust. 1 pkt 2 lit. b) należy", ["ust. 1 pkt 2 lit. b"]),
+        ("w rozdziale IV programu", ["rozdział IV"]),
+        ("w punkcie 3 i punkcie 4", ["pkt 3", "pkt 4"]),
+        ("§ 8 i § 9 projektu", ["§ 8", "§ 9"]),
+        ("§ 5 ust. 1 i 2", ["§ 5 ust. 1", "§ 5 ust. 2"]),
+        ("art. 19a lub art. 11a ustawy", ["art. 19a", "art. 11a"]),
+        # order of appearance, each once
+        ("§ 10 ust. 4 odsyła do „§ 8 ust. 5”, więc § 10 ust. 4 poprawić", ["§ 10 ust. 4", "§ 8 ust. 5"]),
+        ("art. 19 a także art. 11", ["art. 19", "art. 11"]),  # "a" is the conjunction here
+    ],
+)
+def test_citations_are_normalised(text: str, expected: list[str]) -> None:
+    assert ProvisionFinder().find(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Zebranie 15.03.2024 r., kwota 12 zł, wzrost o 2,5%",
+        "Dostaliśmy 45 pkt. 3 lata temu było lepiej",
+        "pkt 15.03 i ust. 2023 r.",
+        "punkty pomocy żywnościowej w rozdziale o finansach",
+    ],
+)
+def test_dates_amounts_and_plain_words_are_not_provisions(text: str) -> None:
+    assert ProvisionFinder().find(text) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(unit=st.sampled_from(["§", "§ 5 ust.", "art.", "ust.", "pkt", "par."]),
+       day=st.integers(1, 31), month=st.integers(1, 12), year=st.integers(1990, 2030), amount=st.integers(1, 999),
+       tail=st.sampled_from(["zł", "tys. zł", "mln zł", "%", "r.", "roku", "osób"]))
+def test_dates_and_amounts_after_a_unit_never_become_its_number(unit: str, day: int, month: int, year: int,
+                                                                   amount: int, tail: str) -> None:
+    finder = ProvisionFinder()
+    for text in (f"{unit} {day}.{month:02d}.{year} r.", f"{unit} {amount} {tail}", f"{unit} {amount},5 {tail}"):
+        assert finder.find(text) == finder.find(unit), text  # only what the unit itself cites ("§ 5"), if anything
+
+
+def _frame(rows: list[dict]) -> pd.DataFrame:
+    base = {"status": "do analizy", "error": "", "lang": "pl", "label": "finansowanie", "needs_review": False,
+            "cluster_size": 1, "cluster_role": "unikalna"}
+    df = pd.DataFrame([base | r for r in rows])
+    if "cluster_id" not in df:
+        df["cluster_id"] = df["comment_id"]
+    return df
+
+
+def _by_id(out: pd.DataFrame) -> dict[str, dict]:
+    return {r["comment_id"]: r for r in out.to_dict("records")}
+
+
+def test_statuses_follow_the_documented_precedence() -> None:
+    df = _frame([
+        {"comment_id": "err", "text_clean": "", "status": "błąd", "error": "wiersz ma 5 pól, a nagłówek 3"},
+        {"comment_id": "empty", "text_clean": "", "status": "pusta"},
+        # junk sent twice is grouped by clustering, but it is still junk, not a campaign
+        {"comment_id": "j1", "text_clean": "asdf", "cluster_id": "j1", "cluster_size": 2,
+         "cluster_role": "reprezentant", "label": "poza_zakresem"},
+        {"comment_id": "j2", "text_clean": "asdf", "cluster_id": "j1", "cluster_size": 2, "cluster_role": "członek"},
+        {"comment_id": "off", "text_clean": "Dziura w chodniku na Kartuskiej, proszę naprawić.",
+         "label": "poza_zakresem"},
+        # an unsure off-topic label goes to a person, not out of the analysis
+        {"comment_id": "unsure-off", "text_clean": "Dziura w chodniku na Kartuskiej.", "label": "poza_zakresem",
+         "needs_review": True},
+        {"comment_id": "ok", "text_clean": "Więcej środków na małe granty dla organizacji."},
+    ])
+    out = _by_id(triage(df, Config()))
+    assert {k: v["status"] for k, v in out.items()} == {
+        "err": "błąd", "empty": "pusta", "j1": "nieczytelna", "j2": "nieczytelna", "off": "poza zakresem",
+        "unsure-off": "do weryfikacji", "ok": "do analizy"}
+    assert "wiersz ma 5 pól" in out["err"]["status_reason"]
+    assert "poza_zakresem" in out["unsure-off"]["status_reason"]
+    assert {k: v["priority"] for k, v in out.items() if k not in ("ok", "unsure-off")} == dict.fromkeys(
+        ["err", "empty", "j1", "j2", "off"], 3)
+
+
+def test_campaign_members_point_to_their_campaign_and_representative_carries_its_size() -> None:
+    template = "Popieramy wyższy wkład Miasta. Proponujemy zapis: „Miasto pokrywa wkład własny”."
+    df = _frame(
+        [{"comment_id": "A-0031", "text_clean": template, "cluster_size": 25, "cluster_role": "reprezentant",
+          "cluster_id": "A-0031"}]
+        + [{"comment_id": f"A-{100 + i}", "text_clean": template, "cluster_size": 25, "cluster_role": "członek",
+            "cluster_id": "A-0031"} for i in range(3)]
+        + [{"comment_id": "B-1", "text_clean": template, "cluster_size": 22, "cluster_role": "członek",
+            "cluster_id": "B-0", "cluster_representative": "B-7"}]
+    )
+    out = _by_id(triage(df, Config()))
+    rep, member = out["A-0031"], out["A-100"]
+    assert rep["status"] == "do analizy" and rep["priority"] == 1
+    assert "25 uwag" in rep["status_reason"] and "25 uwag" in rep["priority_reason"]
+    assert member["status"] == "kampania" and member["priority"] == 3
+    assert member["status_reason"] == "Członek kampanii A-0031 (25 uwag) – odpowiedź jak dla reprezentanta"
+    assert out["B-1"]["status_reason"].startswith("Członek kampanii B-0 (22 uwagi)")
+    assert out["B-1"]["status_reason"].endswith("reprezentanta B-7")
+
+
+@pytest.mark.parametrize(
+    ("text", "priority", "reason_part"),
+    [
+        ("Proponujemy brzmienie: „Konkursy ogłasza się do 30 listopada”.", 1, "proponuje konkretny zapis"),
+        ("PROPONUJE ZAPIS o corocznej ewaluacji programu", 1, "proponuje konkretny zapis"),  # no Polish letters
+        ("Zapisy § 5 ust. 2 pkt 3 są niejasne.", 1, "§ 5 ust. 2 pkt 3"),
+        ("Więcej pieniędzy na kulturę, bo jest ich za mało.", 2, "bez propozycji zapisu"),
+    ],
+)
+def test_concrete_wording_or_a_citation_comes_first(text: str, priority: int, reason_part: str) -> None:
+    out = triage(_frame([{"comment_id": "x", "text_clean": text}]), Config()).iloc[0]
+    assert out["priority"] == priority
+    assert reason_part in out["priority_reason"]
+
+
+def test_stage_works_without_classifier_and_cluster_columns() -> None:
+    df = pd.DataFrame({"comment_id": ["a", "b", "c"], "status": ["do analizy", "pusta", "do analizy"],
+                       "error": ["", "", ""], "text_clean": ["Proponujemy zapis w § 6.", "", "qwerty"]})
+    out = triage(df, Config())
+    assert list(out["comment_id"]) == ["a", "b", "c"]
+    assert list(out["status"]) == ["do analizy", "pusta", "nieczytelna"]
+    assert list(out["priority"]) == [1, 3, 3]
+    assert list(out["cited_provisions"]) == ["§ 6", "", ""]
+
+
+def test_chunks_give_the_same_result_as_the_whole_table() -> None:
+    df = _frame([{"comment_id": str(i), "text_clean": t} for i, t in enumerate(
+        ["W § 5 ust. 1 dodać mikrodotacje.", "test", "Dobry program.", "Proponuję zapis o wolontariacie."] * 3)])
+    whole = triage(df, Config())
+    parts = pd.concat([triage(df.iloc[:5], Config()), triage(df.iloc[5:], Config())])
+    pd.testing.assert_frame_equal(whole, parts)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["test", "asdf", "xxxx", "qwerty 123", "sdfkjh sdkfjh lkjhg", "???",
+     "Kup teraz viagra tanio!!! www.x.com", "kasyno online i bitcoin bez ryzyka",
+     "https://a.pl/1 https://b.pl/2 https://c.pl/3 super oferta"],
+)
+def test_spam_and_junk_are_unreadable(text: str) -> None:
+    assert unreadable_reason(text, load_rules()) is not None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Brak uwag.", "ok", "Popieram", "GRDPP?", "Nie", "Dziękuję za konsultacje",
+     "Przekazujemy link do raportu: https://fundacja.pl/raport.pdf",
+     "Test kompetencji dla koordynatorów wolontariatu byłby przydatny.",
+     "Zadzwoń do urzędu, nikt nie odbiera – tak jest od miesięcy.",
+     "Я хочу подякувати всім волонтерам у Гданську"],
+)
+def test_short_or_linked_real_comments_stay_readable(text: str) -> None:
+    lang = "uk" if text.startswith("Я") else "pl"
+    assert unreadable_reason(text, load_rules(), lang) is None
+
+
+def test_rules_file_overrides_only_the_keys_it_sets(tmp_path: Path) -> None:
+    rules = tmp_path / "reguly.toml"
+    rules.write_text('[off_topic]\nlabels = ["inne_sprawy"]\n[priority]\ncampaign_members_priority_3 = false\n',
+                     encoding="utf-8")
+    cfg = Config().with_(triage=TriageConfig(rules=rules))
+    df = _frame([
+        {"comment_id": "a", "text_clean": "Remont chodnika na Kartuskiej.", "label": "inne_sprawy"},
+        {"comment_id": "b", "text_clean": "Remont chodnika na Kartuskiej.", "label": "poza_zakresem"},
+        {"comment_id": "c", "text_clean": "Proponujemy zapis o grantach.", "cluster_id": "x", "cluster_size": 2,
+         "cluster_role": "członek"},
+    ])
+    out = _by_id(triage(df, cfg))
+    assert out["a"]["status"] == "poza zakresem" and out["b"]["status"] == "do analizy"
+    assert out["c"]["status"] == "kampania" and out["c"]["priority"] == 1
+    assert load_rules(rules).spam_min_phrases == load_rules().spam_min_phrases  # untouched keys keep defaults
+
+
+@pytest.mark.parametrize(
+    ("content", "message_part"),
+    [
+        ("[priority]\ncampaign_members_priority3 = true\n", "priority.campaign_members_priority3"),
+        ("[spam]\nmin_phrases = \"dwa\"\n", "spam.min_phrases"),
+        ("[nonsense]\nmin_real_word_share = 1.5\n", "nonsense.min_real_word_share"),
+        ("[provisions]\nunits = [\"§\", \"zd.\"]\n", "provisions.units"),
+        ("[kampania]\nx = 1\n", "[kampania]"),
+        ("[spam\n", "TOML"),
+    ],
+)
+def test_bad_rules_files_are_user_errors_naming_file_and_key(tmp_path: Path, content: str, message_part: str
+                                                            ) -> None:
+    rules = tmp_path / "reguly.toml"
+    rules.write_text(content, encoding="utf-8")
+    with pytest.raises(UserError) as info:
+        load_rules(rules)
+    assert str(rules) in str(info.value) and message_part in str(info.value)
+
+
+def test_dev_set_flags_only_off_topic_junk(gdansk_dev: list[dict]) -> None:
+    rules = load_rules()
+    flagged = {r["id"] for r in gdansk_dev if unreadable_reason(clean_text(r["text"]), rules, r["lang"])}
+    gold = {r["id"]: r for r in gdansk_dev}
+    assert all(gold[i]["primary_label"] == "poza_zakresem" and gold[i]["comment_type"] == "inne" for i in flagged)
+    assert {r["id"] for r in gdansk_dev if r["campaign"] in ("DUP1", "DUP2")} <= flagged
+
+
+def test_residents_proposals_are_never_unreadable(shared_dir: Path) -> None:
+    path = shared_dir / "data" / "lodz_bo_2025" / "proposals.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is not present")
+    with path.open(encoding="utf-8", newline="") as f:
+        texts = [clean_text(f"{r['nazwa']}\n\n{r['opis']}") for r in csv.DictReader(f)]
+    rules = load_rules()
+    assert [t[:60] for t in texts if unreadable_reason(t, rules)] == []

@@ -1,0 +1,232 @@
+"""triage.xlsx: what staff see and work in — sheets, order, dropdowns, formats, charts, links, formula safety."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.config import Config, ExportConfig, IngestConfig
+from pipeline.corrections import DECISIONS
+from pipeline.export.xlsx import (
+    FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, SHEET_CAMPAIGNS, SHEET_COMMENTS,
+    SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, write_workbook,
+)
+from pipeline.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parents[1]
+TAXONOMY = load_taxonomy(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+INJECTIONS = ['=HYPERLINK("http://x","klik")', "+48 501 234 567 proszę dzwonić", "-1+2", "@SUM(A1)"]
+SHEETS = [SHEET_SUMMARY, SHEET_COMMENTS, SHEET_CAMPAIGNS, SHEET_REVIEW, SHEET_TAXONOMY, SHEET_INFO]
+
+
+def comments() -> pd.DataFrame:
+    """A processed comments table: a campaign of three, a duplicate pair, unique comments, formula-like texts."""
+    rows = [
+        # id, text, label, priority, status, cluster_id, role, needs_review
+        ("u1", "Proponujemy zwiększyć pulę małych grantów, Jan Kowalski.", "finansowanie", 1, "do analizy",
+         "u1", "unikalna", False),
+        ("k1", "Prosimy o wsparcie zdrowia psychicznego dzieci. Rodzice z Oruni.", "zadania_priorytetowe", 2,
+         "kampania", "k1", "reprezentant", False),
+        ("u2", "Czy wolontariusze będą ubezpieczeni?", "wolontariat", 2, "do weryfikacji", "u2", "unikalna", True),
+        ("k2", "Prosimy o wsparcie zdrowia psychicznego dzieci.", "zadania_priorytetowe", 3, "kampania", "k1",
+         "członek", False),
+        ("k3", "Prosimy o wsparcie zdrowia psychicznego dzieci!!", "zadania_priorytetowe", 3, "kampania", "k1",
+         "członek", False),
+        *[(f"x{i}", text, "poza_zakresem", 3, "poza zakresem", f"x{i}", "unikalna", False)
+          for i, text in enumerate(INJECTIONS)],
+        ("u3", "Dziura w jezdni na Chełmie.", "poza_zakresem", 3, "do weryfikacji", "u3", "unikalna", True),
+    ]
+    df = pd.DataFrame(rows, columns=["comment_id", "text", "label", "priority", "status", "cluster_id",
+                                     "cluster_role", "needs_review"])
+    df["text_clean"] = df["text"].str.replace("Jan Kowalski", "[OSOBA]")
+    df["labels"] = df["label"]
+    df["confidence"] = [0.91, 0.88, 0.41, 0.9, 0.9, 0.7, 0.7, 0.7, 0.7, 0.35]
+    df["evidence"] = "mały grant; pula"
+    df["comment_type"] = "propozycja"
+    df["cluster_size"] = df.groupby("cluster_id")["comment_id"].transform("size")
+    df["cluster_similarity"] = 1.0
+    df["added_text"] = ["", "Rodzice z Oruni.", "", "", "!!", "", "", "", "", ""]
+    df["cited_provisions"] = ["§ 5 ust. 1", "", "", "", "", "", "", "", "", ""]
+    df["status_reason"] = ["", "", "model nie jest pewny celu", "", "", "", "", "", "", "model nie jest pewny celu"]
+    df["Typ zgłaszającego"] = ["organizacja", "osoba", "osoba", "osoba", "osoba", "osoba", "osoba", "osoba",
+                               "osoba", "instytucja"]
+    return df
+
+
+CLUSTERS = pd.DataFrame({"cluster_id": ["k1"], "size": [3], "representative_id": ["k1"],
+                         "template": ["Prosimy o wsparcie zdrowia psychicznego dzieci."]})
+MANIFEST = {"version": "0.1.0", "created": "2026-11-26T17:00:00+00:00",
+            "counts": {"read": 10, "written": 10, "empty": 0, "errors": 0}}
+CFG = Config(ingest=IngestConfig(submitter_col="Typ zgłaszającego"))
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("wb") / "triage.xlsx"
+    write_workbook(comments(), path, MANIFEST, taxonomy=TAXONOMY, clusters=CLUSTERS, cfg=CFG)
+    return path
+
+
+def table(ws) -> list[dict[str, object]]:
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_sheets_in_order_with_frozen_filtered_headers(workbook: Path) -> None:
+    wb = load_workbook(workbook)
+    assert wb.sheetnames == SHEETS
+    for name in (SHEET_COMMENTS, SHEET_CAMPAIGNS, SHEET_REVIEW):
+        assert wb[name].freeze_panes == "A2" and wb[name].auto_filter.ref, name
+    headers = [c.value for c in wb[SHEET_COMMENTS][1]]
+    assert headers == ["ID", "Treść", "Cel", "Pewność", "Dlaczego", "Typ uwagi", "Powołane przepisy", "Kampania",
+                       "Dopisek nadawcy", "Typ zgłaszającego", "Priorytet", "Status", H_LABEL_FIX, H_DECISION,
+                       H_ANSWER, H_FINGERPRINT]
+    assert wb[SHEET_COMMENTS].column_dimensions["P"].hidden  # the fingerprint column is for `uwagi learn` only
+
+
+def test_no_cell_is_a_formula_and_input_text_stays_text(workbook: Path) -> None:
+    wb = load_workbook(workbook)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula: {cell.value!r}"
+    texts = {r["Treść"]: r for r in table(wb[SHEET_COMMENTS])}
+    for text in INJECTIONS:
+        assert text in texts  # written verbatim as a string, not evaluated
+    with zipfile.ZipFile(workbook) as z:
+        sheets = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+    assert "<f>" not in sheets
+
+
+def test_comments_sorted_by_priority_with_labels_by_name_and_original_text(workbook: Path) -> None:
+    rows = table(load_workbook(workbook)[SHEET_COMMENTS])
+    assert [r["Priorytet"] for r in rows] == sorted(r["Priorytet"] for r in rows)
+    # Within a priority a campaign's members stay together; the representative keeps its own priority.
+    ids = [r["ID"] for r in rows]
+    assert ids.index("k3") == ids.index("k2") + 1
+    by_id = {r["ID"]: r for r in rows}
+    assert by_id["u1"]["Treść"].endswith("Jan Kowalski.")  # staff see the original, unredacted text
+    assert by_id["u1"]["Cel"] == TAXONOMY.label("finansowanie").name
+    assert by_id["k1"]["Kampania"] == "K1 – reprezentant" and by_id["k2"]["Kampania"] == "K1"
+    assert by_id["k1"]["Dopisek nadawcy"] == "Rodzice z Oruni."
+    assert by_id["u1"]["Pewność"] == pytest.approx(0.91) and by_id["u1"]["Powołane przepisy"] == "§ 5 ust. 1"
+    assert by_id["u1"][H_LABEL_FIX] is None and by_id["u1"][H_DECISION] is None
+
+
+def test_redacted_text_when_the_original_is_switched_off(tmp_path: Path) -> None:
+    cfg = Config(export=ExportConfig(original_text_in_workbook=False))
+    path = write_workbook(comments(), tmp_path / "t.xlsx", MANIFEST, taxonomy=TAXONOMY, clusters=CLUSTERS, cfg=cfg)
+    by_id = {r["ID"]: r for r in table(load_workbook(path)[SHEET_COMMENTS])}
+    assert "[OSOBA]" in by_id["u1"]["Treść"] and "Kowalski" not in by_id["u1"]["Treść"]
+
+
+def resolve_range(wb, ref: str) -> list[object]:
+    sheet, cells = re.fullmatch(r"'?(.+?)'?!(\S+)", ref.lstrip("=")).groups()
+    return [c.value for row in wb[sheet][cells.replace("$", "")] for c in row]
+
+
+def test_dropdowns_point_at_the_taxonomy_sheet(workbook: Path) -> None:
+    wb = load_workbook(workbook)
+    ws = wb[SHEET_COMMENTS]
+    lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "list"}
+    assert len(lists) == 2
+    headers = {c.value: c.column_letter for c in ws[1]}
+    label_ref = lists[f"{headers[H_LABEL_FIX]}2:{headers[H_LABEL_FIX]}11"]
+    decision_ref = lists[f"{headers[H_DECISION]}2:{headers[H_DECISION]}11"]
+    assert "Słownik celów" in label_ref and "Słownik celów" in decision_ref
+    assert resolve_range(wb, label_ref) == [lb.name for lb in TAXONOMY.labels]
+    assert resolve_range(wb, decision_ref) == list(DECISIONS)
+    assert [r["Identyfikator"] for r in table(wb[SHEET_TAXONOMY])][: len(TAXONOMY.labels)] == list(TAXONOMY.ids)
+
+
+def test_conditional_formats_mark_priority_and_review(workbook: Path) -> None:
+    ws = load_workbook(workbook)[SHEET_COMMENTS]
+    headers = {c.value: c.column_letter for c in ws[1]}
+    rules = {str(rng.sqref): [r for r in rng.rules] for rng in ws.conditional_formatting}
+    priority = rules[f"{headers['Priorytet']}2:{headers['Priorytet']}11"]
+    assert {tuple(r.formula) for r in priority} == {("1",), ("2",)}
+    status = rules[f"{headers['Status']}2:{headers['Status']}11"]
+    assert status[0].type == "containsText" and status[0].text == "do weryfikacji"
+
+
+def test_native_charts_on_the_summary(workbook: Path) -> None:
+    with zipfile.ZipFile(workbook) as z:
+        charts = sorted(n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+        kinds = {n: z.read(n).decode() for n in charts}
+        rels = z.read("xl/worksheets/_rels/sheet1.xml.rels").decode()  # sheet1 is the summary
+    assert len(charts) == 2 and "drawing" in rels
+    assert any("<c:barChart>" in x and "Podsumowanie" in x for x in kinds.values())
+    assert any("<c:pieChart>" in x for x in kinds.values())
+    summary = [r[0] for r in load_workbook(workbook)[SHEET_SUMMARY].iter_rows(values_only=True) if r[0]]
+    for block in ("Cel programu", "Status", "Typ uwagi", "Typ zgłaszającego", "Kampania"):
+        assert block in summary
+
+
+def test_campaigns_and_review_sheets_link_to_their_rows(workbook: Path) -> None:
+    wb = load_workbook(workbook)
+    uwagi_row = {r[0].value: r[0].row for r in wb[SHEET_COMMENTS].iter_rows(min_row=2)}
+    campaigns = wb[SHEET_CAMPAIGNS]
+    assert campaigns.max_row == 2  # one row per cluster of two or more
+    head = {c.value: c.column - 1 for c in campaigns[1]}
+    row = [c for c in campaigns[2]]
+    assert row[head["Liczba uwag"]].value == 3
+    assert row[head["Wspólny szablon"]].value == CLUSTERS["template"][0]
+    rep = row[head["Reprezentant"]]
+    assert rep.value == "k1" and rep.hyperlink.location.endswith(f"$A${uwagi_row['k1']}")
+    block = row[head["Pozostałe w arkuszu Uwagi"]].hyperlink.location
+    assert f"$A${uwagi_row['k2']}:" in block and block.endswith(f"${uwagi_row['k3']}")
+
+    review = wb[SHEET_REVIEW]
+    ids = [r[0].value for r in review.iter_rows(min_row=2)]
+    assert sorted(ids) == ["u2", "u3"]
+    assert all(r[0].hyperlink.location.endswith(f"$A${uwagi_row[r[0].value]}") for r in review.iter_rows(min_row=2))
+
+
+def test_decisions_and_answers_carried_from_corrections(tmp_path: Path) -> None:
+    df = comments()
+    df["decision"] = ["uwzględniona"] + [""] * 9
+    df["answer"] = ["Zapis zmieniono w § 5."] + [""] * 9
+    path = write_workbook(df, tmp_path / "t.xlsx", MANIFEST, taxonomy=TAXONOMY, clusters=CLUSTERS, cfg=CFG)
+    wb = load_workbook(path)
+    by_id = {r["ID"]: r for r in table(wb[SHEET_COMMENTS])}
+    assert by_id["u1"][H_DECISION] == "uwzględniona" and by_id["u1"][H_ANSWER] == "Zapis zmieniono w § 5."
+    summary = [r[0] for r in wb[SHEET_SUMMARY].iter_rows(values_only=True)]
+    assert "Decyzja (z poprzedniej wersji arkusza)" in summary
+
+
+def test_info_sheet_carries_the_manifest_and_format(workbook: Path) -> None:
+    info = dict(load_workbook(workbook)[SHEET_INFO].iter_rows(values_only=True))
+    assert info["Data przetwarzania (UTC)"] == MANIFEST["created"]
+    assert info["Format arkusza"] == FORMAT_VALUE
+
+
+def test_works_on_a_table_from_early_stages_only(tmp_path: Path) -> None:
+    df = comments()[["comment_id", "text", "text_clean", "status"]]
+    path = write_workbook(df, tmp_path / "t.xlsx", MANIFEST)
+    wb = load_workbook(path)
+    assert wb.sheetnames == SHEETS and wb[SHEET_COMMENTS].max_row == 11
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_renders_every_sheet(workbook: Path, tmp_path: Path) -> None:
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(workbook)], check=True, capture_output=True, timeout=120)
+    pdf = tmp_path / "triage.pdf"
+    assert pdf.stat().st_size > 10_000
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        for expected in ("Uwagi z konsultacji – podsumowanie", "Uwagi według celu programu", "Cel – korekta",
+                         "Wspólny szablon", "Rozwój instytucjonalny i kompetencje", "=HYPERLINK"):
+            assert expected in text
+        assert "Odcisk treści" not in text  # hidden column stays hidden in print
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-png", str(pdf), str(tmp_path / "page")],
+                       check=True, timeout=60)
+        assert list(tmp_path.glob("page*.png"))
