@@ -5,12 +5,15 @@
    one *unit* (exact duplicates); only units go further.
 2. Units longer than `min_words` words get MinHash signatures on character shingles of the folded core; LSH
    banding (a group-by on band hashes) proposes candidate pairs.
-3. Every candidate pair is verified on words: the longest common subsequence of the two word sequences must cover
-   most of the shorter text (`min_containment`: typos, cut paragraphs, added sentences pass) and a fair part of the
-   longer one (`min_coverage`: one shared stock sentence does not).
+3. Every candidate pair is verified on character shingles: the shared shingles must cover most of the shorter
+   text (`min_containment`, stricter for comments under `strict_words` words: typos, cut paragraphs and added
+   sentences pass) and a fair part of the longer one (`min_coverage`: one shared stock sentence does not). The
+   MinHash estimate decides clear cases; pairs near a threshold are checked exactly.
 4. Connected components of verified pairs are only proposals. Each is split around a representative (the unit
    most verified pairs point at): a unit joins a cluster only if it verifies against that representative itself,
    so a chain of borderline pairs cannot merge two campaigns however large the corpus grows.
+5. `added_text` holds a member's sentences whose word bigrams are mostly absent from the representative;
+   `cluster_table` gives the template (the representative's sentences most members share) per cluster.
 """
 
 from __future__ import annotations
@@ -28,7 +31,14 @@ from scipy.sparse.csgraph import connected_components
 
 from pipeline.clean import strip_diacritics
 from pipeline.config import ClusterConfig, Config
-from pipeline.minhash import band_keys, batched_signatures, shingle_hashes, sorted_unique, star_pairs
+from pipeline.minhash import (
+    band_keys,
+    batched_signatures,
+    estimate_jaccard,
+    shingle_hashes,
+    sorted_unique,
+    star_pairs,
+)
 
 ROLE_REPRESENTATIVE = "reprezentant"
 ROLE_MEMBER = "członek"
@@ -68,8 +78,10 @@ _LAST_TOKEN = re.compile(r"(\w+)\.$")
 
 # Pairs verified exactly at a time: bounds the shingle arrays held in memory.
 _EXACT_CHUNK = 500
+_ESTIMATE_CHUNK = 100_000
 # Members read to find what a cluster shares; more only costs time.
 _TEMPLATE_SAMPLE = 50
+_ROW_CHUNK = 50_000
 
 
 # --------------------------------------------------------------------------------------------- text preparation
@@ -117,24 +129,29 @@ def strip_boilerplate(text: str) -> str:
     return text
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a text: line breaks always end one; a full stop after a known abbreviation does not."""
-    out: list[str] = []
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: line breaks always end one; a full stop after a known abbreviation,
+    an initial, or before a lower-case word does not."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
     for line in text.split("\n"):
         start = 0
         for m in _SENTENCE_END.finditer(line):
-            before = line[start : m.start()]
-            token = _LAST_TOKEN.search(before)
+            token = _LAST_TOKEN.search(line, start, m.start())
             if token and (token.group(1).lower() in _ABBREVIATIONS or len(token.group(1)) == 1):
                 continue
-            nxt = line[m.end() : m.end() + 1]
-            if nxt and nxt.islower():
+            if line[m.end() : m.end() + 1].islower():
                 continue
-            out.append(line[start : m.end()].strip())
+            spans.append((pos + start, pos + m.end()))
             start = m.end()
-        if line[start:].strip():
-            out.append(line[start:].strip())
-    return [s for s in out if s]
+        spans.append((pos + start, pos + len(line)))
+        pos += len(line) + 1
+    return [(a, b) for a, b in spans if text[a:b].strip()]
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a text (see `sentence_spans`), stripped."""
+    return [text[a:b].strip() for a, b in sentence_spans(text)]
 
 
 class _Verifier:
@@ -157,7 +174,12 @@ class _Verifier:
     def __call__(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(verified, containment) for unit pairs a[i], b[i]."""
         cfg = self.cfg
-        j = (self.sig[self.sig_row[a]] == self.sig[self.sig_row[b]]).mean(axis=1)
+        # In chunks: gathering both signatures of millions of pairs at once would take gigabytes.
+        j = np.concatenate([np.empty(0)] + [
+            estimate_jaccard(self.sig[self.sig_row[a[lo : lo + _ESTIMATE_CHUNK]]],
+                             self.sig[self.sig_row[b[lo : lo + _ESTIMATE_CHUNK]]])
+            for lo in range(0, len(a), _ESTIMATE_CHUNK)
+        ])
         na, nb = self.n_shingles[a], self.n_shingles[b]
         shared = j * (na + nb) / (1 + j)
         c = np.minimum(shared / np.minimum(na, nb), 1.0)
@@ -205,39 +227,42 @@ class _Units:
     first_row: np.ndarray  # first row of each unit
     multiplicity: np.ndarray  # rows per unit
     folded: list[str]
-    cores: list[str]
 
 
-def _units(texts: Sequence[str], eligible: np.ndarray) -> _Units:
-    row_unit = np.full(len(texts), -1, dtype=np.int64)
+def core_text(text: str) -> str:
+    """What is compared: the text without boilerplate, or, when that leaves nothing, without placeholders."""
+    core = strip_boilerplate(text)
+    return core if _WORD.search(core) else _PLACEHOLDER.sub(" ", text).strip()
+
+
+def _units(column: pd.Series, eligible: np.ndarray) -> _Units:
+    row_unit = np.full(len(column), -1, dtype=np.int64)
     index: dict[str, int] = {}
     first_row: list[int] = []
     folded: list[str] = []
-    cores: list[str] = []
-    seen: dict[str, int] = {}  # raw text -> unit: identical submissions skip the text work
-    for i, text in enumerate(texts):
-        if not eligible[i]:
-            continue
-        u = seen.get(text)
-        if u is not None:
+    # Identical submissions skip the text work. Keyed by the 64-bit string hash so the raw texts need not stay
+    # in memory (a collision among a million distinct texts has odds of about 1 in 30 million).
+    seen: dict[int, int] = {}
+    for lo in range(0, len(column), _ROW_CHUNK):
+        # Python strings a chunk at a time: the whole column as Python objects would double the memory.
+        for i, text in enumerate(column.iloc[lo : lo + _ROW_CHUNK].tolist(), start=lo):
+            if not eligible[i]:
+                continue
+            raw = hash(text)
+            u = seen.get(raw)
+            if u is None:
+                key = fold(core_text(text))
+                if not key:
+                    continue
+                u = index.get(key)
+                if u is None:
+                    u = index[key] = len(first_row)
+                    first_row.append(i)
+                    folded.append(key)
+                seen[raw] = u
             row_unit[i] = u
-            continue
-        core = strip_boilerplate(text)
-        key = fold(core)
-        if not key:
-            # Nothing but a greeting or a signature: compare the whole text rather than an empty core.
-            core, key = text, fold(_PLACEHOLDER.sub(" ", text))
-        if not key:
-            continue
-        u = index.get(key)
-        if u is None:
-            u = index[key] = len(first_row)
-            first_row.append(i)
-            folded.append(key)
-            cores.append(core)
-        row_unit[i] = seen[text] = u
     multiplicity = np.bincount(row_unit[row_unit >= 0], minlength=len(first_row))
-    return _Units(row_unit, np.asarray(first_row, dtype=np.int64), multiplicity, folded, cores)
+    return _Units(row_unit, np.asarray(first_row, dtype=np.int64), multiplicity, folded)
 
 
 def candidate_pairs(sig: np.ndarray, rows_per_band: int) -> np.ndarray:
@@ -320,20 +345,38 @@ def _bigrams(folded: str) -> set[tuple[str, ...]]:
     return set(zip(words, words[1:]))
 
 
-def _sentence_shares(core: str, reference: set[tuple[str, ...]]) -> list[tuple[str, float]]:
-    """(sentence, share of its word bigrams found in `reference`) for each sentence of a core text."""
+def _folded_bigrams(folded_chars: str, start: int, end: int) -> set[tuple[str, ...]]:
+    """Bigrams of `fold` applied to a span, given the text already passed through the fold table."""
+    return _bigrams(" ".join(_WORD.findall(folded_chars, start, end)).replace("_", " "))
+
+
+def _sentence_shares(core: str, reference: set[tuple[str, ...]], only_uncovered: bool) -> list[tuple[str, float]]:
+    """(sentence, share of its word bigrams found in `reference`) for the sentences of a core text.
+
+    A line whose bigrams are all in `reference` has only fully covered sentences (share 1): with
+    `only_uncovered` they are skipped without splitting the line, the common case for campaign members.
+    """
+    folded = core.translate(_FOLD)
+    if len(folded) != len(core):  # a character folded to several: positions no longer line up
+        core = folded = fold(core)
     out = []
-    for sentence in split_sentences(core):
-        own = _bigrams(fold(sentence))
-        if own:
-            out.append((sentence, len(own & reference) / len(own)))
+    pos = 0
+    for line in core.split("\n"):
+        end = pos + len(line)
+        covered = _folded_bigrams(folded, pos, end) <= reference
+        if not (covered and only_uncovered):
+            for a, b in sentence_spans(line):
+                own = _folded_bigrams(folded, pos + a, pos + b)
+                if own:
+                    out.append((line[a:b].strip(), 1.0 if covered else len(own & reference) / len(own)))
+        pos = end + 1
     return out
 
 
-def added_sentences(core: str, template_folded: str, min_share: float) -> list[str]:
-    """Sentences of a member mostly absent from the template (order-free, so moved paragraphs stay out)."""
-    reference = _bigrams(template_folded)
-    return [s for s, share in _sentence_shares(core, reference) if share < min_share]
+def added_sentences(core: str, reference: set[tuple[str, ...]], min_share: float) -> list[str]:
+    """Sentences of a member mostly absent from the template, given the template's word bigrams
+    (order-free, so moved paragraphs do not count as added)."""
+    return [s for s, share in _sentence_shares(core, reference, only_uncovered=True) if share < min_share]
 
 
 def template_sentences(rep_core: str, members: Sequence[str], min_share: float) -> list[str]:
@@ -343,7 +386,7 @@ def template_sentences(rep_core: str, members: Sequence[str], min_share: float) 
     sample = members[:_TEMPLATE_SAMPLE]
     counts = Counter(chain.from_iterable(_bigrams(m) for m in sample))
     shared = {b for b, c in counts.items() if c * 2 >= len(sample)}
-    return [s for s, share in _sentence_shares(rep_core, shared) if share >= min_share]
+    return [s for s, share in _sentence_shares(rep_core, shared, only_uncovered=False) if share >= min_share]
 
 
 # --------------------------------------------------------------------------------------------------- the stage
@@ -352,10 +395,11 @@ def template_sentences(rep_core: str, members: Sequence[str], min_share: float) 
 def cluster(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `cluster_id`, `cluster_size`, `cluster_role`, `cluster_similarity`, `added_text`."""
     ccfg = cfg.cluster
-    out = df.copy()
+    out = df.copy(deep=False)  # only adds columns; a deep copy would double the text in memory
     n = len(out)
     ids = out["comment_id"].astype(str).to_numpy()
-    texts = out["text_clean"].fillna("").astype(str).tolist()
+    texts = out["text_clean"]
+    texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
     eligible = np.full(n, ccfg.enabled, dtype=bool)
     if "status" in out.columns:
         eligible &= ~out["status"].isin(_EXCLUDED_STATUSES).to_numpy()
@@ -379,7 +423,7 @@ def cluster(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     multi = size[inverse] > 1
     sim = np.ones(n)
     sim[grouped] = unit_sim[row_unit[grouped]]
-    unit_added = _added_texts(units, rep_of, multi_units=sorted_unique(row_unit[multi & grouped]), cfg=ccfg)
+    unit_added = _added_texts(texts, units, rep_of, sorted_unique(row_unit[multi & grouped]), ccfg)
 
     out["cluster_id"] = ids[earliest[inverse]]
     out["cluster_size"] = size[inverse]
@@ -389,7 +433,9 @@ def cluster(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     return out
 
 
-def _added_texts(units: _Units, rep_of: np.ndarray, multi_units: np.ndarray, cfg: ClusterConfig) -> dict[int, str]:
+def _added_texts(
+    texts: pd.Series, units: _Units, rep_of: np.ndarray, multi_units: np.ndarray, cfg: ClusterConfig
+) -> dict[int, str]:
     """Per unit in a cluster: what it says beyond the template (a representative: beyond what members share)."""
     share = cfg.covered_share
     members_of: dict[int, list[int]] = {}
@@ -397,11 +443,26 @@ def _added_texts(units: _Units, rep_of: np.ndarray, multi_units: np.ndarray, cfg
         if rep_of[u] != u:
             members_of.setdefault(int(rep_of[u]), []).append(u)
     added: dict[int, str] = {}
-    for r, members in members_of.items():
-        for u in members:
-            added[u] = " ".join(added_sentences(units.cores[u], units.folded[r], share))
-        template = set(template_sentences(units.cores[r], [units.folded[u] for u in members], share))
-        added[r] = " ".join(s for s in split_sentences(units.cores[r]) if s not in template)
+    groups = list(members_of.items())
+    start = 0
+    while start < len(groups):
+        # Texts are fetched a batch of clusters at a time: all cores at once would cost gigabytes at 1M rows,
+        # and one fetch per cluster is slow on a chunked Arrow column.
+        stop, size = start, 0
+        while stop < len(groups) and (size < _ROW_CHUNK or stop == start):
+            size += 1 + len(groups[stop][1])
+            stop += 1
+        batch = groups[start:stop]
+        order = [u for r, members in batch for u in (r, *members)]
+        text_of = dict(zip(order, texts.take(units.first_row[order]).tolist()))
+        for r, members in batch:
+            reference = _bigrams(units.folded[r])
+            for u in members:
+                added[u] = " ".join(added_sentences(core_text(text_of[u]), reference, share))
+            rep_core = core_text(text_of[r])
+            template = set(template_sentences(rep_core, [units.folded[u] for u in members], share))
+            added[r] = " ".join(s for s in split_sentences(rep_core) if s not in template)
+        start = stop
     return added
 
 
@@ -411,21 +472,30 @@ def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
     Columns `cluster_id`, `size`, `representative_id`, `template` (the representative's sentences that most
     members share, from `text_clean`) and, when `label` exists, `labels` ("label: count; ...", most frequent first).
     """
-    ccfg = (cfg or Config()).cluster
-    columns = ["cluster_id", "size", "representative_id", "template"] + (["labels"] if "label" in df else [])
+    share = (cfg or Config()).cluster.covered_share
+    has_labels = "label" in df
+    columns = ["cluster_id", "size", "representative_id", "template"] + (["labels"] if has_labels else [])
     multi = df[df["cluster_size"] > 1]
+    cids = multi["cluster_id"].to_numpy()
+    codes, uniques = pd.factorize(cids)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+    is_rep = (multi["cluster_role"] == ROLE_REPRESENTATIVE).to_numpy()
+    texts = multi["text_clean"].fillna("").astype(str).to_numpy(dtype=object)
+    ids = multi["comment_id"].to_numpy()
     rows = []
-    for cid, g in multi.groupby("cluster_id", sort=False):
-        is_rep = (g["cluster_role"] == ROLE_REPRESENTATIVE).to_numpy()
-        rep = g[is_rep].iloc[0]
-        rep_core = strip_boilerplate(str(rep["text_clean"]))
-        others = [fold(strip_boilerplate(str(t))) for t in g.loc[~is_rep, "text_clean"]]
-        template = template_sentences(rep_core, others, ccfg.covered_share)
-        row = {"cluster_id": cid, "size": len(g), "representative_id": rep["comment_id"],
-               "template": " ".join(template) or rep_core}
-        if "label" in g:
-            counts = g["label"].dropna().astype(str).value_counts()
-            row["labels"] = "; ".join(f"{label}: {count}" for label, count in counts.items())
-        rows.append(row)
-    table = pd.DataFrame(rows, columns=columns)
+    for c in range(len(uniques)):
+        idx = order[bounds[c] : bounds[c + 1]]
+        rep = idx[is_rep[idx]][0]
+        rep_core = core_text(texts[rep])
+        others = [fold(core_text(texts[i])) for i in idx[~is_rep[idx]][:_TEMPLATE_SAMPLE]]
+        template = " ".join(template_sentences(rep_core, others, share)) or rep_core
+        rows.append((uniques[c], len(idx), ids[rep], template))
+    table = pd.DataFrame(rows, columns=columns[:4])
+    if has_labels:
+        counts = multi.groupby(["cluster_id", "label"], sort=False).size().reset_index(name="n")
+        counts = counts.sort_values(["cluster_id", "n"], ascending=[True, False], kind="stable")
+        pairs = counts["label"].astype(str) + ": " + counts["n"].astype(str)
+        text = pairs.groupby(counts["cluster_id"]).agg("; ".join)
+        table["labels"] = table["cluster_id"].map(text).fillna("")
     return table.sort_values("size", ascending=False, kind="stable").reset_index(drop=True)

@@ -45,9 +45,9 @@ class ClusterConfig:
     shingle: int = 5
     seed: int = 0
     # Verification on shingles: the shared shingles must cover this share of the shorter comment ...
-    min_containment: float = 0.8
+    min_containment: float = 0.7
     # ... and this share of the longer one (one shared stock sentence is not a campaign).
-    min_coverage: float = 0.3
+    min_coverage: float = 0.25
     # Comments shorter than `strict_words` words need `strict_containment` (one changed word matters there).
     strict_words: int = 20
     strict_containment: float = 0.9

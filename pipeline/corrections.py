@@ -22,7 +22,9 @@ from pipeline.config import Config
 from pipeline.errors import UserError
 
 CORRECTIONS_FILE = "corrections.jsonl"
-DECISIONS = ("uwzględniona", "częściowo uwzględniona", "nieuwzględniona", "przyjęta do wiadomości", "nie dotyczy")
+DECISIONS = (
+    "uwzględniona", "częściowo uwzględniona", "nieuwzględniona", "przyjęta do wiadomości", "nie dotyczy",
+)
 CORRECTION_COLUMNS = ("fingerprint", "decision", "answer", "label_corrected")
 
 
@@ -111,8 +113,10 @@ def apply_corrections(
     """Add `fingerprint`, `decision`, `answer` and `label_corrected`; with `override_labels`, a comment a person
     labelled gets that label (confidence 1, not for review, provenance as evidence) whatever the classifier said."""
     out = df.copy()
-    out["fingerprint"] = [fingerprint(t) for t in out["text_clean"].fillna("").astype(str)]
-    found = [corrections.get(k) for k in out["fingerprint"]]
+    texts = out["text_clean"].fillna("").astype(str)
+    out["fingerprint"] = [fingerprint(t) for t in texts]
+    # Empty comments all share one fingerprint: a decision on one of them must not spread to the rest.
+    found = [corrections.get(k) if t.strip() else None for k, t in zip(out["fingerprint"], texts)]
     out["decision"] = [(c.decision or "") if c else "" for c in found]
     out["answer"] = [(c.answer or "") if c else "" for c in found]
     hit = [bool(override_labels and c is not None and c.label) for c in found]

@@ -7,6 +7,7 @@ writes; recomputed from the text when a person deleted that column).
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -27,16 +28,20 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
+from pipeline.classify import CV_FOLDS, CommentClassifier, duplicate_groups, fit_classifier, train
 from pipeline.clean import clean_text, fold
 from pipeline.corrections import (
-    CORRECTIONS_FILE, Correction, changes, corrections_jsonl, effective, fingerprint, read_corrections,
+    CORRECTIONS_FILE, DECISIONS, Correction, changes, corrections_jsonl, effective, fingerprint, read_corrections,
     resolve_decision,
 )
 from pipeline.errors import UserError
 from pipeline.export.xlsx import (
     H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, H_TEXT, SHEET_COMMENTS, SHEET_TAXONOMY, label_names,
 )
+from pipeline.features import analyse
+from pipeline.models import file_sha256, load_model, save_model
 from pipeline.redact import redact_text
+from pipeline.resources import resource_path
 from pipeline.taxonomy import Taxonomy
 
 REQUIRED_HEADERS = (H_ID, H_TEXT, H_LABEL_FIX, H_DECISION, H_ANSWER)
@@ -63,7 +68,8 @@ def _rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
     except FileNotFoundError:
         raise UserError("nie ma takiego pliku", path=path) from None
     except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError) as exc:
-        raise UserError(f"plik nie jest skoroszytem .xlsx albo jest uszkodzony ({type(exc).__name__})", path=path) from None
+        raise UserError(f"plik nie jest skoroszytem .xlsx albo jest uszkodzony ({type(exc).__name__})",
+                        path=path) from None
     try:
         if SHEET_COMMENTS not in wb.sheetnames:
             raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: brak arkusza „{SHEET_COMMENTS}”",
@@ -81,17 +87,24 @@ def _header_positions(row: Sequence[Any]) -> dict[str, int]:
     return {h: by_key[fold(h)] for h in (*REQUIRED_HEADERS, H_FINGERPRINT) if fold(h) in by_key}
 
 
-def read_workbook(path: Path | str, taxonomy: Taxonomy, now: datetime | None = None) -> list[Correction]:
-    """Every row of "Uwagi" where a person set a label, a decision or an answer, as corrections with provenance.
+@dataclass(frozen=True)
+class Edits:
+    """The rows of "Uwagi" where a person filled a staff column, as typed: (sheet row, cells by header)."""
 
-    Labels may be given by name (the dropdown) or id; an unknown label or decision is a UserError naming the row.
+    path: Path
+    sha256: str
+    rows: list[tuple[int, dict[str, str]]]
+
+
+def read_edits(path: Path | str) -> Edits:
+    """Check the workbook is a triage.xlsx and collect its edited rows; a foreign or damaged file is a UserError.
+
+    Rows are matched by `ID`: one comment filled in twice with different values is refused, naming both rows.
     """
     path = Path(path)
-    date = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
     pos: dict[str, int] | None = None
-    seen: dict[str, tuple[int, tuple[str, str, str]]] = {}
-    out: list[Correction] = []
+    seen: dict[str, tuple[int, tuple[str, ...]]] = {}
+    rows: list[tuple[int, dict[str, str]]] = []
     for n, row in _rows(path):
         if pos is None:
             found = _header_positions(row)
@@ -101,40 +114,56 @@ def read_workbook(path: Path | str, taxonomy: Taxonomy, now: datetime | None = N
                     raise UserError(f"w arkuszu „{SHEET_COMMENTS}” brak kolumn: {', '.join(missing)}", path=path)
                 pos = found
             elif n >= _HEADER_SEARCH_ROWS:
-                raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: w arkuszu „{SHEET_COMMENTS}” "
-                                f"nie ma kolumn „{H_ID}” i „{H_LABEL_FIX}”", path=path)
+                break
             continue
         cells = {h: _value(row[j]) if j < len(row) else "" for h, j in pos.items()}
-        comment_id = cells[H_ID]
-        label_raw, decision_raw, answer = cells[H_LABEL_FIX], cells[H_DECISION], cells[H_ANSWER]
-        if not comment_id or not (label_raw or decision_raw or answer):
+        values = (fold(cells[H_LABEL_FIX]), fold(cells[H_DECISION]), cells[H_ANSWER])
+        if not cells[H_ID] or not any(values):
             continue
-        label = taxonomy.resolve(label_raw) if label_raw else None
-        if label_raw and label is None:
-            raise UserError(f"nieznany cel {label_raw!r} (dozwolone nazwy i identyfikatory z arkusza "
-                            f"„{SHEET_TAXONOMY}”)", path=path, row=n, column=H_LABEL_FIX)
-        decision = resolve_decision(decision_raw) if decision_raw else None
-        if decision_raw and decision is None:
-            raise UserError(f"nieznana decyzja {decision_raw!r}", path=path, row=n, column=H_DECISION)
-        values = (label or "", decision or "", answer)
-        if comment_id in seen:
-            first_row, first_values = seen[comment_id]
+        if cells[H_ID] in seen:
+            first_row, first_values = seen[cells[H_ID]]
             if first_values != values:
-                raise UserError(f"uwaga {comment_id!r} występuje też w wierszu {first_row} z inną poprawką",
+                raise UserError(f"uwaga {cells[H_ID]!r} występuje też w wierszu {first_row} z inną poprawką",
                                 path=path, row=n, column=H_ID)
             continue
-        seen[comment_id] = (n, values)
-        text = redacted(cells[H_TEXT])
-        out.append(Correction(
-            fingerprint=cells.get(H_FINGERPRINT) or fingerprint(text), comment_id=comment_id, text=text,
-            label=label, decision=decision, answer=answer or None,
-            workbook=path.name, workbook_sha256=digest, sheet=SHEET_COMMENTS, row=n, date=date,
-        ))
+        seen[cells[H_ID]] = (n, values)
+        rows.append((n, cells))
     if pos is None:
         raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: w arkuszu „{SHEET_COMMENTS}” nie ma "
                         f"kolumn „{H_ID}” i „{H_LABEL_FIX}”", path=path)
+    return Edits(path, hashlib.sha256(path.read_bytes()).hexdigest(), rows)
+
+
+def corrections_from(edits: Edits, taxonomy: Taxonomy, now: datetime | None = None) -> list[Correction]:
+    """The edits as corrections with provenance. Labels may be given by name (the dropdown) or id, decisions
+    without Polish letters; an unknown one is a UserError naming the row and column."""
+    date = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
+    out = []
+    for n, cells in edits.rows:
+        label_raw, decision_raw, answer = cells[H_LABEL_FIX], cells[H_DECISION], cells[H_ANSWER]
+        label = taxonomy.resolve(label_raw) if label_raw else None
+        if label_raw and label is None:
+            raise UserError(f"nieznany cel {label_raw!r} (dozwolone nazwy i identyfikatory z arkusza "
+                            f"„{SHEET_TAXONOMY}”)", path=edits.path, row=n, column=H_LABEL_FIX)
+        decision = resolve_decision(decision_raw) if decision_raw else None
+        if decision_raw and decision is None:
+            raise UserError(f"nieznana decyzja {decision_raw!r} (dozwolone: {', '.join(DECISIONS)})",
+                            path=edits.path, row=n, column=H_DECISION)
+        text = redacted(cells[H_TEXT])
+        out.append(Correction(
+            fingerprint=cells.get(H_FINGERPRINT) or fingerprint(text), comment_id=cells[H_ID], text=text,
+            label=label, decision=decision, answer=answer or None,
+            workbook=edits.path.name, workbook_sha256=edits.sha256, sheet=SHEET_COMMENTS, row=n, date=date,
+        ))
     return out
 
+
+def read_workbook(path: Path | str, taxonomy: Taxonomy, now: datetime | None = None) -> list[Correction]:
+    """Every row of "Uwagi" where a person set a label, a decision or an answer, as corrections with provenance."""
+    return corrections_from(read_edits(path), taxonomy, now)
+
+
+# --------------------------------------------------------------------------------------------- labelled data
 
 # --------------------------------------------------------------------------------------------- labelled data
 
@@ -146,11 +175,11 @@ ORIGIN_DATA, ORIGIN_CORRECTION = "dane uczące", "korekta"
 def combine(old: pd.DataFrame, corrections: Mapping[str, Correction]) -> pd.DataFrame:
     """The old labelled data with people's labels applied, plus the corrected comments it did not hold.
 
-    `old` has `text`, `label`, `group`; the result adds `fingerprint`, `old_label` (the label the old model was
-    trained on, None for a comment new to the data) and `origin`. Groups keep a campaign or a repeated text in one
-    cross-validation fold; a new comment is its own group unless its text is already in the data.
+    `old` has `text`, `label`, `group` and `comment_type`; the result adds `fingerprint`, `old_label` (the label
+    the old model learnt, None for a comment new to the data) and `origin`, and regroups so that a campaign or a
+    repeated text (old or new) stays in one cross-validation fold.
     """
-    data = old[["text", "label", "group"]].copy()
+    data = old[["text", "label", "group", "comment_type"]].copy()
     data["fingerprint"] = data["text"].map(fingerprint)
     data["old_label"] = data["label"]
     data["origin"] = ORIGIN_DATA
@@ -159,28 +188,73 @@ def combine(old: pd.DataFrame, corrections: Mapping[str, Correction]) -> pd.Data
     data.loc[hit, "label"] = data.loc[hit, "fingerprint"].map(labelled)
     data.loc[hit, "origin"] = ORIGIN_CORRECTION
     known = set(data["fingerprint"])
-    new = [c for fp, c in corrections.items() if c.label and fp not in known]
+    new = [c for fp, c in corrections.items() if c.label and c.text.strip() and fp not in known]
     extra = pd.DataFrame({
-        "text": [c.text for c in new], "label": [c.label for c in new], "group": [f"fp:{c.fingerprint}" for c in new],
-        "fingerprint": [c.fingerprint for c in new], "old_label": [None] * len(new), "origin": ORIGIN_CORRECTION,
+        "text": [c.text for c in new], "label": [c.label for c in new], "group": [None] * len(new),
+        "comment_type": [None] * len(new), "fingerprint": [c.fingerprint for c in new],
+        "old_label": [None] * len(new), "origin": ORIGIN_CORRECTION,
     })
-    return pd.concat([data, extra], ignore_index=True)
+    data = pd.concat([data, extra], ignore_index=True)
+    data["group"] = [f"g{g}" for g in duplicate_groups(data["text"].tolist(),
+                                                       [None if pd.isna(g) else str(g) for g in data["group"]])]
+    return data
 
 
-Fit = Callable[[Sequence[str], Sequence[str]], Any]
-Predict = Callable[[Any, Sequence[str]], Sequence[str]]
+@dataclass
+class BaseModel:
+    model: CommentClassifier
+    card: dict[str, Any]
+    data: pd.DataFrame  # the labelled data it learnt: text, label, group, comment_type
 
 
-def compare_out_of_fold(
-    data: pd.DataFrame, label_ids: Sequence[str], fit: Fit, predict: Predict, n_splits: int = 5, seed: int = 0
-) -> pd.DataFrame:
+def _training_file(model_dir: Path, card: dict[str, Any]) -> Path:
+    """The labelled data a model learnt, found by the name and SHA-256 its card records: in the model folder
+    (models made by `uwagi learn`) or among the bundled data (models made by `uwagi train`, like the default)."""
+    info = card.get("training_data", {})
+    name, digest = info.get("file"), info.get("sha256")
+    if name and digest:
+        for candidate in [model_dir / name, *sorted(resource_path("data").rglob(name))]:
+            if candidate.is_file() and file_sha256(candidate) == digest:
+                return candidate
+    raise UserError(f"nie znaleziono danych, na których uczono model (plik {name!r}, SHA-256 "
+                    f"{str(digest)[:12]}…); połóż ten plik w katalogu modelu", path=model_dir)
+
+
+def load_base_model(model_dir: Path) -> BaseModel:
+    model, card = load_model(model_dir)
+    if not isinstance(model, CommentClassifier):
+        raise UserError("plik modelu nie zawiera klasyfikatora uwagi", path=model_dir)
+    # The labelled-data reader lives with `uwagi train`; importing it at module level would import every command,
+    # this one included, in a cycle.
+    from pipeline.commands.train import read_labelled
+
+    path = _training_file(model_dir, card)
+    labelled = read_labelled(argparse.Namespace(data=path, text_col=[], label_col=None, labels_col=None),
+                             model.taxonomy)
+    data = pd.DataFrame({"text": labelled.texts, "label": labelled.labels,
+                         "group": [f"g{g}" for g in labelled.groups],
+                         "comment_type": labelled.comment_types or [None] * len(labelled.texts)})
+    return BaseModel(model, card, data)
+
+
+def _fit_labels(analysed: pd.DataFrame, y: np.ndarray, taxonomy: Taxonomy) -> CommentClassifier:
+    # Only the argmax is scored, which calibration does not change: skip its inner cross-validation.
+    return fit_classifier(analysed, y, taxonomy, oof_scores=np.zeros((0, len(taxonomy.ids))))
+
+
+def _predict_labels(model: CommentClassifier, analysed: pd.DataFrame) -> np.ndarray:
+    return np.asarray(model.taxonomy.ids, dtype=object)[model.proba_analysed(analysed).argmax(axis=1)]
+
+
+def compare_out_of_fold(data: pd.DataFrame, taxonomy: Taxonomy, analysed: pd.DataFrame | None = None,
+                        n_splits: int = CV_FOLDS, seed: int = 0) -> pd.DataFrame:
     """Per-label F1 of the old and the new model on out-of-fold predictions over the combined data.
 
     In each fold the old model is fitted on the fold's training rows the old data held, with their old labels,
     the new one on all training rows with people's labels; both are scored against people's labels on the
-    held-out rows. Folds: StratifiedGroupKFold over `group`, as `uwagi crossval` uses.
+    held-out rows. Folds: StratifiedGroupKFold(5, shuffle, random_state=0) over `group`, as `uwagi crossval`.
     """
-    texts = data["text"].astype(str).to_numpy(dtype=object)
+    analysed = analyse(data["text"].tolist()) if analysed is None else analysed
     y = data["label"].astype(str).to_numpy(dtype=object)
     old_y = data["old_label"].to_numpy(dtype=object)
     groups = data["group"].astype(str).to_numpy()
@@ -190,12 +264,13 @@ def compare_out_of_fold(
     with warnings.catch_warnings():
         # A label with fewer members than folds is normal for a handful of corrections.
         warnings.simplefilter("ignore", UserWarning)
-        folds = list(StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(texts, y, groups))
+        folds = list(StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(y, y, groups))
     for train, test in folds:
         was_old = train[pd.notna(old_y[train])]
-        old_pred[test] = predict(fit(list(texts[was_old]), list(old_y[was_old])), list(texts[test]))
-        new_pred[test] = predict(fit(list(texts[train]), list(y[train])), list(texts[test]))
-    labels = list(label_ids)
+        old_model = _fit_labels(analysed.iloc[was_old], old_y[was_old], taxonomy)
+        old_pred[test] = _predict_labels(old_model, analysed.iloc[test])
+        new_pred[test] = _predict_labels(_fit_labels(analysed.iloc[train], y[train], taxonomy), analysed.iloc[test])
+    labels = list(taxonomy.ids)
     support = pd.Series(y).value_counts()
     report = pd.DataFrame({
         "label": labels,
@@ -204,9 +279,9 @@ def compare_out_of_fold(
         "f1_new": f1_score(y, new_pred, labels=labels, average=None, zero_division=0),
     })
     corrected = (data["origin"] == ORIGIN_CORRECTION).to_numpy()
+    present = report["n"] > 0
     report.attrs.update(
-        macro_old=float(report.loc[report["n"] > 0, "f1_old"].mean()),
-        macro_new=float(report.loc[report["n"] > 0, "f1_new"].mean()),
+        macro_old=float(report.loc[present, "f1_old"].mean()), macro_new=float(report.loc[present, "f1_new"].mean()),
         corrected=int(corrected.sum()), folds=k,
         corrected_right_old=int((old_pred[corrected] == y[corrected]).sum()),
         corrected_right_new=int((new_pred[corrected] == y[corrected]).sum()),
@@ -215,7 +290,7 @@ def compare_out_of_fold(
 
 
 def format_report(report: pd.DataFrame, names: Mapping[str, str]) -> str:
-    """The comparison as a plain-text table for the terminal (Polish, like everything staff read)."""
+    """The comparison as a plain-text table for the terminal."""
     width = max([len(names.get(lb, lb)) for lb in report["label"]] + [len("macro-F1")])
     lines = [f"{'cel':<{width}}  {'uwag':>5}  {'F1 stary':>8}  {'F1 nowy':>8}  {'zmiana':>7}"]
     for row in report.itertuples(index=False):
@@ -224,9 +299,9 @@ def format_report(report: pd.DataFrame, names: Mapping[str, str]) -> str:
     a = report.attrs
     lines.append(f"{'macro-F1':<{width}}  {int(report['n'].sum()):>5}  {a['macro_old']:>8.3f}  "
                  f"{a['macro_new']:>8.3f}  {a['macro_new'] - a['macro_old']:>+7.3f}")
-    lines.append(f"Uwagi poprawione przez pracowników: {a['corrected']}; trafnie poza próbą: "
+    lines.append(f"Uwagi z celem wskazanym przez pracowników: {a['corrected']}; trafione poza próbą: "
                  f"stary model {a['corrected_right_old']}, nowy {a['corrected_right_new']} "
-                 f"({a['folds']}-krotna walidacja krzyżowa, grupy: kampanie i powtórzone teksty).")
+                 f"({a['folds']}-krotna walidacja krzyżowa; kampanie i powtórzone teksty w jednej części).")
     return "\n".join(lines)
 
 
@@ -239,6 +314,9 @@ def write_dir_atomic(final: Path, writer: Callable[[Path], None]) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
     try:
         writer(tmp)
+        umask = os.umask(0)  # mkdtemp makes a private 0700 folder; a model folder is shared like any output
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
         if final.exists():
             final.rmdir()  # checked empty by the caller
         os.replace(tmp, final)
@@ -256,8 +334,10 @@ class LearnResult:
     counts: dict[str, int]
 
 
-def _training_jsonl(data: pd.DataFrame) -> str:
-    rows = data[["text", "label", "group", "fingerprint", "origin"]]
+def training_jsonl(data: pd.DataFrame) -> str:
+    """The combined labelled data in the form `uwagi train` reads back (`campaign` carries the CV groups)."""
+    rows = data[["text", "label", "group", "comment_type", "origin", "fingerprint"]].rename(
+        columns={"group": "campaign"})
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows.to_dict(orient="records"))
 
 
@@ -271,38 +351,55 @@ def _fresh_dir(out_dir: Path, model_dir: Path) -> None:
 def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now: datetime | None = None
           ) -> LearnResult:
     """Read the workbook's corrections, append them to the old model's log, retrain on the combined labelled data
-    and write the new model folder (model, card, `training.jsonl`, `corrections.jsonl`, `learn.json`)."""
+    and write the new model folder: model.joblib, model.json, training.jsonl, corrections.jsonl, learn.json."""
     workbook, model_dir, out_dir = Path(workbook), Path(model_dir), Path(out_dir)
     _fresh_dir(out_dir, model_dir)
-    old = load_labelled_model(model_dir)
-    records = read_workbook(workbook, old.taxonomy, now)
+    edits = read_edits(workbook)  # a foreign or damaged workbook fails before the model is loaded
+    base = load_base_model(model_dir)
+    taxonomy = base.model.taxonomy
+    records = corrections_from(edits, taxonomy, now)
     log = read_corrections(model_dir)
     new = changes(records, effective(log))
     if not new:
-        raise UserError(f"arkusz nie zawiera nowych poprawek (kolumny „{H_LABEL_FIX}”, „{H_DECISION}”, "
-                        f"„{H_ANSWER}” są puste lub takie jak w modelu)", path=workbook)
+        raise UserError(f"arkusz nie zawiera nowych poprawek (kolumny „{H_LABEL_FIX}”, „{H_DECISION}” i "
+                        f"„{H_ANSWER}” są puste albo takie jak w modelu)", path=workbook)
     log = [*log, *new]
-    data = combine(old.data, effective(log))
-    report = compare_out_of_fold(data, old.taxonomy.ids, old.fit, old.predict)
-    model = old.fit(data["text"].tolist(), data["label"].tolist())
+    data = combine(base.data, effective(log))
+    # Comments new to the data get the type the old model gave them, so the comment-type model keeps learning.
+    untyped = data["comment_type"].isna().to_numpy()
+    if untyped.any() and not data["comment_type"].isna().all():
+        data.loc[untyped, "comment_type"] = base.model.predict(data.loc[untyped, "text"].tolist())[
+            "comment_type"].to_numpy()
+    analysed = analyse(data["text"].tolist(), base.model.lemmatizer)
+    report = compare_out_of_fold(data, taxonomy, analysed)
+
+    content = training_jsonl(data)
+    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
+    types = None if data["comment_type"].isna().any() else data["comment_type"].tolist()
+    trained = train(data["text"].tolist(), data["label"].tolist(), taxonomy, groups=data["group"].to_numpy(),
+                    comment_types=types, lemmatizer=base.model.lemmatizer, data_sha256=digest)
     counts = {
         "labels": sum(r.label is not None for r in new), "decisions": sum(r.decision is not None for r in new),
         "answers": sum(r.answer is not None for r in new), "data": len(data),
         "corrected": int((data["origin"] == ORIGIN_CORRECTION).sum()),
     }
-    summary = {
+    trained.card["training_data"]["file"] = TRAINING_FILE
+    trained.card["learned_from"] = {
         "workbook": workbook.name, "workbook_sha256": new[0].workbook_sha256, "date": new[0].date,
-        "base_model": str(model_dir), "counts": counts,
+        "base_model": str(model_dir), "base_model_sha256": base.card.get("model_sha256"), "counts": counts,
+    }
+    summary = {
+        **trained.card["learned_from"],
         "f1_out_of_fold": {row.label: {"n": row.n, "old": round(row.f1_old, 4), "new": round(row.f1_new, 4)}
                            for row in report.itertuples(index=False)},
         **{k: (round(v, 4) if isinstance(v, float) else v) for k, v in report.attrs.items()},
     }
 
     def write(tmp: Path) -> None:
-        old.save(model, data, tmp)
-        (tmp / TRAINING_FILE).write_text(_training_jsonl(data), encoding="utf-8")
+        save_model(trained.model, trained.card, tmp)
+        (tmp / TRAINING_FILE).write_text(content, encoding="utf-8")
         (tmp / CORRECTIONS_FILE).write_text(corrections_jsonl(log), encoding="utf-8")
         (tmp / LEARN_FILE).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
     write_dir_atomic(out_dir, write)
-    return LearnResult(out_dir, report, label_names(old.taxonomy), counts)
+    return LearnResult(out_dir, report, label_names(taxonomy), counts)

@@ -32,8 +32,9 @@ from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix
 
 from pipeline.clean import detect_language, has_polish_letters, strip_diacritics
 from pipeline.diacritics import fold_polish, polish_frequencies, restore_word
+from pipeline.redact import PLACEHOLDERS as REDACTION_PLACEHOLDERS
 
-PLACEHOLDERS = ("[EMAIL]", "[TELEFON]", "[PESEL]", "[NIP]", "[REGON]", "[NR_KONTA]", "[ADRES]", "[OSOBA]")
+PLACEHOLDERS = tuple(REDACTION_PLACEHOLDERS.values())
 _PLACEHOLDER = re.compile(r"\[[A-ZĄĆĘŁŃÓŚŹŻ_]{2,}\]")
 # Tokens the tokenizer cannot keep whole because they contain spaces or unknown bracketed names.
 _MERGE = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d])|" + _PLACEHOLDER.pattern)

@@ -23,7 +23,8 @@ from pipeline.cluster import fold
 _GREETINGS = ("Szanowni Państwo,", "Dzień dobry,", "Witam,", "Szanowna Pani Prezydent,", "Dzień dobry!")
 _CLOSINGS = ("Z poważaniem", "Pozdrawiam", "Z wyrazami szacunku", "Łączę pozdrowienia", "Serdecznie pozdrawiam")
 _FIRST = ("Anna", "Piotr", "Katarzyna", "Tomasz", "Magdalena", "Paweł", "Agnieszka", "Michał", "Ewa", "Jan", "Zofia")
-_LAST = ("Nowak", "Kowalska", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski", "Zielińska", "Szymański", "Dąbrowska")
+_LAST = ("Nowak", "Kowalska", "Wiśniewski", "Wójcik", "Kamińska", "Lewandowski", "Zielińska", "Szymański",
+         "Dąbrowska")
 _PLACEHOLDERS = ("[EMAIL]", "[TELEFON]", "[OSOBA]", "[ADRES]")
 _SHORT = ("Popieram.", "Brak uwag.", "Nie popieram.", "Popieram projekt.", "Jestem przeciw.", "Zgadzam się.",
           "Dobry program.", "Nie mam uwag", "test", "Popieram w całości.")
@@ -163,7 +164,10 @@ def make_corpus(n: int, seed: int = 0, sample: Sequence[str] = (), unique_share:
         if r.random() < short_share:
             texts.append(str(r.choice(_SHORT)))
         else:
-            paragraphs = [w.sentences(1, 3) for _ in range(int(r.integers(1, 4)))]
+            paragraphs = [w.sentences(1, 3, stock_share=0.0) for _ in range(int(r.integers(1, 4)))]
+            if sum(map(len, paragraphs)) >= 3 and w.stock and r.random() < 0.3:
+                # A stock phrase shared with other letters, but never most of this one.
+                paragraphs[-1].append(w.stock[int(r.integers(len(w.stock)))])
             texts.append(w.frame_letter(paragraphs))
         labels.append(f"u{i}")
     sizes: list[int] = []

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import shutil
 import subprocess
+import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from pipeline.cli import build_parser, main
+from pipeline.commands.run import config_from_args
 from pipeline.config import Config
-from pipeline.corrections import Correction, apply_corrections, changes, effective, fingerprint
+from pipeline.corrections import (
+    DECISIONS, Correction, apply_corrections, changes, effective, fingerprint, resolve_decision,
+)
 from pipeline.errors import UserError
 from pipeline.export.xlsx import H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, SHEET_COMMENTS, write_workbook
+from pipeline.job import run_job
 from pipeline.learn import combine, read_workbook
 from pipeline.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
-TAXONOMY = load_taxonomy(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+TAXONOMY_PATH = ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml"
+TAXONOMY = load_taxonomy(TAXONOMY_PATH)
 TEXTS = ["Proponujemy zwiększyć pulę małych grantów.", "Czy wolontariusze będą ubezpieczeni?",
          "Dziura w jezdni na Chełmie.", "Prosimy o szkolenia z księgowości dla małych organizacji."]
 
@@ -66,7 +76,8 @@ def test_reads_names_or_ids_from_a_resorted_workbook_with_provenance(workbook: P
     got = {c.comment_id: c for c in read_workbook(edited, TAXONOMY)}
     assert set(got) == {"b", "c", "d"}
     assert (got["c"].label, got["c"].decision, got["c"].answer) == ("poza_zakresem", "nie dotyczy", "Sprawa dla ZDiZ.")
-    assert got["b"].label == "wolontariat" and got["d"].decision == "częściowo uwzględniona" and got["d"].label is None
+    assert got["b"].label == "wolontariat"
+    assert got["d"].decision == "częściowo uwzględniona" and got["d"].label is None
     # Re-sorted descending by ID: d, c, b, a are rows 2..5 of the saved sheet.
     assert (got["c"].workbook, got["c"].sheet, got["c"].row) == ("poprawiony.xlsx", SHEET_COMMENTS, 3)
     assert got["c"].fingerprint == fingerprint(TEXTS[2]) and got["c"].date.startswith("20")
@@ -166,13 +177,16 @@ def test_later_corrections_win_field_by_field_and_repeats_are_not_news() -> None
 
 
 def test_combined_data_applies_people_labels_and_adds_new_comments() -> None:
-    old = pd.DataFrame({"text": TEXTS[:2], "label": ["finansowanie", "finansowanie"], "group": ["g1", "g2"]})
+    old = pd.DataFrame({"text": TEXTS[:2], "label": ["finansowanie", "finansowanie"], "group": ["g1", "g2"],
+                        "comment_type": ["propozycja", "pytanie"]})
     found = effective([correction(TEXTS[1], label="wolontariat"), correction(TEXTS[2], label="poza_zakresem"),
-                       correction(TEXTS[3], decision="uwzględniona")])
+                       correction(TEXTS[2].upper(), label="poza_zakresem"),  # same text typed in capitals
+                       correction(TEXTS[3], decision="uwzględniona")])  # a decision alone is no training data
     data = combine(old, found)
     assert data["label"].tolist() == ["finansowanie", "wolontariat", "poza_zakresem"]
     assert data["old_label"].tolist()[:2] == ["finansowanie", "finansowanie"] and pd.isna(data["old_label"][2])
     assert data["origin"].tolist() == ["dane uczące", "korekta", "korekta"]
+    assert data["group"].nunique() == 3
 
 
 def test_stage_reads_the_model_folder_and_honours_the_switch(tmp_path: Path) -> None:
@@ -183,3 +197,119 @@ def test_stage_reads_the_model_folder_and_honours_the_switch(tmp_path: Path) -> 
     on = corrections(small_table(), Config(classify=ClassifyConfig(model=tmp_path)))
     off = corrections(small_table(), Config(classify=ClassifyConfig(model=tmp_path, use_corrections=False)))
     assert on.loc[0, "label"] == "ewaluacja" and off.loc[0, "label"] == "finansowanie"
+
+
+# ------------------------------------------------------------------------------------------------ round trip
+
+DEMO = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"
+GOLD = {json.loads(line)["id"]: json.loads(line)["primary_label"]
+        for line in (ROOT / "data" / "gdansk_ngo_2023" / "demo_gold.jsonl").read_text(encoding="utf-8").splitlines()}
+RUN_ARGS = [str(DEMO), "--id-col", "Nr zgłoszenia", "--submitter-col", "Typ zgłaszającego"]
+
+
+def comments_csv(out: Path) -> dict[str, dict[str, str]]:
+    with open(out / "comments.csv", encoding="utf-8", newline="") as fh:
+        return {r["comment_id"]: r for r in csv.DictReader(fh)}
+
+
+@pytest.fixture(scope="module")
+def round_trip(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """Run with a weak model, correct its mistakes in the workbook as a person would, learn, run again."""
+    tmp = tmp_path_factory.mktemp("rt")
+    old = tmp / "stary_model"
+    old.mkdir()
+    # Half the labelled data, so the old model makes mistakes worth correcting; the data stays beside the model.
+    lines = (ROOT / "data" / "gdansk_ngo_2023" / "train.jsonl").read_text(encoding="utf-8").splitlines()[::2]
+    (old / "dane.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["train", str(old / "dane.jsonl"), "--taxonomy", str(TAXONOMY_PATH), "--out", str(old)]) == 0
+    assert main(["run", *RUN_ARGS, "--model", str(old), "--out", str(tmp / "przebieg1")]) == 0
+    first = comments_csv(tmp / "przebieg1")
+    assert "label" in next(iter(first.values())), "uwagi run does not classify: wire classify into process.STAGES"
+
+    wrong = sorted(i for i, r in first.items() if r["label"] != GOLD[i])
+    right = sorted(i for i in first if i not in wrong)
+    edits: dict[str, dict[str, str]] = {}
+    for k, comment_id in enumerate(wrong):
+        label = TAXONOMY.label(GOLD[comment_id])
+        edits[comment_id] = {H_LABEL_FIX: label.name if k % 2 else label.id, H_DECISION: DECISIONS[k % 5],
+                             H_ANSWER: f"Odpowiedź na uwagę {comment_id}."}
+    edits[right[0]] = {H_DECISION: "przyjęta do wiadomości"}
+    edited = edit(tmp / "przebieg1" / "triage.xlsx", tmp / "triage_poprawiony.xlsx", edits)
+    wb = load_workbook(edited)  # a filter hides some rows, as staff leave it
+    for r in range(2, 30, 3):
+        wb[SHEET_COMMENTS].row_dimensions[r].hidden = True
+    wb.save(edited)
+
+    new = tmp / "nowy_model"
+    assert main(["learn", str(edited), "--model", str(old), "--out", str(new)]) == 0
+    assert main(["run", *RUN_ARGS, "--model", str(new), "--out", str(tmp / "przebieg2")]) == 0
+    cfg = config_from_args(build_parser().parse_args(["run", *RUN_ARGS, "--model", str(new), "--out",
+                                                      str(tmp / "przebieg3")]))
+    run_job([DEMO], cfg.with_(classify=replace(cfg.classify, use_corrections=False)))
+    wired = "decision" in comments_csv(tmp / "przebieg2")["A-0010"]
+    assert wired, "uwagi run ignores corrections: wire pipeline.corrections.corrections into process.STAGES"
+    return {"tmp": tmp, "old": old, "new": new, "edited": edited, "edits": edits, "wrong": wrong, "first": first}
+
+
+def test_round_trip_people_labels_and_decisions_come_back(round_trip: dict, capsys: pytest.CaptureFixture) -> None:
+    wrong, edits = round_trip["wrong"], round_trip["edits"]
+    assert len(wrong) >= 3  # the half-data model leaves mistakes to correct
+    second = comments_csv(round_trip["tmp"] / "przebieg2")
+    for comment_id in wrong:
+        assert second[comment_id]["label"] == GOLD[comment_id], comment_id
+        assert second[comment_id]["needs_review"] == "false"
+    wb = load_workbook(round_trip["tmp"] / "przebieg2" / "triage.xlsx")
+    rows = {r[H_ID]: r for r in (dict(zip([c.value for c in wb[SHEET_COMMENTS][1]], [c.value for c in row]))
+                                 for row in wb[SHEET_COMMENTS].iter_rows(min_row=2))}
+    for comment_id, values in edits.items():
+        assert rows[comment_id][H_DECISION] == resolve_decision(values[H_DECISION])
+        assert rows[comment_id][H_ANSWER] == values.get(H_ANSWER)
+    assert all(rows[i][H_LABEL_FIX] is None for i in wrong)  # applied, not asked for again
+
+
+def test_round_trip_retrained_model_alone_learnt_the_corrections(round_trip: dict) -> None:
+    wrong = round_trip["wrong"]
+    alone = comments_csv(round_trip["tmp"] / "przebieg3")
+    right_before = sum(round_trip["first"][i]["label"] == GOLD[i] for i in wrong)
+    right_after = sum(alone[i]["label"] == GOLD[i] for i in wrong)
+    assert right_before == 0 and right_after > right_before
+    assert all(alone[i]["decision"] for i in wrong)  # decisions are carried even with the label override off
+
+
+def test_round_trip_new_model_folder_keeps_provenance(round_trip: dict) -> None:
+    new = round_trip["new"]
+    log = [json.loads(line) for line in (new / "corrections.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["comment_id"] for r in log} == set(round_trip["edits"])
+    assert all(r["workbook"] == "triage_poprawiony.xlsx" and r["sheet"] == SHEET_COMMENTS and r["row"] >= 2
+               and r["date"] and len(r["workbook_sha256"]) == 64 for r in log)
+    card = json.loads((new / "model.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["file"] == "training.jsonl"
+    assert card["learned_from"]["counts"]["labels"] == len(round_trip["wrong"])
+    summary = json.loads((new / "learn.json").read_text(encoding="utf-8"))
+    assert set(summary["f1_out_of_fold"]) == set(TAXONOMY.ids)
+
+
+def test_round_trip_workbook_is_still_safe_and_complete(round_trip: dict) -> None:
+    path = round_trip["tmp"] / "przebieg2" / "triage.xlsx"
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["Podsumowanie", "Uwagi", "Kampanie", "Do weryfikacji", "Słownik celów", "Informacje"]
+    for ws in wb.worksheets:
+        assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"], ws.title
+    assert sum(dv.type == "list" for dv in wb[SHEET_COMMENTS].data_validations.dataValidation) == 2
+    with zipfile.ZipFile(path) as z:
+        assert sum(n.startswith("xl/charts/chart") for n in z.namelist()) == 2
+
+
+def test_learn_refuses_foreign_damaged_and_unchanged_workbooks(round_trip: dict, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture) -> None:
+    foreign = tmp_path / "inny.xlsx"
+    pd.DataFrame({"Nr": [1], "Treść uwagi": ["x"]}).to_excel(foreign, index=False, sheet_name="Uwagi")
+    damaged = tmp_path / "uszkodzony.xlsx"
+    damaged.write_bytes(round_trip["edited"].read_bytes()[:2000])
+    for path, message in ((foreign, "to nie jest arkusz triage.xlsx"), (damaged, "uszkodzony"),
+                          (round_trip["edited"], "nie zawiera nowych poprawek")):
+        capsys.readouterr()
+        code = main(["learn", str(path), "--model", str(round_trip["new"]), "--out", str(tmp_path / "m")])
+        err = capsys.readouterr().err
+        assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "m").exists()

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from pipeline.config import Config, ExportConfig, IngestConfig
 from pipeline.corrections import DECISIONS
 from pipeline.export.xlsx import (
-    FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, SHEET_CAMPAIGNS, SHEET_COMMENTS,
+    FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_LABEL_FIX, SHEET_CAMPAIGNS, SHEET_COMMENTS,
     SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, write_workbook,
 )
 from pipeline.taxonomy import load_taxonomy
@@ -123,8 +123,11 @@ def test_comments_sorted_by_priority_with_labels_by_name_and_original_text(workb
 def test_redacted_text_when_the_original_is_switched_off(tmp_path: Path) -> None:
     cfg = Config(export=ExportConfig(original_text_in_workbook=False))
     path = write_workbook(comments(), tmp_path / "t.xlsx", MANIFEST, taxonomy=TAXONOMY, clusters=CLUSTERS, cfg=cfg)
-    by_id = {r["ID"]: r for r in table(load_workbook(path)[SHEET_COMMENTS])}
-    assert "[OSOBA]" in by_id["u1"]["Treść"] and "Kowalski" not in by_id["u1"]["Treść"]
+    wb = load_workbook(path)
+    by_id = {r["ID"]: r for r in table(wb[SHEET_COMMENTS])}
+    assert "[OSOBA]" in by_id["u1"]["Treść"]
+    assert not [c.coordinate for ws in wb.worksheets for row in ws.iter_rows() for c in row
+                if "Kowalski" in str(c.value)]
 
 
 def resolve_range(wb, ref: str) -> list[object]:

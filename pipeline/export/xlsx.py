@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from pipeline.config import Config
 from pipeline.corrections import DECISIONS, fingerprint
@@ -106,9 +106,15 @@ def priority_order(df: pd.DataFrame) -> pd.Index:
     return df.index[keys.sort_values(["p", "c", "r", "i"], kind="stable").index.to_numpy()]
 
 
-def campaign_names(df: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, str]:
+def campaign_names(clusters: pd.DataFrame) -> dict[str, str]:
     """cluster_id → "K1", "K2", … in the order of the clusters table (largest first)."""
     return {str(cid): f"K{i}" for i, cid in enumerate(clusters["cluster_id"].astype(str), start=1)}
+
+
+def shown_text(df: pd.DataFrame, cfg: Config) -> pd.Series:
+    """"Treść": the original text for staff, or the redacted one when the configuration says so."""
+    redacted = not cfg.export.original_text_in_workbook and "text_clean" in df.columns
+    return _col(df, "text_clean" if redacted else "text")
 
 
 def comments_view(
@@ -116,7 +122,6 @@ def comments_view(
 ) -> pd.DataFrame:
     """What "Uwagi" shows, one row per comment in `df` order, Polish headers as column names."""
     names = label_names(taxonomy)
-    text_col = "text" if cfg.export.original_text_in_workbook or "text_clean" not in df.columns else "text_clean"
     cluster = _col(df, "cluster_id", "").astype(str)
     role = _col(df, "cluster_role", "")
     campaign = [
@@ -125,7 +130,7 @@ def comments_view(
     ]
     view = {
         H_ID: _texts(_col(df, "comment_id")),
-        H_TEXT: _col(df, text_col),
+        H_TEXT: shown_text(df, cfg),
         H_LABEL: _col(df, "label").map(lambda v: names.get(v, cell_text(v))),
         "Pewność": pd.to_numeric(_col(df, "confidence", None), errors="coerce"),
         "Dlaczego": _col(df, "evidence"),
@@ -163,14 +168,14 @@ def comment_columns(view: pd.DataFrame) -> list[Column]:
     return [widths.get(h, Column(h, 16, "wrap")) for h in view.columns]
 
 
-def review_view(df: pd.DataFrame, taxonomy: Taxonomy | None) -> pd.DataFrame:
+def review_view(df: pd.DataFrame, taxonomy: Taxonomy | None, cfg: Config) -> pd.DataFrame:
     names = label_names(taxonomy)
     reason = _col(df, "status_reason").astype(str)
     unsure = _col(df, "needs_review", False).fillna(False).astype(bool)
     reason = reason.where(reason.str.strip() != "", unsure.map({True: "model nie jest pewny celu", False: ""}))
     return pd.DataFrame({
         H_ID: _texts(_col(df, "comment_id")),
-        H_TEXT: _col(df, "text"),
+        H_TEXT: shown_text(df, cfg),
         H_LABEL: _col(df, "label").map(lambda v: names.get(v, cell_text(v))),
         "Pewność": pd.to_numeric(_col(df, "confidence", None), errors="coerce"),
         "Powód": reason,
@@ -234,10 +239,10 @@ def campaign_counts(df: pd.DataFrame, clusters: pd.DataFrame, shown: int = 12) -
     return rows + [("poza kampaniami (uwagi unikalne)", len(df) - in_campaigns)]
 
 
-def count_table(values: pd.Series, order: Sequence[str] = (), names: dict[str, str] | None = None
-                ) -> list[tuple[str, int]]:
+def count_table(values: pd.Series, order: Sequence[str] = (), names: dict[str, str] | None = None,
+                empty: str = "(brak)") -> list[tuple[str, int]]:
     """(shown name, count) per value: the given order first (zeros included), then the rest by count."""
-    counts = values.fillna("").astype(str).replace("", "(brak)").value_counts()
+    counts = values.fillna("").astype(str).replace("", empty).value_counts()
     rows = [(v, int(counts.get(v, 0))) for v in order]
     rows += [(v, int(c)) for v, c in counts.items() if v not in order]
     return [((names or {}).get(v, v), c) for v, c in rows]
@@ -267,7 +272,7 @@ class _Formats:
         self.title = wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E79"})
         self.subtitle = wb.add_format({"bold": True, "font_size": 11, "font_color": "#1F4E79", "bottom": 1})
         self.bold = wb.add_format({**base, "bold": True})
-        self.note = wb.add_format({**base, "italic": True, "font_color": "#595959", "text_wrap": True})
+        self.plain_note = wb.add_format({"italic": True, "font_size": 10, "font_color": "#595959"})
         self.p1 = wb.add_format({"bg_color": "#F4B183", "bold": True})
         self.p2 = wb.add_format({"bg_color": "#FFE699"})
         self.review = wb.add_format({"bg_color": "#FCE4D6", "font_color": "#9C0006", "bold": True})
@@ -288,12 +293,12 @@ def _row_height(values: Sequence[Any], columns: Sequence[Column], max_lines: int
     """Points for a row whose wrapped cells need several lines; capped so a 300-word letter stays one screen.
 
     Set explicitly because Excel does not grow rows for wrapped text written by a library; 10-point text fits
-    about 1.35 characters per unit of column width (measured on LibreOffice's PDF rendering).
+    about 1.25-1.4 characters per unit of column width (measured on LibreOffice's PDF rendering).
     """
     lines = 1
     for value, col in zip(values, columns):
         if col.kind in ("wrap", "staff_wrap") and isinstance(value, str) and value:
-            per_line = max(int(col.width * 1.35), 1)
+            per_line = max(int(col.width * 1.25), 1)
             lines = max(lines, sum(max(1, -(-len(part) // per_line)) for part in value.split("\n")))
     return min(lines, max_lines) * 12.75 + 2 if lines > 1 else None
 
@@ -342,6 +347,8 @@ def write_table_sheet(
     ws.set_row(0, 27)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(view), 1), len(columns) - 1)
+    # Ids like "0042" are text on purpose; Excel's green "number stored as text" marks would only alarm staff.
+    ws.ignore_errors({"number_stored_as_text": f"A1:{xl_rowcol_to_cell(max(len(view), 1), len(columns) - 1)}"})
     _print_setup(ws, name)
     return ws
 
@@ -434,7 +441,8 @@ def write_summary_sheet(
     ws.write_string(0, 0, "Uwagi z konsultacji – podsumowanie", fmt.title)
     total = len(df)
     created = str(manifest.get("created", "")).replace("T", " ").replace("+00:00", " UTC")
-    ws.write_string(1, 0, f"Liczba uwag: {total}. Przetworzono: {created}.", fmt.note)
+    programme = f"{taxonomy.name}. " if taxonomy else ""
+    ws.write_string(1, 0, f"{programme}Liczba uwag: {total}. Przetworzono: {created}.", fmt.plain_note)
     row = 3
     blocks: list[tuple[str, list[tuple[str, int]]]] = []
     if "label" in df.columns:
@@ -450,7 +458,8 @@ def write_summary_sheet(
     if "cluster_size" in df.columns:
         blocks.append(("Kampania", campaign_counts(df, clusters)))
     if _col(df, "decision").fillna("").astype(str).str.len().any():
-        blocks.append(("Decyzja (z poprzedniej wersji arkusza)", count_table(df["decision"], DECISIONS)))
+        decisions = count_table(df["decision"], DECISIONS, empty="bez decyzji")
+        blocks.append(("Decyzja (z poprzedniej wersji arkusza)", decisions))
 
     chart_ranges: dict[str, tuple[int, int]] = {}
     for title, rows in blocks:
@@ -524,8 +533,14 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
     rows.append((
         "Jak przekazać poprawki",
         f"W arkuszu „{SHEET_COMMENTS}” wybierz poprawny cel w kolumnie „{H_LABEL_FIX}”, decyzję w kolumnie "
-        f"„{H_DECISION}” i wpisz odpowiedź w kolumnie „{H_ANSWER}”. Można sortować i filtrować wiersze, nie "
-        f"zmieniaj kolumny „{H_ID}”. Zapisany arkusz wczytuje polecenie: uwagi learn triage.xlsx --out NOWY_MODEL.",
+        f"„{H_DECISION}” i wpisz odpowiedź w kolumnie „{H_ANSWER}”. Można sortować i filtrować wiersze, "
+        f"nie zmieniaj kolumny „{H_ID}”. Zapisany arkusz wczytuje polecenie: "
+        f"uwagi learn triage.xlsx --model MODEL --out NOWY_MODEL.",
+    ))
+    rows.append((
+        "Odnośniki",
+        f"Odnośniki w arkuszach „{SHEET_CAMPAIGNS}” i „{SHEET_REVIEW}” prowadzą do wierszy arkusza "
+        f"„{SHEET_COMMENTS}” w kolejności zapisu (według priorytetu); po przesortowaniu wskazują inne wiersze.",
     ))
     rows.append((FORMAT_KEY, FORMAT_VALUE))
     columns = (Column("", 34), Column("", 100, "wrap"))
@@ -550,7 +565,7 @@ def write_workbook(
     cfg = cfg or Config()
     if clusters is None:
         clusters = pd.DataFrame(columns=["cluster_id", "size", "representative_id", "template"])
-    campaigns = campaign_names(df, clusters)
+    campaigns = campaign_names(clusters)
     ordered = df.loc[priority_order(df)]
     view = comments_view(ordered, taxonomy, campaigns, cfg)
     sheet_row = {cid: i for i, cid in enumerate(view[H_ID], start=1)}  # 0-based rows of "Uwagi"
@@ -595,7 +610,7 @@ def write_workbook(
         # Triage decides what needs checking (an unsure campaign member is answered with its campaign).
         review = ordered[_col(ordered, "status") == STATUS_REVIEW]
         write_table_sheet(
-            wb, fmt, SHEET_REVIEW, review_view(review, taxonomy),
+            wb, fmt, SHEET_REVIEW, review_view(review, taxonomy, cfg),
             [Column(H_ID, 13), Column(H_TEXT, 70, "wrap"), Column(H_LABEL, 26, "wrap"),
              Column("Pewność", 9, "percent"), Column("Powód", 36, "wrap"), Column("Priorytet", 9, "number")],
             links={0: [row_link(cell_text(c)) for c in _col(review, "comment_id")]},

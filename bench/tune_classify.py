@@ -1,0 +1,83 @@
+"""Choose the classifier's hyper-parameters by the grouped cross-validation protocol on both corpora.
+
+    .venv/bin/python bench/tune_classify.py [--quick]
+
+Prints one line per candidate: Gdańsk macro-F1, flagged share and accuracy of the unflagged, Łódź accuracy and
+macro-F1. The chosen values are then fixed in `ClassifierParams` (the tests never tune).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.classify import ClassifierParams, classification_report, cross_validate, duplicate_groups  # noqa: E402
+from pipeline.clean import clean_text  # noqa: E402
+from pipeline.features import analyse  # noqa: E402
+from pipeline.taxonomy import load_taxonomy  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def gdansk() -> tuple[list[str], np.ndarray, np.ndarray, object]:
+    rows = [json.loads(line) for line in (SHARED / "gdansk_ngo_2023" / "dev.jsonl").read_text().splitlines() if line]
+    texts = [clean_text(r["text"]) for r in rows]
+    taxonomy = load_taxonomy(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+    groups = duplicate_groups(texts, [r["campaign"] for r in rows])
+    return texts, np.array([r["primary_label"] for r in rows], dtype=object), groups, taxonomy
+
+
+def lodz() -> tuple[list[str], np.ndarray, np.ndarray, object]:
+    frame = pd.read_csv(SHARED / "lodz_bo_2025" / "proposals.csv", dtype=str, keep_default_na=False)
+    texts = [clean_text(f"{a}\n\n{b}") for a, b in zip(frame["nazwa"], frame["opis"])]
+    taxonomy = load_taxonomy(ROOT / "data" / "taxonomies" / "lodz_bo_2025.toml")
+    return texts, np.array([taxonomy.resolve(k) for k in frame["kategoria"]], dtype=object), duplicate_groups(texts), \
+        taxonomy
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="only the current defaults")
+    args = parser.parse_args()
+    corpora = {}
+    for name, loader in (("gdansk", gdansk), ("lodz", lodz)):
+        texts, y, groups, taxonomy = loader()
+        start = time.perf_counter()
+        corpora[name] = (analyse(texts), y, groups, taxonomy)
+        print(f"# {name}: {len(texts)} texts, {len(set(groups))} groups, analysed in "
+              f"{time.perf_counter() - start:.1f} s", flush=True)
+    base = ClassifierParams()
+    grid = [base] if args.quick else [
+        replace(base, C=c, features=replace(base.features, head_weight=hw, word_ngrams=(1, wn), keyword_weight=kw))
+        for c, hw, wn, kw in itertools.product((0.1, 0.2, 0.3), (0.0, 1.0), (1, 2), (0.1, 0.3))
+    ]
+    print("C     head_w  words  kw_w | gd macroF1  flagged  acc_unflagged | lodz acc  macroF1 | s")
+    for params in grid:
+        start = time.perf_counter()
+        row = []
+        for name, (analysed, y, groups, taxonomy) in corpora.items():
+            oof = cross_validate(analysed, y, taxonomy, groups=groups, params=params)
+            rep = classification_report(y, oof["label"], taxonomy.ids, oof["needs_review"])
+            if name == "gdansk":
+                row.append(f"{rep['macro_f1']:.3f}  {rep['needs_review']['flagged_share']:.3f}  "
+                           f"{rep['needs_review']['accuracy_unflagged']:.3f}")
+            else:
+                row.append(f"{rep['accuracy']:.3f}  {rep['macro_f1']:.3f}")
+        f = params.features
+        print(f"{params.C:<5} {f.head_weight:<7} 1-{f.word_ngrams[1]:<4} {f.keyword_weight:<4} | "
+              f"{row[0]} | {row[1]} | {time.perf_counter() - start:.0f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

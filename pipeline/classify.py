@@ -1,0 +1,522 @@
+"""Classification against the programme goals: training, cross-validation, prediction and the stage.
+
+The model is a linear SVM over `pipeline.features` (fitted together with one pseudo-document per label built from
+the taxonomy's name, goal, description and keywords), calibrated by temperature scaling of its decision scores on
+grouped out-of-fold predictions. A comment gets its primary label, further labels whose calibrated probability is
+close enough, a confidence, the lemmas that weighed most (evidence), a review flag and a comment type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
+from sklearn.compose import ColumnTransformer
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.svm import LinearSVC
+
+from pipeline.clean import fold
+from pipeline.config import Config
+from pipeline.errors import UserError
+from pipeline.features import (
+    FeatureParams, KeywordMatcher, analyse, build_features, drop_fit_only_state, keyword_phrases,
+)
+from pipeline.models import library_versions, load_model, utc_now
+from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
+from pipeline.taxonomy import Taxonomy, load_taxonomy
+
+COMMENT_TYPES = ("propozycja", "pytanie", "poparcie", "krytyka", "inne")
+OUTPUT_COLUMNS = ("label", "labels", "confidence", "evidence", "needs_review", "comment_type")
+CV_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class ClassifierParams:
+    """Chosen by grouped cross-validation on both corpora in bench/tune_classify.py; not tuned at train time."""
+
+    features: FeatureParams = field(default_factory=FeatureParams)
+    C: float = 0.2
+    # Weight of the per-label pseudo-documents built from the taxonomy text.
+    taxonomy_weight: float = 1.0
+    # Calibrated probability of the primary label below which a person should check the label. Comments not in
+    # Polish are always flagged: the features are Polish, and out-of-fold accuracy on them was about one half.
+    review_below: float = 0.7
+    # A further label is listed when its probability reaches this share of the primary label's.
+    secondary_ratio: float = 0.5
+    max_labels: int = 3
+    calibration_folds: int = 3
+
+
+# ------------------------------------------------------------------------------------------- groups and labels
+
+
+def duplicate_groups(texts: Sequence[str], campaigns: Sequence[str | None] | None = None) -> np.ndarray:
+    """Group ids that put identical folded texts, and members of one campaign, into one group."""
+    parent = list(range(len(texts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    key_lists: list[Sequence[str | None]] = [[fold(t) for t in texts]]
+    if campaigns is not None:
+        key_lists.append([c if c else None for c in campaigns])
+    for keys in key_lists:
+        first: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key is None:
+                continue
+            if key in first:
+                parent[find(i)] = find(first[key])
+            else:
+                first[key] = i
+    return np.array([find(i) for i in range(len(texts))])
+
+
+def _folds(y: np.ndarray, groups: np.ndarray, n_splits: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+    largest_label = max(np.unique(y, return_counts=True)[1]) if len(y) else 0
+    n_splits = min(n_splits, len(set(groups)), largest_label)
+    if n_splits < 2:
+        return []
+    with warnings.catch_warnings():
+        # A label rarer than the number of folds is normal in small or corrected data sets.
+        warnings.simplefilter("ignore", UserWarning)
+        return list(StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(y, y, groups))
+
+
+# ------------------------------------------------------------------------------------------------ the model
+
+
+def _label_documents(taxonomy: Taxonomy) -> list[str]:
+    return [f"{lb.name}. {lb.goal} {lb.description} {', '.join(lb.keywords)}" for lb in taxonomy.labels]
+
+
+def _fit_core(analysed: pd.DataFrame, y: np.ndarray, taxonomy: Taxonomy, label_docs: pd.DataFrame,
+              params: ClassifierParams) -> tuple[ColumnTransformer, LinearSVC]:
+    X_frame = pd.concat([analysed, label_docs], ignore_index=True)
+    targets = np.concatenate([y, np.array(taxonomy.ids, dtype=object)])
+    weights = np.concatenate([np.ones(len(y)), np.full(len(label_docs), params.taxonomy_weight)])
+    features = build_features(taxonomy, params.features)
+    X = features.fit_transform(X_frame)
+    svm = LinearSVC(C=params.C, class_weight="balanced", random_state=0)
+    svm.fit(X, targets, sample_weight=weights)
+    return features, svm
+
+
+def _scores(features: ColumnTransformer, svm: LinearSVC, analysed: pd.DataFrame, ids: Sequence[str]) -> np.ndarray:
+    """Decision scores with one column per taxonomy label, in taxonomy order."""
+    raw = svm.decision_function(features.transform(analysed))
+    if raw.ndim == 1:  # only possible with a two-label taxonomy
+        raw = np.column_stack([-raw, raw])
+    order = [list(svm.classes_).index(i) for i in ids]
+    return raw[:, order]
+
+
+def fit_temperature(scores: np.ndarray, y_index: np.ndarray) -> float:
+    """The temperature T minimising the log loss of softmax(scores / T) (temperature scaling)."""
+    def nll(log_t: float) -> float:
+        return -float(log_softmax(scores / np.exp(log_t), axis=1)[np.arange(len(y_index)), y_index].mean())
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-6.0, 3.0), method="bounded").x))
+
+
+class CommentClassifier:
+    """A fitted classifier for one taxonomy; build it with `fit_classifier` or `train`."""
+
+    def __init__(self, taxonomy: Taxonomy, params: ClassifierParams, lemmatizer: str, features: ColumnTransformer,
+                 svm: LinearSVC, temperature: float, type_model: tuple[ColumnTransformer, LinearSVC] | None):
+        self.taxonomy, self.params, self.lemmatizer = taxonomy, params, lemmatizer
+        self.features, self.svm, self.temperature, self.type_model = features, svm, temperature, type_model
+        ids = list(taxonomy.ids)
+        coef = svm.coef_[[list(svm.classes_).index(i) for i in ids]] if len(ids) > 2 else None
+        # Contribution of a feature to a label relative to the other labels: what "weighed most" means here.
+        self._coef = None if coef is None else (coef - coef.mean(axis=0)).astype(np.float32)
+
+    def proba_analysed(self, analysed: pd.DataFrame) -> np.ndarray:
+        return softmax(_scores(self.features, self.svm, analysed, self.taxonomy.ids) / self.temperature, axis=1)
+
+    def predict_analysed(self, analysed: pd.DataFrame, texts: Sequence[str]) -> pd.DataFrame:
+        """The classify columns for analysed texts (`texts` are the cleaned texts, for the comment type)."""
+        proba = self.proba_analysed(analysed)
+        out = _label_columns(proba, self.taxonomy.ids, self.params)
+        out["needs_review"] = _needs_review(out["confidence"].to_numpy(), analysed, self.params)
+        out["evidence"] = self._evidence(analysed, proba.argmax(axis=1))
+        out["comment_type"] = self._comment_types(analysed, texts)
+        return out
+
+    def predict(self, texts: Sequence[str]) -> pd.DataFrame:
+        return self.predict_analysed(analyse(texts, self.lemmatizer), texts)
+
+    def _evidence(self, analysed: pd.DataFrame, winners: np.ndarray) -> list[str]:
+        names = self.features.named_transformers_["words"].get_feature_names_out()
+        keywords: KeywordMatcher = self.features.named_transformers_["keywords"]
+        X = self.features.named_transformers_["words"].transform(analysed["content"]).tocsr()
+        out = []
+        for i, winner in enumerate(winners):
+            start, end = X.indptr[i], X.indptr[i + 1]
+            cols = X.indices[start:end]
+            weight = X.data[start:end] * (self._coef[winner, cols] if self._coef is not None else 1.0)
+            ranked = [(w, names[c]) for w, c in zip(weight, cols) if w > 0]
+            ranked.sort(reverse=True)
+            hits = dict.fromkeys(p for k, p in keywords.matches(analysed["lemmas"].iat[i]) if k == winner)
+            out.append(_pick_evidence(list(hits) + [name for _, name in ranked]))
+        return out
+
+    def _comment_types(self, analysed: pd.DataFrame, texts: Sequence[str]) -> list[str]:
+        if self.type_model is None:
+            return [comment_type_by_rules(t) for t in texts]
+        features, svm = self.type_model
+        return list(svm.predict(features.transform(analysed)))
+
+
+def _pick_evidence(candidates: list[str], most: int = 5) -> str:
+    """Up to `most` distinct phrases, dropping a word already shown inside a longer phrase."""
+    chosen: list[str] = []
+    for phrase in candidates:
+        words = set(phrase.split())
+        if any(phrase == c or words <= set(c.split()) for c in chosen):
+            continue
+        chosen = [c for c in chosen if not set(c.split()) <= words]
+        chosen.append(phrase)
+        if len(chosen) == most:
+            break
+    return "; ".join(chosen)
+
+
+def _needs_review(confidence: np.ndarray, analysed: pd.DataFrame, params: ClassifierParams) -> np.ndarray:
+    return (confidence < params.review_below) | (analysed["lang"].to_numpy() != "pl")
+
+
+def _label_columns(proba: np.ndarray, ids: Sequence[str], params: ClassifierParams) -> pd.DataFrame:
+    ids_arr = np.array(ids, dtype=object)
+    order = np.argsort(-proba, axis=1)
+    top = proba[np.arange(len(proba)), order[:, 0]]
+    labels = []
+    for row, ranks, p1 in zip(proba, order, top):
+        chosen = [r for r in ranks[: params.max_labels] if row[r] >= params.secondary_ratio * p1]
+        labels.append("|".join(ids_arr[chosen]))
+    return pd.DataFrame({"label": ids_arr[order[:, 0]] if len(proba) else [], "labels": labels,
+                         "confidence": np.round(top, 4)})
+
+
+def _type_features() -> ColumnTransformer:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    # All lemmas, stop words included: "czy", "nie", "popierać" and "?" carry the type of a comment.
+    words = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, ngram_range=(1, 2), sublinear_tf=True,
+                            dtype=np.float32)
+    return ColumnTransformer([("type_words", words, "lemmas")])
+
+
+def fit_classifier(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy, *,
+                   groups: Sequence[Any] | None = None, comment_types: Sequence[str] | None = None,
+                   params: ClassifierParams = ClassifierParams(), lemmatizer: str = "simplemma",
+                   oof_scores: np.ndarray | None = None) -> CommentClassifier:
+    """Fit on analysed texts. The temperature comes from `oof_scores` when given (grouped out-of-fold decision
+    scores, as `train` computes them anyway), else from an inner grouped cross-validation."""
+    y = np.asarray(y, dtype=object)
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    label_docs = analyse(_label_documents(taxonomy), lemmatizer)
+    if oof_scores is None:
+        oof_scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, params.calibration_folds)
+    y_index = np.array([taxonomy.ids.index(v) for v in y])
+    temperature = fit_temperature(oof_scores, y_index) if len(oof_scores) else 1.0
+    features, svm = _fit_core(analysed, y, taxonomy, label_docs, params)
+    drop_fit_only_state(features)
+    type_model = None
+    if comment_types is not None and len(set(comment_types)) > 1:
+        type_features = _type_features()
+        type_svm = LinearSVC(C=0.3, class_weight="balanced", random_state=0)
+        type_svm.fit(type_features.fit_transform(analysed), np.asarray(comment_types, dtype=object))
+        drop_fit_only_state(type_features)
+        type_model = (type_features, type_svm)
+    return CommentClassifier(taxonomy, params, lemmatizer, features, svm, temperature, type_model)
+
+
+def _oof_scores(analysed: pd.DataFrame, y: np.ndarray, groups: np.ndarray, taxonomy: Taxonomy,
+                label_docs: pd.DataFrame, params: ClassifierParams, n_splits: int) -> np.ndarray:
+    scores = np.zeros((len(y), len(taxonomy.ids)))
+    folds = _folds(y, groups, n_splits)
+    for tr, te in folds:
+        features, svm = _fit_core(analysed.iloc[tr], y[tr], taxonomy, label_docs, params)
+        scores[te] = _scores_any(features, svm, analysed.iloc[te], taxonomy.ids)
+    return scores if folds else np.zeros((0, len(taxonomy.ids)))
+
+
+def _scores_any(features: ColumnTransformer, svm: LinearSVC, analysed: pd.DataFrame, ids: Sequence[str]
+                ) -> np.ndarray:
+    """Like `_scores`, for a fold model that never saw some labels (they get a score below every other)."""
+    raw = svm.decision_function(features.transform(analysed))
+    if raw.ndim == 1:
+        raw = np.column_stack([-raw, raw])
+    out = np.full((len(analysed), len(ids)), raw.min() - 1.0 if raw.size else -1.0)
+    known = list(svm.classes_)
+    for j, label_id in enumerate(ids):
+        if label_id in known:
+            out[:, j] = raw[:, known.index(label_id)]
+    return out
+
+
+# ------------------------------------------------------------------------------ training and cross-validation
+
+
+@dataclass
+class TrainedModel:
+    model: CommentClassifier
+    card: dict[str, Any]
+    oof: pd.DataFrame  # out-of-fold predictions on the training data (label, confidence, needs_review)
+
+
+def _check_labels(y: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
+    unknown = sorted({v for v in y if v not in taxonomy.ids})
+    if unknown:
+        raise UserError(f"etykiety spoza taksonomii {taxonomy.name!r}: {', '.join(map(repr, unknown))}")
+    if len(set(y)) < 2:
+        raise UserError("do uczenia potrzeba co najmniej dwóch różnych etykiet")
+    return np.asarray(y, dtype=object)
+
+
+def cross_validate(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy, *,
+                   groups: Sequence[Any] | None = None, params: ClassifierParams = ClassifierParams(),
+                   lemmatizer: str = "simplemma", n_splits: int = CV_FOLDS) -> pd.DataFrame:
+    """Out-of-fold `label`, `confidence`, `needs_review` under StratifiedGroupKFold(5, shuffle, random_state=0);
+    each fold's model calibrates itself by an inner grouped cross-validation, as a deployed model would."""
+    y = _check_labels(list(y), taxonomy)
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    out = pd.DataFrame({"label": pd.Series([""] * len(y), dtype=object), "confidence": 0.0, "needs_review": True})
+    for tr, te in _folds(y, groups, n_splits):
+        model = fit_classifier(analysed.iloc[tr], y[tr], taxonomy, groups=groups[tr], params=params,
+                               lemmatizer=lemmatizer)
+        cols = _label_columns(model.proba_analysed(analysed.iloc[te]), taxonomy.ids, params)
+        out.loc[te, "label"] = cols["label"].to_numpy()
+        out.loc[te, "confidence"] = cols["confidence"].to_numpy()
+        out.loc[te, "needs_review"] = _needs_review(cols["confidence"].to_numpy(), analysed.iloc[te], params)
+    return out
+
+
+def train(texts: Sequence[str], labels: Sequence[str], taxonomy: Taxonomy, *,
+          groups: Sequence[Any] | None = None, comment_types: Sequence[str] | None = None,
+          params: ClassifierParams = ClassifierParams(), lemmatizer: str = "simplemma",
+          data_sha256: str | None = None) -> TrainedModel:
+    """Fit on all texts (labels are taxonomy ids) and write the model card with grouped out-of-fold metrics.
+
+    One grouped 5-fold pass gives both the card's metrics and the temperature of the final model. `groups` default
+    to identical folded texts. Used by `uwagi train` and by `uwagi learn` for retraining.
+    """
+    y = _check_labels(list(labels), taxonomy)
+    texts = list(texts)
+    groups = duplicate_groups(texts) if groups is None else np.asarray(groups)
+    analysed = analyse(texts, lemmatizer)
+    label_docs = analyse(_label_documents(taxonomy), lemmatizer)
+    scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, CV_FOLDS)
+    model = fit_classifier(analysed, y, taxonomy, groups=groups, comment_types=comment_types, params=params,
+                           lemmatizer=lemmatizer, oof_scores=scores)
+    oof = pd.DataFrame()
+    metrics: dict[str, Any] = {}
+    if len(scores):
+        cols = _label_columns(softmax(scores / model.temperature, axis=1), taxonomy.ids, params)
+        oof = cols[["label", "confidence"]].assign(
+            needs_review=_needs_review(cols["confidence"].to_numpy(), analysed, params))
+        metrics = classification_report(y, oof["label"].to_numpy(), taxonomy.ids, oof["needs_review"].to_numpy())
+        metrics.pop("confusion", None)
+    digest = data_sha256 or hashlib.sha256("\n".join(f"{t}\t{v}" for t, v in zip(texts, y)).encode()).hexdigest()
+    card = {
+        "taxonomy": {"name": taxonomy.name, "sha256": taxonomy.sha256, "labels": list(taxonomy.ids)},
+        "training_data": {"sha256": digest, "rows": len(y), "groups": int(len(set(groups))),
+                          "per_label": {i: int((y == i).sum()) for i in taxonomy.ids}},
+        "cross_validation": {"protocol": f"StratifiedGroupKFold(n_splits={CV_FOLDS}, shuffle=True, random_state=0), "
+                                         "grupy: kampanie i identyczne teksty", **metrics},
+        "params": {"C": params.C, "taxonomy_weight": params.taxonomy_weight, "review_below": params.review_below,
+                   "secondary_ratio": params.secondary_ratio, "max_labels": params.max_labels,
+                   "features": vars(params.features), "temperature": round(model.temperature, 6),
+                   "lemmatizer": lemmatizer, "comment_type": "model" if model.type_model else "reguły"},
+        "libraries": library_versions(),
+        "date": utc_now(),
+    }
+    return TrainedModel(model, card, oof)
+
+
+def classification_report(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str],
+                          needs_review: Sequence[bool] | None = None) -> dict[str, Any]:
+    """Per-label precision/recall/F1, macro-F1 (over labels present in the data), accuracy, confusion matrix and,
+    given review flags, how many are flagged and the accuracy on the rest."""
+    y_true, y_pred = np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object)
+    labels = list(labels)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    present = s > 0
+    report: dict[str, Any] = {
+        "n": int(len(y_true)),
+        "accuracy": round(float(accuracy_score(y_true, y_pred)), 4),
+        "macro_f1": round(float(f[present].mean()), 4) if present.any() else 0.0,
+        "per_label": {lb: {"precision": round(float(p[i]), 4), "recall": round(float(r[i]), 4),
+                           "f1": round(float(f[i]), 4), "support": int(s[i])} for i, lb in enumerate(labels)},
+        "confusion": {"labels": labels, "matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist()},
+    }
+    if needs_review is not None:
+        flagged = np.asarray(needs_review, dtype=bool)
+        kept = ~flagged
+        report["needs_review"] = {
+            "flagged_share": round(float(flagged.mean()), 4) if len(flagged) else 0.0,
+            "accuracy_unflagged": round(float((y_true[kept] == y_pred[kept]).mean()), 4) if kept.any() else 0.0,
+        }
+    return report
+
+
+def format_report(report: dict[str, Any], taxonomy: Taxonomy) -> str:
+    """The report as plain text for the terminal."""
+    width = max(len(i) for i in taxonomy.ids + ("macro-F1",))
+    lines = [f"{'etykieta':<{width}}  {'precyzja':>8}  {'czułość':>8}  {'F1':>6}  {'liczba':>6}"]
+    for label_id, m in report["per_label"].items():
+        lines.append(f"{label_id:<{width}}  {m['precision']:>8.3f}  {m['recall']:>8.3f}  {m['f1']:>6.3f}  "
+                     f"{m['support']:>6}")
+    lines.append(f"{'macro-F1':<{width}}  {'':>8}  {'':>8}  {report['macro_f1']:>6.3f}  {report['n']:>6}")
+    lines.append(f"trafność (accuracy): {report['accuracy']:.3f}")
+    if "needs_review" in report:
+        nr = report["needs_review"]
+        lines.append(f"do sprawdzenia: {nr['flagged_share']:.1%} uwag; trafność pozostałych: "
+                     f"{nr['accuracy_unflagged']:.3f}")
+    if "confusion" in report:
+        ids = report["confusion"]["labels"]
+        short = [i[:6] for i in ids]
+        lines.append("macierz pomyłek (wiersze: etykieta prawdziwa, kolumny: przewidziana):")
+        lines.append(" " * (width + 2) + " ".join(f"{s:>6}" for s in short))
+        for label_id, row in zip(ids, report["confusion"]["matrix"]):
+            lines.append(f"{label_id:<{width}}  " + " ".join(f"{v:>6}" for v in row))
+    return "\n".join(lines)
+
+
+# -------------------------------------------------------------------------------------------- comment types
+
+_QUESTION = re.compile(r"\?|^\s*(czy|jak|jaki|jaka|jakie|kiedy|gdzie|dlaczego|ile|kto)\b|\bprosz[eę] o (wyjaśnienie|"
+                       r"informacj|odpowied)|\bchcę zapytać|\bpytanie\b", re.I | re.M)
+_SUPPORT = re.compile(r"\bpopier(am|amy|a)\b|\bpozytywnie\b|\bdobrze,? że\b|\bcieszy|\bdzięku|\bgratul", re.I)
+_CRITIQUE = re.compile(r"\bsprzeciw|\bnie zgadza|\bkrytycz|\bniestety\b|\bwstyd|\bskandal|\bfikcj|\bzdziwieni|"
+                       r"\brozczarow|\bbłęd", re.I)
+_PROPOSAL = re.compile(r"\bpropon|\bpostul|\bwnosimy|\bwnoszę|\bnależy\b|\bpowinn|\bwarto\b|\bprosimy o (dodanie|"
+                       r"zmian|wprowadz|uwzględn)|\bdodać\b|\bzmienić\b|\bzapis", re.I)
+
+
+def comment_type_by_rules(text: str) -> str:
+    """Comment type from cue words, for models trained without comment types and for zero-shot runs."""
+    if not text.strip():
+        return "inne"
+    if _PROPOSAL.search(text):
+        return "propozycja"
+    if _CRITIQUE.search(text):
+        return "krytyka"
+    if _SUPPORT.search(text):
+        return "poparcie"
+    if _QUESTION.search(text):
+        return "pytanie"
+    return "inne"
+
+
+# ------------------------------------------------------------------------------------------------ zero-shot
+
+
+class ZeroShotClassifier:
+    """Keyword and description matching for a taxonomy without a trained model; every label needs review."""
+
+    def __init__(self, taxonomy: Taxonomy, lemmatizer: str = "simplemma"):
+        self.taxonomy, self.lemmatizer = taxonomy, lemmatizer
+        self.keywords = KeywordMatcher(keyword_phrases(taxonomy)).fit([])
+        # Description words count less than curated keywords: they are less specific.
+        docs = analyse([f"{lb.name} {lb.goal} {lb.description}" for lb in taxonomy.labels], lemmatizer)
+        self.description_words = [set(d.split()) for d in docs["lemmas"]]
+        # Comments that match nothing go to the catch-all label (one without keywords), if the taxonomy has one.
+        empty = [i for i, lb in enumerate(taxonomy.labels) if not lb.keywords]
+        self.fallback = empty[0] if empty else None
+
+    def predict(self, texts: Sequence[str]) -> pd.DataFrame:
+        analysed = analyse(texts, self.lemmatizer)
+        n_labels = len(self.taxonomy.ids)
+        scores = np.zeros((len(texts), n_labels))
+        evidence = []
+        for i, lemmas in enumerate(analysed["lemmas"]):
+            hits = self.keywords.matches(lemmas)
+            for k, _ in hits:
+                scores[i, k] += 1.0
+            words = set(lemmas.split())
+            for k, desc in enumerate(self.description_words):
+                scores[i, k] += 0.2 * len(words & desc)
+            winner = int(scores[i].argmax())
+            evidence.append(_pick_evidence(list(dict.fromkeys(p for k, p in hits if k == winner))))
+        if self.fallback is not None:
+            scores[scores.max(axis=1) == 0, self.fallback] = 1.0
+        proba = softmax(scores, axis=1)
+        cols = _label_columns(proba, self.taxonomy.ids, ClassifierParams())
+        cols["needs_review"] = True
+        cols["evidence"] = evidence
+        cols["comment_type"] = [comment_type_by_rules(t) for t in texts]
+        return cols
+
+
+# -------------------------------------------------------------------------------------------------- the stage
+
+
+@lru_cache(maxsize=4)
+def _cached_model(model_dir: str, mtime: float, taxonomy_path: str | None) -> CommentClassifier:
+    taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else None
+    model, _card = load_model(model_dir, taxonomy)
+    if not isinstance(model, CommentClassifier):
+        raise UserError("plik modelu nie zawiera klasyfikatora uwagi", path=model_dir)
+    return model
+
+
+@lru_cache(maxsize=4)
+def _cached_zero_shot(taxonomy_path: str, mtime: float, lemmatizer: str) -> ZeroShotClassifier:
+    return ZeroShotClassifier(load_taxonomy(taxonomy_path), lemmatizer)
+
+
+def load_classifier(model_dir: Path | str, taxonomy_path: Path | str | None = None) -> CommentClassifier:
+    """The model in `model_dir`, checked (sha256, taxonomy) and cached for the life of the process."""
+    card = Path(model_dir) / "model.json"
+    mtime = card.stat().st_mtime if card.exists() else 0.0
+    return _cached_model(str(model_dir), mtime, str(taxonomy_path) if taxonomy_path else None)
+
+
+def resolve_classifier(cfg: Config) -> CommentClassifier | ZeroShotClassifier:
+    """--model (checked against --taxonomy if both), else zero-shot for --taxonomy, else the default model."""
+    model, taxonomy = cfg.classify.model, cfg.classify.taxonomy
+    if model is not None:
+        return load_classifier(model, taxonomy)
+    if taxonomy is not None:
+        path = Path(taxonomy)
+        mtime = path.stat().st_mtime if path.exists() else 0.0
+        return _cached_zero_shot(str(path), mtime, cfg.nlp.lemmatizer)
+    return load_classifier(resource_path(*DEFAULT_MODEL), resource_path(*DEFAULT_TAXONOMY))
+
+
+def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Stage: add `label`, `labels`, `confidence`, `evidence`, `needs_review`, `comment_type` from `text_clean`.
+
+    Empty texts get no label (their status already says so) and are not flagged for review.
+    """
+    classifier = resolve_classifier(cfg)
+    out = df.copy()
+    texts = out["text_clean"].fillna("").astype(str).tolist()
+    filled = [i for i, t in enumerate(texts) if t.strip()]
+    result = pd.DataFrame({"label": "", "labels": "", "confidence": 0.0, "evidence": "", "needs_review": False,
+                           "comment_type": "inne"}, index=range(len(texts)))
+    if filled:
+        predicted = classifier.predict([texts[i] for i in filled])
+        for column in OUTPUT_COLUMNS:
+            result.loc[filled, column] = predicted[column].to_numpy()
+    for column in OUTPUT_COLUMNS:
+        out[column] = result[column].to_numpy()
+    out["needs_review"] = out["needs_review"].astype(bool)
+    out["confidence"] = out["confidence"].astype(float)
+    return out

@@ -1,0 +1,33 @@
+"""uwagi crossval: grouped cross-validation of the classifier on labelled comments, without saving a model."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pipeline.classify import classification_report, cross_validate
+from pipeline.commands.evaluate import print_report
+from pipeline.commands.train import add_data_arguments, read_labelled
+from pipeline.features import analyse
+from pipeline.taxonomy import load_taxonomy
+
+NAME = "crossval"
+SYNOPSIS = ("uwagi crossval DATA --taxonomy T [--text-col COL]... [--label-col COL] [--labels-col COL] "
+            "[--json]")
+HELP = ("Walidacja krzyżowa (5 części, kampanie i powtórzone teksty zawsze w jednej części): ten sam raport co "
+        "evaluate, z przewidywań poza próbą uczącą.")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_data_arguments(p)
+    p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taxonomy TOML")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def handle(args: argparse.Namespace) -> int:
+    taxonomy = load_taxonomy(args.taxonomy)
+    data = read_labelled(args, taxonomy)
+    oof = cross_validate(analyse(data.texts), data.labels, taxonomy, groups=data.groups)
+    report = classification_report(data.labels, oof["label"], taxonomy.ids, oof["needs_review"])
+    print_report(report, taxonomy, args.json)
+    return 0

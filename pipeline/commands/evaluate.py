@@ -1,0 +1,34 @@
+"""uwagi evaluate: score a trained model on labelled comments."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from pipeline.classify import classification_report, format_report, load_classifier
+from pipeline.commands.train import add_data_arguments, read_labelled
+
+NAME = "evaluate"
+SYNOPSIS = ("uwagi evaluate DATA --model MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
+            "[--json]")
+HELP = "Oceń model na oznaczonych uwagach: precyzja, czułość i F1 dla etykiet, macro-F1, trafność, macierz pomyłek."
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_data_arguments(p)
+    p.add_argument("--model", required=True, type=Path, metavar="MODEL_DIR", help="trained model folder")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def print_report(report: dict, taxonomy, as_json: bool) -> None:
+    print(json.dumps(report, ensure_ascii=False, indent=2) if as_json else format_report(report, taxonomy))
+
+
+def handle(args: argparse.Namespace) -> int:
+    model = load_classifier(args.model)
+    data = read_labelled(args, model.taxonomy)
+    predicted = model.predict(data.texts)
+    report = classification_report(data.labels, predicted["label"], model.taxonomy.ids, predicted["needs_review"])
+    print_report(report, model.taxonomy, args.json)
+    return 0

@@ -1,0 +1,141 @@
+"""uwagi train: fit a classifier on labelled comments and save it with its model card.
+
+Also home of the labelled-data reader shared by `evaluate` and `crossval` (same column options).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.classify import COMMENT_TYPES, duplicate_groups, train
+from pipeline.clean import clean_text, fold
+from pipeline.errors import UserError
+from pipeline.ingest import find_text_columns, join_text, read_table
+from pipeline.models import save_model
+from pipeline.redact import redact_text
+from pipeline.taxonomy import Taxonomy, load_taxonomy
+
+NAME = "train"
+SYNOPSIS = "uwagi train DATA --taxonomy T --out MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL]"
+HELP = "Wytrenuj klasyfikator celów programu na oznaczonych uwagach (CSV, XLSX, JSON Lines) i zapisz model."
+
+_PRIMARY_HEADERS = ("label", "primary_label", "etykieta", "cel")
+_MULTI_HEADERS = ("labels", "etykiety")
+_GROUP_HEADERS = ("campaign", "kampania")
+_TYPE_HEADERS = ("comment_type", "typ_uwagi")
+
+
+def add_data_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("data", type=Path, metavar="DATA", help="labelled comments: CSV, XLSX or JSON Lines")
+    p.add_argument("--text-col", action="append", default=[], metavar="COL",
+                   help="text column (repeatable; several are joined, e.g. title and description)")
+    p.add_argument("--label-col", metavar="COL", help="column with the (primary) label, given by id or name "
+                                                      "(default: label or primary_label)")
+    p.add_argument("--labels-col", metavar="COL", help="column with all labels, '|'-separated or a JSON list, "
+                                                       "primary first (default: labels)")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_data_arguments(p)
+    p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taxonomy TOML")
+    p.add_argument("--out", required=True, type=Path, metavar="MODEL_DIR",
+                   help="folder for model.joblib and model.json")
+
+
+@dataclass
+class LabelledData:
+    texts: list[str]
+    labels: list[str]  # primary label ids
+    groups: np.ndarray
+    comment_types: list[str] | None
+    sha256: str
+    skipped: int  # rows without text or label
+
+
+def _find_column(columns: list[str], explicit: str | None, candidates: tuple[str, ...], path: Path) -> str | None:
+    if explicit:
+        if explicit not in columns:
+            raise UserError(f"brak kolumny (są: {', '.join(columns)})", path=path, column=explicit)
+        return explicit
+    by_key = {fold(c).replace(" ", "_"): c for c in columns}
+    return next((by_key[k] for k in candidates if k in by_key), None)
+
+
+def _split_labels(value: str) -> list[str]:
+    value = value.strip()
+    if value.startswith("["):
+        try:
+            items = json.loads(value)
+        except ValueError:
+            items = None
+        if isinstance(items, list):
+            return [str(v).strip() for v in items if str(v).strip()]
+    return [part.strip() for part in value.split("|") if part.strip()]
+
+
+def read_labelled(args: argparse.Namespace, taxonomy: Taxonomy) -> LabelledData:
+    """Texts (cleaned and redacted, as the pipeline's `text_clean`), label ids, CV groups and comment types."""
+    path = args.data
+    table = read_table(path)
+    frame = table.frame
+    columns = [str(c) for c in frame.columns]
+    text_cols = find_text_columns(columns, tuple(args.text_col), path)
+    primary_col = _find_column(columns, args.label_col, _PRIMARY_HEADERS, path)
+    multi_col = _find_column(columns, args.labels_col, _MULTI_HEADERS, path)
+    if primary_col is None and multi_col is None:
+        raise UserError("nie znaleziono kolumny z etykietami (label, labels, primary_label); wskaż ją opcją "
+                        "--label-col lub --labels-col", path=path)
+    group_col = _find_column(columns, None, _GROUP_HEADERS, path)
+    type_col = _find_column(columns, None, _TYPE_HEADERS, path)
+    raw_texts = join_text(frame, text_cols)
+    texts, labels, campaigns, types, unknown = [], [], [], [], {}
+    skipped = 0
+    for i, text in enumerate(raw_texts):
+        row = table.rows[i]
+        given = frame[primary_col].iat[i].strip() if primary_col else ""
+        if not given and multi_col:
+            given = next(iter(_split_labels(frame[multi_col].iat[i])), "")
+        if i in table.errors or not text.strip() or not given:
+            skipped += 1
+            continue
+        label_id = taxonomy.resolve(given)
+        if label_id is None:
+            unknown.setdefault(given, []).append(row)
+            continue
+        texts.append(redact_text(clean_text(text))[0])
+        labels.append(label_id)
+        campaigns.append(frame[group_col].iat[i].strip() or None if group_col else None)
+        types.append(frame[type_col].iat[i].strip() if type_col else "")
+    if unknown:
+        detail = "; ".join(f"{value!r} (wiersze {', '.join(map(str, rows[:10]))}{' …' if len(rows) > 10 else ''})"
+                           for value, rows in unknown.items())
+        raise UserError(f"etykiety spoza taksonomii {taxonomy.name!r}: {detail}", path=path,
+                        column=primary_col or multi_col)
+    if len(set(labels)) < 2:
+        raise UserError("do uczenia i oceny potrzeba uwag z co najmniej dwiema różnymi etykietami", path=path)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    known_types = type_col is not None and all(t in COMMENT_TYPES for t in types)
+    return LabelledData(texts, labels, duplicate_groups(texts, campaigns), types if known_types else None, digest,
+                        skipped)
+
+
+def handle(args: argparse.Namespace) -> int:
+    taxonomy = load_taxonomy(args.taxonomy)
+    data = read_labelled(args, taxonomy)
+    if data.skipped:
+        print(f"uwagi: pominięto {data.skipped} wierszy bez tekstu lub etykiety", file=sys.stderr)
+    trained = train(data.texts, data.labels, taxonomy, groups=data.groups, comment_types=data.comment_types,
+                    data_sha256=data.sha256)
+    trained.card["training_data"]["file"] = Path(args.data).name
+    save_model(trained.model, trained.card, args.out)
+    cv = trained.card["cross_validation"]
+    print(f"uwagi: model zapisano w {args.out} ({len(data.texts)} uwag; walidacja krzyżowa: macro-F1 "
+          f"{cv.get('macro_f1', 0):.3f}, trafność {cv.get('accuracy', 0):.3f})", file=sys.stderr)
+    return 0

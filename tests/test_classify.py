@@ -1,0 +1,196 @@
+"""Classification: quality under the grouped protocol, the review flag, the stage's columns, models on disk, CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.classify import (
+    classification_report, classify, comment_type_by_rules, cross_validate, duplicate_groups, load_classifier,
+)
+from pipeline.clean import clean_text
+from pipeline.cli import main
+from pipeline.config import ClassifyConfig, Config
+from pipeline.errors import UserError
+from pipeline.features import analyse
+from pipeline.models import load_model
+from pipeline.resources import DEFAULT_MODEL, resource_path
+from pipeline.taxonomy import load_taxonomy
+
+ROOT = Path(__file__).resolve().parents[1]
+GDANSK = load_taxonomy(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+LODZ = load_taxonomy(ROOT / "data" / "taxonomies" / "lodz_bo_2025.toml")
+DEFAULT = resource_path(*DEFAULT_MODEL)
+
+
+# ----------------------------------------------------------------------------------- quality (issue 4, item 6)
+
+@pytest.fixture(scope="module")
+def gdansk_oof(gdansk_dev: list[dict]) -> tuple[np.ndarray, pd.DataFrame]:
+    texts = [clean_text(r["text"]) for r in gdansk_dev]
+    y = np.array([r["primary_label"] for r in gdansk_dev], dtype=object)
+    groups = duplicate_groups(texts, [r["campaign"] for r in gdansk_dev])
+    return y, cross_validate(analyse(texts), y, GDANSK, groups=groups)
+
+
+def test_gdansk_macro_f1_beats_the_tfidf_baseline(gdansk_oof: tuple[np.ndarray, pd.DataFrame]) -> None:
+    y, oof = gdansk_oof
+    assert classification_report(y, oof["label"], GDANSK.ids)["macro_f1"] >= 0.90
+
+
+def test_unflagged_comments_are_almost_always_right(gdansk_oof: tuple[np.ndarray, pd.DataFrame]) -> None:
+    y, oof = gdansk_oof
+    flagged = oof["needs_review"].to_numpy(dtype=bool)
+    assert flagged.mean() <= 0.20
+    assert (oof["label"].to_numpy()[~flagged] == y[~flagged]).mean() >= 0.97
+    assert oof["confidence"].between(0, 1).all()
+
+
+def test_lodz_proposals_with_the_hand_written_taxonomy(shared_dir: Path) -> None:
+    frame = pd.read_csv(shared_dir / "data" / "lodz_bo_2025" / "proposals.csv", dtype=str, keep_default_na=False)
+    texts = [clean_text(f"{a}\n\n{b}") for a, b in zip(frame["nazwa"], frame["opis"])]
+    y = np.array([LODZ.resolve(k) for k in frame["kategoria"]], dtype=object)
+    oof = cross_validate(analyse(texts), y, LODZ, groups=duplicate_groups(texts))
+    report = classification_report(y, oof["label"], LODZ.ids)
+    assert report["accuracy"] >= 0.84
+    assert report["macro_f1"] >= 0.72
+
+
+# ------------------------------------------------------------------------------------------------- the stage
+
+def table(texts: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"comment_id": [f"c{i}" for i in range(len(texts))], "text": texts, "text_clean": texts})
+
+
+def test_stage_fills_every_column_keeping_rows_and_order() -> None:
+    texts = ["Proponujemy zwiększyć pulę środków na małe granty w trybie art. 19a i skrócić czas rozliczania dotacji.",
+             "",
+             "Czy wolontariusze pomagający uchodźcom będą ubezpieczeni przez Miasto?",
+             "Dziura w chodniku na ul. Długiej od miesięcy, nikt nie naprawia."]
+    out = classify(table(texts), Config())
+    assert list(out["comment_id"]) == ["c0", "c1", "c2", "c3"]
+    assert out.loc[0, "label"] == "finansowanie"
+    assert out.loc[3, "label"] == "poza_zakresem"
+    assert out.loc[2, "comment_type"] == "pytanie"
+    assert out.loc[1, ["label", "labels", "evidence"]].tolist() == ["", "", ""]
+    assert not out.loc[1, "needs_review"]
+    filled = out.drop(index=1)
+    assert filled["confidence"].between(0, 1).all()
+    assert all(labels.split("|")[0] == label for label, labels in zip(filled["label"], filled["labels"]))
+    assert set(filled["comment_type"]) <= {"propozycja", "pytanie", "poparcie", "krytyka", "inne"}
+    assert out["needs_review"].dtype == bool
+
+
+def test_evidence_names_lemmas_of_the_comment() -> None:
+    text = "Prosimy o zwiększenie kwoty dotacji w otwartych konkursach ofert i o dłuższe dotacje wieloletnie."
+    evidence = classify(table([text]), Config()).loc[0, "evidence"].split("; ")
+    assert 3 <= len(evidence) <= 5
+    content = set(analyse([text])["content"][0].split()) | set(analyse([text])["lemmas"][0].split())
+    assert all(set(phrase.split()) <= content for phrase in evidence)
+    assert any("dotacja" in phrase or "konkurs" in phrase for phrase in evidence)
+
+
+def test_stage_works_on_any_chunk_independently() -> None:
+    texts = ["Więcej szkoleń dla liderów organizacji.", "Brak uwag.", "Popieram cel b) – szybka pomoc w kryzysie."]
+    whole = classify(table(texts), Config())
+    parts = pd.concat([classify(table(texts[:1]), Config()), classify(table(texts[1:]), Config())])
+    assert whole["label"].tolist() == parts["label"].tolist()
+    assert np.allclose(whole["confidence"], parts["confidence"])
+
+
+def test_zero_shot_uses_keywords_and_flags_every_row() -> None:
+    cfg = Config(classify=ClassifyConfig(taxonomy=ROOT / "data" / "taxonomies" / "lodz_bo_2025.toml"))
+    out = classify(table(["Nowe nasadzenia drzew i krzewów w parku.", "Budowa boiska do koszykówki i siłowni "
+                                                                        "plenerowej."]), cfg)
+    assert out["label"].tolist() == ["tereny_zielone", "sport_rekreacja"]
+    assert out["needs_review"].all()
+    assert "drzewo" in out.loc[0, "evidence"]
+
+
+def test_comment_type_rules_for_models_without_types() -> None:
+    assert comment_type_by_rules("Kiedy zostanie opublikowany raport?") == "pytanie"
+    assert comment_type_by_rules("Popieramy projekt programu.") == "poparcie"
+    assert comment_type_by_rules("Proponujemy dodać obszar ekologia.") == "propozycja"
+
+
+# ---------------------------------------------------------------------------------------------- models on disk
+
+def test_default_model_card_records_taxonomy_data_and_metrics() -> None:
+    card = json.loads((DEFAULT / "model.json").read_text(encoding="utf-8"))
+    assert card["taxonomy"]["sha256"] == GDANSK.sha256
+    assert card["training_data"]["rows"] == 419
+    assert set(card["cross_validation"]["per_label"]) == set(GDANSK.ids)
+    assert {"scikit-learn", "numpy", "python"} <= set(card["libraries"])
+    assert (DEFAULT / "model.joblib").stat().st_size < 5_000_000
+
+
+def test_tampered_model_is_refused_before_unpickling(tmp_path: Path) -> None:
+    copy = tmp_path / "m"
+    shutil.copytree(DEFAULT, copy)
+    with open(copy / "model.joblib", "ab") as fh:
+        fh.write(b"\0")
+    with pytest.raises(UserError, match="sha256"):
+        load_model(copy)
+
+
+def test_model_for_another_taxonomy_is_refused() -> None:
+    with pytest.raises(UserError, match="taksonomii"):
+        load_model(DEFAULT, LODZ)
+    cfg = Config(classify=ClassifyConfig(model=DEFAULT, taxonomy=ROOT / "data" / "taxonomies" / "lodz_bo_2025.toml"))
+    with pytest.raises(UserError):
+        classify(table(["Więcej pieniędzy na granty."]), cfg)
+
+
+# ------------------------------------------------------------------------------------------------------- CLI
+
+TRAIN_ROWS = [
+    ("Więcej środków na dotacje i małe granty, wyższy budżet konkursów ofert.", "finansowanie"),
+    ("Konkursy ofert powinny mieć prostsze rozliczenie dotacji.", "Finansowe formy współpracy i środki"),
+    ("Prosimy o wyższą kwotę na granty wieloletnie.", "finansowanie"),
+    ("Wolontariusze potrzebują ubezpieczenia i szkoleń.", "wolontariat"),
+    ("Nagrody dla wolontariuszy i koordynator wolontariatu w każdej dzielnicy.", "wolontariat"),
+    ("Wolontariat seniorów warto promować.", "Wolontariat"),
+]
+
+
+def write_csv(path: Path, rows: list[tuple[str, str]], header: str = "label") -> Path:
+    pd.DataFrame(rows, columns=["tekst", header]).to_csv(path, index=False)
+    return path
+
+
+def test_train_and_evaluate_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data = write_csv(tmp_path / "train.csv", TRAIN_ROWS)
+    taxonomy = str(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+    assert main(["train", str(data), "--taxonomy", taxonomy, "--out", str(tmp_path / "m"),
+                 "--text-col", "tekst"]) == 0
+    card = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["per_label"]["wolontariat"] == 3
+    capsys.readouterr()
+    assert main(["evaluate", str(data), "--model", str(tmp_path / "m"), "--text-col", "tekst", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 6 and report["accuracy"] == 1.0
+    assert len(report["confusion"]["matrix"]) == len(GDANSK.ids)
+
+
+def test_labels_column_as_json_list_or_pipes(tmp_path: Path) -> None:
+    rows = [(t, json.dumps([lb, "ewaluacja"]) if i % 2 else f"{lb}|ewaluacja") for i, (t, lb) in enumerate(TRAIN_ROWS)]
+    data = write_csv(tmp_path / "multi.csv", rows, header="labels")
+    taxonomy = str(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+    assert main(["train", str(data), "--taxonomy", taxonomy, "--out", str(tmp_path / "m"), "--text-col", "tekst"]) == 0
+    model = load_classifier(tmp_path / "m")
+    assert model.predict(["Dotacje i granty na konkursy."])["label"][0] == "finansowanie"
+
+
+def test_unknown_labels_exit_2_naming_the_rows(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data = write_csv(tmp_path / "bad.csv", TRAIN_ROWS + [("Coś o sporcie.", "sport"), ("I jeszcze.", "sport")])
+    taxonomy = str(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+    assert main(["train", str(data), "--taxonomy", taxonomy, "--out", str(tmp_path / "m"),
+                 "--text-col", "tekst"]) == 2
+    err = capsys.readouterr().err
+    assert "'sport'" in err and "wiersze 8, 9" in err and "bad.csv" in err
+    assert not (tmp_path / "m").exists()
