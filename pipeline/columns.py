@@ -6,7 +6,9 @@
 INGEST_COLUMNS = ("comment_id", "source_file", "source_row", "text", "status", "error")
 CLEAN_COLUMNS = ("text_clean", "lang", "pii")
 CLASSIFY_COLUMNS = ("label", "labels", "confidence", "needs_review", "evidence", "comment_type")
-CLUSTER_COLUMNS = ("cluster_id", "cluster_size", "cluster_role", "cluster_similarity", "added_text")
+CLUSTER_COLUMNS = (
+    "cluster_id", "cluster_size", "cluster_role", "cluster_representative", "cluster_similarity", "added_text",
+)
 TRIAGE_COLUMNS = ("priority", "priority_reason", "cited_provisions", "status_reason")
 
 # Order in comments.csv; pass-through input columns follow.

@@ -10,13 +10,21 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.classify import resolve_classifier
+from pipeline.cluster import cluster_table
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.export.manifest import build_manifest, write_manifest
+from pipeline.export.research import write_research
 from pipeline.export.tables import write_csv
 from pipeline.export.xlsx import write_workbook
 from pipeline.ingest import ingest
+from pipeline.models import read_card
 from pipeline.process import process
+from pipeline.redact import detect_pii_columns
+from pipeline.resources import DEFAULT_MODEL, resource_path
+
+OUTPUTS = ("comments.csv", "clusters.csv", "research.csv", "research.parquet", "triage.xlsx", "run.json")
 
 
 @dataclass
@@ -36,9 +44,31 @@ def ordered(df: pd.DataFrame) -> pd.DataFrame:
     return df[known + [c for c in df.columns if c not in OUTPUT_COLUMNS]]
 
 
+def pii_columns(df: pd.DataFrame, cfg: Config) -> list[str]:
+    """Pass-through input columns holding personal data; `--pii-col` names a column as it is in the input file."""
+    passthrough = [c for c in df.columns if c not in OUTPUT_COLUMNS]
+    renamed = {c[3:]: c for c in passthrough if c.startswith("in_")}
+    explicit = [c if c in passthrough else renamed.get(c, c) for c in cfg.ingest.pii_cols]
+    return detect_pii_columns(passthrough, explicit)
+
+
+def model_summary(cfg: Config) -> dict[str, Any]:
+    """What run.json records about the classifier: which model (by its card's hash) and its cross-validated quality."""
+    model_dir = cfg.classify.model
+    if model_dir is None and cfg.classify.taxonomy is not None:
+        return {"kind": "zero-shot", "taxonomy": str(cfg.classify.taxonomy)}
+    model_dir = model_dir or resource_path(*DEFAULT_MODEL)
+    card = read_card(model_dir)
+    cv = card.get("cross_validation", {})
+    return {"kind": "trained", "path": str(model_dir), "sha256": card["model_sha256"], "trained": card.get("date"),
+            "taxonomy": card.get("taxonomy", {}).get("name"), "cv_accuracy": cv.get("accuracy"),
+            "cv_macro_f1": cv.get("macro_f1")}
+
+
 def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     start = time.perf_counter()
     df, tables = ingest(inputs, cfg.ingest)
+    personal = pii_columns(df, cfg)
     timings = {"ingest": round(time.perf_counter() - start, 3)}
     df, stage_timings = process(df, cfg)
     timings.update(stage_timings)
@@ -46,9 +76,14 @@ def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
 
     out = Path(cfg.export.out_dir)
     start = time.perf_counter()
+    taxonomy = resolve_classifier(cfg).taxonomy
+    clusters = cluster_table(df, cfg)
     write_csv(df, out / "comments.csv")
-    manifest = build_manifest(tables, df, timings, cfg, outputs=["comments.csv", "triage.xlsx", "run.json"])
-    write_workbook(df, out / "triage.xlsx", manifest)
+    write_csv(clusters, out / "clusters.csv")
+    write_research(df, out)
+    manifest = build_manifest(tables, df, timings, cfg, outputs=list(OUTPUTS), pii_columns=personal,
+                              model=model_summary(cfg), clusters=len(clusters))
+    write_workbook(df, out / "triage.xlsx", manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg)
     timings["export"] = round(time.perf_counter() - start, 3)
     write_manifest(manifest, out / "run.json")
     return JobResult(df, manifest, out)

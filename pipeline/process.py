@@ -7,16 +7,23 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from pipeline.classify import classify
 from pipeline.clean import clean
+from pipeline.cluster import cluster
 from pipeline.config import Config
+from pipeline.corrections import corrections
 from pipeline.redact import redact
 from pipeline.triage import triage
 
 Stage = Callable[[pd.DataFrame, Config], pd.DataFrame]
 
+# Every stage but `cluster` works row by row, so it can run on any chunk of the table; `cluster` needs the batch.
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("clean", clean),
     ("redact", redact),
+    ("classify", classify),
+    ("corrections", corrections),
+    ("cluster", cluster),
     ("triage", triage),
 )
 

@@ -571,6 +571,10 @@ _PII_HEADER = re.compile(
     r"dane kontaktowe|kontakt|phone|surname|full name|first name|last name|your name|address)\b|^name$"
 )
 
+# A header that describes a kind of submitter ("Typ zgłaszającego", "Rodzaj wnioskodawcy") holds a category, not
+# a person.
+_CATEGORY_HEADER = re.compile(r"^(?:typ|rodzaj|kategoria|forma|status|liczba)\b")
+
 
 def detect_pii_columns(columns: Sequence[str], explicit: Sequence[str] = ()) -> list[str]:
     """Input headers that hold personal data (by name), plus the explicitly named ones, in input order."""
@@ -581,4 +585,5 @@ def detect_pii_columns(columns: Sequence[str], explicit: Sequence[str] = ()) -> 
             column=missing[0],
         )
     wanted = set(explicit)
-    return [c for c in columns if c in wanted or _PII_HEADER.search(fold(str(c)))]
+    return [c for c in columns if c in wanted
+            or (_PII_HEADER.search(fold(str(c))) and not _CATEGORY_HEADER.match(fold(str(c))))]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import wordfreq
 
-from pipeline.cluster import fold
+from pipeline.clean import fold
 
 _GREETINGS = ("Szanowni Państwo,", "Dzień dobry,", "Witam,", "Szanowna Pani Prezydent,", "Dzień dobry!")
 _CLOSINGS = ("Z poważaniem", "Pozdrawiam", "Z wyrazami szacunku", "Łączę pozdrowienia", "Serdecznie pozdrawiam")

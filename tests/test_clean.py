@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pipeline.clean import clean_text, detect_language, fold, strip_diacritics
 
@@ -29,6 +33,14 @@ def test_fold_matches_with_and_without_polish_letters() -> None:
     assert fold("Współpraca") == fold("wspolpraca") == "wspolpraca"
     assert fold("ŁÓDŹ, Gdańsk!") == "lodz gdansk"
     assert fold("NGO-sów   i\nfundacji") == "ngo sow i fundacji"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_fast_fold_equals_normalising_the_whole_text(text: str) -> None:
+    # fold() maps character by character for speed; it must agree with NFKD + casefold over the whole string.
+    reference = " ".join(re.findall(r"\w+", strip_diacritics(text).casefold())).replace("_", " ")
+    assert fold(text) == reference
     assert strip_diacritics("Źródło") == "Zrodlo"
 
 

@@ -8,15 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import clean_text
-from pipeline.clean import fold as clean_fold
+from pipeline.clean import clean_text, fold
 from pipeline.cluster import (
     ROLE_MEMBER,
     ROLE_REPRESENTATIVE,
     ROLE_UNIQUE,
     cluster,
     cluster_table,
-    fold,
     split_sentences,
     strip_boilerplate,
 )
@@ -50,17 +48,6 @@ def run(texts: list[str], **extra) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------- text preparation
-
-
-def test_fold_matches_clean_fold(gdansk_dev):
-    for row in gdansk_dev:
-        assert fold(row["text"]) == clean_fold(row["text"])
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text())
-def test_fold_matches_clean_fold_on_any_text(text):
-    assert fold(text) == clean_fold(text)
 
 
 def test_boilerplate_is_stripped():
@@ -224,7 +211,7 @@ def test_lodz_residents_filing_one_description_for_many_streets_are_grouped(shar
     data = pd.read_csv(path)
     df = pd.DataFrame({"comment_id": data["id"], "text_clean": [clean_text(t) for t in data["opis"].fillna("")]})
     out = cluster(df, CFG)
-    folded = df["text_clean"].map(clean_fold)
+    folded = df["text_clean"].map(fold)
     same = folded.duplicated(keep=False)
     assert same.sum() > 50
     # Every set of identical descriptions is one cluster.

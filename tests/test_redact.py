@@ -215,7 +215,8 @@ def test_stage_switched_off_only_adds_an_empty_pii_column():
 def test_personal_data_columns_are_found_by_header():
     columns = ["Lp.", "Imię i nazwisko", "E-mail", "Adres e-mail", "TELEFON", "adres", "Pesel", "Nazwisko",
                "Treść uwagi", "Nazwa organizacji", "Dzielnica", "Kontakt", "Imię i nazwisko / nazwa organizacji",
-               "Numer telefonu kontaktowego", "Adres strony www", "Name", "Organization name"]
+               "Numer telefonu kontaktowego", "Adres strony www", "Name", "Organization name", "Typ zgłaszającego",
+               "Rodzaj wnioskodawcy"]
     assert detect_pii_columns(columns) == ["Imię i nazwisko", "E-mail", "Adres e-mail", "TELEFON", "adres", "Pesel",
                                            "Nazwisko", "Kontakt", "Imię i nazwisko / nazwa organizacji",
                                            "Numer telefonu kontaktowego", "Name"]

@@ -6,14 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.config import ClassifyConfig, Config, ExportConfig, IngestConfig, NlpConfig, TriageConfig
+from pipeline.config import ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, TriageConfig
 from pipeline.job import run_job
 
 NAME = "run"
 SYNOPSIS = (
     "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
-    "[--lemmatizer {simplemma,morfeusz2}] [--no-original-text]"
+    "[--lemmatizer {simplemma,morfeusz2}] [--no-original-text] [--no-corrections] [--no-cluster]"
 )
 HELP = "Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines) i zapisz arkusz triage.xlsx oraz pliki dla badaczy."
 
@@ -37,6 +37,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="lemmatizer backend of the Polish layer")
     p.add_argument("--no-original-text", action="store_true",
                    help="the workbook shows the redacted text instead of the original")
+    p.add_argument("--no-corrections", action="store_true",
+                   help="ignore labels staff set earlier (stored with --model by `uwagi learn`); decisions still carry")
+    p.add_argument("--no-cluster", action="store_true", help="skip duplicate and campaign grouping")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -46,7 +49,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
             pii_cols=tuple(args.pii_col), submitter_col=args.submitter_col,
         ),
         nlp=NlpConfig(lemmatizer=args.lemmatizer),
-        classify=ClassifyConfig(model=args.model, taxonomy=args.taxonomy),
+        classify=ClassifyConfig(model=args.model, taxonomy=args.taxonomy, use_corrections=not args.no_corrections),
+        cluster=ClusterConfig(enabled=not args.no_cluster),
         triage=TriageConfig(rules=args.rules),
         export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text),
     )
