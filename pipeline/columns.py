@@ -4,15 +4,14 @@
 """
 
 INGEST_COLUMNS = ("comment_id", "source_file", "source_row", "text", "status", "error")
-CLEAN_COLUMNS = ("text_clean", "lang", "pii")
 CLASSIFY_COLUMNS = ("label", "labels", "confidence", "needs_review", "evidence", "comment_type")
 CLUSTER_COLUMNS = (
     "cluster_id", "cluster_size", "cluster_role", "cluster_representative", "cluster_similarity", "added_text",
 )
-TRIAGE_COLUMNS = ("priority", "priority_reason", "cited_provisions", "status_reason")
 
 # Order in comments.csv; pass-through input columns follow.
 OUTPUT_COLUMNS = (
     "comment_id", "source_file", "source_row", "text", "text_clean", "lang", "pii", "status", "status_reason",
-    "error", *CLASSIFY_COLUMNS, *CLUSTER_COLUMNS, "priority", "priority_reason", "cited_provisions",
+    "error", *CLASSIFY_COLUMNS, "label_corrected", *CLUSTER_COLUMNS, "priority", "priority_reason",
+    "cited_provisions", "decision", "answer", "fingerprint",
 )

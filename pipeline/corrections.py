@@ -25,7 +25,6 @@ CORRECTIONS_FILE = "corrections.jsonl"
 DECISIONS = (
     "uwzględniona", "częściowo uwzględniona", "nieuwzględniona", "przyjęta do wiadomości", "nie dotyczy",
 )
-CORRECTION_COLUMNS = ("fingerprint", "decision", "answer", "label_corrected")
 
 
 def fingerprint(text_clean: str) -> str:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -127,3 +128,45 @@ def test_same_input_same_ids(tmp_path: Path, export_csv: Path) -> None:
         for d in "ab"
     ]
     assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0])
+
+
+def _documented(section: str) -> set[str]:
+    """Backticked names in the first column of the tables under `## section` of the data dictionary."""
+    text = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    body = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    return {m for line in body.splitlines() if line.startswith("| `") for m in [line.split("`")[1].removesuffix("[]")]}
+
+
+def test_every_output_column_is_in_the_data_dictionary(tmp_path: Path, export_csv: Path) -> None:
+    out = tmp_path / "wynik"
+    assert run(str(export_csv), "--out", str(out), "--id-col", "Lp.") == 0
+    with (out / "comments.csv").open(encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh))
+    passthrough = {"Lp.", "in_status"}
+    assert set(header) - passthrough <= _documented("comments.csv")
+    with (out / "clusters.csv").open(encoding="utf-8", newline="") as fh:
+        assert set(next(csv.reader(fh))) == _documented("clusters.csv")
+    manifest = json.loads((out / "run.json").read_text())
+    assert set(manifest) <= _documented("run.json")
+
+
+def test_research_export_holds_no_original_text_personal_columns_or_answers(tmp_path: Path) -> None:
+    path = tmp_path / "formularz.csv"
+    path.write_text(
+        "Imię i nazwisko;E-mail;Treść uwagi;Dzielnica\n"
+        "Anna Kowalska;anna.kowalska@example.pl;Proszę o kontakt: anna.kowalska@example.pl, tel. 501 234 567. "
+        "Proponujemy zwiększenie puli na małe granty.;Wrzeszcz\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "wynik"
+    assert run(str(path), "--out", str(out), "--pii-col", "Dzielnica") == 0
+    manifest = json.loads((out / "run.json").read_text())
+    assert manifest["pii_columns"] == ["Imię i nazwisko", "E-mail", "Dzielnica"]
+    for name in ("research.csv", "research.parquet"):
+        table = pd.read_parquet(out / name) if name.endswith(".parquet") else pd.read_csv(out / name, dtype=str)
+        assert not {"text", "answer", "decision", "Imię i nazwisko", "E-mail", "Dzielnica"} & set(table.columns)
+        flat = table.astype(str).to_csv()
+        assert "Kowalska" not in flat and "anna.kowalska" not in flat and "501 234 567" not in flat
+        assert "[EMAIL]" in table.loc[0, "text_clean"]
+    staff = pd.read_csv(out / "comments.csv", dtype=str)
+    assert staff.loc[0, "Imię i nazwisko"] == "Anna Kowalska"  # the staff table keeps everything

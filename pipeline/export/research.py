@@ -14,8 +14,8 @@ from pipeline.export.tables import write_csv, write_parquet
 
 RESEARCH_COLUMNS = (
     "comment_id", "lang", "pii", "text_clean",
-    "label", "labels", "confidence", "needs_review", "evidence", "comment_type",
-    "cluster_id", "cluster_size", "cluster_role", "cluster_similarity", "added_text",
+    "label", "labels", "confidence", "needs_review", "evidence", "comment_type", "label_corrected",
+    "cluster_id", "cluster_size", "cluster_role", "cluster_representative", "cluster_similarity", "added_text",
     "priority", "priority_reason", "cited_provisions", "status", "status_reason",
 )
 
