@@ -1,0 +1,42 @@
+"""Every benchmark, one after another, each in its own process so that memory figures do not mix.
+
+    .venv/bin/python bench/run_all.py [--full]
+
+Default sizes finish in a few minutes on 2 cores; `--full` adds the 1M-comment clustering run (about 3 minutes and
+3 GB) and the datasketch reference at 100k (about 2 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="also 1M comments and the clustering reference")
+    args = parser.parse_args()
+    runs = [
+        ("bench_nlp.py", []),
+        ("bench_redact.py", []),
+        ("bench_classify.py", []),
+        ("bench_cluster.py", ["--sizes", "100000", "1000000", "--reference-max", "100000"] if args.full
+         else ["--sizes", "100000", "--reference-max", "0"]),
+        ("bench_pipeline.py", ["--n", "10000"]),
+    ]
+    failed = []
+    for script, extra in runs:
+        print(f"\n=== {script} {' '.join(extra)}", flush=True)
+        if subprocess.run([sys.executable, str(BENCH / script), *extra]).returncode != 0:
+            failed.append(script)
+    if failed:
+        print(f"\nfailed: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
