@@ -36,6 +36,8 @@ _POLISH = set("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ")
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+# Rows searched for the header: room for a title, a date and a note above the table.
+_HEADER_SEARCH = 10
 
 
 @dataclass
@@ -47,6 +49,7 @@ class RawTable:
     rows: list[int]  # row number a spreadsheet shows (header = 1), or the JSON Lines line number
     errors: dict[int, str] = field(default_factory=dict)  # frame index -> why that record could not be read
     encoding: str | None = None
+    preamble_rows: int = 0  # non-blank rows above the header (a title, a date): not records
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -116,8 +119,14 @@ def _line_of(data: bytes, offset: int) -> int:
 # Readers: file -> RawTable
 
 
-def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | None = None) -> RawTable:
-    """Read one CSV, XLSX or JSON Lines file into a RawTable (format from the suffix, else from the content)."""
+def read_table(
+    path: str | Path, *, encoding: str | None = None, sheet: str | None = None, text_cols: Sequence[str] = ()
+) -> RawTable:
+    """Read one CSV, XLSX or JSON Lines file into a RawTable (format from the suffix, else from the content).
+
+    In CSV and XLSX the header is the first non-blank row, unless a later one among the first few names the text
+    column (`text_cols`, else a known text header): exports often start with a title row above the table.
+    """
     path = Path(path)
     if not path.exists():
         raise UserError("plik nie istnieje", path=path)
@@ -128,9 +137,9 @@ def read_table(path: str | Path, *, encoding: str | None = None, sheet: str | No
         raise UserError("plik jest pusty", path=path)
     kind = _kind(path, data)
     if kind == "xlsx":
-        return _read_xlsx(path, data, sheet)
+        return _read_xlsx(path, data, sheet, text_cols)
     text, used = decode_bytes(data, path, encoding)
-    table = _read_jsonl(path, text) if kind == "jsonl" else _read_csv(path, text)
+    table = _read_jsonl(path, text) if kind == "jsonl" else _read_csv(path, text, text_cols)
     table.encoding = used
     return table
 
@@ -161,37 +170,31 @@ def _sniff_delimiter(text: str) -> str:
         return max(",;\t", key=header.count)
 
 
-def _read_csv(path: Path, text: str) -> RawTable:
+def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
     text = text.replace("\x00", "")
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
+    lines: list[tuple[int, list[str]]] = []
+    try:
+        # A spreadsheet shows one row per physical record; blank lines are rows too, but not records.
+        lines = [(number, fields) for number, fields in enumerate(reader, start=1) if any(f.strip() for f in fields)]
+    except csv.Error as exc:
+        raise UserError(f"nie można odczytać CSV: {exc}", path=path, row=len(lines) + 1) from None
+    if not lines:
+        raise UserError("plik nie zawiera nagłówka", path=path)
+    at = header_index([fields for _, fields in lines[:_HEADER_SEARCH]], text_cols)
+    header = _unique_headers(lines[at][1], path)
     records: list[list[str]] = []
     rows: list[int] = []
     errors: dict[int, str] = {}
-    row_number = 0
-    try:
-        for fields in reader:
-            row_number += 1
-            if header is None:
-                if not any(f.strip() for f in fields):
-                    continue
-                header = _unique_headers(fields, path)
-                row_number = 1
-                continue
-            if not any(f.strip() for f in fields):
-                continue  # blank line: not a record, but it still occupies a spreadsheet row
-            if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
-                errors[len(records)] = f"wiersz ma {len(fields)} pól, a nagłówek {len(header)}"
-                records.append(_spill(fields, len(header), delimiter))
-            else:
-                records.append((fields + [""] * len(header))[: len(header)])
-            rows.append(row_number)
-    except csv.Error as exc:
-        raise UserError(f"nie można odczytać CSV: {exc}", path=path, row=row_number) from None
-    if header is None:
-        raise UserError("plik nie zawiera nagłówka", path=path)
-    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors)
+    for number, fields in lines[at + 1:]:
+        if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
+            errors[len(records)] = f"wiersz ma {len(fields)} pól, a nagłówek {len(header)}"
+            records.append(_spill(fields, len(header), delimiter))
+        else:
+            records.append((fields + [""] * len(header))[: len(header)])
+        rows.append(number)
+    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, preamble_rows=at)
 
 
 def _spill(fields: list[str], width: int, delimiter: str) -> list[str]:
@@ -257,7 +260,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> RawTable:
+def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[str] = ()) -> RawTable:
     from openpyxl import load_workbook
 
     try:
@@ -268,23 +271,17 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> RawTable:
         if sheet is not None and sheet not in wb.sheetnames:
             raise UserError(f"brak arkusza {sheet!r} (są: {', '.join(wb.sheetnames)})", path=path)
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        header: list[str] | None = None
-        records: list[list[str]] = []
-        rows: list[int] = []
-        for row_number, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            cells = [_cell(v) for v in values]
-            if not any(c.strip() for c in cells):
-                continue
-            if header is None:
-                header = _unique_headers(cells, path)
-                continue
-            records.append((cells + [""] * len(header))[: len(header)])
-            rows.append(row_number)
+        lines = [(number, cells) for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
+                 for cells in [[_cell(v) for v in values]] if any(c.strip() for c in cells)]
     finally:
         wb.close()
-    if header is None:
+    if not lines:
         raise UserError("arkusz jest pusty", path=path)
-    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows)
+    at = header_index([cells for _, cells in lines[:_HEADER_SEARCH]], text_cols)
+    header = _unique_headers(lines[at][1], path)
+    records = [(cells + [""] * len(header))[: len(header)] for _, cells in lines[at + 1:]]
+    rows = [number for number, _ in lines[at + 1:]]
+    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, preamble_rows=at)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -293,6 +290,21 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None) -> RawTable:
 
 def _header_key(name: str) -> str:
     return fold(name)
+
+
+def _is_text_header(key: str) -> bool:
+    return key in TEXT_HEADERS or any(key.startswith(h + " ") for h in TEXT_HEADERS)
+
+
+def header_index(rows: Sequence[Sequence[str]], text_cols: Sequence[str] = ()) -> int:
+    """Which of the first non-blank rows is the header: the first that names the text column, else the first."""
+    for i, cells in enumerate(rows):
+        names = {str(c).strip() for c in cells}
+        if text_cols and set(text_cols) <= names:
+            return i
+        if not text_cols and any(_is_text_header(_header_key(c)) for c in names if c):
+            return i
+    return 0
 
 
 def find_text_columns(columns: Sequence[str], explicit: Sequence[str] = (), path: Path | None = None) -> list[str]:
@@ -308,7 +320,7 @@ def find_text_columns(columns: Sequence[str], explicit: Sequence[str] = (), path
     exact = [c for c in columns if keys[c] in TEXT_HEADERS]
     if exact:
         return exact
-    prefixed = [c for c in columns if any(keys[c].startswith(h + " ") for h in TEXT_HEADERS)]
+    prefixed = [c for c in columns if _is_text_header(keys[c])]
     if prefixed:
         return prefixed
     raise UserError(
@@ -390,7 +402,7 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     """Read every input into one batch, in input order, with stable comment ids."""
     if not paths:
         raise UserError("nie podano plików wejściowych")
-    tables = [read_table(p, encoding=cfg.encoding, sheet=cfg.sheet) for p in paths]
+    tables = [read_table(p, encoding=cfg.encoding, sheet=cfg.sheet, text_cols=cfg.text_cols) for p in paths]
     names = [t.path.name for t in tables]
     clashes = {n for n, k in Counter(names).items() if k > 1}
     parts = [to_comments(t, cfg, str(t.path) if n in clashes else n) for t, n in zip(tables, names)]

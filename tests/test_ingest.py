@@ -192,3 +192,30 @@ def test_mojibake_header_and_bom_are_handled(tmp_path: Path) -> None:
     df, _ = ingest([path], IngestConfig())
     assert df["text"].tolist() == ["WspĂłĹ‚praca"]  # ingest keeps the original; cleaning repairs it
     assert isinstance(df, pd.DataFrame)
+
+
+def test_title_rows_above_the_header_are_skipped_and_counted(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Zestawienie uwag do projektu Programu współpracy na 2023 rok"])
+    ws.append(["Stan na 15.10.2022"])
+    ws.append([None])
+    ws.append(["Lp.", "Treść uwagi", "Podmiot"])
+    ws.append([1, POLISH, "organizacja"])
+    ws.append([2, "Popieram.", "osoba"])
+    xlsx = tmp_path / "zestawienie.xlsx"
+    wb.save(xlsx)
+    csv_path = tmp_path / "zestawienie.csv"
+    csv_path.write_text("Zestawienie uwag;;\n\nLp.;Treść uwagi;Podmiot\n1;" + POLISH + ";organizacja\n2;Popieram.;osoba\n",
+                        encoding="utf-8")
+    for path in (xlsx, csv_path):
+        df, tables = ingest([path], IngestConfig(id_col="Lp."))
+        assert df["text"].tolist() == [POLISH, "Popieram."]
+        assert df["Podmiot"].tolist() == ["organizacja", "osoba"]
+        assert df["source_row"].tolist() == ([5, 6] if path == xlsx else [4, 5])  # as the spreadsheet shows them
+        assert tables[0].preamble_rows == (2 if path == xlsx else 1)
+    # With --text-col, that name finds the header.
+    df, _ = ingest([csv_path], IngestConfig(text_cols=("Podmiot",)))
+    assert df["text"].tolist() == ["organizacja", "osoba"]

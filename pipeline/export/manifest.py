@@ -33,7 +33,8 @@ def build_manifest(
         "version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": [
-            {"path": str(t.path), "sha256": sha256_file(t.path), "rows": len(t.frame), "encoding": t.encoding}
+            {"path": str(t.path), "sha256": sha256_file(t.path), "rows": len(t.frame), "encoding": t.encoding,
+             "title_rows": t.preamble_rows}
             for t in tables
         ],
         "counts": {
