@@ -199,7 +199,7 @@ def test_title_rows_above_the_header_are_skipped_and_counted(tmp_path: Path) -> 
 
     wb = Workbook()
     ws = wb.active
-    ws.append(["Zestawienie uwag do projektu Programu współpracy na 2023 rok"])
+    ws.append(["Uwagi do projektu Programu współpracy na 2023 rok"])  # names a text header, but is a title
     ws.append(["Stan na 15.10.2022"])
     ws.append([None])
     ws.append(["Lp.", "Treść uwagi", "Podmiot"])
