@@ -297,15 +297,13 @@ def _is_text_header(key: str) -> bool:
 
 
 def header_index(rows: Sequence[Sequence[str]], text_cols: Sequence[str] = ()) -> int:
-    """Which of the first non-blank rows is the header: the first that names the text column and is at least as
-    wide as the row below it (a title such as "Uwagi do projektu" is one cell above a wider table), else the first."""
-    def width(i: int) -> int:
-        return sum(1 for c in rows[i] if str(c).strip()) if i < len(rows) else 0
-
+    """Which of the first non-blank rows is the header: the first that names the text column and is as wide as
+    any row below it (a title such as "Uwagi do projektu" is one cell above a wider table), else the first."""
+    widths = [sum(1 for c in cells if str(c).strip()) for cells in rows]
     for i, cells in enumerate(rows):
         names = {str(c).strip() for c in cells}
         named = (set(text_cols) <= names) if text_cols else any(_is_text_header(_header_key(c)) for c in names if c)
-        if named and width(i) >= width(i + 1):
+        if named and widths[i] >= max(widths[i:]):
             return i
     return 0
 
