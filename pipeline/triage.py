@@ -387,10 +387,11 @@ def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
 
     lead = f"Reprezentant {campaign}" if role == ROLE_REPRESENTATIVE else "Uwaga unikalna"
     if _flag(row.get("needs_review")):
-        reason = f"{lead}; klasyfikator niepewny etykiety „{label or 'brak'}” – sprawdź ręcznie"
+        # The goal itself is in its own column, by name; an id here would be jargon to staff.
+        reason = f"{lead}; klasyfikator nie jest pewny celu – sprawdź ręcznie"
         return done(STATUS_REVIEW, reason, priority, f"{lead}: {priority_reason}")
     if label and label in rules.off_topic_labels:
-        reason = f"{lead}; etykieta „{label}” – uwaga nie dotyczy przedmiotu konsultacji"
+        reason = f"{lead}; uwaga nie dotyczy przedmiotu konsultacji"
         return done(STATUS_OFF_TOPIC, reason, 3, "Poza zakresem konsultacji")
     return done(STATUS_OK, lead, priority, f"{lead}: {priority_reason}")
 
