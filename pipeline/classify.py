@@ -291,13 +291,15 @@ def _check_labels(y: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
 
 def cross_validate(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy, *,
                    groups: Sequence[Any] | None = None, params: ClassifierParams = ClassifierParams(),
-                   lemmatizer: str = "simplemma", n_splits: int = CV_FOLDS) -> pd.DataFrame:
+                   lemmatizer: str = "simplemma", n_splits: int = CV_FOLDS, seed: int = 0) -> pd.DataFrame:
     """Out-of-fold `label`, `confidence`, `needs_review` under StratifiedGroupKFold(5, shuffle, random_state=0);
-    each fold's model calibrates itself by an inner grouped cross-validation, as a deployed model would."""
+    each fold's model calibrates itself by an inner grouped cross-validation, as a deployed model would.
+    `seed` reshuffles the outer folds (bench/tune_classify.py --seeds checks that a choice holds across splits);
+    the protocol, the tests and the model card use 0."""
     y = _check_labels(list(y), taxonomy)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
     out = pd.DataFrame({"label": pd.Series([""] * len(y), dtype=object), "confidence": 0.0, "needs_review": True})
-    for tr, te in _folds(y, groups, n_splits):
+    for tr, te in _folds(y, groups, n_splits, seed):
         model = fit_classifier(analysed.iloc[tr], y[tr], taxonomy, groups=groups[tr], params=params,
                                lemmatizer=lemmatizer)
         cols = _label_columns(model.proba_analysed(analysed.iloc[te]), taxonomy.ids, params)
