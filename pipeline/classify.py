@@ -26,7 +26,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_f
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.svm import LinearSVC
 
-from pipeline.clean import fold
+from pipeline.clean import fold, fold_chars
 from pipeline.config import Config
 from pipeline.errors import UserError
 from pipeline.features import (
@@ -172,8 +172,20 @@ class CommentClassifier:
             ranked = [(w, names[c]) for w, c in zip(weight, cols) if w > 0]
             ranked.sort(reverse=True)
             hits = dict.fromkeys(p for k, p in keywords.matches(analysed["lemmas"].iat[i]) if k == winner)
-            out.append(_pick_evidence(list(hits) + [name for _, name in ranked]))
+            spelled = [self._keyword_spelling().get(p, p) for p in hits]
+            out.append(_pick_evidence(spelled + [name for _, name in ranked]))
         return out
+
+    def _keyword_spelling(self) -> dict[str, str]:
+        """Folded keyword phrase -> the taxonomy's lemmas with Polish letters (built once, not pickled)."""
+        spelling = self.__dict__.get("_spelling")
+        if spelling is None:
+            spelling = _keyword_spelling(self.taxonomy, self.lemmatizer)
+            self.__dict__["_spelling"] = spelling
+        return spelling
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_spelling"}
 
     def _comment_types(self, analysed: pd.DataFrame, texts: Sequence[str]) -> list[str]:
         if self.type_model is None:
@@ -183,17 +195,32 @@ class CommentClassifier:
 
 
 def _pick_evidence(candidates: list[str], most: int = 5) -> str:
-    """Up to `most` distinct phrases, dropping a word already shown inside a longer phrase."""
-    chosen: list[str] = []
+    """Up to `most` distinct phrases, dropping a word already shown inside a longer phrase. Phrases are compared
+    folded, so a word is named once, in its Polish spelling when a candidate up to the last one chosen has it."""
+    chosen: list[str] = []  # folded
+    spelling: dict[str, str] = {}
     for phrase in candidates:
-        words = set(phrase.split())
-        if any(phrase == c or words <= set(c.split()) for c in chosen):
+        key = fold_chars(phrase)
+        if key in spelling:
+            if spelling[key] == key:
+                spelling[key] = phrase
             continue
-        chosen = [c for c in chosen if not set(c.split()) <= words]
-        chosen.append(phrase)
+        words = set(key.split())
+        if any(words <= set(c.split()) for c in chosen):
+            continue
         if len(chosen) == most:
             break
-    return "; ".join(chosen)
+        chosen = [c for c in chosen if not set(c.split()) <= words]
+        chosen.append(key)
+        spelling[key] = phrase
+    return "; ".join(spelling[c] for c in chosen)
+
+
+def _keyword_spelling(taxonomy: Taxonomy, lemmatizer: str = "simplemma") -> dict[str, str]:
+    from pipeline.polish import lemmatize_words
+
+    keywords = [kw for label in taxonomy.labels for kw in label.keywords]
+    return {fold(lemmas): " ".join(lemmas.lower().split()) for lemmas in lemmatize_words(keywords, lemmatizer)}
 
 
 def _needs_review(confidence: np.ndarray, analysed: pd.DataFrame, params: ClassifierParams) -> np.ndarray:

@@ -18,27 +18,55 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from pipeline import polish
-from pipeline.clean import detect_language, fold
+from pipeline.clean import _langid, detect_language, fold, has_polish_letters
+from pipeline.glossary import Glossary, default_glossary
 from pipeline.taxonomy import Taxonomy
 
 ANALYSED_COLUMNS = ("content", "lemmas", "folded", "head", "lang")
 # The opening line (a title, a subject, the first sentence of a letter) usually names the topic.
 _HEAD_CHARS = 200
+# Texts this long with Polish letters in at most this share of words get a second language check (glossary only).
+_RECHECK_CHARS = 120
+_RECHECK_POLISH_SHARE = 0.05
 
 
-def analyse(texts: Sequence[str], lemmatizer: str = "simplemma") -> pd.DataFrame:
+def _glossary_language(text: str, lang: str) -> str:
+    """The language whose glossary applies: `lang`, except that a long text counted as Polish only for a few
+    Polish letters (an English letter naming "Gdańsk") is asked of the language identifier once more."""
+    if lang != "pl" or len(text) < _RECHECK_CHARS:
+        return lang
+    words = text.split()
+    if sum(has_polish_letters(w) for w in words) > _RECHECK_POLISH_SHARE * len(words):
+        return lang
+    guess, _ = _langid().classify(text)
+    return guess if guess in ("en", "uk") else lang
+
+
+def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Glossary | None = None) -> pd.DataFrame:
     """One row per text: `content` (content lemmas), `lemmas` (folded lemmas of every word, and "?"), `folded`
-    (the folded text), `head` (its folded first line) and `lang`."""
+    (the folded text), `head` (its folded first line) and `lang`.
+
+    For English and Ukrainian texts the glossary's Polish lemmas follow the original words in `content` and
+    `lemmas` (`glossary`: the packaged one by default), so word and keyword features fire for them too.
+    """
     texts = list(texts)
+    glossary = default_glossary() if glossary is None else glossary
     rows = []
     for text, a in zip(texts, polish.analyze(texts, lemmatizer=lemmatizer)):
+        lang = detect_language(text)
+        content = list(a.content)
+        # Folded lemmas let keywords match comments typed without Polish letters; "?" marks questions.
+        lemmas = [t for t in a.folded if t == "?" or any(ch.isalnum() for ch in t)]
+        translated = glossary.translate(a.tokens, _glossary_language(text, lang))
+        if translated:
+            content += translated
+            lemmas += [fold(t) for t in translated]
         rows.append((
-            " ".join(a.content),
-            # Folded lemmas let keywords match comments typed without Polish letters; "?" marks questions.
-            " ".join(t for t in a.folded if t == "?" or any(ch.isalnum() for ch in t)),
+            " ".join(content),
+            " ".join(lemmas),
             fold(text),
             fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]),
-            detect_language(text),
+            lang,
         ))
     return pd.DataFrame(rows, columns=list(ANALYSED_COLUMNS))
 

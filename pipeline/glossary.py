@@ -1,0 +1,89 @@
+"""Cross-lingual glossary: Polish lemmas for English and Ukrainian words, so that comments not written in Polish
+still fire the Polish word and keyword features (`features.analyse` adds them next to the original words).
+
+The data is `resources/glossary_pl.tsv` (Polish lemma or phrase, English words, Ukrainian words), written by hand
+for the vocabulary of municipal consultations and NGO cooperation. Lookups are by folded word form and by its
+English/Ukrainian lemma (simplemma), so inflected forms match. `Glossary.load(path)` swaps in another table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import simplemma
+
+from pipeline.clean import fold
+
+LANGUAGES = ("en", "uk")
+RESOURCE = "glossary_pl.tsv"
+
+
+def _source_lemma(word: str, lang: str) -> str:
+    return fold(simplemma.lemmatize(word, lang=lang))
+
+
+@dataclass(frozen=True)
+class Glossary:
+    """Per language, folded source word -> Polish phrases (each a tuple of Polish lemmas, with diacritics)."""
+
+    entries: dict[str, dict[str, tuple[tuple[str, ...], ...]]]
+
+    @classmethod
+    def parse(cls, lines: Iterable[str], polish_lemmas: bool = True) -> "Glossary":
+        table: dict[str, dict[str, dict[tuple[str, ...], None]]] = {lang: {} for lang in LANGUAGES}
+        rows = []
+        for line in lines:
+            if not line.strip() or line.startswith("#"):
+                continue
+            polish, *columns = line.rstrip("\n").split("\t")
+            rows.append((polish.strip(), columns))
+        targets = [p for p, _ in rows]
+        if polish_lemmas:
+            # Lemmatised like the comments' words, so a target always equals what a Polish comment would yield.
+            from pipeline.polish import lemmatize_words
+            targets = lemmatize_words(targets)
+        for target, (_, columns) in zip(targets, rows):
+            phrase = tuple(target.lower().split())
+            if not phrase:
+                continue
+            for lang, column in zip(LANGUAGES, columns):
+                for word in column.split(","):
+                    word = word.strip().lower()
+                    if not word:
+                        continue
+                    for key in {fold(word), _source_lemma(word, lang)}:
+                        if key:
+                            table[lang].setdefault(key, {})[phrase] = None
+        return cls({lang: {k: tuple(v) for k, v in words.items()} for lang, words in table.items()})
+
+    @classmethod
+    def load(cls, path: Path | str | None = None) -> "Glossary":
+        text = (Path(path).read_text(encoding="utf-8") if path is not None
+                else resources.files("pipeline").joinpath("resources", RESOURCE).read_text(encoding="utf-8"))
+        return cls.parse(text.splitlines())
+
+    def translate(self, tokens: Sequence[str], lang: str) -> list[str]:
+        """Polish lemmas (with diacritics) for the tokens of a text in `lang`, in text order; [] for other
+        languages. A phrase target contributes its lemmas in order, so multi-word keywords can match."""
+        words = self.entries.get(lang)
+        if not words:
+            return []
+        out: list[str] = []
+        for token in tokens:
+            key = fold(token)
+            if not key:
+                continue
+            phrases = dict.fromkeys(words.get(key, ()))
+            phrases.update(dict.fromkeys(words.get(_source_lemma(token.lower(), lang), ())))
+            for phrase in phrases:
+                out.extend(phrase)
+        return out
+
+
+@lru_cache(maxsize=1)
+def default_glossary() -> Glossary:
+    return Glossary.load()
