@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax, softmax
 from sklearn.compose import ColumnTransformer
@@ -116,9 +117,9 @@ def _fit_core(analysed: pd.DataFrame, y: np.ndarray, taxonomy: Taxonomy, label_d
     return features, svm
 
 
-def _scores(features: ColumnTransformer, svm: LinearSVC, analysed: pd.DataFrame, ids: Sequence[str]) -> np.ndarray:
-    """Decision scores with one column per taxonomy label, in taxonomy order."""
-    raw = svm.decision_function(features.transform(analysed))
+def _scores(svm: LinearSVC, X: sp.spmatrix, ids: Sequence[str]) -> np.ndarray:
+    """Decision scores for feature rows `X`, with one column per taxonomy label, in taxonomy order."""
+    raw = svm.decision_function(X)
     if raw.ndim == 1:  # only possible with a two-label taxonomy
         raw = np.column_stack([-raw, raw])
     order = [list(svm.classes_).index(i) for i in ids]
@@ -146,24 +147,28 @@ class CommentClassifier:
         self._coef = None if coef is None else (coef - coef.mean(axis=0)).astype(np.float32)
 
     def proba_analysed(self, analysed: pd.DataFrame) -> np.ndarray:
-        return softmax(_scores(self.features, self.svm, analysed, self.taxonomy.ids) / self.temperature, axis=1)
+        return self._proba(self.features.transform(analysed))
+
+    def _proba(self, X: sp.spmatrix) -> np.ndarray:
+        return softmax(_scores(self.svm, X, self.taxonomy.ids) / self.temperature, axis=1)
 
     def predict_analysed(self, analysed: pd.DataFrame, texts: Sequence[str]) -> pd.DataFrame:
         """The classify columns for analysed texts (`texts` are the cleaned texts, for the comment type)."""
-        proba = self.proba_analysed(analysed)
+        X = self.features.transform(analysed).tocsr()
+        proba = self._proba(X)
         out = _label_columns(proba, self.taxonomy.ids, self.params)
         out["needs_review"] = _needs_review(out["confidence"].to_numpy(), analysed, self.params)
-        out["evidence"] = self._evidence(analysed, proba.argmax(axis=1))
+        out["evidence"] = self._evidence(analysed, X[:, self.features.output_indices_["words"]], proba.argmax(axis=1))
         out["comment_type"] = self._comment_types(analysed, texts)
         return out
 
     def predict(self, texts: Sequence[str]) -> pd.DataFrame:
         return self.predict_analysed(analyse(texts, self.lemmatizer), texts)
 
-    def _evidence(self, analysed: pd.DataFrame, winners: np.ndarray) -> list[str]:
+    def _evidence(self, analysed: pd.DataFrame, X: sp.csr_matrix, winners: np.ndarray) -> list[str]:
+        """`X`: the word block of the features (TF-IDF of content lemmas), already computed for the scores."""
         names = self.features.named_transformers_["words"].get_feature_names_out()
         keywords: KeywordMatcher = self.features.named_transformers_["keywords"]
-        X = self.features.named_transformers_["words"].transform(analysed["content"]).tocsr()
         out = []
         for i, winner in enumerate(winners):
             start, end = X.indptr[i], X.indptr[i + 1]
