@@ -32,20 +32,21 @@ from pipeline.taxonomy import load_taxonomy  # noqa: E402
 SHARED = ROOT.parent / "shared" / "data"
 
 
-def gdansk() -> tuple[list[str], np.ndarray, np.ndarray, object]:
+def gdansk() -> tuple[list[str], np.ndarray, np.ndarray, object, list[list[str]] | None]:
     rows = [json.loads(line) for line in (SHARED / "gdansk_ngo_2023" / "dev.jsonl").read_text().splitlines() if line]
     texts = [clean_text(r["text"]) for r in rows]
     taxonomy = load_taxonomy(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
     groups = duplicate_groups(texts, [r["campaign"] for r in rows])
-    return texts, np.array([r["primary_label"] for r in rows], dtype=object), groups, taxonomy
+    return texts, np.array([r["primary_label"] for r in rows], dtype=object), groups, taxonomy, \
+        [r["labels"] for r in rows]
 
 
-def lodz() -> tuple[list[str], np.ndarray, np.ndarray, object]:
+def lodz() -> tuple[list[str], np.ndarray, np.ndarray, object, list[list[str]] | None]:
     frame = pd.read_csv(SHARED / "lodz_bo_2025" / "proposals.csv", dtype=str, keep_default_na=False)
     texts = [clean_text(f"{a}\n\n{b}") for a, b in zip(frame["nazwa"], frame["opis"])]
     taxonomy = load_taxonomy(ROOT / "data" / "taxonomies" / "lodz_bo_2025.toml")
     return texts, np.array([taxonomy.resolve(k) for k in frame["kategoria"]], dtype=object), duplicate_groups(texts), \
-        taxonomy
+        taxonomy, None
 
 
 def main() -> None:
@@ -55,9 +56,9 @@ def main() -> None:
     args = parser.parse_args()
     corpora = {}
     for name, loader in (("gdansk", gdansk), ("lodz", lodz)):
-        texts, y, groups, taxonomy = loader()
+        texts, y, groups, taxonomy, secondary = loader()
         start = time.perf_counter()
-        corpora[name] = (analyse(texts), y, groups, taxonomy)
+        corpora[name] = (analyse(texts), y, groups, taxonomy, secondary)
         print(f"# {name}: {len(texts)} texts, {len(set(groups))} groups, analysed in "
               f"{time.perf_counter() - start:.1f} s", flush=True)
     base = ClassifierParams()
@@ -69,10 +70,11 @@ def main() -> None:
     for params in grid:
         start = time.perf_counter()
         row = []
-        for name, (analysed, y, groups, taxonomy) in corpora.items():
+        for name, (analysed, y, groups, taxonomy, secondary) in corpora.items():
             reps = []
             for seed in args.seeds:
-                oof = cross_validate(analysed, y, taxonomy, groups=groups, params=params, seed=seed)
+                oof = cross_validate(analysed, y, taxonomy, groups=groups, params=params, seed=seed,
+                                     secondary=secondary)
                 reps.append(classification_report(y, oof["label"], taxonomy.ids, oof["needs_review"]))
             mean = lambda get: float(np.mean([get(r) for r in reps]))  # noqa: E731
             if name == "gdansk":

@@ -50,9 +50,16 @@ class ClassifierParams:
     C: float = 0.2
     # Weight of the per-label pseudo-documents built from the taxonomy text.
     taxonomy_weight: float = 1.0
-    # Calibrated probability of the primary label below which a person should check the label. Comments not in
-    # Polish are always flagged: the features are Polish, and out-of-fold accuracy on them was about one half.
-    review_below: float = 0.7
+    # Weight of the extra training rows that give a comment's further (non-primary) labels.
+    secondary_weight: float = 0.5
+    # A training row weighs size**-group_power of its group (campaign or identical texts), so copies of one letter
+    # do not outweigh independent comments.
+    group_power: float = 0.5
+    # A person should check the label when the runner-up label's calibrated probability reaches this share of the
+    # primary label's: ranking by this margin put more of the mistakes among the flagged than the primary
+    # probability alone. Comments not in Polish are always flagged: the features are Polish, and out-of-fold
+    # accuracy on them was about one half.
+    review_ratio: float = 0.2
     # A further label is listed when its probability reaches this share of the primary label's.
     secondary_ratio: float = 0.5
     max_labels: int = 3
@@ -98,6 +105,10 @@ def _folds(y: np.ndarray, groups: np.ndarray, n_splits: int, seed: int = 0) -> l
         return list(StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(y, y, groups))
 
 
+def _subset(lists: Sequence[Sequence[str]] | None, rows: np.ndarray) -> list[Sequence[str]] | None:
+    return None if lists is None else [lists[i] for i in rows]
+
+
 # ------------------------------------------------------------------------------------------------ the model
 
 
@@ -105,11 +116,35 @@ def _label_documents(taxonomy: Taxonomy) -> list[str]:
     return [f"{lb.name}. {lb.goal} {lb.description} {', '.join(lb.keywords)}" for lb in taxonomy.labels]
 
 
+def _secondary_rows(y: np.ndarray, secondary: Sequence[Sequence[str]] | None, taxonomy: Taxonomy,
+                    weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(row index, label) for every further label of a comment that is a taxonomy label other than its primary;
+    none at weight 0 (zero-weight rows would still shift the TF-IDF statistics and the balanced class weights)."""
+    if secondary is None or not weight:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=object)
+    pairs = [(i, lb) for i, labels in enumerate(secondary) for lb in dict.fromkeys(labels)
+             if lb != y[i] and lb in taxonomy.ids]
+    return np.array([i for i, _ in pairs], dtype=int), np.array([lb for _, lb in pairs], dtype=object)
+
+
+def _group_weights(groups: np.ndarray, params: ClassifierParams) -> np.ndarray:
+    """Per-row weight size**-power of the row's group: a campaign of 30 copies of one letter should not weigh
+    like 30 independent comments."""
+    _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    return counts[inverse].astype(float) ** -params.group_power
+
+
 def _fit_core(analysed: pd.DataFrame, y: np.ndarray, taxonomy: Taxonomy, label_docs: pd.DataFrame,
-              params: ClassifierParams) -> tuple[ColumnTransformer, LinearSVC]:
-    X_frame = pd.concat([analysed, label_docs], ignore_index=True)
-    targets = np.concatenate([y, np.array(taxonomy.ids, dtype=object)])
-    weights = np.concatenate([np.ones(len(y)), np.full(len(label_docs), params.taxonomy_weight)])
+              params: ClassifierParams, secondary: Sequence[Sequence[str]] | None = None,
+              groups: np.ndarray | None = None) -> tuple[ColumnTransformer, LinearSVC]:
+    # A comment's further labels are weak evidence for those labels too: the comment is added once more per
+    # further label, at a small weight so that the primary label still wins on the comment itself.
+    rows, extra = _secondary_rows(y, secondary, taxonomy, params.secondary_weight)
+    X_frame = pd.concat([analysed, analysed.iloc[rows], label_docs], ignore_index=True)
+    targets = np.concatenate([y, extra, np.array(taxonomy.ids, dtype=object)])
+    base = _group_weights(groups, params) if groups is not None else np.ones(len(y))
+    weights = np.concatenate([base, params.secondary_weight * base[rows],
+                              np.full(len(label_docs), params.taxonomy_weight)])
     features = build_features(taxonomy, params.features)
     X = features.fit_transform(X_frame)
     svm = LinearSVC(C=params.C, class_weight="balanced", random_state=0)
@@ -157,7 +192,7 @@ class CommentClassifier:
         X = self.features.transform(analysed).tocsr()
         proba = self._proba(X)
         out = _label_columns(proba, self.taxonomy.ids, self.params)
-        out["needs_review"] = _needs_review(out["confidence"].to_numpy(), analysed, self.params)
+        out["needs_review"] = _needs_review(proba, analysed, self.params)
         out["evidence"] = self._evidence(analysed, X[:, self.features.output_indices_["words"]], proba.argmax(axis=1))
         out["comment_type"] = self._comment_types(analysed, texts)
         return out
@@ -228,8 +263,9 @@ def _keyword_spelling(taxonomy: Taxonomy, lemmatizer: str = "simplemma") -> dict
     return {fold(lemmas): " ".join(lemmas.lower().split()) for lemmas in lemmatize_words(keywords, lemmatizer)}
 
 
-def _needs_review(confidence: np.ndarray, analysed: pd.DataFrame, params: ClassifierParams) -> np.ndarray:
-    return (confidence < params.review_below) | (analysed["lang"].to_numpy() != "pl")
+def _needs_review(proba: np.ndarray, analysed: pd.DataFrame, params: ClassifierParams) -> np.ndarray:
+    top2 = np.sort(proba, axis=1)[:, -2:]
+    return (top2[:, 0] >= params.review_ratio * top2[:, 1]) | (analysed["lang"].to_numpy() != "pl")
 
 
 def _label_columns(proba: np.ndarray, ids: Sequence[str], params: ClassifierParams) -> pd.DataFrame:
@@ -256,17 +292,20 @@ def _type_features() -> ColumnTransformer:
 def fit_classifier(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy, *,
                    groups: Sequence[Any] | None = None, comment_types: Sequence[str] | None = None,
                    params: ClassifierParams = ClassifierParams(), lemmatizer: str = "simplemma",
-                   oof_scores: np.ndarray | None = None) -> CommentClassifier:
+                   oof_scores: np.ndarray | None = None, secondary: Sequence[Sequence[str]] | None = None
+                   ) -> CommentClassifier:
     """Fit on analysed texts. The temperature comes from `oof_scores` when given (grouped out-of-fold decision
-    scores, as `train` computes them anyway), else from an inner grouped cross-validation."""
+    scores, as `train` computes them anyway), else from an inner grouped cross-validation. `secondary` lists
+    each comment's labels (the primary one may be among them); the further ones are learned at a small weight."""
     y = np.asarray(y, dtype=object)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
     label_docs = analyse(_label_documents(taxonomy), lemmatizer)
     if oof_scores is None:
-        oof_scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, params.calibration_folds)
+        oof_scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, params.calibration_folds,
+                                 secondary)
     y_index = np.array([taxonomy.ids.index(v) for v in y])
     temperature = fit_temperature(oof_scores, y_index) if len(oof_scores) else 1.0
-    features, svm = _fit_core(analysed, y, taxonomy, label_docs, params)
+    features, svm = _fit_core(analysed, y, taxonomy, label_docs, params, secondary, groups)
     drop_fit_only_state(features)
     type_model = None
     if comment_types is not None and len(set(comment_types)) > 1:
@@ -279,11 +318,13 @@ def fit_classifier(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy,
 
 
 def _oof_scores(analysed: pd.DataFrame, y: np.ndarray, groups: np.ndarray, taxonomy: Taxonomy,
-                label_docs: pd.DataFrame, params: ClassifierParams, n_splits: int) -> np.ndarray:
+                label_docs: pd.DataFrame, params: ClassifierParams, n_splits: int,
+                secondary: Sequence[Sequence[str]] | None = None) -> np.ndarray:
     scores = np.zeros((len(y), len(taxonomy.ids)))
     folds = _folds(y, groups, n_splits)
     for tr, te in folds:
-        features, svm = _fit_core(analysed.iloc[tr], y[tr], taxonomy, label_docs, params)
+        features, svm = _fit_core(analysed.iloc[tr], y[tr], taxonomy, label_docs, params, _subset(secondary, tr),
+                                  groups[tr])
         scores[te] = _scores_any(features, svm, analysed.iloc[te], taxonomy.ids)
     return scores if folds else np.zeros((0, len(taxonomy.ids)))
 
@@ -323,47 +364,51 @@ def _check_labels(y: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
 
 def cross_validate(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy, *,
                    groups: Sequence[Any] | None = None, params: ClassifierParams = ClassifierParams(),
-                   lemmatizer: str = "simplemma", n_splits: int = CV_FOLDS, seed: int = 0) -> pd.DataFrame:
+                   lemmatizer: str = "simplemma", n_splits: int = CV_FOLDS, seed: int = 0,
+                   secondary: Sequence[Sequence[str]] | None = None) -> pd.DataFrame:
     """Out-of-fold `label`, `confidence`, `needs_review` under StratifiedGroupKFold(5, shuffle, random_state=0);
     each fold's model calibrates itself by an inner grouped cross-validation, as a deployed model would.
     `seed` reshuffles the outer folds (bench/tune_classify.py --seeds checks that a choice holds across splits);
-    the protocol, the tests and the model card use 0."""
+    the protocol, the tests and the model card use 0. `secondary` (all labels per comment) is used for training
+    rows only; scores are always of the primary label."""
     y = _check_labels(list(y), taxonomy)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
     out = pd.DataFrame({"label": pd.Series([""] * len(y), dtype=object), "confidence": 0.0, "needs_review": True})
     for tr, te in _folds(y, groups, n_splits, seed):
         model = fit_classifier(analysed.iloc[tr], y[tr], taxonomy, groups=groups[tr], params=params,
-                               lemmatizer=lemmatizer)
-        cols = _label_columns(model.proba_analysed(analysed.iloc[te]), taxonomy.ids, params)
+                               lemmatizer=lemmatizer, secondary=_subset(secondary, tr))
+        proba = model.proba_analysed(analysed.iloc[te])
+        cols = _label_columns(proba, taxonomy.ids, params)
         out.loc[te, "label"] = cols["label"].to_numpy()
         out.loc[te, "confidence"] = cols["confidence"].to_numpy()
-        out.loc[te, "needs_review"] = _needs_review(cols["confidence"].to_numpy(), analysed.iloc[te], params)
+        out.loc[te, "needs_review"] = _needs_review(proba, analysed.iloc[te], params)
     return out
 
 
 def train(texts: Sequence[str], labels: Sequence[str], taxonomy: Taxonomy, *,
           groups: Sequence[Any] | None = None, comment_types: Sequence[str] | None = None,
           params: ClassifierParams = ClassifierParams(), lemmatizer: str = "simplemma",
-          data_sha256: str | None = None) -> TrainedModel:
+          data_sha256: str | None = None, secondary: Sequence[Sequence[str]] | None = None) -> TrainedModel:
     """Fit on all texts (labels are taxonomy ids) and write the model card with grouped out-of-fold metrics.
 
     One grouped 5-fold pass gives both the card's metrics and the temperature of the final model. `groups` default
-    to identical folded texts. Used by `uwagi train` and by `uwagi learn` for retraining.
+    to identical folded texts. `secondary` lists each comment's labels (ids; the primary one may be among them),
+    the further ones being learned at a small weight. Used by `uwagi train` and by `uwagi learn` for retraining.
     """
     y = _check_labels(list(labels), taxonomy)
     texts = list(texts)
     groups = duplicate_groups(texts) if groups is None else np.asarray(groups)
     analysed = analyse(texts, lemmatizer)
     label_docs = analyse(_label_documents(taxonomy), lemmatizer)
-    scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, CV_FOLDS)
+    scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, CV_FOLDS, secondary)
     model = fit_classifier(analysed, y, taxonomy, groups=groups, comment_types=comment_types, params=params,
-                           lemmatizer=lemmatizer, oof_scores=scores)
+                           lemmatizer=lemmatizer, oof_scores=scores, secondary=secondary)
     oof = pd.DataFrame()
     metrics: dict[str, Any] = {}
     if len(scores):
-        cols = _label_columns(softmax(scores / model.temperature, axis=1), taxonomy.ids, params)
-        oof = cols[["label", "confidence"]].assign(
-            needs_review=_needs_review(cols["confidence"].to_numpy(), analysed, params))
+        proba = softmax(scores / model.temperature, axis=1)
+        cols = _label_columns(proba, taxonomy.ids, params)
+        oof = cols[["label", "confidence"]].assign(needs_review=_needs_review(proba, analysed, params))
         metrics = classification_report(y, oof["label"].to_numpy(), taxonomy.ids, oof["needs_review"].to_numpy())
         metrics.pop("confusion", None)
     digest = data_sha256 or hashlib.sha256("\n".join(f"{t}\t{v}" for t, v in zip(texts, y)).encode()).hexdigest()
@@ -373,7 +418,9 @@ def train(texts: Sequence[str], labels: Sequence[str], taxonomy: Taxonomy, *,
                           "per_label": {i: int((y == i).sum()) for i in taxonomy.ids}},
         "cross_validation": {"protocol": f"StratifiedGroupKFold(n_splits={CV_FOLDS}, shuffle=True, random_state=0), "
                                          "grupy: kampanie i identyczne teksty", **metrics},
-        "params": {"C": params.C, "taxonomy_weight": params.taxonomy_weight, "review_below": params.review_below,
+        "params": {"C": params.C, "taxonomy_weight": params.taxonomy_weight, "review_ratio": params.review_ratio,
+                   "secondary_weight": params.secondary_weight, "group_power": params.group_power,
+                   "secondary_labels": int(len(_secondary_rows(y, secondary, taxonomy)[0])),
                    "secondary_ratio": params.secondary_ratio, "max_labels": params.max_labels,
                    "features": vars(params.features), "temperature": round(model.temperature, 6),
                    "lemmatizer": lemmatizer, "comment_type": "model" if model.type_model else "reguły"},

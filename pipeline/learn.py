@@ -175,11 +175,13 @@ ORIGIN_DATA, ORIGIN_CORRECTION = "dane uczące", "korekta"
 def combine(old: pd.DataFrame, corrections: Mapping[str, Correction]) -> pd.DataFrame:
     """The old labelled data with people's labels applied, plus the corrected comments it did not hold.
 
-    `old` has `text`, `label`, `group` and `comment_type`; the result adds `fingerprint`, `old_label` (the label
-    the old model learnt, None for a comment new to the data) and `origin`, and regroups so that a campaign or a
-    repeated text (old or new) stays in one cross-validation fold.
+    `old` has `text`, `label`, `group`, `comment_type` and optionally `labels` (every label of a comment); the
+    result adds `fingerprint`, `old_label` (the label the old model learnt, None for a comment new to the data) and
+    `origin`, and regroups so that a campaign or a repeated text (old or new) stays in one cross-validation fold.
+    A person's label replaces all of a comment's labels: the further ones were given next to the old primary.
     """
     data = old[["text", "label", "group", "comment_type"]].copy()
+    data["labels"] = old["labels"].tolist() if "labels" in old else [[label] for label in old["label"]]
     data["fingerprint"] = data["text"].map(fingerprint)
     data["old_label"] = data["label"]
     data["origin"] = ORIGIN_DATA
@@ -187,10 +189,12 @@ def combine(old: pd.DataFrame, corrections: Mapping[str, Correction]) -> pd.Data
     hit = data["fingerprint"].isin(labelled)
     data.loc[hit, "label"] = data.loc[hit, "fingerprint"].map(labelled)
     data.loc[hit, "origin"] = ORIGIN_CORRECTION
+    data.loc[hit, "labels"] = pd.Series([[label] for label in data.loc[hit, "label"]], index=data.index[hit])
     known = set(data["fingerprint"])
     new = [c for fp, c in corrections.items() if c.label and c.text.strip() and fp not in known]
     extra = pd.DataFrame({
-        "text": [c.text for c in new], "label": [c.label for c in new], "group": [None] * len(new),
+        "text": [c.text for c in new], "label": [c.label for c in new], "labels": [[c.label] for c in new],
+        "group": [None] * len(new),
         "comment_type": [None] * len(new), "fingerprint": [c.fingerprint for c in new],
         "old_label": [None] * len(new), "origin": ORIGIN_CORRECTION,
     })
@@ -204,7 +208,7 @@ def combine(old: pd.DataFrame, corrections: Mapping[str, Correction]) -> pd.Data
 class BaseModel:
     model: CommentClassifier
     card: dict[str, Any]
-    data: pd.DataFrame  # the labelled data it learnt: text, label, group, comment_type
+    data: pd.DataFrame  # the labelled data it learnt: text, label, labels, group, comment_type
 
 
 def _training_file(model_dir: Path, card: dict[str, Any]) -> Path:
@@ -231,7 +235,7 @@ def load_base_model(model_dir: Path) -> BaseModel:
     path = _training_file(model_dir, card)
     labelled = read_labelled(argparse.Namespace(data=path, text_col=[], label_col=None, labels_col=None),
                              model.taxonomy)
-    data = pd.DataFrame({"text": labelled.texts, "label": labelled.labels,
+    data = pd.DataFrame({"text": labelled.texts, "label": labelled.labels, "labels": labelled.all_labels,
                          "group": [f"g{g}" for g in labelled.groups],
                          "comment_type": labelled.comment_types or [None] * len(labelled.texts)})
     return BaseModel(model, card, data)
@@ -336,7 +340,7 @@ class LearnResult:
 
 def training_jsonl(data: pd.DataFrame) -> str:
     """The combined labelled data in the form `uwagi train` reads back (`campaign` carries the CV groups)."""
-    rows = data[["text", "label", "group", "comment_type", "origin", "fingerprint"]].rename(
+    rows = data[["text", "label", "labels", "group", "comment_type", "origin", "fingerprint"]].rename(
         columns={"group": "campaign"})
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows.to_dict(orient="records"))
 
@@ -377,7 +381,8 @@ def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now:
     digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
     types = None if data["comment_type"].isna().any() else data["comment_type"].tolist()
     trained = train(data["text"].tolist(), data["label"].tolist(), taxonomy, groups=data["group"].to_numpy(),
-                    comment_types=types, lemmatizer=base.model.lemmatizer, data_sha256=digest)
+                    comment_types=types, lemmatizer=base.model.lemmatizer, data_sha256=digest,
+                    secondary=data["labels"].tolist())
     counts = {
         "labels": sum(r.label is not None for r in new), "decisions": sum(r.decision is not None for r in new),
         "answers": sum(r.answer is not None for r in new), "data": len(data),

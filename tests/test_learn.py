@@ -178,7 +178,8 @@ def test_later_corrections_win_field_by_field_and_repeats_are_not_news() -> None
 
 def test_combined_data_applies_people_labels_and_adds_new_comments() -> None:
     old = pd.DataFrame({"text": TEXTS[:2], "label": ["finansowanie", "finansowanie"], "group": ["g1", "g2"],
-                        "comment_type": ["propozycja", "pytanie"]})
+                        "comment_type": ["propozycja", "pytanie"],
+                        "labels": [["finansowanie", "ewaluacja"], ["finansowanie", "ewaluacja"]]})
     found = effective([correction(TEXTS[1], label="wolontariat"), correction(TEXTS[2], label="poza_zakresem"),
                        correction(TEXTS[2].upper(), label="poza_zakresem"),  # same text typed in capitals
                        correction(TEXTS[3], decision="uwzględniona")])  # a decision alone is no training data
@@ -187,6 +188,8 @@ def test_combined_data_applies_people_labels_and_adds_new_comments() -> None:
     assert data["old_label"].tolist()[:2] == ["finansowanie", "finansowanie"] and pd.isna(data["old_label"][2])
     assert data["origin"].tolist() == ["dane uczące", "korekta", "korekta"]
     assert data["group"].nunique() == 3
+    # A person's label replaces the further labels given next to the old primary one.
+    assert data["labels"].tolist() == [["finansowanie", "ewaluacja"], ["wolontariat"], ["poza_zakresem"]]
 
 
 def test_stage_reads_the_model_folder_and_honours_the_switch(tmp_path: Path) -> None:

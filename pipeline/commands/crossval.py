@@ -27,7 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)
     data = read_labelled(args, taxonomy)
-    oof = cross_validate(analyse(data.texts), data.labels, taxonomy, groups=data.groups)
+    oof = cross_validate(analyse(data.texts), data.labels, taxonomy, groups=data.groups,
+                         secondary=data.all_labels)
     report = classification_report(data.labels, oof["label"], taxonomy.ids, oof["needs_review"])
     print_report(report, taxonomy, args.json)
     return 0

@@ -53,6 +53,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 class LabelledData:
     texts: list[str]
     labels: list[str]  # primary label ids
+    all_labels: list[list[str]]  # every label id of a comment, primary first (from the multi-label column)
     groups: np.ndarray
     comment_types: list[str] | None
     sha256: str
@@ -95,7 +96,7 @@ def read_labelled(args: argparse.Namespace, taxonomy: Taxonomy) -> LabelledData:
     group_col = _find_column(columns, None, _GROUP_HEADERS, path)
     type_col = _find_column(columns, None, _TYPE_HEADERS, path)
     raw_texts = join_text(frame, text_cols)
-    texts, labels, campaigns, types, unknown = [], [], [], [], {}
+    texts, labels, all_labels, campaigns, types, unknown = [], [], [], [], [], {}
     skipped = 0
     for i, text in enumerate(raw_texts):
         row = table.rows[i]
@@ -106,11 +107,15 @@ def read_labelled(args: argparse.Namespace, taxonomy: Taxonomy) -> LabelledData:
             skipped += 1
             continue
         label_id = taxonomy.resolve(given)
-        if label_id is None:
-            unknown.setdefault(given, []).append(row)
+        further = _split_labels(frame[multi_col].iat[i]) if multi_col else []
+        resolved = [taxonomy.resolve(v) for v in further]
+        for value in dict.fromkeys(v for v, r in zip([given, *further], [label_id, *resolved]) if r is None):
+            unknown.setdefault(value, []).append(row)
+        if label_id is None or None in resolved:
             continue
         texts.append(redact_text(clean_text(text))[0])
         labels.append(label_id)
+        all_labels.append(list(dict.fromkeys([label_id, *resolved])))
         campaigns.append(frame[group_col].iat[i].strip() or None if group_col else None)
         types.append(frame[type_col].iat[i].strip() if type_col else "")
     if unknown:
@@ -122,8 +127,8 @@ def read_labelled(args: argparse.Namespace, taxonomy: Taxonomy) -> LabelledData:
         raise UserError("do uczenia i oceny potrzeba uwag z co najmniej dwiema różnymi etykietami", path=path)
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     known_types = type_col is not None and all(t in COMMENT_TYPES for t in types)
-    return LabelledData(texts, labels, duplicate_groups(texts, campaigns), types if known_types else None, digest,
-                        skipped)
+    return LabelledData(texts, labels, all_labels, duplicate_groups(texts, campaigns),
+                        types if known_types else None, digest, skipped)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -132,7 +137,7 @@ def handle(args: argparse.Namespace) -> int:
     if data.skipped:
         print(f"uwagi: pominięto {data.skipped} wierszy bez tekstu lub etykiety", file=sys.stderr)
     trained = train(data.texts, data.labels, taxonomy, groups=data.groups, comment_types=data.comment_types,
-                    data_sha256=data.sha256)
+                    data_sha256=data.sha256, secondary=data.all_labels)
     trained.card["training_data"]["file"] = Path(args.data).name
     save_model(trained.model, trained.card, args.out)
     cv = trained.card["cross_validation"]
