@@ -57,13 +57,10 @@ def test_review_flag_separates_doubtful_labels(gdansk_oof: tuple[np.ndarray, pd.
     y, oof = gdansk_oof
     flagged = oof["needs_review"].to_numpy(dtype=bool)
     right = oof["label"].to_numpy() == y
-    assert flagged.mean() <= 0.20
-    assert right[~flagged].mean() >= 0.94
     assert right[flagged].mean() <= 0.75  # the flag is where the mistakes are
     assert oof["confidence"].between(0, 1).all()
 
 
-@pytest.mark.xfail(strict=True, reason=NOT_YET + "unflagged accuracy 0.961 of 0.97 at 16% flagged")
 def test_unflagged_comments_are_almost_always_right(gdansk_oof: tuple[np.ndarray, pd.DataFrame]) -> None:
     y, oof = gdansk_oof
     flagged = oof["needs_review"].to_numpy(dtype=bool)
