@@ -117,11 +117,10 @@ def _label_documents(taxonomy: Taxonomy) -> list[str]:
     return [f"{lb.name}. {lb.goal} {lb.description} {', '.join(lb.keywords)}" for lb in taxonomy.labels]
 
 
-def _secondary_rows(y: np.ndarray, secondary: Sequence[Sequence[str]] | None, taxonomy: Taxonomy,
-                    weight: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """(row index, label) for every further label of a comment that is a taxonomy label other than its primary;
-    none at weight 0 (zero-weight rows would still shift the TF-IDF statistics and the balanced class weights)."""
-    if secondary is None or not weight:
+def _secondary_rows(y: np.ndarray, secondary: Sequence[Sequence[str]] | None, taxonomy: Taxonomy
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(row index, label) for every further label of a comment that is a taxonomy label other than its primary."""
+    if secondary is None:
         return np.zeros(0, dtype=int), np.zeros(0, dtype=object)
     pairs = [(i, lb) for i, labels in enumerate(secondary) for lb in dict.fromkeys(labels)
              if lb != y[i] and lb in taxonomy.ids]
@@ -140,7 +139,8 @@ def _fit_core(analysed: pd.DataFrame, y: np.ndarray, taxonomy: Taxonomy, label_d
               groups: np.ndarray | None = None) -> tuple[ColumnTransformer, LinearSVC]:
     # A comment's further labels are weak evidence for those labels too: the comment is added once more per
     # further label, at a small weight so that the primary label still wins on the comment itself.
-    rows, extra = _secondary_rows(y, secondary, taxonomy, params.secondary_weight)
+    # None at weight 0: zero-weight rows would still shift the TF-IDF statistics and the balanced class weights.
+    rows, extra = _secondary_rows(y, secondary if params.secondary_weight else None, taxonomy)
     X_frame = pd.concat([analysed, analysed.iloc[rows], label_docs], ignore_index=True)
     targets = np.concatenate([y, extra, np.array(taxonomy.ids, dtype=object)])
     base = _group_weights(groups, params) if groups is not None else np.ones(len(y))
@@ -154,7 +154,8 @@ def _fit_core(analysed: pd.DataFrame, y: np.ndarray, taxonomy: Taxonomy, label_d
 
 
 def _scores(svm: LinearSVC, X: sp.spmatrix, ids: Sequence[str]) -> np.ndarray:
-    """Decision scores for feature rows `X`, with one column per taxonomy label, in taxonomy order."""
+    """Decision scores for feature rows `X`, with one column per taxonomy label, in taxonomy order. Every model,
+    a cross-validation fold's too, knows every label: the label documents are among its training rows."""
     raw = svm.decision_function(X)
     if raw.ndim == 1:  # only possible with a two-label taxonomy
         raw = np.column_stack([-raw, raw])
@@ -192,8 +193,7 @@ class CommentClassifier:
         """The classify columns for analysed texts (`texts` are the cleaned texts, for the comment type)."""
         X = self.features.transform(analysed).tocsr()
         proba = self._proba(X)
-        out = _label_columns(proba, self.taxonomy.ids, self.params)
-        out["needs_review"] = _needs_review(proba, analysed, self.params)
+        out = _decisions(proba, analysed, self.taxonomy.ids, self.params)
         out["evidence"] = self._evidence(analysed, X[:, self.features.output_indices_["words"]], proba.argmax(axis=1))
         out["comment_type"] = self._comment_types(analysed, texts)
         return out
@@ -213,20 +213,8 @@ class CommentClassifier:
             ranked = [(w, names[c]) for w, c in zip(weight, cols) if w > 0]
             ranked.sort(reverse=True)
             hits = dict.fromkeys(p for k, p in keywords.matches(analysed["lemmas"].iat[i]) if k == winner)
-            spelled = [self._keyword_spelling().get(p, p) for p in hits]
-            out.append(_pick_evidence(spelled + [name for _, name in ranked]))
+            out.append(_pick_evidence(list(hits) + [name for _, name in ranked]))
         return out
-
-    def _keyword_spelling(self) -> dict[str, str]:
-        """Folded keyword phrase -> the taxonomy's lemmas with Polish letters (built once, not pickled)."""
-        spelling = self.__dict__.get("_spelling")
-        if spelling is None:
-            spelling = _keyword_spelling(self.taxonomy, self.lemmatizer)
-            self.__dict__["_spelling"] = spelling
-        return spelling
-
-    def __getstate__(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "_spelling"}
 
     def _comment_types(self, analysed: pd.DataFrame, texts: Sequence[str]) -> list[str]:
         if self.type_model is None:
@@ -257,16 +245,15 @@ def _pick_evidence(candidates: list[str], most: int = 5) -> str:
     return "; ".join(spelling[c] for c in chosen)
 
 
-def _keyword_spelling(taxonomy: Taxonomy, lemmatizer: str = "simplemma") -> dict[str, str]:
-    from pipeline.polish import lemmatize_words
-
-    keywords = [kw for label in taxonomy.labels for kw in label.keywords]
-    return {fold(lemmas): " ".join(lemmas.lower().split()) for lemmas in lemmatize_words(keywords, lemmatizer)}
-
-
 def _needs_review(proba: np.ndarray, analysed: pd.DataFrame, params: ClassifierParams) -> np.ndarray:
     top2 = np.sort(proba, axis=1)[:, -2:]
     return (top2[:, 0] >= params.review_ratio * top2[:, 1]) | (analysed["lang"].to_numpy() != "pl")
+
+
+def _decisions(proba: np.ndarray, analysed: pd.DataFrame, ids: Sequence[str], params: ClassifierParams
+               ) -> pd.DataFrame:
+    """`label`, `labels`, `confidence` and `needs_review` from calibrated probabilities (taxonomy order)."""
+    return _label_columns(proba, ids, params).assign(needs_review=_needs_review(proba, analysed, params))
 
 
 def _label_columns(proba: np.ndarray, ids: Sequence[str], params: ClassifierParams) -> pd.DataFrame:
@@ -326,22 +313,8 @@ def _oof_scores(analysed: pd.DataFrame, y: np.ndarray, groups: np.ndarray, taxon
     for tr, te in folds:
         features, svm = _fit_core(analysed.iloc[tr], y[tr], taxonomy, label_docs, params, _subset(secondary, tr),
                                   groups[tr])
-        scores[te] = _scores_any(features, svm, analysed.iloc[te], taxonomy.ids)
+        scores[te] = _scores(svm, features.transform(analysed.iloc[te]), taxonomy.ids)
     return scores if folds else np.zeros((0, len(taxonomy.ids)))
-
-
-def _scores_any(features: ColumnTransformer, svm: LinearSVC, analysed: pd.DataFrame, ids: Sequence[str]
-                ) -> np.ndarray:
-    """Like `_scores`, for a fold model that never saw some labels (they get a score below every other)."""
-    raw = svm.decision_function(features.transform(analysed))
-    if raw.ndim == 1:
-        raw = np.column_stack([-raw, raw])
-    out = np.full((len(analysed), len(ids)), raw.min() - 1.0 if raw.size else -1.0)
-    known = list(svm.classes_)
-    for j, label_id in enumerate(ids):
-        if label_id in known:
-            out[:, j] = raw[:, known.index(label_id)]
-    return out
 
 
 # ------------------------------------------------------------------------------ training and cross-validation
@@ -378,11 +351,10 @@ def cross_validate(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy,
     for tr, te in _folds(y, groups, n_splits, seed):
         model = fit_classifier(analysed.iloc[tr], y[tr], taxonomy, groups=groups[tr], params=params,
                                lemmatizer=lemmatizer, secondary=_subset(secondary, tr))
-        proba = model.proba_analysed(analysed.iloc[te])
-        cols = _label_columns(proba, taxonomy.ids, params)
-        out.loc[te, "label"] = cols["label"].to_numpy()
-        out.loc[te, "confidence"] = cols["confidence"].to_numpy()
-        out.loc[te, "needs_review"] = _needs_review(proba, analysed.iloc[te], params)
+        test = analysed.iloc[te]
+        decided = _decisions(model.proba_analysed(test), test, taxonomy.ids, params)
+        for column in out.columns:  # one by one, so each keeps its dtype
+            out.loc[te, column] = decided[column].to_numpy()
     return out
 
 
@@ -407,9 +379,8 @@ def train(texts: Sequence[str], labels: Sequence[str], taxonomy: Taxonomy, *,
     oof = pd.DataFrame()
     metrics: dict[str, Any] = {}
     if len(scores):
-        proba = softmax(scores / model.temperature, axis=1)
-        cols = _label_columns(proba, taxonomy.ids, params)
-        oof = cols[["label", "confidence"]].assign(needs_review=_needs_review(proba, analysed, params))
+        oof = _decisions(softmax(scores / model.temperature, axis=1), analysed, taxonomy.ids, params)[
+            ["label", "confidence", "needs_review"]]
         metrics = classification_report(y, oof["label"].to_numpy(), taxonomy.ids, oof["needs_review"].to_numpy())
         metrics.pop("confusion", None)
     digest = data_sha256 or hashlib.sha256("\n".join(f"{t}\t{v}" for t, v in zip(texts, y)).encode()).hexdigest()

@@ -18,28 +18,28 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from pipeline import polish
-from pipeline.clean import _langid, detect_language, fold, has_polish_letters
+from pipeline.clean import detect_language, fold, has_polish_letters, strip_diacritics
 from pipeline.glossary import Glossary, default_glossary
 from pipeline.taxonomy import Taxonomy
 
 ANALYSED_COLUMNS = ("content", "lemmas", "folded", "head", "lang")
 # The opening line (a title, a subject, the first sentence of a letter) usually names the topic.
 _HEAD_CHARS = 200
-# Texts this long with Polish letters in at most this share of words get a second language check (glossary only).
-_RECHECK_CHARS = 120
-_RECHECK_POLISH_SHARE = 0.05
+# A text this long whose words carry Polish letters at most this often may be in another language that names
+# Polish places or people ("Gdańsk"); the glossary asks the language detector about it without those letters.
+_NAMES_ONLY_CHARS = 120
+_NAMES_ONLY_SHARE = 0.05
 
 
 def _glossary_language(text: str, lang: str) -> str:
-    """The language whose glossary applies: `lang`, except that a long text counted as Polish only for a few
-    Polish letters (an English letter naming "Gdańsk") is asked of the language identifier once more."""
-    if lang != "pl" or len(text) < _RECHECK_CHARS:
+    """The language whose glossary applies. `lang` follows the foundation's rule that any Polish letter makes a
+    text Polish; translating an English letter that names Gdańsk still pays, so such a text is asked again."""
+    if lang != "pl" or len(text) < _NAMES_ONLY_CHARS:
         return lang
     words = text.split()
-    if sum(has_polish_letters(w) for w in words) > _RECHECK_POLISH_SHARE * len(words):
+    if sum(map(has_polish_letters, words)) > _NAMES_ONLY_SHARE * len(words):
         return lang
-    guess, _ = _langid().classify(text)
-    return guess if guess in ("en", "uk") else lang
+    return detect_language(strip_diacritics(text))
 
 
 def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Glossary | None = None) -> pd.DataFrame:
@@ -72,12 +72,12 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
 
 
 def keyword_phrases(taxonomy: Taxonomy) -> list[tuple[tuple[str, ...], ...]]:
-    """Per label, its keywords as tuples of folded lemmas, lemmatised like the texts."""
+    """Per label, its keywords as tuples of lemmas (lower case, with Polish letters), lemmatised like the texts."""
     phrases = []
     for label in taxonomy.labels:
         label_phrases = []
         for lemmas in polish.lemmatize_words(label.keywords):
-            phrase = tuple(fold(lemmas).split())
+            phrase = tuple(lemmas.lower().split())
             if phrase:
                 label_phrases.append(phrase)
         phrases.append(tuple(dict.fromkeys(label_phrases)))
@@ -87,7 +87,8 @@ def keyword_phrases(taxonomy: Taxonomy) -> list[tuple[tuple[str, ...], ...]]:
 class KeywordMatcher(BaseEstimator, TransformerMixin):
     """Per-label keyword hit counts (log-scaled) from a space-joined folded lemma string.
 
-    `phrases[k]` holds label k's keywords as tuples of folded lemmas; a phrase matches contiguous lemmas.
+    `phrases[k]` holds label k's keywords as tuples of lemmas; a phrase matches contiguous lemmas, compared
+    folded, and is reported as the taxonomy spells it (with Polish letters), as staff read it in the evidence.
     """
 
     def __init__(self, phrases: Sequence[Sequence[tuple[str, ...]]] = (), weight: float = 1.0):
@@ -95,22 +96,25 @@ class KeywordMatcher(BaseEstimator, TransformerMixin):
         self.weight = weight
 
     def fit(self, X: Iterable[str], y: object = None) -> "KeywordMatcher":
-        index: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+        # first folded lemma -> (label index, folded phrase, spelled phrase); one entry per folded phrase and label
+        index: dict[str, dict[tuple[int, tuple[str, ...]], str]] = {}
         for k, label_phrases in enumerate(self.phrases):
             for phrase in label_phrases:
-                index.setdefault(phrase[0], []).append((k, phrase))
-        self.index_ = index
+                folded = tuple(fold(" ".join(phrase)).split())
+                index.setdefault(folded[0], {}).setdefault((k, folded), " ".join(phrase))
+        self.index_ = {word: [(k, folded, spelled) for (k, folded), spelled in entries.items()]
+                       for word, entries in index.items()}
         self.n_labels_ = len(self.phrases)
         return self
 
     def matches(self, lemma_string: str) -> list[tuple[int, str]]:
-        """(label index, matched phrase) for every keyword occurrence."""
+        """(label index, matched phrase as spelled in the taxonomy) for every keyword occurrence."""
         words = lemma_string.split()
         found = []
         for i, word in enumerate(words):
-            for k, phrase in self.index_.get(word, ()):
+            for k, phrase, spelled in self.index_.get(word, ()):
                 if tuple(words[i:i + len(phrase)]) == phrase:
-                    found.append((k, " ".join(phrase)))
+                    found.append((k, spelled))
         return found
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:

@@ -38,19 +38,14 @@ def gdansk_oof(gdansk_dev: list[dict]) -> tuple[np.ndarray, pd.DataFrame]:
     return y, cross_validate(analyse(texts), y, GDANSK, groups=groups, secondary=[r["labels"] for r in gdansk_dev])
 
 
-# The issue's targets that the model does not reach yet stay in the suite as strict expected failures, so the day
-# they pass the marker must go; the figures reached are asserted separately and guard against regressions.
+# A target the model does not reach yet stays in the suite as a strict expected failure, so the day it passes the
+# marker must go; the figure reached is asserted separately and guards against regressions.
 NOT_YET = "issue 4 target not met yet: "
 
 
 def test_gdansk_macro_f1_beats_the_tfidf_baseline(gdansk_oof: tuple[np.ndarray, pd.DataFrame]) -> None:
     y, oof = gdansk_oof
-    assert classification_report(y, oof["label"], GDANSK.ids)["macro_f1"] >= 0.89  # baseline 0.85
-
-
-def test_gdansk_macro_f1_reaches_the_target(gdansk_oof: tuple[np.ndarray, pd.DataFrame]) -> None:
-    y, oof = gdansk_oof
-    assert classification_report(y, oof["label"], GDANSK.ids)["macro_f1"] >= 0.90
+    assert classification_report(y, oof["label"], GDANSK.ids)["macro_f1"] >= 0.90  # baseline 0.85
 
 
 def test_review_flag_separates_doubtful_labels(gdansk_oof: tuple[np.ndarray, pd.DataFrame]) -> None:
@@ -238,6 +233,10 @@ def test_glossary_gives_polish_lemmas_for_english_and_ukrainian_comments() -> No
     assert "volunteers" in analysed["content"][0].split()
     polish = analyse(["Prosimy o więcej grantów dla wolontariuszy i szkoleń dla organizacji pozarządowych."])
     assert polish["content"][0].split().count("grant") == 1
+    # A long English letter naming Gdańsk is Polish by the foundation's letter rule, but is translated all the same.
+    letter = analyse(["Dear Sirs, as a foundation working with refugees in Gdańsk we ask the city to keep the "
+                      "emergency reserve for crisis grants and to publish the calls for volunteers earlier."])
+    assert letter["lang"][0] == "pl" and {"uchodźca", "wolontariusz", "grant"} <= set(letter["content"][0].split())
 
 
 def test_glossary_is_swappable() -> None:
@@ -256,6 +255,11 @@ def test_evidence_names_each_word_once_in_its_polish_spelling() -> None:
 
     picked = _pick_evidence(["dostepnosc", "szkolenie", "dostępność", "jakosc", "jakość", "lokal"]).split("; ")
     assert picked == ["dostępność", "szkolenie", "jakość", "lokal"]
+    # Keywords match folded lemmas, count once however many spellings the taxonomy gives, and read as spelled.
+    from pipeline.features import KeywordMatcher
+
+    matcher = KeywordMatcher([[("dostępność",), ("dostepnosc",), ("mały", "grant")]]).fit([])
+    assert matcher.matches("duzy dostepnosc i maly grant") == [(0, "dostępność"), (0, "mały grant")]
     text = "Prosimy o poprawę dostępności lokali i jakości szkoleń dla organizacji, dostępność to priorytet."
     evidence = classify(table([text]), Config()).loc[0, "evidence"].split("; ")
     folded = [fold(phrase) for phrase in evidence]
