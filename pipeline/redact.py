@@ -125,7 +125,9 @@ _STREET_PREFIX = (
 _NAME_ABBREV = r"(?:gen|ks|św|bp|kard|prof|dr|im|marsz|płk|kpt|hm|abp|mjr|por|inż|bł|o|al|kmdr|gen\.[ ]bryg)\.[ ]?"
 _STREET_WORD = (
     rf"(?:{_NAME_ABBREV})*"
-    rf"(?:[{_UP}][{_LO}'’.]*(?:-[{_UP}][{_LO}]+)?|[{_UP}]{{2,}}\b|[IVX]{{1,4}}\b|\d{{1,2}}(?=[ ][{_UP}]))"
+    # A dot ends only a short abbreviation or initial ("Gen.", "J.", "J.Kilińskiego"): "z ul. Okólną. Budowa 8
+    # latarni" is two sentences, not the address "Okólną. Budowa 8".
+    rf"(?:[{_UP}](?:[{_LO}'’]*(?:-[{_UP}][{_LO}]+)?|[{_LO}]{{0,3}}\.(?:[{_UP}][{_LO}'’]+)?)|[{_UP}]{{2,}}\b|[IVX]{{1,4}}\b|\d{{1,2}}(?=[ ][{_UP}]))"
 )
 _STREET_NAME = rf"{_STREET_WORD}(?:[ ](?:{_STREET_WORD}|(?:z|i|na|nad|pod|w|we|ze|do)(?=[ ]{_STREET_WORD}))){{0,5}}"
 _HOUSE = (

@@ -94,6 +94,8 @@ def test_polish_phone_numbers_in_common_formats_are_redacted(phone):
         ("ul. Sienna 14/2, 80-812 Gdańsk", "ADRES"),
         ("al. Grunwaldzka 102", "ADRES"),
         ("os. Kasztanowe 7 m. 12", "ADRES"),
+        ("ul. Gen. J. Bema 5/3", "ADRES"),
+        ("ul. J.Kilińskiego 5", "ADRES"),
     ],
 )
 def test_identifiers_addresses_and_emails_get_typed_placeholders(item, kind):
@@ -158,6 +160,8 @@ def test_people_in_signatures_greetings_and_contact_blocks_are_redacted(text, re
         "Fundacja (KRS 0000123456) działa od 31 grudnia 2022 r.",
         "Gdańskie Centrum Organizacji Pozarządowych i Miasto Gdańsk organizują spotkanie.",
         "Rada Dzielnicy prosi o remont ul. Grunwaldzkiej i al. Zwycięstwa.",
+        # A street closing a sentence does not swallow the next one as its house number (a real Łódź proposal).
+        "Budowa latarni przy skrzyżowaniu z ul. Okólną. Budowa 8 latarni na odcinku 300 m.",
         "Festyn odbędzie się w maju na skrzyżowaniu ulic Jana Kilińskiego i Długiej, przy ul. 3 Maja.",
         "Szkoła Podstawowa nr 12 im. Jana Pawła II i Fundacja im. Anny Walentynowicz popierają Program.",
         "W latach 2019–2022 zadzwoniło 116 123 osób pod telefon zaufania 800 12 12 12.",
