@@ -25,10 +25,10 @@ from pipeline.features import analyse  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 
-def corpus(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
+def corpus(n: int, seed: int = 0) -> tuple[list[str], list[str], list[str]]:
     rows = [json.loads(line) for line in (ROOT / "data" / "gdansk_ngo_2023" / "train.jsonl").read_text().splitlines()]
     rng = random.Random(seed)
-    texts, labels = [], []
+    texts, labels, types = [], [], []
     for i in range(n):
         row = rows[i % len(rows)]
         words = clean_text(row["text"]).split()
@@ -38,7 +38,8 @@ def corpus(n: int, seed: int = 0) -> tuple[list[str], list[str]]:
             words[j], words[j + 1] = words[j + 1], words[j]
         texts.append(" ".join(words))
         labels.append(row["primary_label"])
-    return texts, labels
+        types.append(row["comment_type"])
+    return texts, labels, types
 
 
 def main() -> None:
@@ -46,7 +47,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     args = parser.parse_args()
     taxonomy = load_taxonomy(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
-    texts, labels = corpus(args.n)
+    texts, labels, types = corpus(args.n)
     rows = []
 
     start = time.perf_counter()
@@ -55,7 +56,7 @@ def main() -> None:
     rows.append(("Polish layer (analyse)", t_analyse, args.n / t_analyse))
 
     start = time.perf_counter()
-    trained = train(texts, labels, taxonomy)
+    trained = train(texts, labels, taxonomy, comment_types=types)
     t_train = time.perf_counter() - start
     rows.append(("train(): analyse + 5-fold CV + final fit", t_train, args.n / t_train))
 
@@ -66,7 +67,7 @@ def main() -> None:
 
     model = trained.model
     start = time.perf_counter()
-    model.predict_analysed(analysed, texts)
+    model.predict_analysed(analysed)
     t_predict = time.perf_counter() - start
     rows.append(("predict after the Polish layer", t_predict, args.n / t_predict))
 

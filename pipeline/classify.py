@@ -9,7 +9,6 @@ close enough, a confidence, the lemmas that weighed most (evidence), a review fl
 from __future__ import annotations
 
 import hashlib
-import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.svm import LinearSVC
 
 from pipeline.clean import fold, fold_chars
+from pipeline.comment_type import CommentTypeModel, cross_validated_accuracy
 from pipeline.config import Config
 from pipeline.errors import UserError
 from pipeline.features import (
@@ -37,7 +37,6 @@ from pipeline.models import library_versions, load_model, utc_now
 from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
-COMMENT_TYPES = ("propozycja", "pytanie", "poparcie", "krytyka", "inne")
 OUTPUT_COLUMNS = ("label", "labels", "confidence", "evidence", "needs_review", "comment_type")
 CV_FOLDS = 5
 
@@ -175,7 +174,7 @@ class CommentClassifier:
     """A fitted classifier for one taxonomy; build it with `fit_classifier` or `train`."""
 
     def __init__(self, taxonomy: Taxonomy, params: ClassifierParams, lemmatizer: str, features: ColumnTransformer,
-                 svm: LinearSVC, temperature: float, type_model: tuple[ColumnTransformer, LinearSVC] | None):
+                 svm: LinearSVC, temperature: float, type_model: CommentTypeModel | None):
         self.taxonomy, self.params, self.lemmatizer = taxonomy, params, lemmatizer
         self.features, self.svm, self.temperature, self.type_model = features, svm, temperature, type_model
         ids = list(taxonomy.ids)
@@ -189,38 +188,38 @@ class CommentClassifier:
     def _proba(self, X: sp.spmatrix) -> np.ndarray:
         return softmax(_scores(self.svm, X, self.taxonomy.ids) / self.temperature, axis=1)
 
-    def predict_analysed(self, analysed: pd.DataFrame, texts: Sequence[str]) -> pd.DataFrame:
-        """The classify columns for analysed texts (`texts` are the cleaned texts, for the comment type)."""
+    def predict_analysed(self, analysed: pd.DataFrame) -> pd.DataFrame:
+        """The classify columns for analysed texts."""
         X = self.features.transform(analysed).tocsr()
         proba = self._proba(X)
         out = _decisions(proba, analysed, self.taxonomy.ids, self.params)
         out["evidence"] = self._evidence(analysed, X[:, self.features.output_indices_["words"]], proba.argmax(axis=1))
-        out["comment_type"] = self._comment_types(analysed, texts)
+        types = self.type_model if self.type_model is not None else default_comment_type_model()
+        out["comment_type"] = types.predict(analysed)
         return out
 
     def predict(self, texts: Sequence[str]) -> pd.DataFrame:
-        return self.predict_analysed(analyse(texts, self.lemmatizer), texts)
+        return self.predict_analysed(analyse(texts, self.lemmatizer))
 
     def _evidence(self, analysed: pd.DataFrame, X: sp.csr_matrix, winners: np.ndarray) -> list[str]:
         """`X`: the word block of the features (TF-IDF of content lemmas), already computed for the scores."""
         names = self.features.named_transformers_["words"].get_feature_names_out()
         keywords: KeywordMatcher = self.features.named_transformers_["keywords"]
         out = []
-        for i, winner in enumerate(winners):
+        for i, (winner, lemmas) in enumerate(zip(winners, analysed["lemmas"].tolist())):
             start, end = X.indptr[i], X.indptr[i + 1]
             cols = X.indices[start:end]
             weight = X.data[start:end] * (self._coef[winner, cols] if self._coef is not None else 1.0)
-            ranked = [(w, names[c]) for w, c in zip(weight, cols) if w > 0]
-            ranked.sort(reverse=True)
-            hits = dict.fromkeys(p for k, p in keywords.matches(analysed["lemmas"].iat[i]) if k == winner)
-            out.append(_pick_evidence(list(hits) + [name for _, name in ranked]))
+            # Only the strongest words can be chosen; sorting a long letter's every word cost a third of prediction.
+            top = np.argsort(-weight, kind="stable")[:_EVIDENCE_CANDIDATES]
+            ranked = [names[cols[j]] for j in top if weight[j] > 0]
+            hits = dict.fromkeys(p for k, p in keywords.matches(lemmas) if k == winner)
+            out.append(_pick_evidence(list(hits) + ranked))
         return out
 
-    def _comment_types(self, analysed: pd.DataFrame, texts: Sequence[str]) -> list[str]:
-        if self.type_model is None:
-            return [comment_type_by_rules(t) for t in texts]
-        features, svm = self.type_model
-        return list(svm.predict(features.transform(analysed)))
+
+# Words ranked for the evidence: enough for five after dropping those a chosen keyword phrase already shows.
+_EVIDENCE_CANDIDATES = 20
 
 
 def _pick_evidence(candidates: list[str], most: int = 5) -> str:
@@ -268,15 +267,6 @@ def _label_columns(proba: np.ndarray, ids: Sequence[str], params: ClassifierPara
                          "confidence": np.round(top, 4)})
 
 
-def _type_features() -> ColumnTransformer:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    # All lemmas, stop words included: "czy", "nie", "popierać" and "?" carry the type of a comment.
-    words = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, ngram_range=(1, 2), sublinear_tf=True,
-                            dtype=np.float32)
-    return ColumnTransformer([("type_words", words, "lemmas")])
-
-
 def fit_classifier(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy, *,
                    groups: Sequence[Any] | None = None, comment_types: Sequence[str] | None = None,
                    params: ClassifierParams = ClassifierParams(), lemmatizer: str = "simplemma",
@@ -295,13 +285,10 @@ def fit_classifier(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy,
     temperature = fit_temperature(oof_scores, y_index) if len(oof_scores) else 1.0
     features, svm = _fit_core(analysed, y, taxonomy, label_docs, params, secondary, groups)
     drop_fit_only_state(features)
+    # Without types of its own to learn from, the model types comments with the default model's type model.
     type_model = None
     if comment_types is not None and len(set(comment_types)) > 1:
-        type_features = _type_features()
-        type_svm = LinearSVC(C=0.3, class_weight="balanced", random_state=0)
-        type_svm.fit(type_features.fit_transform(analysed), np.asarray(comment_types, dtype=object))
-        drop_fit_only_state(type_features)
-        type_model = (type_features, type_svm)
+        type_model = CommentTypeModel().fit(analysed, comment_types)
     return CommentClassifier(taxonomy, params, lemmatizer, features, svm, temperature, type_model)
 
 
@@ -374,6 +361,8 @@ def train(texts: Sequence[str], labels: Sequence[str], taxonomy: Taxonomy, *,
     analysed = analyse(texts, lemmatizer)
     label_docs = analyse(_label_documents(taxonomy), lemmatizer)
     scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, CV_FOLDS, secondary)
+    type_accuracy = None if comment_types is None else cross_validated_accuracy(
+        analysed, comment_types, _folds(y, groups, CV_FOLDS))
     model = fit_classifier(analysed, y, taxonomy, groups=groups, comment_types=comment_types, params=params,
                            lemmatizer=lemmatizer, oof_scores=scores, secondary=secondary)
     oof = pd.DataFrame()
@@ -389,13 +378,15 @@ def train(texts: Sequence[str], labels: Sequence[str], taxonomy: Taxonomy, *,
         "training_data": {"sha256": digest, "rows": len(y), "groups": int(len(set(groups))),
                           "per_label": {i: int((y == i).sum()) for i in taxonomy.ids}},
         "cross_validation": {"protocol": f"StratifiedGroupKFold(n_splits={CV_FOLDS}, shuffle=True, random_state=0), "
-                                         "grupy: kampanie i identyczne teksty", **metrics},
+                                         "grupy: kampanie i identyczne teksty", **metrics,
+                             "comment_type_accuracy": type_accuracy},
         "params": {"C": params.C, "taxonomy_weight": params.taxonomy_weight, "review_ratio": params.review_ratio,
                    "secondary_weight": params.secondary_weight, "group_power": params.group_power,
                    "secondary_labels": int(len(_secondary_rows(y, secondary, taxonomy)[0])),
                    "secondary_ratio": params.secondary_ratio, "max_labels": params.max_labels,
                    "features": vars(params.features), "temperature": round(model.temperature, 6),
-                   "lemmatizer": lemmatizer, "comment_type": "model" if model.type_model else "reguły"},
+                   "lemmatizer": lemmatizer,
+                   "comment_type": "model" if model.type_model is not None else "model domyślny"},
         "libraries": library_versions(),
         "date": utc_now(),
     }
@@ -451,32 +442,6 @@ def format_report(report: dict[str, Any], taxonomy: Taxonomy) -> str:
     return "\n".join(lines)
 
 
-# -------------------------------------------------------------------------------------------- comment types
-
-_QUESTION = re.compile(r"\?|^\s*(czy|jak|jaki|jaka|jakie|kiedy|gdzie|dlaczego|ile|kto)\b|\bprosz[eę] o (wyjaśnienie|"
-                       r"informacj|odpowied)|\bchcę zapytać|\bpytanie\b", re.I | re.M)
-_SUPPORT = re.compile(r"\bpopier(am|amy|a)\b|\bpozytywnie\b|\bdobrze,? że\b|\bcieszy|\bdzięku|\bgratul", re.I)
-_CRITIQUE = re.compile(r"\bsprzeciw|\bnie zgadza|\bkrytycz|\bniestety\b|\bwstyd|\bskandal|\bfikcj|\bzdziwieni|"
-                       r"\brozczarow|\bbłęd", re.I)
-_PROPOSAL = re.compile(r"\bpropon|\bpostul|\bwnosimy|\bwnoszę|\bnależy\b|\bpowinn|\bwarto\b|\bprosimy o (dodanie|"
-                       r"zmian|wprowadz|uwzględn)|\bdodać\b|\bzmienić\b|\bzapis", re.I)
-
-
-def comment_type_by_rules(text: str) -> str:
-    """Comment type from cue words, for models trained without comment types and for zero-shot runs."""
-    if not text.strip():
-        return "inne"
-    if _PROPOSAL.search(text):
-        return "propozycja"
-    if _CRITIQUE.search(text):
-        return "krytyka"
-    if _SUPPORT.search(text):
-        return "poparcie"
-    if _QUESTION.search(text):
-        return "pytanie"
-    return "inne"
-
-
 # ------------------------------------------------------------------------------------------------ zero-shot
 
 
@@ -513,7 +478,7 @@ class ZeroShotClassifier:
         cols = _label_columns(proba, self.taxonomy.ids, ClassifierParams())
         cols["needs_review"] = True
         cols["evidence"] = evidence
-        cols["comment_type"] = [comment_type_by_rules(t) for t in texts]
+        cols["comment_type"] = default_comment_type_model().predict(analysed)
         return cols
 
 
@@ -539,6 +504,15 @@ def load_classifier(model_dir: Path | str, taxonomy_path: Path | str | None = No
     card = Path(model_dir) / "model.json"
     mtime = card.stat().st_mtime if card.exists() else 0.0
     return _cached_model(str(model_dir), mtime, str(taxonomy_path) if taxonomy_path else None)
+
+
+def default_comment_type_model() -> CommentTypeModel:
+    """The default model's comment-type model, for zero-shot runs and models trained without comment types."""
+    type_model = load_classifier(resource_path(*DEFAULT_MODEL), resource_path(*DEFAULT_TAXONOMY)).type_model
+    if type_model is None:
+        raise UserError("domyślny model nie ma modelu typów uwag; wytrenuj go ponownie (make model)",
+                        path=resource_path(*DEFAULT_MODEL))
+    return type_model
 
 
 def resolve_classifier(cfg: Config) -> CommentClassifier | ZeroShotClassifier:

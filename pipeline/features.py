@@ -124,7 +124,8 @@ class KeywordMatcher(BaseEstimator, TransformerMixin):
             for k, _ in self.matches(text):
                 rows.append(i)
                 cols.append(k)
-        counts = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(X), self.n_labels_))
+        # float32 like the other blocks, so stacking them needs no conversion
+        counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(X), self.n_labels_))
         counts.sum_duplicates()
         counts.data = self.weight * np.log1p(counts.data)
         return counts

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.classify import COMMENT_TYPES, duplicate_groups, train
+from pipeline.classify import duplicate_groups, train
+from pipeline.comment_type import COMMENT_TYPES
 from pipeline.clean import clean_text, fold
 from pipeline.errors import UserError
 from pipeline.ingest import find_text_columns, join_text, read_table
