@@ -94,7 +94,10 @@ def duplicate_groups(texts: Sequence[str], campaigns: Sequence[str | None] | Non
     return np.array([find(i) for i in range(len(texts))])
 
 
-def _folds(y: np.ndarray, groups: np.ndarray, n_splits: int, seed: int = 0) -> list[tuple[np.ndarray, np.ndarray]]:
+def grouped_folds(y: np.ndarray, groups: np.ndarray, n_splits: int = CV_FOLDS, seed: int = 0
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The protocol's (train, test) index pairs: StratifiedGroupKFold over `y`, shuffled with `seed`; fewer folds
+    when there are fewer groups or the largest label has fewer rows; none below two."""
     largest_label = max(np.unique(y, return_counts=True)[1]) if len(y) else 0
     n_splits = min(n_splits, len(set(groups)), largest_label)
     if n_splits < 2:
@@ -296,7 +299,7 @@ def _oof_scores(analysed: pd.DataFrame, y: np.ndarray, groups: np.ndarray, taxon
                 label_docs: pd.DataFrame, params: ClassifierParams, n_splits: int,
                 secondary: Sequence[Sequence[str]] | None = None) -> np.ndarray:
     scores = np.zeros((len(y), len(taxonomy.ids)))
-    folds = _folds(y, groups, n_splits)
+    folds = grouped_folds(y, groups, n_splits)
     for tr, te in folds:
         features, svm = _fit_core(analysed.iloc[tr], y[tr], taxonomy, label_docs, params, _subset(secondary, tr),
                                   groups[tr])
@@ -335,7 +338,7 @@ def cross_validate(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy,
     y = _check_labels(list(y), taxonomy)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
     out = pd.DataFrame({"label": pd.Series([""] * len(y), dtype=object), "confidence": 0.0, "needs_review": True})
-    for tr, te in _folds(y, groups, n_splits, seed):
+    for tr, te in grouped_folds(y, groups, n_splits, seed):
         model = fit_classifier(analysed.iloc[tr], y[tr], taxonomy, groups=groups[tr], params=params,
                                lemmatizer=lemmatizer, secondary=_subset(secondary, tr))
         test = analysed.iloc[te]
@@ -362,7 +365,7 @@ def train(texts: Sequence[str], labels: Sequence[str], taxonomy: Taxonomy, *,
     label_docs = analyse(_label_documents(taxonomy), lemmatizer)
     scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, CV_FOLDS, secondary)
     type_accuracy = None if comment_types is None else cross_validated_accuracy(
-        analysed, comment_types, _folds(y, groups, CV_FOLDS))
+        analysed, comment_types, grouped_folds(y, groups, CV_FOLDS))
     model = fit_classifier(analysed, y, taxonomy, groups=groups, comment_types=comment_types, params=params,
                            lemmatizer=lemmatizer, oof_scores=scores, secondary=secondary)
     oof = pd.DataFrame()
@@ -432,6 +435,8 @@ def format_report(report: dict[str, Any], taxonomy: Taxonomy) -> str:
         nr = report["needs_review"]
         lines.append(f"do sprawdzenia: {nr['flagged_share']:.1%} uwag; trafność pozostałych: "
                      f"{nr['accuracy_unflagged']:.3f}")
+    if report.get("comment_type_accuracy") is not None:
+        lines.append(f"typ uwagi: trafność {report['comment_type_accuracy']:.3f}")
     if "confusion" in report:
         ids = report["confusion"]["labels"]
         short = [i[:6] for i in ids]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipeline.classify import classification_report, cross_validate
+import numpy as np
+
+from pipeline.classify import classification_report, cross_validate, grouped_folds
 from pipeline.commands.evaluate import print_report
 from pipeline.commands.train import add_data_arguments, read_labelled
+from pipeline.comment_type import cross_validated_accuracy
 from pipeline.features import analyse
 from pipeline.taxonomy import load_taxonomy
 
@@ -27,8 +30,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)
     data = read_labelled(args, taxonomy)
-    oof = cross_validate(analyse(data.texts), data.labels, taxonomy, groups=data.groups,
-                         secondary=data.all_labels)
+    analysed = analyse(data.texts)
+    oof = cross_validate(analysed, data.labels, taxonomy, groups=data.groups, secondary=data.all_labels)
     report = classification_report(data.labels, oof["label"], taxonomy.ids, oof["needs_review"])
+    if data.comment_types is not None:
+        folds = grouped_folds(np.asarray(data.labels, dtype=object), data.groups)
+        report["comment_type_accuracy"] = cross_validated_accuracy(analysed, data.comment_types, folds)
     print_report(report, taxonomy, args.json)
     return 0

@@ -6,13 +6,16 @@ import argparse
 import json
 from pathlib import Path
 
+import numpy as np
+
 from pipeline.classify import classification_report, format_report, load_classifier
 from pipeline.commands.train import add_data_arguments, read_labelled
 
 NAME = "evaluate"
 SYNOPSIS = ("uwagi evaluate DATA --model MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
             "[--json]")
-HELP = "Oceń model na oznaczonych uwagach: precyzja, czułość i F1 dla etykiet, macro-F1, trafność, macierz pomyłek."
+HELP = ("Oceń model na oznaczonych uwagach: precyzja, czułość i F1 dla etykiet, macro-F1, trafność, macierz pomyłek "
+        "(i trafność typu uwagi, gdy dane mają kolumnę comment_type).")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -30,5 +33,7 @@ def handle(args: argparse.Namespace) -> int:
     data = read_labelled(args, model.taxonomy)
     predicted = model.predict(data.texts)
     report = classification_report(data.labels, predicted["label"], model.taxonomy.ids, predicted["needs_review"])
+    if data.comment_types is not None:
+        report["comment_type_accuracy"] = round(float(np.mean(predicted["comment_type"] == data.comment_types)), 4)
     print_report(report, model.taxonomy, args.json)
     return 0
