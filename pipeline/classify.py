@@ -282,8 +282,8 @@ def fit_classifier(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy,
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
     label_docs = analyse(_label_documents(taxonomy), lemmatizer)
     if oof_scores is None:
-        oof_scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, params.calibration_folds,
-                                 secondary)
+        oof_scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params,
+                                 grouped_folds(y, groups, params.calibration_folds), secondary)
     y_index = np.array([taxonomy.ids.index(v) for v in y])
     temperature = fit_temperature(oof_scores, y_index) if len(oof_scores) else 1.0
     features, svm = _fit_core(analysed, y, taxonomy, label_docs, params, secondary, groups)
@@ -296,10 +296,9 @@ def fit_classifier(analysed: pd.DataFrame, y: Sequence[str], taxonomy: Taxonomy,
 
 
 def _oof_scores(analysed: pd.DataFrame, y: np.ndarray, groups: np.ndarray, taxonomy: Taxonomy,
-                label_docs: pd.DataFrame, params: ClassifierParams, n_splits: int,
+                label_docs: pd.DataFrame, params: ClassifierParams, folds: Sequence[tuple[np.ndarray, np.ndarray]],
                 secondary: Sequence[Sequence[str]] | None = None) -> np.ndarray:
     scores = np.zeros((len(y), len(taxonomy.ids)))
-    folds = grouped_folds(y, groups, n_splits)
     for tr, te in folds:
         features, svm = _fit_core(analysed.iloc[tr], y[tr], taxonomy, label_docs, params, _subset(secondary, tr),
                                   groups[tr])
@@ -363,9 +362,10 @@ def train(texts: Sequence[str], labels: Sequence[str], taxonomy: Taxonomy, *,
     groups = duplicate_groups(texts) if groups is None else np.asarray(groups)
     analysed = analyse(texts, lemmatizer)
     label_docs = analyse(_label_documents(taxonomy), lemmatizer)
-    scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, CV_FOLDS, secondary)
-    type_accuracy = None if comment_types is None else cross_validated_accuracy(
-        analysed, comment_types, grouped_folds(y, groups, CV_FOLDS))
+    # One set of folds for the card's goal and comment-type figures and the final model's temperature.
+    folds = grouped_folds(y, groups)
+    scores = _oof_scores(analysed, y, groups, taxonomy, label_docs, params, folds, secondary)
+    type_accuracy = None if comment_types is None else cross_validated_accuracy(analysed, comment_types, folds)
     model = fit_classifier(analysed, y, taxonomy, groups=groups, comment_types=comment_types, params=params,
                            lemmatizer=lemmatizer, oof_scores=scores, secondary=secondary)
     oof = pd.DataFrame()

@@ -16,6 +16,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
+from pipeline.features import drop_fit_only_state
+
 COMMENT_TYPES = ("propozycja", "pytanie", "poparcie", "krytyka", "inne")
 
 
@@ -32,9 +34,12 @@ class CommentTypeModel(BaseEstimator, ClassifierMixin):
         self.words_ = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, dtype=np.float32)
         self.svm_ = LinearSVC(C=self.C, class_weight="balanced", random_state=0)
         self.svm_.fit(self.words_.fit_transform(analysed["lemmas"]), np.asarray(types, dtype=object))
-        self.words_.stop_words_ = None  # kept by scikit-learn for introspection only; it would bloat the pickle
-        self.classes_ = self.svm_.classes_
+        drop_fit_only_state(self.words_)
         return self
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.svm_.classes_
 
     def predict(self, analysed: pd.DataFrame) -> np.ndarray:
         X = self.words_.transform(analysed["lemmas"])

@@ -234,8 +234,9 @@ def build_features(taxonomy: Taxonomy, params: FeatureParams = FeatureParams()) 
     )
 
 
-def drop_fit_only_state(features: ColumnTransformer) -> None:
+def drop_fit_only_state(features: ColumnTransformer | TfidfVectorizer) -> None:
     """TfidfVectorizer keeps every pruned term in `stop_words_`, only for introspection; it bloats the pickle."""
-    for _, transformer, _ in features.transformers_:
+    parts = [t for _, t, _ in features.transformers_] if isinstance(features, ColumnTransformer) else [features]
+    for transformer in parts:
         if isinstance(transformer, TfidfVectorizer) and hasattr(transformer, "stop_words_"):
             transformer.stop_words_ = None
