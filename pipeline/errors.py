@@ -15,4 +15,5 @@ class UserError(Exception):
             where.append(f"wiersz {row}")
         if column is not None:
             where.append(f"kolumna {column!r}")
-        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+        text = f"{', '.join(where)}: {message}" if where else message
+        super().__init__(" ".join(text.split()))  # one line, even when it quotes a cell with line breaks

@@ -38,6 +38,10 @@ _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 # Rows searched for the header: room for a title, a date and a note above the table.
 _HEADER_SEARCH = 10
+_DELIMITERS = ";,\t"  # ties go to ';', what Polish Excel writes
+_SNIFF_LINES = 200
+# Text has at most a stray control character; random bytes have 10% of them.
+_BINARY_SAMPLE, _BINARY_SHARE, _BINARY_MIN = 10_000, 0.05, 16
 
 
 @dataclass
@@ -69,6 +73,8 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> tuple[
             ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         return _strict(data, "utf-8-sig", path), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
+        return _strict(data, "utf-16", path), "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -101,8 +107,18 @@ def _strict(data: bytes, encoding: str, path: Path) -> str:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise UserError(
-            f"niepoprawne bajty UTF-8 (bajt {exc.start}, wiersz {_line_of(data, exc.start)})", path=path
+            f"niepoprawne bajty {encoding.upper().removesuffix('-SIG')} (bajt {exc.start}, wiersz "
+            f"{_line_of(data, exc.start)})", path=path
         ) from None
+
+
+def _check_text(text: str, path: Path) -> None:
+    """Refuse binary content (an image, a .doc renamed .csv) instead of reading noise as comments."""
+    sample = text[:_BINARY_SAMPLE]
+    controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\v\f")
+    if controls >= max(_BINARY_MIN, len(sample) * _BINARY_SHARE):
+        raise UserError("plik zawiera znaki binarne: to nie jest tekst CSV ani JSON Lines w obsługiwanym kodowaniu "
+                        "(UTF-8, UTF-16, cp1250, ISO-8859-2)", path=path)
 
 
 def _polish_score(data: bytes, encoding: str) -> int:
@@ -139,6 +155,7 @@ def read_table(
     if kind == "xlsx":
         return _read_xlsx(path, data, sheet, text_cols)
     text, used = decode_bytes(data, path, encoding)
+    _check_text(text, path)
     table = _read_jsonl(path, text) if kind == "jsonl" else _read_csv(path, text, text_cols)
     table.encoding = used
     return table
@@ -146,7 +163,7 @@ def read_table(
 
 def _kind(path: Path, data: bytes) -> str:
     suffix = path.suffix.lower()
-    if suffix in _XLSX_SUFFIXES:
+    if suffix in _XLSX_SUFFIXES or data.startswith(b"PK\x03\x04"):  # a zip is never text, whatever its name
         return "xlsx"
     if suffix in _JSONL_SUFFIXES:
         return "jsonl"
@@ -154,35 +171,52 @@ def _kind(path: Path, data: bytes) -> str:
         return "csv"
     if suffix == ".xls":
         raise UserError("format .xls (Excel 97-2003) nie jest obsługiwany; zapisz plik jako .xlsx lub .csv", path=path)
-    if data.startswith(b"PK\x03\x04"):
-        return "xlsx"
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return "jsonl"
     return "csv"
 
 
-def _sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text.splitlines()[:50])
+def _sniff_delimiter(text: str) -> str | None:
+    """The delimiter that splits most lines into the same number of fields; None for a one-column file.
+
+    Lines with a single field (a title above the table) say nothing, so they are left out; csv.Sniffer, tried first
+    before, guessed ',' for a one-column file whose texts hold commas, and gave up on a title line above the table.
+    """
+    sample = "\n".join(text.splitlines()[:_SNIFF_LINES])
+    best, best_score = None, 0
+    for delimiter in _DELIMITERS:
+        widths = Counter(len(f) for f in csv.reader(io.StringIO(sample), delimiter=delimiter) if len(f) > 1)
+        score = widths.most_common(1)[0][1] if widths else 0
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _csv_lines(text: str, delimiter: str | None, path: Path) -> list[tuple[int, list[str]]]:
+    """Non-blank records with the line a spreadsheet shows them on (blank lines are rows too, but not records)."""
+    # NUL never occurs (it is stripped), so as the delimiter it reads each line as one field.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or "\x00")
+    lines: list[tuple[int, list[str]]] = []
     try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
-    except csv.Error:
-        header = text.splitlines()[0] if text else ""
-        return max(",;\t", key=header.count)
+        for number, fields in enumerate(reader, start=1):
+            if any(f.strip() for f in fields):
+                lines.append((number, fields))
+    except csv.Error as exc:
+        raise UserError(f"nie można odczytać CSV: {exc}", path=path, row=reader.line_num) from None
+    return lines
 
 
 def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
     text = text.replace("\x00", "")
     delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    lines: list[tuple[int, list[str]]] = []
-    try:
-        # A spreadsheet shows one row per physical record; blank lines are rows too, but not records.
-        lines = [(number, fields) for number, fields in enumerate(reader, start=1) if any(f.strip() for f in fields)]
-    except csv.Error as exc:
-        raise UserError(f"nie można odczytać CSV: {exc}", path=path, row=len(lines) + 1) from None
+    lines = _csv_lines(text, delimiter, path)
     if not lines:
         raise UserError("plik nie zawiera nagłówka", path=path)
     at = header_index([fields for _, fields in lines[:_HEADER_SEARCH]], text_cols)
+    if delimiter and len(lines[at][1]) == 1:
+        # A one-column table: a delimiter inside a text is part of that text, not a second field.
+        delimiter = None
+        lines = _csv_lines(text, delimiter, path)
     header = _unique_headers(lines[at][1], path)
     records: list[list[str]] = []
     rows: list[int] = []
@@ -190,7 +224,7 @@ def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
     for number, fields in lines[at + 1:]:
         if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
             errors[len(records)] = f"wiersz ma {len(fields)} pól, a nagłówek {len(header)}"
-            records.append(_spill(fields, len(header), delimiter))
+            records.append(_spill(fields, len(header), delimiter or ""))
         else:
             records.append((fields + [""] * len(header))[: len(header)])
         rows.append(number)
@@ -297,13 +331,22 @@ def _is_text_header(key: str) -> bool:
 
 
 def header_index(rows: Sequence[Sequence[str]], text_cols: Sequence[str] = ()) -> int:
-    """Which of the first non-blank rows is the header: the first that names the text column and is as wide as
-    any row below it (a title such as "Uwagi do projektu" is one cell above a wider table), else the first."""
+    """Which of the first non-blank rows is the header: the first that names the text column (`text_cols`, else a
+    known text header) if every row above it is a title, else the first row.
+
+    A title is a row with one filled cell above a wider row ("Uwagi do projektu", "Stan na 15.10.2022"); it may name
+    a text header itself. Only titles are ever skipped: a data row that reads like a header ("Uwaga do § 5") below
+    a wider row is never taken for the header, so no record above it is lost.
+    """
     widths = [sum(1 for c in cells if str(c).strip()) for cells in rows]
     for i, cells in enumerate(rows):
+        if i and widths[i - 1] != 1:
+            break  # a row above is not a title
+        if i and widths[i] == 1:
+            continue  # below a title only a wider row can be the header (in a one-column file, the first row is)
         names = {str(c).strip() for c in cells}
         named = (set(text_cols) <= names) if text_cols else any(_is_text_header(_header_key(c)) for c in names if c)
-        if named and widths[i] >= max(widths[i:]):
+        if named and not (widths[i] == 1 and max(widths) > 1):
             return i
     return 0
 
@@ -314,7 +357,7 @@ def find_text_columns(columns: Sequence[str], explicit: Sequence[str] = (), path
         missing = [c for c in explicit if c not in columns]
         if missing:
             raise UserError(
-                f"brak kolumny tekstu (są: {', '.join(map(str, columns))})", path=path, column=missing[0]
+                f"brak kolumny tekstu (są: {_listing(columns)})", path=path, column=missing[0]
             )
         return list(explicit)
     keys = {c: _header_key(c) for c in columns}
@@ -325,9 +368,15 @@ def find_text_columns(columns: Sequence[str], explicit: Sequence[str] = (), path
     if prefixed:
         return prefixed
     raise UserError(
-        f"nie znaleziono kolumny z treścią uwag (są: {', '.join(map(str, columns))}); wskaż ją opcją --text-col",
+        f"nie znaleziono kolumny z treścią uwag (są: {_listing(columns)}); wskaż ją opcją --text-col",
         path=path,
     )
+
+
+def _listing(columns: Sequence[str], limit: int = 12) -> str:
+    """Column names for an error message: a long cell read as a header must not flood the one line."""
+    names = [c if len(c) <= 40 else c[:39] + "…" for c in map(str, columns)]
+    return ", ".join(names[:limit]) + (f" i {len(names) - limit} innych" if len(names) > limit else "")
 
 
 def join_text(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:

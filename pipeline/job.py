@@ -14,6 +14,7 @@ from pipeline.classify import resolve_classifier
 from pipeline.cluster import cluster_table
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
+from pipeline.export.atomic import check_out_dir
 from pipeline.export.manifest import build_manifest, write_manifest
 from pipeline.export.research import write_research
 from pipeline.export.tables import write_csv
@@ -66,6 +67,7 @@ def model_summary(cfg: Config) -> dict[str, Any]:
 
 
 def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
+    out = check_out_dir(Path(cfg.export.out_dir))
     start = time.perf_counter()
     df, tables = ingest(inputs, cfg.ingest)
     personal = pii_columns(df, cfg)
@@ -74,7 +76,6 @@ def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     timings.update(stage_timings)
     df = ordered(df)
 
-    out = Path(cfg.export.out_dir)
     start = time.perf_counter()
     taxonomy = resolve_classifier(cfg).taxonomy
     clusters = cluster_table(df, cfg)

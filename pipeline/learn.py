@@ -35,6 +35,7 @@ from pipeline.corrections import (
     resolve_decision,
 )
 from pipeline.errors import UserError
+from pipeline.export.atomic import check_out_dir
 from pipeline.export.xlsx import (
     H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, H_TEXT, SHEET_COMMENTS, SHEET_TAXONOMY, label_names,
 )
@@ -348,7 +349,8 @@ def training_jsonl(data: pd.DataFrame) -> str:
 def _fresh_dir(out_dir: Path, model_dir: Path) -> None:
     if out_dir.resolve() == model_dir.resolve():
         raise UserError("nowy model musi trafić do innego katalogu niż stary (--out)", path=out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+    check_out_dir(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()):
         raise UserError("katalog docelowy istnieje i nie jest pusty; podaj nowy katalog", path=out_dir)
 
 

@@ -229,6 +229,17 @@ def test_train_and_evaluate_from_the_command_line(tmp_path: Path, capsys: pytest
     assert len(report["confusion"]["matrix"]) == len(GDANSK.ids)
 
 
+def test_rows_left_out_of_training_and_evaluation_are_named(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data = write_csv(tmp_path / "luki.csv", TRAIN_ROWS + [("Bez etykiety.", ""), ("", "wolontariat")])
+    taxonomy = str(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+    assert main(["train", str(data), "--taxonomy", taxonomy, "--out", str(tmp_path / "m"), "--text-col", "tekst"]) == 0
+    assert "pominięto 2 wiersze (bez tekstu: wiersz 9; bez etykiety: wiersz 8)" in capsys.readouterr().err
+    for argv in (["evaluate", str(data), "--model", str(tmp_path / "m")], ["crossval", str(data), "--taxonomy", taxonomy]):
+        assert main([*argv, "--text-col", "tekst", "--json"]) == 0
+        out, err = capsys.readouterr()
+        assert "luki.csv: pominięto 2 wiersze" in err and json.loads(out)["n"] == len(TRAIN_ROWS)
+
+
 def test_labels_column_as_json_list_or_pipes(tmp_path: Path) -> None:
     rows = [(t, json.dumps([lb, "ewaluacja"]) if i % 2 else f"{lb}|ewaluacja") for i, (t, lb) in enumerate(TRAIN_ROWS)]
     data = write_csv(tmp_path / "multi.csv", rows, header="labels")

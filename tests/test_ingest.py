@@ -30,7 +30,7 @@ def write_csv(path: Path, rows: list[list[str]], *, encoding: str, delimiter: st
     return path
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "iso-8859-2"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "iso-8859-2", "utf-16"])
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_csv_encodings_and_delimiters_are_detected(tmp_path: Path, encoding: str, delimiter: str) -> None:
     path = write_csv(
@@ -142,7 +142,9 @@ def test_ragged_row_is_an_error_row_that_keeps_its_text(tmp_path: Path) -> None:
         (None, "brak.csv", "nie istnieje"),
         (b"", "pusty.csv", "pusty"),
         (b"not a zip at all", "zly.xlsx", "nie jest poprawny skoroszyt"),
-        (b"\xff\xfe\x00\x00garbage\x81\x8d\x8f\x90\x9d" * 3, "dziwny.csv", "kodowania|kolumny"),
+        (b"\xff\xfe\x00\x00garbage\x81\x8d\x8f\x90\x9d" * 3, "dziwny.csv", "kodowania|kolumny|binarne"),
+        (bytes(range(256)) * 8, "losowe.csv", "znaki binarne"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, "obraz.jsonl", "znaki binarne"),
     ],
 )
 def test_unusable_files_are_user_errors_naming_the_file(tmp_path: Path, content, name, message) -> None:
@@ -219,3 +221,91 @@ def test_title_rows_above_the_header_are_skipped_and_counted(tmp_path: Path) -> 
     # With --text-col, that name finds the header.
     df, _ = ingest([csv_path], IngestConfig(text_cols=("Podmiot",)))
     assert df["text"].tolist() == ["organizacja", "osoba"]
+
+
+# Exports seen in the wild whose header must not be taken from a data row, nor a data row from the header.
+@pytest.mark.parametrize(
+    ("content", "texts", "title_rows"),
+    [
+        # A trailing column without a name makes data rows wider than the header; one of them reads like a header.
+        ("Lp;Treść uwagi;\r\n1;Proszę o więcej grantów;x\r\n2;Uwaga do § 5 ust. 2;y\r\n3;Więcej wolontariatu;z\r\n",
+         ["Proszę o więcej grantów", "Uwaga do § 5 ust. 2", "Więcej wolontariatu"], 0),
+        ("Lp;;Treść uwagi\r\n1;a;Proszę o granty\r\n2;b;Uwagi do § 5\r\n",
+         ["Proszę o granty", "Uwagi do § 5"], 0),
+        # One column whose texts hold commas: the commas are part of the text.
+        ("Treść uwagi\r\nProszę, aby zwiększyć, dotacje\r\nDruga, uwaga, z przecinkami\r\nTrzecia uwaga\r\n",
+         ["Proszę, aby zwiększyć, dotacje", "Druga, uwaga, z przecinkami", "Trzecia uwaga"], 0),
+        ("Opis\r\nUwaga do § 5\r\nDrugi opis\r\n", ["Uwaga do § 5", "Drugi opis"], 0),
+        # A title line with no delimiter at all above a ';' table.
+        ("Uwagi do projektu programu 2023\r\n\r\nLp;Treść uwagi;Autor\r\n1;Pierwsza uwaga;A\r\n2;Druga, z przecinkiem;B\r\n",
+         ["Pierwsza uwaga", "Druga, z przecinkiem"], 1),
+        ("Zestawienie uwag\r\nStan na 15.10.2022\r\nLp;Treść uwagi;Autor\r\n1;Pierwsza uwaga;A\r\n",
+         ["Pierwsza uwaga"], 2),
+    ],
+)
+def test_header_and_delimiter_detection_keep_every_record(
+    tmp_path: Path, content: str, texts: list[str], title_rows: int
+) -> None:
+    path = tmp_path / "u.csv"
+    path.write_text(content, encoding="utf-8")
+    df, tables = ingest([path], IngestConfig())
+    assert df["text"].tolist() == texts
+    assert set(df["status"]) == {"do analizy"}
+    assert tables[0].preamble_rows == title_rows
+
+
+def test_workbook_saved_under_a_csv_name_is_read_as_a_workbook(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.append(["Treść uwagi"])
+    wb.active.append([POLISH])
+    path = tmp_path / "eksport.csv"
+    wb.save(path)
+    df, tables = ingest([path], IngestConfig())
+    assert df["text"].tolist() == [POLISH] and tables[0].encoding is None
+
+
+def test_xlsx_data_row_wider_than_the_header_is_not_taken_for_it(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    for row in (["Lp", "Treść uwagi"], [1, "Proszę o granty", "x"], [2, "Uwaga do § 5", "y"]):
+        ws.append(row)
+    path = tmp_path / "u.xlsx"
+    wb.save(path)
+    df, tables = ingest([path], IngestConfig())
+    assert df["text"].tolist() == ["Proszę o granty", "Uwaga do § 5"] and tables[0].preamble_rows == 0
+
+
+def test_title_that_names_no_text_column_gets_an_error_that_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("Zestawienie 2023\r\nLp;Wypowiedź;Autor\r\n1;Pierwsza;A\r\n", encoding="utf-8")
+    with pytest.raises(UserError, match="--text-col") as info:
+        ingest([path], IngestConfig())
+    assert "t.csv" in str(info.value) and "Zestawienie 2023" in str(info.value)
+    df, tables = ingest([path], IngestConfig(text_cols=("Wypowiedź",)))
+    assert df["text"].tolist() == ["Pierwsza"] and tables[0].preamble_rows == 1
+
+
+header_like = st.sampled_from(["Uwaga do § 5 ust. 2", "Uwagi", "Treść", "Opis zmiany", "uwaga, bardzo ważna"])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    texts=st.lists(st.one_of(cell_text, header_like), min_size=1, max_size=12),
+    title=st.sampled_from(["", "Uwagi do projektu programu", "Zestawienie uwag;;"]),
+    extra=st.booleans(),
+    delimiter=st.sampled_from([",", ";"]),
+)
+def test_every_record_survives_titles_and_header_like_texts(tmp_path_factory, texts, title, extra, delimiter) -> None:
+    """Data rows that read like headers, an unnamed trailing column and a title above: still the same N records."""
+    path = tmp_path_factory.mktemp("t") / "p.csv"
+    buf = io.StringIO(newline="")
+    if title:
+        buf.write(title.replace(";", delimiter) + "\r\n")
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["nr", "Treść uwagi"] + ([""] if extra else []))
+    for i, text in enumerate(texts):
+        writer.writerow([str(i), text] + (["x"] if extra else []))
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    df, _ = ingest([path], IngestConfig(id_col="nr"))
+    assert df["text"].tolist() == texts
+    assert df["comment_id"].tolist() == [str(i) for i in range(len(texts))]

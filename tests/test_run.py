@@ -88,6 +88,10 @@ def test_workbook_cells_are_text_never_formulas(tmp_path: Path, export_csv: Path
         (["run", "{csv}"], "--out"),
         (["nieznane"], "invalid choice"),
         (["run", "{csv}", "--out", "{tmp}/o", "--encoding", "klingon"], "nieznane kodowanie"),
+        (["run", "{csv}", "--out", "{csv}"], "to jest plik"),
+        (["run", "{csv}", "--out", "{csv}/o"], "jest plikiem"),
+        (["train", "{csv}", "--taxonomy", "data/taxonomies/gdansk_ngo_2023.toml", "--out", "{csv}/m"], "jest plikiem"),
+        (["learn", "x.xlsx", "--out", "{csv}"], "to jest plik"),
     ],
 )
 def test_input_and_usage_errors_exit_2_with_one_line(
@@ -99,6 +103,7 @@ def test_input_and_usage_errors_exit_2_with_one_line(
     assert code == 2
     assert stderr_part in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "o").exists()  # a failed run leaves no output folder behind
 
 
 def exit_code(argv: list[str]) -> int:

@@ -18,6 +18,7 @@ from pipeline.classify import duplicate_groups, train
 from pipeline.comment_type import COMMENT_TYPES
 from pipeline.clean import clean_text, fold
 from pipeline.errors import UserError
+from pipeline.export.atomic import check_out_dir
 from pipeline.ingest import find_text_columns, join_text, read_table
 from pipeline.models import save_model
 from pipeline.redact import redact_text
@@ -58,7 +59,6 @@ class LabelledData:
     groups: np.ndarray
     comment_types: list[str] | None
     sha256: str
-    skipped: int  # rows without text or label
 
 
 def _find_column(columns: list[str], explicit: str | None, candidates: tuple[str, ...], path: Path) -> str | None:
@@ -85,7 +85,7 @@ def _split_labels(value: str) -> list[str]:
 def read_labelled(args: argparse.Namespace, taxonomy: Taxonomy) -> LabelledData:
     """Texts (cleaned and redacted, as the pipeline's `text_clean`), label ids, CV groups and comment types."""
     path = args.data
-    table = read_table(path)
+    table = read_table(path, text_cols=tuple(args.text_col))
     frame = table.frame
     columns = [str(c) for c in frame.columns]
     text_cols = find_text_columns(columns, tuple(args.text_col), path)
@@ -98,14 +98,16 @@ def read_labelled(args: argparse.Namespace, taxonomy: Taxonomy) -> LabelledData:
     type_col = _find_column(columns, None, _TYPE_HEADERS, path)
     raw_texts = join_text(frame, text_cols)
     texts, labels, all_labels, campaigns, types, unknown = [], [], [], [], [], {}
-    skipped = 0
+    skipped: dict[str, list[int]] = {"nieczytelne": [], "bez tekstu": [], "bez etykiety": []}
     for i, text in enumerate(raw_texts):
         row = table.rows[i]
         given = frame[primary_col].iat[i].strip() if primary_col else ""
         if not given and multi_col:
             given = next(iter(_split_labels(frame[multi_col].iat[i])), "")
-        if i in table.errors or not text.strip() or not given:
-            skipped += 1
+        reason = ("nieczytelne" if i in table.errors else "bez tekstu" if not text.strip()
+                  else "bez etykiety" if not given else None)
+        if reason:
+            skipped[reason].append(row)
             continue
         label_id = taxonomy.resolve(given)
         further = _split_labels(frame[multi_col].iat[i]) if multi_col else []
@@ -120,23 +122,34 @@ def read_labelled(args: argparse.Namespace, taxonomy: Taxonomy) -> LabelledData:
         campaigns.append(frame[group_col].iat[i].strip() or None if group_col else None)
         types.append(frame[type_col].iat[i].strip() if type_col else "")
     if unknown:
-        detail = "; ".join(f"{value!r} (wiersze {', '.join(map(str, rows[:10]))}{' …' if len(rows) > 10 else ''})"
-                           for value, rows in unknown.items())
+        detail = "; ".join(f"{value!r} ({_rows(rows)})" for value, rows in unknown.items())
         raise UserError(f"etykiety spoza taksonomii {taxonomy.name!r}: {detail}", path=path,
                         column=primary_col or multi_col)
     if len(set(labels)) < 2:
         raise UserError("do uczenia i oceny potrzeba uwag z co najmniej dwiema różnymi etykietami", path=path)
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     known_types = type_col is not None and all(t in COMMENT_TYPES for t in types)
+    if any(skipped.values()):
+        detail = "; ".join(f"{reason}: {_rows(rows)}" for reason, rows in skipped.items() if rows)
+        print(f"uwagi: {path}: pominięto {_count(sum(map(len, skipped.values())))} ({detail})", file=sys.stderr)
     return LabelledData(texts, labels, all_labels, duplicate_groups(texts, campaigns),
-                        types if known_types else None, digest, skipped)
+                        types if known_types else None, digest)
+
+
+def _count(n: int) -> str:
+    """'1 wiersz', '3 wiersze', '5 wierszy', '22 wiersze': Polish plural of a row count."""
+    form = "wiersz" if n == 1 else "wiersze" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "wierszy"
+    return f"{n} {form}"
+
+
+def _rows(rows: list[int]) -> str:
+    return f"{'wiersz' if len(rows) == 1 else 'wiersze'} {', '.join(map(str, rows[:10]))}{' …' if len(rows) > 10 else ''}"
 
 
 def handle(args: argparse.Namespace) -> int:
+    check_out_dir(args.out)
     taxonomy = load_taxonomy(args.taxonomy)
     data = read_labelled(args, taxonomy)
-    if data.skipped:
-        print(f"uwagi: pominięto {data.skipped} wierszy bez tekstu lub etykiety", file=sys.stderr)
     trained = train(data.texts, data.labels, taxonomy, groups=data.groups, comment_types=data.comment_types,
                     data_sha256=data.sha256, secondary=data.all_labels)
     trained.card["training_data"]["file"] = Path(args.data).name

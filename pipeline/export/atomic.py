@@ -8,6 +8,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pipeline.errors import UserError
+
+
+
+def check_out_dir(path: Path) -> Path:
+    """Say in one line, before any work is done, why `path` cannot become the output folder; create nothing yet
+    (a run that fails on its input leaves no empty folder behind)."""
+    if path.exists() and not path.is_dir():
+        raise UserError("to jest plik, a wynik zapisuje się do katalogu; podaj katalog", path=path)
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise UserError(f"nie można utworzyć katalogu: {existing} jest plikiem", path=path)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"brak uprawnień do zapisu w {existing}", path=path)
+    return path
+
 
 @contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
