@@ -15,6 +15,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, time
 from pathlib import Path
 
 import pandas as pd
@@ -52,7 +53,7 @@ class RawTable:
     frame: pd.DataFrame
     rows: list[int]  # row number a spreadsheet shows (header = 1), or the JSON Lines line number
     errors: dict[int, str] = field(default_factory=dict)  # frame index -> why that record could not be read
-    encoding: str | None = None
+    encoding: str | None = None  # of a text file; None for a workbook
     preamble_rows: int = 0  # non-blank rows above the header (a title, a date): not records
 
 
@@ -289,6 +290,8 @@ def _cell(value: object) -> str:
         return str(int(value))
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime) and value.time() == time():  # Excel stores a date as midnight of that day
+        return value.date().isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
@@ -453,6 +456,8 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     if not paths:
         raise UserError("nie podano plików wejściowych")
     tables = [read_table(p, encoding=cfg.encoding, sheet=cfg.sheet, text_cols=cfg.text_cols) for p in paths]
+    if cfg.sheet is not None and all(t.encoding is not None for t in tables):
+        raise UserError(f"--sheet {cfg.sheet!r} wybiera arkusz skoroszytu XLSX, a żaden plik wejściowy nim nie jest")
     names = [t.path.name for t in tables]
     clashes = {n for n, k in Counter(names).items() if k > 1}
     parts = [to_comments(t, cfg, str(t.path) if n in clashes else n) for t, n in zip(tables, names)]

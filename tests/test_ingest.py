@@ -6,6 +6,7 @@ import codecs
 import csv
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -60,11 +61,11 @@ def test_xlsx_first_sheet_or_named_sheet(tmp_path: Path) -> None:
     ws.title = "Inne"
     ws.append(["x"])
     ws2 = wb.create_sheet("Uwagi")
-    ws2.append(["ID", "Komentarz", "Kwota"])
-    ws2.append(["u1", "=SUMA(A1:A2)", 1500])
+    ws2.append(["ID", "Komentarz", "Kwota", "Wpłynęło"])
+    ws2.append(["u1", "=SUMA(A1:A2)", 1500, datetime(2022, 10, 5)])
     ws2["B2"].data_type = "s"  # form exports store such answers as text, not as formulas
     ws2.append([None, None, None])  # an empty row is not a record
-    ws2.append(["u2", POLISH, 2.5])
+    ws2.append(["u2", POLISH, 2.5, datetime(2022, 10, 6, 14, 30)])
     path = tmp_path / "formularz.xlsx"
     wb.save(path)
     df, _ = ingest([path], IngestConfig(sheet="Uwagi", id_col="ID"))
@@ -72,6 +73,7 @@ def test_xlsx_first_sheet_or_named_sheet(tmp_path: Path) -> None:
     assert df["text"].tolist() == ["=SUMA(A1:A2)", POLISH]
     assert df["source_row"].tolist() == [2, 4]
     assert df["Kwota"].tolist() == ["1500", "2.5"]
+    assert df["Wpłynęło"].tolist() == ["2022-10-05", "2022-10-06T14:30:00"]  # a date is shown as a date
     with pytest.raises(UserError, match="nie znaleziono kolumny z treścią"):
         ingest([path], IngestConfig())  # first sheet has no text column
 

@@ -88,6 +88,7 @@ def test_workbook_cells_are_text_never_formulas(tmp_path: Path, export_csv: Path
         (["run", "{csv}"], "--out"),
         (["nieznane"], "invalid choice"),
         (["run", "{csv}", "--out", "{tmp}/o", "--encoding", "klingon"], "nieznane kodowanie"),
+        (["run", "{csv}", "--out", "{tmp}/o", "--sheet", "Arkusz1"], "żaden plik wejściowy"),
         (["run", "{csv}", "--out", "{csv}"], "to jest plik"),
         (["run", "{csv}", "--out", "{csv}/o"], "jest plikiem"),
         (["train", "{csv}", "--taxonomy", "data/taxonomies/gdansk_ngo_2023.toml", "--out", "{csv}/m"], "jest plikiem"),
