@@ -180,8 +180,8 @@ def _kind(path: Path, data: bytes) -> str:
 def _sniff_delimiter(text: str) -> str | None:
     """The delimiter that splits most lines into the same number of fields; None for a one-column file.
 
-    Lines with a single field (a title above the table) say nothing, so they are left out; csv.Sniffer, tried first
-    before, guessed ',' for a one-column file whose texts hold commas, and gave up on a title line above the table.
+    Lines with a single field (a title above the table) say nothing, so they are left out. csv.Sniffer is not used:
+    it guesses ',' for a one-column file whose texts hold commas, and gives up when a title line is above the table.
     """
     sample = "\n".join(text.splitlines()[:_SNIFF_LINES])
     best, best_score = None, 0

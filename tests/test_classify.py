@@ -234,7 +234,8 @@ def test_rows_left_out_of_training_and_evaluation_are_named(tmp_path: Path, caps
     taxonomy = str(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
     assert main(["train", str(data), "--taxonomy", taxonomy, "--out", str(tmp_path / "m"), "--text-col", "tekst"]) == 0
     assert "pominięto 2 wiersze (bez tekstu: wiersz 9; bez etykiety: wiersz 8)" in capsys.readouterr().err
-    for argv in (["evaluate", str(data), "--model", str(tmp_path / "m")], ["crossval", str(data), "--taxonomy", taxonomy]):
+    for argv in (["evaluate", str(data), "--model", str(tmp_path / "m")],
+                 ["crossval", str(data), "--taxonomy", taxonomy]):
         assert main([*argv, "--text-col", "tekst", "--json"]) == 0
         out, err = capsys.readouterr()
         assert "luki.csv: pominięto 2 wiersze" in err and json.loads(out)["n"] == len(TRAIN_ROWS)

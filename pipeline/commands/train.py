@@ -143,7 +143,8 @@ def _count(n: int) -> str:
 
 
 def _rows(rows: list[int]) -> str:
-    return f"{'wiersz' if len(rows) == 1 else 'wiersze'} {', '.join(map(str, rows[:10]))}{' …' if len(rows) > 10 else ''}"
+    listed = ", ".join(map(str, rows[:10])) + (" …" if len(rows) > 10 else "")
+    return f"{'wiersz' if len(rows) == 1 else 'wiersze'} {listed}"
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -11,7 +11,6 @@ from pathlib import Path
 from pipeline.errors import UserError
 
 
-
 def check_out_dir(path: Path) -> Path:
     """Say in one line, before any work is done, why `path` cannot become the output folder; create nothing yet
     (a run that fails on its input leaves no empty folder behind)."""
