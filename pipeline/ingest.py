@@ -43,6 +43,8 @@ _DELIMITERS = ";,\t"  # ties go to ';', what Polish Excel writes
 _SNIFF_LINES = 200
 # Text has at most a stray control character; random bytes have 10% of them.
 _BINARY_SAMPLE, _BINARY_SHARE, _BINARY_MIN = 10_000, 0.05, 16
+# A formula cell whose <v> value element is missing or empty.
+_UNCACHED_FORMULA = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 
 
 @dataclass
@@ -298,27 +300,54 @@ def _cell(value: object) -> str:
 
 
 def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[str] = ()) -> RawTable:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UserError(f"to nie jest poprawny skoroszyt XLSX ({type(exc).__name__})", path=path) from None
-    try:
-        if sheet is not None and sheet not in wb.sheetnames:
-            raise UserError(f"brak arkusza {sheet!r} (są: {', '.join(wb.sheetnames)})", path=path)
-        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        lines = [(number, cells) for number, values in enumerate(ws.iter_rows(values_only=True), start=1)
-                 for cells in [[_cell(v) for v in values]] if any(c.strip() for c in cells)]
-    finally:
-        wb.close()
+    grid = _sheet_cells(path, data, sheet, formulas=False)
+    uncached: dict[int, str] = {}  # row number -> the first column whose formula has no stored value
+    if _has_uncached_formula(data):
+        # Excel and LibreOffice store each formula's value; files written by scripts may not. Such a cell reads as
+        # empty, so its formula is kept as the text and the record is marked, rather than lost.
+        for number, (values, formulas) in enumerate(zip(grid, _sheet_cells(path, data, sheet, formulas=True)), 1):
+            for col, (value, formula) in enumerate(zip(values, formulas)):
+                if not value.strip() and formula.startswith("="):
+                    values[col] = formula
+                    uncached.setdefault(number, col)
+    lines = [(number, cells) for number, cells in enumerate(grid, start=1) if any(c.strip() for c in cells)]
     if not lines:
         raise UserError("arkusz jest pusty", path=path)
     at = header_index([cells for _, cells in lines[:_HEADER_SEARCH]], text_cols)
     header = _unique_headers(lines[at][1], path)
     records = [(cells + [""] * len(header))[: len(header)] for _, cells in lines[at + 1:]]
     rows = [number for number, _ in lines[at + 1:]]
-    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, preamble_rows=at)
+    errors: dict[int, str] = {}
+    for i, number in enumerate(rows):
+        if number in uncached:
+            col = uncached[number]
+            name = repr(header[col]) if col < len(header) else f"nr {col + 1}"
+            errors[i] = f"formuła bez zapisanej wartości (kolumna {name}); otwórz plik w Excelu i zapisz go ponownie"
+    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, preamble_rows=at)
+
+
+def _sheet_cells(path: Path, data: bytes, sheet: str | None, *, formulas: bool) -> list[list[str]]:
+    """Every row of the sheet (blank ones too, so row numbers hold), each cell as text; formulas as written when
+    `formulas`, else their stored values."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=not formulas)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UserError(f"to nie jest poprawny skoroszyt XLSX ({type(exc).__name__})", path=path) from None
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise UserError(f"brak arkusza {sheet!r} (są: {', '.join(wb.sheetnames)})", path=path)
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        return [[_cell(v) for v in values] for values in ws.iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _has_uncached_formula(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(_UNCACHED_FORMULA.search(archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
 
 
 # ---------------------------------------------------------------------------------------------------------------

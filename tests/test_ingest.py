@@ -256,6 +256,19 @@ def test_header_and_delimiter_detection_keep_every_record(
     assert tables[0].preamble_rows == title_rows
 
 
+def test_formula_without_a_stored_value_is_kept_and_marked(tmp_path: Path) -> None:
+    """Files written by scripts store no formula values; the cell must not read as empty and its row must not vanish."""
+    wb = Workbook()
+    for row in (["Treść uwagi", "Autor"], ["Zwykła uwaga", "A"], ['=CONCAT("Więcej ", "grantów")', None]):
+        wb.active.append(row)
+    path = tmp_path / "skrypt.xlsx"
+    wb.save(path)
+    df, _ = ingest([path], IngestConfig())
+    assert df["text"].tolist() == ["Zwykła uwaga", '=CONCAT("Więcej ", "grantów")']
+    assert df["status"].tolist() == ["do analizy", "błąd"]
+    assert "formuła bez zapisanej wartości (kolumna 'Treść uwagi')" in df["error"].iloc[1]
+
+
 def test_workbook_saved_under_a_csv_name_is_read_as_a_workbook(tmp_path: Path) -> None:
     wb = Workbook()
     wb.active.append(["Treść uwagi"])
