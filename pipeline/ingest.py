@@ -24,6 +24,7 @@ from pipeline.clean import fold
 from pipeline.columns import INGEST_COLUMNS, OUTPUT_COLUMNS
 from pipeline.config import IngestConfig
 from pipeline.errors import UserError
+from pipeline.redact import detect_pii_columns
 
 STATUS_OK, STATUS_EMPTY, STATUS_ERROR = "do analizy", "pusta", "błąd"
 
@@ -43,6 +44,8 @@ _DELIMITERS = ";,\t"  # ties go to ';', what Polish Excel writes
 _SNIFF_LINES = 200
 # Text has at most a stray control character; random bytes have 10% of them.
 _BINARY_SAMPLE, _BINARY_SHARE, _BINARY_MIN = 10_000, 0.05, 16
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # the line ends csv counts
+_STRAY_QUOTE = "cudzysłów bez pary: wiersz odczytano bez cudzysłowów, sprawdź jego pola"
 # A formula cell whose <v> value element is missing or empty.
 _UNCACHED_FORMULA = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
 
@@ -55,6 +58,9 @@ class RawTable:
     frame: pd.DataFrame
     rows: list[int]  # row number a spreadsheet shows (header = 1), or the JSON Lines line number
     errors: dict[int, str] = field(default_factory=dict)  # frame index -> why that record could not be read
+    # frame index -> the record as written, where it could not be split into fields (its cells are then empty): it
+    # becomes the text, so nothing is lost and no fragment lands in an id or a personal-data column
+    raw: dict[int, str] = field(default_factory=dict)
     encoding: str | None = None  # of a text file; None for a workbook
     preamble_rows: int = 0  # non-blank rows above the header (a title, a date): not records
 
@@ -195,49 +201,63 @@ def _sniff_delimiter(text: str) -> str | None:
     return best
 
 
-def _csv_lines(text: str, delimiter: str | None, path: Path) -> list[tuple[int, list[str]]]:
-    """Non-blank records with the line a spreadsheet shows them on (blank lines are rows too, but not records)."""
-    # NUL never occurs (it is stripped), so as the delimiter it reads each line as one field.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or "\x00")
-    lines: list[tuple[int, list[str]]] = []
-    try:
-        for number, fields in enumerate(reader, start=1):
-            if any(f.strip() for f in fields):
-                lines.append((number, fields))
-    except csv.Error as exc:
-        raise UserError(f"nie można odczytać CSV: {exc}", path=path, row=reader.line_num) from None
-    return lines
+def _csv_lines(text: str, delimiter: str | None) -> list[tuple[int, list[str], str | None]]:
+    """Non-blank records: the row a spreadsheet shows each on (blank lines are rows too, but not records), its
+    fields, and why it is suspect, if it is.
+
+    A quote opened and never closed would swallow every row below it into one cell. Parsed strictly, the row that
+    opens it is found, read without quote handling and marked, and reading goes on from the next line.
+    """
+    physical = _PHYSICAL_LINE.findall(text)
+    records: list[tuple[int, list[str], str | None]] = []
+    start, number = 0, 0  # next physical line to read; spreadsheet rows read so far
+    while start < len(physical):
+        # NUL never occurs (it is stripped), so as the delimiter it reads each line as one field.
+        reader = csv.reader(io.StringIO("".join(physical[start:]), newline=""), delimiter=delimiter or "\x00",
+                            strict=True)
+        done = 0  # physical lines of this pass behind the last whole record
+        try:
+            for fields in reader:
+                number, done = number + 1, reader.line_num
+                if any(f.strip() for f in fields):
+                    records.append((number, fields, None))
+            break
+        except csv.Error:
+            bad = start + done
+            line = physical[bad].rstrip("\r\n")
+            number += 1
+            records.append((number, line.split(delimiter) if delimiter else [line], _STRAY_QUOTE))
+            start = bad + 1
+    return records
 
 
 def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
     text = text.replace("\x00", "")
     delimiter = _sniff_delimiter(text)
-    lines = _csv_lines(text, delimiter, path)
+    lines = _csv_lines(text, delimiter)
     if not lines:
         raise UserError("plik nie zawiera nagłówka", path=path)
-    at = header_index([fields for _, fields in lines[:_HEADER_SEARCH]], text_cols)
+    at = header_index([fields for _, fields, _ in lines[:_HEADER_SEARCH]], text_cols)
     if delimiter and len(lines[at][1]) == 1:
         # A one-column table: a delimiter inside a text is part of that text, not a second field.
         delimiter = None
-        lines = _csv_lines(text, delimiter, path)
+        lines = _csv_lines(text, delimiter)
     header = _unique_headers(lines[at][1], path)
     records: list[list[str]] = []
     rows: list[int] = []
     errors: dict[int, str] = {}
-    for number, fields in lines[at + 1:]:
+    raw: dict[int, str] = {}
+    for number, fields, suspect in lines[at + 1:]:
         if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
             errors[len(records)] = f"wiersz ma {len(fields)} pól, a nagłówek {len(header)}"
-            records.append(_spill(fields, len(header), delimiter or ""))
-        else:
-            records.append((fields + [""] * len(header))[: len(header)])
+            raw[len(records)] = (delimiter or "").join(fields)
+            fields = []
+        elif suspect:
+            errors[len(records)] = suspect
+        records.append((fields + [""] * len(header))[: len(header)])
         rows.append(number)
-    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, preamble_rows=at)
-
-
-def _spill(fields: list[str], width: int, delimiter: str) -> list[str]:
-    """A row with too many fields: keep every byte of it, joined, in each column so no text is lost."""
-    joined = delimiter.join(fields)
-    return [joined] * width
+    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, raw=raw,
+                    preamble_rows=at)
 
 
 def _unique_headers(fields: Sequence[object], path: Path) -> list[str]:
@@ -252,33 +272,53 @@ def _unique_headers(fields: Sequence[object], path: Path) -> list[str]:
 
 
 def _read_jsonl(path: Path, text: str) -> RawTable:
-    records: list[dict[str, str]] = []
-    rows: list[int] = []
-    errors: dict[int, str] = {}
-    columns: dict[str, None] = {}
-    for line_no, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
-        if not line.strip():
-            continue
+    """JSON Lines, one object per line; a file holding one JSON array of objects is read as such, element by
+    element (its `source_row` is the element's number)."""
+    text = text.lstrip("\ufeff")
+    if text.lstrip().startswith("["):
         try:
-            obj = json.loads(line)
+            items = json.loads(text)
         except json.JSONDecodeError as exc:
-            obj, reason = None, f"niepoprawny JSON ({exc.msg}, znak {exc.colno})"
+            raise UserError(f"niepoprawna tablica JSON ({_JSON_MESSAGES.get(exc.msg, exc.msg)})", path=path,
+                            row=exc.lineno) from None
+        entries = [(number, item, json.dumps(item, ensure_ascii=False)) for number, item in enumerate(items, 1)]
+    else:
+        entries = [(number, _parse_line(line), line) for number, line in enumerate(text.splitlines(), 1)
+                   if line.strip()]
+    records: list[dict[str, str]] = []
+    errors: dict[int, str] = {}
+    raw: dict[int, str] = {}
+    for i, (_, obj, written) in enumerate(entries):
+        if isinstance(obj, dict):
+            records.append({str(k): _cell(v) for k, v in obj.items()})
         else:
-            reason = None if isinstance(obj, dict) else "wiersz nie jest obiektem JSON"
-        if reason:
-            errors[len(records)] = reason
-            records.append({"__raw__": line})
-        else:
-            record = {str(k): _cell(v) for k, v in obj.items()}
-            columns.update(dict.fromkeys(record))
-            records.append(record)
-        rows.append(line_no)
+            errors[i] = obj if isinstance(obj, _Unreadable) else "rekord nie jest obiektem JSON"
+            raw[i] = written
+            records.append({})
     if not records:
         raise UserError("plik nie zawiera żadnych rekordów", path=path)
-    frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in records], columns=list(columns), dtype=object)
-    for i in errors:
-        frame.loc[i, :] = records[i]["__raw__"]
-    return RawTable(path, frame, rows, errors)
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in records], columns=columns, dtype=object)
+    return RawTable(path, frame, [number for number, _, _ in entries], errors, raw=raw)
+
+
+class _Unreadable(str):
+    """Why a JSON Lines line is not valid JSON."""
+
+
+_JSON_MESSAGES = {
+    "Expecting value": "oczekiwano wartości", "Unterminated string starting at": "niezamknięty napis",
+    "Expecting ',' delimiter": "brak przecinka", "Expecting ':' delimiter": "brak dwukropka",
+    "Extra data": "nadmiarowe znaki po obiekcie", "Invalid control character at": "niedozwolony znak sterujący",
+    "Expecting property name enclosed in double quotes": "nazwa pola musi być w cudzysłowie",
+}
+
+
+def _parse_line(line: str) -> object:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return _Unreadable(f"niepoprawny JSON ({_JSON_MESSAGES.get(exc.msg, exc.msg)}, znak {exc.colno})")
 
 
 def _cell(value: object) -> str:
@@ -434,13 +474,19 @@ def comment_ids(texts: Sequence[str]) -> list[str]:
 
 
 def _unique_ids(values: Sequence[str], fallback: Sequence[str]) -> list[str]:
-    """--id-col values; an empty one takes the hash id, a repeated one a -2, -3 suffix, so ids stay unique."""
-    seen: Counter[str] = Counter()
+    """--id-col values; an empty one takes the hash id, a repeated one the first free -2, -3 suffix (never a value
+    given elsewhere in the batch), so ids stay unique."""
+    given = {v.strip() for v in values}
+    used: set[str] = set()
     out = []
     for value, alt in zip(values, fallback):
         value = value.strip() or alt
-        seen[value] += 1
-        out.append(value if seen[value] == 1 else f"{value}-{seen[value]}")
+        candidate, n = value, 1
+        while candidate in used or (n > 1 and candidate in given):
+            n += 1
+            candidate = f"{value}-{n}"
+        used.add(candidate)
+        out.append(candidate)
     return out
 
 
@@ -448,8 +494,9 @@ def _unique_ids(values: Sequence[str], fallback: Sequence[str]) -> list[str]:
 # Tables -> the comments table
 
 
-def to_comments(table: RawTable, cfg: IngestConfig, source_file: str) -> pd.DataFrame:
-    """Map one RawTable to comment rows (ids are assigned later, over the whole batch)."""
+def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, personal_id: bool = False) -> pd.DataFrame:
+    """Map one RawTable to comment rows (ids are assigned later, over the whole batch). A `personal_id` column
+    passes through like any other column instead of giving the ids."""
     frame = table.frame
     text_cols = find_text_columns(list(frame.columns), cfg.text_cols, table.path)
     if cfg.id_col and cfg.id_col not in frame.columns:
@@ -457,6 +504,8 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str) -> pd.Data
     if cfg.submitter_col and cfg.submitter_col not in frame.columns:
         raise UserError("brak kolumny z typem zgłaszającego", path=table.path, column=cfg.submitter_col)
     texts = join_text(frame, text_cols)
+    for i, line in table.raw.items():
+        texts[i] = line
     status = [STATUS_OK if t.strip() else STATUS_EMPTY for t in texts]
     errors = [""] * len(texts)
     for i, reason in table.errors.items():
@@ -468,10 +517,10 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str) -> pd.Data
             "text": texts,
             "status": status,
             "error": errors,
-            "_id_value": frame[cfg.id_col].tolist() if cfg.id_col else [""] * len(texts),
+            "_id_value": frame[cfg.id_col].tolist() if cfg.id_col and not personal_id else [""] * len(texts),
         }
     )
-    used = set(text_cols) | ({cfg.id_col} if cfg.id_col else set())
+    used = set(text_cols) | ({cfg.id_col} if cfg.id_col and not personal_id else set())
     for col in frame.columns:
         if col in used:
             continue
@@ -487,12 +536,15 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     tables = [read_table(p, encoding=cfg.encoding, sheet=cfg.sheet, text_cols=cfg.text_cols) for p in paths]
     if cfg.sheet is not None and all(t.encoding is not None for t in tables):
         raise UserError(f"--sheet {cfg.sheet!r} wybiera arkusz skoroszytu XLSX, a żaden plik wejściowy nim nie jest")
+    # An id that is personal data (e-mails, names) would travel into research.* as every id, cluster id and reason:
+    # the hash id takes its place, and the column stays in the staff table as a personal-data column.
+    personal_id = cfg.id_col is not None and (cfg.id_col in cfg.pii_cols or bool(detect_pii_columns([cfg.id_col])))
     names = [t.path.name for t in tables]
     clashes = {n for n, k in Counter(names).items() if k > 1}
-    parts = [to_comments(t, cfg, str(t.path) if n in clashes else n) for t, n in zip(tables, names)]
+    parts = [to_comments(t, cfg, str(t.path) if n in clashes else n, personal_id) for t, n in zip(tables, names)]
     df = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
     passthrough = [c for c in df.columns if c not in INGEST_COLUMNS and c != "_id_value"]
     df[passthrough] = df[passthrough].fillna("")
-    hashed = comment_ids(df["text"].tolist())
-    df.insert(0, "comment_id", _unique_ids(df.pop("_id_value").tolist(), hashed) if cfg.id_col else hashed)
+    given, hashed = df.pop("_id_value").tolist(), comment_ids(df["text"].tolist())
+    df.insert(0, "comment_id", _unique_ids(given, hashed) if cfg.id_col and not personal_id else hashed)
     return df[[*INGEST_COLUMNS, *passthrough]], tables

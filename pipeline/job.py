@@ -14,12 +14,13 @@ from pipeline.classify import resolve_classifier
 from pipeline.cluster import cluster_table
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
+from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
 from pipeline.export.manifest import build_manifest, write_manifest
 from pipeline.export.research import write_research
 from pipeline.export.tables import write_csv
 from pipeline.export.xlsx import write_workbook
-from pipeline.ingest import ingest
+from pipeline.ingest import RawTable, ingest
 from pipeline.models import read_card
 from pipeline.process import process
 from pipeline.redact import detect_pii_columns
@@ -45,12 +46,18 @@ def ordered(df: pd.DataFrame) -> pd.DataFrame:
     return df[known + [c for c in df.columns if c not in OUTPUT_COLUMNS]]
 
 
-def pii_columns(df: pd.DataFrame, cfg: Config) -> list[str]:
-    """Pass-through input columns holding personal data; `--pii-col` names a column as it is in the input file."""
+def pii_columns(df: pd.DataFrame, tables: Sequence[RawTable], cfg: Config) -> list[str]:
+    """Pass-through input columns holding personal data, found by header or named with `--pii-col` as in the input
+    file. A text column may be named too: text never reaches research.* anyway."""
+    inputs = {str(c) for t in tables for c in t.frame.columns}
+    unknown = [c for c in cfg.ingest.pii_cols if c not in inputs]
+    if unknown:
+        raise UserError(f"nie ma takiej kolumny (podanej w --pii-col) w {', '.join(t.path.name for t in tables)}",
+                        column=unknown[0])
     passthrough = [c for c in df.columns if c not in OUTPUT_COLUMNS]
     renamed = {c[3:]: c for c in passthrough if c.startswith("in_")}
     explicit = [c if c in passthrough else renamed.get(c, c) for c in cfg.ingest.pii_cols]
-    return detect_pii_columns(passthrough, explicit)
+    return detect_pii_columns(passthrough, [c for c in explicit if c in passthrough])
 
 
 def model_summary(cfg: Config) -> dict[str, Any]:
@@ -70,7 +77,7 @@ def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     out = check_out_dir(Path(cfg.export.out_dir))
     start = time.perf_counter()
     df, tables = ingest(inputs, cfg.ingest)
-    personal = pii_columns(df, cfg)
+    personal = pii_columns(df, tables, cfg)
     timings = {"ingest": round(time.perf_counter() - start, 3)}
     df, stage_timings = process(df, cfg)
     timings.update(stage_timings)

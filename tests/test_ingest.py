@@ -89,7 +89,51 @@ def test_jsonl_keeps_bad_lines_as_error_rows(tmp_path: Path) -> None:
     assert df["status"].tolist() == ["do analizy", "błąd", "błąd", "pusta"]
     assert "JSON" in df["error"].iloc[1]
     assert df["text"].iloc[1] == "{nie json"  # the raw line is kept for staff to read
-    assert df["in_labels"].iloc[0] == '["a", "b"]'  # clashes with an output column -> in_ prefix
+    assert df["in_labels"].tolist() == ['["a", "b"]', "", "", ""]  # clashes with an output column -> in_ prefix
+
+
+def test_a_json_array_of_objects_is_read_element_by_element(tmp_path: Path) -> None:
+    path = tmp_path / "eksport.json"
+    path.write_text(json.dumps([{"id": "b1", "text": POLISH}, {"id": "b2", "text": "Druga"}, "nie obiekt"],
+                               ensure_ascii=False, indent=2), encoding="utf-8")
+    df, _ = ingest([path], IngestConfig(id_col="id"))
+    assert df["text"].tolist() == [POLISH, "Druga", '"nie obiekt"'] and df["source_row"].tolist() == [1, 2, 3]
+    assert df["status"].tolist() == ["do analizy", "do analizy", "błąd"]
+    path.write_text('[{"text": "a"}, {"text": ', encoding="utf-8")
+    with pytest.raises(UserError, match="eksport.json.*niepoprawna tablica JSON"):
+        ingest([path], IngestConfig())
+
+
+def test_a_quote_never_closed_swallows_no_rows(tmp_path: Path) -> None:
+    path = tmp_path / "cudzyslow.csv"
+    path.write_text('Nr;Treść uwagi;Typ\n1;Pierwsza uwaga o grantach;org\n2;"Zielony Gdańsk to dobry pomysł;mieszkaniec\n'
+                    '3;Trzecia uwaga;org\n4;"Czwarta" uwaga;org\n5;"Piąta; z cudzysłowem";org\n', encoding="utf-8")
+    df, _ = ingest([path], IngestConfig(id_col="Nr"))
+    assert df["comment_id"].tolist() == ["1", "2", "3", "4", "5"]
+    assert df["text"].tolist() == ["Pierwsza uwaga o grantach", '"Zielony Gdańsk to dobry pomysł', "Trzecia uwaga",
+                                   '"Czwarta" uwaga', "Piąta; z cudzysłowem"]
+    assert df["Typ"].tolist() == ["org", "mieszkaniec", "org", "org", "org"]
+    assert df["status"].tolist() == ["do analizy", "błąd", "do analizy", "błąd", "do analizy"]
+    assert "cudzysłów" in df["error"].iloc[1]
+
+
+def test_a_record_that_cannot_be_split_puts_its_line_in_the_text_only(tmp_path: Path) -> None:
+    """Its fragments must not land in the id or in personal-data columns, where they would travel on unredacted."""
+    path = tmp_path / "r.csv"
+    path.write_text("Nr;Treść uwagi;E-mail\nA-1;Dobra uwaga;a@example.com\n"
+                    "A-2;Uwaga ze średnikiem; w treści;b@example.com\n", encoding="utf-8")
+    df, _ = ingest([path], IngestConfig(id_col="Nr"))
+    assert df["text"].iloc[1] == "A-2;Uwaga ze średnikiem; w treści;b@example.com"
+    assert df["E-mail"].tolist() == ["a@example.com", ""]
+    assert df["comment_id"].iloc[1] == comment_ids(df["text"].tolist())[1]  # the hash id, not a fragment
+
+
+def test_repeated_ids_take_suffixes_no_other_row_has(tmp_path: Path) -> None:
+    path = tmp_path / "id.csv"
+    path.write_text("ID;Uwaga\nA1;Więcej grantów\nA1;Dłuższe konsultacje\nA1-2;Inna uwaga\n;Bez id\n", encoding="utf-8")
+    df, _ = ingest([path], IngestConfig(id_col="ID"))
+    assert df["comment_id"].tolist()[:3] == ["A1", "A1-3", "A1-2"]
+    assert df["comment_id"].iloc[3] == comment_ids(df["text"].tolist())[3]
 
 
 def test_several_text_columns_are_joined_and_labelled(tmp_path: Path) -> None:

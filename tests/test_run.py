@@ -176,3 +176,24 @@ def test_research_export_holds_no_original_text_personal_columns_or_answers(tmp_
         assert "[EMAIL]" in table.loc[0, "text_clean"]
     staff = pd.read_csv(out / "comments.csv", dtype=str)
     assert staff.loc[0, "Imię i nazwisko"] == "Anna Kowalska"  # the staff table keeps everything
+
+
+def test_research_export_is_free_of_personal_ids_and_unreadable_lines(tmp_path: Path) -> None:
+    path = tmp_path / "formularz.csv"
+    path.write_text(
+        "E-mail;Treść uwagi;Adres zamieszkania\n"
+        "zofia@example.com;Więcej środków na wolontariat.;Lipowa 7 m. 3\n"
+        "jan@example.com;Więcej środków na wolontariat.;Klonowa 2\n"
+        "ewa@example.com;Uwaga ze średnikiem; bez cudzysłowu.;Dębowa 9\n",  # cannot be split: one błąd record
+        encoding="utf-8",
+    )
+    out = tmp_path / "wynik"
+    assert run(str(path), "--out", str(out), "--id-col", "E-mail", "--pii-col", "Treść uwagi") == 0
+    assert json.loads((out / "run.json").read_text())["pii_columns"] == ["E-mail", "Adres zamieszkania"]
+    staff = pd.read_csv(out / "comments.csv", dtype=str, keep_default_na=False)
+    assert staff["E-mail"].tolist()[:2] == ["zofia@example.com", "jan@example.com"]  # staff keep it, not as the id
+    research = pd.read_csv(out / "research.csv", dtype=str, keep_default_na=False)
+    flat = research.to_csv()
+    assert "@example.com" not in flat and "Lipowa" not in flat and "Dębowa" not in flat
+    assert research["status"].tolist()[2] == "błąd" and research["text_clean"].tolist()[2] == ""
+    assert research["comment_id"].tolist() == staff["comment_id"].tolist()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.export.tables import write_csv, write_parquet
+from pipeline.ingest import STATUS_ERROR
 
 RESEARCH_COLUMNS = (
     "comment_id", "lang", "pii", "text_clean",
@@ -20,8 +21,18 @@ RESEARCH_COLUMNS = (
 )
 
 
+# A record that could not be read may be a whole line of the file, personal-data columns included, where redaction
+# of running text does not reach (a bare "Lipowa 7 m. 3"): researchers get none of its text.
+_TEXT_COLUMNS = ("text_clean", "evidence", "added_text")
+
+
 def research_table(df: pd.DataFrame) -> pd.DataFrame:
-    return df[[c for c in RESEARCH_COLUMNS if c in df.columns]].copy()
+    table = df[[c for c in RESEARCH_COLUMNS if c in df.columns]].copy()
+    unreadable = (table["status"] == STATUS_ERROR).to_numpy() if "status" in table else []
+    for col in _TEXT_COLUMNS:
+        if col in table:
+            table.loc[unreadable, col] = ""
+    return table
 
 
 def write_research(df: pd.DataFrame, out_dir: Path) -> list[str]:
