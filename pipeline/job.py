@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,7 @@ from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
-from pipeline.export.manifest import build_manifest, write_manifest
+from pipeline.export.manifest import build_manifest, sha256_file, write_manifest
 from pipeline.export.research import write_research
 from pipeline.export.tables import write_csv
 from pipeline.export.xlsx import write_workbook
@@ -26,7 +28,8 @@ from pipeline.process import process
 from pipeline.redact import detect_pii_columns
 from pipeline.resources import DEFAULT_MODEL, resource_path
 
-OUTPUTS = ("comments.csv", "clusters.csv", "research.csv", "research.parquet", "triage.xlsx", "run.json")
+WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
+OUTPUTS = ("comments.csv", "clusters.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
 
 
 @dataclass
@@ -37,7 +40,7 @@ class JobResult:
 
     @property
     def workbook(self) -> Path:
-        return self.out_dir / "triage.xlsx"
+        return self.out_dir / WORKBOOK
 
 
 def ordered(df: pd.DataFrame) -> pd.DataFrame:
@@ -91,7 +94,31 @@ def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     write_research(df, out)
     manifest = build_manifest(tables, df, timings, cfg, outputs=list(OUTPUTS), pii_columns=personal,
                               model=model_summary(cfg), clusters=len(clusters))
-    write_workbook(df, out / "triage.xlsx", manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg)
+    kept = keep_edited_workbook(out)
+    manifest["kept_workbook"] = kept.name if kept else None
+    write_workbook(df, out / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg)
+    manifest["workbook_sha256"] = sha256_file(out / WORKBOOK)
     timings["export"] = round(time.perf_counter() - start, 3)
-    write_manifest(manifest, out / "run.json")
+    write_manifest(manifest, out / MANIFEST)
     return JobResult(df, manifest, out)
+
+
+def keep_edited_workbook(out: Path) -> Path | None:
+    """Staff work in triage.xlsx; one they changed since uwagi wrote it (its SHA-256 is no longer the one run.json
+    recorded) is renamed, never overwritten, so a nightly rerun cannot wipe a day's corrections."""
+    workbook = out / WORKBOOK
+    if not workbook.exists():
+        return None
+    try:
+        recorded = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("workbook_sha256")
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if recorded == sha256_file(workbook):
+        return None
+    stamp = datetime.fromtimestamp(workbook.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
+    kept, n = out / f"triage.edytowany-{stamp}.xlsx", 1
+    while kept.exists():
+        n += 1
+        kept = out / f"triage.edytowany-{stamp}-{n}.xlsx"
+    workbook.rename(kept)
+    return kept

@@ -136,6 +136,24 @@ def test_same_input_same_ids(tmp_path: Path, export_csv: Path) -> None:
     assert ids[0] == ids[1] and len(set(ids[0])) == len(ids[0])
 
 
+def test_a_rerun_never_overwrites_a_workbook_staff_edited(tmp_path: Path, export_csv: Path, capsys) -> None:
+    out = tmp_path / "runda1"
+    assert run(str(export_csv), "--out", str(out)) == 0
+    assert run(str(export_csv), "--out", str(out)) == 0  # an unchanged workbook is simply replaced
+    assert sorted(p.name for p in out.glob("triage*.xlsx")) == ["triage.xlsx"]
+    wb = load_workbook(out / "triage.xlsx")
+    sheet = wb["Uwagi"]
+    answer_col = next(c.column for c in sheet[1] if c.value == "Odpowiedź")
+    sheet.cell(row=2, column=answer_col, value="Dziękujemy, uwzględnimy.")
+    wb.save(out / "triage.xlsx")
+    capsys.readouterr()
+    assert run(str(export_csv), "--out", str(out)) == 0
+    kept = json.loads((out / "run.json").read_text())["kept_workbook"]
+    assert kept.startswith("triage.edytowany-") and kept in capsys.readouterr().err
+    values = {c.value for row in load_workbook(out / kept)["Uwagi"].iter_rows() for c in row}
+    assert "Dziękujemy, uwzględnimy." in values and (out / "triage.xlsx").exists()
+
+
 def _documented(section: str) -> set[str]:
     """Backticked names in the first column of the tables under `## section` of the data dictionary."""
     text = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")

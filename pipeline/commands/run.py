@@ -64,5 +64,9 @@ def handle(args: argparse.Namespace) -> int:
         f"(puste: {counts['empty']}, błędy odczytu: {counts['errors']})",
         file=sys.stderr,
     )
+    kept = result.manifest["kept_workbook"]
+    if kept:
+        print(f"uwagi: poprzedni arkusz triage.xlsx zmieniono po zapisaniu, więc go zachowano jako {kept}; "
+              f"poprawki z niego wczyta: uwagi learn {result.out_dir / kept} --out NOWY_MODEL", file=sys.stderr)
     print(f"Arkusz dla zespołu: {result.workbook}")
     return 0
