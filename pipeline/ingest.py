@@ -45,6 +45,7 @@ _SNIFF_LINES = 200
 # Text has at most a stray control character; random bytes have 10% of them.
 _BINARY_SAMPLE, _BINARY_SHARE, _BINARY_MIN = 10_000, 0.05, 16
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # the line ends csv counts
+_REPEAT_SUFFIX = re.compile(r"_\d+$")
 _STRAY_QUOTE = "cudzysłów bez pary: wiersz odczytano bez cudzysłowów, sprawdź jego pola"
 # A formula cell whose <v> value element is missing or empty.
 _UNCACHED_FORMULA = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
@@ -395,7 +396,7 @@ def _has_uncached_formula(data: bytes) -> bool:
 
 
 def _header_key(name: str) -> str:
-    return fold(name)
+    return fold(_REPEAT_SUFFIX.sub("", name))  # a repeated "Treść uwagi" is named "Treść uwagi_2" on reading
 
 
 def _is_text_header(key: str) -> bool:
@@ -431,7 +432,7 @@ def find_text_columns(columns: Sequence[str], explicit: Sequence[str] = (), path
             raise UserError(
                 f"brak kolumny tekstu (są: {_listing(columns)})", path=path, column=missing[0]
             )
-        return list(explicit)
+        return list(dict.fromkeys(explicit))
     keys = {c: _header_key(c) for c in columns}
     exact = [c for c in columns if keys[c] in TEXT_HEADERS]
     if exact:
@@ -521,10 +522,16 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, personal_i
         }
     )
     used = set(text_cols) | ({cfg.id_col} if cfg.id_col and not personal_id else set())
+    taken = set(OUTPUT_COLUMNS) | set(frame.columns)
     for col in frame.columns:
         if col in used:
             continue
-        name = f"in_{col}" if col in OUTPUT_COLUMNS or col.startswith("_") else col
+        name = col
+        if col in OUTPUT_COLUMNS or col.startswith("_"):
+            name = f"in_{col}"
+            while name in taken:  # an input may have both "status" and "in_status"
+                name = f"in_{name}"
+            taken.add(name)
         out[name] = frame[col].tolist()
     return out
 

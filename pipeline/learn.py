@@ -63,7 +63,7 @@ def redacted(text: str) -> str:
     return redact_text(clean_text(text))[0]
 
 
-def _rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def _rows(path: Path, sheet: str = SHEET_COMMENTS, required: bool = True) -> Iterator[tuple[int, tuple[Any, ...]]]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
@@ -72,10 +72,11 @@ def _rows(path: Path) -> Iterator[tuple[int, tuple[Any, ...]]]:
         raise UserError(f"plik nie jest skoroszytem .xlsx albo jest uszkodzony ({type(exc).__name__})",
                         path=path) from None
     try:
-        if SHEET_COMMENTS not in wb.sheetnames:
-            raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: brak arkusza „{SHEET_COMMENTS}”",
-                            path=path)
-        for n, row in enumerate(wb[SHEET_COMMENTS].iter_rows(values_only=True), start=1):
+        if sheet not in wb.sheetnames and required:
+            raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: brak arkusza „{sheet}”", path=path)
+        if sheet not in wb.sheetnames:
+            return
+        for n, row in enumerate(wb[sheet].iter_rows(values_only=True), start=1):
             yield n, row
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
         raise UserError(f"uszkodzony skoroszyt ({type(exc).__name__}: {exc})", path=path) from None
@@ -95,6 +96,19 @@ class Edits:
     path: Path
     sha256: str
     rows: list[tuple[int, dict[str, str]]]
+    labels: frozenset[str] = frozenset()  # folded ids and names of the goals the workbook was made with
+
+
+def _workbook_labels(path: Path) -> frozenset[str]:
+    """The goals in "Słownik celów": its rows below the header up to the first blank one (the decisions follow)."""
+    labels: set[str] = set()
+    for n, row in _rows(path, SHEET_TAXONOMY, required=False):
+        if n == 1:
+            continue
+        if not row or not _value(row[0]):
+            break
+        labels.update(fold(_value(v)) for v in row[:2] if _value(v))
+    return frozenset(labels)
 
 
 def read_edits(path: Path | str) -> Edits:
@@ -132,7 +146,8 @@ def read_edits(path: Path | str) -> Edits:
     if pos is None:
         raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: w arkuszu „{SHEET_COMMENTS}” nie ma "
                         f"kolumn „{H_ID}” i „{H_LABEL_FIX}”", path=path)
-    return Edits(path, hashlib.sha256(path.read_bytes()).hexdigest(), rows)
+    rows.sort(key=lambda r: r[1][H_ID])  # the sheet's order is the staff's sorting; the new model must not depend on it
+    return Edits(path, hashlib.sha256(path.read_bytes()).hexdigest(), rows, _workbook_labels(path))
 
 
 def corrections_from(edits: Edits, taxonomy: Taxonomy, now: datetime | None = None) -> list[Correction]:
@@ -143,6 +158,10 @@ def corrections_from(edits: Edits, taxonomy: Taxonomy, now: datetime | None = No
     for n, cells in edits.rows:
         label_raw, decision_raw, answer = cells[H_LABEL_FIX], cells[H_DECISION], cells[H_ANSWER]
         label = taxonomy.resolve(label_raw) if label_raw else None
+        if label_raw and label is None and fold(label_raw) in edits.labels:
+            raise UserError(f"cel {label_raw!r} pochodzi z taksonomii, z którą powstał arkusz, a model jest dla "
+                            f"taksonomii {taxonomy.name!r}; podaj --model wytrenowany dla tamtej taksonomii",
+                            path=edits.path, row=n, column=H_LABEL_FIX)
         if label_raw and label is None:
             raise UserError(f"nieznany cel {label_raw!r} (dozwolone nazwy i identyfikatory z arkusza "
                             f"„{SHEET_TAXONOMY}”)", path=edits.path, row=n, column=H_LABEL_FIX)

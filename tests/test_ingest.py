@@ -92,6 +92,16 @@ def test_jsonl_keeps_bad_lines_as_error_rows(tmp_path: Path) -> None:
     assert df["in_labels"].tolist() == ['["a", "b"]', "", "", ""]  # clashes with an output column -> in_ prefix
 
 
+def test_repeated_and_clashing_headers_lose_no_column(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text("Treść uwagi;Treść uwagi;status;in_status\npierwsza część;druga część;A;B\n", encoding="utf-8")
+    df, _ = ingest([path], IngestConfig(text_cols=()))
+    assert df["text"].iloc[0] == "Treść uwagi: pierwsza część\n\nTreść uwagi_2: druga część"
+    assert (df["in_in_status"].iloc[0], df["in_status"].iloc[0]) == ("A", "B")  # "in_status" keeps its name
+    df, _ = ingest([path], IngestConfig(text_cols=("Treść uwagi", "Treść uwagi")))
+    assert df["text"].iloc[0] == "pierwsza część"  # a column named twice is read once
+
+
 def test_a_json_array_of_objects_is_read_element_by_element(tmp_path: Path) -> None:
     path = tmp_path / "eksport.json"
     path.write_text(json.dumps([{"id": "b1", "text": POLISH}, {"id": "b2", "text": "Druga"}, "nie obiekt"],

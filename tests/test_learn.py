@@ -80,6 +80,9 @@ def test_reads_names_or_ids_from_a_resorted_workbook_with_provenance(workbook: P
     assert got["d"].decision == "częściowo uwzględniona" and got["d"].label is None
     # Re-sorted descending by ID: d, c, b, a are rows 2..5 of the saved sheet.
     assert (got["c"].workbook, got["c"].sheet, got["c"].row) == ("poprawiony.xlsx", SHEET_COMMENTS, 3)
+    # The corrections, and so the retrained model, do not depend on how staff sorted the sheet.
+    ascending = edit(edited, tmp_path / "rosnaco.xlsx", {}, sort_desc=False)
+    assert [c.comment_id for c in read_workbook(ascending, TAXONOMY)] == [c.comment_id for c in got.values()]
     assert got["c"].fingerprint == fingerprint(TEXTS[2]) and got["c"].date.startswith("20")
 
 
@@ -89,6 +92,14 @@ def test_unknown_label_or_decision_names_the_row(workbook: Path, tmp_path: Path)
         read_workbook(edited, TAXONOMY)
     edited = edit(workbook, tmp_path / "zly2.xlsx", {"b": {H_DECISION: "odrzucona"}}, sort_desc=False)
     with pytest.raises(UserError, match=r"wiersz 3, kolumna 'Status – decyzja'.*nieznana decyzja"):
+        read_workbook(edited, TAXONOMY)
+
+
+def test_a_workbook_made_with_another_taxonomy_says_so(tmp_path: Path) -> None:
+    lodz = load_taxonomy(ROOT / "data" / "taxonomies" / "lodz_bo_2025.toml")
+    made = write_workbook(small_table(), tmp_path / "lodz.xlsx", {}, taxonomy=lodz)
+    edited = edit(made, tmp_path / "lodz_poprawiony.xlsx", {"a": {H_LABEL_FIX: "Tereny zielone i ochrona środowiska"}})
+    with pytest.raises(UserError, match="z taksonomii, z którą powstał arkusz.*'Program współpracy Miasta Gdańska"):
         read_workbook(edited, TAXONOMY)
 
 
