@@ -154,6 +154,20 @@ def test_a_rerun_never_overwrites_a_workbook_staff_edited(tmp_path: Path, export
     assert "Dziękujemy, uwzględnimy." in values and (out / "triage.xlsx").exists()
 
 
+def test_workbook_shows_the_inputs_own_columns(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text("Nr zgłoszenia;Treść uwagi;Imię i nazwisko;Status\nK-7;Więcej grantów dla organizacji.;Jan Kowalski;"
+                    "nowa\n", encoding="utf-8")
+    for flags, personal_shown in (([], True), (["--no-original-text"], False)):
+        out = tmp_path / f"o{len(flags)}"
+        assert run(str(path), "--out", str(out), *flags) == 0
+        sheet = load_workbook(out / "triage.xlsx")["Uwagi"]
+        header = [c.value for c in sheet[1]]
+        row = dict(zip(header, [c.value for c in sheet[2]]))
+        assert row["Nr zgłoszenia"] == "K-7" and row["Status (z pliku)"] == "nowa"  # not taken for our "Status"
+        assert ("Imię i nazwisko" in header) == personal_shown
+
+
 def _documented(section: str) -> set[str]:
     """Backticked names in the first column of the tables under `## section` of the data dictionary."""
     text = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")

@@ -21,6 +21,8 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
+from pipeline.clean import fold
+from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.corrections import DECISIONS, fingerprint
 from pipeline.export.atomic import write_atomic
@@ -118,9 +120,11 @@ def shown_text(df: pd.DataFrame, cfg: Config) -> pd.Series:
 
 
 def comments_view(
-    df: pd.DataFrame, taxonomy: Taxonomy | None, campaigns: dict[str, str], cfg: Config
+    df: pd.DataFrame, taxonomy: Taxonomy | None, campaigns: dict[str, str], cfg: Config,
+    personal: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """What "Uwagi" shows, one row per comment in `df` order, Polish headers as column names."""
+    """What "Uwagi" shows, one row per comment in `df` order, Polish headers as column names. The input's own
+    columns (a submission number, the sender) follow the analysis; the `personal` ones only with the original text."""
     names = label_names(taxonomy)
     cluster = _col(df, "cluster_id", "").astype(str)
     role = _col(df, "cluster_role", "")
@@ -139,9 +143,11 @@ def comments_view(
         "Kampania": pd.Series(campaign, index=df.index),
         "Dopisek nadawcy": _col(df, "added_text"),
     }
-    submitter = cfg.ingest.submitter_col
-    if submitter and submitter in df.columns:
-        view[submitter] = df[submitter]
+    hidden = set() if cfg.export.original_text_in_workbook else set(personal)
+    for col in df.columns:
+        if col not in OUTPUT_COLUMNS and col not in hidden:
+            # An input header equal to one of ours ("Status", "Odpowiedź") must not be read back as a staff column.
+            view[f"{col} (z pliku)" if fold(str(col)) in _VIEW_KEYS else col] = df[col]
     view.update({
         "Priorytet": pd.to_numeric(_col(df, "priority", None), errors="coerce"),
         "Status": _col(df, "status"),
@@ -153,6 +159,11 @@ def comments_view(
         else _col(df, "text_clean").map(lambda t: fingerprint(cell_text(t))),
     })
     return pd.DataFrame(view, index=df.index)
+
+
+_VIEW_KEYS = {fold(h) for h in (H_ID, H_TEXT, H_LABEL, "Pewność", "Dlaczego", "Typ uwagi", "Powołane przepisy",
+                                 "Kampania", "Dopisek nadawcy", "Priorytet", "Status", H_LABEL_FIX, H_DECISION,
+                                 H_ANSWER, H_FINGERPRINT)}
 
 
 def comment_columns(view: pd.DataFrame) -> list[Column]:
@@ -567,7 +578,7 @@ def write_workbook(
         clusters = pd.DataFrame(columns=["cluster_id", "size", "representative_id", "template"])
     campaigns = campaign_names(clusters)
     ordered = df.loc[priority_order(df)]
-    view = comments_view(ordered, taxonomy, campaigns, cfg)
+    view = comments_view(ordered, taxonomy, campaigns, cfg, manifest.get("pii_columns", ()))
     sheet_row = {cid: i for i, cid in enumerate(view[H_ID], start=1)}  # 0-based rows of "Uwagi"
     last_col = len(view.columns) - 1
     extra = []
