@@ -89,6 +89,9 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> tuple[
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _decode_mixed(data)
+    if mixed:
+        return mixed
     from charset_normalizer import from_bytes
 
     # A lenient threshold: comments dense in ą, ś, ź read as "chaotic" to the detector's default of 0.2.
@@ -102,6 +105,29 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> tuple[
         )
     best = max(candidates, key=lambda enc: (_polish_score(data, enc), enc in detected))
     return data.decode(best), best
+
+
+def _decode_mixed(data: bytes) -> tuple[str, str] | None:
+    """Two exports pasted together: lines in UTF-8 and lines in cp1250 or ISO-8859-2. Decoded whole in either, one
+    part would be mojibake, so each line is decoded in its own encoding. UTF-8 is recognised by Polish letters it
+    yields: one-byte Polish text practically never decodes as UTF-8 into them."""
+    lines = data.splitlines(keepends=True)
+    in_utf8, other = False, []
+    for i, line in enumerate(lines):
+        try:
+            decoded = line.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(i)
+            continue
+        in_utf8 = in_utf8 or any(ch in _POLISH for ch in decoded)
+    rest = b"".join(lines[i] for i in other)
+    candidates = [enc for enc in ("cp1250", "iso8859_2") if _decodes(rest, enc)]
+    if not in_utf8 or not candidates:
+        return None
+    single = max(candidates, key=lambda enc: _polish_score(rest, enc))
+    legacy = set(other)
+    text = "".join(line.decode(single if i in legacy else "utf-8") for i, line in enumerate(lines))
+    return text, f"utf-8+{single}"
 
 
 def _decodes(data: bytes, encoding: str) -> bool:

@@ -47,6 +47,16 @@ def test_csv_encodings_and_delimiters_are_detected(tmp_path: Path, encoding: str
     assert codecs.lookup(tables[0].encoding).name == codecs.lookup(encoding).name
 
 
+@pytest.mark.parametrize("legacy", ["cp1250", "iso-8859-2"])
+def test_two_exports_pasted_together_in_two_encodings_are_both_read(tmp_path: Path, legacy: str) -> None:
+    path = tmp_path / "sklejony.csv"
+    path.write_bytes(f"Nr;Treść uwagi\n1;{POLISH}\n".encode() + f"2;{SECOND}\n".encode(legacy))
+    df, tables = ingest([path], IngestConfig())
+    assert df["text"].tolist() == [POLISH, SECOND]
+    assert tables[0].encoding.startswith("utf-8+")
+    assert codecs.lookup(tables[0].encoding.split("+")[1]).name == codecs.lookup(legacy).name
+
+
 def test_explicit_encoding_is_used_and_a_wrong_one_is_a_clear_error(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", [["uwaga"], [POLISH]], encoding="cp1250", delimiter=";")
     df, _ = ingest([path], IngestConfig(encoding="cp1250"))
