@@ -6,6 +6,7 @@ Exit codes for every subcommand: 0 ok, 1 internal error, 2 input or usage error.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 
@@ -16,8 +17,22 @@ from pipeline.errors import UserError
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
 
 
+# argparse's messages, which it writes in English, as staff read them.
+_MESSAGES = [
+    (r"the following arguments are required: (.*)", r"brak wymaganych argumentów: \1"),
+    (r"unrecognized arguments: (.*)", r"nieznane argumenty: \1"),
+    (r"argument (\S+): invalid choice: (.*) \(choose from (.*)\)", r"\1: niedozwolona wartość \2 (dozwolone: \3)"),
+    (r"argument (\S+): expected one argument", r"\1: brak wartości"),
+    (r"argument (\S+): expected at least one argument", r"\1: brak wartości"),
+    (r"argument (\S+): invalid (\w+) value: (.*)", r"\1: niepoprawna wartość \3"),
+    (r"argument (\S+): ignored explicit argument (.*)", r"\1: zbędna wartość \2"),
+]
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own default is exit 2 with usage; keep one line
+        for pattern, polish in _MESSAGES:
+            message = re.sub(f"^{pattern}$", polish, message)
         self.exit(EXIT_INPUT, f"uwagi: błąd: {message} (zob. uwagi --help)\n")
 
 

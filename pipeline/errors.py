@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class UserError(Exception):
     """Bad input or usage. The message names the file and, where it applies, the row and column."""
@@ -17,3 +19,21 @@ class UserError(Exception):
             where.append(f"kolumna {column!r}")
         text = f"{', '.join(where)}: {message}" if where else message
         super().__init__(" ".join(text.split()))  # one line, even when it quotes a cell with line breaks
+
+
+_TOML_PROBLEMS = {
+    "Invalid statement": "niepoprawny zapis", "Invalid value": "niepoprawna wartość",
+    "Expected '=' after a key in a key/value pair": "po kluczu brak „=”",
+    "Unterminated string": "niezamknięty napis", "Illegal character": "niedozwolony znak",
+}
+
+
+def toml_error(exc: ValueError, path: object) -> UserError:
+    """tomllib's English message ("Invalid value (at line 3, column 9)") as a UserError naming the row."""
+    text = str(exc)
+    where = re.search(r" \(at line (\d+), column (\d+)\)$", text)
+    problem = text[: where.start()] if where else text
+    problem = _TOML_PROBLEMS.get(problem, problem)
+    if where:
+        return UserError(f"błędny plik TOML: {problem} (znak {where.group(2)})", path=path, row=int(where.group(1)))
+    return UserError(f"błędny plik TOML: {problem}", path=path)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.clean import fold
-from pipeline.errors import UserError
+from pipeline.errors import UserError, toml_error
 
 _LABEL_TEXT_FIELDS = ("id", "name", "goal", "description")
 
@@ -116,5 +116,5 @@ def load_taxonomy(path: Path | str) -> Taxonomy:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"nie można odczytać taksonomii: {exc}", path=path) from None
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"błędny plik TOML: {exc}", path=path) from None
+        raise toml_error(exc, path) from None
     return taxonomy_from_dict(data, path)

@@ -33,7 +33,7 @@ import pandas as pd
 
 from pipeline.clean import fold
 from pipeline.config import Config
-from pipeline.errors import UserError
+from pipeline.errors import UserError, toml_error
 from pipeline.provisions import UNITS, ProvisionFinder
 
 STATUS_OK = "do analizy"
@@ -95,7 +95,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"nie można odczytać pliku reguł triażu: {exc}", path=path) from None
     except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"błędny plik TOML: {exc}", path=path) from None
+        raise toml_error(exc, path) from None
 
 
 def _checked(section: str, key: str, value: Any, path: Path | str | None) -> Any:

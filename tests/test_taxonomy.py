@@ -76,6 +76,7 @@ def test_hash_ignores_comments_and_formatting_but_not_content(tmp_path: Path) ->
     (GOOD.replace('name = "Test"\n', ""), "brak pola 'name'"),
     ('name = "T"\nlanguage = "pl"\n', "nie ma żadnej etykiety"),
     (GOOD.replace("[[label]]", "[[label]", 1), "błędny plik TOML"),
+    ('name = "T"\nlanguage = pl\n', "wiersz 2: błędny plik TOML: niepoprawna wartość"),
 ])
 def test_broken_files_name_the_file_and_the_problem(tmp_path: Path, broken: str, message: str) -> None:
     path = write(tmp_path, broken)
