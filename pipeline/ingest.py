@@ -108,9 +108,10 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> tuple[
 
 
 def _decode_mixed(data: bytes) -> tuple[str, str] | None:
-    """Two exports pasted together: lines in UTF-8 and lines in cp1250 or ISO-8859-2. Decoded whole in either, one
-    part would be mojibake, so each line is decoded in its own encoding. UTF-8 is recognised by Polish letters it
-    yields: one-byte Polish text practically never decodes as UTF-8 into them."""
+    """Lines in UTF-8 among lines in cp1250 or ISO-8859-2: two exports pasted together, or mojibake saved in cp1250
+    ("WspĂłĹ‚praca" there is the UTF-8 bytes of "Współpraca"). Decoded whole in either encoding, one part would be
+    mojibake, so each line is decoded in its own. UTF-8 is recognised by Polish letters it yields: one-byte Polish
+    text practically never decodes as UTF-8 into them."""
     lines = data.splitlines(keepends=True)
     in_utf8, other = False, []
     for i, line in enumerate(lines):
@@ -367,12 +368,12 @@ def _cell(value: object) -> str:
 
 
 def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[str] = ()) -> RawTable:
-    grid = _sheet_cells(path, data, sheet, formulas=False)
+    grid, names = _sheet_cells(path, data, sheet, formulas=False)
     uncached: dict[int, str] = {}  # row number -> the first column whose formula has no stored value
     if _has_uncached_formula(data):
         # Excel and LibreOffice store each formula's value; files written by scripts may not. Such a cell reads as
         # empty, so its formula is kept as the text and the record is marked, rather than lost.
-        for number, (values, formulas) in enumerate(zip(grid, _sheet_cells(path, data, sheet, formulas=True)), 1):
+        for number, (values, formulas) in enumerate(zip(grid, _sheet_cells(path, data, sheet, formulas=True)[0]), 1):
             for col, (value, formula) in enumerate(zip(values, formulas)):
                 if not value.strip() and formula.startswith("="):
                     values[col] = formula
@@ -382,6 +383,9 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[s
         raise UserError("arkusz jest pusty", path=path)
     at = header_index([cells for _, cells in lines[:_HEADER_SEARCH]], text_cols)
     header = _unique_headers(lines[at][1], path)
+    if sheet is None and len(names) > 1 and not _names_text(header, text_cols):
+        raise UserError(f"pierwszy arkusz, „{names[0]}”, nie ma kolumny z treścią uwag; wskaż arkusz opcją --sheet "
+                        f"(są: {', '.join(names)})", path=path)
     records = [(cells + [""] * len(header))[: len(header)] for _, cells in lines[at + 1:]]
     rows = [number for number, _ in lines[at + 1:]]
     errors: dict[int, str] = {}
@@ -393,9 +397,9 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[s
     return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, preamble_rows=at)
 
 
-def _sheet_cells(path: Path, data: bytes, sheet: str | None, *, formulas: bool) -> list[list[str]]:
-    """Every row of the sheet (blank ones too, so row numbers hold), each cell as text; formulas as written when
-    `formulas`, else their stored values."""
+def _sheet_cells(path: Path, data: bytes, sheet: str | None, *, formulas: bool) -> tuple[list[list[str]], list[str]]:
+    """Every row of the sheet (blank ones too, so row numbers hold), each cell as text, formulas as written when
+    `formulas`, else their stored values; and the workbook's sheet names."""
     from openpyxl import load_workbook
 
     try:
@@ -406,7 +410,7 @@ def _sheet_cells(path: Path, data: bytes, sheet: str | None, *, formulas: bool) 
         if sheet is not None and sheet not in wb.sheetnames:
             raise UserError(f"brak arkusza {sheet!r} (są: {', '.join(wb.sheetnames)})", path=path)
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
-        return [[_cell(v) for v in values] for values in ws.iter_rows(values_only=True)]
+        return [[_cell(v) for v in values] for values in ws.iter_rows(values_only=True)], list(wb.sheetnames)
     finally:
         wb.close()
 
@@ -429,6 +433,12 @@ def _is_text_header(key: str) -> bool:
     return key in TEXT_HEADERS or any(key.startswith(h + " ") for h in TEXT_HEADERS)
 
 
+def _names_text(cells: Sequence[str], text_cols: Sequence[str] = ()) -> bool:
+    """Whether a header row has the text columns (`text_cols`, else a known text header)."""
+    names = {str(c).strip() for c in cells}
+    return (set(text_cols) <= names) if text_cols else any(_is_text_header(_header_key(c)) for c in names if c)
+
+
 def header_index(rows: Sequence[Sequence[str]], text_cols: Sequence[str] = ()) -> int:
     """Which of the first non-blank rows is the header: the first that names the text column (`text_cols`, else a
     known text header) if every row above it is a title, else the first row.
@@ -443,9 +453,7 @@ def header_index(rows: Sequence[Sequence[str]], text_cols: Sequence[str] = ()) -
             break  # a row above is not a title
         if i and widths[i] == 1:
             continue  # below a title only a wider row can be the header (in a one-column file, the first row is)
-        names = {str(c).strip() for c in cells}
-        named = (set(text_cols) <= names) if text_cols else any(_is_text_header(_header_key(c)) for c in names if c)
-        if named and not (widths[i] == 1 and max(widths) > 1):
+        if _names_text(cells, text_cols) and not (widths[i] == 1 and max(widths) > 1):
             return i
     return 0
 

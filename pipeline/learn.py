@@ -133,20 +133,22 @@ def read_edits(path: Path | str) -> Edits:
             continue
         cells = {h: _value(row[j]) if j < len(row) else "" for h, j in pos.items()}
         values = (fold(cells[H_LABEL_FIX]), fold(cells[H_DECISION]), cells[H_ANSWER])
-        if not cells[H_ID] or not any(values):
+        # A cleared ID cell loses nothing: the hidden fingerprint, else the text, still says which comment it is.
+        key = cells[H_ID] or cells.get(H_FINGERPRINT) or fingerprint(redacted(cells[H_TEXT]))
+        if not any(values) or not (cells[H_ID] or cells[H_TEXT] or cells.get(H_FINGERPRINT)):
             continue
-        if cells[H_ID] in seen:
-            first_row, first_values = seen[cells[H_ID]]
+        if key in seen:
+            first_row, first_values = seen[key]
             if first_values != values:
-                raise UserError(f"uwaga {cells[H_ID]!r} występuje też w wierszu {first_row} z inną poprawką",
+                raise UserError(f"uwaga {key!r} występuje też w wierszu {first_row} z inną poprawką",
                                 path=path, row=n, column=H_ID)
             continue
-        seen[cells[H_ID]] = (n, values)
+        seen[key] = (n, values)
         rows.append((n, cells))
     if pos is None:
         raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: w arkuszu „{SHEET_COMMENTS}” nie ma "
                         f"kolumn „{H_ID}” i „{H_LABEL_FIX}”", path=path)
-    rows.sort(key=lambda r: r[1][H_ID])  # the sheet's order is the staff's sorting; the new model must not depend on it
+    rows.sort(key=lambda r: (r[1][H_ID], r[1].get(H_FINGERPRINT, ""), r[1][H_TEXT]))  # the sheet's order is the staff's sorting; the new model must not depend on it
     return Edits(path, hashlib.sha256(path.read_bytes()).hexdigest(), rows, _workbook_labels(path))
 
 

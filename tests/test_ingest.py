@@ -84,8 +84,9 @@ def test_xlsx_first_sheet_or_named_sheet(tmp_path: Path) -> None:
     assert df["source_row"].tolist() == [2, 4]
     assert df["Kwota"].tolist() == ["1500", "2.5"]
     assert df["Wpłynęło"].tolist() == ["2022-10-05", "2022-10-06T14:30:00"]  # a date is shown as a date
-    with pytest.raises(UserError, match="nie znaleziono kolumny z treścią"):
-        ingest([path], IngestConfig())  # first sheet has no text column
+    with pytest.raises(UserError, match="pierwszy arkusz, „Inne”, nie ma kolumny z treścią uwag; wskaż arkusz opcją "
+                                        "--sheet \\(są: Inne, Uwagi\\)"):
+        ingest([path], IngestConfig())
 
 
 def test_jsonl_keeps_bad_lines_as_error_rows(tmp_path: Path) -> None:

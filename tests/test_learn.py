@@ -95,6 +95,18 @@ def test_unknown_label_or_decision_names_the_row(workbook: Path, tmp_path: Path)
         read_workbook(edited, TAXONOMY)
 
 
+def test_a_row_whose_id_cell_was_cleared_still_counts(workbook: Path, tmp_path: Path) -> None:
+    edited = edit(workbook, tmp_path / "bez_id.xlsx", {"c": {H_LABEL_FIX: "Poza zakresem programu"}})
+    wb = load_workbook(edited)
+    ws = wb[SHEET_COMMENTS]
+    id_col = next(c.column for c in ws[1] if c.value == H_ID)
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(r, id_col).value == "c")
+    ws.cell(row, id_col).value = None
+    wb.save(edited)
+    got = read_workbook(edited, TAXONOMY)
+    assert [(c.label, c.fingerprint) for c in got] == [("poza_zakresem", fingerprint(TEXTS[2]))]
+
+
 def test_a_workbook_made_with_another_taxonomy_says_so(tmp_path: Path) -> None:
     lodz = load_taxonomy(ROOT / "data" / "taxonomies" / "lodz_bo_2025.toml")
     made = write_workbook(small_table(), tmp_path / "lodz.xlsx", {}, taxonomy=lodz)

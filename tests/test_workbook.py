@@ -16,7 +16,7 @@ from pipeline.config import Config, ExportConfig, IngestConfig
 from pipeline.corrections import DECISIONS
 from pipeline.export.xlsx import (
     FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_LABEL_FIX, SHEET_CAMPAIGNS, SHEET_COMMENTS,
-    SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, write_workbook,
+    SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, cell_text, write_workbook,
 )
 from pipeline.taxonomy import load_taxonomy
 
@@ -77,6 +77,10 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def table(ws) -> list[dict[str, object]]:
     rows = list(ws.iter_rows(values_only=True))
     return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def test_characters_xml_cannot_hold_become_spaces_not_glue() -> None:
+    assert cell_text("pionowym\x0btabulatorem\x00koniec") == "pionowym tabulatorem koniec"
 
 
 def test_sheets_in_order_with_frozen_filtered_headers(workbook: Path) -> None:

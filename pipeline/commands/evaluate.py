@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from pipeline.classify import classification_report, format_report, load_classifier
 from pipeline.commands.train import add_data_arguments, read_labelled
+from pipeline.models import read_card
 
 NAME = "evaluate"
 SYNOPSIS = ("uwagi evaluate DATA --model MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
@@ -31,6 +33,9 @@ def print_report(report: dict, taxonomy, as_json: bool) -> None:
 def handle(args: argparse.Namespace) -> int:
     model = load_classifier(args.model)
     data = read_labelled(args, model.taxonomy)
+    if data.sha256 == read_card(args.model).get("training_data", {}).get("sha256"):
+        print(f"uwagi: {args.data}: model uczono na tym pliku, więc wynik jest zawyżony; rzetelną ocenę daje "
+              "uwagi crossval albo plik, którego model nie widział", file=sys.stderr)
     predicted = model.predict(data.texts)
     report = classification_report(data.labels, predicted["label"], model.taxonomy.ids, predicted["needs_review"])
     if data.comment_types is not None:

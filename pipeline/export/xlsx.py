@@ -71,7 +71,7 @@ def cell_text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "tak" if value else "nie"
-    text = _ILLEGAL_XML.sub("", str(value))
+    text = _ILLEGAL_XML.sub(" ", str(value))  # a space: Word's line break (\v) between two words must not glue them
     if len(text) > EXCEL_CELL_LIMIT:
         text = text[: EXCEL_CELL_LIMIT - len(_TRUNCATED)] + _TRUNCATED
     return text
