@@ -15,6 +15,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from datetime import datetime, time
 from pathlib import Path
 
@@ -233,16 +234,17 @@ def _csv_lines(text: str, delimiter: str | None) -> list[tuple[int, list[str], s
     """Non-blank records: the row a spreadsheet shows each on (blank lines are rows too, but not records), its
     fields, and why it is suspect, if it is.
 
-    A quote opened and never closed would swallow every row below it into one cell. Parsed strictly, the row that
-    opens it is found, read without quote handling and marked, and reading goes on from the next line.
+    A line whose quotes break the CSV rules is read as written, without quote handling. Hand-made files have
+    `"Program" powinien…` (a quote closed mid-field): read so, the text is exact. A quote never closed would swallow
+    every row below it into one cell: parsed strictly, the row that opens it is found, read as written and marked
+    suspect, and reading goes on from the next line.
     """
     physical = _PHYSICAL_LINE.findall(text)
     records: list[tuple[int, list[str], str | None]] = []
     start, number = 0, 0  # next physical line to read; spreadsheet rows read so far
     while start < len(physical):
         # NUL never occurs (it is stripped), so as the delimiter it reads each line as one field.
-        reader = csv.reader(io.StringIO("".join(physical[start:]), newline=""), delimiter=delimiter or "\x00",
-                            strict=True)
+        reader = csv.reader(islice(physical, start, None), delimiter=delimiter or "\x00", strict=True)
         done = 0  # physical lines of this pass behind the last whole record
         try:
             for fields in reader:
@@ -253,8 +255,9 @@ def _csv_lines(text: str, delimiter: str | None) -> list[tuple[int, list[str], s
         except csv.Error:
             bad = start + done
             line = physical[bad].rstrip("\r\n")
+            swallowed = reader.line_num - done > 1  # the broken quote ran on past its own line
             number += 1
-            records.append((number, line.split(delimiter) if delimiter else [line], _STRAY_QUOTE))
+            records.append((number, line.split(delimiter) if delimiter else [line], _STRAY_QUOTE if swallowed else None))
             start = bad + 1
     return records
 
