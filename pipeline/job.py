@@ -23,6 +23,7 @@ from pipeline.export.research import write_research
 from pipeline.export.tables import write_csv
 from pipeline.export.xlsx import write_workbook
 from pipeline.ingest import RawTable, ingest
+from pipeline.learn import read_edits
 from pipeline.models import read_card
 from pipeline.process import process
 from pipeline.redact import detect_pii_columns
@@ -103,9 +104,18 @@ def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     return JobResult(df, manifest, out)
 
 
+def _has_staff_entries(workbook: Path) -> bool:
+    """Whether any staff column is filled; a file that cannot be read as a uwagi workbook counts as filled."""
+    try:
+        return bool(read_edits(workbook).rows)
+    except UserError:
+        return True
+
+
 def keep_edited_workbook(out: Path) -> Path | None:
     """Staff work in triage.xlsx; one they changed since uwagi wrote it (its SHA-256 is no longer the one run.json
-    recorded) is renamed, never overwritten, so a nightly rerun cannot wipe a day's corrections."""
+    recorded) and that holds entries in the staff columns is renamed, never overwritten, so a nightly rerun cannot
+    wipe a day's corrections."""
     workbook = out / WORKBOOK
     if not workbook.exists():
         return None
@@ -113,7 +123,7 @@ def keep_edited_workbook(out: Path) -> Path | None:
         recorded = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("workbook_sha256")
     except (OSError, ValueError, AttributeError):
         recorded = None
-    if recorded == sha256_file(workbook):
+    if recorded == sha256_file(workbook) or not _has_staff_entries(workbook):
         return None
     stamp = datetime.fromtimestamp(workbook.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
     kept, n = out / f"triage.edytowany-{stamp}.xlsx", 1

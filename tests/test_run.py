@@ -142,6 +142,8 @@ def test_a_rerun_never_overwrites_a_workbook_staff_edited(tmp_path: Path, export
     out = tmp_path / "runda1"
     assert run(str(export_csv), "--out", str(out)) == 0
     assert run(str(export_csv), "--out", str(out)) == 0  # an unchanged workbook is simply replaced
+    load_workbook(out / "triage.xlsx").save(out / "triage.xlsx")  # opened and saved, no staff entry: nothing to keep
+    assert run(str(export_csv), "--out", str(out)) == 0
     assert sorted(p.name for p in out.glob("triage*.xlsx")) == ["triage.xlsx"]
     wb = load_workbook(out / "triage.xlsx")
     sheet = wb["Uwagi"]
