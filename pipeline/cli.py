@@ -26,6 +26,8 @@ _MESSAGES = [
     (r"argument (\S+): expected at least one argument", r"\1: brak wartości"),
     (r"argument (\S+): invalid (\w+) value: (.*)", r"\1: niepoprawna wartość \3"),
     (r"argument (\S+): ignored explicit argument (.*)", r"\1: zbędna wartość \2"),
+    (r"ambiguous option: (\S+) could match (.*)", r"niejednoznaczna opcja \1 (pasuje do: \2)"),
+    (r"argument (\S+): (.*)", r"\1: \2"),
 ]
 
 

@@ -214,65 +214,94 @@ def _kind(path: Path, data: bytes) -> str:
     return "csv"
 
 
-def _sniff_delimiter(text: str) -> str | None:
-    """The delimiter that splits most lines into the same number of fields; None for a one-column file.
+def _sniff_delimiter(text: str) -> tuple[str | None, int]:
+    """The delimiter that splits most lines into the same number of fields, and that number; (None, 1) for a
+    one-column file.
 
     Lines with a single field (a title above the table) say nothing, so they are left out. csv.Sniffer is not used:
     it guesses ',' for a one-column file whose texts hold commas, and gives up when a title line is above the table.
     """
-    sample = "\n".join(text.splitlines()[:_SNIFF_LINES])
-    best, best_score = None, 0
+    sample = "".join(m.group() for m in islice(_PHYSICAL_LINE.finditer(text), _SNIFF_LINES))
+    best, best_widths = None, Counter[int]()
     for delimiter in _DELIMITERS:
-        widths = Counter(len(f) for f in csv.reader(io.StringIO(sample), delimiter=delimiter) if len(f) > 1)
-        score = widths.most_common(1)[0][1] if widths else 0
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
+        widths = Counter(len(f) for f in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(f))
+        multi = Counter({w: n for w, n in widths.items() if w > 1})
+        if multi and (not best or max(multi.values()) > max(n for w, n in best_widths.items() if w > 1)):
+            best, best_widths = delimiter, widths
+    if best is None:
+        return None, 1
+    width, count = max(((w, n) for w, n in best_widths.items() if w > 1), key=lambda wn: wn[1])
+    # Below any one-field title lines, a table has most rows this wide; comments with a stray comma do not.
+    lines = [len(f) for f in csv.reader(io.StringIO(sample), delimiter=best) if any(f)]
+    body = lines[next((i for i, w in enumerate(lines) if w > 1), len(lines)):]
+    return (None, 1) if body.count(1) >= count else (best, width)
 
 
-def _csv_lines(text: str, delimiter: str | None) -> list[tuple[int, list[str], str | None]]:
+def _csv_lines(text: str, delimiter: str | None, width: int) -> list[tuple[int, list[str], str | None]]:
     """Non-blank records: the row a spreadsheet shows each on (blank lines are rows too, but not records), its
     fields, and why it is suspect, if it is.
 
-    A line whose quotes break the CSV rules is read as written, without quote handling. Hand-made files have
-    `"Program" powinien…` (a quote closed mid-field): read so, the text is exact. A quote never closed would swallow
-    every row below it into one cell: parsed strictly, the row that opens it is found, read as written and marked
+    Hand-made files break the quoting rules. A quote closed mid-field (`"Program" powinien…`) is read as a
+    spreadsheet reads it. A quote opened and never closed, or closed lines later by another stray quote, would
+    swallow the rows below into one cell: when a cell spans lines that look like rows of the table (`width`
+    fields), or its record then has the wrong width, the line that opens it is read as written and marked
     suspect, and reading goes on from the next line.
     """
     physical = _PHYSICAL_LINE.findall(text)
     records: list[tuple[int, list[str], str | None]] = []
     start, number = 0, 0  # next physical line to read; spreadsheet rows read so far
+
+    def as_written(i: int) -> list[str]:
+        line = physical[i].rstrip("\r\n")
+        return line.split(delimiter) if delimiter else [line]
+
+    def swallows(first: int, last: int, fields: list[str]) -> bool:
+        return width > 1 and (any(len(as_written(i)) == width for i in range(first + 1, last))
+                              or (len(fields) != width and len(as_written(first)) == width))
+
     while start < len(physical):
         # NUL never occurs (it is stripped), so as the delimiter it reads each line as one field.
         reader = csv.reader(islice(physical, start, None), delimiter=delimiter or "\x00", strict=True)
         done = 0  # physical lines of this pass behind the last whole record
+        stray = False  # whether the record that stopped this pass swallowed rows
         try:
             for fields in reader:
+                if reader.line_num - done > 1 and swallows(start + done, start + reader.line_num, fields):
+                    stray = True
+                    break
                 number, done = number + 1, reader.line_num
                 if any(f.strip() for f in fields):
                     records.append((number, fields, None))
-            break
-        except csv.Error:
-            bad = start + done
-            line = physical[bad].rstrip("\r\n")
-            swallowed = reader.line_num - done > 1  # the broken quote ran on past its own line
-            number += 1
-            records.append((number, line.split(delimiter) if delimiter else [line], _STRAY_QUOTE if swallowed else None))
-            start = bad + 1
+            else:
+                break
+        except csv.Error as exc:
+            stray = "unexpected end of data" in str(exc)  # a quote never closed
+        first, last = start + done, start + reader.line_num
+        number += 1
+        if stray or (last - first > 1 and swallows(first, last, [])):
+            records.append((number, as_written(first), _STRAY_QUOTE))
+            start = first + 1
+        elif last - first > 1:  # a cell over several lines with text after its closing quote: read leniently
+            lenient = csv.reader(islice(physical, first, None), delimiter=delimiter or "\x00")
+            records.append((number, next(lenient), None))
+            start = first + lenient.line_num
+        else:  # a quote closed mid-field on one line: the line as written
+            records.append((number, as_written(first), None))
+            start = first + 1
     return records
 
 
 def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
     text = text.replace("\x00", "")
-    delimiter = _sniff_delimiter(text)
-    lines = _csv_lines(text, delimiter)
+    delimiter, width = _sniff_delimiter(text)
+    lines = _csv_lines(text, delimiter, width)
     if not lines:
         raise UserError("plik nie zawiera nagłówka", path=path)
     at = header_index([fields for _, fields, _ in lines[:_HEADER_SEARCH]], text_cols)
     if delimiter and len(lines[at][1]) == 1:
         # A one-column table: a delimiter inside a text is part of that text, not a second field.
         delimiter = None
-        lines = _csv_lines(text, delimiter)
+        lines = _csv_lines(text, delimiter, 1)
     header = _unique_headers(lines[at][1], path)
     records: list[list[str]] = []
     rows: list[int] = []
@@ -280,7 +309,7 @@ def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
     raw: dict[int, str] = {}
     for number, fields, suspect in lines[at + 1:]:
         if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
-            errors[len(records)] = f"wiersz ma {len(fields)} pól, a nagłówek {len(header)}"
+            errors[len(records)] = f"wiersz ma {_fields(len(fields))}, a nagłówek {len(header)}"
             raw[len(records)] = (delimiter or "").join(fields)
             fields = []
         elif suspect:
@@ -291,31 +320,45 @@ def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
                     preamble_rows=at)
 
 
+def _fields(n: int) -> str:
+    """'3 pola', '5 pól', '22 pola': Polish plural of a field count (never 1 here: it is always too many)."""
+    return f"{n} {'pola' if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else 'pól'}"
+
+
 def _unique_headers(fields: Sequence[object], path: Path) -> list[str]:
+    """Headers as written; an empty one is `kolumna_N`, a repeated one gets `_2`, `_3`, never a name in use."""
+    given = [str(f).strip().lstrip("\ufeff") if f is not None else "" for f in fields]
+    taken = set(given)
     names: list[str] = []
-    seen: Counter[str] = Counter()
-    for i, f in enumerate(fields, start=1):
-        name = str(f).strip().lstrip("\ufeff") if f is not None else ""
-        name = name or f"kolumna_{i}"
-        seen[name] += 1
-        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    for i, name in enumerate(given, start=1):
+        candidate, n = name or f"kolumna_{i}", 1
+        while candidate in names or (candidate != name and candidate in taken):
+            n += 1
+            candidate = f"{name or f'kolumna_{i}'}_{n}"
+        names.append(candidate)
     return names
 
 
 def _read_jsonl(path: Path, text: str) -> RawTable:
-    """JSON Lines, one object per line; a file holding one JSON array of objects is read as such, element by
-    element (its `source_row` is the element's number)."""
+    """JSON Lines, one object per line. A `.json` file holding one JSON document is read too: an array of objects
+    element by element (`source_row` is the element's number), an object wrapping one such array (`{"uwagi": […]}`)
+    likewise, any other object as one record."""
     text = text.lstrip("\ufeff")
-    if text.lstrip().startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if text.lstrip().startswith("["):
             raise UserError(f"niepoprawna tablica JSON ({_JSON_MESSAGES.get(exc.msg, exc.msg)})", path=path,
                             row=exc.lineno) from None
-        entries = [(number, item, json.dumps(item, ensure_ascii=False)) for number, item in enumerate(items, 1)]
+        # Only "\n" ends a line: U+2028 and U+0085 may stand inside a JSON string.
+        lines = [line.removesuffix("\r") for line in text.split("\n")]
+        entries = [(number, _parse_line(line), line) for number, line in enumerate(lines, 1) if line.strip()]
     else:
-        entries = [(number, _parse_line(line), line) for number, line in enumerate(text.splitlines(), 1)
-                   if line.strip()]
+        if isinstance(document, dict):
+            arrays = [v for v in document.values() if isinstance(v, list)]
+            document = arrays[0] if len(arrays) == 1 and len(document) == 1 else [document]
+        items = document if isinstance(document, list) else [document]
+        entries = [(number, item, json.dumps(item, ensure_ascii=False)) for number, item in enumerate(items, 1)]
     records: list[dict[str, str]] = []
     errors: dict[int, str] = {}
     raw: dict[int, str] = {}
@@ -372,7 +415,7 @@ def _cell(value: object) -> str:
 
 def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[str] = ()) -> RawTable:
     grid, names = _sheet_cells(path, data, sheet, formulas=False)
-    uncached: dict[int, str] = {}  # row number -> the first column whose formula has no stored value
+    uncached: dict[int, list[int]] = {}  # row number -> the columns whose formula has no stored value
     if _has_uncached_formula(data):
         # Excel and LibreOffice store each formula's value; files written by scripts may not. Such a cell reads as
         # empty, so its formula is kept as the text and the record is marked, rather than lost.
@@ -380,7 +423,7 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[s
             for col, (value, formula) in enumerate(zip(values, formulas)):
                 if not value.strip() and formula.startswith("="):
                     values[col] = formula
-                    uncached.setdefault(number, col)
+                    uncached.setdefault(number, []).append(col)
     lines = [(number, cells) for number, cells in enumerate(grid, start=1) if any(c.strip() for c in cells)]
     if not lines:
         raise UserError("arkusz jest pusty", path=path)
@@ -393,10 +436,13 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[s
     rows = [number for number, _ in lines[at + 1:]]
     errors: dict[int, str] = {}
     for i, number in enumerate(rows):
-        if number in uncached:
-            col = uncached[number]
-            name = repr(header[col]) if col < len(header) else f"nr {col + 1}"
-            errors[i] = f"formuła bez zapisanej wartości (kolumna {name}); otwórz plik w Excelu i zapisz go ponownie"
+        # Only a text cell makes the record unreadable; elsewhere the formula as written is all the value there is.
+        text_col = next((col for col in uncached.get(number, ()) if col < len(header)
+                         and (header[col] in text_cols if text_cols else _is_text_header(_header_key(header[col])))),
+                        None)
+        if text_col is not None:
+            errors[i] = (f"formuła bez zapisanej wartości (kolumna {header[text_col]!r}); otwórz plik w Excelu i "
+                         "zapisz go ponownie")
     return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, preamble_rows=at)
 
 

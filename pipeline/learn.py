@@ -148,7 +148,8 @@ def read_edits(path: Path | str) -> Edits:
     if pos is None:
         raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: w arkuszu „{SHEET_COMMENTS}” nie ma "
                         f"kolumn „{H_ID}” i „{H_LABEL_FIX}”", path=path)
-    rows.sort(key=lambda r: (r[1][H_ID], r[1].get(H_FINGERPRINT, ""), r[1][H_TEXT]))  # the sheet's order is the staff's sorting; the new model must not depend on it
+    # The sheet's order is the staff's sorting, and its ID cells may be cleared: the new model depends on neither.
+    rows.sort(key=lambda r: r[1].get(H_FINGERPRINT) or fingerprint(redacted(r[1][H_TEXT])))
     return Edits(path, hashlib.sha256(path.read_bytes()).hexdigest(), rows, _workbook_labels(path))
 
 

@@ -125,6 +125,21 @@ def test_a_json_array_of_objects_is_read_element_by_element(tmp_path: Path) -> N
         ingest([path], IngestConfig())
 
 
+def test_json_lines_break_only_at_newlines_and_a_wrapped_array_is_read(tmp_path: Path) -> None:
+    lines = tmp_path / "u.jsonl"
+    lines.write_text('{"text": "A\u2028B\u0085C"}\r\n{"text": "Druga"}\n', encoding="utf-8")
+    df, _ = ingest([lines], IngestConfig())
+    assert df["text"].tolist() == ["A\u2028B\u0085C", "Druga"] and df["source_row"].tolist() == [1, 2]
+    wrapped = tmp_path / "eksport.json"
+    wrapped.write_text(json.dumps({"uwagi": [{"text": "Pierwsza"}, {"text": "Druga"}]}, indent=2), encoding="utf-8")
+    df, _ = ingest([wrapped], IngestConfig())
+    assert df["text"].tolist() == ["Pierwsza", "Druga"]
+    single = tmp_path / "jedna.json"
+    single.write_text(json.dumps({"text": "Jedyna", "autor": "A"}, indent=2), encoding="utf-8")
+    df, _ = ingest([single], IngestConfig())
+    assert df["text"].tolist() == ["Jedyna"]
+
+
 def test_a_quote_never_closed_swallows_no_rows(tmp_path: Path) -> None:
     path = tmp_path / "cudzyslow.csv"
     path.write_text('Nr;Treść uwagi;Typ\n1;Pierwsza uwaga o grantach;org\n2;"Zielony Gdańsk to dobry pomysł;mieszkaniec\n'
@@ -136,6 +151,37 @@ def test_a_quote_never_closed_swallows_no_rows(tmp_path: Path) -> None:
     assert df["Typ"].tolist() == ["org", "mieszkaniec", "org", "org", "org"]
     assert df["status"].tolist() == ["do analizy", "błąd", "do analizy", "do analizy", "do analizy"]
     assert "cudzysłów" in df["error"].iloc[1]
+
+
+@pytest.mark.parametrize(
+    ("content", "texts", "errors"),
+    [
+        # A stray opening quote closed by the ASCII quote ending „Park Oliwski" on the next row.
+        ('Nr;Uwaga;Kto\n1;Pierwsza;Jan\n2;"Zielony Gdańsk;Anna\n3;Popieram „Park Oliwski";Zofia\n4;Czwarta;Piotr\n',
+         ["Pierwsza", '"Zielony Gdańsk', "Popieram „Park Oliwski\"", "Czwarta"], [False, True, False, False]),
+        ('Nr;Uwaga;Typ\n1;"Zaczynam cytat;org\n2;Koniec cytatu"\n3;Trzeci;org\n',
+         ['"Zaczynam cytat', 'Koniec cytatu"', "Trzeci"], [True, False, False]),
+        # A real cell over two lines, with text after its closing quote: one record, as a spreadsheet reads it.
+        ('Nr;Uwaga;Typ\n1;"Linia 1\nLinia 2" dopisek;org\n2;Drugi;org\n', ["Linia 1\nLinia 2 dopisek", "Drugi"],
+         [False, False]),
+        ('Nr;Uwaga;Typ\n1;"Linia 1\nLinia 2";org\n2;Drugi;org\n', ["Linia 1\nLinia 2", "Drugi"], [False, False]),
+        # Never closed, on the last line.
+        ('Nr;Uwaga;Typ\n1;Pierwsza;org\n2;"Ostatnia;org\n', ["Pierwsza", '"Ostatnia'], [False, True]),
+    ],
+)
+def test_stray_quotes_never_swallow_rows(tmp_path: Path, content: str, texts: list[str], errors: list[bool]) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text(content, encoding="utf-8")
+    df, _ = ingest([path], IngestConfig(text_cols=("Uwaga",)))
+    assert df["text"].tolist() == texts
+    assert (df["status"] == "błąd").tolist() == errors
+
+
+def test_repeated_headers_get_names_no_other_column_has(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("Uwaga;Typ;Typ;Typ_2;;kolumna_5\nTekst;a;b;c;d;e\n", encoding="utf-8")
+    df, _ = ingest([path], IngestConfig())
+    assert [df[c].iloc[0] for c in ("Typ", "Typ_3", "Typ_2", "kolumna_5_2", "kolumna_5")] == list("abcde")
 
 
 def test_a_record_that_cannot_be_split_puts_its_line_in_the_text_only(tmp_path: Path) -> None:
@@ -200,7 +246,7 @@ def test_ragged_row_is_an_error_row_that_keeps_its_text(tmp_path: Path) -> None:
     path.write_text("id;uwaga\n1;dobra\n2;zła;nadmiarowe pole\n3\n", encoding="utf-8")
     df, _ = ingest([path], IngestConfig())
     assert df["status"].tolist() == ["do analizy", "błąd", "pusta"]
-    assert "nadmiarowe pole" in df["text"].iloc[1] and "3 pól" in df["error"].iloc[1]
+    assert "nadmiarowe pole" in df["text"].iloc[1] and "wiersz ma 3 pola, a nagłówek 2" in df["error"].iloc[1]
 
 
 @pytest.mark.parametrize(
@@ -303,6 +349,11 @@ def test_title_rows_above_the_header_are_skipped_and_counted(tmp_path: Path) -> 
         ("Treść uwagi\r\nProszę, aby zwiększyć, dotacje\r\nDruga, uwaga, z przecinkami\r\nTrzecia uwaga\r\n",
          ["Proszę, aby zwiększyć, dotacje", "Druga, uwaga, z przecinkami", "Trzecia uwaga"], 0),
         ("Opis\r\nUwaga do § 5\r\nDrugi opis\r\n", ["Uwaga do § 5", "Drugi opis"], 0),
+        # One column whose first comment reads like a header and holds a delimiter.
+        ("Uwaga\nUwaga do § 5; proponuję skreślić ust. 2\nDruga uwaga o grantach\nTrzecia uwaga\n",
+         ["Uwaga do § 5; proponuję skreślić ust. 2", "Druga uwaga o grantach", "Trzecia uwaga"], 0),
+        ("Uwagi\nUwagi do § 5: proponuję, aby skreślić ust. 2, bo\nDruga uwaga\nTrzecia uwaga, krótka\n",
+         ["Uwagi do § 5: proponuję, aby skreślić ust. 2, bo", "Druga uwaga", "Trzecia uwaga, krótka"], 0),
         # A title line with no delimiter at all above a ';' table.
         ("Uwagi do projektu programu 2023\r\n\r\nLp;Treść uwagi;Autor\r\n1;Pierwsza uwaga;A\r\n2;Druga, z przecinkiem;B\r\n",
          ["Pierwsza uwaga", "Druga, z przecinkiem"], 1),
@@ -324,12 +375,13 @@ def test_header_and_delimiter_detection_keep_every_record(
 def test_formula_without_a_stored_value_is_kept_and_marked(tmp_path: Path) -> None:
     """Files written by scripts store no formula values; the cell must not read as empty and its row must not vanish."""
     wb = Workbook()
-    for row in (["Treść uwagi", "Autor"], ["Zwykła uwaga", "A"], ['=CONCAT("Więcej ", "grantów")', None]):
+    for row in (["Treść uwagi", "Suma"], ["Zwykła uwaga", "=1+1"], ['=CONCAT("Więcej ", "grantów")', None]):
         wb.active.append(row)
     path = tmp_path / "skrypt.xlsx"
     wb.save(path)
     df, _ = ingest([path], IngestConfig())
     assert df["text"].tolist() == ["Zwykła uwaga", '=CONCAT("Więcej ", "grantów")']
+    assert df["Suma"].tolist() == ["=1+1", ""]  # outside the text the formula is kept and is no error
     assert df["status"].tolist() == ["do analizy", "błąd"]
     assert "formuła bez zapisanej wartości (kolumna 'Treść uwagi')" in df["error"].iloc[1]
 

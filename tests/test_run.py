@@ -92,6 +92,7 @@ def test_workbook_cells_are_text_never_formulas(tmp_path: Path, export_csv: Path
         (["run", "{csv}", "--out", "{tmp}/o", "--encoding", "klingon"], "nieznane kodowanie"),
         (["run", "{csv}", "--out", "{tmp}/o", "--sheet", "Arkusz1"], "żaden plik wejściowy"),
         (["run", "{csv}", "--out", "{csv}"], "to jest plik"),
+        (["run", "{csv}", "--out", ""], "--out: pusta ścieżka"),
         (["run", "{csv}", "--out", "{csv}/o"], "jest plikiem"),
         (["train", "{csv}", "--taxonomy", "data/taxonomies/gdansk_ngo_2023.toml", "--out", "{csv}/m"], "jest plikiem"),
         (["learn", "x.xlsx", "--out", "{csv}"], "to jest plik"),
@@ -164,12 +165,14 @@ def test_workbook_shows_the_inputs_own_columns(tmp_path: Path) -> None:
                     "nowa\n", encoding="utf-8")
     for flags, personal_shown in (([], True), (["--no-original-text"], False)):
         out = tmp_path / f"o{len(flags)}"
-        assert run(str(path), "--out", str(out), *flags) == 0
-        sheet = load_workbook(out / "triage.xlsx")["Uwagi"]
-        header = [c.value for c in sheet[1]]
-        row = dict(zip(header, [c.value for c in sheet[2]]))
+        assert run(str(path), "--out", str(out), "--submitter-col", "Imię i nazwisko", *flags) == 0
+        wb = load_workbook(out / "triage.xlsx")
+        header = [c.value for c in wb["Uwagi"][1]]
+        row = dict(zip(header, [c.value for c in wb["Uwagi"][2]]))
         assert row["Nr zgłoszenia"] == "K-7" and row["Status (z pliku)"] == "nowa"  # not taken for our "Status"
         assert ("Imię i nazwisko" in header) == personal_shown
+        summary = {c.value for r in wb["Podsumowanie"].iter_rows() for c in r}
+        assert ("Jan Kowalski" in summary) == personal_shown
 
 
 def _documented(section: str) -> set[str]:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.export.atomic import out_dir_arg
 from pipeline.learn import format_report, learn
 from pipeline.resources import DEFAULT_MODEL, resource_path
 
@@ -19,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("workbook", type=Path, metavar="WORKBOOK", help="triage.xlsx saved by Excel or LibreOffice")
     p.add_argument("--model", type=Path, metavar="MODEL_DIR",
                    help="the model the workbook was made with (default: the bundled model)")
-    p.add_argument("--out", required=True, type=Path, metavar="NEW_MODEL_DIR",
+    p.add_argument("--out", required=True, type=out_dir_arg, metavar="NEW_MODEL_DIR",
                    help="new model folder (must not exist or be empty); use it with uwagi run --model")
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeline.config import ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, TriageConfig
+from pipeline.export.atomic import out_dir_arg
 from pipeline.job import run_job
 
 NAME = "run"
@@ -20,7 +21,7 @@ HELP = "Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines) i zapisz arkusz triag
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="CSV, XLSX or JSON Lines files, read as one batch")
-    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    p.add_argument("--out", required=True, type=out_dir_arg, metavar="DIR", help="output folder")
     p.add_argument("--text-col", action="append", default=[], metavar="COL",
                    help="text column (repeatable; several are joined, each part labelled)")
     p.add_argument("--id-col", metavar="COL", help="column with the submission id")

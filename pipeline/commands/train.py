@@ -18,7 +18,7 @@ from pipeline.classify import duplicate_groups, train
 from pipeline.comment_type import COMMENT_TYPES
 from pipeline.clean import clean_text, fold
 from pipeline.errors import UserError
-from pipeline.export.atomic import check_out_dir
+from pipeline.export.atomic import check_out_dir, out_dir_arg
 from pipeline.ingest import find_text_columns, join_text, read_table
 from pipeline.models import save_model
 from pipeline.redact import redact_text
@@ -47,7 +47,7 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_data_arguments(p)
     p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taxonomy TOML")
-    p.add_argument("--out", required=True, type=Path, metavar="MODEL_DIR",
+    p.add_argument("--out", required=True, type=out_dir_arg, metavar="MODEL_DIR",
                    help="folder for model.joblib and model.json")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import errno
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -9,6 +11,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.errors import UserError
+
+
+_WHY_NOT = {errno.ENOENT: "ścieżka nie istnieje", errno.EACCES: "brak uprawnień", errno.EPERM: "brak uprawnień",
+            errno.EROFS: "dysk tylko do odczytu", errno.ENOSPC: "brak miejsca na dysku",
+            errno.ENOTDIR: "część ścieżki jest plikiem"}
+
+
+def out_dir_arg(value: str) -> Path:
+    """argparse type of --out: an empty string would silently mean the current folder."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("pusta ścieżka; podaj katalog")
+    return Path(value)
 
 
 def check_out_dir(path: Path) -> Path:
@@ -27,7 +41,11 @@ def check_out_dir(path: Path) -> Path:
 @contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
     """Yield a temporary path in the same folder; on success it replaces `final` in one rename."""
-    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        why = _WHY_NOT.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+        raise UserError(f"nie można utworzyć katalogu ({why})", path=final.parent) from None
     fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     os.close(fd)
     tmp_path = Path(tmp)

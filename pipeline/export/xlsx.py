@@ -464,7 +464,8 @@ def write_summary_sheet(
     if "comment_type" in df.columns:
         blocks.append(("Typ uwagi", count_table(df["comment_type"])))
     submitter = cfg.ingest.submitter_col
-    if submitter and submitter in df.columns:
+    personal = submitter in manifest.get("pii_columns", ()) and not cfg.export.original_text_in_workbook
+    if submitter and submitter in df.columns and not personal:  # counts by sender name would list the names
         blocks.append((submitter, count_table(df[submitter])))
     if "cluster_size" in df.columns:
         blocks.append(("Kampania", campaign_counts(df, clusters)))
