@@ -31,6 +31,13 @@ _MESSAGES = [
 ]
 
 
+# argparse's own words (headings, --help) come through gettext, for which Python ships no Polish catalogue.
+_WORDS = {"usage: ": "użycie: ", "options": "opcje", "positional arguments": "argumenty",
+          "show this help message and exit": "pokaż tę pomoc i zakończ", "show program's version number and exit":
+          "pokaż wersję programu i zakończ"}
+argparse._ = lambda text: _WORDS.get(text, text)  # type: ignore[attr-defined]
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # argparse's own default is exit 2 with usage; keep one line
         for pattern, polish in _MESSAGES:
@@ -42,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     synopses = "\n".join(f"  {cmd.SYNOPSIS}" for cmd in COMMANDS)
     parser = _Parser(
         prog="uwagi",
-        description="Triage Polish public-consultation comments into a workbook staff can work in.",
-        epilog=f"Synopsis:\n{synopses}\n\nExit codes: 0 ok, 1 internal error, 2 input or usage error.",
+        description="Porządkuje uwagi z konsultacji społecznych w arkusz do pracy dla zespołu.",
+        epilog=f"Polecenia:\n{synopses}\n\n"
+               "Kody wyjścia: 0 sukces, 1 błąd wewnętrzny, 2 błąd danych lub wywołania.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"uwagi {__version__}")

@@ -25,6 +25,9 @@ _TOML_PROBLEMS = {
     "Invalid statement": "niepoprawny zapis", "Invalid value": "niepoprawna wartość",
     "Expected '=' after a key in a key/value pair": "po kluczu brak „=”",
     "Unterminated string": "niezamknięty napis", "Illegal character": "niedozwolony znak",
+    "Expected ']' at the end of a table declaration": "brak „]” na końcu nagłówka tabeli",
+    "Expected ']]' at the end of an array declaration": "brak „]]” na końcu nagłówka tablicy",
+    "Cannot overwrite a value": "wartość podana drugi raz", "Cannot declare": "powtórzona deklaracja",
 }
 
 
@@ -33,7 +36,8 @@ def toml_error(exc: ValueError, path: object) -> UserError:
     text = str(exc)
     where = re.search(r" \(at line (\d+), column (\d+)\)$", text)
     problem = text[: where.start()] if where else text
-    problem = _TOML_PROBLEMS.get(problem, problem)
+    problem = next((polish + problem[len(english):] for english, polish in _TOML_PROBLEMS.items()
+                    if problem.startswith(english)), problem)
     if where:
         return UserError(f"błędny plik TOML: {problem} (znak {where.group(2)})", path=path, row=int(where.group(1)))
     return UserError(f"błędny plik TOML: {problem}", path=path)

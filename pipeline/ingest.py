@@ -243,9 +243,9 @@ def _csv_lines(text: str, delimiter: str | None, width: int) -> list[tuple[int, 
 
     Hand-made files break the quoting rules. A quote closed mid-field (`"Program" powinien…`) is read as a
     spreadsheet reads it. A quote opened and never closed, or closed lines later by another stray quote, would
-    swallow the rows below into one cell: when a cell spans lines that look like rows of the table (`width`
-    fields), or its record then has the wrong width, the line that opens it is read as written and marked
-    suspect, and reading goes on from the next line.
+    swallow the rows below into one cell: when its record then has the wrong width (`width` fields), or the cell
+    holds the next numbered row of the table, the line that opens it is read as written and marked suspect, and
+    reading goes on from the next line.
     """
     physical = _PHYSICAL_LINE.findall(text)
     records: list[tuple[int, list[str], str | None]] = []
@@ -255,9 +255,16 @@ def _csv_lines(text: str, delimiter: str | None, width: int) -> list[tuple[int, 
         line = physical[i].rstrip("\r\n")
         return line.split(delimiter) if delimiter else [line]
 
+    def numbered(i: int) -> int | None:
+        """The row's number when line `i`, as written, is a numbered row as wide as the table ("3;Popieram…")."""
+        cells = as_written(i)
+        return int(cells[0]) if len(cells) == width and cells[0].strip().isdigit() else None
+
     def swallows(first: int, last: int, fields: list[str]) -> bool:
-        return width > 1 and (any(len(as_written(i)) == width for i in range(first + 1, last))
-                              or (len(fields) != width and len(as_written(first)) == width))
+        # A valid CSV record always has the table's width; a cell that holds the next numbered row is no text either.
+        own = numbered(first)
+        return width > 1 and ((len(fields) != width and len(as_written(first)) == width)
+                              or (own is not None and any(numbered(i) == own + 1 for i in range(first + 1, last))))
 
     while start < len(physical):
         # NUL never occurs (it is stripped), so as the delimiter it reads each line as one field.
@@ -385,6 +392,7 @@ _JSON_MESSAGES = {
     "Expecting ',' delimiter": "brak przecinka", "Expecting ':' delimiter": "brak dwukropka",
     "Extra data": "nadmiarowe znaki po obiekcie", "Invalid control character at": "niedozwolony znak sterujący",
     "Expecting property name enclosed in double quotes": "nazwa pola musi być w cudzysłowie",
+    "Invalid \\escape": "niepoprawna sekwencja ze znakiem \\",
 }
 
 
@@ -489,20 +497,23 @@ def _names_text(cells: Sequence[str], text_cols: Sequence[str] = ()) -> bool:
 
 
 def header_index(rows: Sequence[Sequence[str]], text_cols: Sequence[str] = ()) -> int:
-    """Which of the first non-blank rows is the header: the first that names the text column (`text_cols`, else a
-    known text header) if every row above it is a title, else the first row.
+    """Which of the first non-blank rows is the header: the first that holds every `text_cols` name; without
+    them, the first that names a known text header if every row above it is a title, else the first row.
 
     A title is a row with one filled cell above a wider row ("Uwagi do projektu", "Stan na 15.10.2022"); it may name
     a text header itself. Only titles are ever skipped: a data row that reads like a header ("Uwaga do § 5") below
-    a wider row is never taken for the header, so no record above it is lost.
+    a wider row is never taken for the header, so no record above it is lost. Names given with --text-col are
+    trusted further: any rows above the row holding them (a title and a date in two cells) are titles.
     """
+    if text_cols:
+        return next((i for i, cells in enumerate(rows) if _names_text(cells, text_cols)), 0)
     widths = [sum(1 for c in cells if str(c).strip()) for cells in rows]
     for i, cells in enumerate(rows):
         if i and widths[i - 1] != 1:
             break  # a row above is not a title
         if i and widths[i] == 1:
             continue  # below a title only a wider row can be the header (in a one-column file, the first row is)
-        if _names_text(cells, text_cols) and not (widths[i] == 1 and max(widths) > 1):
+        if _names_text(cells) and not (widths[i] == 1 and max(widths) > 1):
             return i
     return 0
 

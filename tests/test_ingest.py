@@ -165,6 +165,10 @@ def test_a_quote_never_closed_swallows_no_rows(tmp_path: Path) -> None:
         ('Nr;Uwaga;Typ\n1;"Linia 1\nLinia 2" dopisek;org\n2;Drugi;org\n', ["Linia 1\nLinia 2 dopisek", "Drugi"],
          [False, False]),
         ('Nr;Uwaga;Typ\n1;"Linia 1\nLinia 2";org\n2;Drugi;org\n', ["Linia 1\nLinia 2", "Drugi"], [False, False]),
+        ('Nr;Uwaga;Typ\n1;"Linia 1\nLinia 2; a; b";org\n2;Drugi;org\n', ["Linia 1\nLinia 2; a; b", "Drugi"],
+         [False, False]),
+        ('Nr,Uwaga\n1,"Linia 1\nLinia 2, z przecinkiem"\n2,Druga\n', ["Linia 1\nLinia 2, z przecinkiem", "Druga"],
+         [False, False]),
         # Never closed, on the last line.
         ('Nr;Uwaga;Typ\n1;Pierwsza;org\n2;"Ostatnia;org\n', ["Pierwsza", '"Ostatnia'], [False, True]),
     ],
@@ -405,6 +409,13 @@ def test_xlsx_data_row_wider_than_the_header_is_not_taken_for_it(tmp_path: Path)
     wb.save(path)
     df, tables = ingest([path], IngestConfig())
     assert df["text"].tolist() == ["Proszę o granty", "Uwaga do § 5"] and tables[0].preamble_rows == 0
+
+
+def test_text_col_finds_the_header_below_any_title(tmp_path: Path) -> None:
+    path = tmp_path / "t2.csv"
+    path.write_text("Konsultacje;2024-10-01\nNr;Wypowiedź\n1;Tekst\n", encoding="utf-8")
+    df, tables = ingest([path], IngestConfig(text_cols=("Wypowiedź",)))
+    assert df["text"].tolist() == ["Tekst"] and tables[0].preamble_rows == 1
 
 
 def test_title_that_names_no_text_column_gets_an_error_that_says_so(tmp_path: Path) -> None:

@@ -23,8 +23,8 @@ HELP = ("Walidacja krzyżowa (5 części, kampanie i powtórzone teksty zawsze w
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_data_arguments(p)
-    p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taxonomy TOML")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taksonomia celów (plik TOML)")
+    p.add_argument("--json", action="store_true", help="wypisz raport jako JSON")
 
 
 def handle(args: argparse.Namespace) -> int:

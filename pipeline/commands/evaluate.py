@@ -22,8 +22,8 @@ HELP = ("Oceń model na oznaczonych uwagach: precyzja, czułość i F1 dla etyki
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_data_arguments(p)
-    p.add_argument("--model", required=True, type=Path, metavar="MODEL_DIR", help="trained model folder")
-    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--model", required=True, type=Path, metavar="MODEL_DIR", help="katalog wytrenowanego modelu")
+    p.add_argument("--json", action="store_true", help="wypisz raport jako JSON")
 
 
 def print_report(report: dict, taxonomy, as_json: bool) -> None:

@@ -17,11 +17,11 @@ HELP = ("Wczytaj poprawki z arkusza triage.xlsx (cel, decyzja, odpowiedź), zapi
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("workbook", type=Path, metavar="WORKBOOK", help="triage.xlsx saved by Excel or LibreOffice")
+    p.add_argument("workbook", type=Path, metavar="WORKBOOK", help="triage.xlsx zapisany w Excelu lub LibreOffice")
     p.add_argument("--model", type=Path, metavar="MODEL_DIR",
-                   help="the model the workbook was made with (default: the bundled model)")
+                   help="model, z którym powstał arkusz (domyślnie: model dołączony do programu)")
     p.add_argument("--out", required=True, type=out_dir_arg, metavar="NEW_MODEL_DIR",
-                   help="new model folder (must not exist or be empty); use it with uwagi run --model")
+                   help="katalog nowego modelu (nieistniejący lub pusty); potem: uwagi run --model")
 
 
 def handle(args: argparse.Namespace) -> int:

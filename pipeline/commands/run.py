@@ -20,27 +20,30 @@ HELP = "Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines) i zapisz arkusz triag
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="CSV, XLSX or JSON Lines files, read as one batch")
-    p.add_argument("--out", required=True, type=out_dir_arg, metavar="DIR", help="output folder")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="pliki CSV, XLSX lub JSON Lines, przetwarzane razem")
+    p.add_argument("--out", required=True, type=out_dir_arg, metavar="DIR", help="katalog wyników")
     p.add_argument("--text-col", action="append", default=[], metavar="COL",
-                   help="text column (repeatable; several are joined, each part labelled)")
-    p.add_argument("--id-col", metavar="COL", help="column with the submission id")
-    p.add_argument("--sheet", metavar="NAME", help="XLSX sheet (default: the first)")
-    p.add_argument("--encoding", metavar="ENC", help="CSV encoding (default: detected)")
-    p.add_argument("--model", type=Path, metavar="MODEL_DIR", help="trained model (default: the bundled Gdańsk model)")
+                   help="kolumna z treścią (można podać kilka razy; części łączy się, każdą z nagłówkiem)")
+    p.add_argument("--id-col", metavar="COL", help="kolumna z identyfikatorem zgłoszenia")
+    p.add_argument("--sheet", metavar="NAME", help="arkusz skoroszytu XLSX (domyślnie: pierwszy)")
+    p.add_argument("--encoding", metavar="ENC", help="kodowanie pliku CSV (domyślnie: rozpoznawane)")
+    p.add_argument("--model", type=Path, metavar="MODEL_DIR",
+                   help="wytrenowany model (domyślnie: dołączony model dla Gdańska)")
     p.add_argument("--taxonomy", type=Path, metavar="T",
-                   help="taxonomy TOML; without --model: zero-shot classification, every row flagged for review")
-    p.add_argument("--rules", type=Path, metavar="FILE", help="triage rules TOML (default: the bundled rules)")
-    p.add_argument("--submitter-col", metavar="COL", help="column with the submitter type, summarised in the workbook")
+                   help="taksonomia celów (TOML); bez --model: klasyfikacja bez uczenia, każda uwaga do weryfikacji")
+    p.add_argument("--rules", type=Path, metavar="FILE",
+                   help="reguły priorytetów i statusów (TOML; domyślnie: dołączone)")
+    p.add_argument("--submitter-col", metavar="COL", help="kolumna z typem zgłaszającego, zliczana w podsumowaniu")
     p.add_argument("--pii-col", action="append", default=[], metavar="COL",
-                   help="input column holding personal data (repeatable; added to those detected by header)")
+                   help="kolumna z danymi osobowymi (można podać kilka razy; oprócz rozpoznanych po nagłówku)")
     p.add_argument("--lemmatizer", choices=("simplemma", "morfeusz2"), default="simplemma",
-                   help="lemmatizer backend of the Polish layer")
+                   help="lematyzator warstwy języka polskiego")
     p.add_argument("--no-original-text", action="store_true",
-                   help="the workbook shows the redacted text instead of the original")
+                   help="arkusz pokazuje treść z usuniętymi danymi osobowymi zamiast oryginału")
     p.add_argument("--no-corrections", action="store_true",
-                   help="ignore labels staff set earlier (stored with --model by `uwagi learn`); decisions still carry")
-    p.add_argument("--no-cluster", action="store_true", help="skip duplicate and campaign grouping")
+                   help="pomiń cele poprawione wcześniej przez pracowników (zapisane przez uwagi learn); "
+                        "decyzje zostają")
+    p.add_argument("--no-cluster", action="store_true", help="bez grupowania duplikatów i kampanii")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:

@@ -35,20 +35,22 @@ _TYPE_HEADERS = ("comment_type", "typ_uwagi")
 
 
 def add_data_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("data", type=Path, metavar="DATA", help="labelled comments: CSV, XLSX or JSON Lines")
+    p.add_argument("data", type=Path, metavar="DATA", help="uwagi z etykietami: CSV, XLSX lub JSON Lines")
     p.add_argument("--text-col", action="append", default=[], metavar="COL",
-                   help="text column (repeatable; several are joined, e.g. title and description)")
-    p.add_argument("--label-col", metavar="COL", help="column with the (primary) label, given by id or name "
-                                                      "(default: label or primary_label)")
-    p.add_argument("--labels-col", metavar="COL", help="column with all labels, '|'-separated or a JSON list, "
-                                                       "primary first (default: labels)")
+                   help="kolumna z treścią (można podać kilka razy, np. tytuł i opis)")
+    p.add_argument("--label-col", metavar="COL",
+                   help="kolumna z (główną) etykietą, jej identyfikatorem lub nazwą "
+                        "(domyślnie: label lub primary_label)")
+    p.add_argument("--labels-col", metavar="COL",
+                   help="kolumna ze wszystkimi etykietami, rozdzielonymi '|' lub jako lista JSON, główna pierwsza "
+                        "(domyślnie: labels)")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_data_arguments(p)
-    p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taxonomy TOML")
+    p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taksonomia celów (plik TOML)")
     p.add_argument("--out", required=True, type=out_dir_arg, metavar="MODEL_DIR",
-                   help="folder for model.joblib and model.json")
+                   help="katalog na model.joblib i model.json")
 
 
 @dataclass
