@@ -86,6 +86,10 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> tuple[
         return _strict(data, "utf-8-sig", path), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" export
         return _strict(data, "utf-16", path), "utf-16"
+    # Without a BOM, UTF-16 shows itself by a NUL in every other byte (the high byte of ASCII letters).
+    for encoding, highs in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+        if len(data) % 2 == 0 and highs.count(0) > len(highs) * 0.3 and _decodes(data, encoding):
+            return data.decode(encoding), encoding
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -439,7 +443,7 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[s
     header = _unique_headers(lines[at][1], path)
     if sheet is None and len(names) > 1 and not _names_text(header, text_cols):
         raise UserError(f"pierwszy arkusz, „{names[0]}”, nie ma kolumny z treścią uwag; wskaż arkusz opcją --sheet "
-                        f"(są: {', '.join(names)})", path=path)
+                        f"(są: {', '.join(f'„{n}”' for n in names)})", path=path)
     records = [(cells + [""] * len(header))[: len(header)] for _, cells in lines[at + 1:]]
     rows = [number for number, _ in lines[at + 1:]]
     errors: dict[int, str] = {}
@@ -465,7 +469,7 @@ def _sheet_cells(path: Path, data: bytes, sheet: str | None, *, formulas: bool) 
         raise UserError(f"to nie jest poprawny skoroszyt XLSX ({type(exc).__name__})", path=path) from None
     try:
         if sheet is not None and sheet not in wb.sheetnames:
-            raise UserError(f"brak arkusza {sheet!r} (są: {', '.join(wb.sheetnames)})", path=path)
+            raise UserError(f"brak arkusza {sheet!r} (są: {', '.join(map(repr, wb.sheetnames))})", path=path)
         ws = wb[sheet] if sheet is not None else wb.worksheets[0]
         return [[_cell(v) for v in values] for values in ws.iter_rows(values_only=True)], list(wb.sheetnames)
     finally:
@@ -552,7 +556,7 @@ def join_text(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
         return [str(v) for v in frame[columns[0]].tolist()]
     texts = []
     for values in zip(*(frame[c].tolist() for c in columns)):
-        parts = [f"{c}: {str(v).strip()}" for c, v in zip(columns, values) if str(v).strip()]
+        parts = [f"{_REPEAT_SUFFIX.sub('', c)}: {str(v).strip()}" for c, v in zip(columns, values) if str(v).strip()]
         texts.append("\n\n".join(parts))
     return texts
 
@@ -589,9 +593,11 @@ def _unique_ids(values: Sequence[str], fallback: Sequence[str]) -> list[str]:
 # Tables -> the comments table
 
 
-def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, personal_id: bool = False) -> pd.DataFrame:
+def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, personal_id: bool = False,
+                names: dict[str, str] | None = None) -> pd.DataFrame:
     """Map one RawTable to comment rows (ids are assigned later, over the whole batch). A `personal_id` column
-    passes through like any other column instead of giving the ids."""
+    passes through like any other column instead of giving the ids; `names` are the pass-through columns' output
+    names (`passthrough_names`)."""
     frame = table.frame
     text_cols = find_text_columns(list(frame.columns), cfg.text_cols, table.path)
     if cfg.id_col and cfg.id_col not in frame.columns:
@@ -616,18 +622,27 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, personal_i
         }
     )
     used = set(text_cols) | ({cfg.id_col} if cfg.id_col and not personal_id else set())
-    taken = set(OUTPUT_COLUMNS) | set(frame.columns)
+    names = names or passthrough_names([list(frame.columns)])
     for col in frame.columns:
-        if col in used:
-            continue
+        if col not in used:
+            out[names[col]] = frame[col].tolist()
+    return out
+
+
+def passthrough_names(headers: Sequence[Sequence[str]]) -> dict[str, str]:
+    """Output name of every input column, the same for all files of a batch: a name of an output column gets `in_`,
+    and `in_` again while that is an input column too ("status" next to another file's "in_status")."""
+    taken = set(OUTPUT_COLUMNS) | {c for cols in headers for c in cols}
+    names: dict[str, str] = {}
+    for col in dict.fromkeys(c for cols in headers for c in cols):
         name = col
         if col in OUTPUT_COLUMNS or col.startswith("_"):
             name = f"in_{col}"
-            while name in taken:  # an input may have both "status" and "in_status"
+            while name in taken:
                 name = f"in_{name}"
             taken.add(name)
-        out[name] = frame[col].tolist()
-    return out
+        names[col] = name
+    return names
 
 
 def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame, list[RawTable]]:
@@ -642,7 +657,9 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     personal_id = cfg.id_col is not None and (cfg.id_col in cfg.pii_cols or bool(detect_pii_columns([cfg.id_col])))
     names = [t.path.name for t in tables]
     clashes = {n for n, k in Counter(names).items() if k > 1}
-    parts = [to_comments(t, cfg, str(t.path) if n in clashes else n, personal_id) for t, n in zip(tables, names)]
+    columns = passthrough_names([list(t.frame.columns) for t in tables])
+    parts = [to_comments(t, cfg, str(t.path) if n in clashes else n, personal_id, columns)
+             for t, n in zip(tables, names)]
     df = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
     passthrough = [c for c in df.columns if c not in INGEST_COLUMNS and c != "_id_value"]
     df[passthrough] = df[passthrough].fillna("")

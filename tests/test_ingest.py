@@ -31,7 +31,7 @@ def write_csv(path: Path, rows: list[list[str]], *, encoding: str, delimiter: st
     return path
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "iso-8859-2", "utf-16"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1250", "iso-8859-2", "utf-16", "utf-16-le"])
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])
 def test_csv_encodings_and_delimiters_are_detected(tmp_path: Path, encoding: str, delimiter: str) -> None:
     path = write_csv(
@@ -85,7 +85,7 @@ def test_xlsx_first_sheet_or_named_sheet(tmp_path: Path) -> None:
     assert df["Kwota"].tolist() == ["1500", "2.5"]
     assert df["Wpłynęło"].tolist() == ["2022-10-05", "2022-10-06T14:30:00"]  # a date is shown as a date
     with pytest.raises(UserError, match="pierwszy arkusz, „Inne”, nie ma kolumny z treścią uwag; wskaż arkusz opcją "
-                                        "--sheet \\(są: Inne, Uwagi\\)"):
+                                        "--sheet \\(są: „Inne”, „Uwagi”\\)"):
         ingest([path], IngestConfig())
 
 
@@ -107,10 +107,14 @@ def test_repeated_and_clashing_headers_lose_no_column(tmp_path: Path) -> None:
     path = tmp_path / "k.csv"
     path.write_text("Treść uwagi;Treść uwagi;status;in_status\npierwsza część;druga część;A;B\n", encoding="utf-8")
     df, _ = ingest([path], IngestConfig(text_cols=()))
-    assert df["text"].iloc[0] == "Treść uwagi: pierwsza część\n\nTreść uwagi_2: druga część"
+    assert df["text"].iloc[0] == "Treść uwagi: pierwsza część\n\nTreść uwagi: druga część"
     assert (df["in_in_status"].iloc[0], df["in_status"].iloc[0]) == ("A", "B")  # "in_status" keeps its name
     df, _ = ingest([path], IngestConfig(text_cols=("Treść uwagi", "Treść uwagi")))
     assert df["text"].iloc[0] == "pierwsza część"  # a column named twice is read once
+    other = tmp_path / "k2.csv"
+    other.write_text("Uwaga;status\ntrzecia;C\n", encoding="utf-8")
+    df, _ = ingest([path, other], IngestConfig())
+    assert df["in_in_status"].tolist() == ["A", "C"]  # "status" has one output name across the files
 
 
 def test_a_json_array_of_objects_is_read_element_by_element(tmp_path: Path) -> None:
