@@ -22,10 +22,11 @@ from pipeline.export.manifest import build_manifest, sha256_file, write_manifest
 from pipeline.export.research import write_research
 from pipeline.export.tables import write_csv
 from pipeline.export.xlsx import write_workbook
-from pipeline.ingest import RawTable, ingest
+from pipeline.ingest import ingest
 from pipeline.learn import read_edits
 from pipeline.models import read_card
 from pipeline.process import process
+from pipeline.readers import RawTable
 from pipeline.redact import detect_pii_columns
 from pipeline.resources import DEFAULT_MODEL, resource_path
 

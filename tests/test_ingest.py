@@ -17,7 +17,8 @@ from openpyxl import Workbook
 
 from pipeline.config import IngestConfig
 from pipeline.errors import UserError
-from pipeline.ingest import comment_ids, find_text_columns, ingest, read_table
+from pipeline.ingest import comment_ids, find_text_columns, ingest
+from pipeline.readers import read_table
 
 # ą ś ź Ą Ś Ź are the letters whose bytes differ between cp1250 and ISO-8859-2.
 POLISH = "Źródła środków: ąę ćł ńó śźż ĄĘ ĆŁ ŃÓ ŚŹŻ - uwaga do § 5"

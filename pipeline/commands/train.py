@@ -19,8 +19,9 @@ from pipeline.comment_type import COMMENT_TYPES
 from pipeline.clean import clean_text, fold
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir, out_dir_arg
-from pipeline.ingest import find_text_columns, join_text, read_table
+from pipeline.ingest import find_text_columns, join_text
 from pipeline.models import save_model
+from pipeline.readers import read_table
 from pipeline.redact import redact_text
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 

@@ -14,7 +14,8 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.config import Config
 from pipeline.export.atomic import write_text_atomic
-from pipeline.ingest import STATUS_EMPTY, STATUS_ERROR, RawTable
+from pipeline.ingest import STATUS_EMPTY, STATUS_ERROR
+from pipeline.readers import RawTable
 
 
 def sha256_file(path: Path) -> str:

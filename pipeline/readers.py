@@ -1,0 +1,404 @@
+"""Readers: one CSV, XLSX or JSON Lines export -> a RawTable of its records, every cell a string.
+
+Exports are hand-edited: a title above the table, a delimiter guessed wrong, a stray quote, a formula never
+calculated. The readers find the header and the records so that none is lost, and mark what they cannot trust.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from itertools import islice
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.clean import fold
+from pipeline.decode import check_text, decode_bytes
+from pipeline.errors import UserError
+
+# Headers that name the comment text, most specific first; matched on folded headers.
+TEXT_HEADERS = (
+    "tresc uwagi", "tresc", "uwaga", "uwagi", "komentarz", "opis", "propozycja zmiany", "proponowany zapis",
+    "uzasadnienie", "text", "comment",
+)
+_CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+_XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+_JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
+# Rows searched for the header: room for a title, a date and a note above the table.
+_HEADER_SEARCH = 10
+_DELIMITERS = ";,\t"  # ties go to ';', what Polish Excel writes
+_SNIFF_LINES = 200
+_PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # the line ends csv counts
+_REPEAT_SUFFIX = re.compile(r"_\d+$")
+_STRAY_QUOTE = "cudzysłów bez pary: wiersz odczytano bez cudzysłowów, sprawdź jego pola"
+# A formula cell whose <v> value element is missing or empty.
+_UNCACHED_FORMULA = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
+
+
+@dataclass
+class RawTable:
+    """A file as read: original headers, every cell a string ('' when empty)."""
+
+    path: Path
+    frame: pd.DataFrame
+    rows: list[int]  # row number a spreadsheet shows (header = 1), or the JSON Lines line number
+    errors: dict[int, str] = field(default_factory=dict)  # frame index -> why that record could not be read
+    # frame index -> the record as written, where it could not be split into fields (its cells are then empty): it
+    # becomes the text, so nothing is lost and no fragment lands in an id or a personal-data column
+    raw: dict[int, str] = field(default_factory=dict)
+    encoding: str | None = None  # of a text file; None for a workbook
+    preamble_rows: int = 0  # non-blank rows above the header (a title, a date): not records
+
+
+def read_table(
+    path: str | Path, *, encoding: str | None = None, sheet: str | None = None, text_cols: Sequence[str] = ()
+) -> RawTable:
+    """Read one CSV, XLSX or JSON Lines file into a RawTable (format from the suffix, else from the content).
+
+    In CSV and XLSX the header is the first non-blank row, unless a later one among the first few names the text
+    column (`text_cols`, else a known text header): exports often start with a title row above the table.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise UserError("plik nie istnieje", path=path)
+    if path.is_dir():
+        raise UserError("to jest katalog, a nie plik", path=path)
+    data = path.read_bytes()
+    if not data.strip():
+        raise UserError("plik jest pusty", path=path)
+    kind = _kind(path, data)
+    if kind == "xlsx":
+        return _read_xlsx(path, data, sheet, text_cols)
+    text, used = decode_bytes(data, path, encoding)
+    check_text(text, path)
+    table = _read_jsonl(path, text) if kind == "jsonl" else _read_csv(path, text, text_cols)
+    table.encoding = used
+    return table
+
+
+def _kind(path: Path, data: bytes) -> str:
+    suffix = path.suffix.lower()
+    if suffix in _XLSX_SUFFIXES or data.startswith(b"PK\x03\x04"):  # a zip is never text, whatever its name
+        return "xlsx"
+    if suffix in _JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in _CSV_SUFFIXES:
+        return "csv"
+    if suffix == ".xls":
+        raise UserError("format .xls (Excel 97-2003) nie jest obsługiwany; zapisz plik jako .xlsx lub .csv", path=path)
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "jsonl"
+    return "csv"
+
+
+def _sniff_delimiter(text: str) -> tuple[str | None, int]:
+    """The delimiter that splits most lines into the same number of fields, and that number; (None, 1) for a
+    one-column file.
+
+    Lines with a single field (a title above the table) say nothing, so they are left out. csv.Sniffer is not used:
+    it guesses ',' for a one-column file whose texts hold commas, and gives up when a title line is above the table.
+    """
+    sample = "".join(m.group() for m in islice(_PHYSICAL_LINE.finditer(text), _SNIFF_LINES))
+    best, best_widths = None, Counter[int]()
+    for delimiter in _DELIMITERS:
+        widths = Counter(len(f) for f in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(f))
+        multi = Counter({w: n for w, n in widths.items() if w > 1})
+        if multi and (not best or max(multi.values()) > max(n for w, n in best_widths.items() if w > 1)):
+            best, best_widths = delimiter, widths
+    if best is None:
+        return None, 1
+    width, count = max(((w, n) for w, n in best_widths.items() if w > 1), key=lambda wn: wn[1])
+    # Below any one-field title lines, a table has most rows this wide; comments with a stray comma do not.
+    lines = [len(f) for f in csv.reader(io.StringIO(sample), delimiter=best) if any(f)]
+    body = lines[next((i for i, w in enumerate(lines) if w > 1), len(lines)):]
+    return (None, 1) if body.count(1) >= count else (best, width)
+
+
+def _csv_lines(text: str, delimiter: str | None, width: int) -> list[tuple[int, list[str], str | None]]:
+    """Non-blank records: the row a spreadsheet shows each on (blank lines are rows too, but not records), its
+    fields, and why it is suspect, if it is.
+
+    Hand-made files break the quoting rules. A quote closed mid-field (`"Program" powinien…`) is read as a
+    spreadsheet reads it. A quote opened and never closed, or closed lines later by another stray quote, would
+    swallow the rows below into one cell: when its record then has the wrong width (`width` fields), or the cell
+    holds the next numbered row of the table, the line that opens it is read as written and marked suspect, and
+    reading goes on from the next line.
+    """
+    physical = _PHYSICAL_LINE.findall(text)
+    records: list[tuple[int, list[str], str | None]] = []
+    start, number = 0, 0  # next physical line to read; spreadsheet rows read so far
+
+    def as_written(i: int) -> list[str]:
+        line = physical[i].rstrip("\r\n")
+        return line.split(delimiter) if delimiter else [line]
+
+    def numbered(i: int) -> int | None:
+        """The row's number when line `i`, as written, is a numbered row as wide as the table ("3;Popieram…")."""
+        cells = as_written(i)
+        return int(cells[0]) if len(cells) == width and cells[0].strip().isdecimal() else None
+
+    def swallows(first: int, last: int, fields: list[str]) -> bool:
+        # A valid CSV record always has the table's width; a cell that holds the next numbered row is no text either.
+        own = numbered(first)
+        return width > 1 and ((len(fields) != width and len(as_written(first)) == width)
+                              or (own is not None and any(numbered(i) == own + 1 for i in range(first + 1, last))))
+
+    while start < len(physical):
+        # NUL never occurs (it is stripped), so as the delimiter it reads each line as one field.
+        reader = csv.reader(islice(physical, start, None), delimiter=delimiter or "\x00", strict=True)
+        done = 0  # physical lines of this pass behind the last whole record
+        stray = False  # whether the record that stopped this pass swallowed rows
+        try:
+            for fields in reader:
+                if reader.line_num - done > 1 and swallows(start + done, start + reader.line_num, fields):
+                    stray = True
+                    break
+                number, done = number + 1, reader.line_num
+                if any(f.strip() for f in fields):
+                    records.append((number, fields, None))
+            else:
+                break
+        except csv.Error as exc:
+            stray = "unexpected end of data" in str(exc)  # a quote never closed
+        first, last = start + done, start + reader.line_num
+        number += 1
+        if stray or (last - first > 1 and swallows(first, last, [])):
+            records.append((number, as_written(first), _STRAY_QUOTE))
+            start = first + 1
+        elif last - first > 1:  # a cell over several lines with text after its closing quote: read leniently
+            lenient = csv.reader(islice(physical, first, None), delimiter=delimiter or "\x00")
+            records.append((number, next(lenient), None))
+            start = first + lenient.line_num
+        else:  # a quote closed mid-field on one line: the line as written
+            records.append((number, as_written(first), None))
+            start = first + 1
+    return records
+
+
+def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
+    text = text.replace("\x00", "")
+    delimiter, width = _sniff_delimiter(text)
+    lines = _csv_lines(text, delimiter, width)
+    if not lines:
+        raise UserError("plik nie zawiera nagłówka", path=path)
+    at = header_index([fields for _, fields, _ in lines[:_HEADER_SEARCH]], text_cols)
+    if delimiter and len(lines[at][1]) == 1:
+        # A one-column table: a delimiter inside a text is part of that text, not a second field.
+        delimiter = None
+        lines = _csv_lines(text, delimiter, 1)
+    header = _unique_headers(lines[at][1], path)
+    records: list[list[str]] = []
+    rows: list[int] = []
+    errors: dict[int, str] = {}
+    raw: dict[int, str] = {}
+    for number, fields, suspect in lines[at + 1:]:
+        if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
+            errors[len(records)] = f"wiersz ma {_fields(len(fields))}, a nagłówek {len(header)}"
+            raw[len(records)] = (delimiter or "").join(fields)
+            fields = []
+        elif suspect:
+            errors[len(records)] = suspect
+        records.append((fields + [""] * len(header))[: len(header)])
+        rows.append(number)
+    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, raw=raw,
+                    preamble_rows=at)
+
+
+def _fields(n: int) -> str:
+    """'3 pola', '5 pól', '22 pola': Polish plural of a field count (never 1 here: it is always too many)."""
+    return f"{n} {'pola' if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else 'pól'}"
+
+
+def _unique_headers(fields: Sequence[object], path: Path) -> list[str]:
+    """Headers as written; an empty one is `kolumna_N`, a repeated one gets `_2`, `_3`, never a name in use."""
+    given = [str(f).strip().lstrip("\ufeff") if f is not None else "" for f in fields]
+    taken = set(given)
+    names: list[str] = []
+    for i, name in enumerate(given, start=1):
+        candidate, n = name or f"kolumna_{i}", 1
+        while candidate in names or (candidate != name and candidate in taken):
+            n += 1
+            candidate = f"{name or f'kolumna_{i}'}_{n}"
+        names.append(candidate)
+    return names
+
+
+def _read_jsonl(path: Path, text: str) -> RawTable:
+    """JSON Lines, one object per line. A `.json` file holding one JSON document is read too: an array of objects
+    element by element (`source_row` is the element's number), an object wrapping one such array (`{"uwagi": […]}`)
+    likewise, any other object as one record."""
+    text = text.lstrip("\ufeff")
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if text.lstrip().startswith("["):
+            raise UserError(f"niepoprawna tablica JSON ({_JSON_MESSAGES.get(exc.msg, exc.msg)})", path=path,
+                            row=exc.lineno) from None
+        # Only "\n" ends a line: U+2028 and U+0085 may stand inside a JSON string.
+        lines = [line.removesuffix("\r") for line in text.split("\n")]
+        entries = [(number, _parse_line(line), line) for number, line in enumerate(lines, 1) if line.strip()]
+    else:
+        if isinstance(document, dict):
+            arrays = [v for v in document.values() if isinstance(v, list)]
+            document = arrays[0] if len(arrays) == 1 and len(document) == 1 else [document]
+        items = document if isinstance(document, list) else [document]
+        entries = [(number, item, json.dumps(item, ensure_ascii=False)) for number, item in enumerate(items, 1)]
+    records: list[dict[str, str]] = []
+    errors: dict[int, str] = {}
+    raw: dict[int, str] = {}
+    for i, (_, obj, written) in enumerate(entries):
+        if isinstance(obj, dict):
+            records.append({str(k): _cell(v) for k, v in obj.items()})
+        else:
+            errors[i] = obj if isinstance(obj, _Unreadable) else "rekord nie jest obiektem JSON"
+            raw[i] = written
+            records.append({})
+    if not records:
+        raise UserError("plik nie zawiera żadnych rekordów", path=path)
+    columns = list(dict.fromkeys(key for record in records for key in record))
+    frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in records], columns=columns, dtype=object)
+    return RawTable(path, frame, [number for number, _, _ in entries], errors, raw=raw)
+
+
+class _Unreadable(str):
+    """Why a JSON Lines line is not valid JSON."""
+
+
+_JSON_MESSAGES = {
+    "Expecting value": "oczekiwano wartości", "Unterminated string starting at": "niezamknięty napis",
+    "Expecting ',' delimiter": "brak przecinka", "Expecting ':' delimiter": "brak dwukropka",
+    "Extra data": "nadmiarowe znaki po obiekcie", "Invalid control character at": "niedozwolony znak sterujący",
+    "Expecting property name enclosed in double quotes": "nazwa pola musi być w cudzysłowie",
+    "Invalid \\escape": "niepoprawna sekwencja ze znakiem \\",
+}
+
+
+def _parse_line(line: str) -> object:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return _Unreadable(f"niepoprawny JSON ({_JSON_MESSAGES.get(exc.msg, exc.msg)}, znak {exc.colno})")
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime) and value.time() == time():  # Excel stores a date as midnight of that day
+        return value.date().isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[str] = ()) -> RawTable:
+    grid, names = _sheet_cells(path, data, sheet, formulas=False)
+    uncached: dict[int, list[int]] = {}  # row number -> the columns whose formula has no stored value
+    if _has_uncached_formula(data):
+        # Excel and LibreOffice store each formula's value; files written by scripts may not. Such a cell reads as
+        # empty, so its formula is kept as the text and the record is marked, rather than lost.
+        for number, (values, formulas) in enumerate(zip(grid, _sheet_cells(path, data, sheet, formulas=True)[0]), 1):
+            for col, (value, formula) in enumerate(zip(values, formulas)):
+                if not value.strip() and formula.startswith("="):
+                    values[col] = formula
+                    uncached.setdefault(number, []).append(col)
+    lines = [(number, cells) for number, cells in enumerate(grid, start=1) if any(c.strip() for c in cells)]
+    if not lines:
+        raise UserError("arkusz jest pusty", path=path)
+    at = header_index([cells for _, cells in lines[:_HEADER_SEARCH]], text_cols)
+    header = _unique_headers(lines[at][1], path)
+    if sheet is None and len(names) > 1 and not _names_text(header, text_cols):
+        raise UserError(f"pierwszy arkusz, „{names[0]}”, nie ma kolumny z treścią uwag; wskaż arkusz opcją --sheet "
+                        f"(są: {', '.join(f'„{n}”' for n in names)})", path=path)
+    records = [(cells + [""] * len(header))[: len(header)] for _, cells in lines[at + 1:]]
+    rows = [number for number, _ in lines[at + 1:]]
+    errors: dict[int, str] = {}
+    for i, number in enumerate(rows):
+        # Only a text cell makes the record unreadable; elsewhere the formula as written is all the value there is.
+        text_col = next((col for col in uncached.get(number, ()) if col < len(header)
+                         and (header[col] in text_cols if text_cols else is_text_header(header_key(header[col])))),
+                        None)
+        if text_col is not None:
+            errors[i] = (f"formuła bez zapisanej wartości (kolumna {header[text_col]!r}); otwórz plik w Excelu i "
+                         "zapisz go ponownie")
+    return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, preamble_rows=at)
+
+
+def _sheet_cells(path: Path, data: bytes, sheet: str | None, *, formulas: bool) -> tuple[list[list[str]], list[str]]:
+    """Every row of the sheet (blank ones too, so row numbers hold), each cell as text, formulas as written when
+    `formulas`, else their stored values; and the workbook's sheet names."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=not formulas)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UserError(f"to nie jest poprawny skoroszyt XLSX ({type(exc).__name__})", path=path) from None
+    try:
+        if sheet is not None and sheet not in wb.sheetnames:
+            raise UserError(f"brak arkusza {sheet!r} (są: {', '.join(map(repr, wb.sheetnames))})", path=path)
+        ws = wb[sheet] if sheet is not None else wb.worksheets[0]
+        return [[_cell(v) for v in values] for values in ws.iter_rows(values_only=True)], list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def _has_uncached_formula(data: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return any(_UNCACHED_FORMULA.search(archive.read(name)) for name in archive.namelist()
+                   if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
+def base_header(name: str) -> str:
+    """The header as the file wrote it: a repeated "Treść uwagi" is named "Treść uwagi_2" on reading."""
+    return _REPEAT_SUFFIX.sub("", name)
+
+
+def header_key(name: str) -> str:
+    return fold(base_header(name))
+
+
+def is_text_header(key: str) -> bool:
+    return key in TEXT_HEADERS or any(key.startswith(h + " ") for h in TEXT_HEADERS)
+
+
+def _names_text(cells: Sequence[str], text_cols: Sequence[str] = ()) -> bool:
+    """Whether a header row has the text columns (`text_cols`, else a known text header)."""
+    names = {str(c).strip() for c in cells}
+    return (set(text_cols) <= names) if text_cols else any(is_text_header(header_key(c)) for c in names if c)
+
+
+def header_index(rows: Sequence[Sequence[str]], text_cols: Sequence[str] = ()) -> int:
+    """Which of the first non-blank rows is the header: the first that holds every `text_cols` name; without
+    them, the first that names a known text header if every row above it is a title, else the first row.
+
+    A title is a row with one filled cell above a wider row ("Uwagi do projektu", "Stan na 15.10.2022"); it may name
+    a text header itself. Only titles are ever skipped: a data row that reads like a header ("Uwaga do § 5") below
+    a wider row is never taken for the header, so no record above it is lost. Names given with --text-col are
+    trusted further: any rows above the row holding them (a title and a date in two cells) are titles.
+    """
+    if text_cols:
+        return next((i for i, cells in enumerate(rows) if _names_text(cells, text_cols)), 0)
+    widths = [sum(1 for c in cells if str(c).strip()) for cells in rows]
+    for i, cells in enumerate(rows):
+        if i and widths[i - 1] != 1:
+            break  # a row above is not a title
+        if i and widths[i] == 1:
+            continue  # below a title only a wider row can be the header (in a one-column file, the first row is)
+        if _names_text(cells) and not (widths[i] == 1 and max(widths) > 1):
+            return i
+    return 0
