@@ -199,7 +199,7 @@ def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
     rows: list[int] = []
     errors: dict[int, str] = {}
     raw: dict[int, str] = {}
-    for number, fields, suspect in lines[at + 1:]:
+    for number, fields, suspect in _rejoin_broken_lines(lines[at + 1:], len(header)):
         if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
             errors[len(records)] = f"wiersz ma {_fields(len(fields))}, a nagłówek {len(header)}"
             raw[len(records)] = (delimiter or "").join(fields)
@@ -210,6 +210,25 @@ def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
         rows.append(number)
     return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, raw=raw,
                     preamble_rows=at)
+
+
+def _rejoin_broken_lines(lines: list[tuple[int, list[str], str | None]], width: int
+                         ) -> list[tuple[int, list[str], str | None]]:
+    """Join a line break typed into a comment without quotes: in a table whose rows are numbered, a short row
+    followed by a short one that is not numbered and whose fields complete the row. (Short rows alone are left
+    short: Excel omits trailing empty fields.)"""
+    numbered = sum(1 for _, fields, _ in lines if fields and fields[0].strip().isdecimal())
+    if width < 2 or numbered < 0.8 * len(lines):
+        return lines
+    out: list[tuple[int, list[str], str | None]] = []
+    for number, fields, suspect in lines:
+        if out and not fields[0].strip().isdecimal():
+            prev_number, prev, prev_suspect = out[-1]
+            if len(prev) < width and len(prev) + len(fields) - 1 == width:
+                out[-1] = (prev_number, [*prev[:-1], f"{prev[-1]}\n{fields[0]}", *fields[1:]], prev_suspect or suspect)
+                continue
+        out.append((number, fields, suspect))
+    return out
 
 
 def _fields(n: int) -> str:

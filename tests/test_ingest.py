@@ -186,6 +186,16 @@ def test_stray_quotes_never_swallow_rows(tmp_path: Path, content: str, texts: li
     assert (df["status"] == "błąd").tolist() == errors
 
 
+def test_a_line_break_typed_without_quotes_is_joined_back(tmp_path: Path) -> None:
+    path = tmp_path / "lamanie.csv"
+    path.write_text("Nr;Treść uwagi;Typ\n1;Pierwsza linia uwagi\ndruga linia tej samej uwagi;organizacja\n"
+                    "2;Druga uwaga;org\n3;Krótki wiersz\n4;Czwarta;osoba\n", encoding="utf-8")
+    df, _ = ingest([path], IngestConfig(id_col="Nr"))
+    assert df["comment_id"].tolist() == ["1", "2", "3", "4"]
+    assert df["text"].iloc[0] == "Pierwsza linia uwagi\ndruga linia tej samej uwagi"
+    assert df["Typ"].tolist() == ["organizacja", "org", "", "osoba"]  # a short row alone stays as Excel wrote it
+
+
 def test_repeated_headers_get_names_no_other_column_has(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_text("Uwaga;Typ;Typ;Typ_2;;kolumna_5\nTekst;a;b;c;d;e\n", encoding="utf-8")
