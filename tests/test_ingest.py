@@ -431,6 +431,10 @@ def test_text_col_finds_the_header_below_any_title(tmp_path: Path) -> None:
     path.write_text("Konsultacje;2024-10-01\nNr;Wypowiedź\n1;Tekst\n", encoding="utf-8")
     df, tables = ingest([path], IngestConfig(text_cols=("Wypowiedź",)))
     assert df["text"].tolist() == ["Tekst"] and tables[0].preamble_rows == 1
+    one_column = tmp_path / "t3.csv"
+    one_column.write_text("Konsultacje 2024\nUwaga\nTekst, z przecinkiem\nDruga\n", encoding="utf-8")
+    df, tables = ingest([one_column], IngestConfig(text_cols=("Uwaga",)))
+    assert df["text"].tolist() == ["Tekst, z przecinkiem", "Druga"] and tables[0].preamble_rows == 1
 
 
 def test_title_that_names_no_text_column_gets_an_error_that_says_so(tmp_path: Path) -> None:
