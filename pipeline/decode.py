@@ -25,7 +25,8 @@ def decode_bytes(data: bytes, path: Path, encoding: str | None = None) -> tuple[
             raise UserError(f"nieznane kodowanie {encoding!r}", path=path) from None
         except UnicodeDecodeError as exc:
             raise UserError(
-                f"plik nie jest w kodowaniu {encoding} (bajt {exc.start}, wiersz {_line_of(data, exc.start)})", path=path
+                f"plik nie jest w kodowaniu {encoding} (bajt {exc.start}, wiersz {_line_of(data, exc.start)})",
+                path=path,
             ) from None
     if data.startswith(b"\xef\xbb\xbf"):
         return _strict(data, "utf-8-sig", path), "utf-8-sig"

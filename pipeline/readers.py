@@ -349,12 +349,11 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[s
     errors: dict[int, str] = {}
     for i, number in enumerate(rows):
         # Only a text cell makes the record unreadable; elsewhere the formula as written is all the value there is.
-        text_col = next((col for col in uncached.get(number, ()) if col < len(header)
-                         and (header[col] in text_cols if text_cols else is_text_header(header_key(header[col])))),
-                        None)
-        if text_col is not None:
-            errors[i] = (f"formuła bez zapisanej wartości (kolumna {header[text_col]!r}); otwórz plik w Excelu i "
-                         "zapisz go ponownie")
+        in_text = [header[c] for c in uncached.get(number, ()) if c < len(header)
+                   and _text_column(header[c], text_cols)]
+        if in_text:
+            errors[i] = (f"formuła bez zapisanej wartości (kolumna {in_text[0]!r}); otwórz plik w Excelu i zapisz "
+                         "go ponownie")
     return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, preamble_rows=at)
 
 
@@ -393,6 +392,11 @@ def header_key(name: str) -> str:
 
 def is_text_header(key: str) -> bool:
     return key in TEXT_HEADERS or any(key.startswith(h + " ") for h in TEXT_HEADERS)
+
+
+def _text_column(name: str, text_cols: Sequence[str] = ()) -> bool:
+    """Whether a column holds comment text: one of `text_cols`, else a known text header."""
+    return name in text_cols if text_cols else is_text_header(header_key(name))
 
 
 def _names_text(cells: Sequence[str], text_cols: Sequence[str] = ()) -> bool:
