@@ -29,6 +29,7 @@ from pipeline.process import process
 from pipeline.readers import RawTable
 from pipeline.redact import detect_pii_columns
 from pipeline.resources import DEFAULT_MODEL, resource_path
+from pipeline.triage import load_rules
 
 WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
 OUTPUTS = ("comments.csv", "clusters.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
@@ -80,6 +81,7 @@ def model_summary(cfg: Config) -> dict[str, Any]:
 
 def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     out = check_out_dir(Path(cfg.export.out_dir))
+    check_rules_labels(cfg)
     start = time.perf_counter()
     df, tables = ingest(inputs, cfg.ingest)
     personal = pii_columns(df, tables, cfg)
@@ -111,6 +113,17 @@ def _has_staff_entries(workbook: Path) -> bool:
         return bool(read_edits(workbook).rows)
     except UserError:
         return True
+
+
+def check_rules_labels(cfg: Config) -> None:
+    """A --rules file names goals by id; a mistyped one would silently switch its rule off."""
+    if cfg.triage.rules is None:
+        return
+    ids = resolve_classifier(cfg).taxonomy.ids
+    unknown = [label for label in load_rules(cfg.triage.rules).off_topic_labels if label not in ids]
+    if unknown:
+        raise UserError(f"off_topic.labels: nieznany cel {unknown[0]!r} (cele taksonomii: {', '.join(ids)})",
+                        path=cfg.triage.rules)
 
 
 def keep_edited_workbook(out: Path) -> Path | None:

@@ -137,6 +137,24 @@ def test_short_comments_differing_by_a_word_stay_apart():
     assert out["cluster_size"].tolist() == [1, 1]
 
 
+def test_near_copies_that_say_the_opposite_stay_apart():
+    """Answered once for both, one of them would get the wrong answer."""
+    pairs = [
+        ("Popieram wprowadzenie opłat za korzystanie z lokali miejskich przez organizacje pozarządowe w Gdańsku od "
+         "2024 roku.", "Nie popieram wprowadzenia opłat za korzystanie z lokali miejskich przez organizacje "
+         "pozarządowe w Gdańsku od 2024 roku."),
+        ("Jestem za tym, aby konkursy ofert dla organizacji sportowych ogłaszać w styczniu każdego roku budżetowego.",
+         "Jestem przeciw temu, aby konkursy ofert dla organizacji sportowych ogłaszać w styczniu każdego roku "
+         "budżetowego."),
+        ("Proponuję, aby minimalny wkład własny w konkursach ofert wynosił 10 procent wartości zadania publicznego.",
+         "Proponuję, aby minimalny wkład własny w konkursach ofert wynosił 0 procent wartości zadania publicznego."),
+    ]
+    for first, second in pairs:
+        assert run([first, second])["cluster_size"].tolist() == [1, 1], second
+    same = "Proponuję, aby minimalny wkład własny w konkursach ofert wynosił 10 procent wartości zadania publicznego."
+    assert run([same, same.replace("Proponuję", "Proponuje")])["cluster_size"].tolist() == [2, 2]
+
+
 def test_redaction_placeholders_and_signatures_do_not_make_comments_similar():
     sig = "\n\nZ poważaniem\n[OSOBA]\n[EMAIL]\n[TELEFON]\nStowarzyszenie Przyjaciół Oruni, ul. [ADRES]"
     out = run(["Proszę o dłuższe terminy rozliczeń dotacji." + sig,

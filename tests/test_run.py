@@ -92,6 +92,7 @@ def test_workbook_cells_are_text_never_formulas(tmp_path: Path, export_csv: Path
         (["run", "{csv}", "--out", "{tmp}/o", "--encoding", "klingon"], "nieznane kodowanie"),
         (["run", "{csv}", "--out", "{tmp}/o", "--sheet", "Arkusz1"], "żaden plik wejściowy"),
         (["run", "{csv}", "--out", "{csv}"], "to jest plik"),
+        (["run", "{csv}", "--out", "{tmp}/o", "--rules", "{tmp}/r.toml"], "off_topic.labels: nieznany cel 'nieistniejacy'"),
         (["run", "{csv}", "--out", ""], "--out: pusta ścieżka"),
         (["run", "{csv}", "--out", "{csv}/o"], "jest plikiem"),
         (["train", "{csv}", "--taxonomy", "data/taxonomies/gdansk_ngo_2023.toml", "--out", "{csv}/m"], "jest plikiem"),
@@ -101,6 +102,7 @@ def test_workbook_cells_are_text_never_formulas(tmp_path: Path, export_csv: Path
 def test_input_and_usage_errors_exit_2_with_one_line(
     tmp_path: Path, export_csv: Path, capsys, args: list[str], stderr_part: str
 ) -> None:
+    (tmp_path / "r.toml").write_text('[off_topic]\nlabels = ["nieistniejacy"]\n', encoding="utf-8")
     argv = [a.format(tmp=tmp_path, csv=export_csv) for a in args]
     code = exit_code(argv)
     err = capsys.readouterr().err
