@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -84,6 +85,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _ESTIMATE_CHUNK = 100_000
 # Members read to find what a cluster shares; more only costs time.
 _TEMPLATE_SAMPLE = 50
+_TEMPLATE_SHARE = 0.8  # of a cluster's letters that hold a word pair for it to be the template's
 _ROW_CHUNK = 50_000
 
 
@@ -380,13 +382,22 @@ def added_sentences(core: str, reference: set[tuple[str, ...]], min_share: float
     return [s for s, share in _sentence_shares(core, reference, only_uncovered=True) if share < min_share]
 
 
+def template_bigrams(folded: Sequence[str]) -> set[tuple[str, ...]]:
+    """The word bigrams of a cluster's template: those nearly all its letters (folded cores) contain. A sentence
+    that a few senders, the representative's among them, added alike is no part of it; a few letters that reword
+    the template do not shrink it."""
+    sample = folded[:_TEMPLATE_SAMPLE]
+    counts = Counter(chain.from_iterable(_bigrams(m) for m in sample))
+    need = max(2, math.ceil(_TEMPLATE_SHARE * len(sample)))
+    return {b for b, c in counts.items() if c >= need}
+
+
 def template_sentences(rep_core: str, members: Sequence[str], min_share: float) -> list[str]:
-    """Sentences of the representative whose word bigrams most members (folded cores) also contain."""
+    """Sentences of the representative whose word bigrams belong to the template of it and its members (folded
+    cores)."""
     if not members:
         return split_sentences(rep_core)
-    sample = members[:_TEMPLATE_SAMPLE]
-    counts = Counter(chain.from_iterable(_bigrams(m) for m in sample))
-    shared = {b for b, c in counts.items() if c * 2 >= len(sample)}
+    shared = template_bigrams([fold(rep_core), *members])
     return [s for s, share in _sentence_shares(rep_core, shared, only_uncovered=False) if share >= min_share]
 
 
@@ -459,12 +470,11 @@ def _added_texts(
         order = [u for r, members in batch for u in (r, *members)]
         text_of = dict(zip(order, texts.take(units.first_row[order]).tolist()))
         for r, members in batch:
-            reference = _bigrams(units.folded[r])
-            for u in members:
+            # Measured against the template, not the representative letter: what a sender added must not depend on
+            # which letter came first, nor vanish because the representative's sender added it too.
+            reference = template_bigrams([units.folded[u] for u in (r, *members)])
+            for u in (r, *members):
                 added[u] = " ".join(added_sentences(core_text(text_of[u]), reference, share))
-            rep_core = core_text(text_of[r])
-            template = set(template_sentences(rep_core, [units.folded[u] for u in members], share))
-            added[r] = " ".join(s for s in split_sentences(rep_core) if s not in template)
         start = stop
     return added
 

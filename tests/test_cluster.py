@@ -120,6 +120,20 @@ def test_template_with_personal_paragraph_matches_and_added_text_is_the_paragrap
     assert out.loc[0, "added_text"] == ""
 
 
+def test_what_each_sender_added_does_not_depend_on_the_representative():
+    mama = "Moja mama jest seniorką i bardzo potrzebuje tej pomocy."
+    own = ["Mieszkam na Zaspie od urodzenia.", "Jestem wolontariuszem w hospicjum od trzech lat.",
+           "Prowadzę małą fundację na Oruni.", "Moi sąsiedzi podpisali się pod tym listem.",
+           "Sama korzystałam z tej formy wsparcia."]
+    letters = [TEMPLATE + "\n" + mama, TEMPLATE + "\n" + mama] + [TEMPLATE + "\n" + o for o in own] + [TEMPLATE]
+    expected = [mama, mama, *own, ""]
+    for order in (letters, letters[::-1]):
+        out = run(order)
+        assert out["cluster_id"].nunique() == 1
+        got = dict(zip(order, out["added_text"]))
+        assert [got[t] for t in letters] == expected  # the representative's own sentence counts as added too
+
+
 def test_one_shared_stock_sentence_is_not_a_campaign():
     out = run([TEMPLATE, OTHER_LETTER])
     assert list(out["cluster_role"]) == [ROLE_UNIQUE, ROLE_UNIQUE]
