@@ -63,7 +63,8 @@ _VALUES = ("label", "decision", "answer")
 
 
 def effective(records: Iterable[Correction]) -> dict[str, Correction]:
-    """Per fingerprint, the latest non-empty label, decision and answer (records in log order)."""
+    """Per fingerprint, the latest stated label, decision and answer (records in log order); None states nothing,
+    "" (a decision or answer staff cleared) states that there is none."""
     out: dict[str, Correction] = {}
     for rec in records:
         old = out.get(rec.fingerprint)

@@ -168,14 +168,16 @@ def corrections_from(edits: Edits, taxonomy: Taxonomy, now: datetime | None = No
         if label_raw and label is None:
             raise UserError(f"nieznany cel {label_raw!r} (dozwolone nazwy i identyfikatory z arkusza "
                             f"„{SHEET_TAXONOMY}”)", path=edits.path, row=n, column=H_LABEL_FIX)
-        decision = resolve_decision(decision_raw) if decision_raw else None
+        # The workbook shows a comment's decision and answer filled in from earlier rounds, so an empty cell in an
+        # edited row means staff cleared it: "" (not None, which would keep the earlier value).
+        decision = resolve_decision(decision_raw) if decision_raw else ""
         if decision_raw and decision is None:
             raise UserError(f"nieznana decyzja {decision_raw!r} (dozwolone: {', '.join(DECISIONS)})",
                             path=edits.path, row=n, column=H_DECISION)
         text = redacted(cells[H_TEXT])
         out.append(Correction(
             fingerprint=cells.get(H_FINGERPRINT) or fingerprint(text), comment_id=cells[H_ID], text=text,
-            label=label, decision=decision, answer=answer or None,
+            label=label, decision=decision, answer=answer,
             workbook=edits.path.name, workbook_sha256=edits.sha256, sheet=SHEET_COMMENTS, row=n, date=date,
         ))
     return out

@@ -199,6 +199,15 @@ def test_later_corrections_win_field_by_field_and_repeats_are_not_news() -> None
     assert changes([correction(TEXTS[0], label="ewaluacja")], {merged.fingerprint: merged})
 
 
+def test_an_answer_staff_cleared_stays_cleared(workbook: Path, tmp_path: Path) -> None:
+    earlier = correction(TEXTS[1], decision="nieuwzględniona", answer="Nie możemy, bo budżet.")
+    # The next workbook shows that answer; staff change the decision and empty the answer cell.
+    edited = edit(workbook, tmp_path / "runda2.xlsx", {"b": {H_DECISION: "uwzględniona", H_ANSWER: ""}})
+    (now,) = read_workbook(edited, TAXONOMY)
+    merged = effective([earlier, *changes([now], effective([earlier]))])[fingerprint(TEXTS[1])]
+    assert (merged.decision, merged.answer) == ("uwzględniona", "")
+
+
 def test_combined_data_applies_people_labels_and_adds_new_comments() -> None:
     old = pd.DataFrame({"text": TEXTS[:2], "label": ["finansowanie", "finansowanie"], "group": ["g1", "g2"],
                         "comment_type": ["propozycja", "pytanie"],
