@@ -101,10 +101,11 @@ def _strict(data: bytes, encoding: str, path: Path) -> str:
 
 
 def check_text(text: str, path: Path) -> None:
-    """Refuse binary content (an image, a .doc renamed .csv) instead of reading noise as comments."""
+    """Refuse binary content (an image, a .doc renamed .csv) instead of reading noise as comments. Binary formats
+    hold NUL bytes among many control characters; a text with odd control characters but no NUL is still read."""
     sample = text[:_BINARY_SAMPLE]
     controls = sum(1 for ch in sample if ch < " " and ch not in "\t\r\n\v\f")
-    if controls >= max(_BINARY_MIN, len(sample) * _BINARY_SHARE):
+    if "\x00" in sample and controls >= max(_BINARY_MIN, len(sample) * _BINARY_SHARE):
         raise UserError("plik zawiera znaki binarne: to nie jest tekst CSV ani JSON Lines w obsługiwanym kodowaniu "
                         "(UTF-8, UTF-16, cp1250, ISO-8859-2)", path=path)
 

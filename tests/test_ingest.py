@@ -130,6 +130,13 @@ def test_a_json_array_of_objects_is_read_element_by_element(tmp_path: Path) -> N
         ingest([path], IngestConfig())
 
 
+def test_text_with_many_control_characters_but_no_nul_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "sterujace.csv"
+    path.write_text("nr,uwaga\n0,\x1f\x1f\x1f\x08\n1,\x1f\x1f\x1f\x08\x08\x08\n2,\x1f\x1f\x1f\x08\x08\x08\n", encoding="utf-8")
+    df, _ = ingest([path], IngestConfig(id_col="nr"))
+    assert df["text"].tolist() == ["\x1f\x1f\x1f\x08", "\x1f\x1f\x1f\x08\x08\x08", "\x1f\x1f\x1f\x08\x08\x08"]
+
+
 def test_json_lines_break_only_at_newlines_and_a_wrapped_array_is_read(tmp_path: Path) -> None:
     lines = tmp_path / "u.jsonl"
     lines.write_text('{"text": "A\u2028B\u0085C"}\r\n{"text": "Druga"}\n', encoding="utf-8")
