@@ -1,4 +1,5 @@
-"""Checksum validators for Polish identifiers: PESEL, NIP, REGON (9 and 14 digits) and bank accounts (NRB/IBAN).
+"""Checksum validators for Polish identifiers: PESEL, NIP, REGON (9 and 14 digits), bank accounts (NRB/IBAN), and
+identity card and passport numbers.
 
 Each takes the number as written (spaces, dashes and a `PL` prefix are ignored) and returns whether it is a
 well-formed identifier of that kind. A number that fails its checksum is treated as an ordinary number.
@@ -98,3 +99,22 @@ def is_valid_nrb(number: str) -> bool:
     if len(d) != 26:
         return False
     return int(d[2:] + _letters_to_digits("PL") + d[:2]) % 97 == 1
+
+
+def _document_valid(number: str, pattern: str, weights: tuple[int, ...]) -> bool:
+    """Letters count as A=10 … Z=35; the weighted sum of all characters, check digit included, ends in 0."""
+    code = number.replace(" ", "").upper()
+    if not re.fullmatch(pattern, code):
+        return False
+    values = [ord(c) - 55 if c.isalpha() else int(c) for c in code]
+    return sum(w * v for w, v in zip(weights, values)) % 10 == 0
+
+
+def is_valid_id_card(number: str) -> bool:
+    """Polish identity card (dowód osobisty): three letters, then six digits, the first a check digit."""
+    return _document_valid(number, r"[A-Z]{3}\d{6}", (7, 3, 1, 9, 7, 3, 1, 7, 3))
+
+
+def is_valid_passport(number: str) -> bool:
+    """Polish passport: two letters, then seven digits, the first a check digit."""
+    return _document_valid(number, r"[A-Z]{2}\d{7}", (7, 3, 9, 1, 7, 3, 1, 7, 3))

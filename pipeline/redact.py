@@ -1,7 +1,7 @@
 """Redaction stage: replace personal data in `text_clean` with typed placeholders and record the types in `pii`.
 
 Detection is rule-based and runs in a fixed order (e-mail, account, labelled identifiers, PESEL, NIP, REGON,
-phone, address, person). Each detector sees the text with earlier findings masked, so a phone pattern never
+identity documents, phone, address, person). Each detector sees the text with earlier findings masked, so a phone pattern never
 fires inside an account number and a name detector never fires inside an e-mail address. Numbers count as
 identifiers only when their checksum holds or when the writer labelled them ("PESEL 52091407318"): a labelled
 number is personal data even when mistyped, an unlabelled one that fails its checksum is just a number.
@@ -20,10 +20,13 @@ import pandas as pd
 from pipeline.clean import fold, strip_diacritics
 from pipeline.config import Config
 from pipeline.errors import UserError
-from pipeline.pii_checksums import digits_only, is_valid_nip, is_valid_nrb, is_valid_pesel, is_valid_regon
+from pipeline.pii_checksums import (
+    digits_only, is_valid_id_card, is_valid_nip, is_valid_nrb, is_valid_passport, is_valid_pesel, is_valid_regon,
+)
 
 PLACEHOLDERS: dict[str, str] = {
-    kind: f"[{kind}]" for kind in ("EMAIL", "TELEFON", "PESEL", "NIP", "REGON", "NR_KONTA", "ADRES", "OSOBA")
+    kind: f"[{kind}]"
+    for kind in ("EMAIL", "TELEFON", "PESEL", "NIP", "REGON", "NR_KONTA", "DOKUMENT", "ADRES", "OSOBA")
 }
 
 _RESOURCES = Path(__file__).resolve().parent / "resources"
@@ -79,6 +82,9 @@ _NIP = re.compile(
     rf"{_NUM_END}"
 )
 _REGON14 = re.compile(rf"{_NUM_START}\d{{14}}{_NUM_END}")
+# Identity card (ABA 300000) and passport (ZS 0000177) numbers: capital letters, then digits; checksummed.
+_SIX_DIGITS = re.compile(r"\d{6}")
+_DOCUMENT = re.compile(rf"(?<![\w/-])(?:[A-Z]{{3}}[ ]?\d{{6}}|[A-Z]{{2}}[ ]?\d{{7}}){_NUM_END}")
 _SEP = r"[ .-]"
 _PHONE = re.compile(
     rf"""{_NUM_START}
@@ -344,6 +350,14 @@ def _find_checksummed(scan: _Scan) -> None:
                 scan.add(m.start(), m.end(), kind)
 
 
+def _find_documents(scan: _Scan) -> None:
+    if not _SIX_DIGITS.search(scan.work):
+        return
+    for m in _DOCUMENT.finditer(scan.work):
+        if is_valid_id_card(m.group()) or is_valid_passport(m.group()):
+            scan.add(m.start(), m.end(), "DOKUMENT")
+
+
 def _find_phones(scan: _Scan) -> None:
     if not scan.has_digit_run:
         return
@@ -517,6 +531,7 @@ _DETECTORS = (
     _find_accounts,
     _find_labelled,
     _find_checksummed,
+    _find_documents,
     _find_phones,
     _find_addresses,
     _find_labelled_people,

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from pii_corpus import KEEP, evaluate, make_account, make_nip, make_pesel, make_pii_corpus, make_regon
 from pipeline.config import Config, NlpConfig
 from pipeline.errors import UserError
-from pipeline.pii_checksums import is_valid_nip, is_valid_nrb, is_valid_pesel, is_valid_regon, pesel_check_digit
+from pipeline.pii_checksums import (
+    is_valid_id_card, is_valid_nip, is_valid_nrb, is_valid_passport, is_valid_pesel, is_valid_regon, pesel_check_digit,
+)
 from pipeline.redact import PLACEHOLDERS, detect_pii_columns, find_pii, redact, redact_text
 
 # --- checksums ---------------------------------------------------------------------------------------------------
@@ -26,6 +28,8 @@ from pipeline.redact import PLACEHOLDERS, detect_pii_columns, find_pii, redact, 
         (is_valid_regon, ["123456785", "12345678512347"], ["123456786", "12345678512346", "12345678"]),
         (is_valid_nrb, ["PL61 1090 1014 0000 0712 1981 2874", "61109010140000071219812874"],
          ["61109010140000071219812875"]),
+        (is_valid_id_card, ["ABA300000", "ABA 300000"], ["ABA300001", "AB3000000", "ABA30000"]),
+        (is_valid_passport, ["ZS0000177", "ZS 0000177"], ["ZS0000178", "Z00000177"]),
     ],
 )
 def test_checksum_validators_accept_real_and_reject_corrupted_numbers(validator, valid, invalid):
@@ -96,6 +100,8 @@ def test_polish_phone_numbers_in_common_formats_are_redacted(phone):
         ("os. Kasztanowe 7 m. 12", "ADRES"),
         ("ul. Gen. J. Bema 5/3", "ADRES"),
         ("ul. J.Kilińskiego 5", "ADRES"),
+        ("ABA 300000", "DOKUMENT"),
+        ("ZS0000177", "DOKUMENT"),
     ],
 )
 def test_identifiers_addresses_and_emails_get_typed_placeholders(item, kind):
@@ -167,6 +173,7 @@ def test_people_in_signatures_greetings_and_contact_blocks_are_redacted(text, re
         "W latach 2019–2022 zadzwoniło 116 123 osób pod telefon zaufania 800 12 12 12.",
         "Szanowni Państwo, Pani Prezydent, Panie Dyrektorze,",
         "Pozdrawiam serdecznie\nZarząd",
+        "Sala ABC 123456 i numer ABA300001 nie są dokumentami.",
     ],
 )
 def test_non_personal_numbers_and_names_are_left_intact(text):
