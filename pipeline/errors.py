@@ -21,6 +21,12 @@ class UserError(Exception):
         super().__init__(" ".join(text.split()))  # one line, even when it quotes a cell with line breaks
 
 
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """`n` with the Polish form of its noun: 1 wiersz, 3 wiersze, 5 wierszy, 22 wiersze, 12 wierszy."""
+    form = one if n == 1 else few if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else many
+    return f"{n} {form}"
+
+
 _TOML_PROBLEMS = {
     "Invalid statement": "niepoprawny zapis", "Invalid value": "niepoprawna wartość",
     "Expected '=' after a key in a key/value pair": "po kluczu brak „=”",

@@ -94,11 +94,11 @@ def _unique_ids(values: Sequence[str], fallback: Sequence[str]) -> list[str]:
 # Tables -> the comments table
 
 
-def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, personal_id: bool = False,
-                names: dict[str, str] | None = None) -> pd.DataFrame:
-    """Map one RawTable to comment rows (ids are assigned later, over the whole batch). A `personal_id` column
-    passes through like any other column instead of giving the ids; `names` are the pass-through columns' output
-    names (`passthrough_names`)."""
+def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, names: dict[str, str],
+                id_col: str | None) -> pd.DataFrame:
+    """Map one RawTable to comment rows (ids are assigned later, over the whole batch). `id_col` is the column that
+    gives the ids (None when --id-col holds personal data: it then passes through like any other); `names` are the
+    pass-through columns' output names (`passthrough_names`)."""
     frame = table.frame
     text_cols = find_text_columns(list(frame.columns), cfg.text_cols, table.path)
     if cfg.id_col and cfg.id_col not in frame.columns:
@@ -119,11 +119,10 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, personal_i
             "text": texts,
             "status": status,
             "error": errors,
-            "_id_value": frame[cfg.id_col].tolist() if cfg.id_col and not personal_id else [""] * len(texts),
+            "_id_value": frame[id_col].tolist() if id_col else [""] * len(texts),
         }
     )
-    used = set(text_cols) | ({cfg.id_col} if cfg.id_col and not personal_id else set())
-    names = names or passthrough_names([list(frame.columns)])
+    used = set(text_cols) | ({id_col} if id_col else set())
     for col in frame.columns:
         if col not in used:
             out[names[col]] = frame[col].tolist()
@@ -156,14 +155,14 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     # An id that is personal data (e-mails, names) would travel into research.* as every id, cluster id and reason:
     # the hash id takes its place, and the column stays in the staff table as a personal-data column.
     personal_id = cfg.id_col is not None and (cfg.id_col in cfg.pii_cols or bool(detect_pii_columns([cfg.id_col])))
+    id_col = None if personal_id else cfg.id_col
     names = [t.path.name for t in tables]
     clashes = {n for n, k in Counter(names).items() if k > 1}
     columns = passthrough_names([list(t.frame.columns) for t in tables])
-    parts = [to_comments(t, cfg, str(t.path) if n in clashes else n, personal_id, columns)
-             for t, n in zip(tables, names)]
+    parts = [to_comments(t, cfg, str(t.path) if n in clashes else n, columns, id_col) for t, n in zip(tables, names)]
     df = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
     passthrough = [c for c in df.columns if c not in INGEST_COLUMNS and c != "_id_value"]
     df[passthrough] = df[passthrough].fillna("")
     given, hashed = df.pop("_id_value").tolist(), comment_ids(df["text"].tolist())
-    df.insert(0, "comment_id", _unique_ids(given, hashed) if cfg.id_col and not personal_id else hashed)
+    df.insert(0, "comment_id", _unique_ids(given, hashed) if id_col else hashed)
     return df[[*INGEST_COLUMNS, *passthrough]], tables

@@ -72,9 +72,9 @@ def _rows(path: Path, sheet: str = SHEET_COMMENTS, required: bool = True) -> Ite
         raise UserError(f"plik nie jest skoroszytem .xlsx albo jest uszkodzony ({type(exc).__name__})",
                         path=path) from None
     try:
-        if sheet not in wb.sheetnames and required:
-            raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: brak arkusza „{sheet}”", path=path)
         if sheet not in wb.sheetnames:
+            if required:
+                raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: brak arkusza „{sheet}”", path=path)
             return
         for n, row in enumerate(wb[sheet].iter_rows(values_only=True), start=1):
             yield n, row
@@ -91,7 +91,8 @@ def _header_positions(row: Sequence[Any]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Edits:
-    """The rows of "Uwagi" where a person filled a staff column, as typed: (sheet row, cells by header)."""
+    """The rows of "Uwagi" where a person filled a staff column, as typed: (sheet row, cells by header), each with
+    its fingerprint filled in."""
 
     path: Path
     sha256: str
@@ -133,10 +134,11 @@ def read_edits(path: Path | str) -> Edits:
             continue
         cells = {h: _value(row[j]) if j < len(row) else "" for h, j in pos.items()}
         values = (fold(cells[H_LABEL_FIX]), fold(cells[H_DECISION]), cells[H_ANSWER])
-        # A cleared ID cell loses nothing: the hidden fingerprint, else the text, still says which comment it is.
-        key = cells[H_ID] or cells.get(H_FINGERPRINT) or fingerprint(redacted(cells[H_TEXT]))
         if not any(values) or not (cells[H_ID] or cells[H_TEXT] or cells.get(H_FINGERPRINT)):
             continue
+        # Which comment it is, once per row: the hidden fingerprint, else that of the text (a workbook without it).
+        cells[H_FINGERPRINT] = cells.get(H_FINGERPRINT) or fingerprint(redacted(cells[H_TEXT]))
+        key = cells[H_ID] or cells[H_FINGERPRINT]  # a cleared ID cell loses nothing
         if key in seen:
             first_row, first_values = seen[key]
             if first_values != values:
@@ -149,7 +151,7 @@ def read_edits(path: Path | str) -> Edits:
         raise UserError(f"to nie jest arkusz triage.xlsx programu uwagi: w arkuszu „{SHEET_COMMENTS}” nie ma "
                         f"kolumn „{H_ID}” i „{H_LABEL_FIX}”", path=path)
     # The sheet's order is the staff's sorting, and its ID cells may be cleared: the new model depends on neither.
-    rows.sort(key=lambda r: r[1].get(H_FINGERPRINT) or fingerprint(redacted(r[1][H_TEXT])))
+    rows.sort(key=lambda r: r[1][H_FINGERPRINT])
     return Edits(path, hashlib.sha256(path.read_bytes()).hexdigest(), rows, _workbook_labels(path))
 
 
@@ -176,7 +178,7 @@ def corrections_from(edits: Edits, taxonomy: Taxonomy, now: datetime | None = No
                             path=edits.path, row=n, column=H_DECISION)
         text = redacted(cells[H_TEXT])
         out.append(Correction(
-            fingerprint=cells.get(H_FINGERPRINT) or fingerprint(text), comment_id=cells[H_ID], text=text,
+            fingerprint=cells[H_FINGERPRINT], comment_id=cells[H_ID], text=text,
             label=label, decision=decision, answer=answer,
             workbook=edits.path.name, workbook_sha256=edits.sha256, sheet=SHEET_COMMENTS, row=n, date=date,
         ))

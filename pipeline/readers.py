@@ -22,7 +22,7 @@ import pandas as pd
 
 from pipeline.clean import fold
 from pipeline.decode import check_text, decode_bytes
-from pipeline.errors import UserError
+from pipeline.errors import UserError, plural
 
 # Headers that name the comment text, most specific first; matched on folded headers.
 TEXT_HEADERS = (
@@ -107,19 +107,19 @@ def _sniff_delimiter(text: str) -> tuple[str | None, int]:
     it guesses ',' for a one-column file whose texts hold commas, and gives up when a title line is above the table.
     """
     sample = "".join(m.group() for m in islice(_PHYSICAL_LINE.finditer(text), _SNIFF_LINES))
-    best, best_widths = None, Counter[int]()
+    best: tuple[int, str, list[int]] | None = None  # (lines of the modal width, delimiter, width of each line)
     for delimiter in _DELIMITERS:
-        widths = Counter(len(f) for f in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(f))
-        multi = Counter({w: n for w, n in widths.items() if w > 1})
-        if multi and (not best or max(multi.values()) > max(n for w, n in best_widths.items() if w > 1)):
-            best, best_widths = delimiter, widths
+        lines = [len(f) for f in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(f)]
+        multi = Counter(w for w in lines if w > 1)
+        if multi and (best is None or multi.most_common(1)[0][1] > best[0]):
+            best = (multi.most_common(1)[0][1], delimiter, lines)
     if best is None:
         return None, 1
-    width, count = max(((w, n) for w, n in best_widths.items() if w > 1), key=lambda wn: wn[1])
+    count, delimiter, lines = best
+    width = Counter(w for w in lines if w > 1).most_common(1)[0][0]
     # Below any one-field title lines, a table has most rows this wide; comments with a stray comma do not.
-    lines = [len(f) for f in csv.reader(io.StringIO(sample), delimiter=best) if any(f)]
     body = lines[next((i for i, w in enumerate(lines) if w > 1), len(lines)):]
-    return (None, 1) if body.count(1) >= count else (best, width)
+    return (None, 1) if body.count(1) >= count else (delimiter, width)
 
 
 def _csv_lines(text: str, delimiter: str | None, width: int) -> list[tuple[int, list[str], str | None]]:
@@ -201,7 +201,7 @@ def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
     raw: dict[int, str] = {}
     for number, fields, suspect in _rejoin_broken_lines(lines[at + 1:], len(header)):
         if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
-            errors[len(records)] = f"wiersz ma {_fields(len(fields))}, a nagłówek {len(header)}"
+            errors[len(records)] = f"wiersz ma {plural(len(fields), 'pole', 'pola', 'pól')}, a nagłówek {len(header)}"
             raw[len(records)] = (delimiter or "").join(fields)
             fields = []
         elif suspect:
@@ -231,21 +231,17 @@ def _rejoin_broken_lines(lines: list[tuple[int, list[str], str | None]], width: 
     return out
 
 
-def _fields(n: int) -> str:
-    """'3 pola', '5 pól', '22 pola': Polish plural of a field count (never 1 here: it is always too many)."""
-    return f"{n} {'pola' if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else 'pól'}"
-
-
 def _unique_headers(fields: Sequence[object], path: Path) -> list[str]:
     """Headers as written; an empty one is `kolumna_N`, a repeated one gets `_2`, `_3`, never a name in use."""
     given = [str(f).strip().lstrip("\ufeff") if f is not None else "" for f in fields]
     taken = set(given)
     names: list[str] = []
     for i, name in enumerate(given, start=1):
-        candidate, n = name or f"kolumna_{i}", 1
+        base = name or f"kolumna_{i}"
+        candidate, n = base, 1
         while candidate in names or (candidate != name and candidate in taken):
             n += 1
-            candidate = f"{name or f'kolumna_{i}'}_{n}"
+            candidate = f"{base}_{n}"
         names.append(candidate)
     return names
 

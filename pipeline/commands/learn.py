@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.export.atomic import out_dir_arg
+from pipeline.commands.options import out_dir_arg
 from pipeline.learn import format_report, learn
 from pipeline.resources import DEFAULT_MODEL, resource_path
 

@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from pipeline.commands.options import out_dir_arg
 from pipeline.config import ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, TriageConfig
-from pipeline.export.atomic import out_dir_arg
 from pipeline.job import run_job
 
 NAME = "run"

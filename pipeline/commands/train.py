@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.classify import duplicate_groups, train
+from pipeline.commands.options import out_dir_arg
 from pipeline.comment_type import COMMENT_TYPES
 from pipeline.clean import clean_text, fold
-from pipeline.errors import UserError
-from pipeline.export.atomic import check_out_dir, out_dir_arg
+from pipeline.errors import UserError, plural
+from pipeline.export.atomic import check_out_dir
 from pipeline.ingest import find_text_columns, join_text
 from pipeline.models import save_model
 from pipeline.readers import read_table
@@ -134,15 +135,10 @@ def read_labelled(args: argparse.Namespace, taxonomy: Taxonomy) -> LabelledData:
     known_types = type_col is not None and all(t in COMMENT_TYPES for t in types)
     if any(skipped.values()):
         detail = "; ".join(f"{reason}: {_rows(rows)}" for reason, rows in skipped.items() if rows)
-        print(f"uwagi: {path}: pominięto {_count(sum(map(len, skipped.values())))} ({detail})", file=sys.stderr)
+        count = plural(sum(map(len, skipped.values())), "wiersz", "wiersze", "wierszy")
+        print(f"uwagi: {path}: pominięto {count} ({detail})", file=sys.stderr)
     return LabelledData(texts, labels, all_labels, duplicate_groups(texts, campaigns),
                         types if known_types else None, digest)
-
-
-def _count(n: int) -> str:
-    """'1 wiersz', '3 wiersze', '5 wierszy', '22 wiersze': Polish plural of a row count."""
-    form = "wiersz" if n == 1 else "wiersze" if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14) else "wierszy"
-    return f"{n} {form}"
 
 
 def _rows(rows: list[int]) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import errno
 import os
 import tempfile
@@ -16,13 +15,6 @@ from pipeline.errors import UserError
 _WHY_NOT = {errno.ENOENT: "ścieżka nie istnieje", errno.EACCES: "brak uprawnień", errno.EPERM: "brak uprawnień",
             errno.EROFS: "dysk tylko do odczytu", errno.ENOSPC: "brak miejsca na dysku",
             errno.ENOTDIR: "część ścieżki jest plikiem"}
-
-
-def out_dir_arg(value: str) -> Path:
-    """argparse type of --out: an empty string would silently mean the current folder."""
-    if not value.strip():
-        raise argparse.ArgumentTypeError("pusta ścieżka; podaj katalog")
-    return Path(value)
 
 
 def check_out_dir(path: Path) -> Path:

@@ -143,12 +143,7 @@ def comments_view(
         "Kampania": pd.Series(campaign, index=df.index),
         "Dopisek nadawcy": _col(df, "added_text"),
     }
-    hidden = set() if cfg.export.original_text_in_workbook else set(personal)
-    for col in df.columns:
-        if col not in OUTPUT_COLUMNS and col not in hidden:
-            # An input header equal to one of ours ("Status", "Odpowiedź") must not be read back as a staff column.
-            view[f"{col} (z pliku)" if fold(str(col)) in _VIEW_KEYS else col] = df[col]
-    view.update({
+    staff = {
         "Priorytet": pd.to_numeric(_col(df, "priority", None), errors="coerce"),
         "Status": _col(df, "status"),
         H_LABEL_FIX: pd.Series([""] * len(df), index=df.index),
@@ -157,13 +152,14 @@ def comments_view(
         # The corrections stage already computed it; folding every text again is the slowest part of the export.
         H_FINGERPRINT: df["fingerprint"] if "fingerprint" in df.columns
         else _col(df, "text_clean").map(lambda t: fingerprint(cell_text(t))),
-    })
-    return pd.DataFrame(view, index=df.index)
-
-
-_VIEW_KEYS = {fold(h) for h in (H_ID, H_TEXT, H_LABEL, "Pewność", "Dlaczego", "Typ uwagi", "Powołane przepisy",
-                                 "Kampania", "Dopisek nadawcy", "Priorytet", "Status", H_LABEL_FIX, H_DECISION,
-                                 H_ANSWER, H_FINGERPRINT)}
+    }
+    ours = {fold(h) for h in (*view, *staff)}
+    hidden = set() if cfg.export.original_text_in_workbook else set(personal)
+    for col in df.columns:
+        if col not in OUTPUT_COLUMNS and col not in hidden:
+            # An input header equal to one of ours ("Status", "Odpowiedź") must not be read back as a staff column.
+            view[f"{col} (z pliku)" if fold(str(col)) in ours else col] = df[col]
+    return pd.DataFrame({**view, **staff}, index=df.index)
 
 
 def comment_columns(view: pd.DataFrame) -> list[Column]:
