@@ -18,10 +18,11 @@ from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
-from pipeline.export.manifest import build_manifest, sha256_file, write_manifest
+from pipeline.export.manifest import build_manifest, write_manifest
 from pipeline.export.research import write_research
 from pipeline.export.tables import write_csv
 from pipeline.export.xlsx import write_workbook
+from pipeline.hashing import file_sha256
 from pipeline.ingest import ingest
 from pipeline.learn import read_edits
 from pipeline.models import read_card
@@ -101,7 +102,7 @@ def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     kept = keep_edited_workbook(out)
     manifest["kept_workbook"] = kept.name if kept else None
     write_workbook(df, out / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg)
-    manifest["workbook_sha256"] = sha256_file(out / WORKBOOK)
+    manifest["workbook_sha256"] = file_sha256(out / WORKBOOK)
     timings["export"] = round(time.perf_counter() - start, 3)
     write_manifest(manifest, out / MANIFEST)
     return JobResult(df, manifest, out)
@@ -137,7 +138,7 @@ def keep_edited_workbook(out: Path) -> Path | None:
         recorded = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("workbook_sha256")
     except (OSError, ValueError, AttributeError):
         recorded = None
-    if recorded == sha256_file(workbook) or not _has_staff_entries(workbook):
+    if recorded == file_sha256(workbook) or not _has_staff_entries(workbook):
         return None
     stamp = datetime.fromtimestamp(workbook.stat().st_mtime).strftime("%Y%m%d-%H%M%S")
     kept, n = out / f"triage.edytowany-{stamp}.xlsx", 1

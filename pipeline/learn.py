@@ -40,7 +40,8 @@ from pipeline.export.xlsx import (
     H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, H_TEXT, SHEET_COMMENTS, SHEET_TAXONOMY, label_names,
 )
 from pipeline.features import analyse
-from pipeline.models import file_sha256, load_model, save_model
+from pipeline.hashing import file_sha256
+from pipeline.models import load_model, save_model
 from pipeline.redact import redact_text
 from pipeline.resources import resource_path
 from pipeline.taxonomy import Taxonomy
@@ -152,7 +153,7 @@ def read_edits(path: Path | str) -> Edits:
                         f"kolumn „{H_ID}” i „{H_LABEL_FIX}”", path=path)
     # The sheet's order is the staff's sorting, and its ID cells may be cleared: the new model depends on neither.
     rows.sort(key=lambda r: r[1][H_FINGERPRINT])
-    return Edits(path, hashlib.sha256(path.read_bytes()).hexdigest(), rows, _workbook_labels(path))
+    return Edits(path, file_sha256(path), rows, _workbook_labels(path))
 
 
 def corrections_from(edits: Edits, taxonomy: Taxonomy, now: datetime | None = None) -> list[Correction]:

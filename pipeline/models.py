@@ -6,7 +6,6 @@ model trained for another taxonomy before touching the pickle.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from datetime import datetime, timezone
@@ -17,6 +16,7 @@ from typing import Any
 import joblib
 
 from pipeline.errors import UserError
+from pipeline.hashing import file_sha256
 from pipeline.taxonomy import Taxonomy
 
 MODEL_FILE = "model.joblib"
@@ -25,12 +25,6 @@ CARD_FORMAT = 1
 _LIBRARIES = ("uwagi", "scikit-learn", "numpy", "scipy", "pandas", "simplemma", "morfeusz2", "joblib")
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def library_versions() -> dict[str, str]:

@@ -6,7 +6,6 @@ Also home of the labelled-data reader shared by `evaluate` and `crossval` (same 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pipeline.comment_type import COMMENT_TYPES
 from pipeline.clean import clean_text, fold
 from pipeline.errors import UserError, plural
 from pipeline.export.atomic import check_out_dir
+from pipeline.hashing import file_sha256
 from pipeline.ingest import find_text_columns, join_text
 from pipeline.models import save_model
 from pipeline.readers import read_table
@@ -131,7 +131,7 @@ def read_labelled(args: argparse.Namespace, taxonomy: Taxonomy) -> LabelledData:
                         column=primary_col or multi_col)
     if len(set(labels)) < 2:
         raise UserError("do uczenia i oceny potrzeba uwag z co najmniej dwiema różnymi etykietami", path=path)
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    digest = file_sha256(path)
     known_types = type_col is not None and all(t in COMMENT_TYPES for t in types)
     if any(skipped.values()):
         detail = "; ".join(f"{reason}: {_rows(rows)}" for reason, rows in skipped.items() if rows)

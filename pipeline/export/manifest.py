@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -13,17 +12,10 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.config import Config
+from pipeline.hashing import file_sha256
 from pipeline.export.atomic import write_text_atomic
 from pipeline.ingest import STATUS_EMPTY, STATUS_ERROR
 from pipeline.readers import RawTable
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def build_manifest(
@@ -34,7 +26,7 @@ def build_manifest(
         "version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": [
-            {"path": str(t.path), "sha256": sha256_file(t.path), "rows": len(t.frame), "encoding": t.encoding,
+            {"path": str(t.path), "sha256": file_sha256(t.path), "rows": len(t.frame), "encoding": t.encoding,
              "title_rows": t.preamble_rows}
             for t in tables
         ],
