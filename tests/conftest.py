@@ -1,31 +1,36 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.quality_data import LODZ_PROPOSALS, SHARED, gdansk_dev_rows
 
 # The same examples on every run: a property test must not turn CI red by chance on an input it never met before.
 # `pytest --hypothesis-profile default` explores new examples.
 settings.register_profile("repeatable", derandomize=True, database=None)
 settings.load_profile("repeatable")
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """../shared, or a clean skip where it is absent (it is read-only material, not shipped)."""
+    """../shared, or a clean skip where it is absent (it is read-only material, not shipped).
+
+    Only the checks that the shipped copies equal their sources need it; the quality tests read the shipped copies.
+    """
     if not SHARED.is_dir():
         pytest.skip("../shared is not present")
     return SHARED
 
 
 @pytest.fixture(scope="session")
-def gdansk_dev(shared_dir: Path) -> list[dict]:
-    path = shared_dir / "data" / "gdansk_ngo_2023" / "dev.jsonl"
-    if not path.exists():
-        pytest.skip(f"{path} is not present")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def gdansk_dev() -> list[dict]:
+    """The 520 labelled Gdańsk dev comments, rebuilt from the shipped training split and demo slice."""
+    return gdansk_dev_rows()
+
+
+@pytest.fixture(scope="session")
+def lodz_proposals() -> Path:
+    """The 968 real Łódź participatory-budget proposals with the city's categories (a CSV)."""
+    return LODZ_PROPOSALS

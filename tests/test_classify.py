@@ -72,8 +72,8 @@ def test_unflagged_comments_are_almost_always_right(gdansk_oof: tuple[np.ndarray
 
 
 @pytest.fixture(scope="module")
-def lodz_data(shared_dir: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    frame = pd.read_csv(shared_dir / "data" / "lodz_bo_2025" / "proposals.csv", dtype=str, keep_default_na=False)
+def lodz_data(lodz_proposals: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    frame = pd.read_csv(lodz_proposals, dtype=str, keep_default_na=False)
     texts = [clean_text(f"{a}\n\n{b}") for a, b in zip(frame["nazwa"], frame["opis"])]
     y = np.array([LODZ.resolve(k) for k in frame["kategoria"]], dtype=object)
     return analyse(texts), y, duplicate_groups(texts)

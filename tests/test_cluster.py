@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -236,11 +235,8 @@ def test_quality_on_gdansk_dev(gdansk_dev):
     assert bcubed_f1(truth, out["cluster_id"]) >= 0.99
 
 
-def test_lodz_residents_filing_one_description_for_many_streets_are_grouped(shared_dir: Path):
-    path = shared_dir / "data" / "lodz_bo_2025" / "proposals.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is not present")
-    data = pd.read_csv(path)
+def test_lodz_residents_filing_one_description_for_many_streets_are_grouped(lodz_proposals: Path):
+    data = pd.read_csv(lodz_proposals)
     df = pd.DataFrame({"comment_id": data["id"], "text_clean": [clean_text(t) for t in data["opis"].fillna("")]})
     out = cluster(df, CFG)
     folded = df["text_clean"].map(fold)

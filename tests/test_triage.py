@@ -222,11 +222,8 @@ def test_dev_set_flags_only_off_topic_junk(gdansk_dev: list[dict]) -> None:
     assert {r["id"] for r in gdansk_dev if r["campaign"] in ("DUP1", "DUP2")} <= flagged
 
 
-def test_residents_proposals_are_never_unreadable(shared_dir: Path) -> None:
-    path = shared_dir / "data" / "lodz_bo_2025" / "proposals.csv"
-    if not path.exists():
-        pytest.skip(f"{path} is not present")
-    with path.open(encoding="utf-8", newline="") as f:
+def test_residents_proposals_are_never_unreadable(lodz_proposals: Path) -> None:
+    with lodz_proposals.open(encoding="utf-8", newline="") as f:
         texts = [clean_text(f"{r['nazwa']}\n\n{r['opis']}") for r in csv.DictReader(f)]
     rules = load_rules()
     assert [t[:60] for t in texts if unreadable_reason(t, rules)] == []
