@@ -35,15 +35,18 @@ from pipeline.clean import fold
 from pipeline.config import Config
 from pipeline.errors import UserError, toml_error
 from pipeline.provisions import UNITS, ProvisionFinder
-
-STATUS_OK = "do analizy"
-STATUS_CAMPAIGN = "kampania"
-STATUS_REVIEW = "do weryfikacji"
-STATUS_OFF_TOPIC = "poza zakresem"
-STATUS_EMPTY = "pusta"
-STATUS_UNREADABLE = "nieczytelna"
-STATUS_ERROR = "błąd"
-ROLE_REPRESENTATIVE, ROLE_MEMBER = "reprezentant", "członek"
+from pipeline.vocabulary import (
+    PLACEHOLDER,
+    ROLE_MEMBER,
+    ROLE_REPRESENTATIVE,
+    STATUS_CAMPAIGN,
+    STATUS_EMPTY,
+    STATUS_ERROR,
+    STATUS_OFF_TOPIC,
+    STATUS_OK,
+    STATUS_REVIEW,
+    STATUS_UNREADABLE,
+)
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("resources") / "triage_rules.toml"
 
@@ -169,7 +172,6 @@ def load_rules(path: Path | str | None = None) -> TriageRules:
 # --- text tests -----------------------------------------------------------------------------------------------
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:pl|com|net|org|eu|info|biz|io)\b(?:/\S*)?")
-_PLACEHOLDER = re.compile(r"\[[A-ZĄĆĘŁŃÓŚŹŻ][A-ZĄĆĘŁŃÓŚŹŻ0-9_-]*\]")
 _LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ACRONYM = re.compile(r"[A-ZĄĆĘŁŃÓŚŹŻ]{2,7}")
 _REPEATED_CHUNK = re.compile(r"(.{1,3}?)\1{2,}")
@@ -271,7 +273,7 @@ def _real_share_below(words: list[str], rules: TriageRules, lang: str) -> tuple[
 def _strip_links(text: str) -> tuple[int, str]:
     """Number of links, and the text without links and redaction placeholders (neither is the sender's words)."""
     urls = _URL.findall(text)
-    return len(urls), _PLACEHOLDER.sub(" ", _URL.sub(" ", text) if urls else text)
+    return len(urls), PLACEHOLDER.sub(" ", _URL.sub(" ", text) if urls else text)
 
 
 def _unreadable(n_urls: int, plain: str, folded: str, rules: TriageRules, lang: str) -> str | None:
