@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from pipeline.clean import strip_diacritics
 from pipeline.polish import Analysis, analyze, get_nlp, lemmatize_words
-from pipeline.sentences import split_sentences
+from pipeline.sentences import abbreviations, split_sentences
 from pipeline.vocabulary import PLACEHOLDERS
 
 GOLD = Path(__file__).parent / "data" / "lemma_gold.tsv"
@@ -123,6 +123,15 @@ def test_sentences_split_at_real_boundaries() -> None:
         "1. Proponujemy zmiany.",
         "2. Prosimy o odpowiedź.",
     ]
+
+
+def test_the_tokenizer_and_the_splitter_read_one_abbreviation_list() -> None:
+    # Every abbreviation the tokenizer keeps whole: one token, and a full stop that ends no sentence unless the list
+    # says it may ("w 2023 r. Jesteśmy").
+    for abbr, entry in abbreviations().items():
+        text = f"Uwaga do {abbr} Kowalskiego."
+        assert abbr in analyze([text])[0].tokens
+        assert len(split_sentences(text)) == (2 if entry.ends_sentence else 1), abbr
 
 
 def test_no_dev_sentence_ends_at_a_mid_sentence_abbreviation(gdansk_dev: list[dict]) -> None:
