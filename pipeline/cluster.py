@@ -81,9 +81,6 @@ _ROW_CHUNK = 50_000
 # --------------------------------------------------------------------------------------------- text preparation
 
 
-_WORD = re.compile(r"\w+")
-
-
 def strip_boilerplate(text: str) -> str:
     """The comment without redaction placeholders, opening greeting and closing/signature block."""
     if "[" in text:
