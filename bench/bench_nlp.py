@@ -22,13 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.polish import analyze, backends, get_nlp, load_backend, sentences  # noqa: E402
+from pipeline.polish import analyze, backends, get_nlp, load_backend  # noqa: E402
+from pipeline.sentences import split_sentences  # noqa: E402
 
 
 def build_comments(dev: Path, n: int, median_words: int, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
     rows = [json.loads(line) for line in dev.read_text(encoding="utf-8").splitlines() if line.strip()]
-    pool = [s for row in rows for s in sentences(row["text"]) if len(s.split()) >= 3]
+    pool = [s for row in rows for s in split_sentences(row["text"]) if len(s.split()) >= 3]
     comments = []
     for _ in range(n):
         target = max(5, round(rng.lognormvariate(0, 0.6) * median_words))

@@ -40,13 +40,11 @@ from pipeline.minhash import (
     sorted_unique,
     star_pairs,
 )
+from pipeline.sentences import sentence_spans, split_sentences
+from pipeline.vocabulary import PLACEHOLDER, ROLE_MEMBER, ROLE_REPRESENTATIVE, ROLE_UNIQUE, STATUS_EMPTY, STATUS_ERROR
 
-ROLE_REPRESENTATIVE = "reprezentant"
-ROLE_MEMBER = "członek"
-ROLE_UNIQUE = "unikalna"
-_EXCLUDED_STATUSES = frozenset({"błąd", "pusta"})
+_EXCLUDED_STATUSES = frozenset({STATUS_ERROR, STATUS_EMPTY})
 
-_PLACEHOLDER = re.compile(r"\[[A-ZĄĆĘŁŃÓŚŹŻ][A-ZĄĆĘŁŃÓŚŹŻ0-9_-]*\]")
 # Matched against the folded first line; a greeting line is short, an inline greeting ends at a comma or "!".
 _GREETING = re.compile(
     r"^(szanown\w*|dzien dobry|dobry wieczor|witam\w*|witajcie|czesc|hej|drog\w*|drodzy|halo|"
@@ -68,15 +66,6 @@ _MAX_GREETING_WORDS = 6
 _MAX_GREETING_CHARS = 80
 _HEAD_END = re.compile(r"[,!:\n]")
 
-# Abbreviations after which a full stop does not end a sentence.
-_ABBREVIATIONS = frozenset(
-    "ul al pl os art ust pkt par lit poz np tj tzw tzn m in r zł zl nr dr prof mgr inż inz hab św sw ok "
-    "wg godz min tel ds gen płk ks im ww jw itd itp etc ang łac pn pt wt śr czw sob ndz mln mld tys "
-    "dz u sygn ozn zob por rys tab str s ew wyd red".split()
-)
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]?\s+")
-_LAST_TOKEN = re.compile(r"(\w+)\.$")
-
 # Pairs verified exactly at a time: bounds the shingle arrays held in memory.
 _EXACT_CHUNK = 500
 _NEGATIONS = frozenset({"nie", "przeciw", "przeciwko", "bez", "brak", "ani", "nigdy", "sprzeciw", "sprzeciwiam"})
@@ -92,13 +81,10 @@ _ROW_CHUNK = 50_000
 # --------------------------------------------------------------------------------------------- text preparation
 
 
-_WORD = re.compile(r"\w+")
-
-
 def strip_boilerplate(text: str) -> str:
     """The comment without redaction placeholders, opening greeting and closing/signature block."""
     if "[" in text:
-        text = _PLACEHOLDER.sub(" ", text)
+        text = PLACEHOLDER.sub(" ", text)
     text = text.strip()
     head_end = _HEAD_END.search(text, 0, _MAX_GREETING_CHARS)
     if head_end is not None:
@@ -115,31 +101,6 @@ def strip_boilerplate(text: str) -> str:
         ) <= _MAX_SIGNATURE_WORDS:
             return text[: m.start()].rstrip()
     return text
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence: line breaks always end one; a full stop after a known abbreviation,
-    an initial, or before a lower-case word does not."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        start = 0
-        for m in _SENTENCE_END.finditer(line):
-            token = _LAST_TOKEN.search(line, start, m.start())
-            if token and (token.group(1).lower() in _ABBREVIATIONS or len(token.group(1)) == 1):
-                continue
-            if line[m.end() : m.end() + 1].islower():
-                continue
-            spans.append((pos + start, pos + m.end()))
-            start = m.end()
-        spans.append((pos + start, pos + len(line)))
-        pos += len(line) + 1
-    return [(a, b) for a, b in spans if text[a:b].strip()]
-
-
-def split_sentences(text: str) -> list[str]:
-    """The sentences of a text (see `sentence_spans`), stripped."""
-    return [text[a:b].strip() for a, b in sentence_spans(text)]
 
 
 class _Verifier:
@@ -235,7 +196,7 @@ class _Units:
 def core_text(text: str) -> str:
     """What is compared: the text without boilerplate, or, when that leaves nothing, without placeholders."""
     core = strip_boilerplate(text)
-    return core if _WORD.search(core) else _PLACEHOLDER.sub(" ", text).strip()
+    return core if _WORD.search(core) else PLACEHOLDER.sub(" ", text).strip()
 
 
 def _units(column: pd.Series, eligible: np.ndarray) -> _Units:

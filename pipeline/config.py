@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.triage import TriageRules
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,8 @@ class ClusterConfig:
 
 @dataclass(frozen=True)
 class TriageConfig:
-    rules: Path | None = None
+    # A TOML file overlaying the default rules, or rules already loaded (`pipeline.triage.TriageRules`).
+    rules: Path | TriageRules | None = None
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from pathlib import Path
+from typing import Any
 
 
 class UserError(Exception):
@@ -47,3 +50,17 @@ def toml_error(exc: ValueError, path: object) -> UserError:
     if where:
         return UserError(f"błędny plik TOML: {problem} (znak {where.group(2)})", path=path, row=int(where.group(1)))
     return UserError(f"błędny plik TOML: {problem}", path=path)
+
+
+def read_toml(path: Path | str, what: str) -> dict[str, Any]:
+    """The parsed TOML file; a missing, unreadable or malformed one is a UserError naming it. `what` is the file's
+    kind in the genitive, as staff read it: "taksonomii", "reguł triażu"."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"nie ma takiego pliku {what}", path=path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"nie można odczytać pliku {what}: {exc}", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise toml_error(exc, path) from None

@@ -19,8 +19,7 @@ from pipeline.config import IngestConfig
 from pipeline.errors import UserError
 from pipeline.readers import TEXT_HEADERS, RawTable, base_header, header_key, is_text_header, read_table
 from pipeline.redact import detect_pii_columns
-
-STATUS_OK, STATUS_EMPTY, STATUS_ERROR = "do analizy", "pusta", "błąd"
+from pipeline.vocabulary import STATUS_EMPTY, STATUS_ERROR, STATUS_OK
 
 
 def find_text_columns(columns: Sequence[str], explicit: Sequence[str] = (), path: Path | None = None) -> list[str]:

@@ -30,7 +30,7 @@ from pipeline.process import process
 from pipeline.readers import RawTable
 from pipeline.redact import detect_pii_columns
 from pipeline.resources import DEFAULT_MODEL, resource_path
-from pipeline.triage import load_rules
+from pipeline.triage import TriageRules, load_rules
 
 WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
 OUTPUTS = ("comments.csv", "clusters.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
@@ -124,7 +124,7 @@ def check_rules_labels(cfg: Config) -> None:
     unknown = [label for label in load_rules(cfg.triage.rules).off_topic_labels if label not in ids]
     if unknown:
         raise UserError(f"off_topic.labels: nieznany cel {unknown[0]!r} (cele taksonomii: {', '.join(ids)})",
-                        path=cfg.triage.rules)
+                        path=None if isinstance(cfg.triage.rules, TriageRules) else cfg.triage.rules)
 
 
 def keep_edited_workbook(out: Path) -> Path | None:

@@ -2,8 +2,8 @@
 
 Pipeline (`get_nlp`): a tokenizer that keeps abbreviations, dates, grouped numbers, hyphenated words and redaction
 placeholders whole (`uwagi.pl_tokenizer.v1`), `pl_lemmatizer` (backend "simplemma" or "morfeusz2", with diacritic
-restoration for comments typed without Polish letters) and `pl_sentences` (boundaries that ignore abbreviations,
-initials and list numbers).
+restoration for comments typed without Polish letters). Sentence boundaries are `pipeline.sentences`, which shares
+the abbreviation list with the tokenizer.
 
 simplemma is the default backend because it measured better: 97.8% vs 95.8% for morfeusz2 with a frequency
 tie-break on tests/data/lemma_gold.tsv (97.5% vs 95.5% with diacritics removed), and about six times faster on word
@@ -17,7 +17,6 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from itertools import compress
 from typing import Any, NamedTuple
 
@@ -27,17 +26,17 @@ from spacy.attrs import LEMMA, ORTH
 from spacy.lang.char_classes import ALPHA, ALPHA_LOWER, ALPHA_UPPER, CONCAT_QUOTES, LIST_ELLIPSES, LIST_ICONS
 from spacy.language import Language
 from spacy.tokenizer import Tokenizer
-from spacy.tokens import Doc, Token
+from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from pipeline.clean import detect_language, has_polish_letters, strip_diacritics
 from pipeline.diacritics import fold_polish, polish_frequencies, restore_word
-from pipeline.redact import PLACEHOLDERS as REDACTION_PLACEHOLDERS
+from pipeline.resources import resource_lines
+from pipeline.sentences import abbreviations
+from pipeline.vocabulary import PLACEHOLDER, PLACEHOLDERS
 
-PLACEHOLDERS = tuple(REDACTION_PLACEHOLDERS.values())
-_PLACEHOLDER = re.compile(r"\[[A-ZĄĆĘŁŃÓŚŹŻ_]{2,}\]")
 # Tokens the tokenizer cannot keep whole because they contain spaces or unknown bracketed names.
-_MERGE = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d])|" + _PLACEHOLDER.pattern)
+_MERGE = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d])|" + PLACEHOLDER.pattern)
 _GROUP_HINT = re.compile(r"\d \d\d\d")
 
 
@@ -52,32 +51,10 @@ class Analysis:
 # --- resources -------------------------------------------------------------------------------------------------
 
 
-class Abbreviation(NamedTuple):
-    lemma: str | None  # None: not a content word
-    ends_sentence: bool
-
-
-def _resource_lines(name: str) -> list[str]:
-    text = resources.files("pipeline").joinpath("resources", name).read_text(encoding="utf-8")
-    return [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-
-
-@lru_cache(maxsize=1)
-def abbreviations() -> dict[str, Abbreviation]:
-    """Abbreviation (as written, also capitalised) -> its lemma and whether it may close a sentence."""
-    table: dict[str, Abbreviation] = {}
-    for line in _resource_lines("abbreviations_pl.txt"):
-        abbr, lemma, *flags = line.split("\t")
-        entry = Abbreviation(None if lemma == "-" else lemma, "end" in flags)
-        table[abbr] = entry
-        table.setdefault(abbr[:1].upper() + abbr[1:], entry)
-    return table
-
-
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """Curated stop lemmas, their spellings without Polish letters, and abbreviations that are not content."""
-    words = {line.strip() for line in _resource_lines("stopwords_pl.txt")}
+    words = {line.strip() for line in resource_lines("stopwords_pl.txt")}
     words |= {fold_polish(w) for w in words}
     words |= {abbr.lower() for abbr, entry in abbreviations().items() if entry.lemma is None}
     return frozenset(words)
@@ -132,7 +109,7 @@ def create_pl_tokenizer() -> Callable[[Language], Tokenizer]:
             infix_finditer=compile_infix_regex(_INFIXES).finditer,
             url_match=nlp.Defaults.url_match,
         )
-        for special in (*abbreviations(), *PLACEHOLDERS):
+        for special in (*abbreviations(), *PLACEHOLDERS.values()):
             tokenizer.add_special_case(special, [{ORTH: special}])
         return tokenizer
 
@@ -294,7 +271,7 @@ class PolishLemmatizer:
 
     def lemma(self, form: str, restore: bool = False) -> str:
         """Lower-case lemma of one token; `restore` first puts back Polish letters."""
-        if _PLACEHOLDER.fullmatch(form) or not any(ch.isalpha() for ch in form):
+        if PLACEHOLDER.fullmatch(form) or not any(ch.isalpha() for ch in form):
             return form.lower()
         abbreviation = abbreviations().get(form)
         if abbreviation is not None:
@@ -333,62 +310,6 @@ def make_pl_lemmatizer(nlp: Language, name: str, backend: str, restore_diacritic
     return PolishLemmatizer(nlp, name, backend, restore_diacritics)
 
 
-# --- sentences -------------------------------------------------------------------------------------------------
-
-_FINAL = re.compile(r"[.!?…]+")
-_CLOSING = frozenset("”\"»)]’'")
-_OPENING = frozenset("„\"«([–—-•*")
-
-
-def _opens_sentence(text: str) -> bool:
-    first = text[0]
-    return first.isupper() or first.isdigit() or first in _OPENING
-
-
-def _ends_sentence(doc: Doc, prev: Token, sentence_first: int) -> bool:
-    """Whether the token `prev` closes a sentence, given that the next token could open one."""
-    abbreviation = abbreviations().get(prev.text)
-    if abbreviation is not None:
-        return abbreviation.ends_sentence
-    mark = prev
-    if prev.text in _CLOSING and prev.i > 0 and _FINAL.fullmatch(doc[prev.i - 1].text):
-        mark = doc[prev.i - 1]
-    if not _FINAL.fullmatch(mark.text):
-        return False
-    if "!" in mark.text or "?" in mark.text:
-        return True
-    before = doc[mark.i - 1] if mark.i > 0 else None
-    if before is None:
-        return False
-    # "J. Kowalski" (an initial) and "1. Proponujemy" (a list number opening the sentence) do not end one.
-    if len(before.text) == 1 and before.text.isupper():
-        return False
-    return not (before.text.isdigit() and before.i == sentence_first)
-
-
-@Language.component("pl_sentences", assigns=["token.is_sent_start"])
-def set_sentence_starts(doc: Doc) -> Doc:
-    """Sentence starts after final punctuation followed by a capital, digit or quote, and after line breaks."""
-    prev: Token | None = None
-    sentence_first = 0
-    newline = False
-    for token in doc:
-        if token.is_space:
-            newline = newline or "\n" in token.text
-            token.is_sent_start = token.i == 0
-            continue
-        start = (
-            prev is None
-            or newline
-            or (_opens_sentence(token.text) and _ends_sentence(doc, prev, sentence_first))
-        )
-        token.is_sent_start = start or token.i == 0
-        if start:
-            sentence_first = token.i
-        prev, newline = token, False
-    return doc
-
-
 # --- public API ------------------------------------------------------------------------------------------------
 
 
@@ -398,7 +319,6 @@ def get_nlp(lemmatizer: str = "simplemma") -> Language:
     load_backend(lemmatizer)  # fail early on an unknown name
     nlp = spacy.blank("pl", config={"nlp": {"tokenizer": {"@tokenizers": "uwagi.pl_tokenizer.v1"}}})
     nlp.add_pipe("pl_lemmatizer", config={"backend": lemmatizer})
-    nlp.add_pipe("pl_sentences")
     return nlp
 
 
@@ -414,7 +334,7 @@ def _token_info(text: str, lemma: str) -> _Info | None:
         len(lemma) > 1
         and any(ch.isalpha() for ch in text)
         and not text[0].isdigit()
-        and not _PLACEHOLDER.fullmatch(text)
+        and not PLACEHOLDER.fullmatch(text)
         and "@" not in text
         and "://" not in text
         and not text.startswith("www.")
@@ -443,16 +363,7 @@ def analyze(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int
     """Tokens, lemmas, folded lemmas and content lemmas of each text (missing values count as empty)."""
     nlp = get_nlp(lemmatizer)
     cleaned = (text if isinstance(text, str) else "" for text in texts)
-    with nlp.select_pipes(disable=["pl_sentences"]):
-        return [_analysis(doc) for doc in nlp.pipe(cleaned, batch_size=batch_size)]
-
-
-def sentences(text: str) -> list[str]:
-    """The sentences of a text, not split at abbreviations, initials, dates or list numbers."""
-    nlp = get_nlp()
-    with nlp.select_pipes(disable=["pl_lemmatizer"]):
-        doc = nlp(text)
-    return [sent.text.strip() for sent in doc.sents if sent.text.strip()]
+    return [_analysis(doc) for doc in nlp.pipe(cleaned, batch_size=batch_size)]
 
 
 def lemmatize_words(words: Iterable[str], lemmatizer: str = "simplemma") -> list[str]:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.clean import fold
-from pipeline.errors import UserError, toml_error
+from pipeline.errors import UserError, read_toml
 
 _LABEL_TEXT_FIELDS = ("id", "name", "goal", "description")
 
@@ -108,13 +107,4 @@ def taxonomy_from_dict(data: dict[str, Any], path: Path | str | None = None) -> 
 
 
 def load_taxonomy(path: Path | str) -> Taxonomy:
-    path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError("nie ma takiego pliku taksonomii", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"nie można odczytać taksonomii: {exc}", path=path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(exc, path) from None
-    return taxonomy_from_dict(data, path)
+    return taxonomy_from_dict(read_toml(path, "taksonomii"), path)

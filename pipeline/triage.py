@@ -14,7 +14,8 @@ Status precedence (the first that applies wins), and why:
 Priority: 1 for a unique comment or a campaign representative that proposes concrete wording or cites a provision,
 2 for the other ones in scope (including `do weryfikacji`), 3 for campaign members, off-topic, empty, unreadable and
 erroneous records. The rules (phrases, thresholds, label ids) come from a TOML file: the documented defaults in
-`pipeline/resources/triage_rules.toml`, overlaid key by key with `cfg.triage.rules` (`--rules FILE`).
+`pipeline/resources/triage_rules.toml`, overlaid key by key with the file `cfg.triage.rules` (`--rules FILE`);
+`cfg.triage.rules` may also be a `TriageRules` already loaded, used as it is.
 
 Every decision uses only the row itself and its cluster columns, so the stage works on any chunk of rows.
 """
@@ -24,7 +25,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -33,17 +33,20 @@ import pandas as pd
 
 from pipeline.clean import fold
 from pipeline.config import Config
-from pipeline.errors import UserError, toml_error
+from pipeline.errors import UserError, plural, read_toml
 from pipeline.provisions import UNITS, ProvisionFinder
-
-STATUS_OK = "do analizy"
-STATUS_CAMPAIGN = "kampania"
-STATUS_REVIEW = "do weryfikacji"
-STATUS_OFF_TOPIC = "poza zakresem"
-STATUS_EMPTY = "pusta"
-STATUS_UNREADABLE = "nieczytelna"
-STATUS_ERROR = "błąd"
-ROLE_REPRESENTATIVE, ROLE_MEMBER = "reprezentant", "członek"
+from pipeline.vocabulary import (
+    PLACEHOLDER,
+    ROLE_MEMBER,
+    ROLE_REPRESENTATIVE,
+    STATUS_CAMPAIGN,
+    STATUS_EMPTY,
+    STATUS_ERROR,
+    STATUS_OFF_TOPIC,
+    STATUS_OK,
+    STATUS_REVIEW,
+    STATUS_UNREADABLE,
+)
 
 DEFAULT_RULES_PATH = Path(__file__).with_name("resources") / "triage_rules.toml"
 
@@ -85,17 +88,6 @@ def _schema() -> dict[str, dict[str, str]]:
 _SCHEMA = _schema()
 _KIND_PL = {"bool": "true albo false", "int": "liczba całkowita", "float": "liczba",
             "list": "lista tekstów"}
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError("nie ma takiego pliku reguł triażu", path=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"nie można odczytać pliku reguł triażu: {exc}", path=path) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_error(exc, path) from None
 
 
 def _checked(section: str, key: str, value: Any, path: Path | str | None) -> Any:
@@ -152,24 +144,26 @@ def rules_from_dict(data: dict[str, Any], path: Path | str | None = None) -> Tri
 
 @functools.cache
 def _default_values() -> dict[str, Any]:
-    values = _merge({}, _read_toml(DEFAULT_RULES_PATH), DEFAULT_RULES_PATH)
+    values = _merge({}, read_toml(DEFAULT_RULES_PATH, "reguł triażu"), DEFAULT_RULES_PATH)
     missing = [f.name for f in fields(TriageRules) if f.name not in values]
     if missing:  # the packaged file is the single source of the defaults
         raise RuntimeError(f"{DEFAULT_RULES_PATH} lacks {missing}")
     return values
 
 
-def load_rules(path: Path | str | None = None) -> TriageRules:
-    """The packaged default rules, or those overlaid with the TOML file at `path`."""
-    if path is None:
+def load_rules(rules: TriageRules | Path | str | None = None) -> TriageRules:
+    """The packaged default rules, those overlaid with the TOML file at path `rules`, or `rules` itself when it is
+    already loaded (`TriageConfig.rules` may be either)."""
+    if isinstance(rules, TriageRules):
+        return rules
+    if rules is None:
         return rules_from_dict({})
-    return rules_from_dict(_read_toml(Path(path)), path)
+    return rules_from_dict(read_toml(rules, "reguł triażu"), rules)
 
 
 # --- text tests -----------------------------------------------------------------------------------------------
 
 _URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:pl|com|net|org|eu|info|biz|io)\b(?:/\S*)?")
-_PLACEHOLDER = re.compile(r"\[[A-ZĄĆĘŁŃÓŚŹŻ][A-ZĄĆĘŁŃÓŚŹŻ0-9_-]*\]")
 _LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ACRONYM = re.compile(r"[A-ZĄĆĘŁŃÓŚŹŻ]{2,7}")
 _REPEATED_CHUNK = re.compile(r"(.{1,3}?)\1{2,}")
@@ -271,7 +265,7 @@ def _real_share_below(words: list[str], rules: TriageRules, lang: str) -> tuple[
 def _strip_links(text: str) -> tuple[int, str]:
     """Number of links, and the text without links and redaction placeholders (neither is the sender's words)."""
     urls = _URL.findall(text)
-    return len(urls), _PLACEHOLDER.sub(" ", _URL.sub(" ", text) if urls else text)
+    return len(urls), PLACEHOLDER.sub(" ", _URL.sub(" ", text) if urls else text)
 
 
 def _unreadable(n_urls: int, plain: str, folded: str, rules: TriageRules, lang: str) -> str | None:
@@ -299,21 +293,7 @@ def unreadable_reason(text: str, rules: TriageRules, lang: str = "pl") -> str | 
     return _unreadable(n_urls, plain, fold(plain), rules, lang)
 
 
-def proposal_phrases(text: str, rules: TriageRules) -> list[str]:
-    """The rules' concrete-wording phrases found in the text, in order of appearance."""
-    return _matchers(rules).proposal.find(fold(text))
-
-
 # --- the stage -------------------------------------------------------------------------------------------------
-
-def _comments(n: int) -> str:
-    """'1 uwaga', '3 uwagi', '25 uwag' (Polish plural of the counted noun)."""
-    if n == 1:
-        return "1 uwaga"
-    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
-        return f"{n} uwagi"
-    return f"{n} uwag"
-
 
 def _missing(value: Any) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
@@ -366,7 +346,7 @@ def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
     if unreadable:
         return done(STATUS_UNREADABLE, unreadable, 3, "Nieczytelna – nie wymaga odpowiedzi merytorycznej")
 
-    campaign = f"kampanii {cluster_id} ({_comments(size)})"
+    campaign = f"kampanii {cluster_id} ({plural(size, 'uwaga', 'uwagi', 'uwag')})"
     is_member = role == ROLE_MEMBER
     phrases = m.proposal.find(folded)
     cites = bool(citations) and rules.priority_citation_is_priority

@@ -8,17 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import clean_text, fold
-from pipeline.cluster import (
-    ROLE_MEMBER,
-    ROLE_REPRESENTATIVE,
-    ROLE_UNIQUE,
-    cluster,
-    cluster_table,
-    split_sentences,
-    strip_boilerplate,
-)
+from pipeline.cluster import cluster, cluster_table, strip_boilerplate
 from pipeline.config import Config
 from pipeline.minhash import estimate_jaccard, signatures
+from pipeline.sentences import split_sentences
+from pipeline.vocabulary import ROLE_MEMBER, ROLE_REPRESENTATIVE, ROLE_UNIQUE
 from tests.synthetic_campaigns import bcubed_f1, make_corpus, pair_scores
 
 CFG = Config()

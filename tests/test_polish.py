@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import strip_diacritics
-from pipeline.polish import PLACEHOLDERS, Analysis, analyze, get_nlp, lemmatize_words, sentences
+from pipeline.polish import Analysis, analyze, get_nlp, lemmatize_words
+from pipeline.sentences import abbreviations, split_sentences
+from pipeline.vocabulary import PLACEHOLDERS
 
 GOLD = Path(__file__).parent / "data" / "lemma_gold.tsv"
 _WORD = re.compile(r"^(?=.*[^\W\d_])\D+$")  # a letter and no digit: the tokens the gold file lists
@@ -79,9 +81,9 @@ def test_tokenizer_keeps_tricky_strings_whole(text: str, expected: list[str]) ->
 
 
 def test_every_placeholder_is_one_token_and_never_content() -> None:
-    text = "Proszę o kontakt: " + ", ".join(PLACEHOLDERS) + "."
+    text = "Proszę o kontakt: " + ", ".join(PLACEHOLDERS.values()) + "."
     analysis = analyze([text])[0]
-    assert all(p in analysis.tokens for p in PLACEHOLDERS)
+    assert all(p in analysis.tokens for p in PLACEHOLDERS.values())
     assert analysis.content == ("prosić", "kontakt")
 
 
@@ -105,7 +107,7 @@ ONE_SENTENCE = [
 
 @pytest.mark.parametrize("text", ONE_SENTENCE)
 def test_one_sentence_input_gives_one_sentence(text: str) -> None:
-    assert sentences(text) == [text]
+    assert split_sentences(text) == [text]
 
 
 def test_sentences_split_at_real_boundaries() -> None:
@@ -113,7 +115,7 @@ def test_sentences_split_at_real_boundaries() -> None:
         "Popieramy projekt. Środki wzrosły o 10 tys. zł w 2023 r. Organizacje to doceniają!\n"
         "Dotyczy: § 6 ust. 2\n\n1. Proponujemy zmiany. 2. Prosimy o odpowiedź."
     )
-    assert sentences(text) == [
+    assert split_sentences(text) == [
         "Popieramy projekt.",
         "Środki wzrosły o 10 tys. zł w 2023 r.",
         "Organizacje to doceniają!",
@@ -123,11 +125,20 @@ def test_sentences_split_at_real_boundaries() -> None:
     ]
 
 
+def test_the_tokenizer_and_the_splitter_read_one_abbreviation_list() -> None:
+    # Every abbreviation the tokenizer keeps whole: one token, and a full stop that ends no sentence unless the list
+    # says it may ("w 2023 r. Jesteśmy").
+    for abbr, entry in abbreviations().items():
+        text = f"Uwaga do {abbr} Kowalskiego."
+        assert abbr in analyze([text])[0].tokens
+        assert len(split_sentences(text)) == (2 if entry.ends_sentence else 1), abbr
+
+
 def test_no_dev_sentence_ends_at_a_mid_sentence_abbreviation(gdansk_dev: list[dict]) -> None:
     mid_sentence = re.compile(r"(?:^|[\s(])(?:ul|art|ust|tj|np|m\.in|tzw|godz|ok|pkt|poz|Dz\.U)\.$", re.IGNORECASE)
     # Line breaks end sentences anyway ("– do 10 pkt.\n7) ..."); look inside each line.
     lines = [line for row in gdansk_dev for line in row["text"].splitlines()]
-    ends = [s for line in lines for s in sentences(line)[:-1] if mid_sentence.search(s)]
+    ends = [s for line in lines for s in split_sentences(line)[:-1] if mid_sentence.search(s)]
     assert ends == []
 
 

@@ -14,7 +14,7 @@ from pipeline.clean import clean_text
 from pipeline.config import Config, TriageConfig
 from pipeline.errors import UserError
 from pipeline.provisions import ProvisionFinder
-from pipeline.triage import load_rules, triage, unreadable_reason
+from pipeline.triage import load_rules, rules_from_dict, triage, unreadable_reason
 
 
 @pytest.mark.parametrize(
@@ -192,6 +192,19 @@ def test_rules_file_overrides_only_the_keys_it_sets(tmp_path: Path) -> None:
     assert out["a"]["status"] == "poza zakresem" and out["b"]["status"] == "do analizy"
     assert out["c"]["status"] == "kampania" and out["c"]["priority"] == 1
     assert load_rules(rules).spam_min_phrases == load_rules().spam_min_phrases  # untouched keys keep defaults
+
+
+def test_rules_already_loaded_are_used_as_given() -> None:
+    # A researcher tunes rules in Python and passes the object: no file, and the run still records what it used.
+    rules = rules_from_dict({"off_topic": {"labels": ["inne_sprawy"]}})
+    cfg = Config().with_(triage=TriageConfig(rules=rules))
+    df = _frame([
+        {"comment_id": "a", "text_clean": "Remont chodnika na Kartuskiej.", "label": "inne_sprawy"},
+        {"comment_id": "b", "text_clean": "Remont chodnika na Kartuskiej.", "label": "poza_zakresem"},
+    ])
+    out = _by_id(triage(df, cfg))
+    assert out["a"]["status"] == "poza zakresem" and out["b"]["status"] == "do analizy"
+    assert cfg.to_dict()["triage"]["rules"]["off_topic_labels"] == ["inne_sprawy"]
 
 
 @pytest.mark.parametrize(

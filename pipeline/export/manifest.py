@@ -14,7 +14,7 @@ from pipeline import __version__
 from pipeline.config import Config
 from pipeline.hashing import file_sha256
 from pipeline.export.atomic import write_text_atomic
-from pipeline.ingest import STATUS_EMPTY, STATUS_ERROR
+from pipeline.vocabulary import STATUS_EMPTY, STATUS_ERROR
 from pipeline.readers import RawTable
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.export.tables import write_csv, write_parquet
-from pipeline.ingest import STATUS_ERROR
+from pipeline.vocabulary import STATUS_ERROR
 
 RESEARCH_COLUMNS = (
     "comment_id", "lang", "pii", "text_clean",

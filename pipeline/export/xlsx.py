@@ -24,9 +24,10 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from pipeline.clean import fold
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
-from pipeline.corrections import DECISIONS, fingerprint
+from pipeline.corrections import fingerprint
 from pipeline.export.atomic import write_atomic
 from pipeline.taxonomy import Taxonomy
+from pipeline.vocabulary import DECISIONS, ROLE_REPRESENTATIVE, STATUS_REVIEW
 
 EXCEL_CELL_LIMIT = 32_767
 # Excel refuses more hyperlinks than this on one worksheet; past it, ids are written as plain text.
@@ -53,9 +54,6 @@ STAFF_HEADERS = (H_LABEL_FIX, H_DECISION, H_ANSWER)
 
 FORMAT_KEY = "Format arkusza"
 FORMAT_VALUE = "uwagi triage.xlsx, wersja 1"
-
-STATUS_REVIEW = "do weryfikacji"
-ROLE_REPRESENTATIVE = "reprezentant"
 
 
 @dataclass(frozen=True)
