@@ -20,11 +20,9 @@ import pandas as pd
 from pipeline.clean import fold
 from pipeline.config import Config
 from pipeline.errors import UserError
+from pipeline.vocabulary import DECISIONS
 
 CORRECTIONS_FILE = "corrections.jsonl"
-DECISIONS = (
-    "uwzględniona", "częściowo uwzględniona", "nieuwzględniona", "przyjęta do wiadomości", "nie dotyczy",
-)
 
 
 def fingerprint(text_clean: str) -> str:

@@ -21,10 +21,10 @@ from pipeline.export.atomic import check_out_dir
 from pipeline.export.manifest import build_manifest, write_manifest
 from pipeline.export.research import write_research
 from pipeline.export.tables import write_csv
+from pipeline.edits import read_edits
 from pipeline.export.xlsx import write_workbook
 from pipeline.hashing import file_sha256
 from pipeline.ingest import ingest
-from pipeline.learn import read_edits
 from pipeline.models import read_card
 from pipeline.process import process
 from pipeline.readers import RawTable

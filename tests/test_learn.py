@@ -17,14 +17,15 @@ from openpyxl import load_workbook
 from pipeline.cli import build_parser, main
 from pipeline.commands.run import config_from_args
 from pipeline.config import Config
-from pipeline.corrections import (
-    DECISIONS, Correction, apply_corrections, changes, effective, fingerprint, resolve_decision,
-)
+from pipeline.corrections import Correction, apply_corrections, changes, effective, fingerprint, resolve_decision
+from pipeline.edits import read_workbook
 from pipeline.errors import UserError
-from pipeline.export.xlsx import H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, SHEET_COMMENTS, write_workbook
+from pipeline.export.xlsx import write_workbook
 from pipeline.job import run_job
-from pipeline.learn import combine, read_workbook
+from pipeline.retrain import combine
+from pipeline.sheets import H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, SHEET_COMMENTS
 from pipeline.taxonomy import load_taxonomy
+from pipeline.vocabulary import DECISIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 TAXONOMY_PATH = ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml"
@@ -322,6 +323,7 @@ def test_round_trip_new_model_folder_keeps_provenance(round_trip: dict) -> None:
     assert card["learned_from"]["counts"]["labels"] == len(round_trip["wrong"])
     summary = json.loads((new / "learn.json").read_text(encoding="utf-8"))
     assert set(summary["f1_out_of_fold"]) == set(TAXONOMY.ids)
+    assert summary["folds"] == 5  # the same grouped folds as `uwagi crossval`
 
 
 def test_round_trip_workbook_is_still_safe_and_complete(round_trip: dict) -> None:

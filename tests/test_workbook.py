@@ -13,12 +13,13 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.config import Config, ExportConfig, IngestConfig
-from pipeline.corrections import DECISIONS
-from pipeline.export.xlsx import (
+from pipeline.export.xlsx import cell_text, write_workbook
+from pipeline.sheets import (
     FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_LABEL_FIX, SHEET_CAMPAIGNS, SHEET_COMMENTS,
-    SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, cell_text, write_workbook,
+    SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY,
 )
 from pipeline.taxonomy import load_taxonomy
+from pipeline.vocabulary import DECISIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 TAXONOMY = load_taxonomy(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")

@@ -9,7 +9,7 @@ import numpy as np
 
 from pipeline.classify import classification_report, cross_validate, grouped_folds
 from pipeline.commands.evaluate import print_report
-from pipeline.commands.train import add_data_arguments, read_labelled
+from pipeline.commands.data import add_data_arguments, read_data
 from pipeline.comment_type import cross_validated_accuracy
 from pipeline.features import analyse
 from pipeline.taxonomy import load_taxonomy
@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)
-    data = read_labelled(args, taxonomy)
+    data = read_data(args, taxonomy)
     analysed = analyse(data.texts)
     oof = cross_validate(analysed, data.labels, taxonomy, groups=data.groups, secondary=data.all_labels)
     report = classification_report(data.labels, oof["label"], taxonomy.ids, oof["needs_review"])

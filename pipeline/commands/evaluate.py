@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.classify import classification_report, format_report, load_classifier
-from pipeline.commands.train import add_data_arguments, read_labelled
+from pipeline.commands.data import add_data_arguments, read_data
 from pipeline.models import read_card
 
 NAME = "evaluate"
@@ -32,7 +32,7 @@ def print_report(report: dict, taxonomy, as_json: bool) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     model = load_classifier(args.model)
-    data = read_labelled(args, model.taxonomy)
+    data = read_data(args, model.taxonomy)
     if data.sha256 == read_card(args.model).get("training_data", {}).get("sha256"):
         print(f"uwagi: {args.data}: model uczono na tym pliku, więc wynik jest zawyżony; rzetelną ocenę daje "
               "uwagi crossval albo plik, którego model nie widział", file=sys.stderr)

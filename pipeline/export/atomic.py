@@ -1,9 +1,10 @@
-"""Atomic file writes: a crash never leaves a half-written file under the final name."""
+"""Atomic writes of files and folders: a crash never leaves a half-written file or folder under the final name."""
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,6 +31,12 @@ def check_out_dir(path: Path) -> Path:
     return path
 
 
+def _umask() -> int:
+    umask = os.umask(0)  # the only way to read it is to set it
+    os.umask(umask)
+    return umask
+
+
 @contextmanager
 def atomic_path(final: Path) -> Iterator[Path]:
     """Yield a temporary path in the same folder; on success it replaces `final` in one rename."""
@@ -44,9 +51,7 @@ def atomic_path(final: Path) -> Iterator[Path]:
     try:
         yield tmp_path
         # mkstemp creates 0600 files; outputs are shared with colleagues, so honour the umask like open() does.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_path, 0o666 & ~umask)
+        os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, final)
     finally:
         if tmp_path.exists():
@@ -61,3 +66,21 @@ def write_atomic(final: Path, writer: Callable[[Path], None]) -> Path:
 
 def write_text_atomic(final: Path, text: str) -> Path:
     return write_atomic(final, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+def write_dir_atomic(final: Path, writer: Callable[[Path], None]) -> Path:
+    """Fill a temporary sibling folder, then rename it into place: a crash never leaves half a model. `final`
+    must not exist or be empty (the caller checks)."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=final.parent))
+    try:
+        writer(tmp)
+        # mkdtemp makes a private 0700 folder; a model folder is shared like any output.
+        os.chmod(tmp, 0o777 & ~_umask())
+        if final.exists():
+            final.rmdir()
+        os.replace(tmp, final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return final

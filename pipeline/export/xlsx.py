@@ -26,6 +26,10 @@ from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.corrections import fingerprint
 from pipeline.export.atomic import write_atomic
+from pipeline.sheets import (
+    FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_CAMPAIGNS,
+    SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, label_names,
+)
 from pipeline.taxonomy import Taxonomy
 from pipeline.vocabulary import DECISIONS, ROLE_REPRESENTATIVE, STATUS_REVIEW
 
@@ -35,25 +39,6 @@ EXCEL_LINK_LIMIT = 65_530
 _TRUNCATED = " …[tekst obcięty – pełna treść w comments.csv]"
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-SHEET_SUMMARY = "Podsumowanie"
-SHEET_COMMENTS = "Uwagi"
-SHEET_CAMPAIGNS = "Kampanie"
-SHEET_REVIEW = "Do weryfikacji"
-SHEET_TAXONOMY = "Słownik celów"
-SHEET_INFO = "Informacje"
-
-# Headers `uwagi learn` reads back; they are the workbook's contract with staff and with learn.
-H_ID = "ID"
-H_TEXT = "Treść"
-H_LABEL = "Cel"
-H_LABEL_FIX = "Cel – korekta"
-H_DECISION = "Status – decyzja"
-H_ANSWER = "Odpowiedź"
-H_FINGERPRINT = "Odcisk treści"
-STAFF_HEADERS = (H_LABEL_FIX, H_DECISION, H_ANSWER)
-
-FORMAT_KEY = "Format arkusza"
-FORMAT_VALUE = "uwagi triage.xlsx, wersja 1"
 
 
 @dataclass(frozen=True)
@@ -88,10 +73,6 @@ def _texts(series: pd.Series) -> pd.Series:
 
 
 # --------------------------------------------------------------------------------------------- views (pure)
-
-
-def label_names(taxonomy: Taxonomy | None) -> dict[str, str]:
-    return {lb.id: lb.name for lb in taxonomy.labels} if taxonomy else {}
 
 
 def priority_order(df: pd.DataFrame) -> pd.Index:

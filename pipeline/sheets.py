@@ -1,0 +1,36 @@
+"""The workbook's contract: the sheet names and headers of triage.xlsx that staff work in and `uwagi learn` reads.
+
+The XLSX writer lays the workbook out with these names and the edits reader finds its rows by them, so renaming
+one here renames it on both sides; a workbook staff saved keeps working as long as these stay the same.
+"""
+
+from __future__ import annotations
+
+from pipeline.taxonomy import Taxonomy
+
+SHEET_SUMMARY = "Podsumowanie"
+SHEET_COMMENTS = "Uwagi"
+SHEET_CAMPAIGNS = "Kampanie"
+SHEET_REVIEW = "Do weryfikacji"
+SHEET_TAXONOMY = "Słownik celów"
+SHEET_INFO = "Informacje"
+
+# Headers of "Uwagi" that identify a comment.
+H_ID = "ID"
+H_TEXT = "Treść"
+H_LABEL = "Cel"
+H_FINGERPRINT = "Odcisk treści"  # hidden: the content key, so a row is found after staff re-sort or clear its ID
+# The columns staff fill in; everything else in the workbook is uwagi's own output.
+H_LABEL_FIX = "Cel – korekta"
+H_DECISION = "Status – decyzja"
+H_ANSWER = "Odpowiedź"
+STAFF_HEADERS = (H_LABEL_FIX, H_DECISION, H_ANSWER)
+
+# A row of "Informacje" naming the layout version, so a future reader can tell old workbooks apart.
+FORMAT_KEY = "Format arkusza"
+FORMAT_VALUE = "uwagi triage.xlsx, wersja 1"
+
+
+def label_names(taxonomy: Taxonomy | None) -> dict[str, str]:
+    """Goal id → the name the workbook shows (and staff may type back instead of the id)."""
+    return {lb.id: lb.name for lb in taxonomy.labels} if taxonomy else {}
