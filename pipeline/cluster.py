@@ -32,6 +32,7 @@ from scipy.sparse.csgraph import connected_components
 
 from pipeline.clean import fold, fold_chars
 from pipeline.config import ClusterConfig, Config
+from pipeline.letters import CLOSINGS, first_words_pattern, phrases_pattern
 from pipeline.minhash import (
     band_keys,
     batched_signatures,
@@ -50,16 +51,9 @@ _GREETING = re.compile(
     r"^(szanown\w*|dzien dobry|dobry wieczor|witam\w*|witajcie|czesc|hej|drog\w*|drodzy|halo|"
     r"hello|hi|dear|добрий день|шановн\w*)\b"
 )
-_CLOSING = re.compile(
-    r"^(z (wyrazami )?(powazaniem|szacunku|szacunkiem|uszanowaniem|pozdrowieniami)|"
-    r"(serdecznie |goraco |cieplo )?pozdrawiam\w*|(serdeczne )?pozdrowienia|lacze (wyrazy|pozdrowienia)\w*|"
-    r"z (gory )?podziekowaniem|z gory dziekuje\w*|best regards|kind regards|regards|sincerely|"
-    r"з повагою|с уважением)\b"
-)
+_CLOSING = re.compile(rf"^(?:{phrases_pattern(CLOSINGS, fold)})\b")
 # Cheap test on the raw line before folding it for `_CLOSING`.
-_CLOSING_START = re.compile(
-    r"(?im)^[^\w\n]*(z\b|pozdr|serdeczn|gor|ciep|łącz|lacz|best|kind|regards|sincerely|з\b|с\b|--)"
-)
+_CLOSING_START = re.compile(rf"(?im)^[^\w\n]*(?:{first_words_pattern(CLOSINGS)}|--)")
 _SIGNATURE_DELIMITER = re.compile(r"^-- ?$")
 _MAX_SIGNATURE_WORDS = 40
 _MAX_GREETING_WORDS = 6

@@ -17,8 +17,8 @@ from pipeline.clean import fold
 from pipeline.columns import INGEST_COLUMNS, OUTPUT_COLUMNS
 from pipeline.config import IngestConfig
 from pipeline.errors import UserError
+from pipeline.pii_columns import detect_pii_columns
 from pipeline.readers import TEXT_HEADERS, RawTable, base_header, header_key, is_text_header, read_table
-from pipeline.redact import detect_pii_columns
 from pipeline.vocabulary import STATUS_EMPTY, STATUS_ERROR, STATUS_OK
 
 

@@ -26,9 +26,9 @@ from pipeline.export.xlsx import write_workbook
 from pipeline.hashing import file_sha256
 from pipeline.ingest import ingest
 from pipeline.models import read_card
+from pipeline.pii_columns import detect_pii_columns
 from pipeline.process import process
 from pipeline.readers import RawTable
-from pipeline.redact import detect_pii_columns
 from pipeline.resources import DEFAULT_MODEL, resource_path
 from pipeline.triage import TriageRules, load_rules
 

@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from pipeline.pii_checksums import (
+from pipeline.redact.numbers import (
     iban_check_digits,
     is_valid_nip,
     is_valid_nrb,

@@ -11,10 +11,11 @@ from hypothesis import strategies as st
 from pii_corpus import KEEP, evaluate, make_account, make_nip, make_pesel, make_pii_corpus, make_regon
 from pipeline.config import Config, NlpConfig
 from pipeline.errors import UserError
-from pipeline.pii_checksums import (
+from pipeline.redact.numbers import (
     is_valid_id_card, is_valid_nip, is_valid_nrb, is_valid_passport, is_valid_pesel, is_valid_regon, pesel_check_digit,
 )
-from pipeline.redact import PLACEHOLDERS, detect_pii_columns, find_pii, redact, redact_text
+from pipeline.pii_columns import detect_pii_columns
+from pipeline.redact import PLACEHOLDERS, find_pii, redact, redact_text
 
 # --- checksums ---------------------------------------------------------------------------------------------------
 
