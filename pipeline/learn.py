@@ -28,7 +28,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from pipeline.classify import CV_FOLDS, CommentClassifier, duplicate_groups, fit_classifier, train
+from pipeline.classifier import CommentClassifier
 from pipeline.clean import clean_text, fold
 from pipeline.corrections import (
     CORRECTIONS_FILE, DECISIONS, Correction, changes, corrections_jsonl, effective, fingerprint, read_corrections,
@@ -40,11 +40,13 @@ from pipeline.export.xlsx import (
     H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, H_TEXT, SHEET_COMMENTS, SHEET_TAXONOMY, label_names,
 )
 from pipeline.features import analyse
+from pipeline.folds import CV_FOLDS, duplicate_groups
 from pipeline.hashing import file_sha256
 from pipeline.models import load_model, save_model
 from pipeline.redact import redact_text
 from pipeline.resources import resource_path
 from pipeline.taxonomy import Taxonomy
+from pipeline.training import train
 
 REQUIRED_HEADERS = (H_ID, H_TEXT, H_LABEL_FIX, H_DECISION, H_ANSWER)
 # Staff sometimes add a title row above the header before saving; look a few rows down for it.
@@ -271,11 +273,11 @@ def load_base_model(model_dir: Path) -> BaseModel:
 
 def _fit_labels(analysed: pd.DataFrame, y: np.ndarray, taxonomy: Taxonomy) -> CommentClassifier:
     # Only the argmax is scored, which calibration does not change: skip its inner cross-validation.
-    return fit_classifier(analysed, y, taxonomy, oof_scores=np.zeros((0, len(taxonomy.ids))))
+    return CommentClassifier(taxonomy, calibration_folds=0).fit_analysed(analysed, y)
 
 
 def _predict_labels(model: CommentClassifier, analysed: pd.DataFrame) -> np.ndarray:
-    return np.asarray(model.taxonomy.ids, dtype=object)[model.proba_analysed(analysed).argmax(axis=1)]
+    return np.asarray(model.taxonomy.ids, dtype=object)[model.predict_proba_analysed(analysed).argmax(axis=1)]
 
 
 def compare_out_of_fold(data: pd.DataFrame, taxonomy: Taxonomy, analysed: pd.DataFrame | None = None,
@@ -401,7 +403,7 @@ def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now:
     # Comments new to the data get the type the old model gave them, so the comment-type model keeps learning.
     untyped = data["comment_type"].isna().to_numpy()
     if untyped.any() and not data["comment_type"].isna().all():
-        data.loc[untyped, "comment_type"] = base.model.predict(data.loc[untyped, "text"].tolist())[
+        data.loc[untyped, "comment_type"] = base.model.predict_frame(data.loc[untyped, "text"].tolist())[
             "comment_type"].to_numpy()
     analysed = analyse(data["text"].tolist(), base.model.lemmatizer)
     report = compare_out_of_fold(data, taxonomy, analysed)
@@ -409,8 +411,8 @@ def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now:
     content = training_jsonl(data)
     digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
     types = None if data["comment_type"].isna().any() else data["comment_type"].tolist()
-    trained = train(data["text"].tolist(), data["label"].tolist(), taxonomy, groups=data["group"].to_numpy(),
-                    comment_types=types, lemmatizer=base.model.lemmatizer, data_sha256=digest,
+    trained = train(CommentClassifier(taxonomy, lemmatizer=base.model.lemmatizer), data["text"].tolist(),
+                    data["label"].tolist(), groups=data["group"].to_numpy(), comment_types=types, data_sha256=digest,
                     secondary=data["labels"].tolist())
     counts = {
         "labels": sum(r.label is not None for r in new), "decisions": sum(r.decision is not None for r in new),

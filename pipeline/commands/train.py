@@ -13,21 +13,24 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.classify import duplicate_groups, train
-from pipeline.commands.options import out_dir_arg
+from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier
+from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
 from pipeline.comment_type import COMMENT_TYPES
 from pipeline.clean import clean_text, fold
 from pipeline.errors import UserError, plural
 from pipeline.export.atomic import check_out_dir
+from pipeline.folds import duplicate_groups
 from pipeline.hashing import file_sha256
 from pipeline.ingest import find_text_columns, join_text
 from pipeline.models import save_model
 from pipeline.readers import read_table
 from pipeline.redact import redact_text
 from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.training import train
 
 NAME = "train"
-SYNOPSIS = "uwagi train DATA --taxonomy T --out MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL]"
+SYNOPSIS = ("uwagi train DATA --taxonomy T --out MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
+            "[--lemmatizer NAME]")
 HELP = "Wytrenuj klasyfikator celów programu na oznaczonych uwagach (CSV, XLSX, JSON Lines) i zapisz model."
 
 _PRIMARY_HEADERS = ("label", "primary_label", "etykieta", "cel")
@@ -53,6 +56,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taksonomia celów (plik TOML)")
     p.add_argument("--out", required=True, type=out_dir_arg, metavar="MODEL_DIR",
                    help="katalog na model.joblib i model.json")
+    add_training_lemmatizer(p)
+
+
+def add_training_lemmatizer(p: argparse.ArgumentParser) -> None:
+    add_lemmatizer_argument(p, DEFAULT_LEMMATIZER,
+                            "lematyzator warstwy języka polskiego; model zapamiętuje go i używa przy klasyfikacji")
 
 
 @dataclass
@@ -150,8 +159,9 @@ def handle(args: argparse.Namespace) -> int:
     check_out_dir(args.out)
     taxonomy = load_taxonomy(args.taxonomy)
     data = read_labelled(args, taxonomy)
-    trained = train(data.texts, data.labels, taxonomy, groups=data.groups, comment_types=data.comment_types,
-                    data_sha256=data.sha256, secondary=data.all_labels)
+    trained = train(CommentClassifier(taxonomy, lemmatizer=args.lemmatizer), data.texts, data.labels,
+                    groups=data.groups, comment_types=data.comment_types, data_sha256=data.sha256,
+                    secondary=data.all_labels)
     trained.card["training_data"]["file"] = Path(args.data).name
     save_model(trained.model, trained.card, args.out)
     cv = trained.card["cross_validation"]
