@@ -19,10 +19,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.classify import fit_classifier, train  # noqa: E402
+from pipeline.classifier import CommentClassifier  # noqa: E402
 from pipeline.clean import clean_text  # noqa: E402
 from pipeline.features import analyse  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
+from pipeline.training import train  # noqa: E402
 
 
 def corpus(n: int, seed: int = 0) -> tuple[list[str], list[str], list[str]]:
@@ -56,18 +57,18 @@ def main() -> None:
     rows.append(("Polish layer (analyse)", t_analyse, args.n / t_analyse))
 
     start = time.perf_counter()
-    trained = train(texts, labels, taxonomy, comment_types=types)
+    trained = train(CommentClassifier(taxonomy), texts, labels, comment_types=types)
     t_train = time.perf_counter() - start
     rows.append(("train(): analyse + 5-fold CV + final fit", t_train, args.n / t_train))
 
     start = time.perf_counter()
-    fit_classifier(analysed, labels, taxonomy)
+    CommentClassifier(taxonomy).fit_analysed(analysed, labels)
     t_fit = time.perf_counter() - start
-    rows.append(("fit_classifier() on analysed texts", t_fit, args.n / t_fit))
+    rows.append(("fit_analysed() on analysed texts", t_fit, args.n / t_fit))
 
     model = trained.model
     start = time.perf_counter()
-    model.predict_analysed(analysed)
+    model.predict_frame_analysed(analysed)
     t_predict = time.perf_counter() - start
     rows.append(("predict after the Polish layer", t_predict, args.n / t_predict))
 

@@ -1,7 +1,7 @@
 """The comment type (propozycja, pytanie, poparcie, krytyka, inne): a linear model over every lemma of a comment.
 
 It reads no taxonomy, so the default model's comment-type model also types comments for zero-shot runs and for
-models trained on data without comment types (`pipeline.classify` falls back to it). Under grouped cross-validation
+models trained on data without comment types (`pipeline.classifier` falls back to it). Under grouped cross-validation
 on the Gdańsk dev corpus it was right on 0.85 of the comments (mean of fold seeds 0-2), where cue-word rules were
 right on 0.66; Łódź project proposals, which are proposals by genre, it calls `propozycja`, the rules did so for 22%.
 """

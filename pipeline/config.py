@@ -5,11 +5,12 @@ Sections mirror the stages; the CLI builds a `Config` from flags and nothing els
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # heavy to import, and only named here
+    from pipeline.classifier import CommentClassifier
     from pipeline.triage import TriageRules
 
 
@@ -25,13 +26,15 @@ class IngestConfig:
 
 @dataclass(frozen=True)
 class NlpConfig:
-    lemmatizer: str = "simplemma"
+    # None: a trained model's own lemmatizer (another one is refused), simplemma for zero-shot.
+    lemmatizer: str | None = None
     redact: bool = True
 
 
 @dataclass(frozen=True)
 class ClassifyConfig:
-    model: Path | None = None
+    # A model folder, or a fitted classifier already in memory.
+    model: Path | CommentClassifier | None = None
     taxonomy: Path | None = None
     # Labels staff set in a workbook (stored in the model folder by `uwagi learn`) override the classifier.
     use_corrections: bool = True
@@ -87,15 +90,19 @@ class Config:
         return replace(self, **sections)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form for run.json (paths as strings, tuples as lists)."""
+        """JSON-ready form for run.json (paths as strings, tuples as lists, an object in memory as its class)."""
 
         def plain(v: Any) -> Any:
+            if is_dataclass(v):
+                return {f.name: plain(getattr(v, f.name)) for f in fields(v)}
             if isinstance(v, Path):
                 return str(v)
             if isinstance(v, (tuple, list)):
                 return [plain(x) for x in v]
             if isinstance(v, dict):
                 return {k: plain(x) for k, x in v.items()}
-            return v
+            if v is None or isinstance(v, (str, int, float, bool)):
+                return v
+            return f"<w pamięci: {type(v).__name__}>"
 
-        return plain(asdict(self))
+        return plain(self)

@@ -148,8 +148,9 @@ def _load(path: str, mtime: float) -> dict[str, Correction]:
     return effective(read_corrections(path))
 
 
-def corrections_for(model_dir: Path | str | None) -> dict[str, Correction]:
-    if model_dir is None or not (Path(model_dir) / CORRECTIONS_FILE).exists():
+def corrections_for(model_dir: object) -> dict[str, Correction]:
+    """The corrections stored in a model folder; none without one (no model, or a model in memory)."""
+    if not isinstance(model_dir, (str, Path)) or not (Path(model_dir) / CORRECTIONS_FILE).exists():
         return {}
     path = Path(model_dir)
     return _load(str(path), (path / CORRECTIONS_FILE).stat().st_mtime)

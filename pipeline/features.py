@@ -8,7 +8,6 @@ diacritics) and per-label counts of taxonomy keywords matched on the folded lemm
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -201,35 +200,21 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         return {k: v for k, v in self.__dict__.items() if k != "_word_cache"}
 
 
-@dataclass(frozen=True)
-class FeatureParams:
-    """Chosen by grouped cross-validation in bench/tune_classify.py."""
-
-    word_ngrams: tuple[int, int] = (1, 1)
-    char_ngrams: tuple[int, int] = (2, 5)
-    min_df: int = 1
-    # 0.7, not 0.5: with keyword_weight 0.15 it raised Łódź mean accuracy and macro-F1 over three fold seeds;
-    # Gdańsk stayed level.
-    char_weight: float = 0.7
-    head_weight: float = 1.0
-    # 0.15, not 0.1: with the richer Łódź keyword lists it raised both corpora's mean over three fold seeds;
-    # 0.3 and more let the coarse per-label counts outweigh the text.
-    keyword_weight: float = 0.15
-
-
-def build_features(taxonomy: Taxonomy, params: FeatureParams = FeatureParams()) -> ColumnTransformer:
-    """The feature union over an `analyse` frame; blocks are named `words`, `chars`, `keywords`."""
-    words = TfidfVectorizer(analyzer="word", token_pattern=r"\S+", lowercase=False, ngram_range=params.word_ngrams,
-                            min_df=params.min_df, sublinear_tf=True, dtype=np.float32)
-    chars = CharNgrams(params.char_ngrams)
-    keywords = KeywordMatcher(keyword_phrases(taxonomy), params.keyword_weight)
+def build_features(taxonomy: Taxonomy, *, word_ngrams: tuple[int, int], char_ngrams: tuple[int, int], min_df: int,
+                   char_weight: float, head_weight: float, keyword_weight: float) -> ColumnTransformer:
+    """The feature union over an `analyse` frame; blocks are named `words`, `chars`, `keywords` (and `head`, unless
+    `head_weight` is 0). The values are `CommentClassifier`'s parameters of the same names."""
+    words = TfidfVectorizer(analyzer="word", token_pattern=r"\S+", lowercase=False, ngram_range=word_ngrams,
+                            min_df=min_df, sublinear_tf=True, dtype=np.float32)
+    chars = CharNgrams(char_ngrams)
+    keywords = KeywordMatcher(keyword_phrases(taxonomy), keyword_weight)
     blocks = [("words", words, "content"), ("chars", chars, "folded"), ("keywords", keywords, "lemmas")]
-    if params.head_weight:
-        head = CharNgrams(params.char_ngrams)
+    if head_weight:
+        head = CharNgrams(char_ngrams)
         blocks.append(("head", head, "head"))
     return ColumnTransformer(
         blocks,
-        transformer_weights={"chars": params.char_weight, "head": params.head_weight},
+        transformer_weights={"chars": char_weight, "head": head_weight},
         sparse_threshold=1.0,
     )
 

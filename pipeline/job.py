@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.classifier import CommentClassifier
 from pipeline.classify import resolve_classifier
 from pipeline.cluster import cluster_table
 from pipeline.columns import OUTPUT_COLUMNS
@@ -72,6 +73,9 @@ def model_summary(cfg: Config) -> dict[str, Any]:
     model_dir = cfg.classify.model
     if model_dir is None and cfg.classify.taxonomy is not None:
         return {"kind": "zero-shot", "taxonomy": str(cfg.classify.taxonomy)}
+    if isinstance(model_dir, CommentClassifier):  # fitted in this process: no folder, no card
+        return {"kind": "trained", "path": cfg.to_dict()["classify"]["model"], "sha256": None, "trained": None,
+                "taxonomy": model_dir.taxonomy.name, "cv_accuracy": None, "cv_macro_f1": None}
     model_dir = model_dir or resource_path(*DEFAULT_MODEL)
     card = read_card(model_dir)
     cv = card.get("cross_validation", {})

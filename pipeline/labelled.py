@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.classify import duplicate_groups
+from pipeline.folds import duplicate_groups
 from pipeline.clean import clean_text, fold
 from pipeline.comment_type import COMMENT_TYPES
 from pipeline.errors import UserError, plural

@@ -1,4 +1,4 @@
-"""Saving and loading trained models: `model.joblib` plus `model.json`, the model card.
+"""Saving and loading trained models: `model.joblib` plus `model.json`, the model card, which this module builds.
 
 Unpickling runs code, so the loader first checks the sha256 of `model.joblib` against the card and refuses a
 model trained for another taxonomy before touching the pickle.
@@ -10,21 +10,26 @@ import json
 import platform
 from datetime import datetime, timezone
 from importlib import metadata
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import joblib
 
 from pipeline.errors import UserError
+from pipeline.folds import CV_FOLDS
 from pipeline.hashing import file_sha256
 from pipeline.taxonomy import Taxonomy
+
+if TYPE_CHECKING:  # the classifier loads models with this module
+    from pipeline.classifier import CommentClassifier
 
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
 CARD_FORMAT = 1
 _LIBRARIES = ("uwagi", "scikit-learn", "numpy", "scipy", "pandas", "simplemma", "morfeusz2", "joblib")
-
-
+PROTOCOL = (f"StratifiedGroupKFold(n_splits={CV_FOLDS}, shuffle=True, random_state=0), "
+            "grupy: kampanie i identyczne teksty")
 
 
 def library_versions() -> dict[str, str]:
@@ -39,6 +44,25 @@ def library_versions() -> dict[str, str]:
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def model_card(model: CommentClassifier, metrics: Mapping[str, Any], training_data: Mapping[str, Any]
+               ) -> dict[str, Any]:
+    """The card of a fitted classifier: `metrics` are its figures under `PROTOCOL` (a classification report,
+    `comment_type_accuracy` among them), `training_data` describes what it was fitted on."""
+    return {
+        "taxonomy": {"name": model.taxonomy.name, "sha256": model.taxonomy.sha256, "labels": list(model.taxonomy.ids)},
+        "training_data": dict(training_data),
+        "cross_validation": {"protocol": PROTOCOL, **metrics},
+        "params": {"C": model.C, "taxonomy_weight": model.taxonomy_weight, "review_ratio": model.review_ratio,
+                   "secondary_weight": model.secondary_weight, "group_power": model.group_power,
+                   "secondary_labels": model.n_secondary_labels_, "secondary_ratio": model.secondary_ratio,
+                   "max_labels": model.max_labels, "features": model.feature_params(),
+                   "temperature": round(model.temperature_, 6), "lemmatizer": model.lemmatizer,
+                   "comment_type": "model" if model.type_model_ is not None else "model domyślny"},
+        "libraries": library_versions(),
+        "date": utc_now(),
+    }
 
 
 def save_model(model: Any, card: dict[str, Any], out_dir: Path | str) -> Path:
@@ -70,16 +94,26 @@ def load_model(model_dir: Path | str, taxonomy: Taxonomy | None = None) -> tuple
     """The unpickled model and its card, after checking the file hash and, if given, the taxonomy."""
     model_dir = Path(model_dir)
     card = read_card(model_dir)
-    if taxonomy is not None and card.get("taxonomy", {}).get("sha256") != taxonomy.sha256:
-        raise UserError(
-            f"model wytrenowano dla taksonomii {card.get('taxonomy', {}).get('name')!r}, "
-            f"a podano {taxonomy.name!r} (inna treść taksonomii); wytrenuj model ponownie (uwagi train)",
-            path=model_dir,
-        )
+    if taxonomy is not None:
+        check_taxonomy(card.get("taxonomy", {}), taxonomy, model_dir)
     model_path = model_dir / card.get("model_file", MODEL_FILE)
     if not model_path.is_file():
         raise UserError(f"brak pliku {model_path.name}", path=model_dir)
     if file_sha256(model_path) != card["model_sha256"]:
         raise UserError(f"suma sha256 pliku {model_path.name} nie zgadza się z model.json — plik zmieniono "
                         "lub uszkodzono; nie wczytuję go", path=model_dir)
-    return joblib.load(model_path), card
+    try:
+        return joblib.load(model_path), card
+    except (AttributeError, ImportError):  # a class the pickle names is gone or moved
+        raise UserError("model zapisano inną wersją programu; wytrenuj go ponownie (uwagi train)",
+                        path=model_dir) from None
+
+
+def check_taxonomy(trained_for: Mapping[str, Any], taxonomy: Taxonomy, where: object = None) -> None:
+    """Refuse a model whose card's `taxonomy` (name, sha256) is not `taxonomy`."""
+    if trained_for.get("sha256") != taxonomy.sha256:
+        raise UserError(
+            f"model wytrenowano dla taksonomii {trained_for.get('name')!r}, "
+            f"a podano {taxonomy.name!r} (inna treść taksonomii); wytrenuj model ponownie (uwagi train)",
+            path=where,
+        )

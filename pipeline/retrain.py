@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from pipeline.classify import CV_FOLDS, CommentClassifier, duplicate_groups, fit_classifier, grouped_folds, train
+from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier
+from pipeline.folds import CV_FOLDS, duplicate_groups, grouped_folds
 from pipeline.corrections import Correction, fingerprint
 from pipeline.errors import UserError
 from pipeline.features import analyse
@@ -26,6 +27,7 @@ from pipeline.labelled import read_labelled
 from pipeline.models import load_model
 from pipeline.resources import resource_path
 from pipeline.taxonomy import Taxonomy
+from pipeline.training import train
 
 ORIGIN_DATA, ORIGIN_CORRECTION = "dane uczące", "korekta"
 
@@ -98,24 +100,25 @@ def load_base_model(model_dir: Path) -> BaseModel:
     return BaseModel(model, card, data)
 
 
-def _fit_labels(analysed: pd.DataFrame, y: np.ndarray, taxonomy: Taxonomy) -> CommentClassifier:
+def _fit_labels(analysed: pd.DataFrame, y: np.ndarray, taxonomy: Taxonomy, lemmatizer: str) -> CommentClassifier:
     # Only the argmax is scored, which calibration does not change: skip its inner cross-validation.
-    return fit_classifier(analysed, y, taxonomy, oof_scores=np.zeros((0, len(taxonomy.ids))))
+    return CommentClassifier(taxonomy, calibration_folds=0, lemmatizer=lemmatizer).fit_analysed(analysed, y)
 
 
 def _predict_labels(model: CommentClassifier, analysed: pd.DataFrame) -> np.ndarray:
-    return np.asarray(model.taxonomy.ids, dtype=object)[model.proba_analysed(analysed).argmax(axis=1)]
+    return np.asarray(model.taxonomy.ids, dtype=object)[model.predict_proba_analysed(analysed).argmax(axis=1)]
 
 
 def compare_out_of_fold(data: pd.DataFrame, taxonomy: Taxonomy, analysed: pd.DataFrame | None = None,
-                        n_splits: int = CV_FOLDS, seed: int = 0) -> pd.DataFrame:
+                        n_splits: int = CV_FOLDS, seed: int = 0, lemmatizer: str = DEFAULT_LEMMATIZER
+                        ) -> pd.DataFrame:
     """Per-label F1 of the old and the new model on out-of-fold predictions over the combined data.
 
     In each fold the old model is fitted on the fold's training rows the old data held, with their old labels,
     the new one on all training rows with people's labels; both are scored against people's labels on the
     held-out rows. Folds: `grouped_folds` over `group` and people's labels, as `uwagi crossval`.
     """
-    analysed = analyse(data["text"].tolist()) if analysed is None else analysed
+    analysed = analyse(data["text"].tolist(), lemmatizer) if analysed is None else analysed
     y = data["label"].astype(str).to_numpy(dtype=object)
     old_y = data["old_label"].to_numpy(dtype=object)
     folds = grouped_folds(y, data["group"].astype(str).to_numpy(), n_splits, seed)
@@ -126,9 +129,9 @@ def compare_out_of_fold(data: pd.DataFrame, taxonomy: Taxonomy, analysed: pd.Dat
     new_pred = np.empty(len(data), dtype=object)
     for fit_rows, test in folds:
         was_old = fit_rows[pd.notna(old_y[fit_rows])]
-        old_model = _fit_labels(analysed.iloc[was_old], old_y[was_old], taxonomy)
+        old_model = _fit_labels(analysed.iloc[was_old], old_y[was_old], taxonomy, lemmatizer)
         old_pred[test] = _predict_labels(old_model, analysed.iloc[test])
-        new_model = _fit_labels(analysed.iloc[fit_rows], y[fit_rows], taxonomy)
+        new_model = _fit_labels(analysed.iloc[fit_rows], y[fit_rows], taxonomy, lemmatizer)
         new_pred[test] = _predict_labels(new_model, analysed.iloc[test])
     labels = list(taxonomy.ids)
     support = pd.Series(y).value_counts()
@@ -172,14 +175,15 @@ def retrain(base: BaseModel, corrections: Mapping[str, Correction]) -> Retrained
     # Comments new to the data get the type the old model gave them, so the comment-type model keeps learning.
     untyped = data["comment_type"].isna().to_numpy()
     if untyped.any() and not data["comment_type"].isna().all():
-        data.loc[untyped, "comment_type"] = base.model.predict(data.loc[untyped, "text"].tolist())[
+        data.loc[untyped, "comment_type"] = base.model.predict_frame(data.loc[untyped, "text"].tolist())[
             "comment_type"].to_numpy()
     lemmatizer = base.model.lemmatizer
-    report = compare_out_of_fold(data, base.taxonomy, analyse(data["text"].tolist(), lemmatizer))
+    report = compare_out_of_fold(data, base.taxonomy, analyse(data["text"].tolist(), lemmatizer),
+                                 lemmatizer=lemmatizer)
     content = training_jsonl(data)
     types = None if data["comment_type"].isna().any() else data["comment_type"].tolist()
-    trained = train(data["text"].tolist(), data["label"].tolist(), base.taxonomy, groups=data["group"].to_numpy(),
-                    comment_types=types, lemmatizer=lemmatizer,
+    trained = train(CommentClassifier(base.taxonomy, lemmatizer=lemmatizer), data["text"].tolist(),
+                    data["label"].tolist(), groups=data["group"].to_numpy(), comment_types=types,
                     data_sha256=hashlib.sha256(content.encode("utf-8")).hexdigest(),
                     secondary=data["labels"].tolist())
     return Retrained(data, report, trained.model, trained.card, content)

@@ -7,16 +7,20 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.classify import classification_report, cross_validate, grouped_folds
+from pipeline.classifier import CommentClassifier
 from pipeline.commands.evaluate import print_report
 from pipeline.commands.data import add_data_arguments, read_data
+from pipeline.commands.train import add_training_lemmatizer
 from pipeline.comment_type import cross_validated_accuracy
 from pipeline.features import analyse
+from pipeline.folds import grouped_folds
+from pipeline.reports import classification_report
 from pipeline.taxonomy import load_taxonomy
+from pipeline.training import cross_validate
 
 NAME = "crossval"
 SYNOPSIS = ("uwagi crossval DATA --taxonomy T [--text-col COL]... [--label-col COL] [--labels-col COL] "
-            "[--json]")
+            "[--lemmatizer NAME] [--json]")
 HELP = ("Walidacja krzyżowa (5 części, kampanie i powtórzone teksty zawsze w jednej części): ten sam raport co "
         "evaluate, z przewidywań poza próbą uczącą.")
 
@@ -24,14 +28,16 @@ HELP = ("Walidacja krzyżowa (5 części, kampanie i powtórzone teksty zawsze w
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_data_arguments(p)
     p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taksonomia celów (plik TOML)")
+    add_training_lemmatizer(p)
     p.add_argument("--json", action="store_true", help="wypisz raport jako JSON")
 
 
 def handle(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)
     data = read_data(args, taxonomy)
-    analysed = analyse(data.texts)
-    oof = cross_validate(analysed, data.labels, taxonomy, groups=data.groups, secondary=data.all_labels)
+    analysed = analyse(data.texts, args.lemmatizer)
+    oof = cross_validate(CommentClassifier(taxonomy, lemmatizer=args.lemmatizer), analysed, data.labels,
+                         groups=data.groups, secondary=data.all_labels)
     report = classification_report(data.labels, oof["label"], taxonomy.ids, oof["needs_review"])
     if data.comment_types is not None:
         folds = grouped_folds(np.asarray(data.labels, dtype=object), data.groups)

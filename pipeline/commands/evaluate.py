@@ -9,9 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.classify import classification_report, format_report, load_classifier
+from pipeline.classifier import load_classifier
 from pipeline.commands.data import add_data_arguments, read_data
 from pipeline.models import read_card
+from pipeline.reports import classification_report, format_report
 
 NAME = "evaluate"
 SYNOPSIS = ("uwagi evaluate DATA --model MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
@@ -36,7 +37,7 @@ def handle(args: argparse.Namespace) -> int:
     if data.sha256 == read_card(args.model).get("training_data", {}).get("sha256"):
         print(f"uwagi: {args.data}: model uczono na tym pliku, więc wynik jest zawyżony; rzetelną ocenę daje "
               "uwagi crossval albo plik, którego model nie widział", file=sys.stderr)
-    predicted = model.predict(data.texts)
+    predicted = model.predict_frame(data.texts)
     report = classification_report(data.labels, predicted["label"], model.taxonomy.ids, predicted["needs_review"])
     if data.comment_types is not None:
         report["comment_type_accuracy"] = round(float(np.mean(predicted["comment_type"] == data.comment_types)), 4)

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.commands.options import out_dir_arg
+from pipeline.classifier import DEFAULT_LEMMATIZER
+from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
 from pipeline.config import ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, TriageConfig
 from pipeline.job import run_job
 
@@ -14,7 +15,7 @@ NAME = "run"
 SYNOPSIS = (
     "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
-    "[--lemmatizer {simplemma,morfeusz2}] [--no-original-text] [--no-corrections] [--no-cluster]"
+    "[--lemmatizer NAME] [--no-original-text] [--no-corrections] [--no-cluster]"
 )
 HELP = "Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines) i zapisz arkusz triage.xlsx oraz pliki dla badaczy."
 
@@ -36,8 +37,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--submitter-col", metavar="COL", help="kolumna z typem zgłaszającego, zliczana w podsumowaniu")
     p.add_argument("--pii-col", action="append", default=[], metavar="COL",
                    help="kolumna z danymi osobowymi (można podać kilka razy; oprócz rozpoznanych po nagłówku)")
-    p.add_argument("--lemmatizer", choices=("simplemma", "morfeusz2"), default="simplemma",
-                   help="lematyzator warstwy języka polskiego")
+    add_lemmatizer_argument(p, None, "lematyzator warstwy języka polskiego (domyślnie: ten, z którym wytrenowano "
+                                     f"model; {DEFAULT_LEMMATIZER} bez modelu)")
     p.add_argument("--no-original-text", action="store_true",
                    help="arkusz pokazuje treść z usuniętymi danymi osobowymi zamiast oryginału")
     p.add_argument("--no-corrections", action="store_true",

@@ -6,15 +6,17 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.classify import train
+from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier
 from pipeline.commands.data import add_data_arguments, read_data
-from pipeline.commands.options import out_dir_arg
+from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
 from pipeline.export.atomic import check_out_dir
 from pipeline.models import save_model
 from pipeline.taxonomy import load_taxonomy
+from pipeline.training import train
 
 NAME = "train"
-SYNOPSIS = "uwagi train DATA --taxonomy T --out MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL]"
+SYNOPSIS = ("uwagi train DATA --taxonomy T --out MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
+            "[--lemmatizer NAME]")
 HELP = "Wytrenuj klasyfikator celów programu na oznaczonych uwagach (CSV, XLSX, JSON Lines) i zapisz model."
 
 
@@ -23,14 +25,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taksonomia celów (plik TOML)")
     p.add_argument("--out", required=True, type=out_dir_arg, metavar="MODEL_DIR",
                    help="katalog na model.joblib i model.json")
+    add_training_lemmatizer(p)
+
+
+def add_training_lemmatizer(p: argparse.ArgumentParser) -> None:
+    add_lemmatizer_argument(p, DEFAULT_LEMMATIZER,
+                            "lematyzator warstwy języka polskiego; model zapamiętuje go i używa przy klasyfikacji")
 
 
 def handle(args: argparse.Namespace) -> int:
     check_out_dir(args.out)
     taxonomy = load_taxonomy(args.taxonomy)
     data = read_data(args, taxonomy)
-    trained = train(data.texts, data.labels, taxonomy, groups=data.groups, comment_types=data.comment_types,
-                    data_sha256=data.sha256, secondary=data.all_labels)
+    trained = train(CommentClassifier(taxonomy, lemmatizer=args.lemmatizer), data.texts, data.labels,
+                    groups=data.groups, comment_types=data.comment_types, data_sha256=data.sha256,
+                    secondary=data.all_labels)
     trained.card["training_data"]["file"] = Path(args.data).name
     save_model(trained.model, trained.card, args.out)
     cv = trained.card["cross_validation"]

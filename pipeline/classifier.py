@@ -1,0 +1,411 @@
+"""The goal classifier: a scikit-learn estimator for one taxonomy.
+
+A linear SVM over `pipeline.features` (fitted together with one pseudo-document per label built from the taxonomy's
+name, goal, description and keywords), calibrated by temperature scaling of its decision scores on grouped
+out-of-fold predictions. A comment gets its primary label, further labels whose calibrated probability is close
+enough, a confidence, the lemmas that weighed most (evidence), a review flag and a comment type.
+
+    model = CommentClassifier(taxonomy).fit(texts, labels, groups=groups)
+    model.predict(texts)        # label ids
+    model.predict_proba(texts)  # calibrated, columns in `model.classes_` (taxonomy) order
+    model.predict_frame(texts)  # the classify stage's columns
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.optimize import minimize_scalar
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.compose import ColumnTransformer
+from sklearn.svm import LinearSVC
+from sklearn.utils._param_validation import Interval, Options
+from sklearn.utils.validation import check_is_fitted
+
+from pipeline import polish
+from pipeline.clean import fold_chars
+from pipeline.comment_type import CommentTypeModel
+from pipeline.errors import UserError
+from pipeline.features import KeywordMatcher, analyse, build_features, drop_fit_only_state
+from pipeline.folds import fold_rows, grouped_folds
+from pipeline.models import load_model
+from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
+from pipeline.taxonomy import Taxonomy, load_taxonomy
+
+# The backend a classifier is trained with unless told otherwise, and the one zero-shot runs use.
+DEFAULT_LEMMATIZER = "simplemma"
+# The parameters `pipeline.features.build_features` takes; the model card lists them apart from the others.
+FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "char_weight", "head_weight", "keyword_weight")
+
+
+# scikit-learn's parameter validation takes its own constraint kinds only; `Options` is the one whose test can be
+# replaced.
+class _LemmatizerBackend(Options):
+    """A backend registered in `pipeline.polish` when the estimator is fitted (a user may register one)."""
+
+    def __init__(self) -> None:
+        super().__init__(str, set())
+
+    def is_satisfied_by(self, val: object) -> bool:
+        return isinstance(val, str) and val in polish.backends()
+
+    def __str__(self) -> str:
+        return f"a lemmatizer backend among {set(polish.backends())}"
+
+
+class _NgramRange(Options):
+    def __init__(self) -> None:
+        super().__init__(tuple, set())
+
+    def is_satisfied_by(self, val: object) -> bool:
+        return (isinstance(val, tuple) and len(val) == 2 and all(isinstance(v, Integral) for v in val)
+                and 1 <= val[0] <= val[1])
+
+    def __str__(self) -> str:
+        return "a tuple (low, high) of integers with 1 <= low <= high"
+
+
+class CommentClassifier(ClassifierMixin, BaseEstimator):
+    """Goal classifier for one taxonomy. The defaults were chosen by grouped cross-validation on both corpora in
+    bench/tune_classify.py; nothing is tuned at train time.
+
+    Parameters
+    ----------
+    taxonomy : the goals; `classes_` are its label ids in its order.
+    C : the SVM's regularisation.
+    taxonomy_weight : weight of the per-label pseudo-documents built from the taxonomy text.
+    secondary_weight : weight of the extra training rows that give a comment's further (non-primary) labels.
+    group_power : a training row weighs size**-group_power of its group (campaign or identical texts), so copies of
+        one letter do not outweigh independent comments.
+    review_ratio : a person should check the label when the runner-up label's calibrated probability reaches this
+        share of the primary label's: ranking by this margin put more of the mistakes among the flagged than the
+        primary probability alone. Comments not in Polish are always flagged: the features are Polish, and
+        out-of-fold accuracy on them was about one half. 0.15 spends most of a review budget of a fifth of the
+        comments: on the Gdańsk corpus over fold seeds 0-2 it flagged 17.8% on average (0.2: 15.2%, 0.125: 19.7%,
+        seeds up to 21%).
+    secondary_ratio : a further label is listed when its probability reaches this share of the primary label's.
+    max_labels : at most this many labels are listed per comment.
+    calibration_folds : grouped folds of the inner cross-validation that fits the temperature; 0 leaves the scores
+        uncalibrated (temperature 1), for callers that only need the most probable label.
+    word_ngrams, char_ngrams, min_df : n-gram ranges of the lemma and character blocks, minimum document frequency
+        of lemma n-grams.
+    char_weight : weight of the character block. 0.7, not 0.5: with keyword_weight 0.15 it raised Łódź mean
+        accuracy and macro-F1 over three fold seeds; Gdańsk stayed level.
+    head_weight : weight of the character block over the first line (0: no such block).
+    keyword_weight : weight of the per-label keyword counts. 0.15, not 0.1: with the richer Łódź keyword lists it
+        raised both corpora's mean over three fold seeds; 0.3 and more let the coarse per-label counts outweigh
+        the text.
+    lemmatizer : the Polish layer's backend (`pipeline.polish.backends()`); a fitted model predicts with it.
+    """
+
+    _parameter_constraints: dict = {
+        "taxonomy": [Taxonomy],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "taxonomy_weight": [Interval(Real, 0, None, closed="left")],
+        "secondary_weight": [Interval(Real, 0, None, closed="left")],
+        "group_power": [Interval(Real, 0, None, closed="left")],
+        "review_ratio": [Interval(Real, 0, 1, closed="both")],
+        "secondary_ratio": [Interval(Real, 0, 1, closed="both")],
+        "max_labels": [Interval(Integral, 1, None, closed="left")],
+        "calibration_folds": [Interval(Integral, 2, None, closed="left"), Options(Integral, {0})],
+        "word_ngrams": [_NgramRange()],
+        "char_ngrams": [_NgramRange()],
+        "min_df": [Interval(Integral, 1, None, closed="left")],
+        "char_weight": [Interval(Real, 0, None, closed="left")],
+        "head_weight": [Interval(Real, 0, None, closed="left")],
+        "keyword_weight": [Interval(Real, 0, None, closed="left")],
+        "lemmatizer": [_LemmatizerBackend()],
+    }
+
+    def __init__(self, taxonomy: Taxonomy, *, C: float = 0.2, taxonomy_weight: float = 1.0,
+                 secondary_weight: float = 0.5, group_power: float = 0.5, review_ratio: float = 0.15,
+                 secondary_ratio: float = 0.5, max_labels: int = 3, calibration_folds: int = 3,
+                 word_ngrams: tuple[int, int] = (1, 1), char_ngrams: tuple[int, int] = (2, 5), min_df: int = 1,
+                 char_weight: float = 0.7, head_weight: float = 1.0, keyword_weight: float = 0.15,
+                 lemmatizer: str = DEFAULT_LEMMATIZER):
+        self.taxonomy = taxonomy
+        self.C = C
+        self.taxonomy_weight = taxonomy_weight
+        self.secondary_weight = secondary_weight
+        self.group_power = group_power
+        self.review_ratio = review_ratio
+        self.secondary_ratio = secondary_ratio
+        self.max_labels = max_labels
+        self.calibration_folds = calibration_folds
+        self.word_ngrams = word_ngrams
+        self.char_ngrams = char_ngrams
+        self.min_df = min_df
+        self.char_weight = char_weight
+        self.head_weight = head_weight
+        self.keyword_weight = keyword_weight
+        self.lemmatizer = lemmatizer
+
+    # ------------------------------------------------------------------------------------------------- fitting
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, texts: Sequence[str], y: Sequence[str], groups: Sequence[Any] | None = None,
+            comment_types: Sequence[str] | None = None, secondary: Sequence[Sequence[str]] | None = None
+            ) -> "CommentClassifier":
+        """Fit on texts (as the pipeline's `text_clean`) and their primary label ids.
+
+        `groups` (campaigns, identical texts; default: every text its own) keep related texts in one calibration
+        fold and weigh a group's rows down; `comment_types` train the comment-type model (without them the default
+        model's one types comments); `secondary` lists each comment's labels (the primary one may be among them),
+        the further ones being learned at `secondary_weight`.
+        """
+        return self.fit_analysed(analyse(texts, self.lemmatizer), y, groups=groups, comment_types=comment_types,
+                                 secondary=secondary)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_analysed(self, analysed: pd.DataFrame, y: Sequence[str], groups: Sequence[Any] | None = None,
+                     comment_types: Sequence[str] | None = None, secondary: Sequence[Sequence[str]] | None = None,
+                     calibration_scores: np.ndarray | None = None) -> "CommentClassifier":
+        """`fit` on texts already analysed with this lemmatizer (`pipeline.features.analyse`). The temperature comes
+        from `calibration_scores` when given (`out_of_fold_scores` over the same rows, as `train` computes them
+        anyway), else from an inner grouped cross-validation of `calibration_folds` folds."""
+        y = check_labels(y, self.taxonomy)
+        groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+        if calibration_scores is None:
+            folds = grouped_folds(y, groups, self.calibration_folds) if self.calibration_folds else []
+            calibration_scores = self.out_of_fold_scores(analysed, y, groups, folds, secondary)
+        ids = list(self.taxonomy.ids)
+        y_index = np.array([ids.index(v) for v in y])
+        self.temperature_ = fit_temperature(calibration_scores, y_index) if len(calibration_scores) else 1.0
+        self.features_, self.svm_ = self._fit_core(analysed, y, secondary, groups)
+        drop_fit_only_state(self.features_)
+        self.classes_ = np.array(ids, dtype=object)
+        self.n_secondary_labels_ = len(_secondary_rows(y, secondary, self.taxonomy)[0])
+        # Without types of its own to learn from, the model types comments with the default model's type model.
+        self.type_model_ = None
+        if comment_types is not None and len(set(comment_types)) > 1:
+            self.type_model_ = CommentTypeModel().fit(analysed, comment_types)
+        coef = self.svm_.coef_[[list(self.svm_.classes_).index(i) for i in ids]] if len(ids) > 2 else None
+        # Contribution of a feature to a label relative to the other labels: what "weighed most" means here.
+        self.evidence_weights_ = None if coef is None else (coef - coef.mean(axis=0)).astype(np.float32)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def out_of_fold_scores(self, analysed: pd.DataFrame, y: Sequence[str], groups: np.ndarray,
+                           folds: Sequence[tuple[np.ndarray, np.ndarray]],
+                           secondary: Sequence[Sequence[str]] | None = None) -> np.ndarray:
+        """Decision scores (rows of `analysed`, columns in taxonomy order) of models with these parameters, each
+        fitted on a fold's training rows and scoring its test rows; no rows when there are no folds. This
+        estimator stays as it is."""
+        y, groups = np.asarray(y, dtype=object), np.asarray(groups)
+        scores = np.zeros((len(y), len(self.taxonomy.ids)))
+        for tr, te in folds:
+            features, svm = self._fit_core(analysed.iloc[tr], y[tr], fold_rows(secondary, tr), groups[tr])
+            scores[te] = _scores(svm, features.transform(analysed.iloc[te]), self.taxonomy.ids)
+        return scores if folds else np.zeros((0, len(self.taxonomy.ids)))
+
+    def feature_params(self) -> dict[str, Any]:
+        """The parameters of the feature union, by name."""
+        return {name: getattr(self, name) for name in FEATURE_PARAMS}
+
+    def _fit_core(self, analysed: pd.DataFrame, y: np.ndarray, secondary: Sequence[Sequence[str]] | None,
+                  groups: np.ndarray) -> tuple[ColumnTransformer, LinearSVC]:
+        taxonomy = self.taxonomy
+        label_docs = analyse(_label_documents(taxonomy), self.lemmatizer)
+        # A comment's further labels are weak evidence for those labels too: the comment is added once more per
+        # further label, at a small weight so that the primary label still wins on the comment itself.
+        # None at weight 0: zero-weight rows would still shift the TF-IDF statistics and the balanced class weights.
+        rows, extra = _secondary_rows(y, secondary if self.secondary_weight else None, taxonomy)
+        X_frame = pd.concat([analysed, analysed.iloc[rows], label_docs], ignore_index=True)
+        targets = np.concatenate([y, extra, np.array(taxonomy.ids, dtype=object)])
+        # A campaign of 30 copies of one letter should not weigh like 30 independent comments.
+        _, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+        base = counts[inverse].astype(float) ** -self.group_power
+        weights = np.concatenate([base, self.secondary_weight * base[rows],
+                                  np.full(len(label_docs), self.taxonomy_weight)])
+        features = build_features(taxonomy, **self.feature_params())
+        X = features.fit_transform(X_frame)
+        svm = LinearSVC(C=self.C, class_weight="balanced", random_state=0)
+        svm.fit(X, targets, sample_weight=weights)
+        return features, svm
+
+    # ---------------------------------------------------------------------------------------------- prediction
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """The most probable label id of each text."""
+        proba = self.predict_proba(texts)
+        return self.classes_[proba.argmax(axis=1)]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated probabilities, one column per label in `classes_` (taxonomy) order."""
+        check_is_fitted(self)  # before the costly analysis
+        return self.predict_proba_analysed(analyse(texts, self.lemmatizer))
+
+    def predict_frame(self, texts: Sequence[str]) -> pd.DataFrame:
+        """The classify stage's columns: `label`, `labels`, `confidence`, `needs_review`, `evidence`,
+        `comment_type`."""
+        check_is_fitted(self)
+        return self.predict_frame_analysed(analyse(texts, self.lemmatizer))
+
+    def predict_proba_analysed(self, analysed: pd.DataFrame) -> np.ndarray:
+        """`predict_proba` for texts already analysed with this lemmatizer."""
+        check_is_fitted(self)
+        return self._proba(self.features_.transform(analysed))
+
+    def predict_frame_analysed(self, analysed: pd.DataFrame) -> pd.DataFrame:
+        """`predict_frame` for texts already analysed with this lemmatizer."""
+        check_is_fitted(self)
+        X = self.features_.transform(analysed).tocsr()
+        proba = self._proba(X)
+        out = self.decisions(proba, analysed)
+        out["evidence"] = self._evidence(analysed, X[:, self.features_.output_indices_["words"]], proba.argmax(axis=1))
+        types = self.type_model_ if self.type_model_ is not None else default_comment_type_model()
+        out["comment_type"] = types.predict(analysed)
+        return out
+
+    def probabilities(self, scores: np.ndarray) -> np.ndarray:
+        """Calibrated probabilities from decision scores (taxonomy order), e.g. from `out_of_fold_scores`."""
+        return softmax(scores / self.temperature_, axis=1)
+
+    def decisions(self, proba: np.ndarray, analysed: pd.DataFrame) -> pd.DataFrame:
+        """`label`, `labels`, `confidence` and `needs_review` from calibrated probabilities (taxonomy order) of the
+        analysed texts."""
+        top2 = np.sort(proba, axis=1)[:, -2:]
+        needs_review = (top2[:, 0] >= self.review_ratio * top2[:, 1]) | (analysed["lang"].to_numpy() != "pl")
+        return label_columns(proba, self.taxonomy.ids, self.max_labels, self.secondary_ratio).assign(
+            needs_review=needs_review)
+
+    def _proba(self, X: sp.spmatrix) -> np.ndarray:
+        return self.probabilities(_scores(self.svm_, X, self.taxonomy.ids))
+
+    def _evidence(self, analysed: pd.DataFrame, X: sp.csr_matrix, winners: np.ndarray) -> list[str]:
+        """`X`: the word block of the features (TF-IDF of content lemmas), already computed for the scores."""
+        names = self.features_.named_transformers_["words"].get_feature_names_out()
+        keywords: KeywordMatcher = self.features_.named_transformers_["keywords"]
+        weights = self.evidence_weights_
+        out = []
+        for i, (winner, lemmas) in enumerate(zip(winners, analysed["lemmas"].tolist())):
+            start, end = X.indptr[i], X.indptr[i + 1]
+            cols = X.indices[start:end]
+            weight = X.data[start:end] * (weights[winner, cols] if weights is not None else 1.0)
+            # Only the strongest words can be chosen: sorting just those halved the time the evidence takes.
+            top = np.argsort(-weight, kind="stable")[:_EVIDENCE_CANDIDATES]
+            ranked = [names[cols[j]] for j in top if weight[j] > 0]
+            hits = dict.fromkeys(p for k, p in keywords.matches(lemmas) if k == winner)
+            out.append(pick_evidence(list(hits) + ranked))
+        return out
+
+
+# ------------------------------------------------------------------------------------------------- helpers
+
+
+def check_labels(y: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
+    """`y` as an array, refused when a value is not a label id of `taxonomy`."""
+    y = np.asarray(list(y), dtype=object)
+    unknown = sorted({v for v in y if v not in taxonomy.ids})
+    if unknown:
+        raise UserError(f"etykiety spoza taksonomii {taxonomy.name!r}: {', '.join(map(repr, unknown))}")
+    return y
+
+
+def _label_documents(taxonomy: Taxonomy) -> list[str]:
+    return [f"{lb.name}. {lb.goal} {lb.description} {', '.join(lb.keywords)}" for lb in taxonomy.labels]
+
+
+def _secondary_rows(y: np.ndarray, secondary: Sequence[Sequence[str]] | None, taxonomy: Taxonomy
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(row index, label) for every further label of a comment that is a taxonomy label other than its primary."""
+    if secondary is None:
+        return np.zeros(0, dtype=int), np.zeros(0, dtype=object)
+    pairs = [(i, lb) for i, labels in enumerate(secondary) for lb in dict.fromkeys(labels)
+             if lb != y[i] and lb in taxonomy.ids]
+    return np.array([i for i, _ in pairs], dtype=int), np.array([lb for _, lb in pairs], dtype=object)
+
+
+def _scores(svm: LinearSVC, X: sp.spmatrix, ids: Sequence[str]) -> np.ndarray:
+    """Decision scores for feature rows `X`, with one column per taxonomy label, in taxonomy order. Every model,
+    a cross-validation fold's too, knows every label: the label documents are among its training rows."""
+    raw = svm.decision_function(X)
+    if raw.ndim == 1:  # only possible with a two-label taxonomy
+        raw = np.column_stack([-raw, raw])
+    order = [list(svm.classes_).index(i) for i in ids]
+    return raw[:, order]
+
+
+def fit_temperature(scores: np.ndarray, y_index: np.ndarray) -> float:
+    """The temperature T minimising the log loss of softmax(scores / T) (temperature scaling)."""
+    def nll(log_t: float) -> float:
+        return -float(log_softmax(scores / np.exp(log_t), axis=1)[np.arange(len(y_index)), y_index].mean())
+
+    return float(np.exp(minimize_scalar(nll, bounds=(-6.0, 3.0), method="bounded").x))
+
+
+# Words ranked for the evidence: enough for five after dropping those a chosen keyword phrase already shows.
+_EVIDENCE_CANDIDATES = 20
+
+
+def pick_evidence(candidates: list[str], most: int = 5) -> str:
+    """Up to `most` distinct phrases, dropping a word already shown inside a longer phrase. Phrases are compared
+    folded, so a word is named once, in its Polish spelling when a candidate up to the last one chosen has it."""
+    chosen: list[str] = []  # folded
+    spelling: dict[str, str] = {}
+    for phrase in candidates:
+        key = fold_chars(phrase)
+        if key in spelling:
+            if spelling[key] == key:
+                spelling[key] = phrase
+            continue
+        words = set(key.split())
+        if any(words <= set(c.split()) for c in chosen):
+            continue
+        if len(chosen) == most:
+            break
+        chosen = [c for c in chosen if not set(c.split()) <= words]
+        chosen.append(key)
+        spelling[key] = phrase
+    return "; ".join(spelling[c] for c in chosen)
+
+
+def label_columns(proba: np.ndarray, ids: Sequence[str], max_labels: int, secondary_ratio: float) -> pd.DataFrame:
+    """`label` (the most probable), `labels` (up to `max_labels` whose probability reaches `secondary_ratio` of the
+    first's, '|'-joined) and `confidence` from probabilities in the order of `ids`."""
+    ids_arr = np.array(ids, dtype=object)
+    order = np.argsort(-proba, axis=1)
+    top = proba[np.arange(len(proba)), order[:, 0]]
+    labels = []
+    for row, ranks, p1 in zip(proba, order, top):
+        chosen = [r for r in ranks[:max_labels] if row[r] >= secondary_ratio * p1]
+        labels.append("|".join(ids_arr[chosen]))
+    return pd.DataFrame({"label": ids_arr[order[:, 0]] if len(proba) else [], "labels": labels,
+                         "confidence": np.round(top, 4)})
+
+
+# ---------------------------------------------------------------------------------------------- models on disk
+
+
+@lru_cache(maxsize=4)
+def _cached_model(model_dir: str, mtime: float, taxonomy_path: str | None) -> CommentClassifier:
+    taxonomy = load_taxonomy(taxonomy_path) if taxonomy_path else None
+    model, _card = load_model(model_dir, taxonomy)
+    if not isinstance(model, CommentClassifier):
+        raise UserError("plik modelu nie zawiera klasyfikatora uwagi; wytrenuj go ponownie (uwagi train)",
+                        path=model_dir)
+    return model
+
+
+def load_classifier(model_dir: Path | str, taxonomy_path: Path | str | None = None) -> CommentClassifier:
+    """The model in `model_dir`, checked (sha256, taxonomy) and cached for the life of the process."""
+    card = Path(model_dir) / "model.json"
+    mtime = card.stat().st_mtime if card.exists() else 0.0
+    return _cached_model(str(model_dir), mtime, str(taxonomy_path) if taxonomy_path else None)
+
+
+def default_comment_type_model() -> CommentTypeModel:
+    """The default model's comment-type model, for zero-shot runs and models trained without comment types."""
+    type_model = load_classifier(resource_path(*DEFAULT_MODEL), resource_path(*DEFAULT_TAXONOMY)).type_model_
+    if type_model is None:
+        raise UserError("domyślny model nie ma modelu typów uwag; wytrenuj go ponownie (make model)",
+                        path=resource_path(*DEFAULT_MODEL))
+    return type_model
