@@ -137,10 +137,10 @@ def _read_pdf(data: bytes) -> tuple[list[DocumentPage], list[_FormTable]]:
 
 
 def _mentions_form(text: str) -> bool:
-    """Cheap test before looking for table lines (the slow part of reading a PDF): does the page name one of the
-    form's comment columns at all?"""
+    """Cheap test before looking for table lines (the slow part of reading a PDF): does the page name two of the
+    form's comment columns, as its header row does? A letter may say "Uzasadnienie" once."""
     folded = fold(text)
-    return any(name in folded for name in _FORM_COLUMNS)
+    return sum(name in folded for name in _FORM_COLUMNS) >= 2
 
 
 def _pdf_forms(data: bytes, numbers: Sequence[int]) -> list[_FormTable]:
