@@ -4,11 +4,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test model bench install clean
+.PHONY: demo test model bench install clean ocr-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Scans are read by Tesseract with its Polish data (Debian packages). As root, install them when missing; otherwise
+# uwagi skips the scans with a line naming the packages and processes the rest.
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-pol fonts-dejavu-core
+ocr-packages:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	   ! { command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx pol && \
+	       [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; }; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(OCR_PACKAGES) >/dev/null; \
+	fi
 
 # Reinstall whenever the lock file or the project metadata changes.
 $(STAMP): $(BIN)/python requirements.lock pyproject.toml
@@ -16,19 +26,19 @@ $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) ocr-packages
 
-demo: $(STAMP)
+demo: $(STAMP) ocr-packages
 	$(BIN)/uwagi run data/samples/konsultacje_2023_demo.csv --id-col "Nr zgłoszenia" --submitter-col "Typ zgłaszającego" --out out/demo
 
-test: $(STAMP)
+test: $(STAMP) ocr-packages
 	$(BIN)/python -m pytest -q
 
 # Retrain the default model on the labelled data except the demo slice (see data/gdansk_ngo_2023/README.md).
 model: $(STAMP)
 	$(BIN)/uwagi train data/gdansk_ngo_2023/train.jsonl --taxonomy data/taxonomies/gdansk_ngo_2023.toml --out models/gdansk_ngo_2023
 
-bench: $(STAMP)
+bench: $(STAMP) ocr-packages
 	$(BIN)/python bench/run_all.py
 
 clean:

@@ -23,6 +23,7 @@ def main() -> int:
     runs = [
         ("bench_nlp.py", []),
         ("bench_redact.py", []),
+        ("bench_documents.py", []),
         ("bench_classify.py", []),
         ("bench_cluster.py", ["--sizes", "100000", "1000000", "--reference-max", "100000"] if args.full
          else ["--sizes", "100000", "--reference-max", "0"]),

@@ -3,7 +3,11 @@
 `docs/data-dictionary.md` describes each one; tests check the two agree.
 """
 
-INGEST_COLUMNS = ("comment_id", "source_file", "source_row", "text", "status", "error")
+# `source_page`, `extraction` and `ocr_confidence` are filled for documents (PDF, DOCX, scans), empty for exports.
+INGEST_COLUMNS = (
+    "comment_id", "source_file", "source_row", "source_page", "extraction", "ocr_confidence", "text", "status",
+    "error",
+)
 CLASSIFY_COLUMNS = ("label", "labels", "confidence", "needs_review", "evidence", "comment_type")
 CLUSTER_COLUMNS = (
     "cluster_id", "cluster_size", "cluster_role", "cluster_representative", "cluster_similarity", "added_text",
@@ -11,7 +15,7 @@ CLUSTER_COLUMNS = (
 
 # Order in comments.csv; pass-through input columns follow.
 OUTPUT_COLUMNS = (
-    "comment_id", "source_file", "source_row", "text", "text_clean", "lang", "pii", "status", "status_reason",
-    "error", *CLASSIFY_COLUMNS, "label_corrected", *CLUSTER_COLUMNS, "priority", "priority_reason",
+    "comment_id", "source_file", "source_row", "source_page", "extraction", "ocr_confidence", "text", "text_clean",
+    "lang", "pii", "status", "status_reason", "error", *CLASSIFY_COLUMNS, "label_corrected", *CLUSTER_COLUMNS, "priority", "priority_reason",
     "cited_provisions", "decision", "answer", "fingerprint",
 )

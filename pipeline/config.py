@@ -22,6 +22,10 @@ class IngestConfig:
     encoding: str | None = None
     pii_cols: tuple[str, ...] = ()
     submitter_col: str | None = None
+    # A letter with numbered points ("Uwaga nr 1", "1.", "Ad. § 5") becomes one comment per point.
+    split_points: bool = False
+    # A skipped file (not a supported kind, or needing OCR that is not installed) stops the run instead.
+    strict: bool = False
 
 
 @dataclass(frozen=True)

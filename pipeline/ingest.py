@@ -1,4 +1,4 @@
-"""Ingest: consultation exports (CSV, XLSX, JSON Lines) -> one comments table.
+"""Ingest: consultation exports (CSV, XLSX, JSON Lines) and documents (PDF, DOCX, ODT, scans) -> one comments table.
 
 Every record in a file becomes exactly one row: a record that cannot be read becomes a row with status `błąd` and
 the reason in `error`, never a dropped row. Blank lines and wholly empty spreadsheet rows are not records.
@@ -7,6 +7,7 @@ the reason in `error`, never a dropped row. Blank lines and wholly empty spreads
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,9 +17,10 @@ import pandas as pd
 from pipeline.clean import fold
 from pipeline.columns import INGEST_COLUMNS, OUTPUT_COLUMNS
 from pipeline.config import IngestConfig
-from pipeline.errors import UserError
+from pipeline.errors import UserError, plural
+from pipeline.inputs import read_inputs
 from pipeline.pii_columns import detect_pii_columns
-from pipeline.readers import TEXT_HEADERS, RawTable, base_header, header_key, is_text_header, read_table
+from pipeline.readers import TEXT_HEADERS, RawTable, base_header, header_key, is_text_header
 from pipeline.vocabulary import STATUS_EMPTY, STATUS_ERROR, STATUS_OK
 
 
@@ -98,12 +100,17 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, names: dic
     """Map one RawTable to comment rows (ids are assigned later, over the whole batch). `id_col` is the column that
     gives the ids (None when --id-col holds personal data: it then passes through like any other); `names` are the
     pass-through columns' output names (`passthrough_names`)."""
-    frame = table.frame
-    text_cols = find_text_columns(list(frame.columns), cfg.text_cols, table.path)
-    if cfg.id_col and cfg.id_col not in frame.columns:
-        raise UserError("brak kolumny identyfikatora", path=table.path, column=cfg.id_col)
-    if cfg.submitter_col and cfg.submitter_col not in frame.columns:
-        raise UserError("brak kolumny z typem zgłaszającego", path=table.path, column=cfg.submitter_col)
+    frame, document = table.frame, table.document
+    if document is not None:
+        # A letter has no id or submitter column: its ids are hashes, its submitter is unknown.
+        text_cols = list(document.text_columns)
+        id_col = id_col if id_col in frame.columns else None
+    else:
+        text_cols = find_text_columns(list(frame.columns), cfg.text_cols, table.path)
+        if cfg.id_col and cfg.id_col not in frame.columns:
+            raise UserError("brak kolumny identyfikatora", path=table.path, column=cfg.id_col)
+        if cfg.submitter_col and cfg.submitter_col not in frame.columns:
+            raise UserError("brak kolumny z typem zgłaszającego", path=table.path, column=cfg.submitter_col)
     texts = join_text(frame, text_cols)
     for i, line in table.raw.items():
         texts[i] = line
@@ -115,6 +122,9 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, names: dic
         {
             "source_file": source_file,
             "source_row": pd.array(table.rows, dtype="int64"),
+            **(dict(document.records.items()) if document is not None else
+               {"source_page": "", "extraction": "", "ocr_confidence": pd.array([math.nan] * len(texts),
+                                                                                  dtype="float64")}),
             "text": texts,
             "status": status,
             "error": errors,
@@ -145,11 +155,18 @@ def passthrough_names(headers: Sequence[Sequence[str]]) -> dict[str, str]:
 
 
 def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame, list[RawTable]]:
-    """Read every input into one batch, in input order, with stable comment ids."""
+    """Read every input into one batch, in input order, with stable comment ids. Returns the table and every
+    input file as read (a skipped one with no records and its reason)."""
     if not paths:
         raise UserError("nie podano plików wejściowych")
-    tables = [read_table(p, encoding=cfg.encoding, sheet=cfg.sheet, text_cols=cfg.text_cols) for p in paths]
-    if cfg.sheet is not None and all(t.encoding is not None for t in tables):
+    inputs = read_inputs(paths, cfg)
+    tables = [t for t in inputs if not t.skipped]
+    skipped = [t for t in inputs if t.skipped]
+    if skipped and (cfg.strict or not tables):
+        why = "" if cfg.strict else "; nie wczytano żadnego pliku"
+        raise UserError(f"pominięto {plural(len(skipped), 'plik', 'pliki', 'plików')}{why}; pierwszy: "
+                        f"{skipped[0].skipped}", path=skipped[0].path)
+    if cfg.sheet is not None and all(t.encoding is not None or t.document is not None for t in tables):
         raise UserError(f"--sheet {cfg.sheet!r} wybiera arkusz skoroszytu XLSX, a żaden plik wejściowy nim nie jest")
     # An id that is personal data (e-mails, names) would travel into research.* as every id, cluster id and reason:
     # the hash id takes its place, and the column stays in the staff table as a personal-data column.
@@ -164,4 +181,4 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     df[passthrough] = df[passthrough].fillna("")
     given, hashed = df.pop("_id_value").tolist(), comment_ids(df["text"].tolist())
     df.insert(0, "comment_id", _unique_ids(given, hashed) if id_col else hashed)
-    return df[[*INGEST_COLUMNS, *passthrough]], tables
+    return df[[*INGEST_COLUMNS, *passthrough]], inputs

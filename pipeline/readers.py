@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -27,8 +28,11 @@ from pipeline.errors import UserError, plural
 # Headers that name the comment text, most specific first; matched on folded headers.
 TEXT_HEADERS = (
     "tresc uwagi", "tresc", "uwaga", "uwagi", "komentarz", "opis", "propozycja zmiany", "proponowany zapis",
-    "uzasadnienie", "text", "comment",
+    "proponowane brzmienie", "uzasadnienie", "text", "comment",
 )
+if TYPE_CHECKING:
+    from pipeline.documents import DocumentInfo
+
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
@@ -56,6 +60,8 @@ class RawTable:
     raw: dict[int, str] = field(default_factory=dict)
     encoding: str | None = None  # of a text file; None for a workbook
     preamble_rows: int = 0  # non-blank rows above the header (a title, a date): not records
+    document: DocumentInfo | None = None  # pages, extraction and OCR confidence of a PDF, DOCX, scan …
+    skipped: str = ""  # why a file found in a folder, or needing OCR that is not installed, was not read
 
 
 def read_table(

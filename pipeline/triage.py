@@ -3,6 +3,9 @@
 Status precedence (the first that applies wins), and why:
 
 1. `błąd`, `pusta` – set at ingest; facts about the record, nothing later can undo them.
+   Then `do weryfikacji` for a comment read by OCR with a confidence below the rules' `ocr.min_confidence`: its
+   text may be misread, so no judgement made on it (nonsense, campaign, goal) stands until a person compares it
+   with the paper.
 2. `nieczytelna` – spam, test entries, keyboard mashing: there is nothing to answer, even when the same junk was
    sent twice and clustering grouped it.
 3. `kampania` – a campaign member is answered with its representative, whatever its own label says.
@@ -70,9 +73,10 @@ class TriageRules:
     spam_min_phrases: int
     spam_min_urls: int
     spam_max_words_per_url: int
+    ocr_min_confidence: float
 
 
-_SECTIONS = ("priority", "provisions", "off_topic", "nonsense", "spam")
+_SECTIONS = ("priority", "provisions", "off_topic", "nonsense", "spam", "ocr")
 
 
 def _schema() -> dict[str, dict[str, str]]:
@@ -340,6 +344,12 @@ def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
                     "Nie udało się odczytać rekordu", 3, "Błąd odczytu – najpierw popraw plik wejściowy")
     if status == STATUS_EMPTY or not text.strip():
         return done(STATUS_EMPTY, "Uwaga bez treści", 3, "Pusta uwaga")
+    if _low_ocr(row, rules):
+        page = _text(row.get("source_page"))
+        where = f"{_text(row.get('source_file'))}{f', s. {page}' if page else ''}"
+        return done(STATUS_REVIEW, f"Tekst odczytany ze skanu z niską pewnością OCR "
+                    f"({float(row['ocr_confidence']):.0%}) – porównaj z oryginałem ({where})", 2,
+                    "Skan odczytany niepewnie – najpierw sprawdź tekst")
     n_urls, plain = _strip_links(text)
     folded = fold(plain)
     unreadable = _unreadable(n_urls, plain, folded, rules, _text(row.get("lang")) or "pl")
@@ -376,11 +386,20 @@ def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
     return done(STATUS_OK, lead, priority, f"{lead}: {priority_reason}")
 
 
+def _low_ocr(row: dict[str, Any], rules: TriageRules) -> bool:
+    """Whether the text was read by OCR with a confidence below the rules' threshold (empty: not read by OCR)."""
+    try:
+        return float(row.get("ocr_confidence")) < rules.ocr_min_confidence  # NaN compares False
+    except (TypeError, ValueError):
+        return False
+
+
 _OUTPUT = ("status", "status_reason", "priority", "priority_reason", "cited_provisions")
 
 
 def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """Stage: set `status` and add `status_reason`, `priority`, `priority_reason`, `cited_provisions`."""
+    """Stage: set `status` and add `status_reason`, `priority`, `priority_reason`, `cited_provisions`; a comment
+    read by OCR with low confidence gets `needs_review` too."""
     rules = load_rules(cfg.triage.rules)
     out = df.copy()
     columns = list(out.columns)
@@ -388,4 +407,7 @@ def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     for column in _OUTPUT:
         out[column] = [r[column] for r in results]
     out["priority"] = out["priority"].astype("int64")
+    if "ocr_confidence" in out.columns and "needs_review" in out.columns:
+        low = pd.to_numeric(out["ocr_confidence"], errors="coerce").lt(rules.ocr_min_confidence).to_numpy()
+        out["needs_review"] = out["needs_review"].astype(bool) | low
     return out

@@ -15,13 +15,17 @@ NAME = "run"
 SYNOPSIS = (
     "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
-    "[--lemmatizer NAME] [--no-original-text] [--no-corrections] [--no-cluster]"
+    "[--lemmatizer NAME] [--no-original-text] [--no-corrections] [--no-cluster] "
+    "[--split-points] [--strict]"
 )
-HELP = "Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines) i zapisz arkusz triage.xlsx oraz pliki dla badaczy."
+HELP = ("Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines, pisma PDF, DOCX, ODT, RTF, TXT, skany) i zapisz arkusz "
+        "triage.xlsx oraz pliki dla badaczy.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="pliki CSV, XLSX lub JSON Lines, przetwarzane razem")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="pliki (CSV, XLSX, JSON Lines, PDF, DOCX, ODT, RTF, TXT, PNG, JPG, TIFF) lub katalogi z nimi, "
+                        "przetwarzane razem")
     p.add_argument("--out", required=True, type=out_dir_arg, metavar="DIR", help="katalog wyników")
     p.add_argument("--text-col", action="append", default=[], metavar="COL",
                    help="kolumna z treścią (można podać kilka razy; części łączy się, każdą z nagłówkiem)")
@@ -45,13 +49,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="pomiń cele poprawione wcześniej przez pracowników (zapisane przez uwagi learn); "
                         "decyzje zostają")
     p.add_argument("--no-cluster", action="store_true", help="bez grupowania duplikatów i kampanii")
+    p.add_argument("--split-points", action="store_true",
+                   help="pismo z numerowanymi punktami („Uwaga nr 1”, „1.”, „Ad. § 5”) dziel na osobne uwagi")
+    p.add_argument("--strict", action="store_true",
+                   help="zakończ z kodem 2, gdy trzeba pominąć plik (nieobsługiwany rodzaj, brak programu do OCR)")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
     return Config(
         ingest=IngestConfig(
             text_cols=tuple(args.text_col), id_col=args.id_col, sheet=args.sheet, encoding=args.encoding,
-            pii_cols=tuple(args.pii_col), submitter_col=args.submitter_col,
+            pii_cols=tuple(args.pii_col), submitter_col=args.submitter_col, split_points=args.split_points,
+            strict=args.strict,
         ),
         nlp=NlpConfig(lemmatizer=args.lemmatizer),
         classify=ClassifyConfig(model=args.model, taxonomy=args.taxonomy, use_corrections=not args.no_corrections),
@@ -64,6 +73,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
 def handle(args: argparse.Namespace) -> int:
     result = run_job(args.inputs, config_from_args(args))
     counts = result.manifest["counts"]
+    for skipped in result.manifest["skipped"]:
+        print(f"uwagi: pominięto {skipped['path']}: {skipped['reason']}", file=sys.stderr)
     print(
         f"uwagi: przetworzono {counts['written']} z {counts['read']} uwag "
         f"(puste: {counts['empty']}, błędy odczytu: {counts['errors']})",

@@ -121,6 +121,7 @@ def comments_view(
         "Powołane przepisy": _col(df, "cited_provisions"),
         "Kampania": pd.Series(campaign, index=df.index),
         "Dopisek nadawcy": _col(df, "added_text"),
+        **paper_column(df),
     }
     staff = {
         "Priorytet": pd.to_numeric(_col(df, "priority", None), errors="coerce"),
@@ -141,12 +142,33 @@ def comments_view(
     return pd.DataFrame({**view, **staff}, index=df.index)
 
 
+H_PAPER = "Z pisma / skanu"
+
+
+def paper_column(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Which comments came from a letter or a scan, and where in it: "skan.pdf, s. 2 – OCR, pewność 91%". Only
+    when the batch has such comments, so a workbook from exports alone looks as before."""
+    extraction = _col(df, "extraction").fillna("").astype(str)
+    if not extraction.ne("").any():
+        return {}
+    confidence = pd.to_numeric(_col(df, "ocr_confidence", None), errors="coerce")
+    marks = []
+    for kind, name, page, conf in zip(extraction, _col(df, "source_file"), _col(df, "source_page"), confidence):
+        if not kind:
+            marks.append("")
+            continue
+        where = f"{name}, s. {page}" if str(page).strip() else str(name)
+        marks.append(f"{where} – OCR, pewność {conf:.0%}" if kind == "ocr" and conf == conf else where)
+    return {H_PAPER: pd.Series(marks, index=df.index)}
+
+
 def comment_columns(view: pd.DataFrame) -> list[Column]:
     widths = {
         H_ID: Column(H_ID, 13), H_TEXT: Column(H_TEXT, 62, "wrap"), H_LABEL: Column(H_LABEL, 24, "wrap"),
         "Pewność": Column("Pewność", 9, "percent"), "Dlaczego": Column("Dlaczego", 26, "wrap"),
         "Typ uwagi": Column("Typ uwagi", 11), "Powołane przepisy": Column("Powołane przepisy", 16, "wrap"),
         "Kampania": Column("Kampania", 12, "wrap"), "Dopisek nadawcy": Column("Dopisek nadawcy", 30, "wrap"),
+        H_PAPER: Column(H_PAPER, 22, "wrap"),
         "Priorytet": Column("Priorytet", 9, "number"), "Status": Column("Status", 13, "wrap"),
         H_LABEL_FIX: Column(H_LABEL_FIX, 24, "staff_wrap"), H_DECISION: Column(H_DECISION, 17, "staff_wrap"),
         H_ANSWER: Column(H_ANSWER, 40, "staff_wrap"), H_FINGERPRINT: Column(H_FINGERPRINT, 12, "hidden"),
