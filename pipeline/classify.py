@@ -17,6 +17,7 @@ from pipeline.config import Config
 from pipeline.errors import UserError
 from pipeline.models import check_taxonomy
 from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
+from pipeline.stage import stage
 from pipeline.taxonomy import load_taxonomy
 from pipeline.zero_shot import ZeroShotClassifier
 
@@ -56,6 +57,7 @@ def resolve_classifier(cfg: Config) -> CommentClassifier | ZeroShotClassifier:
     return classifier
 
 
+@stage("classify", requires=("text_clean",), assigns=OUTPUT_COLUMNS)
 def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `label`, `labels`, `confidence`, `evidence`, `needs_review`, `comment_type` from `text_clean`.
 

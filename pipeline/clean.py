@@ -13,6 +13,7 @@ import ftfy
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.stage import stage
 
 # Polish letters that NFKD does not decompose (ł) or that we want folded explicitly.
 _FOLD_TABLE = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
@@ -132,6 +133,7 @@ def detect_language(text: str) -> str:
     return "pl" if lang in ("cs", "sk") and not re.search(r"[ěřůťďňĚŘŮŤĎŇ]", text) else "other"
 
 
+@stage("clean", requires=("text",), assigns=("text_clean", "lang"))
 def clean(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `text_clean` and `lang` (redaction, when configured, runs after this in `redact`)."""
     out = df.copy()

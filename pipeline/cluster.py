@@ -31,6 +31,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.clean import fold, fold_chars
+from pipeline.columns import CLUSTER_COLUMNS
 from pipeline.config import ClusterConfig, Config
 from pipeline.letters import CLOSINGS, first_words_pattern, phrases_pattern
 from pipeline.minhash import (
@@ -42,6 +43,7 @@ from pipeline.minhash import (
     star_pairs,
 )
 from pipeline.sentences import sentence_spans, split_sentences
+from pipeline.stage import stage
 from pipeline.vocabulary import PLACEHOLDER, ROLE_MEMBER, ROLE_REPRESENTATIVE, ROLE_UNIQUE, STATUS_EMPTY, STATUS_ERROR
 
 _EXCLUDED_STATUSES = frozenset({STATUS_ERROR, STATUS_EMPTY})
@@ -359,6 +361,7 @@ def template_sentences(rep_core: str, members: Sequence[str], min_share: float) 
 # --------------------------------------------------------------------------------------------------- the stage
 
 
+@stage("cluster", requires=("comment_id", "text_clean"), assigns=CLUSTER_COLUMNS, row_wise=False)
 def cluster(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `cluster_id`, `cluster_size`, `cluster_role`, `cluster_representative`, `cluster_similarity`,
     `added_text`."""

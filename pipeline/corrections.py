@@ -20,6 +20,7 @@ import pandas as pd
 from pipeline.clean import fold
 from pipeline.config import Config
 from pipeline.errors import UserError
+from pipeline.stage import stage
 from pipeline.vocabulary import DECISIONS
 
 CORRECTIONS_FILE = "corrections.jsonl"
@@ -156,6 +157,8 @@ def corrections_for(model_dir: object) -> dict[str, Correction]:
     return _load(str(path), (path / CORRECTIONS_FILE).stat().st_mtime)
 
 
+@stage("corrections", requires=("text_clean",),
+       assigns=("fingerprint", "decision", "answer", "label_corrected"))
 def corrections(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage (after classify, before triage): apply the corrections stored with `cfg.classify.model`.
 

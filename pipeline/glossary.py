@@ -17,6 +17,7 @@ from pathlib import Path
 import simplemma
 
 from pipeline.clean import fold
+from pipeline.polish import lemmatize_words
 
 LANGUAGES = ("en", "uk")
 RESOURCE = "glossary_pl.tsv"
@@ -44,7 +45,6 @@ class Glossary:
         targets = [p for p, _ in rows]
         if polish_lemmas:
             # Lemmatised like the comments' words, so a target always equals what a Polish comment would yield.
-            from pipeline.polish import lemmatize_words
             targets = lemmatize_words(targets)
         for target, (_, columns) in zip(targets, rows):
             phrase = tuple(target.lower().split())

@@ -1,9 +1,14 @@
-"""Wire the stages together: the comments table flows through each in order, and each is timed."""
+"""Wire the stages together: the comments table flows through each in order, and each is timed.
+
+Before any work, the chain is checked against the table: every column a stage requires must be in the table or
+assigned by an earlier stage, so a misconfigured chain fails in a millisecond, naming the stage and the column,
+instead of after an hour of classification.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -13,28 +18,33 @@ from pipeline.cluster import cluster
 from pipeline.config import Config
 from pipeline.corrections import corrections
 from pipeline.redact import redact
+from pipeline.stage import MissingColumnsError, Stage, missing_columns
 from pipeline.triage import triage
 
-Stage = Callable[[pd.DataFrame, Config], pd.DataFrame]
-
 # Every stage but `cluster` works row by row, so it can run on any chunk of the table; `cluster` needs the batch.
-STAGES: tuple[tuple[str, Stage], ...] = (
-    ("clean", clean),
-    ("redact", redact),
-    ("classify", classify),
-    ("corrections", corrections),
-    ("cluster", cluster),
-    ("triage", triage),
-)
+STAGES: tuple[Stage, ...] = (clean, redact, classify, corrections, cluster, triage)
 
 
-def process(
-    df: pd.DataFrame, cfg: Config, stages: Sequence[tuple[str, Stage]] = STAGES
-) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Run the stages in order; returns the final table and seconds per stage."""
+def check_chain(columns: Sequence[str], stages: Sequence[Stage]) -> None:
+    """Raise `MissingColumnsError` for the first stage whose required columns neither the table nor an earlier
+    stage provides."""
+    available = set(columns)
+    for stage in stages:
+        missing = missing_columns(available, stage.info.requires)
+        if missing:
+            raise MissingColumnsError(stage.info.name, missing)
+        available.update(stage.info.assigns)
+
+
+def process(df: pd.DataFrame, cfg: Config | None = None, stages: Sequence[Stage] = STAGES
+            ) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Run the stages in order; returns the final table and seconds per stage (by stage name)."""
+    cfg = cfg if cfg is not None else Config()
+    check_chain(list(df.columns), stages)
     timings: dict[str, float] = {}
     n = len(df)
-    for name, stage in stages:
+    for stage in stages:
+        name = stage.info.name
         start = time.perf_counter()
         df = stage(df, cfg)
         timings[name] = round(time.perf_counter() - start, 3)

@@ -38,6 +38,7 @@ from pipeline.clean import fold
 from pipeline.config import Config
 from pipeline.errors import UserError, plural, read_toml
 from pipeline.provisions import UNITS, ProvisionFinder
+from pipeline.stage import stage
 from pipeline.vocabulary import (
     PLACEHOLDER,
     ROLE_MEMBER,
@@ -397,6 +398,7 @@ def _low_ocr(row: dict[str, Any], rules: TriageRules) -> bool:
 _OUTPUT = ("status", "status_reason", "priority", "priority_reason", "cited_provisions")
 
 
+@stage("triage", requires=("text_clean",), assigns=_OUTPUT)
 def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: set `status` and add `status_reason`, `priority`, `priority_reason`, `cited_provisions`; a comment
     read by OCR with low confidence gets `needs_review` too."""

@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.config import Config
 from pipeline.redact import addresses, contacts, numbers, people
 from pipeline.redact.scan import PiiSpan, Scan, placeholder
+from pipeline.stage import stage
 
 Detector = Callable[[Scan], None]
 """Reads `scan.work` and reports each finding with `scan.add(start, end, kind)`."""
@@ -103,6 +104,7 @@ def redact_text(text: str) -> tuple[str, list[str]]:
     return "".join(parts), sorted({s.kind for s in spans})
 
 
+@stage("redact", requires=("text_clean",), assigns=("text_clean", "pii"))
 def redact(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: rewrite `text_clean` redacted and add `pii` ("|"-joined types, "" when none)."""
     out = df.copy()
