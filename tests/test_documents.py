@@ -109,6 +109,20 @@ def test_a_txt_export_is_still_a_table_and_a_txt_letter_a_comment(tmp_path: Path
     assert df["extraction"].tolist() == ["", "", "text"]
 
 
+def _rtf(text: str) -> bytes:
+    """RTF as Polish Word writes it: code page 1250, letters outside ASCII as \\'hh escapes."""
+    body = "".join(c if ord(c) < 128 else "\\'" + c.encode("cp1250").hex() for c in text).replace("\n", "\\par\n")
+    return ("{\\rtf1\\ansi\\ansicpg1250\\deff0{\\fonttbl{\\f0 Arial;}}\\f0\\fs24 " + body + "}").encode("ascii")
+
+
+def test_an_rtf_letter_from_polish_word_keeps_its_polish_letters(tmp_path: Path) -> None:
+    text = "\n".join(["Szanowni Państwo,", *POLISH_LETTER])
+    path = tmp_path / "pismo.rtf"
+    path.write_bytes(_rtf(text))
+    table = read_document(path)
+    assert " ".join(table.frame["Treść"][0].split()) == " ".join(text.split())
+    assert table.document.records["extraction"].tolist() == ["text"] and table.errors == {}
+
 # --- OCR -----------------------------------------------------------------------------------------------------------
 
 def test_ocr_reads_a_noisy_rotated_200_dpi_scan_of_polish_text(tmp_path: Path) -> None:
@@ -134,6 +148,17 @@ def test_ocr_reads_a_scanned_pdf_page_by_page_with_a_confidence_each(tmp_path: P
     assert table.document.records["source_page"].tolist() == ["1-2"]
     assert table.document.records["ocr_confidence"][0] == min(p.ocr_confidence for p in pages)
 
+
+def test_a_multipage_tiff_scan_is_one_comment_read_page_by_page(tmp_path: Path) -> None:
+    require_tesseract()
+    first, second = POLISH_LETTER[:3], POLISH_LETTER[3:]
+    pages = [scan(first, angle=0.6, seed=3), scan(second, angle=-0.7, seed=4)]
+    path = tmp_path / "skan.tif"
+    pages[0].save(path, save_all=True, append_images=pages[1:], dpi=(200, 200), compression="tiff_deflate")
+    table = read_document(path)
+    assert _accuracy("\n".join(POLISH_LETTER), table.frame["Treść"][0]) >= 0.97, table.frame["Treść"][0]
+    assert [p.number for p in table.document.pages] == [1, 2]
+    assert table.document.records["source_page"].tolist() == ["1-2"]
 
 def test_deskew_finds_the_angle_a_page_was_turned_by() -> None:
     for angle in (-2.5, 0.0, 1.5):
