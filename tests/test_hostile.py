@@ -143,3 +143,136 @@ def _default_run(tmp_path: Path, source: Path) -> Path:
     out = tmp_path / "domyslny"
     assert run(str(source), "--out", str(out)) == 0
     return out
+
+
+# --- 4, 5. bounded reading; every input problem is exit 2 with one line ------------------------------------------
+
+from pipeline.errors import UserError  # noqa: E402
+from pipeline.readers import read_table  # noqa: E402
+
+
+def test_a_letter_longer_than_csvs_default_cell_limit_is_read(tmp_path: Path) -> None:
+    letter = "Długi list mieszkańca. " * 9_000  # ~200 KB, over csv's default 131,072
+    table = read_table(write_csv(tmp_path / "list.csv", ["Lp.", "Treść uwagi"], [["1", letter], ["2", "Krótka."]]))
+    assert table.frame["Treść uwagi"].tolist() == [letter, "Krótka."]
+
+
+@pytest.mark.parametrize("line_end", [b"\r", b"\r\n", b"\n"])
+def test_cr_only_and_mixed_line_ends_are_read(tmp_path: Path, line_end: bytes) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(line_end.join([b"Lp.;Tre\xc5\x9b\xc4\x87 uwagi", b"1;Pierwsza", b'2;"Druga\rlinia"',
+                                    b"3;Trzecia\r\n4;Czwarta", b""]))
+    table = read_table(path)
+    assert table.frame["Lp."].tolist() == ["1", "2", "3", "4"]
+    assert table.frame["Treść uwagi"].tolist()[1] == "Druga\rlinia"
+
+
+def test_unreadable_and_looping_paths_are_named(tmp_path: Path) -> None:
+    loop = tmp_path / "petla.csv"
+    loop.symlink_to(loop)
+    with pytest.raises(UserError, match="pętlę"):
+        read_table(loop)
+    dangling = tmp_path / "zerwane.csv"
+    dangling.symlink_to(tmp_path / "brak.csv")
+    with pytest.raises(UserError, match="nieistniejący"):
+        read_table(dangling)
+
+
+def test_permission_error_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_csv(tmp_path / "tajne.csv", ["Treść uwagi"], [["Uwaga."]])
+
+    def refuse(self: Path) -> bytes:  # root reads any file, so chmod alone cannot show it here
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(UserError, match="brak uprawnień do odczytu"):
+        read_table(path)
+
+
+def _bomb(path: Path, unpacked: int) -> Path:
+    """A valid workbook whose sheet unpacks to `unpacked` bytes of padding (compressed a thousandfold)."""
+    import time
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["Treść uwagi"])
+    wb.active.append(["Uwaga."])
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"]
+    pad = unpacked - len(sheet)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in parts.items():
+            if name != "xl/worksheets/sheet1.xml":
+                z.writestr(name, content)
+        with z.open(zipfile.ZipInfo("xl/worksheets/sheet1.xml", time.localtime()[:6]), "w",
+                    force_zip64=True) as fh:
+            head, _, rest = sheet.partition(b"<sheetData>")
+            fh.write(head + b"<sheetData>")
+            block = b" " * (1 << 20)
+            for _ in range(pad // len(block)):
+                fh.write(block)
+            fh.write(rest)
+    return path
+
+
+def test_a_decompression_bomb_is_refused_in_seconds(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import time
+
+    from pipeline.config import Config, IngestConfig
+    from pipeline.inputs import read_input
+
+    bomb = _bomb(tmp_path / "bomba.xlsx", 64 << 20)
+    with pytest.raises(UserError, match="po rozpakowaniu"):
+        read_input(bomb, IngestConfig(max_unpacked_bytes=32 << 20))
+    assert len(read_input(bomb, Config().ingest).frame) == 1  # under the default limit it is an ordinary workbook
+    start = time.monotonic()
+    assert run(str(bomb), "--out", str(tmp_path / "o")) == 0
+    assert time.monotonic() - start < 60
+
+
+# --- the property: hostile strings through `run` -------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PESEL = "44051401359"
+_PESEL_WRITTEN = [f"PESEL: {_PESEL[:2]} {_PESEL[2:4]} {_PESEL[4:6]} {_PESEL[6:8]} {_PESEL[8:]}",
+                  f"PESEL {_PESEL[:2]}-{_PESEL[2:4]}-{_PESEL[4:6]}-{_PESEL[6:]}", f"pesel{_PESEL}",
+                  f"PESEL {_PESEL[:6]}.{_PESEL[6:]}", f"nr {_PESEL[:2]}.{_PESEL[2:4]}.{_PESEL[4:6]}.{_PESEL[6:]}"]
+_HOSTILE = st.one_of(
+    st.sampled_from(FORMULAS), st.sampled_from(_PESEL_WRITTEN),
+    st.sampled_from(["ma\x00nul", "linia\rlinia", "linia\r\nlinia", "Długi list. " * 17_000]),
+    st.text(alphabet=st.sampled_from("=+-@\t\r\n\x00;\"'aąz 9"), max_size=30),
+)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.tuples(_HOSTILE, _HOSTILE), min_size=1, max_size=5))
+def test_hostile_strings_through_run(tmp_path_factory: pytest.TempPathFactory, cells: list[tuple[str, str]]) -> None:
+    folder = tmp_path_factory.mktemp("wrogie")
+    source = folder / "wrogie.csv"
+    buf = io.StringIO(newline="")
+    csv.writer(buf, delimiter=";").writerows([["Lp.", "Treść uwagi", "Uzasadnienie"],
+                                             *[[str(i), a, b] for i, (a, b) in enumerate(cells, 1)]])
+    source.write_text(buf.getvalue(), encoding="utf-8")
+    out = folder / "wynik"
+    code = run(str(source), "--out", str(out), "--id-col", "Lp.")
+    assert code in (0, 2)
+    if code == 2:
+        return
+    comments = read_rows(out / "comments.csv")
+    assert [r["comment_id"] for r in comments] == [str(i) for i in range(1, len(cells) + 1)]  # rows in = rows out
+    research = (out / "research.csv").read_text(encoding="utf-8")
+    import pandas as pd
+
+    parquet = pd.read_parquet(out / "research.parquet").astype(str).to_csv()
+    for text in (research, parquet):
+        digits = "".join(ch for ch in text if ch.isdigit() or ch == "\n")
+        assert _PESEL not in digits.replace("\n", " "), "a PESEL reached research.*"
+    for name in ("comments.csv", "clusters.csv", "research.csv"):
+        for row in read_rows(out / name):
+            assert not [v for v in row.values() if v and v[0] in "=+-@\t\r"], name
