@@ -26,6 +26,8 @@ class IngestConfig:
     split_points: bool = False
     # A skipped file (not a supported kind, or needing OCR that is not installed) stops the run instead.
     strict: bool = False
+    # A workbook unpacking to more than this is refused (a decompression bomb); a real export is a few MB.
+    max_unpacked_bytes: int = 1 << 30
 
 
 @dataclass(frozen=True)

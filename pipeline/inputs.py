@@ -61,9 +61,11 @@ def read_input(path: Path, cfg: IngestConfig) -> RawTable:
     if suffix in DOCUMENT_SUFFIXES and path.is_file():
         return read_document(path, split=cfg.split_points, text_cols=cfg.text_cols)
     if suffix != _TEXT_SUFFIX:
-        return read_table(path, encoding=cfg.encoding, sheet=cfg.sheet, text_cols=cfg.text_cols)
+        return read_table(path, encoding=cfg.encoding, sheet=cfg.sheet, text_cols=cfg.text_cols,
+                          max_unpacked_bytes=cfg.max_unpacked_bytes)
     try:
-        table = read_table(path, encoding=cfg.encoding, sheet=cfg.sheet, text_cols=cfg.text_cols)
+        table = read_table(path, encoding=cfg.encoding, sheet=cfg.sheet, text_cols=cfg.text_cols,
+                          max_unpacked_bytes=cfg.max_unpacked_bytes)
     except UserError:
         if not path.is_file():
             raise

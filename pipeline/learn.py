@@ -44,7 +44,7 @@ def _fresh_dir(out_dir: Path, model_dir: Path) -> None:
 def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now: datetime | None = None
           ) -> LearnResult:
     """Read the workbook's corrections, append them to the old model's log, retrain on the combined labelled data
-    and write the new model folder: model.joblib, model.json, training.jsonl, corrections.jsonl, learn.json."""
+    and write the new model folder: model.skops, model.json, training.jsonl, corrections.jsonl, learn.json."""
     workbook, model_dir, out_dir = Path(workbook), Path(model_dir), Path(out_dir)
     _fresh_dir(out_dir, model_dir)
     edits = read_edits(workbook)  # a foreign or damaged workbook fails before the model is loaded

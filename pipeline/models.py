@@ -1,7 +1,11 @@
-"""Saving and loading trained models: `model.joblib` plus `model.json`, the model card, which this module builds.
+"""Saving and loading trained models: `model.skops` plus `model.json`, the model card, which this module builds.
 
-Unpickling runs code, so the loader first checks the sha256 of `model.joblib` against the card and refuses a
-model trained for another taxonomy before touching the pickle.
+A model folder may come from a colleague or a research partner, so loading it must never run code from it. The model
+is stored with `skops.io`, which rebuilds objects from a declared schema instead of unpickling them, and is loaded
+only when every type it names is one scikit-learn, numpy and scipy ship as safe or one in `TRUSTED_TYPES`; a file
+naming anything else is refused, naming the type. The sha256 in the card proves the file is the one trained, not
+that it is safe. Old `model.joblib` folders (pickles) are converted once by `convert_legacy_model`, after the user
+says they trust them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import joblib
+import zipfile
+
+import skops.io as sio
 
 from pipeline.errors import UserError
 from pipeline.folds import CV_FOLDS
@@ -24,10 +30,23 @@ from pipeline.taxonomy import Taxonomy
 if TYPE_CHECKING:  # the classifier loads models with this module
     from pipeline.classifier import CommentClassifier
 
-MODEL_FILE = "model.joblib"
+MODEL_FILE = "model.skops"
+LEGACY_MODEL_FILE = "model.joblib"
 CARD_FILE = "model.json"
-CARD_FORMAT = 1
-_LIBRARIES = ("uwagi", "scikit-learn", "numpy", "scipy", "pandas", "simplemma", "morfeusz2", "joblib")
+CARD_FORMAT = 2
+LEGACY_CARD_FORMAT = 1  # model.joblib, a pickle: loaded only by convert_legacy_model
+# The project's own classes and functions a saved model may hold, besides the scikit-learn, numpy and scipy types
+# skops trusts by default. Nothing here runs code when rebuilt: each is a plain estimator or record.
+TRUSTED_TYPES = (
+    "pipeline.classifier.CommentClassifier",
+    "pipeline.comment_type.CommentTypeModel",
+    "pipeline.comment_type.split_lemmas",
+    "pipeline.features.CharNgrams",
+    "pipeline.features.KeywordMatcher",
+    "pipeline.taxonomy.Label",
+    "pipeline.taxonomy.Taxonomy",
+)
+_LIBRARIES = ("uwagi", "scikit-learn", "numpy", "scipy", "pandas", "simplemma", "morfeusz2", "skops")
 PROTOCOL = (f"StratifiedGroupKFold(n_splits={CV_FOLDS}, shuffle=True, random_state=0), "
             "grupy: kampanie i identyczne teksty")
 
@@ -66,18 +85,27 @@ def model_card(model: CommentClassifier, metrics: Mapping[str, Any], training_da
 
 
 def save_model(model: Any, card: dict[str, Any], out_dir: Path | str) -> Path:
-    """Write `model.joblib` and the card with its sha256; returns the card path."""
+    """Write `model.skops` and the card with its sha256; returns the card path."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / MODEL_FILE
-    joblib.dump(model, model_path, compress=3)
+    sio.dump(model, model_path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
+    untrusted = untrusted_types(model_path)
+    if untrusted:  # a new attribute of a new type: saving it would give a model no one can load
+        model_path.unlink()
+        raise TypeError(f"model holds types outside TRUSTED_TYPES: {', '.join(untrusted)}")
     full_card = {"format": CARD_FORMAT, **card, "model_file": MODEL_FILE, "model_sha256": file_sha256(model_path)}
     card_path = out_dir / CARD_FILE
     card_path.write_text(json.dumps(full_card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return card_path
 
 
-def read_card(model_dir: Path | str) -> dict[str, Any]:
+def untrusted_types(model_path: Path) -> list[str]:
+    """The types and functions a skops file names that are neither skops' defaults nor in `TRUSTED_TYPES`."""
+    return sorted(set(sio.get_untrusted_types(file=model_path)) - set(TRUSTED_TYPES))
+
+
+def read_card(model_dir: Path | str, formats: tuple[int, ...] = (CARD_FORMAT,)) -> dict[str, Any]:
     card_path = Path(model_dir) / CARD_FILE
     try:
         card = json.loads(card_path.read_text(encoding="utf-8"))
@@ -85,28 +113,73 @@ def read_card(model_dir: Path | str) -> dict[str, Any]:
         raise UserError("brak karty modelu model.json — to nie jest katalog modelu", path=Path(model_dir)) from None
     except (OSError, ValueError) as exc:
         raise UserError(f"nie można odczytać karty modelu: {exc}", path=card_path) from None
-    if not isinstance(card, dict) or card.get("format") != CARD_FORMAT or "model_sha256" not in card:
+    if not isinstance(card, dict) or "model_sha256" not in card:
+        raise UserError("nieobsługiwany format karty modelu", path=card_path)
+    if card.get("format") == LEGACY_CARD_FORMAT and LEGACY_CARD_FORMAT not in formats:
+        raise UserError(f"model zapisano w starym formacie ({LEGACY_MODEL_FILE}), którego wczytanie może uruchomić "
+                        f"zapisany w nim kod; przekształć go raz poleceniem: uwagi convert-model {model_dir}",
+                        path=Path(model_dir))
+    if card.get("format") not in formats:
         raise UserError("nieobsługiwany format karty modelu", path=card_path)
     return card
 
 
-def load_model(model_dir: Path | str, taxonomy: Taxonomy | None = None) -> tuple[Any, dict[str, Any]]:
-    """The unpickled model and its card, after checking the file hash and, if given, the taxonomy."""
-    model_dir = Path(model_dir)
-    card = read_card(model_dir)
-    if taxonomy is not None:
-        check_taxonomy(card.get("taxonomy", {}), taxonomy, model_dir)
-    model_path = model_dir / card.get("model_file", MODEL_FILE)
+def _checked_file(model_dir: Path, card: dict[str, Any], default: str) -> Path:
+    """The card's model file, after checking that its sha256 is the card's."""
+    model_path = model_dir / Path(str(card.get("model_file", default))).name
     if not model_path.is_file():
         raise UserError(f"brak pliku {model_path.name}", path=model_dir)
     if file_sha256(model_path) != card["model_sha256"]:
         raise UserError(f"suma sha256 pliku {model_path.name} nie zgadza się z model.json — plik zmieniono "
                         "lub uszkodzono; nie wczytuję go", path=model_dir)
+    return model_path
+
+
+def load_model(model_dir: Path | str, taxonomy: Taxonomy | None = None) -> tuple[Any, dict[str, Any]]:
+    """The model and its card, after checking the file hash, the taxonomy if given, and that the file names only
+    trusted types (no code from the file runs)."""
+    model_dir = Path(model_dir)
+    card = read_card(model_dir)
+    if taxonomy is not None:
+        check_taxonomy(card.get("taxonomy", {}), taxonomy, model_dir)
+    model_path = _checked_file(model_dir, card, MODEL_FILE)
     try:
-        return joblib.load(model_path), card
-    except (AttributeError, ImportError):  # a class the pickle names is gone or moved
+        untrusted = untrusted_types(model_path)
+        if untrusted:
+            raise UserError(f"plik {model_path.name} zawiera typy spoza listy zaufanych: {', '.join(untrusted)}; "
+                            "nie wczytuję go", path=model_dir)
+        return sio.load(model_path, trusted=list(TRUSTED_TYPES)), card
+    except (zipfile.BadZipFile, KeyError, ValueError, json.JSONDecodeError) as exc:
+        raise UserError(f"plik {model_path.name} nie jest poprawnym modelem ({type(exc).__name__})",
+                        path=model_dir) from None
+    except (AttributeError, ImportError, TypeError):  # a class the file names is gone or moved
         raise UserError("model zapisano inną wersją programu; wytrenuj go ponownie (uwagi train)",
                         path=model_dir) from None
+
+
+def convert_legacy_model(model_dir: Path | str) -> Path:
+    """Rewrite an old model folder (`model.joblib`, a pickle) as `model.skops`, once; returns the card path.
+
+    Unpickling runs whatever code the pickle names: call this only on a folder the user said they trust."""
+    import joblib
+
+    from pipeline.comment_type import split_lemmas
+
+    model_dir = Path(model_dir)
+    card = read_card(model_dir, formats=(LEGACY_CARD_FORMAT,))
+    legacy_path = _checked_file(model_dir, card, LEGACY_MODEL_FILE)
+    try:
+        model = joblib.load(legacy_path)
+    except (AttributeError, ImportError):
+        raise UserError("model zapisano inną wersją programu; wytrenuj go ponownie (uwagi train)",
+                        path=model_dir) from None
+    type_model = getattr(model, "type_model_", None)
+    if type_model is not None and type_model.words_.analyzer is str.split:  # a built-in skops cannot name safely
+        type_model.words_.analyzer = split_lemmas
+    card = {k: v for k, v in card.items() if k not in ("format", "model_file", "model_sha256")}
+    card_path = save_model(model, card, model_dir)
+    legacy_path.unlink()
+    return card_path
 
 
 def check_taxonomy(trained_for: Mapping[str, Any], taxonomy: Taxonomy, where: object = None) -> None:

@@ -7,6 +7,7 @@ calculated. The readers find the header and the records so that none is lost, an
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import re
@@ -42,6 +43,10 @@ _DELIMITERS = ";,\t"  # ties go to ';', what Polish Excel writes
 _SNIFF_LINES = 200
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # the line ends csv counts
 _REPEAT_SUFFIX = re.compile(r"_\d+$")
+# csv's default cap on one cell, 131,072 characters, is below a long letter pasted into a form; this one is far above
+# any comment and still refuses a runaway cell with a message rather than exhausting memory.
+FIELD_LIMIT = 20_000_000
+csv.field_size_limit(FIELD_LIMIT)
 _STRAY_QUOTE = "cudzysłów bez pary: wiersz odczytano bez cudzysłowów, sprawdź jego pola"
 # A formula cell whose <v> value element is missing or empty.
 _UNCACHED_FORMULA = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
@@ -65,29 +70,58 @@ class RawTable:
 
 
 def read_table(
-    path: str | Path, *, encoding: str | None = None, sheet: str | None = None, text_cols: Sequence[str] = ()
+    path: str | Path, *, encoding: str | None = None, sheet: str | None = None, text_cols: Sequence[str] = (),
+    max_unpacked_bytes: int = 1 << 30,
 ) -> RawTable:
     """Read one CSV, XLSX or JSON Lines file into a RawTable (format from the suffix, else from the content).
 
     In CSV and XLSX the header is the first non-blank row, unless a later one among the first few names the text
-    column (`text_cols`, else a known text header): exports often start with a title row above the table.
+    column (`text_cols`, else a known text header): exports often start with a title row above the table. A
+    workbook whose parts unpack to more than `max_unpacked_bytes` is refused unread.
     """
     path = Path(path)
-    if not path.exists():
-        raise UserError("plik nie istnieje", path=path)
-    if path.is_dir():
-        raise UserError("to jest katalog, a nie plik", path=path)
-    data = path.read_bytes()
+    data = read_bytes(path)
     if not data.strip():
         raise UserError("plik jest pusty", path=path)
     kind = _kind(path, data)
     if kind == "xlsx":
+        check_unpacked_size(path, data, max_unpacked_bytes)
         return _read_xlsx(path, data, sheet, text_cols)
     text, used = decode_bytes(data, path, encoding)
     check_text(text, path)
     table = _read_jsonl(path, text) if kind == "jsonl" else _read_csv(path, text, text_cols)
     table.encoding = used
     return table
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or a UserError that says why not: missing, a folder, no permission, a symlink loop."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        why = "dowiązanie symboliczne wskazuje nieistniejący plik" if path.is_symlink() else "plik nie istnieje"
+        raise UserError(why, path=path) from None
+    except IsADirectoryError:
+        raise UserError("to jest katalog, a nie plik", path=path) from None
+    except PermissionError:
+        raise UserError("brak uprawnień do odczytu pliku", path=path) from None
+    except OSError as exc:
+        why = ("dowiązania symboliczne tworzą pętlę" if exc.errno == errno.ELOOP
+               else f"nie można odczytać pliku ({exc.strerror or type(exc).__name__})")
+        raise UserError(why, path=path) from None
+
+
+def check_unpacked_size(path: Path, data: bytes, limit: int) -> None:
+    """Refuse a workbook whose parts declare more than `limit` bytes unpacked (a decompression bomb) before any is
+    unpacked. zipfile never yields more than an entry's declared size, so the declaration bounds what is read."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UserError(f"to nie jest poprawny skoroszyt XLSX ({type(exc).__name__})", path=path) from None
+    if unpacked > limit:
+        raise UserError(f"skoroszyt po rozpakowaniu zajmuje {unpacked / 2**20:,.0f} MB, więcej niż dozwolone "
+                        f"{limit / 2**20:,.0f} MB (czy to na pewno eksport uwag?)".replace(",", " "), path=path)
 
 
 def _kind(path: Path, data: bytes) -> str:
@@ -112,10 +146,10 @@ def _sniff_delimiter(text: str) -> tuple[str | None, int]:
     Lines with a single field (a title above the table) say nothing, so they are left out. csv.Sniffer is not used:
     it guesses ',' for a one-column file whose texts hold commas, and gives up when a title line is above the table.
     """
-    sample = "".join(m.group() for m in islice(_PHYSICAL_LINE.finditer(text), _SNIFF_LINES))
+    sample = [m.group() for m in islice(_PHYSICAL_LINE.finditer(text), _SNIFF_LINES)]
     best: tuple[int, str, list[int]] | None = None  # (lines of the modal width, delimiter, width of each line)
     for delimiter in _DELIMITERS:
-        lines = [len(f) for f in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(f)]
+        lines = [len(f) for f in csv.reader(sample, delimiter=delimiter) if any(f)]
         multi = Counter(w for w in lines if w > 1)
         if multi and (best is None or multi.most_common(1)[0][1] > best[0]):
             best = (multi.most_common(1)[0][1], delimiter, lines)
@@ -128,7 +162,8 @@ def _sniff_delimiter(text: str) -> tuple[str | None, int]:
     return (None, 1) if body.count(1) >= count else (delimiter, width)
 
 
-def _csv_lines(text: str, delimiter: str | None, width: int) -> list[tuple[int, list[str], str | None]]:
+def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None = None
+               ) -> list[tuple[int, list[str], str | None]]:
     """Non-blank records: the row a spreadsheet shows each on (blank lines are rows too, but not records), its
     fields, and why it is suspect, if it is.
 
@@ -173,6 +208,9 @@ def _csv_lines(text: str, delimiter: str | None, width: int) -> list[tuple[int, 
             else:
                 break
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise UserError(f"komórka dłuższa niż {FIELD_LIMIT:,} znaków".replace(",", " "), path=path,
+                                row=number + 1) from None
             stray = "unexpected end of data" in str(exc)  # a quote never closed
         first, last = start + done, start + reader.line_num
         number += 1
@@ -192,14 +230,14 @@ def _csv_lines(text: str, delimiter: str | None, width: int) -> list[tuple[int, 
 def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
     text = text.replace("\x00", "")
     delimiter, width = _sniff_delimiter(text)
-    lines = _csv_lines(text, delimiter, width)
+    lines = _csv_lines(text, delimiter, width, path)
     if not lines:
         raise UserError("plik nie zawiera nagłówka", path=path)
     at = header_index([fields for _, fields, _ in lines[:_HEADER_SEARCH]], text_cols)
     if delimiter and len(lines[at][1]) == 1:
         # A one-column table: a delimiter inside a text is part of that text, not a second field.
         delimiter = None
-        lines = _csv_lines(text, delimiter, 1)
+        lines = _csv_lines(text, delimiter, 1, path)
     header = _unique_headers(lines[at][1], path)
     records: list[list[str]] = []
     rows: list[int] = []
@@ -379,8 +417,24 @@ def _sheet_cells(path: Path, data: bytes, sheet: str | None, *, formulas: bool) 
 
 def _has_uncached_formula(data: bytes) -> bool:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return any(_UNCACHED_FORMULA.search(archive.read(name)) for name in archive.namelist()
+        return any(_streamed_search(archive, name) for name in archive.namelist()
                    if name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
+_CHUNK, _OVERLAP = 1 << 20, 4096  # a formula cell's XML is far shorter than the overlap
+
+
+def _streamed_search(archive: zipfile.ZipFile, name: str) -> bool:
+    """Whether a sheet holds a formula without a stored value, read in chunks: memory stays flat however large the
+    sheet unpacks."""
+    tail = b""
+    with archive.open(name) as part:
+        while chunk := part.read(_CHUNK):
+            window = tail + chunk
+            if _UNCACHED_FORMULA.search(window):
+                return True
+            tail = window[-_OVERLAP:]
+    return False
 
 
 def base_header(name: str) -> str:

@@ -189,6 +189,36 @@ def make_email(rng: random.Random) -> str:
     return f"{user}@{domain}"
 
 
+def written_apart(rng: random.Random, digits: str) -> str:
+    """An identifier the way people type it from a card: grouped by spaces, dashes or dots."""
+    sep = rng.choice((" ", "-", ".", " - "))
+    if len(digits) == 11:  # PESEL: the birth date, then the rest
+        groups = rng.choice(((2, 2, 2, 2, 3), (2, 2, 2, 5), (6, 5)))
+    elif len(digits) == 10:  # NIP
+        groups = rng.choice(((3, 3, 2, 2), (3, 2, 2, 3), (2, 2, 2, 2, 2)))
+    else:  # REGON
+        groups = (3, 3, 3) if len(digits) == 9 else (3, 3, 3, 5)
+    parts, at = [], 0
+    for size in groups:
+        parts.append(digits[at : at + size])
+        at += size
+    return sep.join(parts)
+
+
+def make_obfuscated_email(rng: random.Random) -> str:
+    """An e-mail spelt out so that robots cannot read it: "anna nowak (at) gmail (dot) com",
+    "jan kropka kowalski małpa wp kropka pl"."""
+    first, last, _ = _person(rng)
+    first, last = first.lower().translate(_FOLD), last.lower().translate(_FOLD)
+    if not first.isascii():
+        first, last = "olena", "kowal"
+    domain = rng.choice((("wp", "pl"), ("gmail", "com"), ("onet", "pl"), ("o2", "pl"), ("poczta", "onet", "pl")))
+    at, dot = rng.choice(((" (at) ", " (dot) "), ("[at]", "[dot]"), (" małpa ", " kropka "), (" (małpa) ", "."),
+                          (" malpa ", " kropka ")))
+    user = rng.choice((f"{first} {last}", f"{first}{dot}{last}", f"{first}.{last}", f"{last}{rng.randrange(10, 99)}"))
+    return f"{user}{at}{dot.join(domain)}"
+
+
 _STREETS = ("Grunwaldzka", "Długa", "Kartuska", "Słowackiego", "Hallera", "Jana Pawła II", "Armii Krajowej",
             "Chrobrego", "Pilotów", "Startowa", "Nowe Ogrody", "Zielony Stok", "Marynarki Polskiej", "3 Maja",
             "Partyzantów", "gen. Józefa Bema", "Wita Stwosza", "Reja", "Piastowska", "Obrońców Wybrzeża",
@@ -246,6 +276,11 @@ def _keep_item(rng: random.Random) -> str:
                             "ul. Marii Konopnickiej", "os. Wejhera", "ul. 3 Maja", "ulicę Piastowską")),
         lambda: rng.choice(("w maju", "od stycznia", "do 30 listopada", "w październiku 2022 r.", "Maj 2023")),
         lambda: f"tel. zaufania {rng.choice(('116 123', '116 111', '800 12 12 12'))}",
+        # Public places and officials in their role are no one's personal data.
+        lambda: rng.choice(("ul. Długa 45 (Dwór Artusa)", "ul. Wały Jagiellońskie 1 (Urząd Miejski)",
+                            "pl. Solidarności 1 (Europejskie Centrum Solidarności)", "Prezydent Miasta Gdańska",
+                            "Zastępca Prezydenta Miasta Gdańska", "Przewodnicząca Rady Miasta Gdańska",
+                            "Dyrektor Wydziału Rozwoju Społecznego")),
     )
     return rng.choice(kinds)()
 
@@ -351,6 +386,15 @@ def _pii_block(rng: random.Random, b: _Builder) -> None:
         ("\n{N}\n{D}", {"N": name, "D": (make_address(rng), "ADRES")}),
         ("\nAdres do korespondencji: {D}", {"D": (make_address(rng), "ADRES")}),
         ("\nzam. {D}", {"D": (make_address(rng), "ADRES")}),
+        # Identifiers typed apart or glued to their label, e-mails spelt out, a name shortened to its initial.
+        (rng.choice((" Mój PESEL: {S}.", "\nPESEL {S}", "\npesel{S}", "\nPESEL:{S}")),
+         {"S": (written_apart(rng, make_pesel(rng)) if rng.random() < 0.7 else make_pesel(rng), "PESEL")}),
+        (rng.choice(("\nNIP: {T}", "\nNIP{T}")), {"T": (written_apart(rng, make_nip(rng).removeprefix("PL")
+                                                                      .replace("-", "").replace(" ", "")), "NIP")}),
+        ("\nREGON: {R}", {"R": (written_apart(rng, make_regon(rng)), "REGON")}),
+        (rng.choice((" Proszę pisać na {E}.", "\n{E}", "\nKontakt: {E}")), {"E": (make_obfuscated_email(rng), "EMAIL")}),
+        (rng.choice(("\n\nZ poważaniem\n{N}", " Wniosek podpisał {N}.", "\n{N}, " + rng.choice(_ROLES))),
+         {"N": (f"{first[0]}. {_person(rng)[1]}", "OSOBA")}),
     )
     template, values = rng.choice(blocks)
     if template.startswith(" ") and not b.ends_sentence():
@@ -373,6 +417,10 @@ def make_pii_corpus(n: int = 600, seed: int = 20231115) -> list[Example]:
         if rng.random() < 0.875:
             for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
                 _pii_block(rng, b)
+        if rng.random() < 0.1:  # a bare first name signing off after the last sentence
+            closing = rng.choice((" Pozdrawiam, ", "\nDziękuję. ", " Z góry dziękuję, "))
+            b.text(closing if b.ends_sentence() else "\n" + closing.lstrip())
+            b.item(rng.choice(_WOMEN[:12] + _MEN[:12]), "OSOBA")
         examples.append(Example("".join(b.parts), tuple(b.spans)))
     return examples
 

@@ -184,13 +184,13 @@ def test_default_model_card_records_taxonomy_data_and_metrics() -> None:
     assert card["training_data"]["rows"] == 419
     assert set(card["cross_validation"]["per_label"]) == set(GDANSK.ids)
     assert {"scikit-learn", "numpy", "python"} <= set(card["libraries"])
-    assert (DEFAULT / "model.joblib").stat().st_size < 5_000_000
+    assert (DEFAULT / "model.skops").stat().st_size < 5_000_000
 
 
 def test_tampered_model_is_refused_before_unpickling(tmp_path: Path) -> None:
     copy = tmp_path / "m"
     shutil.copytree(DEFAULT, copy)
-    with open(copy / "model.joblib", "ab") as fh:
+    with open(copy / "model.skops", "ab") as fh:
         fh.write(b"\0")
     with pytest.raises(UserError, match="sha256"):
         load_model(copy)

@@ -25,7 +25,7 @@ def test_wheel_ships_default_model_and_taxonomies(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     (wheel,) = tmp_path.glob("uwagi-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for part in ("share/uwagi/models/gdansk_ngo_2023/model.joblib", "share/uwagi/models/gdansk_ngo_2023/model.json",
+    for part in ("share/uwagi/models/gdansk_ngo_2023/model.skops", "share/uwagi/models/gdansk_ngo_2023/model.json",
                  "share/uwagi/data/taxonomies/gdansk_ngo_2023.toml", "pipeline/cli.py"):
         assert any(n.endswith(part) for n in names), part
 

@@ -52,3 +52,30 @@ def test_every_closing_formula_ends_the_text_for_clustering_and_marks_a_signatur
     text = f"Proszę o zmianę zapisu w paragrafie 5.\n{closing}\nKowalski"
     assert strip_boilerplate(text) == "Proszę o zmianę zapisu w paragrafie 5."
     assert redact_text(text) == (f"Proszę o zmianę zapisu w paragrafie 5.\n{closing}\n[OSOBA]", ["OSOBA"])
+
+
+# --- issue 19.1 and issue 14.10: identifiers typed apart, spelt-out e-mails, initials, sign-offs, public places ---
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("Mój PESEL: 44 05 14 01 359, proszę o zwrot.", "Mój PESEL: [PESEL], proszę o zwrot."),
+    ("PESEL 44-05-14-01359.", "PESEL [PESEL]."),
+    ("pesel44051401359", "pesel[PESEL]"),
+    ("Numer 44.05.14.01.359 podałam wcześniej.", "Numer [PESEL] podałam wcześniej."),
+    ("NIP 526.025.02.74", "NIP [NIP]"),
+    ("NIP5260250274", "NIP[NIP]"),
+    ("REGON: 123.456.785", "REGON: [REGON]"),
+    ("anna nowak (at) gmail (dot) com", "[EMAIL]"),
+    ("Pisać: jan kropka kowalski małpa wp kropka pl.", "Pisać: [EMAIL]."),
+    ("jan.kowalski[at]wp[dot]pl", "[EMAIL]"),
+    ("Proszę o odpowiedź.\nJ. Kowalski", "Proszę o odpowiedź.\n[OSOBA]"),
+    ("Wniosek podpisał K. Dudek.", "Wniosek podpisał [OSOBA]."),
+    ("Popieram projekt. Pozdrawiam, Marek", "Popieram projekt. Pozdrawiam, [OSOBA]"),
+    ("Spotkanie przy ul. Długa 45 (Dwór Artusa) w maju.", "Spotkanie przy ul. Długa 45 (Dwór Artusa) w maju."),
+    ("Prosimy Prezydenta Miasta Gdańska o decyzję.", "Prosimy Prezydenta Miasta Gdańska o decyzję."),
+    ("Remont ulicy J. Kilińskiego trwa.", "Remont ulicy J. Kilińskiego trwa."),
+    ("W zoo mieszka mała małpa, a obok kropka na mapie.", "W zoo mieszka mała małpa, a obok kropka na mapie."),
+    ("Pojedziemy na Kubę. Kuba", "Pojedziemy na Kubę. Kuba"),
+])
+def test_written_apart_spelt_out_and_public(text: str, kept: str) -> None:
+    assert redact_text(text)[0] == kept

@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_data_arguments(p)
     p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taksonomia celów (plik TOML)")
     p.add_argument("--out", required=True, type=out_dir_arg, metavar="MODEL_DIR",
-                   help="katalog na model.joblib i model.json")
+                   help="katalog na model.skops i model.json")
     add_training_lemmatizer(p)
 
 

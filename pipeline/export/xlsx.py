@@ -26,6 +26,7 @@ from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.corrections import fingerprint
 from pipeline.export.atomic import write_atomic
+from pipeline.export.tables import FORMULA_STARTS
 from pipeline.sheets import (
     FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_CAMPAIGNS,
     SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, label_names,
@@ -259,8 +260,12 @@ def count_table(values: pd.Series, order: Sequence[str] = (), names: dict[str, s
 # --------------------------------------------------------------------------------------------- layout
 
 
+_FORMAT_BOOKKEEPING = {"xf_format_indices", "dxf_format_indices", "xf_index", "dxf_index", "_format_key"}
+
+
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook):
+        self._wb, self._quoted = wb, {}
         base = {"valign": "top", "font_size": 10}
         # A hairline under each body row keeps long wrapped rows apart when printed.
         body = {**base, "bottom": 1, "bottom_color": "#D9D9D9"}
@@ -284,6 +289,19 @@ class _Formats:
         self.p1 = wb.add_format({"bg_color": "#F4B183", "bold": True})
         self.p2 = wb.add_format({"bg_color": "#FFE699"})
         self.review = wb.add_format({"bg_color": "#FCE4D6", "font_color": "#9C0006", "bold": True})
+
+    def quoted(self, cell_fmt: Any) -> Any:
+        """`cell_fmt` with Excel's quote prefix: a text starting with `=`, `+`, `-` or `@` stays text when staff edit
+        the cell and press Enter, instead of turning into a formula."""
+        if id(cell_fmt) not in self._quoted:
+            quoted = self._wb.add_format()
+            # A Format has no copy method; its own attributes are its properties (its indices are the workbook's).
+            for name, value in vars(cell_fmt).items():
+                if name not in _FORMAT_BOOKKEEPING:
+                    setattr(quoted, name, value)
+            quoted.set_quote_prefix()
+            self._quoted[id(cell_fmt)] = quoted
+        return self._quoted[id(cell_fmt)]
 
     def of(self, kind: str) -> Any:
         return {"wrap": self.wrap, "number": self.number, "percent": self.percent, "staff": self.staff,
@@ -346,7 +364,7 @@ def write_table_sheet(
                 ws.write_url(i, j, f"internal:{target}", fmt.link, string=cell_text(value))
                 n_links += 1
             elif text := cell_text(value):
-                ws.write_string(i, j, text, cell_fmt)
+                ws.write_string(i, j, text, fmt.quoted(cell_fmt) if text.startswith(FORMULA_STARTS) else cell_fmt)
             else:  # a truly empty cell, so Excel's filters list it under "(Puste)"
                 ws.write_blank(i, j, None, cell_fmt)
         height = _row_height(row, columns)

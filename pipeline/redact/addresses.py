@@ -39,10 +39,29 @@ _CUED_ADDRESS = re.compile(
 )
 
 
+# An address followed by the public place it houses, "ul. Długa 45 (Dwór Artusa)", is no one's home.
+_PUBLIC_PLACE_AFTER = re.compile(r"[ ]*\((?P<place>[^()\n]{3,80})\)")
+_PUBLIC_PLACE_WORDS = frozenset(
+    """
+    Dwór Ratusz Urząd Urzędu Centrum Muzeum Teatr Filharmonia Opera Biblioteka Bibliotece Galeria Hala Stadion
+    Szkoła Szkoły Liceum Przedszkole Żłobek Uniwersytet Politechnika Akademia Instytut Szpital Przychodnia Sąd
+    Komenda Poczta Dworzec Kościół Bazylika Katedra Park Ogród Zoo Kino Świetlica Dom Klub Fundacja Stowarzyszenie
+    Rada Wydział Miejski Miejska Miejskie Gminny Gminna Europejskie Pomorskie Gdańskie Brama Fontanna Pomnik
+    """.split()
+)
+
+
+def _public_place_after(work: str, end: int) -> bool:
+    after = _PUBLIC_PLACE_AFTER.match(work, end)
+    return after is not None and any(w in _PUBLIC_PLACE_WORDS for w in re.findall(r"\w+", after.group("place")))
+
+
 def find_addresses(scan: Scan) -> None:
-    """Street addresses, postal codes with their town (and the street before them), cued addresses."""
+    """Street addresses, postal codes with their town (and the street before them), cued addresses; not the
+    address of a public place named after it."""
     for m in _STREET_ADDRESS.finditer(scan.work):
-        scan.add(m.start(), m.end(), "ADRES")
+        if not _public_place_after(scan.work, m.end()):
+            scan.add(m.start(), m.end(), "ADRES")
     for m in _POSTAL_ADDRESS.finditer(scan.work):
         # "Długa 12/4, 80-001 Gdańsk": a street and number on the same line before the code belong to it.
         line_start = scan.work.rfind("\n", 0, m.start()) + 1

@@ -1,17 +1,25 @@
-"""Contact detectors: e-mail addresses (also spelt "jan(at)example.pl") and Polish phone numbers."""
+"""Contact detectors: e-mail addresses (also spelt out: "jan(at)example.pl", "anna nowak (at) gmail (dot) com",
+"jan kropka kowalski małpa wp kropka pl") and Polish phone numbers."""
 
 from __future__ import annotations
 
 import re
 
 from pipeline.redact.numbers import NOT_PERSONAL_BEFORE, NUM_END, NUM_START, digits_only
+from pipeline.redact.people import first_names
 from pipeline.redact.scan import Scan
 
+# "@" and "." spelt out to hide an address from robots: in brackets, or as a bare Polish word between spaces.
+_AT = r"(?:[ ]?[(\[{](?:at|małpa|malpa)[)\]}][ ]?|[ ](?:małpa|malpa)[ ])"
+_DOT = r"(?:\.|[ ]?[(\[{](?:dot|kropka)[)\]}][ ]?|[ ](?:dot|kropka)[ ])"
 _EMAIL = re.compile(
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
-    r"|[\w.+-]+[ ]?(?:\(at\)|\[at\]|\{at\}|\(małpa\))[ ]?[\w-]+(?:[ ]?(?:\.|\(dot\)|\[dot\])[ ]?[\w-]+)+",
+    rf"|[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)+",
     re.IGNORECASE,
 )
+_EMAIL_HINTS = ("@", "(at)", "[at]", "{at}", "małpa", "malpa")
+# The word before a spelt-out address: "anna nowak (at) gmail (dot) com" puts the first name outside the user part.
+_WORD_BEFORE = re.compile(r"(?<![\w.@-])([^\W\d_]+)[ ]$")
 _SEP = r"[ .-]"
 _PHONE = re.compile(
     rf"""{NUM_START}
@@ -42,11 +50,17 @@ _AMOUNT_AFTER = re.compile(
 
 
 def find_emails(scan: Scan) -> None:
-    """E-mail addresses, also those spelt with "(at)" or "(małpa)"."""
-    if "@" not in scan.work and "(at)" not in scan.lower and "[at]" not in scan.lower:
+    """E-mail addresses, also those spelt out with "(at)", "małpa", "(dot)" or "kropka", with a first name written
+    before a spelt-out one."""
+    if not scan.mentions(_EMAIL_HINTS):
         return
+    nominative, _ = first_names()
     for m in _EMAIL.finditer(scan.work):
-        scan.add(m.start(), m.end(), "EMAIL")
+        start = m.start()
+        before = _WORD_BEFORE.search(scan.work, max(0, start - 40), start)
+        if "@" not in m.group() and before and before.group(1).capitalize() in nominative:
+            start = before.start(1)
+        scan.add(start, m.end(), "EMAIL")
 
 
 def find_phones(scan: Scan) -> None:

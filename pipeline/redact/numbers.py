@@ -106,7 +106,7 @@ def is_valid_nrb(number: str) -> bool:
 
 def _document_valid(number: str, pattern: str, weights: tuple[int, ...]) -> bool:
     """Letters count as A=10 … Z=35; the weighted sum of all characters, check digit included, ends in 0."""
-    code = number.replace(" ", "").upper()
+    code = number.replace(" ", "").replace("-", "").upper()
     if not re.fullmatch(pattern, code):
         return False
     values = [ord(c) - 55 if c.isalpha() else int(c) for c in code]
@@ -127,31 +127,37 @@ def is_valid_passport(number: str) -> bool:
 
 NUM_START = r"(?<![\w/,+-])(?<!\d\.)"
 NUM_END = r"(?![\w/]|[.,-]\d)"
-# 26 digits grouped any way ("61 1090 ...", "6110 9010 ..."); the mod-97 check decides.
-_ACCOUNT = re.compile(rf"{NUM_START}(?:PL[ ]?)?\d(?:[ -]?\d){{25}}{NUM_END}", re.IGNORECASE)
+# Between the digits of an identifier typed from a card: a space, a dash or a dot, alone or spaced ("44 - 05").
+_SEP = r"(?:[ ]?[.\-–][ ]?|[ ])"
+# 26 digits grouped any way ("61 1090 ...", "6110 9010 ...", "61.1090..."); the mod-97 check decides.
+_ACCOUNT = re.compile(rf"{NUM_START}(?:PL[ ]?)?\d(?:[ .-]?\d){{25}}{NUM_END}", re.IGNORECASE)
 _LABELLED = {
-    # Up to two words may sit between label and number ("NIP fundacji: ..."), but not another register's label.
+    # Up to two words may sit between label and number ("NIP fundacji: ..."), but not another register's label;
+    # the number may be glued to the label ("pesel44051401359") and its digits grouped any way.
     kind: re.compile(
-        rf"\b{label}\b(?:[ ]+(?!KRS|NIP|REGON|PESEL|PL\b)[^\W\d]+(?!\w)){{0,2}}[ ]*[:.\-–]?[ ]*"
+        rf"\b{label}(?![^\W\d_])(?:[ ]+(?!KRS|NIP|REGON|PESEL|PL\b)[^\W\d]+(?!\w)){{0,2}}[ ]*[:.\-–]?[ ]*"
         rf"(?P<num>{number}){NUM_END}",
         re.IGNORECASE,
     )
     for kind, label, number in (
-        ("PESEL", "PESEL", r"\d{11}|\d{6}[ -]\d{5}"),
-        ("NIP", r"NIP(?:[ -]?UE)?",
-         r"(?:PL[ ]?)?(?:\d{3}[ -]?\d{3}[ -]?\d{2}[ -]?\d{2}|\d{3}[ -]?\d{2}[ -]?\d{2}[ -]?\d{3})"),
-        ("REGON", "REGON", r"\d{14}|\d{9}|\d{3}[ -]\d{3}[ -]\d{3}"),
+        ("PESEL", "PESEL", rf"\d(?:{_SEP}?\d){{10}}"),
+        ("NIP", r"NIP(?:[ -]?UE)?", rf"(?:PL[ ]?)?\d(?:{_SEP}?\d){{9}}"),
+        ("REGON", "REGON", rf"\d(?:{_SEP}?\d){{13}}|\d(?:{_SEP}?\d){{8}}"),
     )
 }
-_PESEL = re.compile(rf"{NUM_START}\d{{11}}{NUM_END}")
+# An unlabelled PESEL: eleven digits, or grouped by its birth date with one kind of separator ("44 05 14 01 359",
+# "440514-01359"); only the checksum and a real date make it one.
+_PESEL = re.compile(
+    rf"{NUM_START}(?:\d{{11}}|\d\d([ .-])\d\d\1\d\d\1(?:\d{{5}}|\d\d\1\d{{3}})|\d{{6}}[ -]\d{{5}}){NUM_END}"
+)
 _NIP = re.compile(
-    rf"{NUM_START}(?:PL[ ]?)?(?:\d{{3}}([ -])\d{{3}}\1\d{{2}}\1\d{{2}}|\d{{3}}([ -])\d{{2}}\2\d{{2}}\2\d{{3}}|\d{{10}})"
+    rf"{NUM_START}(?:PL[ ]?)?(?:\d{{3}}([ .-])\d{{3}}\1\d{{2}}\1\d{{2}}|\d{{3}}([ .-])\d{{2}}\2\d{{2}}\2\d{{3}}|\d{{10}})"
     rf"{NUM_END}"
 )
 _REGON14 = re.compile(rf"{NUM_START}\d{{14}}{NUM_END}")
 # Identity card (ABA 300000) and passport (ZS 0000177) numbers: capital letters, then digits; checksummed.
 _SIX_DIGITS = re.compile(r"\d{6}")
-_DOCUMENT = re.compile(rf"(?<![\w/-])(?:[A-Z]{{3}}[ ]?\d{{6}}|[A-Z]{{2}}[ ]?\d{{7}}){NUM_END}")
+_DOCUMENT = re.compile(rf"(?<![\w/-])(?:[A-Z]{{3}}[ -]?\d{{6}}|[A-Z]{{2}}[ -]?\d{{7}}){NUM_END}")
 # A number right after these is a register or document number, not a phone.
 NOT_PERSONAL_BEFORE = re.compile(
     r"(?:\b(?:KRS|REGON|NIP|PESEL|sygn|sygnatura|poz|ISBN|ISSN|konta|rachunku|faktury|umowy|decyzji|sprawy|"

@@ -61,6 +61,14 @@ _SIGNATURE_LEAD = re.compile(
     re.IGNORECASE,
 )
 _INITIAL_AFTER = re.compile(rf"[ ][{UP}]\.(?![ ]?[{UP}][{LO}])")
+# A first name that signs off the whole comment after its last sentence: "… zieleni. Pozdrawiam, Marek".
+_SIGN_OFF_BEFORE = re.compile(rf"(?:[.!?]|(?i:{_CLOSINGS}|dziękuję|dzięki)[ ]*,?)[ ]+$")
+_SIGN_OFF_AFTER = re.compile(r"[\s.!,\x00]*\Z")
+# An initial and a surname, "J. Kowalski", "A.Nowak-Kowalska".
+_INITIALLED = re.compile(rf"(?<![{WORD_CHARS}.])[{UP}]\.[ ]?(?P<surname>{CAP})")
+# Mid-sentence, after a plain lower-case word ("podpisał K. Dudek"), a capital and a dot are an initial, not the end
+# of a sentence.
+_MID_SENTENCE = re.compile(rf"(?<![.\w])[{LO}]{{2,}}[ ]$")
 # The rest of a line that finishes a sentence ("Ewa, Anna i Marek pomogli.") is prose, not a signature.
 _SENTENCE_END = re.compile(rf"[{LO}]{{2}}[.!?]+[ ]*$")
 _CONTACT_END = re.compile(r"[^.\n]*?[\x00\d)]\.")
@@ -181,6 +189,15 @@ def _signature_position(work: str, start: int, end: int, cue_needed: bool = Fals
     return len(rest) <= 60 and not _SENTENCE_END.search(rest)
 
 
+def _signs_off(work: str, start: int, end: int, cue_needed: bool = False) -> bool:
+    """The name is the last word of the comment, after a sentence or a closing formula on its line."""
+    if not _SIGN_OFF_AFTER.match(work, end):
+        return False
+    line_start = work.rfind("\n", 0, start) + 1
+    before = _SIGN_OFF_BEFORE.search(work, max(line_start, start - 60), start)
+    return before is not None and (not cue_needed or before.group().strip()[:1] not in ".!?")
+
+
 def _after_closing(work: str, start: int) -> bool:
     """The name sits on one of the two lines after a closing formula ('Z poważaniem', '--')."""
     line_start = work.rfind("\n", 0, start) + 1
@@ -235,9 +252,9 @@ def find_named_people(scan: Scan) -> None:
                 continue
             if name in nominative:
                 cue_needed = name in _AMBIGUOUS_NAMES  # "Kuba" alone is Cuba unless it signs a contact line
-                if _signature_position(work, run.start(), run.end(), cue_needed) and not _in_place_name(
-                    work, run.start()
-                ):
+                signs = _signature_position(work, run.start(), run.end(), cue_needed) or _signs_off(
+                    work, run.start(), run.end(), cue_needed)
+                if signs and not _in_place_name(work, run.start()):
                     initial = _INITIAL_AFTER.match(work, run.end())
                     scan.add(run.start(), initial.end() if initial else run.end(), "OSOBA")
             elif name not in inflected and _strong_surname(name):
@@ -275,6 +292,19 @@ def find_named_people(scan: Scan) -> None:
             if lone in inflected or lone in _AMBIGUOUS_NAMES or not _signature_position(work, start, end):
                 continue
         scan.add(start, end, "OSOBA")
+
+
+def find_initialled_people(scan: Scan) -> None:
+    """'J. Kowalski': an initial and a surname, where the surname looks like one (-ski, -cka, -wicz …) or the
+    pair signs the comment; not a patron ('ul. J. Kilińskiego')."""
+    work = scan.work
+    for m in _INITIALLED.finditer(work):
+        surname = m.group("surname")
+        if not _may_be_surname(surname) or _in_place_name(work, m.start()):
+            continue
+        if (_strong_surname(surname) or _signature_position(work, m.start(), m.end())
+                or _MID_SENTENCE.search(work, max(0, m.start() - 40), m.start())):
+            scan.add(m.start(), m.end(), "OSOBA")
 
 
 def find_lowercase_signatures(scan: Scan) -> None:

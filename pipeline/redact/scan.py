@@ -11,7 +11,7 @@ from pipeline.vocabulary import PLACEHOLDER, PLACEHOLDERS
 FOUND = "\x00"
 # Every numeric identifier has at least eight digits in one run; most comments have no such run, and the number
 # detectors that ask are spared.
-_DIGIT_CLUSTER = re.compile(r"\d[\d ()+./-]{6,}\d")
+_DIGIT_CLUSTER = re.compile(r"\d[\d ()+./–-]{6,}\d")
 
 
 @dataclass(frozen=True, order=True)

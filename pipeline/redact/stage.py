@@ -3,7 +3,7 @@
 Each detector sees the text with earlier findings masked, so a phone pattern never fires inside an account number
 and a name detector never fires inside an e-mail address. A user adds a detector with `register_detector`; the
 built-in ones run in this order: e-mail, account, labelled identifiers, PESEL/NIP/REGON by checksum, identity
-documents, phone, address, then people (labelled, addressed, named, lower-case signatures).
+documents, phone, address, then people (labelled, initial and surname, addressed, named, lower-case signatures).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ _DETECTORS: dict[str, Detector] = {
     "phone": contacts.find_phones,
     "address": addresses.find_addresses,
     "labelled_person": people.find_labelled_people,
+    # Before "Pan"/"p." takes the initial "P." of "P. Michalak" for an honorific and leaves it behind.
+    "initialled_person": people.find_initialled_people,
     "addressed_person": people.find_addressed_people,
     "named_person": people.find_named_people,
     "lowercase_signature": people.find_lowercase_signatures,
