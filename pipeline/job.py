@@ -20,7 +20,7 @@ from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
-from pipeline.export.staging import new_staging, publish
+from pipeline.export.staging import new_staging, publish, remove_leftovers
 from pipeline.export.manifest import build_manifest, write_manifest
 from pipeline.export.research import write_research
 from pipeline.export.tables import write_csv
@@ -112,9 +112,13 @@ def run_job(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None = None
         if log is not None and any(lock.stale for lock in locks):
             log.event("stale_lock", holder=[lock.stale for lock in locks if lock.stale])
         staging = new_staging(out)
-        if cfg.state.path is None:
-            return _write_run(_batch(inputs, cfg, log), cfg, out, staging, log)
-        return nightly(inputs, cfg, out, staging, log)
+        try:
+            if cfg.state.path is None:
+                return _write_run(_batch(inputs, cfg, log), cfg, out, staging, log)
+            return nightly(inputs, cfg, out, staging, log)
+        except BaseException:
+            remove_leftovers(out)  # a failed run leaves the folder as it found it
+            raise
 
 
 @dataclass
