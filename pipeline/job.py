@@ -127,7 +127,6 @@ class Batch:
     tables: list[RawTable]
     personal: list[str]
     timings: dict[str, float]
-    clusters: pd.DataFrame | None = None
 
 
 def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
@@ -154,7 +153,7 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     df, timings = batch.df, batch.timings
     shown = df if shown is None else shown
     taxonomy = resolve_classifier(cfg).taxonomy
-    clusters = batch.clusters if batch.clusters is not None else cluster_table(df, cfg)
+    clusters = cluster_table(df, cfg)
     write_csv(shown, staging / "comments.csv")
     write_csv(clusters, staging / "clusters.csv")
     write_research(shown, staging)
