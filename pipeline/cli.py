@@ -1,6 +1,6 @@
 """Thin command line: parse flags into a Config, call one command, map errors to exit codes.
 
-Exit codes for every subcommand: 0 ok, 1 internal error, 2 input or usage error.
+Exit codes for every subcommand: 0 ok, 1 internal error, 2 input or usage error, 3 another run holds the lock.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from pipeline import __version__
 from pipeline.commands import COMMANDS
 from pipeline.errors import UserError
+from pipeline.lock import LockHeld
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_LOCKED = 0, 1, 2, 3
 
 
 # argparse's messages, which it writes in English, as staff read them.
@@ -51,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="uwagi",
         description="Porządkuje uwagi z konsultacji społecznych w arkusz do pracy dla zespołu.",
         epilog=f"Polecenia:\n{synopses}\n\n"
-               "Kody wyjścia: 0 sukces, 1 błąd wewnętrzny, 2 błąd danych lub wywołania.",
+               "Kody wyjścia: 0 sukces, 1 błąd wewnętrzny, 2 błąd danych lub wywołania, "
+               "3 ten sam katalog wyników lub plik stanu zajmuje inny przebieg.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"uwagi {__version__}")
@@ -77,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"uwagi: błąd: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    except LockHeld as exc:
+        print(f"uwagi: zajęte: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except KeyboardInterrupt:
         print("uwagi: przerwano", file=sys.stderr)
         return EXIT_INTERNAL

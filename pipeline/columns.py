@@ -17,5 +17,5 @@ CLUSTER_COLUMNS = (
 OUTPUT_COLUMNS = (
     "comment_id", "source_file", "source_row", "source_page", "extraction", "ocr_confidence", "text", "text_clean",
     "lang", "pii", "status", "status_reason", "error", *CLASSIFY_COLUMNS, "label_corrected", *CLUSTER_COLUMNS, "priority", "priority_reason",
-    "cited_provisions", "decision", "answer", "fingerprint",
+    "cited_provisions", "decision", "answer", "fingerprint", "label_fix", "change",
 )

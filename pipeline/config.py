@@ -83,6 +83,12 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class StateConfig:
+    # The nightly state (SQLite): with it, only new and changed comments go through the costly stages.
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     nlp: NlpConfig = field(default_factory=NlpConfig)
@@ -90,6 +96,7 @@ class Config:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     triage: TriageConfig = field(default_factory=TriageConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    state: StateConfig = field(default_factory=StateConfig)
 
     def with_(self, **sections: Any) -> "Config":
         """Copy with whole sections replaced, e.g. cfg.with_(nlp=NlpConfig(redact=False))."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline import __version__
 from pipeline.classifier import CommentClassifier
 from pipeline.classify import resolve_classifier
 from pipeline.cluster import cluster_table
@@ -19,18 +20,26 @@ from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
+from pipeline.export.staging import new_staging, publish, remove_leftovers
 from pipeline.export.manifest import build_manifest, write_manifest
 from pipeline.export.research import write_research
 from pipeline.export.tables import write_csv
 from pipeline.edits import read_edits
-from pipeline.export.xlsx import write_workbook
+from pipeline.export.xlsx import H_PAPER, comments_view, write_workbook
 from pipeline.hashing import file_sha256
 from pipeline.ingest import ingest
 from pipeline.models import read_card
 from pipeline.pii_columns import detect_pii_columns
-from pipeline.process import process
+from pipeline.lock import hold_run
+from pipeline.process import STAGES, Stage, process
 from pipeline.readers import RawTable
 from pipeline.resources import DEFAULT_MODEL, resource_path
+from pipeline.runlog import RunLog, now
+from pipeline.sheets import H_CHANGE, H_NEW, SHEET_CONFLICTS, SHEET_HISTORY
+from pipeline.state.incremental import incremental
+from pipeline.state.schema import open_state
+from pipeline.state.staff import conflicts, harvest, workbooks
+from pipeline.state.store import history, next_run_id, record_run, save_night
 from pipeline.triage import TriageRules, load_rules
 
 WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
@@ -84,32 +93,121 @@ def model_summary(cfg: Config) -> dict[str, Any]:
             "cv_macro_f1": cv.get("macro_f1")}
 
 
-def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
+def run_stages(df: pd.DataFrame, cfg: Config, stages: Sequence[tuple[str, Stage]], timings: dict[str, float],
+               log: RunLog | None) -> pd.DataFrame:
+    for name, fn in stages:
+        df, took = process(df, cfg, [(name, fn)])
+        timings.update(took)
+        if log is not None:
+            log.stage(name, len(df), took[name])
+    return df
+
+
+def run_job(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None = None) -> JobResult:
+    """Files in, output folder out, with the folder's lock held (LockHeld when another run has it): every file is
+    written to a staging folder and swapped in as one set. With `cfg.state.path`, a nightly run: see `nightly`."""
     out = check_out_dir(Path(cfg.export.out_dir))
     check_rules_labels(cfg)
+    with hold_run(out, cfg.state.path) as locks:
+        if log is not None and any(lock.stale for lock in locks):
+            log.event("stale_lock", holder=[lock.stale for lock in locks if lock.stale])
+        staging = new_staging(out)
+        try:
+            if cfg.state.path is None:
+                return _write_run(_batch(inputs, cfg, log), cfg, out, staging, log)
+            return nightly(inputs, cfg, out, staging, log)
+        except BaseException:
+            remove_leftovers(out)  # a failed run leaves the folder as it found it
+            raise
+
+
+@dataclass
+class Batch:
+    df: pd.DataFrame
+    tables: list[RawTable]
+    personal: list[str]
+    timings: dict[str, float]
+
+
+def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
     start = time.perf_counter()
     df, tables = ingest(inputs, cfg.ingest)
-    personal = pii_columns(df, tables, cfg)
-    timings = {"ingest": round(time.perf_counter() - start, 3)}
-    df, stage_timings = process(df, cfg)
-    timings.update(stage_timings)
-    df = ordered(df)
+    batch = Batch(df, tables, pii_columns(df, tables, cfg), {"ingest": round(time.perf_counter() - start, 3)})
+    if log is not None:
+        log.stage("ingest", len(df), batch.timings["ingest"])
+    return batch
 
-    start = time.perf_counter()
+
+def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
+    batch = _ingest(inputs, cfg, log)
+    batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log))
+    return batch
+
+
+def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog | None,
+               manifest_extra: dict[str, Any] | None = None, sheets: Sequence[tuple[str, pd.DataFrame]] = (),
+               shown: pd.DataFrame | None = None) -> JobResult:
+    """Write every output to `staging`, then swap them in; `shown` (default: the batch) is what comments.csv and
+    the workbook list, `sheets` extra workbook sheets."""
+    started = time.perf_counter()
+    df, timings = batch.df, batch.timings
+    shown = df if shown is None else shown
     taxonomy = resolve_classifier(cfg).taxonomy
     clusters = cluster_table(df, cfg)
-    write_csv(df, out / "comments.csv")
-    write_csv(clusters, out / "clusters.csv")
-    write_research(df, out)
-    manifest = build_manifest(tables, df, timings, cfg, outputs=list(OUTPUTS), pii_columns=personal,
+    write_csv(shown, staging / "comments.csv")
+    write_csv(clusters, staging / "clusters.csv")
+    write_research(shown, staging)
+    manifest = build_manifest(batch.tables, df, timings, cfg, outputs=list(OUTPUTS), pii_columns=batch.personal,
                               model=model_summary(cfg), clusters=len(clusters))
-    kept = keep_edited_workbook(out)
+    manifest["counts"].update((manifest_extra or {}).get("counts", {}))
+    # With a state, staff entries are in the state and come back in the new workbook: nothing to keep aside.
+    kept = None if cfg.state.path is not None else edited_workbook_destination(out)
     manifest["kept_workbook"] = kept.name if kept else None
-    write_workbook(df, out / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg)
-    manifest["workbook_sha256"] = file_sha256(out / WORKBOOK)
-    timings["export"] = round(time.perf_counter() - start, 3)
-    write_manifest(manifest, out / MANIFEST)
-    return JobResult(df, manifest, out)
+    write_workbook(shown, staging / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg, sheets=sheets)
+    manifest["workbook_sha256"] = file_sha256(staging / WORKBOOK)
+    timings["export"] = round(time.perf_counter() - started, 3)
+    timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 3)
+    if log is not None:
+        log.stage("export", len(shown), timings["export"])
+    write_manifest(manifest, staging / MANIFEST)
+    publish(staging, out, OUTPUTS, renames=[(out / WORKBOOK, kept)] if kept else [])
+    return JobResult(shown, manifest, out)
+
+
+def nightly(inputs: Sequence[str | Path], cfg: Config, out: Path, staging: Path, log: RunLog | None) -> JobResult:
+    """A run with memory: staff entries of the workbooks in `out` go into the state first; only new and changed
+    comments go through the costly stages; the state records the night once its files are in place."""
+    assert cfg.state.path is not None
+    conn = open_state(cfg.state.path)
+    started = now()
+    run_id = next_run_id(conn)
+    try:
+        batch = _ingest(inputs, cfg, log)
+        harvest(conn, workbooks(out, WORKBOOK), our_headers(batch.df, cfg), run_id)
+        night = incremental(batch, cfg, conn, model_summary(cfg), run_stages, log, ordered)
+        result = _write_run(batch, cfg, out, staging, log, {"counts": night.counts},
+                            sheets=[(SHEET_HISTORY, history(conn, night.run_record(started, out, batch, run_id))),
+                                    (SHEET_CONFLICTS, conflicts(conn))], shown=night.shown)
+        run = night.run_record(started, out, batch, run_id)
+        save_night(conn, run_id, batch.df, night.outputs, night.change, night.withdrawn, night.config_key, run)
+        if log is not None:
+            log.event("run", run_id=run_id, exit_status=0, counts=night.counts, total_s=batch.timings["total"])
+        return result
+    except BaseException as exc:
+        status = 2 if isinstance(exc, UserError) else 1
+        if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            record_run(conn, run_id, {"started": started, "finished": now(), "exit_status": status,
+                                      "version": __version__, "out_dir": str(out), "message": str(exc)})
+        if log is not None:
+            log.event("run", run_id=run_id, exit_status=status, message=str(exc))
+        raise
+    finally:
+        conn.close()
+
+
+def our_headers(df: pd.DataFrame, cfg: Config) -> set[str]:
+    """Every header uwagi itself writes in "Uwagi" for this batch: any other one is a column staff added."""
+    return {*comments_view(df.iloc[:0], None, {}, cfg).columns, H_PAPER, H_NEW, H_CHANGE}
 
 
 def _has_staff_entries(workbook: Path) -> bool:
@@ -131,10 +229,10 @@ def check_rules_labels(cfg: Config) -> None:
                         path=None if isinstance(cfg.triage.rules, TriageRules) else cfg.triage.rules)
 
 
-def keep_edited_workbook(out: Path) -> Path | None:
+def edited_workbook_destination(out: Path) -> Path | None:
     """Staff work in triage.xlsx; one they changed since uwagi wrote it (its SHA-256 is no longer the one run.json
-    recorded) and that holds entries in the staff columns is renamed, never overwritten, so a nightly rerun cannot
-    wipe a day's corrections."""
+    recorded) and that holds entries in the staff columns is renamed (when the new files are swapped in), never
+    overwritten, so a rerun cannot wipe a day's corrections. Returns the name it gets."""
     workbook = out / WORKBOOK
     if not workbook.exists():
         return None
@@ -149,5 +247,4 @@ def keep_edited_workbook(out: Path) -> Path | None:
     while kept.exists():
         n += 1
         kept = out / f"triage.edytowany-{stamp}-{n}.xlsx"
-    workbook.rename(kept)
     return kept

@@ -14,6 +14,9 @@ SHEET_CAMPAIGNS = "Kampanie"
 SHEET_REVIEW = "Do weryfikacji"
 SHEET_TAXONOMY = "Słownik celów"
 SHEET_INFO = "Informacje"
+# Runs with a state (`--state`): the runs so far, and staff entries two workbooks disagree on.
+SHEET_HISTORY = "Historia"
+SHEET_CONFLICTS = "Konflikty"
 
 # Headers of "Uwagi" that identify a comment.
 H_ID = "ID"
@@ -25,6 +28,9 @@ H_LABEL_FIX = "Cel – korekta"
 H_DECISION = "Status – decyzja"
 H_ANSWER = "Odpowiedź"
 STAFF_HEADERS = (H_LABEL_FIX, H_DECISION, H_ANSWER)
+# Runs with a state: "tak" on comments new since the last run (a filter), and what changed about a comment.
+H_NEW = "Nowe"
+H_CHANGE = "Zmiana"
 
 # A row of "Informacje" naming the layout version, so a future reader can tell old workbooks apart.
 FORMAT_KEY = "Format arkusza"

@@ -27,6 +27,13 @@ ROLE_MEMBER = "członek"
 ROLE_UNIQUE = "unikalna"
 ROLES = (ROLE_REPRESENTATIVE, ROLE_MEMBER, ROLE_UNIQUE)
 
+# `change` (runs with a state): how a comment differs from the last run's.
+CHANGE_NEW = "nowa"
+CHANGE_CHANGED = "zmieniona"
+CHANGE_UNCHANGED = "bez zmian"
+CHANGE_WITHDRAWN = "wycofana"
+CHANGES = (CHANGE_NEW, CHANGE_CHANGED, CHANGE_UNCHANGED, CHANGE_WITHDRAWN)
+
 # `decision`: what staff choose in "Status – decyzja".
 DECISIONS = (
     "uwzględniona", "częściowo uwzględniona", "nieuwzględniona", "przyjęta do wiadomości", "nie dotyczy",

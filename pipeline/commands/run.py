@@ -8,15 +8,19 @@ from pathlib import Path
 
 from pipeline.classifier import DEFAULT_LEMMATIZER
 from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
-from pipeline.config import ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, TriageConfig
+from pipeline.config import (
+    ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, StateConfig, TriageConfig,
+)
 from pipeline.job import run_job
+from pipeline.process import STAGES
+from pipeline.runlog import RunLog
 
 NAME = "run"
 SYNOPSIS = (
     "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
     "[--lemmatizer NAME] [--no-original-text] [--no-corrections] [--no-cluster] "
-    "[--split-points] [--strict]"
+    "[--split-points] [--strict] [--state FILE]"
 )
 HELP = ("Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines, pisma PDF, DOCX, ODT, RTF, TXT, skany) i zapisz arkusz "
         "triage.xlsx oraz pliki dla badaczy.")
@@ -51,6 +55,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cluster", action="store_true", help="bez grupowania duplikatów i kampanii")
     p.add_argument("--split-points", action="store_true",
                    help="pismo z numerowanymi punktami („Uwaga nr 1”, „1.”, „Ad. § 5”) dziel na osobne uwagi")
+    p.add_argument("--state", type=Path, metavar="FILE",
+                   help="plik stanu (SQLite) przebiegów nocnych: przetwarzane są tylko nowe i zmienione uwagi, "
+                        "wpisy pracowników w arkuszu przechodzą na następną noc; obok dziennik FILE.log.jsonl")
     p.add_argument("--strict", action="store_true",
                    help="zakończ z kodem 2, gdy trzeba pominąć plik (nieobsługiwany rodzaj, brak programu do OCR)")
 
@@ -67,11 +74,19 @@ def config_from_args(args: argparse.Namespace) -> Config:
         cluster=ClusterConfig(enabled=not args.no_cluster),
         triage=TriageConfig(rules=args.rules),
         export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text),
+        state=StateConfig(path=args.state),
     )
 
 
 def handle(args: argparse.Namespace) -> int:
-    result = run_job(args.inputs, config_from_args(args))
+    # A nightly run (with a state) logs each stage to the console and to a JSON-lines file beside the state.
+    state = args.state
+    log = RunLog(state.with_name(state.name + ".log.jsonl"), sys.stderr, len(STAGES) + 2) if state else None
+    try:
+        result = run_job(args.inputs, config_from_args(args), log)
+    finally:
+        if log is not None:
+            log.close()
     counts = result.manifest["counts"]
     for skipped in result.manifest["skipped"]:
         print(f"uwagi: pominięto {skipped['path']}: {skipped['reason']}", file=sys.stderr)
@@ -80,6 +95,10 @@ def handle(args: argparse.Namespace) -> int:
         f"(puste: {counts['empty']}, błędy odczytu: {counts['errors']})",
         file=sys.stderr,
     )
+    if "new" in counts:
+        print(f"uwagi: nowe {counts['new']}, zmienione {counts['changed']}, bez zmian {counts['unchanged']}, "
+              f"wycofane {counts['withdrawn']}; przez kosztowne etapy przeszło {counts['processed']} "
+              f"(razem {result.manifest['timings_s']['total']:.1f} s)", file=sys.stderr)
     kept = result.manifest["kept_workbook"]
     if kept:
         print(f"uwagi: poprzedni arkusz triage.xlsx zmieniono po zapisaniu, więc go zachowano jako {kept}; "

@@ -31,8 +31,11 @@ from pipeline.sheets import (
     FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_CAMPAIGNS,
     SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, label_names,
 )
+from pipeline.sheets import H_CHANGE, H_NEW
 from pipeline.taxonomy import Taxonomy
-from pipeline.vocabulary import DECISIONS, ROLE_REPRESENTATIVE, STATUS_REVIEW
+from pipeline.vocabulary import (
+    CHANGE_CHANGED, CHANGE_NEW, CHANGE_WITHDRAWN, DECISIONS, ROLE_REPRESENTATIVE, STATUS_REVIEW,
+)
 
 EXCEL_CELL_LIMIT = 32_767
 # Excel refuses more hyperlinks than this on one worksheet; past it, ids are written as plain text.
@@ -123,11 +126,12 @@ def comments_view(
         "Kampania": pd.Series(campaign, index=df.index),
         "Dopisek nadawcy": _col(df, "added_text"),
         **paper_column(df),
+        **change_columns(df),
     }
     staff = {
         "Priorytet": pd.to_numeric(_col(df, "priority", None), errors="coerce"),
         "Status": _col(df, "status"),
-        H_LABEL_FIX: pd.Series([""] * len(df), index=df.index),
+        H_LABEL_FIX: _col(df, "label_fix"),
         H_DECISION: _col(df, "decision"),
         H_ANSWER: _col(df, "answer"),
         # The corrections stage already computed it; folding every text again is the slowest part of the export.
@@ -144,6 +148,16 @@ def comments_view(
 
 
 H_PAPER = "Z pisma / skanu"
+_CHANGE_SHOWN = {CHANGE_CHANGED: "treść zmieniona — sprawdź decyzję", CHANGE_WITHDRAWN: "wycofana z eksportu"}
+
+
+def change_columns(df: pd.DataFrame) -> dict[str, pd.Series]:
+    """Runs with a state: "Nowe" ("tak" on comments new since the last run, ready for a filter) and "Zmiana"."""
+    if "change" not in df.columns:
+        return {}
+    change = df["change"].fillna("")
+    return {H_NEW: change.map(lambda c: "tak" if c == CHANGE_NEW else ""),
+            H_CHANGE: change.map(lambda c: _CHANGE_SHOWN.get(c, ""))}
 
 
 def paper_column(df: pd.DataFrame) -> dict[str, pd.Series]:
@@ -583,6 +597,7 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
 def write_workbook(
     df: pd.DataFrame, path: Path, manifest: dict[str, Any], *, taxonomy: Taxonomy | None = None,
     clusters: pd.DataFrame | None = None, cfg: Config | None = None,
+    sheets: Sequence[tuple[str, pd.DataFrame]] = (),
 ) -> Path:
     """Write triage.xlsx for the comments table `df` (any stage's columns may be missing).
 
@@ -643,6 +658,8 @@ def write_workbook(
             links={0: [row_link(cell_text(c)) for c in _col(review, "comment_id")]},
         )
         write_taxonomy_sheet(wb, fmt, taxonomy_rows)
+        for name, table in sheets:
+            write_table_sheet(wb, fmt, name, table, [Column(str(c), 16, "wrap") for c in table.columns])
         write_info_sheet(wb, manifest, fmt, extra)
         wb.close()
 

@@ -1,0 +1,119 @@
+"""A night's processing against the state: the costly stages (the Polish layer, redaction, classification) only for
+new and changed comments, stored results for the rest, then the batch-wide stages over all of them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline import __version__
+from pipeline.config import Config
+from pipeline.hashing import file_sha256
+from pipeline.process import STAGES, Stage
+from pipeline.runlog import now
+from pipeline.state.changes import plan_night, stable_cluster_ids
+from pipeline.state.staff import apply_staff, staff_values
+from pipeline.state.store import frame_of, json_rows, load
+from pipeline.vocabulary import (
+    CHANGE_CHANGED, CHANGE_NEW, CHANGE_UNCHANGED, CHANGE_WITHDRAWN, ROLE_UNIQUE,
+)
+
+# Stages whose results depend on nothing but the comment and the model: stored, and reused while both stay the same.
+COSTLY_STAGES = ("clean", "redact", "classify")
+
+RunStages = Callable[[pd.DataFrame, Config, Sequence[tuple[str, Stage]], dict[str, float], Any], pd.DataFrame]
+
+
+def config_key(cfg: Config, model: dict[str, Any]) -> str:
+    """What the costly stages' results depend on besides the text: a change here makes every comment new work.
+    A model in memory has no hash, so its results are never reused."""
+    if model.get("kind") == "trained" and model.get("sha256") is None:
+        return f"in-memory-{now()}"
+    taxonomy = cfg.classify.taxonomy
+    parts = {"version": __version__, "nlp": cfg.to_dict()["nlp"], "classify": cfg.to_dict()["classify"],
+             "model": model.get("sha256"),
+             "taxonomy": file_sha256(Path(taxonomy)) if isinstance(taxonomy, (str, Path)) else None}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+@dataclass
+class NightResult:
+    shown: pd.DataFrame  # tonight's comments and the withdrawn ones, as comments.csv and the workbook list them
+    outputs: list[str]  # per comment of the batch: its costly-stage columns as JSON, for the state
+    change: list[str]
+    withdrawn: list[str]
+    config_key: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def run_record(self, started: str, out: Path, batch: Any, run_id: int) -> dict[str, Any]:
+        return {"run_id": run_id, "started": started, "finished": now(), "exit_status": 0, "version": __version__,
+                "out_dir": str(out), "inputs": [{"path": str(t.path), "rows": len(t.frame)} for t in batch.tables
+                                                if not t.skipped],
+                "counts": self.counts, "timings": batch.timings}
+
+
+def _restore(rows: Sequence[str], index: pd.Index, columns: Sequence[str], like: pd.DataFrame | None) -> pd.DataFrame:
+    """Stored results as a frame of `columns`, with the dtypes freshly computed ones have (`like`)."""
+    restored = frame_of(rows, index).reindex(columns=list(columns))
+    if like is not None:
+        for col in columns:
+            try:
+                restored[col] = restored[col].astype(like[col].dtype)
+            except (TypeError, ValueError):
+                pass  # e.g. missing values in an integer column: keep what pandas inferred
+    return restored
+
+
+def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[str, Any], run_stages: RunStages,
+                log: Any, order: Callable[[pd.DataFrame], pd.DataFrame]) -> NightResult:
+    """Process `batch.df` against the state; sets `batch.df` to tonight's comments (final rows)."""
+    stored = load(conn)
+    key = config_key(cfg, model)
+    df = batch.df.copy()
+    night = plan_night(df["comment_id"].astype(str).tolist(), df["source_file"].astype(str).tolist(),
+                       df["text"].fillna("").astype(str).tolist(), stored.known, key,
+                       link_edits=cfg.ingest.id_col is None)
+    df["comment_id"] = night.ids
+    reuse = np.array(night.reuse, dtype=bool)
+    costly = [s for s in STAGES if s[0] in COSTLY_STAGES]
+    rest = [s for s in STAGES if s[0] not in COSTLY_STAGES]
+    fresh = run_stages(df[~reuse], cfg, costly, batch.timings, log) if (~reuse).any() or not reuse.any() else None
+    if fresh is not None:
+        columns = [c for c in fresh.columns if c not in df.columns]
+    else:
+        columns = list(json.loads(stored.outputs[night.ids[0]]))
+    parts = [] if fresh is None else [fresh[columns]]
+    if reuse.any():
+        ids = [i for i, r in zip(night.ids, reuse) if r]
+        parts.append(_restore([stored.outputs[i] for i in ids], df.index[reuse], columns, fresh))
+    computed = pd.concat(parts).loc[df.index] if len(parts) > 1 else parts[0]
+    df = pd.concat([df, computed], axis=1)
+    outputs = json_rows(df[columns])
+    df = run_stages(df, cfg, rest, batch.timings, log)
+    if "cluster_id" in df.columns:
+        df["cluster_id"] = stable_cluster_ids(df["comment_id"].tolist(), df["cluster_id"].astype(str).tolist(),
+                                              stored.cluster)
+    values = staff_values(conn)
+    df = apply_staff(df, values)
+    df["change"] = night.change
+    batch.df = order(df)
+    shown = batch.df
+    if night.withdrawn:
+        gone = frame_of([stored.rows[i] for i in night.withdrawn], pd.RangeIndex(len(night.withdrawn)))
+        gone = gone.assign(change=CHANGE_WITHDRAWN)
+        if "cluster_id" in gone.columns:  # a withdrawn comment takes no part in tonight's clusters
+            gone = gone.assign(cluster_id="", cluster_size=1, cluster_role=ROLE_UNIQUE, cluster_representative="",
+                               added_text="")
+        shown = order(pd.concat([batch.df, apply_staff(gone, values)], ignore_index=True))
+    counts = {"new": night.change.count(CHANGE_NEW), "changed": night.change.count(CHANGE_CHANGED),
+              "unchanged": night.change.count(CHANGE_UNCHANGED), "withdrawn": len(night.withdrawn),
+              "processed": 0 if fresh is None else len(fresh)}
+    return NightResult(shown, outputs, night.change, night.withdrawn, key, counts)

@@ -1,0 +1,112 @@
+"""Reading and writing the state's tables. A night's results are written in one transaction, after its output
+files are in place: a run killed before that leaves the state of the night before, and its rerun repeats it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline.state.changes import WITHDRAWN, Known, content_sha
+from pipeline.vocabulary import CHANGE_CHANGED
+
+ACTIVE, CHANGED = "active", "changed"
+
+
+def json_rows(df: pd.DataFrame) -> list[str]:
+    """One JSON object per row; pandas turns numpy values, NaN and timestamps into JSON."""
+    if df.empty:
+        return []
+    return df.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").splitlines()
+
+
+def frame_of(rows: Sequence[str], index: pd.Index) -> pd.DataFrame:
+    return pd.DataFrame.from_records([json.loads(r) for r in rows], index=index).infer_objects()
+
+
+@dataclass(frozen=True)
+class Stored:
+    known: Known
+    cluster: dict[str, str]  # comment id → cluster id
+    outputs: dict[str, str]  # comment id → the costly stages' columns as JSON
+    rows: dict[str, str]  # comment id → the last run's full row as JSON
+
+
+def load(conn: sqlite3.Connection) -> Stored:
+    sha, source, status, key, text, cluster, outputs, rows = {}, {}, {}, {}, {}, {}, {}, {}
+    for cid, s, src, st, k, cl, out, row in conn.execute(
+            "SELECT comment_id, content_sha, source_file, status, config_key, cluster_id, outputs, row_json "
+            "FROM comments ORDER BY first_seen, rowid"):
+        sha[cid], source[cid], status[cid], key[cid], cluster[cid], outputs[cid], rows[cid] = s, src, st, k, cl, out, row
+        text[cid] = json.loads(row).get("text") or ""
+    return Stored(Known(sha, source, status, key, text), cluster, outputs, rows)
+
+
+def next_run_id(conn: sqlite3.Connection) -> int:
+    return (conn.execute("SELECT max(run_id) FROM runs").fetchone()[0] or 0) + 1
+
+
+def last_run_id(conn: sqlite3.Connection) -> int | None:
+    return conn.execute("SELECT max(run_id) FROM runs WHERE exit_status = 0").fetchone()[0]
+
+
+def save_night(conn: sqlite3.Connection, run_id: int, df: pd.DataFrame, outputs: Sequence[str],
+               change: Sequence[str], withdrawn: Sequence[str], config_key: str, run: dict[str, Any]) -> None:
+    """Tonight's comments (`df`, final rows; `outputs`, their costly-stage columns as JSON), the withdrawn ids and
+    the run's record, in one transaction."""
+    rows = json_rows(df)
+    records = [
+        (cid, content_sha(str(text)), str(src), str(row), run_id, run_id,
+         CHANGED if ch == CHANGE_CHANGED else ACTIVE, config_key, str(label or ""),
+         None if pd.isna(conf) else float(conf), str(cluster or ""), out, full)
+        for cid, text, src, row, ch, label, conf, cluster, out, full in zip(
+            df["comment_id"], df["text"], df["source_file"], df["source_row"], change,
+            df.get("label", pd.Series([""] * len(df))), df.get("confidence", pd.Series([None] * len(df))),
+            df.get("cluster_id", pd.Series([""] * len(df))), outputs, rows)
+    ]
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany(
+            "INSERT INTO comments (comment_id, content_sha, source_file, source_row, first_seen, last_seen, status, "
+            "config_key, label, confidence, cluster_id, outputs, row_json) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (comment_id) DO UPDATE SET content_sha = excluded.content_sha, "
+            "source_file = excluded.source_file, source_row = excluded.source_row, last_seen = excluded.last_seen, "
+            "status = excluded.status, config_key = excluded.config_key, label = excluded.label, "
+            "confidence = excluded.confidence, cluster_id = excluded.cluster_id, outputs = excluded.outputs, "
+            "row_json = excluded.row_json", records)
+        conn.executemany("UPDATE comments SET status = ? WHERE comment_id = ?", [(WITHDRAWN, i) for i in withdrawn])
+        record_run(conn, run_id, run)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def record_run(conn: sqlite3.Connection, run_id: int, run: dict[str, Any]) -> None:
+    conn.execute(
+        "INSERT INTO runs (run_id, started, finished, exit_status, version, out_dir, inputs, counts, timings, message) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (run_id, run["started"], run["finished"], run["exit_status"], run["version"], run["out_dir"],
+         json.dumps(run.get("inputs", []), ensure_ascii=False), json.dumps(run.get("counts", {})),
+         json.dumps(run.get("timings", {})), run.get("message", "")))
+
+
+def history(conn: sqlite3.Connection, current: dict[str, Any]) -> pd.DataFrame:
+    """The runs, newest (`current`, tonight's, not stored yet) first, as the workbook's "Historia" sheet shows them."""
+    rows = []
+    tonight = (current["run_id"], current["started"], current["finished"], 0, current["version"], "",
+               json.dumps(current["counts"]), json.dumps(current["timings"]), "")
+    for run_id, started, finished, status, version, _, counts, timings, message in [tonight, *conn.execute(
+            "SELECT run_id, started, finished, exit_status, version, inputs, counts, timings, message FROM runs "
+            "ORDER BY run_id DESC")]:
+        c = json.loads(counts)
+        rows.append({"Przebieg": run_id, "Początek": started, "Koniec": finished, "Kod wyjścia": status,
+                     "Nowe": c.get("new", ""), "Zmienione": c.get("changed", ""), "Bez zmian": c.get("unchanged", ""),
+                     "Wycofane": c.get("withdrawn", ""), "Przetworzone": c.get("processed", ""),
+                     "Czas [s]": json.loads(timings).get("total", ""), "Wersja": version, "Uwagi": message})
+    return pd.DataFrame(rows, columns=["Przebieg", "Początek", "Koniec", "Kod wyjścia", "Nowe", "Zmienione",
+                                       "Bez zmian", "Wycofane", "Przetworzone", "Czas [s]", "Wersja", "Uwagi"])

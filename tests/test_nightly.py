@@ -1,0 +1,211 @@
+"""Nightly runs with a state (`--state`): incremental work, stable ids, staff work kept night after night, one run
+at a time, and output folders that always hold one run's files."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline.cli import main
+from pipeline.export.staging import STAGING_NAME
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"
+CAMPAIGN = ("Domagamy się utrzymania finansowania świetlic środowiskowych w dzielnicy Orunia na poziomie z roku "
+            "2022, bo dzieci nie mają gdzie spędzać popołudni. ")
+
+
+def comments(n: int) -> list[str]:
+    texts = pd.read_csv(SAMPLE, sep=";", dtype=str, encoding="utf-8-sig")["Treść uwagi"].tolist()
+    return texts[:n]
+
+
+def write_export(path: Path, texts: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"Treść uwagi": texts}).to_csv(path, sep=";", index=False, encoding="utf-8")
+    return path
+
+
+def night(export: Path, out: Path, state: Path) -> dict:
+    assert main(["run", str(export), "--out", str(out), "--state", str(state)]) == 0
+    return json.loads((out / "run.json").read_text(encoding="utf-8"))
+
+
+def uwagi_sheet(path: Path) -> list[dict]:
+    rows = list(load_workbook(path, read_only=True)["Uwagi"].iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
+def staff_edit(path: Path, edits: dict[str, dict[str, str]], who: str) -> None:
+    """Fill cells by comment id and header, adding a header the workbook lacks, as a person in Excel would."""
+    wb = load_workbook(path)
+    ws = wb["Uwagi"]
+    headers = [c.value for c in ws[1]]
+    for header in {h for e in edits.values() for h in e}:
+        if header not in headers:
+            headers.append(header)
+            ws.cell(row=1, column=len(headers), value=header)
+    for row in ws.iter_rows(min_row=2):
+        cid = row[headers.index("ID")].value
+        for header, value in edits.get(cid, {}).items():
+            ws.cell(row=row[0].row, column=headers.index(header) + 1, value=value)
+    wb.properties.lastModifiedBy = who
+    wb.save(path)
+
+
+def test_three_nights_keep_ids_clusters_and_every_staff_entry(tmp_path: Path) -> None:
+    base = comments(24) + [CAMPAIGN + "Podpisano: mieszkańcy.", CAMPAIGN + "Pozdrawiam serdecznie."]
+    export, out, state = tmp_path / "eksport" / "formularz.csv", tmp_path / "wyniki", tmp_path / "stan.db"
+
+    first = night(write_export(export, base), out, state)
+    assert first["counts"]["new"] == 26
+    one = pd.read_csv(out / "comments.csv", dtype=str, keep_default_na=False)
+    campaign_id = one.loc[one["text"].str.startswith(CAMPAIGN[:30]), "cluster_id"].unique().tolist()
+    assert len(campaign_id) == 1
+    ids = one["comment_id"].tolist()
+    e = next(i for i, t in enumerate(base) if len(t) > 200 and i > 5)  # a letter someone will edit
+    staff_edit(out / "triage.xlsx", {ids[0]: {"Odpowiedź": "Dziękujemy.", "Osoba odpowiedzialna": "A. Nowak"},
+                                     ids[e]: {"Status – decyzja": "uwzględniona"}}, who="Anna")
+
+    # Night 2: comment e edited (it has staff work), comment 5 withdrawn, two new ones, one joining the campaign.
+    two_texts = [t + " Dopisuję jeszcze jedno zdanie." if i == e else t for i, t in enumerate(base) if i != 5]
+    two_texts += ["Prosimy o więcej ławek w parku Oruńskim, szczególnie przy placu zabaw.",
+                  CAMPAIGN + "Z wyrazami szacunku."]
+    second = night(write_export(export, two_texts), out, state)
+    assert {k: second["counts"][k] for k in ("new", "changed", "unchanged", "withdrawn", "processed")} == \
+        {"new": 2, "changed": 1, "unchanged": 24, "withdrawn": 1, "processed": 3}
+    two = pd.read_csv(out / "comments.csv", dtype=str, keep_default_na=False)
+    assert set(ids) <= set(two["comment_id"])  # edited and withdrawn comments keep their ids
+    assert two.set_index("comment_id").loc[ids[5], "change"] == "wycofana"
+    assert two.set_index("comment_id").loc[ids[e], "change"] == "zmieniona"
+    assert two.loc[two["text"].str.startswith(CAMPAIGN[:30]), "cluster_id"].unique().tolist() == campaign_id
+    rows = {r["ID"]: r for r in uwagi_sheet(out / "triage.xlsx")}
+    assert rows[ids[e]]["Zmiana"] == "treść zmieniona — sprawdź decyzję"
+    assert rows[ids[e]]["Status – decyzja"] == "uwzględniona"
+    assert sum(r["Nowe"] == "tak" for r in rows.values()) == 2
+    staff_edit(out / "triage.xlsx", {ids[1]: {"Odpowiedź": "Przekazano do wydziału."},
+                                     ids[0]: {"Osoba odpowiedzialna": "B. Kowalski"}}, who="Bartek")
+
+    third = night(write_export(export, two_texts), out, state)
+    assert third["counts"]["processed"] == 0 and third["counts"]["unchanged"] == 27
+    rows = {r["ID"]: r for r in uwagi_sheet(out / "triage.xlsx")}
+    assert rows[ids[0]]["Odpowiedź"] == "Dziękujemy." and rows[ids[0]]["Osoba odpowiedzialna"] == "B. Kowalski"
+    assert rows[ids[1]]["Odpowiedź"] == "Przekazano do wydziału."
+    assert rows[ids[e]]["Status – decyzja"] == "uwzględniona"
+    assert rows[ids[5]]["Zmiana"] == "wycofana z eksportu"
+    history = list(load_workbook(out / "triage.xlsx", read_only=True)["Historia"].iter_rows(values_only=True))
+    assert [r[0] for r in history[1:]] == [3, 2, 1]
+    with sqlite3.connect(state) as conn:
+        entries = conn.execute("SELECT comment_id, column_name, value, who, workbook FROM staff_entries "
+                               "ORDER BY entry_id").fetchall()
+    assert (ids[0], "Osoba odpowiedzialna", "A. Nowak", "Anna", "triage.xlsx") in entries
+    assert (ids[0], "Osoba odpowiedzialna", "B. Kowalski", "Bartek", "triage.xlsx") in entries
+
+
+def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path) -> None:
+    texts = comments(20)
+    export, state = tmp_path / "formularz.csv", tmp_path / "stan.db"
+    night(write_export(export, texts[:12]), tmp_path / "n1", state)
+    night(write_export(export, texts), tmp_path / "n2", state)
+    assert main(["run", str(export), "--out", str(tmp_path / "full")]) == 0
+    nightly = pd.read_csv(tmp_path / "n2" / "comments.csv", dtype=str, keep_default_na=False)
+    full = pd.read_csv(tmp_path / "full" / "comments.csv", dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(nightly.drop(columns="change"), full)
+
+
+def test_a_damaged_or_newer_state_stops_with_exit_2_untouched(tmp_path: Path, capsys) -> None:
+    export = write_export(tmp_path / "formularz.csv", comments(3))
+    state = tmp_path / "stan.db"
+    night(export, tmp_path / "out", state)
+    with sqlite3.connect(state) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    truncated = tmp_path / "obcięty.db"
+    truncated.write_bytes(state.read_bytes()[: state.stat().st_size // 2])
+    newer = tmp_path / "nowszy.db"
+    shutil.copy(state, newer)
+    with sqlite3.connect(newer) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    for bad, words in ((truncated, "uszkodzony"), (newer, "nowsza wersja")):
+        before = bad.read_bytes()
+        capsys.readouterr()
+        assert main(["run", str(export), "--out", str(tmp_path / "out"), "--state", str(bad)]) == 2
+        err = capsys.readouterr().err
+        assert words in err and err.count("\n") == 1
+        assert bad.read_bytes() == before
+
+
+def _start(export: Path, out: Path, state: Path | None = None) -> subprocess.Popen:
+    args = [sys.executable, "-m", "pipeline", "run", str(export), "--out", str(out)]
+    return subprocess.Popen(args + (["--state", str(state)] if state else []), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_two_runs_at_once_one_exits_3_and_the_folder_holds_one_runs_files(tmp_path: Path) -> None:
+    small = write_export(tmp_path / "a" / "formularz.csv", comments(4))
+    large = write_export(tmp_path / "b" / "formularz.csv", comments(9))
+    out = tmp_path / "out"
+    runs = [_start(small, out), _start(large, out)]
+    results = [(p.wait(timeout=600), p.stderr.read()) for p in runs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 3]
+    message = next(err for code, err in results if code == 3)
+    assert message.count("\n") == 1 and "pid" in message and "komputer" in message
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    rows = len(pd.read_csv(out / "comments.csv"))
+    assert rows == manifest["counts"]["written"] == len(uwagi_sheet(out / "triage.xlsx"))
+
+
+def test_a_killed_run_leaves_nothing_a_rerun_does_not_repair(tmp_path: Path) -> None:
+    texts = comments(16)
+    export = write_export(tmp_path / "formularz.csv", texts[:10])
+    night(export, tmp_path / "base" / "out", tmp_path / "base" / "stan.db")
+    write_export(export, texts)
+
+    def state_rows(path: Path) -> list[tuple]:
+        with sqlite3.connect(path) as conn:
+            return conn.execute("SELECT comment_id, content_sha, first_seen, last_seen, status, label, cluster_id, "
+                                "outputs, row_json FROM comments ORDER BY comment_id").fetchall()
+
+    reference = tmp_path / "ref"
+    shutil.copytree(tmp_path / "base", reference)
+    start = time.perf_counter()
+    night(export, reference / "out", reference / "stan.db")
+    duration = time.perf_counter() - start + 4  # a process also spends time starting up
+    for seed in (1, 2, 3):
+        work = tmp_path / f"seed{seed}"
+        shutil.copytree(tmp_path / "base", work)
+        run = _start(export, work / "out", work / "stan.db")
+        time.sleep(random.Random(seed).uniform(0.5, duration))
+        os.kill(run.pid, signal.SIGKILL)
+        run.wait()
+        night(export, work / "out", work / "stan.db")
+        assert state_rows(work / "stan.db") == state_rows(reference / "stan.db")
+        assert (work / "out" / "comments.csv").read_bytes() == (reference / "out" / "comments.csv").read_bytes()
+        assert not (work / "out" / STAGING_NAME).exists()
+        assert not [p for p in (work / "out").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_leftovers_of_a_killed_run_are_removed_and_run_json_comes_last(tmp_path: Path) -> None:
+    export = write_export(tmp_path / "formularz.csv", comments(3))
+    out = tmp_path / "out"
+    (out / STAGING_NAME).mkdir(parents=True)
+    (out / STAGING_NAME / "comments.csv").write_text("połowa", encoding="utf-8")
+    (out / ".comments.csv.abc123.tmp").write_text("tekst z danymi", encoding="utf-8")
+    assert main(["run", str(export), "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [".uwagi.lock", "clusters.csv", "comments.csv", "research.csv", "research.parquet", "run.json",
+         "triage.xlsx"])
+    outputs = [p for p in out.iterdir() if p.name != ".uwagi.lock"]  # the lock is emptied when the run ends
+    assert max(outputs, key=lambda p: p.stat().st_mtime_ns).name == "run.json"
