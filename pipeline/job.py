@@ -93,13 +93,10 @@ def model_summary(cfg: Config) -> dict[str, Any]:
             "cv_macro_f1": cv.get("macro_f1")}
 
 
-def run_stages(df: pd.DataFrame, cfg: Config, stages: Sequence[tuple[str, Stage]], timings: dict[str, float],
+def run_stages(df: pd.DataFrame, cfg: Config, stages: Sequence[Stage], timings: dict[str, float],
                log: RunLog | None) -> pd.DataFrame:
-    for name, fn in stages:
-        df, took = process(df, cfg, [(name, fn)])
-        timings.update(took)
-        if log is not None:
-            log.stage(name, len(df), took[name])
+    df, took = process(df, cfg, stages, on_stage=log.stage if log is not None else None)
+    timings.update(took)
     return df
 
 

@@ -8,7 +8,7 @@ instead of after an hour of classification.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pandas as pd
 
@@ -36,9 +36,10 @@ def check_chain(columns: Sequence[str], stages: Sequence[Stage]) -> None:
         available.update(stage.info.assigns)
 
 
-def process(df: pd.DataFrame, cfg: Config | None = None, stages: Sequence[Stage] = STAGES
-            ) -> tuple[pd.DataFrame, dict[str, float]]:
-    """Run the stages in order; returns the final table and seconds per stage (by stage name)."""
+def process(df: pd.DataFrame, cfg: Config | None = None, stages: Sequence[Stage] = STAGES, *,
+            on_stage: Callable[[str, int, float], None] | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Run the stages in order; returns the final table and seconds per stage (by stage name). `on_stage(name,
+    rows, seconds)` is told as each stage ends (the run log, a progress bar)."""
     cfg = cfg if cfg is not None else Config()
     check_chain(list(df.columns), stages)
     timings: dict[str, float] = {}
@@ -50,4 +51,6 @@ def process(df: pd.DataFrame, cfg: Config | None = None, stages: Sequence[Stage]
         timings[name] = round(time.perf_counter() - start, 3)
         if len(df) != n:  # a stage that drops or adds rows breaks the "nothing is lost" contract
             raise RuntimeError(f"stage {name!r} changed the row count from {n} to {len(df)}")
+        if on_stage is not None:
+            on_stage(name, n, timings[name])
     return df, timings

@@ -29,7 +29,7 @@ from pipeline.vocabulary import (
 # Stages whose results depend on nothing but the comment and the model: stored, and reused while both stay the same.
 COSTLY_STAGES = ("clean", "redact", "classify")
 
-RunStages = Callable[[pd.DataFrame, Config, Sequence[tuple[str, Stage]], dict[str, float], Any], pd.DataFrame]
+RunStages = Callable[[pd.DataFrame, Config, Sequence[Stage], dict[str, float], Any], pd.DataFrame]
 
 
 def config_key(cfg: Config, model: dict[str, Any]) -> str:
@@ -83,8 +83,8 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
                        link_edits=cfg.ingest.id_col is None)
     df["comment_id"] = night.ids
     reuse = np.array(night.reuse, dtype=bool)
-    costly = [s for s in STAGES if s[0] in COSTLY_STAGES]
-    rest = [s for s in STAGES if s[0] not in COSTLY_STAGES]
+    costly = [s for s in STAGES if s.info.name in COSTLY_STAGES]
+    rest = [s for s in STAGES if s.info.name not in COSTLY_STAGES]
     fresh = run_stages(df[~reuse], cfg, costly, batch.timings, log) if (~reuse).any() or not reuse.any() else None
     if fresh is not None:
         columns = [c for c in fresh.columns if c not in df.columns]
