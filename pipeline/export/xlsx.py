@@ -25,13 +25,14 @@ from pipeline.clean import fold
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.corrections import fingerprint
+from pipeline.errors import plural
 from pipeline.export.atomic import write_atomic
 from pipeline.sheets import (
     FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_CAMPAIGNS,
     SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, label_names,
 )
 from pipeline.taxonomy import Taxonomy
-from pipeline.vocabulary import DECISIONS, ROLE_REPRESENTATIVE, STATUS_REVIEW
+from pipeline.vocabulary import DECISIONS, KIND_CAMPAIGN, KIND_DUPLICATE, ROLE_REPRESENTATIVE, STATUS_REVIEW
 
 EXCEL_CELL_LIMIT = 32_767
 # Excel refuses more hyperlinks than this on one worksheet; past it, ids are written as plain text.
@@ -88,8 +89,14 @@ def priority_order(df: pd.DataFrame) -> pd.Index:
 
 
 def campaign_names(clusters: pd.DataFrame) -> dict[str, str]:
-    """cluster_id → "K1", "K2", … in the order of the clusters table (largest first)."""
-    return {str(cid): f"K{i}" for i, cid in enumerate(clusters["cluster_id"].astype(str), start=1)}
+    """cluster_id → "K1", "K2", … for campaigns and "D1", "D2", … for duplicates, in the order of the clusters
+    table (largest first)."""
+    kinds = clusters["kind"] if "kind" in clusters else pd.Series(KIND_CAMPAIGN, index=clusters.index)
+    names, seen = {}, {KIND_CAMPAIGN: 0, KIND_DUPLICATE: 0}
+    for cid, kind in zip(clusters["cluster_id"].astype(str), kinds):
+        seen[kind] += 1
+        names[cid] = f"{'D' if kind == KIND_DUPLICATE else 'K'}{seen[kind]}"
+    return names
 
 
 def shown_text(df: pd.DataFrame, cfg: Config) -> pd.Series:
@@ -225,6 +232,7 @@ def campaigns_view(clusters: pd.DataFrame, df: pd.DataFrame, taxonomy: Taxonomy 
     cids = clusters["cluster_id"].astype(str)
     return pd.DataFrame({
         "Kampania": cids.map(campaigns),
+        "Rodzaj": clusters["kind"] if "kind" in clusters else KIND_CAMPAIGN,
         "Liczba uwag": clusters["size"].astype(int),
         "Cel (najczęstszy)": cids.map(lambda c: top_label.get(c, "")),
         "Wspólny szablon": clusters["template"],
@@ -237,14 +245,19 @@ def campaigns_view(clusters: pd.DataFrame, df: pd.DataFrame, taxonomy: Taxonomy 
 def campaign_counts(df: pd.DataFrame, clusters: pd.DataFrame, shown: int = 12) -> list[tuple[str, int]]:
     """Members per campaign (largest first, the tail summed), then the comments outside campaigns."""
     rows = []
-    for i, (template, size) in enumerate(zip(clusters["template"].astype(str), clusters["size"]), start=1):
+    duplicate = (clusters["kind"] == KIND_DUPLICATE) if "kind" in clusters else pd.Series(False, index=clusters.index)
+    campaigns = clusters[~duplicate]
+    for i, (template, size) in enumerate(zip(campaigns["template"].astype(str), campaigns["size"]), start=1):
         if i > shown:
-            rows.append((f"pozostałe kampanie ({len(clusters) - shown})", int(clusters["size"].iloc[shown:].sum())))
+            rows.append((f"pozostałe kampanie ({len(campaigns) - shown})", int(campaigns["size"].iloc[shown:].sum())))
             break
         start = " ".join(template.split())
         rows.append((f"K{i}: {start[:40]}…" if len(start) > 40 else f"K{i}: {start}", int(size)))
+    if duplicate.any():
+        groups = int(duplicate.sum())
+        rows.append((f"duplikaty ({plural(groups, 'grupa', 'grupy', 'grup')})", int(clusters["size"][duplicate].sum())))
     in_campaigns = int(clusters["size"].sum()) if len(clusters) else 0
-    return rows + [("poza kampaniami (uwagi unikalne)", len(df) - in_campaigns)]
+    return rows + [("poza kampaniami i duplikatami (uwagi unikalne)", len(df) - in_campaigns)]
 
 
 def count_table(values: pd.Series, order: Sequence[str] = (), names: dict[str, str] | None = None,
@@ -609,11 +622,11 @@ def write_workbook(
 
         write_table_sheet(
             wb, fmt, SHEET_CAMPAIGNS, campaign_view,
-            [Column("Kampania", 10), Column("Liczba uwag", 9, "number"), Column("Cel (najczęstszy)", 22, "wrap"),
+            [Column("Kampania", 10), Column("Rodzaj", 10), Column("Liczba uwag", 9, "number"), Column("Cel (najczęstszy)", 22, "wrap"),
              Column("Wspólny szablon", 66, "wrap"), Column("Reprezentant", 13), Column("Członkowie", 36, "wrap"),
              Column("Pozostałe w arkuszu Uwagi", 24)],
-            links={4: [row_link(r) for r in campaign_view["Reprezentant"]],
-                   6: [block(c, r) for c, r in zip(clusters["cluster_id"].astype(str),
+            links={5: [row_link(r) for r in campaign_view["Reprezentant"]],
+                   7: [block(c, r) for c, r in zip(clusters["cluster_id"].astype(str),
                                                    clusters["representative_id"].astype(str))]},
         )
         # Triage decides what needs checking (an unsure campaign member is answered with its campaign).
