@@ -142,3 +142,18 @@ def test_only_the_comment_is_classified_never_its_column_headers(tmp_path: Path)
     headers = {"tresc", "treść", "uwaga", "uwagi", "proponowane", "brzmienie", "zapis", "uzasadnienie"}
     assert not headers & set(one_word["evidence"].replace(";", " ").split())
     assert not df["evidence"].str.contains("uzasadnienie|treść|brzmienie").any()
+
+
+def test_the_workbook_tells_duplicates_from_campaigns_in_polish(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "out"
+    run_job([form_export.PATH], Config(export=ExportConfig(out_dir=out)))
+    wb = load_workbook(out / "triage.xlsx")
+    kinds = [row[1] for row in wb["Kampanie"].iter_rows(min_row=2, values_only=True)]
+    assert wb["Kampanie"]["B1"].value == "Rodzaj" and sorted(kinds) == ["duplikat"] * 4 + ["kampania"]
+    summary = [c.value for r in wb["Podsumowanie"].iter_rows() for c in r if isinstance(c.value, str)]
+    assert sum(v.startswith("K") and ":" in v for v in summary) == 1 and "duplikaty (4 grupy)" in summary
+    info = [r[0] for r in wb["Informacje"].iter_rows(values_only=True)]
+    assert "Czas etapu: przypisanie celów" in info and "Czas etapu: classify" not in info
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "--version   pokaż wersję programu i zakończ" in capsys.readouterr().out

@@ -529,6 +529,12 @@ def write_summary_sheet(
     return ws
 
 
+# The stages as staff read them on "Informacje" (run.json keeps the code names).
+STAGE_NAMES = {"ingest": "wczytanie plików", "clean": "czyszczenie tekstu", "redact": "usuwanie danych osobowych",
+               "classify": "przypisanie celów", "corrections": "poprawki zespołu", "cluster": "grupowanie",
+               "triage": "priorytety i statusy", "export": "zapis wyników"}
+
+
 def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Formats | None = None,
                      extra: Sequence[tuple[str, str]] = ()) -> None:
     """"Informacje": the run manifest as label/value rows staff can read, and how to send corrections back."""
@@ -548,7 +554,7 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
     for item in manifest.get("inputs", []):
         rows.append(("Plik wejściowy", f"{item['path']} ({item['rows']} wierszy, SHA-256 {item['sha256'][:16]}…)"))
     for stage, seconds in manifest.get("timings_s", {}).items():
-        rows.append((f"Czas etapu: {stage}", f"{seconds:.2f} s"))
+        rows.append((f"Czas etapu: {STAGE_NAMES.get(stage, stage)}", f"{seconds:.2f} s"))
     for key, value in manifest.get("summary", {}).items():
         rows.append((key, cell_text(value)))
     rows.extend(extra)
