@@ -76,9 +76,14 @@ class ColumnRoles:
                 f"{names([self.provision] if self.provision else [])}")
 
 
+def base_header(name: str) -> str:
+    """The header as the file wrote it: a repeated "Treść uwagi" is named "Treść uwagi_2" on reading."""
+    return _REPEAT_SUFFIX.sub("", str(name))
+
+
 def header_key(name: str) -> str:
-    """The folded header as the file wrote it (a repeated "Treść uwagi" is read as "Treść uwagi_2")."""
-    return fold(_REPEAT_SUFFIX.sub("", str(name)))
+    """The folded header as the file wrote it."""
+    return fold(base_header(name))
 
 
 def part_of(header: str) -> str | None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline.clean import fold
-from pipeline.column_roles import TEXT_HEADERS, ColumnRoles
+from pipeline.column_roles import TEXT_HEADERS, ColumnRoles, base_header, header_key
 from pipeline.decode import check_text, decode_bytes
 from pipeline.errors import UserError, plural
 
@@ -47,7 +47,6 @@ _HEADER_SEARCH = 10
 _DELIMITERS = ";,\t"  # ties go to ';', what Polish Excel writes
 _SNIFF_LINES = 200
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # the line ends csv counts
-_REPEAT_SUFFIX = re.compile(r"_\d+$")
 _STRAY_QUOTE = "cudzysłów bez pary: wiersz odczytano bez cudzysłowów, sprawdź jego pola"
 # A formula cell whose <v> value element is missing or empty.
 _UNCACHED_FORMULA = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
@@ -415,15 +414,6 @@ def _has_uncached_formula(data: bytes) -> bool:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return any(_UNCACHED_FORMULA.search(archive.read(name)) for name in archive.namelist()
                    if name.startswith("xl/worksheets/") and name.endswith(".xml"))
-
-
-def base_header(name: str) -> str:
-    """The header as the file wrote it: a repeated "Treść uwagi" is named "Treść uwagi_2" on reading."""
-    return _REPEAT_SUFFIX.sub("", name)
-
-
-def header_key(name: str) -> str:
-    return fold(base_header(name))
 
 
 def is_text_header(key: str) -> bool:
