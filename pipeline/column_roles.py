@@ -116,6 +116,13 @@ def not_text(values: Sequence[object]) -> bool:
     return odd >= _NOT_TEXT_SHARE * len(cells)
 
 
+def category_like(values: Sequence[object]) -> bool:
+    """Whether the filled cells are a few short values repeated (a "comment_type" column of "propozycja",
+    "pytanie"): a header that only starts with a text header then names a category, not text."""
+    cells = _filled(values)
+    return bool(cells) and all(len(c.split()) <= 2 for c in cells) and len(set(cells)) <= len(cells) / 2
+
+
 def sentence_like(values: Sequence[object]) -> bool:
     """Whether the filled cells read as comments: several words each, mostly distinct."""
     cells = _filled(values)
@@ -140,7 +147,8 @@ def detect_roles(columns: dict[str, Sequence[object]], *, text_cols: Sequence[st
     if text_cols:
         roles.text = {c: part_of(c) or "text_comment" for c in text_cols}
         return roles
-    roles.text = {c: part for c in names if (part := part_of(c)) and not not_text(columns[c])}
+    roles.text = {c: part for c in names if (part := part_of(c)) and not not_text(columns[c])
+                  and (header_key(c) in TEXT_HEADERS or not category_like(columns[c]))}
     if not roles.text:
         skip = set(personal) | {provision, id_col}
         roles.text_by_content = [c for c in names if c not in skip and sentence_like(columns[c])]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.clean import fold
-from pipeline.column_roles import ColumnRoles, detect_roles, part_of
+from pipeline.column_roles import TEXT_HEADERS, ColumnRoles, detect_roles, header_key, part_of
 from pipeline.columns import INGEST_COLUMNS, OUTPUT_COLUMNS, TEXT_PART_COLUMNS
 from pipeline.config import IngestConfig
 from pipeline.errors import UserError, plural
@@ -26,12 +26,15 @@ from pipeline.vocabulary import STATUS_EMPTY, STATUS_ERROR, STATUS_OK
 
 
 def find_text_columns(columns: Sequence[str], explicit: Sequence[str] = (), path: Path | None = None) -> list[str]:
-    """The text columns by header: the explicit ones (which must exist), else every column with a known text
-    header (`column_roles.part_of`)."""
+    """The text columns by header: the explicit ones (which must exist), else every column whose header is a known
+    text header, else every one whose header starts with one (`column_roles.part_of`)."""
     if explicit:
         _check_explicit(columns, explicit, path)
         return list(dict.fromkeys(explicit))
-    found = [c for c in columns if part_of(c)]
+    # Without the cells, a header that only starts with a text header ("comment_type") cannot be told from a
+    # text column: such headers count only when no header is a text header itself.
+    exact = [c for c in columns if header_key(c) in TEXT_HEADERS]
+    found = exact or [c for c in columns if part_of(c)]
     if found:
         return found
     raise _no_text_column(columns, path)

@@ -157,3 +157,10 @@ def test_the_workbook_tells_duplicates_from_campaigns_in_polish(tmp_path: Path, 
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "--version   pokaż wersję programu i zakończ" in capsys.readouterr().out
+
+
+def test_a_category_column_whose_header_starts_like_a_text_header_is_not_text() -> None:
+    columns = {"text": ["Prosimy o dłuższe konsultacje.", "Więcej środków na granty.", "Dobry program.", "Za mało."],
+               "comment_type": ["propozycja", "propozycja", "poparcie", "propozycja"],
+               "Uwagi ogólne": ["Brakuje zadań związanych z zielenią.", "", "Dziękujemy za program.", ""]}
+    assert detect_roles(columns).text == {"text": "text_comment", "Uwagi ogólne": "text_comment"}
