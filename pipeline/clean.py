@@ -12,6 +12,7 @@ import unicodedata
 import ftfy
 import pandas as pd
 
+from pipeline.columns import TEXT_PART_COLUMNS
 from pipeline.config import Config
 from pipeline.stage import stage
 
@@ -133,11 +134,22 @@ def detect_language(text: str) -> str:
     return "pl" if lang in ("cs", "sk") and not re.search(r"[ěřůťďňĚŘŮŤĎŇ]", text) else "other"
 
 
+def comment_body(df: pd.DataFrame) -> list[str]:
+    """Per row, what the sender wrote: the text parts joined without the headers that label them in `text`, so a
+    header ("Treść uwagi:") never reaches the classifier or clustering; `text` where no part is filled (a record
+    that could not be split into fields)."""
+    texts = df["text"].fillna("").astype(str).tolist()
+    parts = [df[c].fillna("").astype(str).tolist() for c in TEXT_PART_COLUMNS if c in df.columns]
+    if not parts:
+        return texts
+    return ["\n\n".join(p for p in row if p.strip()) or text for text, row in zip(texts, zip(*parts))]
+
+
 @stage("clean", requires=("text",), assigns=("text_clean", "lang"))
 def clean(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `text_clean` and `lang` (redaction, when configured, runs after this in `redact`)."""
     out = df.copy()
-    cleaned = [clean_text(t) for t in out["text"].fillna("").astype(str)]
+    cleaned = [clean_text(t) for t in comment_body(out)]
     out["text_clean"] = cleaned
     out["lang"] = [detect_language(t) for t in cleaned]
     return out

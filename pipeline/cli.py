@@ -56,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
                "3 ten sam katalog wyników lub plik stanu zajmuje inny przebieg.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"uwagi {__version__}")
+    # Python 3.11's argparse does not pass this help through gettext, so `_WORDS` cannot translate it.
+    parser.add_argument("--version", action="version", version=f"uwagi {__version__}",
+                        help=_WORDS["show program's version number and exit"])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for cmd in COMMANDS:
         p = sub.add_parser(

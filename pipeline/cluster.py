@@ -31,7 +31,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from pipeline.clean import fold, fold_chars
-from pipeline.columns import CLUSTER_COLUMNS
+from pipeline.columns import CLUSTER_COLUMNS, OUTPUT_COLUMNS
 from pipeline.config import ClusterConfig, Config
 from pipeline.letters import CLOSINGS, first_words_pattern, phrases_pattern
 from pipeline.minhash import (
@@ -43,8 +43,19 @@ from pipeline.minhash import (
     star_pairs,
 )
 from pipeline.sentences import sentence_spans, split_sentences
+from pipeline.pii_columns import detect_pii_columns
 from pipeline.stage import stage
-from pipeline.vocabulary import PLACEHOLDER, ROLE_MEMBER, ROLE_REPRESENTATIVE, ROLE_UNIQUE, STATUS_EMPTY, STATUS_ERROR
+from pipeline.vocabulary import (
+    DUPLICATE_MAX_SENDERS,
+    KIND_CAMPAIGN,
+    KIND_DUPLICATE,
+    PLACEHOLDER,
+    ROLE_MEMBER,
+    ROLE_REPRESENTATIVE,
+    ROLE_UNIQUE,
+    STATUS_EMPTY,
+    STATUS_ERROR,
+)
 
 _EXCLUDED_STATUSES = frozenset({STATUS_ERROR, STATUS_EMPTY})
 
@@ -57,6 +68,8 @@ _CLOSING = re.compile(rf"^(?:{phrases_pattern(CLOSINGS, fold)})\b")
 # Cheap test on the raw line before folding it for `_CLOSING`.
 _CLOSING_START = re.compile(rf"(?im)^[^\w\n]*(?:{first_words_pattern(CLOSINGS)}|--)")
 _SIGNATURE_DELIMITER = re.compile(r"^-- ?$")
+# A line of five or more words ending a sentence: text, not a signature line ("Prezes Zarządu Stowarzyszenia X").
+_SENTENCE_LINE = re.compile(r"(?m)^[^\S\n]*(?:\S+[^\S\n]+){4,}\S*[.!?][^\S\n]*$")
 _MAX_SIGNATURE_WORDS = 40
 _MAX_GREETING_WORDS = 6
 _MAX_GREETING_CHARS = 80
@@ -95,7 +108,10 @@ def strip_boilerplate(text: str) -> str:
         if (_CLOSING.match(fold(line)) or _SIGNATURE_DELIMITER.match(line.strip())) and len(
             text[m.start() :].split()
         ) <= _MAX_SIGNATURE_WORDS:
-            return text[: m.start()].rstrip()
+            # A form's next part ("Uzasadnienie") may follow a "Pozdrawiam," closing the comment: a sentence after
+            # the signature lines is the sender's text again.
+            after = _SENTENCE_LINE.search(text, m.start() + len(line))
+            return text[: m.start()].rstrip() + (f"\n\n{text[after.start():].lstrip()}" if after else "")
     return text
 
 
@@ -363,8 +379,8 @@ def template_sentences(rep_core: str, members: Sequence[str], min_share: float) 
 
 @stage("cluster", requires=("comment_id", "text_clean"), assigns=CLUSTER_COLUMNS, row_wise=False)
 def cluster(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """Stage: add `cluster_id`, `cluster_size`, `cluster_role`, `cluster_representative`, `cluster_similarity`,
-    `added_text`."""
+    """Stage: add `cluster_id`, `cluster_size`, `cluster_kind`, `cluster_role`, `cluster_representative`,
+    `cluster_similarity`, `added_text`."""
     ccfg = cfg.cluster
     out = df.copy(deep=False)  # only adds columns; a deep copy would double the text in memory
     n = len(out)
@@ -402,7 +418,23 @@ def cluster(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     out["cluster_representative"] = np.where(multi, ids[rep_row], "")
     out["cluster_similarity"] = np.round(sim, 3)
     out["added_text"] = [unit_added.get(int(u), "") if m else "" for u, m in zip(row_unit, multi)]
+    out.insert(out.columns.get_loc("cluster_size") + 1, "cluster_kind", cluster_kinds(out, cfg))
     return out
+
+
+def cluster_kinds(df: pd.DataFrame, cfg: Config) -> list[str]:
+    """Per row, `duplikat` when its cluster's comments come from at most two senders, `kampania` when from more,
+    empty for a unique comment. A sender is told by the personal-data columns (name, e-mail); a row without them
+    counts as a sender of its own."""
+    personal = detect_pii_columns([c for c in df.columns if c not in OUTPUT_COLUMNS],
+                                  [c for c in cfg.ingest.pii_cols if c in df.columns])
+    keys = (df[personal].astype(str).apply(lambda col: col.map(fold)).agg("|".join, axis=1) if personal
+            else pd.Series("", index=df.index))
+    blank = keys.str.strip("|") == ""
+    keys = keys.where(~blank, "#" + pd.Series(range(len(df)), index=df.index).astype(str))
+    senders = keys.groupby(df["cluster_id"].to_numpy()).transform("nunique").to_numpy()
+    multi = df["cluster_size"].to_numpy() > 1
+    return np.where(~multi, "", np.where(senders <= DUPLICATE_MAX_SENDERS, KIND_DUPLICATE, KIND_CAMPAIGN)).tolist()
 
 
 def _added_texts(
@@ -440,12 +472,12 @@ def _added_texts(
 def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
     """clusters.csv rows: one per cluster of two or more comments, largest first.
 
-    Columns `cluster_id`, `size`, `representative_id`, `template` (the representative's sentences that most
+    Columns `cluster_id`, `kind` (`duplikat` or `kampania`), `size`, `representative_id`, `template` (the representative's sentences that most
     members share, from `text_clean`) and, when `label` exists, `labels` ("label: count; ...", most frequent first).
     """
     share = (cfg or Config()).cluster.covered_share
     has_labels = "label" in df
-    columns = ["cluster_id", "size", "representative_id", "template"] + (["labels"] if has_labels else [])
+    columns = ["cluster_id", "kind", "size", "representative_id", "template"] + (["labels"] if has_labels else [])
     multi = df[df["cluster_size"] > 1]
     cids = multi["cluster_id"].to_numpy()
     codes, uniques = pd.factorize(cids)
@@ -454,6 +486,8 @@ def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
     is_rep = (multi["cluster_role"] == ROLE_REPRESENTATIVE).to_numpy()
     texts = multi["text_clean"].fillna("").astype(str).to_numpy(dtype=object)
     ids = multi["comment_id"].to_numpy()
+    kinds = (multi["cluster_kind"] if "cluster_kind" in multi else pd.Series(KIND_CAMPAIGN, index=multi.index)
+             ).to_numpy()
     rows = []
     for c in range(len(uniques)):
         idx = order[bounds[c] : bounds[c + 1]]
@@ -461,8 +495,8 @@ def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
         rep_core = core_text(texts[rep])
         others = [fold(core_text(texts[i])) for i in idx[~is_rep[idx]][:_TEMPLATE_SAMPLE]]
         template = " ".join(template_sentences(rep_core, others, share)) or rep_core
-        rows.append((uniques[c], len(idx), ids[rep], template))
-    table = pd.DataFrame(rows, columns=columns[:4])
+        rows.append((uniques[c], kinds[rep], len(idx), ids[rep], template))
+    table = pd.DataFrame(rows, columns=columns[:5])
     if has_labels:
         counts = multi.groupby(["cluster_id", "label"], sort=False).size().reset_index(name="n")
         counts = counts.sort_values(["cluster_id", "n"], ascending=[True, False], kind="stable")

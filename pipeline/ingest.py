@@ -15,35 +15,53 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.clean import fold
-from pipeline.columns import INGEST_COLUMNS, OUTPUT_COLUMNS
+from pipeline.column_roles import TEXT_HEADERS, ColumnRoles, detect_roles, header_key, part_of
+from pipeline.columns import INGEST_COLUMNS, OUTPUT_COLUMNS, TEXT_PART_COLUMNS
 from pipeline.config import IngestConfig
 from pipeline.errors import UserError, plural
 from pipeline.inputs import read_inputs
 from pipeline.pii_columns import detect_pii_columns
-from pipeline.readers import TEXT_HEADERS, RawTable, base_header, header_key, is_text_header
+from pipeline.readers import RawTable, base_header
 from pipeline.vocabulary import STATUS_EMPTY, STATUS_ERROR, STATUS_OK
 
 
 def find_text_columns(columns: Sequence[str], explicit: Sequence[str] = (), path: Path | None = None) -> list[str]:
-    """The text columns: the explicit ones (which must exist), else every column with a known text header."""
+    """The text columns by header: the explicit ones (which must exist), else every column whose header is a known
+    text header, else every one whose header starts with one (`column_roles.part_of`)."""
     if explicit:
-        missing = [c for c in explicit if c not in columns]
-        if missing:
-            raise UserError(
-                f"brak kolumny tekstu (są: {_listing(columns)})", path=path, column=missing[0]
-            )
+        _check_explicit(columns, explicit, path)
         return list(dict.fromkeys(explicit))
-    keys = {c: header_key(c) for c in columns}
-    exact = [c for c in columns if keys[c] in TEXT_HEADERS]
-    if exact:
-        return exact
-    prefixed = [c for c in columns if is_text_header(keys[c])]
-    if prefixed:
-        return prefixed
-    raise UserError(
-        f"nie znaleziono kolumny z treścią uwag (są: {_listing(columns)}); wskaż ją opcją --text-col",
-        path=path,
-    )
+    # Without the cells, a header that only starts with a text header ("comment_type") cannot be told from a
+    # text column: such headers count only when no header is a text header itself.
+    exact = [c for c in columns if header_key(c) in TEXT_HEADERS]
+    found = exact or [c for c in columns if part_of(c)]
+    if found:
+        return found
+    raise _no_text_column(columns, path)
+
+
+def _check_explicit(columns: Sequence[str], explicit: Sequence[str], path: Path | None) -> None:
+    missing = [c for c in explicit if c not in columns]
+    if missing:
+        raise UserError(f"brak kolumny tekstu (są: {_listing(columns)})", path=path, column=missing[0])
+
+
+def _no_text_column(columns: Sequence[str], path: Path | None) -> UserError:
+    return UserError(f"nie znaleziono kolumny z treścią uwag (są: {_listing(columns)}); wskaż ją opcją --text-col",
+                     path=path)
+
+
+def table_roles(frame: pd.DataFrame, cfg: IngestConfig, path: Path | None = None) -> ColumnRoles:
+    """The roles of an export's columns (text by header and content, id, personal, provision); no text column is
+    a UserError."""
+    columns = [str(c) for c in frame.columns]
+    if cfg.text_cols:
+        _check_explicit(columns, cfg.text_cols, path)
+    roles = detect_roles({c: frame[c].tolist() for c in columns}, text_cols=list(dict.fromkeys(cfg.text_cols)),
+                         id_col=cfg.id_col, pii_cols=cfg.pii_cols)
+    if not roles.text:
+        raise _no_text_column(columns, path)
+    return roles
 
 
 def _listing(columns: Sequence[str], limit: int = 12) -> str:
@@ -61,6 +79,16 @@ def join_text(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
         parts = [f"{base_header(c)}: {str(v).strip()}" for c, v in zip(columns, values) if str(v).strip()]
         texts.append("\n\n".join(parts))
     return texts
+
+
+def join_parts(frame: pd.DataFrame, parts: dict[str, str]) -> dict[str, list[str]]:
+    """Each text part (`TEXT_PART_COLUMNS`) per row, unlabelled; columns of the same part are joined by a blank line."""
+    out = {}
+    for part in TEXT_PART_COLUMNS:
+        columns = [c for c, p in parts.items() if p == part]
+        values = zip(*(frame[c].tolist() for c in columns)) if columns else ((),) * len(frame)
+        out[part] = ["\n\n".join(s for s in (str(v).strip() for v in row) if s) for row in values]
+    return out
 
 
 def comment_ids(texts: Sequence[str]) -> list[str]:
@@ -103,15 +131,19 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, names: dic
     frame, document = table.frame, table.document
     if document is not None:
         # A letter has no id or submitter column: its ids are hashes, its submitter is unknown.
-        text_cols = list(document.text_columns)
         id_col = id_col if id_col in frame.columns else None
+        roles = detect_roles({str(c): frame[c].tolist() for c in frame.columns}, text_cols=document.text_columns,
+                             id_col=id_col, pii_cols=cfg.pii_cols)
     else:
-        text_cols = find_text_columns(list(frame.columns), cfg.text_cols, table.path)
+        roles = table_roles(frame, cfg, table.path)
         if cfg.id_col and cfg.id_col not in frame.columns:
             raise UserError("brak kolumny identyfikatora", path=table.path, column=cfg.id_col)
         if cfg.submitter_col and cfg.submitter_col not in frame.columns:
             raise UserError("brak kolumny z typem zgłaszającego", path=table.path, column=cfg.submitter_col)
+    table.roles = roles
+    text_cols = list(roles.text)
     texts = join_text(frame, text_cols)
+    parts = join_parts(frame, roles.text)
     for i, line in table.raw.items():
         texts[i] = line
     status = [STATUS_OK if t.strip() else STATUS_EMPTY for t in texts]
@@ -126,12 +158,14 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, names: dic
                {"source_page": "", "extraction": "", "ocr_confidence": pd.array([math.nan] * len(texts),
                                                                                   dtype="float64")}),
             "text": texts,
+            **parts,
+            "document_part": frame[roles.provision].tolist() if roles.provision else [""] * len(texts),
             "status": status,
             "error": errors,
             "_id_value": frame[id_col].tolist() if id_col else [""] * len(texts),
         }
     )
-    used = set(text_cols) | ({id_col} if id_col else set())
+    used = set(text_cols) | ({id_col} if id_col else set()) | ({roles.provision} if roles.provision else set())
     for col in frame.columns:
         if col not in used:
             out[names[col]] = frame[col].tolist()

@@ -18,9 +18,9 @@ from pipeline.config import IngestConfig
 from pipeline.documents import DOCUMENT_SUFFIXES, read_document
 from pipeline.errors import UserError
 from pipeline.ocr import OcrUnavailable
-from pipeline.readers import TEXT_HEADERS, RawTable, header_key, is_text_header, read_table
+from pipeline.readers import TEXT_HEADERS, UNREADABLE_WORKBOOKS, RawTable, header_key, is_text_header, read_table
 
-TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm", ".jsonl", ".ndjson", ".json"}
+TABLE_SUFFIXES = {".csv", ".tsv", ".xlsx", ".xlsm", ".ods", ".jsonl", ".ndjson", ".json"}
 # A .txt is Excel's "Unicode text" export (a table) or a letter saved as plain text.
 _TEXT_SUFFIX = ".txt"
 
@@ -45,8 +45,8 @@ def _skip_reason(path: Path) -> str:
         return "plik blokady otwartego dokumentu (Word, Excel), nie uwaga"
     if name.startswith("."):
         return "plik ukryty"
-    if suffix == ".xls":
-        return "format .xls (Excel 97-2003) nie jest obsługiwany; zapisz plik jako .xlsx lub .csv"
+    if suffix in UNREADABLE_WORKBOOKS:
+        return UNREADABLE_WORKBOOKS[suffix]
     if suffix == ".doc":
         return "format .doc (Word 97-2003) nie jest obsługiwany; zapisz plik jako .docx, .odt lub .pdf"
     if suffix not in TABLE_SUFFIXES | DOCUMENT_SUFFIXES | {_TEXT_SUFFIX}:

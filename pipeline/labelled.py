@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from pipeline.folds import duplicate_groups
-from pipeline.clean import clean_text, fold
+from pipeline.clean import clean_text, comment_body, fold
 from pipeline.comment_type import COMMENT_TYPES
 from pipeline.errors import UserError, plural
 from pipeline.hashing import file_sha256
-from pipeline.ingest import find_text_columns, join_text
+from pipeline.column_roles import part_of
+from pipeline.ingest import find_text_columns, join_parts, join_text
 from pipeline.readers import read_table
 from pipeline.redact import redact_text
 from pipeline.taxonomy import Taxonomy
@@ -83,7 +85,9 @@ def read_labelled(path: Path | str, taxonomy: Taxonomy, *, text_cols: Sequence[s
                         "--label-col lub --labels-col", path=path)
     group_col = _find_column(columns, None, _GROUP_HEADERS, path)
     type_col = _find_column(columns, None, _TYPE_HEADERS, path)
-    raw_texts = join_text(frame, found_text_cols)
+    # What `uwagi run` classifies: the text columns' content without the headers that label them.
+    parts = join_parts(frame, {c: part_of(c) or "text_comment" for c in found_text_cols})
+    raw_texts = comment_body(pd.DataFrame({"text": join_text(frame, found_text_cols), **parts}))
     texts, labels, all_labels, campaigns, types, unknown = [], [], [], [], [], {}
     skipped: dict[str, list[int]] = {SKIP_UNREADABLE: [], SKIP_NO_TEXT: [], SKIP_NO_LABEL: []}
     for i, text in enumerate(raw_texts):

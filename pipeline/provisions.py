@@ -129,3 +129,16 @@ class ProvisionFinder:
                     return _COMPILED[name], m
         return None
 
+
+
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,3}[a-z]?)\b")
+
+
+def document_provisions(cell: str, finder: ProvisionFinder) -> list[str]:
+    """Citations in a form's "Część dokumentu (§)" cell; a cell that starts with a bare number ("5", "5 ust. 2")
+    names a paragraph, as the column's header says."""
+    found = finder.find(cell)
+    if found or "§" not in finder.units:
+        return found
+    bare = _BARE_NUMBER.match(cell)
+    return finder.find(f"§ {bare.group(1)}{cell[bare.end():]}") if bare else []

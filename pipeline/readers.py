@@ -23,26 +23,31 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from pipeline.clean import fold
+from pipeline.column_roles import TEXT_HEADERS, ColumnRoles, base_header, header_key
 from pipeline.decode import check_text, decode_bytes
 from pipeline.errors import UserError, plural
 
-# Headers that name the comment text, most specific first; matched on folded headers.
-TEXT_HEADERS = (
-    "tresc uwagi", "tresc", "uwaga", "uwagi", "komentarz", "opis", "propozycja zmiany", "proponowany zapis",
-    "proponowane brzmienie", "uzasadnienie", "text", "comment",
-)
 if TYPE_CHECKING:
     from pipeline.documents import DocumentInfo
 
 _CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 _XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+_ODS_SUFFIX = ".ods"
+# Workbook formats uwagi does not read, and how staff save them as one it does.
+UNREADABLE_WORKBOOKS = {
+    ".xls": "format .xls (Excel 97-2003) nie jest obsługiwany; otwórz plik w Excelu i zapisz go jako .xlsx "
+            "(Plik → Zapisz jako → Skoroszyt programu Excel) albo w LibreOffice jako .ods",
+    ".xlsb": "format .xlsb (skoroszyt binarny Excela) nie jest obsługiwany; otwórz plik w Excelu i zapisz go jako "
+             ".xlsx (Plik → Zapisz jako → Skoroszyt programu Excel)",
+    ".numbers": "format .numbers (Apple Numbers) nie jest obsługiwany; wyeksportuj plik jako .xlsx lub .csv "
+                "(Plik → Eksportuj do → Excel)",
+}
 _JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 # Rows searched for the header: room for a title, a date and a note above the table.
 _HEADER_SEARCH = 10
 _DELIMITERS = ";,\t"  # ties go to ';', what Polish Excel writes
 _SNIFF_LINES = 200
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # the line ends csv counts
-_REPEAT_SUFFIX = re.compile(r"_\d+$")
 # csv's default cap on one cell, 131,072 characters, is below a long letter pasted into a form; this one is far above
 # any comment and still refuses a runaway cell with a message rather than exhausting memory.
 FIELD_LIMIT = 20_000_000
@@ -66,6 +71,7 @@ class RawTable:
     encoding: str | None = None  # of a text file; None for a workbook
     preamble_rows: int = 0  # non-blank rows above the header (a title, a date): not records
     document: DocumentInfo | None = None  # pages, extraction and OCR confidence of a PDF, DOCX, scan …
+    roles: ColumnRoles | None = None  # which columns ingest took as text, id, personal data, provision
     skipped: str = ""  # why a file found in a folder, or needing OCR that is not installed, was not read
 
 
@@ -84,6 +90,8 @@ def read_table(
     if not data.strip():
         raise UserError("plik jest pusty", path=path)
     kind = _kind(path, data)
+    if kind == "ods":
+        return _read_ods(path, sheet, text_cols)
     if kind == "xlsx":
         check_unpacked_size(path, data, max_unpacked_bytes)
         return _read_xlsx(path, data, sheet, text_cols)
@@ -126,14 +134,16 @@ def check_unpacked_size(path: Path, data: bytes, limit: int) -> None:
 
 def _kind(path: Path, data: bytes) -> str:
     suffix = path.suffix.lower()
+    if suffix in UNREADABLE_WORKBOOKS:
+        raise UserError(UNREADABLE_WORKBOOKS[suffix], path=path)
+    if suffix == _ODS_SUFFIX:
+        return "ods"
     if suffix in _XLSX_SUFFIXES or data.startswith(b"PK\x03\x04"):  # a zip is never text, whatever its name
         return "xlsx"
     if suffix in _JSONL_SUFFIXES:
         return "jsonl"
     if suffix in _CSV_SUFFIXES:
         return "csv"
-    if suffix == ".xls":
-        raise UserError("format .xls (Excel 97-2003) nie jest obsługiwany; zapisz plik jako .xlsx lub .csv", path=path)
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         return "jsonl"
     return "csv"
@@ -376,6 +386,29 @@ def _read_xlsx(path: Path, data: bytes, sheet: str | None, text_cols: Sequence[s
                 if not value.strip() and formula.startswith("="):
                     values[col] = formula
                     uncached.setdefault(number, []).append(col)
+    return _grid_table(path, grid, names, sheet, text_cols, uncached)
+
+
+def _read_ods(path: Path, sheet: str | None, text_cols: Sequence[str] = ()) -> RawTable:
+    """A LibreOffice Calc workbook (pandas with odfpy), its cells as the XLSX reader gives them."""
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="odf")
+    except Exception as exc:  # odfpy raises bare zip, XML and key errors for a damaged file
+        raise UserError(f"to nie jest poprawny skoroszyt ODS ({type(exc).__name__})", path=path) from None
+    names = list(sheets)
+    if sheet is not None and sheet not in sheets:
+        raise UserError(f"brak arkusza {sheet!r} (są: {', '.join(map(repr, names))})", path=path)
+    if not names:
+        raise UserError("skoroszyt nie ma arkuszy", path=path)
+    frame = sheets[sheet if sheet is not None else names[0]]
+    grid = [["" if pd.isna(v) else _cell(v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for v in row]
+            for row in frame.itertuples(index=False, name=None)]
+    return _grid_table(path, grid, names, sheet, text_cols, {})
+
+
+def _grid_table(path: Path, grid: list[list[str]], names: list[str], sheet: str | None, text_cols: Sequence[str],
+                uncached: dict[int, list[int]]) -> RawTable:
+    """A workbook sheet's rows (every row, blank ones too, so numbers hold) as a RawTable below its header."""
     lines = [(number, cells) for number, cells in enumerate(grid, start=1) if any(c.strip() for c in cells)]
     if not lines:
         raise UserError("arkusz jest pusty", path=path)
@@ -435,15 +468,6 @@ def _streamed_search(archive: zipfile.ZipFile, name: str) -> bool:
                 return True
             tail = window[-_OVERLAP:]
     return False
-
-
-def base_header(name: str) -> str:
-    """The header as the file wrote it: a repeated "Treść uwagi" is named "Treść uwagi_2" on reading."""
-    return _REPEAT_SUFFIX.sub("", name)
-
-
-def header_key(name: str) -> str:
-    return fold(base_header(name))
 
 
 def is_text_header(key: str) -> bool:

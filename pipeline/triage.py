@@ -8,7 +8,8 @@ Status precedence (the first that applies wins), and why:
    with the paper.
 2. `nieczytelna` – spam, test entries, keyboard mashing: there is nothing to answer, even when the same junk was
    sent twice and clustering grouped it.
-3. `kampania` – a campaign member is answered with its representative, whatever its own label says.
+3. `kampania` – a campaign member is answered with its representative, whatever its own label says; `duplikat` –
+   the same for a comment its sender (or two senders) sent again (`cluster_kind`).
 4. `do weryfikacji` – the classifier is unsure (`needs_review`). It comes before `poza zakresem` because setting a
    comment aside as off-topic is the costliest mistake, so an unsure off-topic label is checked by a person.
 5. `poza zakresem` – the primary label is one of the rules' off-topic labels.
@@ -37,13 +38,15 @@ import pandas as pd
 from pipeline.clean import fold
 from pipeline.config import Config
 from pipeline.errors import UserError, plural, read_toml
-from pipeline.provisions import UNITS, ProvisionFinder
+from pipeline.provisions import UNITS, ProvisionFinder, document_provisions
 from pipeline.stage import stage
 from pipeline.vocabulary import (
+    KIND_DUPLICATE,
     PLACEHOLDER,
     ROLE_MEMBER,
     ROLE_REPRESENTATIVE,
     STATUS_CAMPAIGN,
+    STATUS_DUPLICATE,
     STATUS_EMPTY,
     STATUS_ERROR,
     STATUS_OFF_TOPIC,
@@ -326,7 +329,9 @@ def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
     """status, status_reason, priority, priority_reason and cited_provisions of one comment."""
     m = _matchers(rules)
     text = _text(row.get("text_clean"))
-    citations = m.provisions.find(text)
+    # The form's "Część dokumentu (§)" column cites a provision as a § in the text does.
+    citations = list(dict.fromkeys([*document_provisions(_text(row.get("document_part")), m.provisions),
+                                    *m.provisions.find(text)]))
     out = {"cited_provisions": "; ".join(citations)}
     status = _text(row.get("status")) or STATUS_OK
     error = _text(row.get("error"))
@@ -357,9 +362,13 @@ def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
     if unreadable:
         return done(STATUS_UNREADABLE, unreadable, 3, "Nieczytelna – nie wymaga odpowiedzi merytorycznej")
 
-    campaign = f"kampanii {cluster_id} ({plural(size, 'uwaga', 'uwagi', 'uwag')})"
+    duplicate = _text(row.get("cluster_kind")) == KIND_DUPLICATE
+    campaign = (f"{'duplikatów' if duplicate else 'kampanii'} {cluster_id} "
+                f"({plural(size, 'uwaga', 'uwagi', 'uwag')})")
     is_member = role == ROLE_MEMBER
     phrases = m.proposal.find(folded)
+    if _text(row.get("text_proposal")).strip():  # the form's "Proponowane brzmienie zapisu" column
+        phrases = ["proponowane brzmienie", *phrases]
     cites = bool(citations) and rules.priority_citation_is_priority
     signals = ([f"proponuje konkretny zapis („{phrases[0]}”)"] if phrases else []) + (
         [f"powołuje się na przepis ({citations[0]}{' i inne' if len(citations) > 1 else ''})"] if cites else [])
@@ -368,6 +377,10 @@ def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
     else:
         priority, priority_reason = 2, "w zakresie konsultacji, bez propozycji zapisu ani powołania na przepis"
 
+    if is_member and duplicate:
+        # The same sender (or two) sent the same text again: one answer, and no campaign to report.
+        return done(STATUS_DUPLICATE, f"Duplikat uwagi {representative} – ta sama treść wysłana ponownie; "
+                    "odpowiedź jak dla niej", 3, "Duplikat – wystarczy odpowiedź na pierwszą uwagę")
     if is_member:
         reason = f"Członek {campaign} – odpowiedź jak dla reprezentanta"
         if representative != cluster_id:
@@ -376,7 +389,9 @@ def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
             return done(STATUS_CAMPAIGN, reason, 3, "Członek kampanii – wystarczy odpowiedź dla reprezentanta")
         return done(STATUS_CAMPAIGN, reason, priority, f"Członek kampanii: {priority_reason}")
 
-    lead = f"Reprezentant {campaign}" if role == ROLE_REPRESENTATIVE else "Uwaga unikalna"
+    lead = (f"Uwaga wysłana {plural(size, 'raz', 'razy', 'razy')} (duplikaty: {cluster_id})" if duplicate and
+            role == ROLE_REPRESENTATIVE else f"Reprezentant {campaign}" if role == ROLE_REPRESENTATIVE
+            else "Uwaga unikalna")
     if _flag(row.get("needs_review")):
         # The goal itself is in its own column, by name; an id here would be jargon to staff.
         reason = f"{lead}; klasyfikator nie jest pewny celu – sprawdź ręcznie"

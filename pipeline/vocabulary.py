@@ -14,11 +14,12 @@ STATUS_OK = "do analizy"
 STATUS_EMPTY = "pusta"
 STATUS_ERROR = "błąd"
 STATUS_CAMPAIGN = "kampania"
+STATUS_DUPLICATE = "duplikat"
 STATUS_REVIEW = "do weryfikacji"
 STATUS_OFF_TOPIC = "poza zakresem"
 STATUS_UNREADABLE = "nieczytelna"
 STATUSES = (
-    STATUS_OK, STATUS_REVIEW, STATUS_CAMPAIGN, STATUS_OFF_TOPIC, STATUS_UNREADABLE, STATUS_EMPTY, STATUS_ERROR,
+    STATUS_OK, STATUS_REVIEW, STATUS_CAMPAIGN, STATUS_DUPLICATE, STATUS_OFF_TOPIC, STATUS_UNREADABLE, STATUS_EMPTY, STATUS_ERROR,
 )
 
 # `cluster_role`
@@ -26,6 +27,13 @@ ROLE_REPRESENTATIVE = "reprezentant"
 ROLE_MEMBER = "członek"
 ROLE_UNIQUE = "unikalna"
 ROLES = (ROLE_REPRESENTATIVE, ROLE_MEMBER, ROLE_UNIQUE)
+
+# `cluster_kind`: the same text from one or two senders, or a template sent by many (empty for a unique comment).
+KIND_DUPLICATE = STATUS_DUPLICATE
+KIND_CAMPAIGN = STATUS_CAMPAIGN
+CLUSTER_KINDS = (KIND_DUPLICATE, KIND_CAMPAIGN)
+# At most this many different senders make a cluster a duplicate rather than a campaign.
+DUPLICATE_MAX_SENDERS = 2
 
 # `change` (runs with a state): how a comment differs from the last run's.
 CHANGE_NEW = "nowa"

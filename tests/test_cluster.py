@@ -208,10 +208,10 @@ def test_cluster_table():
     out = run([TEMPLATE, TEMPLATE + " Dodaję od siebie prośbę o szybką decyzję w tej sprawie.", OTHER_LETTER,
                TEMPLATE.lower()], label=["a", "a", "b", "c"])
     table = cluster_table(out)
-    assert table.columns.tolist() == ["cluster_id", "size", "representative_id", "template", "labels"]
+    assert table.columns.tolist() == ["cluster_id", "kind", "size", "representative_id", "template", "labels"]
     assert len(table) == 1
     row = table.iloc[0]
-    assert (row["cluster_id"], row["size"], row["representative_id"]) == ("c0", 3, "c0")
+    assert (row["cluster_id"], row["kind"], row["size"], row["representative_id"]) == ("c0", "kampania", 3, "c0")
     assert row["template"].startswith("Jako mieszkańcy Gdańska") and "Dodaję" not in row["template"]
     assert row["labels"] == "a: 2; c: 1"
 

@@ -63,7 +63,7 @@ def test_the_form_table_gives_one_comment_per_row(tmp_path: Path, make) -> None:
     df, _ = ingest([path], IngestConfig())
     assert len(df) == len(FORM_ROWS)
     assert df["source_row"].tolist() == [2, 3, 4]  # as a spreadsheet numbers them: header = 1
-    assert df["Lp."].tolist() == ["1", "2", "3"] and df["Część dokumentu"].tolist() == [r[1] for r in FORM_ROWS]
+    assert df["Lp."].tolist() == ["1", "2", "3"] and df["document_part"].tolist() == [r[1] for r in FORM_ROWS]
     # The text columns are joined with their headers, as for a spreadsheet with the same columns.
     first = FORM_ROWS[0]
     assert df["text"][0] == (f"Treść uwagi: {first[2]}\n\nProponowane brzmienie: {first[3]}\n\n"

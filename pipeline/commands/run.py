@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeline.classifier import DEFAULT_LEMMATIZER
+from pipeline.column_roles import ColumnRoles
 from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
 from pipeline.config import (
     ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, StateConfig, TriageConfig,
@@ -88,6 +89,9 @@ def handle(args: argparse.Namespace) -> int:
         if log is not None:
             log.close()
     counts = result.manifest["counts"]
+    for entry in result.manifest["inputs"]:
+        if "columns" in entry:
+            print(f"uwagi: {Path(entry['path']).name}: {ColumnRoles(**entry['columns']).describe()}", file=sys.stderr)
     for skipped in result.manifest["skipped"]:
         print(f"uwagi: pominięto {skipped['path']}: {skipped['reason']}", file=sys.stderr)
     print(

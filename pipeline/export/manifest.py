@@ -29,7 +29,8 @@ def build_manifest(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "inputs": [
             {"path": str(t.path), "sha256": file_sha256(t.path), "rows": len(t.frame), "encoding": t.encoding,
-             "title_rows": t.preamble_rows, **_document_entry(t)}
+             "title_rows": t.preamble_rows, **({"columns": t.roles.to_dict()} if t.roles else {}),
+             **_document_entry(t)}
             for t in tables
         ],
         "skipped": [{"path": str(t.path), "reason": t.skipped} for t in skipped],

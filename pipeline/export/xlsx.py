@@ -25,6 +25,7 @@ from pipeline.clean import fold
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.corrections import fingerprint
+from pipeline.errors import plural
 from pipeline.export.atomic import write_atomic
 from pipeline.export.tables import FORMULA_STARTS
 from pipeline.sheets import (
@@ -34,7 +35,8 @@ from pipeline.sheets import (
 from pipeline.sheets import H_CHANGE, H_NEW
 from pipeline.taxonomy import Taxonomy
 from pipeline.vocabulary import (
-    CHANGE_CHANGED, CHANGE_NEW, CHANGE_WITHDRAWN, DECISIONS, ROLE_REPRESENTATIVE, STATUS_REVIEW,
+    CHANGE_CHANGED, CHANGE_NEW, CHANGE_WITHDRAWN, DECISIONS, KIND_CAMPAIGN, KIND_DUPLICATE, ROLE_REPRESENTATIVE,
+    STATUS_REVIEW,
 )
 
 EXCEL_CELL_LIMIT = 32_767
@@ -92,8 +94,14 @@ def priority_order(df: pd.DataFrame) -> pd.Index:
 
 
 def campaign_names(clusters: pd.DataFrame) -> dict[str, str]:
-    """cluster_id → "K1", "K2", … in the order of the clusters table (largest first)."""
-    return {str(cid): f"K{i}" for i, cid in enumerate(clusters["cluster_id"].astype(str), start=1)}
+    """cluster_id → "K1", "K2", … for campaigns and "D1", "D2", … for duplicates, in the order of the clusters
+    table (largest first)."""
+    kinds = clusters["kind"] if "kind" in clusters else pd.Series(KIND_CAMPAIGN, index=clusters.index)
+    names, seen = {}, {KIND_CAMPAIGN: 0, KIND_DUPLICATE: 0}
+    for cid, kind in zip(clusters["cluster_id"].astype(str), kinds):
+        seen[kind] += 1
+        names[cid] = f"{'D' if kind == KIND_DUPLICATE else 'K'}{seen[kind]}"
+    return names
 
 
 def shown_text(df: pd.DataFrame, cfg: Config) -> pd.Series:
@@ -240,6 +248,7 @@ def campaigns_view(clusters: pd.DataFrame, df: pd.DataFrame, taxonomy: Taxonomy 
     cids = clusters["cluster_id"].astype(str)
     return pd.DataFrame({
         "Kampania": cids.map(campaigns),
+        "Rodzaj": clusters["kind"] if "kind" in clusters else KIND_CAMPAIGN,
         "Liczba uwag": clusters["size"].astype(int),
         "Cel (najczęstszy)": cids.map(lambda c: top_label.get(c, "")),
         "Wspólny szablon": clusters["template"],
@@ -252,14 +261,19 @@ def campaigns_view(clusters: pd.DataFrame, df: pd.DataFrame, taxonomy: Taxonomy 
 def campaign_counts(df: pd.DataFrame, clusters: pd.DataFrame, shown: int = 12) -> list[tuple[str, int]]:
     """Members per campaign (largest first, the tail summed), then the comments outside campaigns."""
     rows = []
-    for i, (template, size) in enumerate(zip(clusters["template"].astype(str), clusters["size"]), start=1):
+    duplicate = (clusters["kind"] == KIND_DUPLICATE) if "kind" in clusters else pd.Series(False, index=clusters.index)
+    campaigns = clusters[~duplicate]
+    for i, (template, size) in enumerate(zip(campaigns["template"].astype(str), campaigns["size"]), start=1):
         if i > shown:
-            rows.append((f"pozostałe kampanie ({len(clusters) - shown})", int(clusters["size"].iloc[shown:].sum())))
+            rows.append((f"pozostałe kampanie ({len(campaigns) - shown})", int(campaigns["size"].iloc[shown:].sum())))
             break
         start = " ".join(template.split())
         rows.append((f"K{i}: {start[:40]}…" if len(start) > 40 else f"K{i}: {start}", int(size)))
+    if duplicate.any():
+        groups = int(duplicate.sum())
+        rows.append((f"duplikaty ({plural(groups, 'grupa', 'grupy', 'grup')})", int(clusters["size"][duplicate].sum())))
     in_campaigns = int(clusters["size"].sum()) if len(clusters) else 0
-    return rows + [("poza kampaniami (uwagi unikalne)", len(df) - in_campaigns)]
+    return rows + [("poza kampaniami i duplikatami (uwagi unikalne)", len(df) - in_campaigns)]
 
 
 def count_table(values: pd.Series, order: Sequence[str] = (), names: dict[str, str] | None = None,
@@ -548,6 +562,12 @@ def write_summary_sheet(
     return ws
 
 
+# The stages as staff read them on "Informacje" (run.json keeps the code names).
+STAGE_NAMES = {"ingest": "wczytanie plików", "clean": "czyszczenie tekstu", "redact": "usuwanie danych osobowych",
+               "classify": "przypisanie celów", "corrections": "poprawki zespołu", "cluster": "grupowanie",
+               "triage": "priorytety i statusy", "export": "zapis wyników"}
+
+
 def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Formats | None = None,
                      extra: Sequence[tuple[str, str]] = ()) -> None:
     """"Informacje": the run manifest as label/value rows staff can read, and how to send corrections back."""
@@ -567,7 +587,7 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
     for item in manifest.get("inputs", []):
         rows.append(("Plik wejściowy", f"{item['path']} ({item['rows']} wierszy, SHA-256 {item['sha256'][:16]}…)"))
     for stage, seconds in manifest.get("timings_s", {}).items():
-        rows.append((f"Czas etapu: {stage}", f"{seconds:.2f} s"))
+        rows.append((f"Czas etapu: {STAGE_NAMES.get(stage, stage)}", f"{seconds:.2f} s"))
     for key, value in manifest.get("summary", {}).items():
         rows.append((key, cell_text(value)))
     rows.extend(extra)
@@ -642,11 +662,11 @@ def write_workbook(
 
         write_table_sheet(
             wb, fmt, SHEET_CAMPAIGNS, campaign_view,
-            [Column("Kampania", 10), Column("Liczba uwag", 9, "number"), Column("Cel (najczęstszy)", 22, "wrap"),
+            [Column("Kampania", 10), Column("Rodzaj", 10), Column("Liczba uwag", 9, "number"), Column("Cel (najczęstszy)", 22, "wrap"),
              Column("Wspólny szablon", 66, "wrap"), Column("Reprezentant", 13), Column("Członkowie", 36, "wrap"),
              Column("Pozostałe w arkuszu Uwagi", 24)],
-            links={4: [row_link(r) for r in campaign_view["Reprezentant"]],
-                   6: [block(c, r) for c, r in zip(clusters["cluster_id"].astype(str),
+            links={5: [row_link(r) for r in campaign_view["Reprezentant"]],
+                   7: [block(c, r) for c, r in zip(clusters["cluster_id"].astype(str),
                                                    clusters["representative_id"].astype(str))]},
         )
         # Triage decides what needs checking (an unsure campaign member is answered with its campaign).
