@@ -28,8 +28,9 @@ PART_HEADERS: dict[str, tuple[str, ...]] = {
     "text_current": ("obecny zapis", "obecne brzmienie", "dotychczasowy zapis", "dotychczasowe brzmienie",
                      "zapis w projekcie"),
     "text_justification": ("uzasadnienie",),
-    # "Uwagi ogólne" and "Treść uwagi do § 5" are found by their first words.
-    "text_comment": ("tresc uwagi", "tresc", "uwaga", "uwagi", "komentarz", "opis", "text", "comment"),
+    # "Treść uwagi do § 5" is found by its first words.
+    "text_comment": ("tresc uwagi", "tresc", "uwagi ogolne", "uwaga", "uwagi", "komentarz", "opis", "text",
+                     "comment"),
 }
 # Every known text header, most specific first (the readers use them to find the header row).
 TEXT_HEADERS = tuple(sorted({h for hs in PART_HEADERS.values() for h in hs}, key=lambda h: (-len(h), h)))
@@ -147,8 +148,12 @@ def detect_roles(columns: dict[str, Sequence[object]], *, text_cols: Sequence[st
     if text_cols:
         roles.text = {c: part_of(c) or "text_comment" for c in text_cols}
         return roles
-    roles.text = {c: part for c in names if (part := part_of(c)) and not not_text(columns[c])
-                  and (header_key(c) in TEXT_HEADERS or not category_like(columns[c]))}
+    found = {c: part for c in names if (part := part_of(c)) and not not_text(columns[c])
+             and (header_key(c) in TEXT_HEADERS or not category_like(columns[c]))}
+    # A header that only starts like a text header ("Uwagi urzędu") is text when no header names its part
+    # exactly: beside "Treść uwagi" it is the office's own column, not the sender's words.
+    exact = {part for c, part in found.items() if header_key(c) in TEXT_HEADERS}
+    roles.text = {c: part for c, part in found.items() if header_key(c) in TEXT_HEADERS or part not in exact}
     if not roles.text:
         skip = set(personal) | {provision, id_col}
         roles.text_by_content = [c for c in names if c not in skip and sentence_like(columns[c])]

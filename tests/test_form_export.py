@@ -165,3 +165,12 @@ def test_a_category_column_whose_header_starts_like_a_text_header_is_not_text() 
                "comment_type": ["propozycja", "propozycja", "poparcie", "propozycja"],
                "Uwagi ogólne": ["Brakuje zadań związanych z zielenią.", "", "Dziękujemy za program.", ""]}
     assert detect_roles(columns).text == {"text": "text_comment", "Uwagi ogólne": "text_comment"}
+
+
+def test_a_header_that_only_starts_like_a_text_header_is_text_only_when_no_header_names_that_part() -> None:
+    comments = ["Proszę o zwiększenie dotacji dla małych organizacji w dzielnicach.",
+                "Wnioskuję o uproszczenie sprawozdań z realizacji zadań publicznych."]
+    beside = detect_roles({"Treść uwagi": comments, "Uwagi ogólne": comments, "Uwagi urzędu": comments})
+    assert list(beside.text) == ["Treść uwagi", "Uwagi ogólne"]  # the office's column stays a pass-through
+    alone = detect_roles({"Lp.": ["1", "2"], "Treść uwagi do § 5": comments})
+    assert alone.text == {"Treść uwagi do § 5": "text_comment"}
