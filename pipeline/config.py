@@ -81,6 +81,18 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
+class EngineConfig:
+    # `local` (this process) or `dask` (pipeline/engines/dask.py; needs the `dask` extra).
+    name: str = "local"
+    # Dask: the scheduler's address (`tcp://host:8786`); None starts a LocalCluster on this machine.
+    scheduler: str | None = None
+    # Dask: rows per partition; each input file gives one partition or more.
+    partition_rows: int = 20_000
+    # Dask: worker processes of the LocalCluster (None: one per core).
+    workers: int | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     nlp: NlpConfig = field(default_factory=NlpConfig)
@@ -88,6 +100,7 @@ class Config:
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     triage: TriageConfig = field(default_factory=TriageConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     def with_(self, **sections: Any) -> "Config":
         """Copy with whole sections replaced, e.g. cfg.with_(nlp=NlpConfig(redact=False))."""

@@ -28,7 +28,7 @@ from pipeline.hashing import file_sha256
 from pipeline.ingest import ingest
 from pipeline.models import read_card
 from pipeline.pii_columns import detect_pii_columns
-from pipeline.process import process
+from pipeline.engines import engine_for
 from pipeline.readers import RawTable
 from pipeline.resources import DEFAULT_MODEL, resource_path
 from pipeline.triage import TriageRules, load_rules
@@ -91,7 +91,7 @@ def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     df, tables = ingest(inputs, cfg.ingest)
     personal = pii_columns(df, tables, cfg)
     timings = {"ingest": round(time.perf_counter() - start, 3)}
-    df, stage_timings = process(df, cfg)
+    df, stage_timings = engine_for(cfg).process(df, cfg)
     timings.update(stage_timings)
     df = ordered(df)
 
