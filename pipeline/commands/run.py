@@ -8,7 +8,10 @@ from pathlib import Path
 
 from pipeline.classifier import DEFAULT_LEMMATIZER
 from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
-from pipeline.config import ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, TriageConfig
+from pipeline.config import (ClassifyConfig, ClusterConfig, Config, EngineConfig, ExportConfig, IngestConfig, NlpConfig,
+                             TriageConfig)
+from pipeline.engines import ENGINES
+from pipeline.errors import UserError
 from pipeline.job import run_job
 
 NAME = "run"
@@ -16,7 +19,7 @@ SYNOPSIS = (
     "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
     "[--lemmatizer NAME] [--no-original-text] [--no-corrections] [--no-cluster] "
-    "[--split-points] [--strict]"
+    "[--split-points] [--strict] [--engine {local,dask}] [--scheduler ADDRESS]"
 )
 HELP = ("Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines, pisma PDF, DOCX, ODT, RTF, TXT, skany) i zapisz arkusz "
         "triage.xlsx oraz pliki dla badaczy.")
@@ -53,9 +56,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="pismo z numerowanymi punktami („Uwaga nr 1”, „1.”, „Ad. § 5”) dziel na osobne uwagi")
     p.add_argument("--strict", action="store_true",
                    help="zakończ z kodem 2, gdy trzeba pominąć plik (nieobsługiwany rodzaj, brak programu do OCR)")
+    p.add_argument("--engine", choices=ENGINES, default="local",
+                   help="local: w tym procesie (domyślnie); dask: na klastrze Dask (pakiet uwagi[dask])")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="adres planisty Dask, np. tcp://10.0.0.5:8786 (domyślnie: klaster lokalny na tej maszynie)")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
+    if args.scheduler and args.engine != "dask":
+        raise UserError("--scheduler wskazuje klaster Dask; podaj też --engine dask")
     return Config(
         ingest=IngestConfig(
             text_cols=tuple(args.text_col), id_col=args.id_col, sheet=args.sheet, encoding=args.encoding,
@@ -67,6 +76,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         cluster=ClusterConfig(enabled=not args.no_cluster),
         triage=TriageConfig(rules=args.rules),
         export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text),
+        engine=EngineConfig(name=args.engine, scheduler=args.scheduler),
     )
 
 

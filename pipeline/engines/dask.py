@@ -53,7 +53,7 @@ from pipeline.stage import Stage
 RESEARCH_PARTS = "research"
 # Shuffles by task graph, not p2p: p2p converts partitions to Arrow, which refuses the tuples of `neighbours`; and
 # strings stay as the stages made them, so each partition holds exactly what the local engine would.
-_DASK_SETTINGS = {"dataframe.shuffle.method": "tasks", "dataframe.convert-string": False}
+DASK_SETTINGS = {"dataframe.shuffle.method": "tasks", "dataframe.convert-string": False}
 
 
 class DaskEngine:
@@ -61,7 +61,7 @@ class DaskEngine:
                 ) -> tuple[pd.DataFrame, dict[str, float]]:
         stages = STAGES if stages is None else stages
         check_chain(list(df.columns), stages)
-        with _client(cfg) as client, dask.config.set(_DASK_SETTINGS):
+        with _client(cfg) as client, dask.config.set(DASK_SETTINGS):
             frame = partitions(df, cfg.engine.partition_rows)
             timings: dict[str, float] = {}
             for stage in stages:
@@ -128,7 +128,8 @@ def _columns(part: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
 
 
 def cluster_on_dask(frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
-    """The `cluster` stage over partitions: same steps, same result as `pipeline.cluster.cluster`."""
+    """The `cluster` stage over partitions: same steps, same result as `pipeline.cluster.cluster` (build and compute
+    it under `dask.config.set(DASK_SETTINGS)`)."""
     ccfg = cfg.cluster
     assigned = _shuffled(_mapped(frame, _cores, cfg), "core", assign_units).persist()
     units = _mapped(assigned, first_rows).persist()
