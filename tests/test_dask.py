@@ -49,6 +49,12 @@ def demo():
     return comments, cfg
 
 
+@pytest.fixture(scope="module")
+def local(demo):
+    comments, cfg = demo
+    return process(comments, cfg)[0]
+
+
 def on_dask(cfg: Config, scheduler: str, partition_rows: int, out: Path) -> Config:
     return cfg.with_(engine=EngineConfig(name="dask", scheduler=scheduler, partition_rows=partition_rows),
                      export=ExportConfig(out_dir=out))
@@ -56,9 +62,8 @@ def on_dask(cfg: Config, scheduler: str, partition_rows: int, out: Path) -> Conf
 
 @pytest.mark.slow
 @pytest.mark.parametrize("n_partitions", [1, 3, 7])
-def test_dask_engine_gives_the_local_table(scheduler, demo, tmp_path, n_partitions):
+def test_dask_engine_gives_the_local_table(scheduler, demo, local, tmp_path, n_partitions):
     comments, cfg = demo
-    local, _ = process(comments, cfg)
     rows = -(-DEMO_ROWS // n_partitions)
     assert partitions(comments, rows).npartitions == n_partitions
     got, seconds = DaskEngine().process(comments, on_dask(cfg, scheduler, rows, tmp_path))
