@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test model bench install clean ocr-packages
+.PHONY: demo test model bench bench-dask install clean ocr-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ model: $(STAMP)
 
 bench: $(STAMP) ocr-packages
 	$(BIN)/python bench/run_all.py
+
+# The Dask engine on 1 and 2 local workers against the local engine (docs/dask.md); also part of bench --full.
+bench-dask: $(STAMP)
+	$(BIN)/python bench/bench_dask.py
 
 clean:
 	rm -rf out build dist *.egg-info .pytest_cache

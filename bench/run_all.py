@@ -3,7 +3,7 @@
     .venv/bin/python bench/run_all.py [--full]
 
 Default sizes finish in a few minutes on 2 cores; `--full` adds the 1M-comment clustering run (about 3 minutes and
-3 GB) and the datasketch reference at 100k (about 2 minutes).
+3 GB), the datasketch reference at 100k (about 2 minutes) and the Dask engine on 1 and 2 workers.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def main() -> int:
          else ["--sizes", "100000", "--reference-max", "0"]),
         ("bench_pipeline.py", ["--n", "10000"]),
         ("bench_nightly.py", ["--known", "10000", "--new", "500"]),
+        *([("bench_dask.py", [])] if args.full else []),
     ]
     failed = []
     for script, extra in runs:

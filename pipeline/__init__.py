@@ -15,7 +15,8 @@ from pipeline.clean import clean  # noqa: E402
 from pipeline.cluster import cluster, cluster_table  # noqa: E402
 from pipeline.columns import OUTPUT_COLUMNS  # noqa: E402
 from pipeline.config import (  # noqa: E402
-    ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, TriageConfig,
+    ClassifyConfig, ClusterConfig, Config, EngineConfig, ExportConfig, IngestConfig, NlpConfig, StateConfig,
+    TriageConfig,
 )
 from pipeline.corrections import corrections  # noqa: E402
 from pipeline.errors import UserError  # noqa: E402
@@ -36,7 +37,7 @@ __all__ = [
     "__version__",
     # configuration and the comments table
     "Config", "IngestConfig", "NlpConfig", "ClassifyConfig", "ClusterConfig", "TriageConfig", "ExportConfig",
-    "OUTPUT_COLUMNS",
+    "StateConfig", "EngineConfig", "OUTPUT_COLUMNS",
     # reading inputs into the comments table
     "ingest",
     # the stages, declaring what they read and write, and running them in order

@@ -22,7 +22,6 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import chain
 
 import numpy as np
@@ -40,7 +39,6 @@ from pipeline.minhash import (
     estimate_jaccard,
     shingle_hashes,
     sorted_unique,
-    star_pairs,
 )
 from pipeline.sentences import sentence_spans, split_sentences
 from pipeline.pii_columns import detect_pii_columns
@@ -193,16 +191,12 @@ class _Verifier:
 
 
 # ------------------------------------------------------------------------------------------------- the grouping
-
-
-@dataclass
-class _Units:
-    """Distinct folded cores, in order of first appearance."""
-
-    row_unit: np.ndarray  # unit of each eligible row, -1 for rows kept unique
-    first_row: np.ndarray  # first row of each unit
-    multiplicity: np.ndarray  # rows per unit
-    folded: list[str]
+#
+# Clustering in steps that two drivers share: the `cluster` stage below runs them one after another on the whole
+# batch; the Dask engine (`pipeline/engines/dask.py`) runs each *map* step per partition and each *group* step per
+# partition after shuffling by the step's key, so every comment lands in the same cluster either way. A unit (one
+# distinct folded core) is named by its first row's position in the batch, so unit order is row order whichever
+# machine found it.
 
 
 def core_text(text: str) -> str:
@@ -211,46 +205,121 @@ def core_text(text: str) -> str:
     return core if _WORD.search(core) else PLACEHOLDER.sub(" ", text).strip()
 
 
-def _units(column: pd.Series, eligible: np.ndarray) -> _Units:
-    row_unit = np.full(len(column), -1, dtype=np.int64)
-    index: dict[str, int] = {}
-    first_row: list[int] = []
-    folded: list[str] = []
-    # Identical submissions skip the text work. Keyed by the 64-bit string hash so the raw texts need not stay
-    # in memory (a collision among a million distinct texts has odds of about 1 in 30 million).
-    seen: dict[int, int] = {}
-    for lo in range(0, len(column), _ROW_CHUNK):
+def row_cores(df: pd.DataFrame, cfg: Config, rows: np.ndarray) -> pd.DataFrame:
+    """Map step, any chunk of rows (`rows`: their positions in the batch): the rows that take part in grouping, as
+    `row`, `unit_id` (comment id), `text` (`text_clean`) and `core` (folded core text)."""
+    n = len(df)
+    eligible = np.full(n, cfg.cluster.enabled, dtype=bool)
+    if "status" in df.columns:
+        eligible &= ~df["status"].isin(_EXCLUDED_STATUSES).to_numpy()
+    texts = df["text_clean"]
+    texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
+    keep = np.zeros(n, dtype=bool)
+    cores: list[str] = []
+    # Identical submissions skip the text work. Keyed by the 64-bit string hash so the raw texts need not stay in
+    # memory (a collision among a million distinct texts has odds of about 1 in 30 million).
+    seen: dict[int, str] = {}
+    for lo in range(0, n, _ROW_CHUNK):
         # Python strings a chunk at a time: the whole column as Python objects would double the memory.
-        for i, text in enumerate(column.iloc[lo : lo + _ROW_CHUNK].tolist(), start=lo):
+        for i, text in enumerate(texts.iloc[lo : lo + _ROW_CHUNK].tolist(), start=lo):
             if not eligible[i]:
                 continue
             raw = hash(text)
-            u = seen.get(raw)
-            if u is None:
-                key = fold(core_text(text))
-                if not key:
-                    continue
-                u = index.get(key)
-                if u is None:
-                    u = index[key] = len(first_row)
-                    first_row.append(i)
-                    folded.append(key)
-                seen[raw] = u
-            row_unit[i] = u
-    multiplicity = np.bincount(row_unit[row_unit >= 0], minlength=len(first_row))
-    return _Units(row_unit, np.asarray(first_row, dtype=np.int64), multiplicity, folded)
+            core = seen.get(raw)
+            if core is None:
+                core = seen[raw] = fold(core_text(text))
+            if core:
+                keep[i] = True
+                cores.append(core)
+    # Taken as Series, not Python objects: the text column stays as compact as it was.
+    kept = np.flatnonzero(keep)
+    return pd.DataFrame({"row": np.asarray(rows, dtype=np.int64)[kept],
+                         "unit_id": df["comment_id"].astype(str).iloc[kept].reset_index(drop=True),
+                         "text": texts.iloc[kept].reset_index(drop=True), "core": pd.Series(cores, dtype=object)})
 
 
-def candidate_pairs(sig: np.ndarray, rows_per_band: int) -> np.ndarray:
-    """(p, 2) unique row pairs (i < j) whose signatures agree on at least one LSH band."""
-    n = np.int64(len(sig))
-    if n < 2:
-        return np.empty((0, 2), dtype=np.int64)
-    codes = [p[:, 0] * n + p[:, 1] for p in star_pairs(band_keys(sig, rows_per_band))]
-    if not codes:
-        return np.empty((0, 2), dtype=np.int64)
-    code = sorted_unique(np.concatenate(codes))
-    return np.stack([code // n, code % n], axis=1)
+def assign_units(rows: pd.DataFrame) -> pd.DataFrame:
+    """Group step by `core` (every row of a core in the table): adds `unit` (the core's first row) and `weight`
+    (its rows) to `row_cores`' table."""
+    by_core = rows.groupby("core", sort=False)["row"]
+    return rows.assign(unit=by_core.transform("min").astype(np.int64), weight=by_core.transform("size"))
+
+
+def first_rows(assigned: pd.DataFrame) -> pd.DataFrame:
+    """The units of `assign_units`' table: `unit`, `unit_id`, `text`, `core`, `weight`."""
+    units = assigned[assigned["row"] == assigned["unit"]]
+    return units[["unit", "unit_id", "text", "core", "weight"]].reset_index(drop=True)
+
+
+def long_units(units: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
+    """Units of more than `min_words` words: only they get signatures (shorter ones join exact duplicates only)."""
+    cores = units["core"]
+    return units[(cores.str.count(" ").to_numpy() + 1) > cfg.min_words]
+
+
+def band_rows(units: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
+    """Map step over units: `band`, `key` (the band's hash) and `unit` for every LSH band of every long unit."""
+    long = long_units(units, cfg)
+    keys = band_keys(batched_signatures(long["core"].tolist(), cfg.num_bins, cfg.shingle, cfg.seed),
+                     cfg.rows_per_band)
+    n, bands = keys.shape
+    return pd.DataFrame({"band": np.tile(np.arange(bands, dtype=np.int16), n), "key": keys.ravel(),
+                         "unit": np.repeat(long["unit"].to_numpy(dtype=np.int64), bands)})
+
+
+def bucket_pairs(bands: pd.DataFrame) -> pd.DataFrame:
+    """Group step by `key` (every unit of a bucket in the table): candidate pairs `a` < `b`, each unit linked to
+    its bucket's first unit (a star: pairs grow linearly with the units, components stay the same), deduplicated."""
+    band, key, unit = (bands[c].to_numpy() for c in ("band", "key", "unit"))
+    order = np.lexsort((unit, key, band))
+    band, key, unit = band[order], key[order], unit[order]
+    starts = np.concatenate(([True], (band[1:] != band[:-1]) | (key[1:] != key[:-1]))) if len(unit) else unit
+    head = unit[np.flatnonzero(starts)[np.cumsum(starts) - 1]] if len(unit) else unit
+    member = head != unit
+    return unique_pairs(pd.DataFrame({"a": head[member], "b": unit[member]}))
+
+
+def unique_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Group step by `a`: each pair once, in (a, b) order. Units are row positions, below 2**32."""
+    code = sorted_unique((pairs["a"].to_numpy(dtype=np.int64) << 32) | pairs["b"].to_numpy(dtype=np.int64))
+    return pd.DataFrame({"a": code >> 32, "b": code & 0xFFFFFFFF})
+
+
+def _verifier(cores: Sequence[str], cfg: ClusterConfig) -> _Verifier:
+    """A verifier over long units' cores, addressed by position."""
+    n = len(cores)
+    word_counts = np.fromiter((f.count(" ") + 1 for f in cores), dtype=np.int64, count=n)
+    sig = batched_signatures(list(cores), cfg.num_bins, cfg.shingle, cfg.seed)
+    return _Verifier(cores, word_counts, sig, np.arange(n, dtype=np.int64), cfg)
+
+
+def verify_pairs(pairs: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
+    """Map step over candidate pairs carrying both cores (`a`, `b`, `core_a`, `core_b`): the verified (a, b)."""
+    if pairs.empty:
+        return pairs[["a", "b"]]
+    units, inverse = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]), return_inverse=True)
+    cores = np.empty(len(units), dtype=object)
+    cores[inverse] = np.concatenate([pairs["core_a"].to_numpy(dtype=object), pairs["core_b"].to_numpy(dtype=object)])
+    ok, _ = _verifier(cores.tolist(), cfg)(inverse[: len(pairs)], inverse[len(pairs) :])
+    return pairs.loc[ok, ["a", "b"]].reset_index(drop=True)
+
+
+def pair_components(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Reduce step over every verified pair: per unit in a pair, its `component` (connected components of the
+    pairs) and its `neighbours` (the units it verified with)."""
+    if pairs.empty:
+        return pd.DataFrame({"unit": np.empty(0, np.int64), "component": np.empty(0, np.int64),
+                             "neighbours": pd.Series([], dtype=object)})
+    a, b = pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)
+    units, inverse = np.unique(np.concatenate([a, b]), return_inverse=True)
+    n, ia, ib = len(units), inverse[: len(a)], inverse[len(a) :]
+    _, comp = connected_components(coo_matrix((np.ones(len(a)), (ia, ib)), shape=(n, n)), directed=False)
+    neighbours: list[list[int]] = [[] for _ in range(n)]
+    for x, y in zip(ia.tolist(), ib.tolist()):
+        neighbours[x].append(int(units[y]))
+        neighbours[y].append(int(units[x]))
+    return pd.DataFrame({"unit": units, "component": comp.astype(np.int64),
+                         "neighbours": pd.Series([tuple(v) for v in neighbours], dtype=object)})
 
 
 def _split_component(
@@ -277,37 +346,107 @@ def _split_component(
     return out
 
 
-def group_units(folded: Sequence[str], weight: np.ndarray, cfg: ClusterConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Per unit (distinct folded core, `weight` rows each): its representative unit (itself when alone) and its
-    containment in/of that representative. Units of at most `min_words` words stay alone."""
-    n = len(folded)
-    rep_of = np.arange(n, dtype=np.int64)
-    similarity = np.ones(n, dtype=np.float64)
-    word_counts = np.fromiter((f.count(" ") + 1 for f in folded), dtype=np.int64, count=n)
-    long_ids = np.flatnonzero(word_counts > cfg.min_words)
-    sig = batched_signatures([folded[i] for i in long_ids], cfg.num_bins, cfg.shingle, cfg.seed)
-    sig_row = np.full(n, -1, dtype=np.int64)
-    sig_row[long_ids] = np.arange(len(long_ids))
-    verify = _Verifier(folded, word_counts, sig, sig_row, cfg)
-    pairs = long_ids[candidate_pairs(sig, cfg.rows_per_band)]
-    if not len(pairs):
-        return rep_of, similarity
-    ok, _ = verify(pairs[:, 0], pairs[:, 1])
-    pairs = pairs[ok]
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    n_comp, comp = connected_components(graph, directed=False)
-    edges: dict[int, list[int]] = {}
-    for a, b in pairs.tolist():
-        edges.setdefault(a, []).append(b)
-        edges.setdefault(b, []).append(a)
-    sizes = np.bincount(comp, minlength=n_comp)
+def split_components(members: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
+    """Group step by `component` (`unit`, `core`, `weight`, `component`, `neighbours` of every member): per unit
+    that joined a cluster, its representative `rep` and its containment `similarity` in/of it."""
+    members = members.sort_values("unit", kind="stable")
+    units = members["unit"].to_numpy(dtype=np.int64)
+    # Positions stand for units within this table; they keep the units' order, which breaks ties.
+    pos = {u: i for i, u in enumerate(units.tolist())}
+    edges = {pos[u]: [pos[v] for v in nb] for u, nb in zip(units.tolist(), members["neighbours"].tolist())}
+    verify = _verifier(members["core"].tolist(), cfg)
+    weight = members["weight"].to_numpy()
+    comp = members["component"].to_numpy()
     order = np.argsort(comp, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(sizes)))
-    for c in np.flatnonzero(sizes > 1):
-        for rep, units, sim in _split_component(order[bounds[c] : bounds[c + 1]], edges, weight, verify):
-            rep_of[units] = rep
-            similarity[units] = sim
-    return rep_of, similarity
+    bounds = np.flatnonzero(np.concatenate(([True], comp[order][1:] != comp[order][:-1], [True])))
+    rep_of, similarity = [], []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        for rep, group, sim in _split_component(order[lo:hi], edges, weight, verify):
+            rep_of.append(np.column_stack((units[group], np.full(len(group), units[rep]))))
+            similarity.append(sim)
+    found = np.concatenate(rep_of) if rep_of else np.empty((0, 2), dtype=np.int64)
+    return pd.DataFrame({"unit": found[:, 0], "rep": found[:, 1],
+                         "similarity": np.concatenate(similarity) if similarity else np.empty(0)})
+
+
+def cluster_units(units: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
+    """Group step by `rep` (every unit of a cluster: `unit`, `unit_id`, `text`, `core`, `weight`, `rep`,
+    `similarity`): per unit, `cluster_id` (the id of its cluster's first row), `cluster_size`, `rep_id`,
+    `similarity` and `added` (what it says beyond the cluster's template)."""
+    units = units.sort_values("unit", kind="stable")
+    unit, rep = units["unit"].to_numpy(dtype=np.int64), units["rep"].to_numpy(dtype=np.int64)
+    codes, reps = pd.factorize(rep)
+    size = np.bincount(codes, weights=units["weight"].to_numpy()).astype(np.int64)
+    # Units are sorted, so a cluster's first unit holds its first row; the representative is a unit of it too.
+    first_pos = np.full(len(reps), len(unit), dtype=np.int64)
+    np.minimum.at(first_pos, codes, np.arange(len(unit)))
+    ids = units["unit_id"].to_numpy(dtype=object)
+    id_of = dict(zip(unit.tolist(), ids.tolist()))
+    added = _added_texts(units, rep, cfg.covered_share)
+    return pd.DataFrame({"unit": unit, "cluster_id": ids[first_pos[codes]], "cluster_size": size[codes],
+                         "rep": rep, "rep_id": [id_of[r] for r in rep.tolist()],
+                         "similarity": units["similarity"].to_numpy(dtype=np.float64), "added": added})
+
+
+def _added_texts(units: pd.DataFrame, rep: np.ndarray, share: float) -> list[str]:
+    """Per unit (sorted) in a cluster with other units: what it says beyond the template (a representative: beyond
+    what members share); "" for the rest."""
+    unit = units["unit"].to_numpy(dtype=np.int64)
+    cores, texts = units["core"].tolist(), units["text"].tolist()
+    pos = {u: i for i, u in enumerate(unit.tolist())}
+    members_of: dict[int, list[int]] = {}
+    for i, r in enumerate(rep.tolist()):
+        if r != unit[i]:
+            members_of.setdefault(pos[r], []).append(i)
+    added = [""] * len(unit)
+    for r, members in members_of.items():
+        # Measured against the template, not the representative letter: what a sender added must not depend on
+        # which letter came first, nor vanish because the representative's sender added it too.
+        reference = template_bigrams([cores[i] for i in (r, *members)])
+        for i in (r, *members):
+            added[i] = " ".join(added_sentences(core_text(texts[i]), reference, share))
+    return added
+
+
+def row_cluster_columns(df: pd.DataFrame, rows: np.ndarray, found: pd.DataFrame) -> pd.DataFrame:
+    """Reduce step, any chunk of rows (`rows`: their positions in the batch): the cluster columns, given
+    `found` (`row`, `unit` and the `cluster_units` columns) for the chunk's rows that took part in grouping."""
+    out = df.copy(deep=False)  # only adds columns; a deep copy would double the text in memory
+    n = len(out)
+    ids = out["comment_id"].astype(str).to_numpy()
+    where = pd.Index(np.asarray(rows, dtype=np.int64)).get_indexer(found["row"].to_numpy())
+    cluster_id, size, rep_id = ids.copy(), np.ones(n, dtype=np.int64), np.full(n, "", dtype=object)
+    sim, added = np.ones(n), np.full(n, "", dtype=object)
+    is_rep = np.ones(n, dtype=bool)
+    cluster_id[where] = found["cluster_id"].to_numpy()
+    size[where] = found["cluster_size"].to_numpy()
+    rep_id[where] = found["rep_id"].to_numpy()
+    sim[where] = found["similarity"].to_numpy()
+    added[where] = found["added"].to_numpy()
+    is_rep[where] = found["rep"].to_numpy() == found["row"].to_numpy()
+    multi = size > 1
+    out["cluster_id"] = cluster_id
+    out["cluster_size"] = size
+    out["cluster_role"] = np.where(~multi, ROLE_UNIQUE, np.where(is_rep, ROLE_REPRESENTATIVE, ROLE_MEMBER))
+    out["cluster_representative"] = np.where(multi, rep_id, "")
+    out["cluster_similarity"] = np.round(sim, 3)
+    out["added_text"] = np.where(multi, added, "")
+    return out
+
+
+def with_cores(pairs: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """Candidate pairs with both units' cores, for `verify_pairs`."""
+    core = units[["unit", "core"]]
+    return (pairs.merge(core.rename(columns={"unit": "a", "core": "core_a"}), on="a")
+                 .merge(core.rename(columns={"unit": "b", "core": "core_b"}), on="b"))
+
+
+def with_clusters(units: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame:
+    """Units with their representative and similarity: a unit in no cluster is its own representative."""
+    out = units.merge(split, on="unit", how="left")
+    alone = out["rep"].isna()
+    return out.assign(rep=out["rep"].where(~alone, out["unit"]).astype(np.int64),
+                      similarity=out["similarity"].where(~alone, 1.0).astype(np.float64))
 
 
 # ------------------------------------------------------------------------------------------------ added text
@@ -382,91 +521,39 @@ def cluster(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `cluster_id`, `cluster_size`, `cluster_kind`, `cluster_role`, `cluster_representative`,
     `cluster_similarity`, `added_text`."""
     ccfg = cfg.cluster
-    out = df.copy(deep=False)  # only adds columns; a deep copy would double the text in memory
-    n = len(out)
-    ids = out["comment_id"].astype(str).to_numpy()
-    texts = out["text_clean"]
-    texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
-    eligible = np.full(n, ccfg.enabled, dtype=bool)
-    if "status" in out.columns:
-        eligible &= ~out["status"].isin(_EXCLUDED_STATUSES).to_numpy()
-
-    units = _units(texts, eligible)
-    rep_of, unit_sim = group_units(units.folded, units.multiplicity, ccfg)
-
-    # A row's cluster is its unit's representative unit; rows kept out of grouping are clusters of their own.
-    row_unit = units.row_unit
-    grouped = row_unit >= 0
-    row_key = np.arange(n, dtype=np.int64) + len(units.folded)
-    row_key[grouped] = rep_of[row_unit[grouped]]
-    inverse = pd.factorize(row_key)[0]
-    size = np.bincount(inverse)
-    earliest = np.full(len(size), n, dtype=np.int64)
-    np.minimum.at(earliest, inverse, np.arange(n))
-
-    rep_row = np.arange(n)
-    rep_row[grouped] = units.first_row[rep_of[row_unit[grouped]]]
-    is_rep = rep_row == np.arange(n)
-    multi = size[inverse] > 1
-    sim = np.ones(n)
-    sim[grouped] = unit_sim[row_unit[grouped]]
-    unit_added = _added_texts(texts, units, rep_of, sorted_unique(row_unit[multi & grouped]), ccfg)
-
-    out["cluster_id"] = ids[earliest[inverse]]
-    out["cluster_size"] = size[inverse]
-    out["cluster_role"] = np.where(~multi, ROLE_UNIQUE, np.where(is_rep, ROLE_REPRESENTATIVE, ROLE_MEMBER))
-    out["cluster_representative"] = np.where(multi, ids[rep_row], "")
-    out["cluster_similarity"] = np.round(sim, 3)
-    out["added_text"] = [unit_added.get(int(u), "") if m else "" for u, m in zip(row_unit, multi)]
+    positions = np.arange(len(df), dtype=np.int64)
+    assigned = assign_units(row_cores(df, cfg, positions))
+    units = first_rows(assigned)
+    pairs = verify_pairs(with_cores(bucket_pairs(band_rows(units, ccfg)), units), ccfg)
+    members = units.merge(pair_components(pairs), on="unit")
+    clusters = cluster_units(with_clusters(units, split_components(members, ccfg)), ccfg)
+    out = row_cluster_columns(df, positions, assigned[["row", "unit"]].merge(clusters, on="unit"))
     out.insert(out.columns.get_loc("cluster_size") + 1, "cluster_kind", cluster_kinds(out, cfg))
     return out
 
 
-def cluster_kinds(df: pd.DataFrame, cfg: Config) -> list[str]:
-    """Per row, `duplikat` when its cluster's comments come from at most two senders, `kampania` when from more,
-    empty for a unique comment. A sender is told by the personal-data columns (name, e-mail); a row without them
-    counts as a sender of its own."""
+def sender_keys(df: pd.DataFrame, cfg: Config) -> pd.Series:
+    """Map step, any chunk of rows: who sent each comment, told by the personal-data columns (name, e-mail); a row
+    without them is a sender of its own (keyed by its position in the batch, the table's index)."""
     personal = detect_pii_columns([c for c in df.columns if c not in OUTPUT_COLUMNS],
                                   [c for c in cfg.ingest.pii_cols if c in df.columns])
     keys = (df[personal].astype(str).apply(lambda col: col.map(fold)).agg("|".join, axis=1) if personal
-            else pd.Series("", index=df.index))
+            else pd.Series("", index=df.index, dtype=object))
     blank = keys.str.strip("|") == ""
-    keys = keys.where(~blank, "#" + pd.Series(range(len(df)), index=df.index).astype(str))
-    senders = keys.groupby(df["cluster_id"].to_numpy()).transform("nunique").to_numpy()
-    multi = df["cluster_size"].to_numpy() > 1
+    return keys.where(~blank, "#" + pd.Series(df.index.astype(str), index=df.index))
+
+
+def kinds_from(sizes: np.ndarray, senders: np.ndarray) -> list[str]:
+    """Per row, from its cluster's size and number of senders: `duplikat` (at most two senders), `kampania` (more),
+    empty for a unique comment."""
+    multi = sizes > 1
     return np.where(~multi, "", np.where(senders <= DUPLICATE_MAX_SENDERS, KIND_DUPLICATE, KIND_CAMPAIGN)).tolist()
 
 
-def _added_texts(
-    texts: pd.Series, units: _Units, rep_of: np.ndarray, multi_units: np.ndarray, cfg: ClusterConfig
-) -> dict[int, str]:
-    """Per unit in a cluster: what it says beyond the template (a representative: beyond what members share)."""
-    share = cfg.covered_share
-    members_of: dict[int, list[int]] = {}
-    for u in multi_units.tolist():
-        if rep_of[u] != u:
-            members_of.setdefault(int(rep_of[u]), []).append(u)
-    added: dict[int, str] = {}
-    groups = list(members_of.items())
-    start = 0
-    while start < len(groups):
-        # Texts are fetched a batch of clusters at a time: all cores at once would cost gigabytes at 1M rows,
-        # and one fetch per cluster is slow on a chunked Arrow column.
-        stop, size = start, 0
-        while stop < len(groups) and (size < _ROW_CHUNK or stop == start):
-            size += 1 + len(groups[stop][1])
-            stop += 1
-        batch = groups[start:stop]
-        order = [u for r, members in batch for u in (r, *members)]
-        text_of = dict(zip(order, texts.take(units.first_row[order]).tolist()))
-        for r, members in batch:
-            # Measured against the template, not the representative letter: what a sender added must not depend on
-            # which letter came first, nor vanish because the representative's sender added it too.
-            reference = template_bigrams([units.folded[u] for u in (r, *members)])
-            for u in (r, *members):
-                added[u] = " ".join(added_sentences(core_text(text_of[u]), reference, share))
-        start = stop
-    return added
+def cluster_kinds(df: pd.DataFrame, cfg: Config) -> list[str]:
+    """Per row, the kind of its cluster (`kinds_from`), counting each cluster's senders (`sender_keys`)."""
+    senders = sender_keys(df, cfg).groupby(df["cluster_id"].to_numpy()).transform("nunique").to_numpy()
+    return kinds_from(df["cluster_size"].to_numpy(), senders)
 
 
 def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:

@@ -89,6 +89,18 @@ class StateConfig:
 
 
 @dataclass(frozen=True)
+class EngineConfig:
+    # `local` (this process) or `dask` (pipeline/engines/dask.py; needs the `dask` extra).
+    name: str = "local"
+    # Dask: the scheduler's address (`tcp://host:8786`); None starts a LocalCluster on this machine.
+    scheduler: str | None = None
+    # Dask: rows per partition; each input file gives one partition or more.
+    partition_rows: int = 20_000
+    # Dask: worker processes of the LocalCluster (None: one per core).
+    workers: int | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     nlp: NlpConfig = field(default_factory=NlpConfig)
@@ -97,6 +109,7 @@ class Config:
     triage: TriageConfig = field(default_factory=TriageConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     state: StateConfig = field(default_factory=StateConfig)
+    engine: EngineConfig = field(default_factory=EngineConfig)
 
     def with_(self, **sections: Any) -> "Config":
         """Copy with whole sections replaced, e.g. cfg.with_(nlp=NlpConfig(redact=False))."""

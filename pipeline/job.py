@@ -30,8 +30,10 @@ from pipeline.hashing import file_sha256
 from pipeline.ingest import ingest
 from pipeline.models import read_card
 from pipeline.pii_columns import detect_pii_columns
+from pipeline.engines import engine_for
 from pipeline.lock import hold_run
-from pipeline.process import STAGES, Stage, process
+from pipeline.process import STAGES
+from pipeline.stage import Stage
 from pipeline.readers import RawTable
 from pipeline.resources import DEFAULT_MODEL, resource_path
 from pipeline.runlog import RunLog, now
@@ -95,7 +97,7 @@ def model_summary(cfg: Config) -> dict[str, Any]:
 
 def run_stages(df: pd.DataFrame, cfg: Config, stages: Sequence[Stage], timings: dict[str, float],
                log: RunLog | None) -> pd.DataFrame:
-    df, took = process(df, cfg, stages, on_stage=log.stage if log is not None else None)
+    df, took = engine_for(cfg).process(df, cfg, stages, on_stage=log.stage if log is not None else None)
     timings.update(took)
     return df
 
@@ -154,7 +156,9 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     write_csv(shown, staging / "comments.csv")
     write_csv(clusters, staging / "clusters.csv")
     write_research(shown, staging)
-    manifest = build_manifest(batch.tables, df, timings, cfg, outputs=list(OUTPUTS), pii_columns=batch.personal,
+    # An engine may have written partitioned outputs into the staging folder (the Dask engine: research/).
+    outputs = [*OUTPUTS[:-1], *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
+    manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
                               model=model_summary(cfg), clusters=len(clusters))
     manifest["counts"].update((manifest_extra or {}).get("counts", {}))
     # With a state, staff entries are in the state and come back in the new workbook: nothing to keep aside.
@@ -167,7 +171,7 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     if log is not None:
         log.stage("export", len(shown), timings["export"])
     write_manifest(manifest, staging / MANIFEST)
-    publish(staging, out, OUTPUTS, renames=[(out / WORKBOOK, kept)] if kept else [])
+    publish(staging, out, outputs, renames=[(out / WORKBOOK, kept)] if kept else [])
     return JobResult(shown, manifest, out)
 
 

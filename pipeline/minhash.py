@@ -9,7 +9,7 @@ of one bin is the Jaccard similarity of the two shingle sets, as with classic Mi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -122,23 +122,6 @@ def batched_signatures(texts: Sequence[str], num_bins: int, k: int, seed: int = 
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         out[lo:hi] = signatures(texts[lo:hi], num_bins, k, seed)
     return out
-
-
-def star_pairs(keys: np.ndarray) -> Iterator[np.ndarray]:
-    """Per band, pairs (first document with that key, other document with it), as (p, 2) int64 arrays.
-
-    Linking each document to its bucket's earliest member instead of to every member keeps the number of
-    pairs linear in the number of documents, whatever the bucket sizes; components are unchanged because
-    every bucket becomes a star. This is a grouping by hash key, so it distributes like any group-by.
-    """
-    n = keys.shape[0]
-    idx = np.arange(n, dtype=np.int64)
-    for b in range(keys.shape[1]):
-        _, first, inverse = np.unique(keys[:, b], return_index=True, return_inverse=True)
-        head = first[inverse]
-        member = head != idx
-        if member.any():
-            yield np.stack([head[member], idx[member]], axis=1)
 
 
 def sorted_unique(x: np.ndarray) -> np.ndarray:

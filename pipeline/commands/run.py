@@ -10,8 +10,11 @@ from pipeline.classifier import DEFAULT_LEMMATIZER
 from pipeline.column_roles import ColumnRoles
 from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
 from pipeline.config import (
-    ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, StateConfig, TriageConfig,
+    ClassifyConfig, ClusterConfig, Config, EngineConfig, ExportConfig, IngestConfig, NlpConfig, StateConfig,
+    TriageConfig,
 )
+from pipeline.engines import ENGINES
+from pipeline.errors import UserError
 from pipeline.job import run_job
 from pipeline.process import STAGES
 from pipeline.runlog import RunLog
@@ -21,7 +24,7 @@ SYNOPSIS = (
     "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
     "[--lemmatizer NAME] [--no-original-text] [--no-corrections] [--no-cluster] "
-    "[--split-points] [--strict] [--state FILE]"
+    "[--split-points] [--strict] [--state FILE] [--engine {local,dask}] [--scheduler ADDRESS]"
 )
 HELP = ("Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines, pisma PDF, DOCX, ODT, RTF, TXT, skany) i zapisz arkusz "
         "triage.xlsx oraz pliki dla badaczy.")
@@ -61,9 +64,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "wpisy pracowników w arkuszu przechodzą na następną noc; obok dziennik FILE.log.jsonl")
     p.add_argument("--strict", action="store_true",
                    help="zakończ z kodem 2, gdy trzeba pominąć plik (nieobsługiwany rodzaj, brak programu do OCR)")
+    p.add_argument("--engine", choices=ENGINES, default="local",
+                   help="local: w tym procesie (domyślnie); dask: na klastrze Dask (pakiet uwagi[dask])")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="adres planisty Dask, np. tcp://10.0.0.5:8786 (domyślnie: klaster lokalny na tej maszynie)")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
+    if args.scheduler and args.engine != "dask":
+        raise UserError("--scheduler wskazuje klaster Dask; podaj też --engine dask")
     return Config(
         ingest=IngestConfig(
             text_cols=tuple(args.text_col), id_col=args.id_col, sheet=args.sheet, encoding=args.encoding,
@@ -76,6 +85,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         triage=TriageConfig(rules=args.rules),
         export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text),
         state=StateConfig(path=args.state),
+        engine=EngineConfig(name=args.engine, scheduler=args.scheduler),
     )
 
 

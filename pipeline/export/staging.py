@@ -48,6 +48,8 @@ def publish(staging: Path, out_dir: Path, names: Sequence[str], renames: Sequenc
         os.replace(old, new)
     for name in names:
         if name != MANIFEST:
+            if (staging / name).is_dir() and (out_dir / name).is_dir():  # rename cannot replace a full folder
+                os.replace(out_dir / name, staging / f".old-{name}")  # removed with the staging folder below
             os.replace(staging / name, out_dir / name)
     if MANIFEST in names:
         os.replace(staging / MANIFEST, out_dir / MANIFEST)

@@ -1,0 +1,204 @@
+"""The Dask engine: the same stages on the partitions of a Dask DataFrame, on a cluster or a LocalCluster.
+
+* The table read by `ingest` (on the client: the readers stay as they are) becomes partitions, one or more per
+  input file (`cfg.engine.partition_rows` rows at most), indexed by the rows' positions in the batch.
+* A row-wise stage (`stage.info.row_wise`) is `map_partitions` of the very function the local engine calls.
+* Clustering runs the steps of `pipeline/cluster.py` that the local stage runs one after another: each map step per
+  partition, each group step per partition after a shuffle by its key (core text, band key, pair, component,
+  representative). Only the verified pairs (two integers each) meet on the client, for connected components.
+* Each stage's result is persisted on the workers and waited for, so a stage is timed and a worker lost later is
+  recomputed from the lineage, not from the start.
+
+Nothing else in uwagi imports Dask: `pipeline.engines.engine_for` imports this module only for `--engine dask`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+from distributed import Client, LocalCluster, wait
+
+from pipeline.cluster import (
+    assign_units,
+    band_rows,
+    bucket_pairs,
+    cluster_units,
+    first_rows,
+    kinds_from,
+    pair_components,
+    row_cluster_columns,
+    row_cores,
+    sender_keys,
+    split_components,
+    unique_pairs,
+    verify_pairs,
+    with_clusters,
+    with_cores,
+)
+from pipeline.config import Config
+from pipeline.errors import UserError
+from pipeline.export.research import research_table
+from pipeline.export.staging import STAGING_NAME
+from pipeline.process import STAGES, check_chain
+from pipeline.stage import Stage
+
+RESEARCH_PARTS = "research"
+# Shuffles by task graph, not p2p: p2p converts partitions to Arrow, which refuses the tuples of `neighbours`; and
+# strings stay as the stages made them, so each partition holds exactly what the local engine would.
+DASK_SETTINGS = {"dataframe.shuffle.method": "tasks", "dataframe.convert-string": False}
+
+
+class DaskEngine:
+    def process(self, df: pd.DataFrame, cfg: Config, stages: Sequence[Stage] | None = None, *,
+                on_stage: Callable[[str, int, float], None] | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
+        stages = STAGES if stages is None else stages
+        check_chain(list(df.columns), stages)
+        with _client(cfg) as client, dask.config.set(DASK_SETTINGS):
+            frame = partitions(df, cfg.engine.partition_rows)
+            timings: dict[str, float] = {}
+            for stage in stages:
+                start = time.perf_counter()
+                frame = (_mapped(frame, stage, cfg) if stage.info.row_wise else
+                         _distributed(stage)(frame, cfg)).persist()
+                wait(frame)
+                timings[stage.info.name] = round(time.perf_counter() - start, 3)
+                if on_stage is not None:
+                    on_stage(stage.info.name, len(df), timings[stage.info.name])
+            # Into the run's staging folder: swapped in with the other outputs, or not at all.
+            write_research_parts(frame, Path(cfg.export.out_dir) / STAGING_NAME / RESEARCH_PARTS)
+            out = client.compute(frame).result()
+        if len(out) != len(df):  # the "nothing is lost" contract, as the local engine checks it
+            raise RuntimeError(f"the Dask engine returned {len(out)} rows for {len(df)}")
+        return out.reset_index(drop=True), timings
+
+
+@contextlib.contextmanager
+def _client(cfg: Config) -> Iterator[Client]:
+    """A client of `cfg.engine.scheduler`, else of a LocalCluster that lives as long as the run."""
+    if cfg.engine.scheduler:
+        try:
+            client = Client(cfg.engine.scheduler, timeout="30s")
+        except (OSError, TimeoutError) as err:
+            raise UserError(f"nie można połączyć się z planistą Dask {cfg.engine.scheduler}: {err}") from err
+        with client:
+            yield client
+        return
+    with LocalCluster(n_workers=cfg.engine.workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client
+
+
+def partitions(df: pd.DataFrame, partition_rows: int) -> dd.DataFrame:
+    """The table as partitions that never span two input files, each of at most `partition_rows` rows, indexed by
+    row position (the index the cluster steps name rows by)."""
+    table = df.reset_index(drop=True)
+    files = table["source_file"].to_numpy() if "source_file" in table else np.zeros(len(table))
+    starts = np.flatnonzero(np.concatenate(([True], files[1:] != files[:-1]))) if len(table) else np.zeros(1, int)
+    ends = np.append(starts[1:], len(table))
+    bounds: list[int] = []
+    for lo, hi in zip(starts.tolist(), ends.tolist()):
+        pieces = max(1, -(-(hi - lo) // max(1, partition_rows)))
+        bounds.extend(np.linspace(lo, hi, pieces + 1).round().astype(int)[:-1].tolist())
+    divisions = (*bounds, max(len(table) - 1, 0))
+    return dd.from_pandas(table, npartitions=1, sort=True).repartition(divisions=divisions)
+
+
+def _mapped(frame: dd.DataFrame, fn: Callable[..., pd.DataFrame], *args: Any) -> dd.DataFrame:
+    """`map_partitions`, its result's columns found by running `fn` on the empty partition."""
+    return frame.map_partitions(fn, *args, meta=fn(frame._meta, *args))
+
+
+def _shuffled(frame: dd.DataFrame, key: str | list[str], fn: Callable[..., pd.DataFrame], *args: Any
+              ) -> dd.DataFrame:
+    """A group step: every row with the same `key` in one partition, then `fn` per partition."""
+    return _mapped(frame.shuffle(key), fn, *args)
+
+
+def _cores(part: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    return row_cores(part, cfg, part.index.to_numpy())
+
+
+def _columns(part: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
+    return row_cluster_columns(part, part.index.to_numpy(), found.reset_index())
+
+
+def cluster_on_dask(frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
+    """The `cluster` stage over partitions: same steps, same result as `pipeline.cluster.cluster` (build and compute
+    it under `dask.config.set(DASK_SETTINGS)`)."""
+    ccfg = cfg.cluster
+    assigned = _shuffled(_mapped(frame, _cores, cfg), "core", assign_units).persist()
+    units = _mapped(assigned, first_rows).persist()
+    candidates = _shuffled(_shuffled(_mapped(units, band_rows, ccfg), "key", bucket_pairs), "a", unique_pairs)
+    verified = _mapped(with_cores(candidates, units), verify_pairs, ccfg).compute()
+    components = pair_components(verified)
+    members = units.merge(components, on="unit")
+    split = _shuffled(members, "component", split_components, ccfg)
+    clusters = _shuffled(with_clusters(units, split), "rep", cluster_units, ccfg)
+    found = assigned[["row", "unit"]].merge(clusters, on="unit").set_index("row", divisions=frame.divisions)
+    keyed = _mapped(frame.map_partitions(_columns, found, meta=_columns(frame._meta, found._meta)), _senders, cfg)
+    # One entry per cluster of two or more: a plain dict is broadcast to the partitions as it is.
+    grouped = keyed[keyed["cluster_size"] > 1]
+    senders = grouped.groupby("cluster_id")[_SENDER].nunique().compute().to_dict()
+    return _mapped(keyed, _kinds, senders)
+
+
+_SENDER = "_sender"
+
+
+def _senders(part: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    return part.assign(**{_SENDER: sender_keys(part, cfg)})
+
+
+def _kinds(part: pd.DataFrame, senders: dict[str, int]) -> pd.DataFrame:
+    """The local stage's `cluster_kind` column, from the senders counted per cluster over all partitions."""
+    out = part.drop(columns=_SENDER)
+    counts = np.array([senders.get(c, 1) for c in part["cluster_id"].tolist()], dtype=np.int64)
+    kinds = kinds_from(out["cluster_size"].to_numpy(), counts)
+    out.insert(out.columns.get_loc("cluster_size") + 1, "cluster_kind", kinds)
+    return out
+
+
+_DISTRIBUTED = {"cluster": cluster_on_dask}
+
+
+def _distributed(stage: Stage) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
+    """The driver of a stage that needs the whole batch (only clustering has one)."""
+    try:
+        return _DISTRIBUTED[stage.info.name]
+    except KeyError:
+        raise UserError(f"etap {stage.info.name!r} potrzebuje całej partii naraz, a silnik Dask "
+                        "nie umie go rozdzielić; uruchom go silnikiem lokalnym") from None
+
+
+def write_research_parts(frame: dd.DataFrame, folder: Path) -> Path:
+    """research/part-00000.parquet, …: one Parquet file per partition, written by the workers into a temporary
+    sibling folder that replaces `folder` only when every part is written (the folder must be one every worker
+    and the client see, as on a shared or network file system)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        parts = frame.to_delayed()
+        dask.compute(*[dask.delayed(_write_part)(part, tmp / f"part-{i:05d}.parquet") for i, part in enumerate(parts)])
+        os.chmod(tmp, 0o755)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return folder
+
+
+def _write_part(part: pd.DataFrame, path: Path) -> None:
+    research_table(part).to_parquet(path, index=False)

@@ -1,0 +1,156 @@
+"""The Dask engine gives the local engine's table: same ids, labels, clusters and priorities, however the input is
+partitioned, and when a worker dies mid-run. One LocalCluster (2 worker processes) serves the whole module."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+pytest.importorskip("distributed")
+import cloudpickle  # noqa: E402
+import dask  # noqa: E402
+from distributed import Client, LocalCluster  # noqa: E402
+
+from pipeline import (  # noqa: E402
+    STAGES, Config, ExportConfig, IngestConfig, clean, ingest, process, redact, run_job, stage,
+)
+from pipeline.cli import main  # noqa: E402
+from pipeline.cluster import cluster  # noqa: E402
+from pipeline.config import EngineConfig  # noqa: E402
+from pipeline.engines.dask import DASK_SETTINGS, DaskEngine, cluster_on_dask, partitions  # noqa: E402
+from pipeline.export.staging import STAGING_NAME  # noqa: E402
+from synthetic_campaigns import make_corpus  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"
+DEMO_ROWS = 101
+# Workers unpickle this module's slow stage by value: they cannot import the tests folder.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+
+@pytest.fixture(scope="module")
+def scheduler():
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="3GB",
+                      dashboard_address=None) as cluster_:
+        yield cluster_.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def demo():
+    cfg = Config(ingest=IngestConfig(id_col="Nr zgłoszenia", submitter_col="Typ zgłaszającego"))
+    comments, _ = ingest([DEMO], cfg.ingest)
+    return comments, cfg
+
+
+@pytest.fixture(scope="module")
+def local(demo):
+    comments, cfg = demo
+    return process(comments, cfg)[0]
+
+
+def on_dask(cfg: Config, scheduler: str, partition_rows: int, out: Path) -> Config:
+    return cfg.with_(engine=EngineConfig(name="dask", scheduler=scheduler, partition_rows=partition_rows),
+                     export=ExportConfig(out_dir=out))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n_partitions", [1, 3, 7])
+def test_dask_engine_gives_the_local_table(scheduler, demo, local, tmp_path, n_partitions):
+    comments, cfg = demo
+    rows = -(-DEMO_ROWS // n_partitions)
+    assert partitions(comments, rows).npartitions == n_partitions
+    got, seconds = DaskEngine().process(comments, on_dask(cfg, scheduler, rows, tmp_path))
+    assert list(seconds) == [s.info.name for s in STAGES]
+    assert_frame_equal(got, local)  # every column: ids, labels, clusters, priorities, reasons
+    # Into the run's staging folder: the job swaps it in with the other outputs (see test_cli_runs_on_a_dask_scheduler).
+    parts = sorted((tmp_path / STAGING_NAME / "research").glob("part-*.parquet"))
+    assert len(parts) == n_partitions
+    research = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    assert research["comment_id"].tolist() == local["comment_id"].tolist()
+    assert "text" not in research  # the original text never reaches researchers
+
+
+def test_clustering_on_partitions_matches_the_stage(scheduler):
+    """Campaigns, near-duplicates and exact copies spread over partitions land in the same clusters, with the same
+    representatives and added text, as the stage finds in one table."""
+    corpus = make_corpus(1500, seed=3).frame
+    corpus["source_file"] = "a.csv"
+    cfg = Config()
+    with Client(scheduler), dask.config.set(DASK_SETTINGS):
+        got = cluster_on_dask(partitions(corpus, 220), cfg).compute()
+    expected = cluster(corpus, cfg)
+    assert (expected["cluster_size"] > 1).sum() > 500
+    assert_frame_equal(got.sort_index(), expected)
+
+
+@stage("slow", requires=("text_clean",), assigns=())
+def slow(df, cfg):
+    time.sleep(1.5)  # long enough for the test to kill the worker running it
+    return df
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run_changes_nothing(scheduler, demo, tmp_path):
+    comments, cfg = demo
+    stages = (clean, redact, slow, cluster)
+    local, _ = process(comments, cfg, stages)
+    result: dict[str, pd.DataFrame] = {}
+    run = threading.Thread(target=lambda: result.setdefault("table", DaskEngine().process(
+        comments, on_dask(cfg, scheduler, 26, tmp_path), stages)[0]))
+    killed = None
+    with Client(scheduler) as client:
+        run.start()
+        deadline = time.monotonic() + 120
+        while killed is None and time.monotonic() < deadline:
+            busy = [w for w, keys in client.processing().items() if any("slow" in str(k) for k in keys)]
+            if busy:
+                killed = busy[0]
+                try:
+                    client.run(os._exit, 1, workers=[killed])
+                except Exception:  # the worker dies before it can answer
+                    pass
+            time.sleep(0.05)
+        run.join(timeout=300)
+    assert killed is not None
+    assert_frame_equal(result["table"], local)
+
+
+@pytest.mark.slow
+def test_cli_runs_on_a_dask_scheduler(scheduler, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["run", str(DEMO), "--id-col", "Nr zgłoszenia", "--out", str(out), "--engine", "dask",
+                 "--scheduler", scheduler])
+    assert code == 0
+    assert (out / "triage.xlsx").exists() and (out / "comments.csv").exists()
+    assert sorted(p.name for p in (out / "research").iterdir()) == ["part-00000.parquet"]
+    assert pd.read_parquet(out / "research").shape[0] == DEMO_ROWS
+
+
+def test_scheduler_without_dask_engine_is_refused(tmp_path, capsys):
+    code = main(["run", str(DEMO), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:8786"])
+    assert code == 2
+    assert "--engine dask" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_api_docs_dask_example_runs(scheduler, tmp_path):
+    """The Dask example of docs/api.md, against this module's cluster."""
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    block = re.search(r"^```py\n(.*?)^```", text.split("## On a Dask cluster")[1], re.S | re.M).group(1)
+    cfg = Config(ingest=IngestConfig(id_col="Nr zgłoszenia"))
+    namespace = {"cfg": cfg, "out": tmp_path / "demo", "ExportConfig": ExportConfig, "run_job": run_job}
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        exec(block.replace("tcp://10.0.0.5:8786", scheduler), namespace)
+    finally:
+        os.chdir(cwd)
+    assert namespace["result"].manifest["counts"]["written"] == DEMO_ROWS
