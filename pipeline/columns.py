@@ -16,6 +16,6 @@ CLUSTER_COLUMNS = (
 # Order in comments.csv; pass-through input columns follow.
 OUTPUT_COLUMNS = (
     "comment_id", "source_file", "source_row", "source_page", "extraction", "ocr_confidence", "text", "text_clean",
-    "lang", "pii", "status", "status_reason", "error", *CLASSIFY_COLUMNS, "label_corrected", *CLUSTER_COLUMNS, "priority", "priority_reason",
+    "lang", "pii", "status", "status_reason", "error", *CLASSIFY_COLUMNS, "label_corrected", *CLUSTER_COLUMNS, "theme", "priority", "priority_reason",
     "cited_provisions", "decision", "answer", "fingerprint",
 )

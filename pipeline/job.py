@@ -20,7 +20,7 @@ from pipeline.config import Config
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
 from pipeline.export.manifest import build_manifest, write_manifest
-from pipeline.export.research import write_research
+from pipeline.export.research import ResearchContext, write_research
 from pipeline.export.tables import write_csv
 from pipeline.edits import read_edits
 from pipeline.export.xlsx import write_workbook
@@ -31,10 +31,11 @@ from pipeline.pii_columns import detect_pii_columns
 from pipeline.process import process
 from pipeline.readers import RawTable
 from pipeline.resources import DEFAULT_MODEL, resource_path
+from pipeline.themes import theme_table
 from pipeline.triage import TriageRules, load_rules
 
 WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
-OUTPUTS = ("comments.csv", "clusters.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
+OUTPUTS = ("comments.csv", "clusters.csv", "themes.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
 
 
 @dataclass
@@ -93,6 +94,7 @@ def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     timings = {"ingest": round(time.perf_counter() - start, 3)}
     df, stage_timings = process(df, cfg)
     timings.update(stage_timings)
+    themes = theme_table(df, cfg)
     df = ordered(df)
 
     start = time.perf_counter()
@@ -100,12 +102,15 @@ def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     clusters = cluster_table(df, cfg)
     write_csv(df, out / "comments.csv")
     write_csv(clusters, out / "clusters.csv")
-    write_research(df, out)
+    write_csv(themes, out / "themes.csv")
+    consultation = taxonomy.name if cfg.export.consultation is None else cfg.export.consultation
+    write_research(df, out, ResearchContext(consultation, taxonomy.name, cfg.ingest.submitter_col, personal))
     manifest = build_manifest(tables, df, timings, cfg, outputs=list(OUTPUTS), pii_columns=personal,
                               model=model_summary(cfg), clusters=len(clusters))
+    manifest["themes"], manifest["consultation"] = len(themes), consultation
     kept = keep_edited_workbook(out)
     manifest["kept_workbook"] = kept.name if kept else None
-    write_workbook(df, out / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg)
+    write_workbook(df, out / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg, themes=themes)
     manifest["workbook_sha256"] = file_sha256(out / WORKBOOK)
     timings["export"] = round(time.perf_counter() - start, 3)
     write_manifest(manifest, out / MANIFEST)

@@ -13,11 +13,13 @@ from pipeline.cluster import cluster
 from pipeline.config import Config
 from pipeline.corrections import corrections
 from pipeline.redact import redact
+from pipeline.themes import themes
 from pipeline.triage import triage
 
 Stage = Callable[[pd.DataFrame, Config], pd.DataFrame]
 
-# Every stage but `cluster` works row by row, so it can run on any chunk of the table; `cluster` needs the batch.
+# Every stage but `cluster` and `themes` works row by row, so it can run on any chunk of the table; those two need
+# the batch.
 STAGES: tuple[tuple[str, Stage], ...] = (
     ("clean", clean),
     ("redact", redact),
@@ -25,6 +27,7 @@ STAGES: tuple[tuple[str, Stage], ...] = (
     ("corrections", corrections),
     ("cluster", cluster),
     ("triage", triage),
+    ("themes", themes),
 )
 
 

@@ -8,14 +8,16 @@ from pathlib import Path
 
 from pipeline.classifier import DEFAULT_LEMMATIZER
 from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
-from pipeline.config import ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, TriageConfig
+from pipeline.config import (
+    ClassifyConfig, ClusterConfig, Config, ExportConfig, IngestConfig, NlpConfig, ThemesConfig, TriageConfig,
+)
 from pipeline.job import run_job
 
 NAME = "run"
 SYNOPSIS = (
     "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
-    "[--lemmatizer NAME] [--no-original-text] [--no-corrections] [--no-cluster] "
+    "[--lemmatizer NAME] [--consultation NAME] [--no-original-text] [--no-corrections] [--no-cluster] [--no-themes] "
     "[--split-points] [--strict]"
 )
 HELP = ("Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines, pisma PDF, DOCX, ODT, RTF, TXT, skany) i zapisz arkusz "
@@ -49,6 +51,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="pomiń cele poprawione wcześniej przez pracowników (zapisane przez uwagi learn); "
                         "decyzje zostają")
     p.add_argument("--no-cluster", action="store_true", help="bez grupowania duplikatów i kampanii")
+    p.add_argument("--no-themes", action="store_true",
+                   help="bez wyszukiwania tematów w obrębie celów (szybciej; bez arkusza Tematy)")
+    p.add_argument("--consultation", metavar="NAME",
+                   help="nazwa konsultacji w plikach dla badaczy (domyślnie: nazwa taksonomii)")
     p.add_argument("--split-points", action="store_true",
                    help="pismo z numerowanymi punktami („Uwaga nr 1”, „1.”, „Ad. § 5”) dziel na osobne uwagi")
     p.add_argument("--strict", action="store_true",
@@ -66,7 +72,9 @@ def config_from_args(args: argparse.Namespace) -> Config:
         classify=ClassifyConfig(model=args.model, taxonomy=args.taxonomy, use_corrections=not args.no_corrections),
         cluster=ClusterConfig(enabled=not args.no_cluster),
         triage=TriageConfig(rules=args.rules),
-        export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text),
+        themes=ThemesConfig(enabled=not args.no_themes),
+        export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text,
+                            consultation=args.consultation),
     )
 
 

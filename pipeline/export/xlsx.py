@@ -26,9 +26,10 @@ from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.corrections import fingerprint
 from pipeline.export.atomic import write_atomic
+from pipeline.export.themes import THEME_LAYOUT, themes_view
 from pipeline.sheets import (
     FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_CAMPAIGNS,
-    SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, label_names,
+    SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, SHEET_THEMES, label_names,
 )
 from pipeline.taxonomy import Taxonomy
 from pipeline.vocabulary import DECISIONS, ROLE_REPRESENTATIVE, STATUS_REVIEW
@@ -564,12 +565,13 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
 
 def write_workbook(
     df: pd.DataFrame, path: Path, manifest: dict[str, Any], *, taxonomy: Taxonomy | None = None,
-    clusters: pd.DataFrame | None = None, cfg: Config | None = None,
+    clusters: pd.DataFrame | None = None, cfg: Config | None = None, themes: pd.DataFrame | None = None,
 ) -> Path:
     """Write triage.xlsx for the comments table `df` (any stage's columns may be missing).
 
     `clusters` is `pipeline.cluster.cluster_table(df)` (one row per cluster of two or more); `cfg` decides
-    whether "Treść" shows the original text and which input column is the submitter type.
+    whether "Treść" shows the original text and which input column is the submitter type. `themes` is
+    `pipeline.themes.theme_table(df)`; without it (or with no themes) there is no "Tematy" sheet.
     """
     cfg = cfg or Config()
     if clusters is None:
@@ -616,6 +618,9 @@ def write_workbook(
                    6: [block(c, r) for c, r in zip(clusters["cluster_id"].astype(str),
                                                    clusters["representative_id"].astype(str))]},
         )
+        if themes is not None and len(themes):
+            write_table_sheet(
+                wb, fmt, SHEET_THEMES, themes_view(themes, taxonomy), [Column(*c) for c in THEME_LAYOUT])
         # Triage decides what needs checking (an unsure campaign member is answered with its campaign).
         review = ordered[_col(ordered, "status") == STATUS_REVIEW]
         write_table_sheet(
