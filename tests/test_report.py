@@ -8,7 +8,9 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from PIL import Image
 
 from pipeline.cli import main
@@ -55,3 +57,15 @@ def test_report_opens_in_chromium_without_console_errors_and_shows_every_chart(r
                    capture_output=True, timeout=120, check=True)
     # The bars are drawn: a good share of the page is dark blue, not an empty white page.
     assert (np.asarray(Image.open(shot).convert("L")) < 160).sum() > 20_000
+
+
+def test_themes_reach_the_workbook_and_every_theme_has_phrases_and_a_redacted_quote(report: Path) -> None:
+    out = report.parent
+    themes = pd.read_csv(out / "themes.csv", keep_default_na=False)
+    sheet = load_workbook(out / "triage.xlsx", read_only=True)["Tematy"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Temat", "Cel", "Liczba uwag") and sorted(r[0] for r in rows[1:]) == sorted(themes["theme"])
+    assert themes["key_phrases"].str.count("; ").ge(4).mean() > 0.8  # 5-8 phrases for nearly every theme
+    comments = pd.read_csv(out / "comments.csv", keep_default_na=False)
+    assert themes["size"].sum() == comments["theme"].astype(bool).sum()
+    assert not themes["quote"].isin(comments.loc[comments["pii"] != "", "text"]).any()  # the redacted text only
