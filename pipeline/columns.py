@@ -21,6 +21,6 @@ CLUSTER_COLUMNS = (
 OUTPUT_COLUMNS = (
     "comment_id", "source_file", "source_row", "source_page", "extraction", "ocr_confidence", "text",
     *TEXT_PART_COLUMNS, "document_part", "text_clean", "lang", "pii", "status", "status_reason", "error",
-    *CLASSIFY_COLUMNS, "label_corrected", *CLUSTER_COLUMNS, "priority", "priority_reason",
+    *CLASSIFY_COLUMNS, "label_corrected", *CLUSTER_COLUMNS, "theme", "priority", "priority_reason",
     "cited_provisions", "decision", "answer", "fingerprint", "label_fix", "change",
 )

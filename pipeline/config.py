@@ -76,10 +76,28 @@ class TriageConfig:
 
 
 @dataclass(frozen=True)
+class ThemesConfig:
+    enabled: bool = True
+    seed: int = 0
+    # Runs with seeds seed, seed+1, …: the first gives the themes, all of them the stability score.
+    runs: int = 3
+    max_themes: int = 8
+    # A group is split only when it has at least twice this many comments, and into themes of this many on average.
+    min_size: int = 4
+    # A split whose silhouette is below this is no better than one theme.
+    min_silhouette: float = 0.05
+    # Comments classified with less confidence join the pool of those no goal fits.
+    low_confidence: float = 0.5
+    phrases: int = 8
+
+
+@dataclass(frozen=True)
 class ExportConfig:
     out_dir: Path = Path("out")
     # The staff workbook shows the original (unredacted) text unless switched off.
     original_text_in_workbook: bool = True
+    # The `consultation` column of research.*; None: the taxonomy's name.
+    consultation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,7 @@ class Config:
     classify: ClassifyConfig = field(default_factory=ClassifyConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
     triage: TriageConfig = field(default_factory=TriageConfig)
+    themes: ThemesConfig = field(default_factory=ThemesConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
     state: StateConfig = field(default_factory=StateConfig)
     engine: EngineConfig = field(default_factory=EngineConfig)

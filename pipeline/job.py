@@ -22,7 +22,7 @@ from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
 from pipeline.export.staging import new_staging, publish, remove_leftovers
 from pipeline.export.manifest import build_manifest, write_manifest
-from pipeline.export.research import write_research
+from pipeline.export.research import ResearchContext, write_research
 from pipeline.export.tables import write_csv
 from pipeline.edits import read_edits
 from pipeline.export.xlsx import H_PAPER, comments_view, write_workbook
@@ -42,10 +42,11 @@ from pipeline.state.incremental import incremental
 from pipeline.state.schema import open_state
 from pipeline.state.staff import conflicts, harvest, workbooks
 from pipeline.state.store import history, next_run_id, record_run, save_night
+from pipeline.themes import theme_table
 from pipeline.triage import TriageRules, load_rules
 
 WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
-OUTPUTS = ("comments.csv", "clusters.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
+OUTPUTS = ("comments.csv", "clusters.csv", "themes.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
 
 
 @dataclass
@@ -155,16 +156,22 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     clusters = cluster_table(df, cfg)
     write_csv(shown, staging / "comments.csv")
     write_csv(clusters, staging / "clusters.csv")
-    write_research(shown, staging)
+    themes = theme_table(df, cfg)
+    write_csv(themes, staging / "themes.csv")
+    consultation = taxonomy.name if cfg.export.consultation is None else cfg.export.consultation
+    write_research(shown, staging, ResearchContext(consultation, taxonomy.name, cfg.ingest.submitter_col,
+                                                   batch.personal))
     # An engine may have written partitioned outputs into the staging folder (the Dask engine: research/).
     outputs = [*OUTPUTS[:-1], *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
     manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
                               model=model_summary(cfg), clusters=len(clusters))
     manifest["counts"].update((manifest_extra or {}).get("counts", {}))
+    manifest["themes"], manifest["consultation"] = len(themes), consultation
     # With a state, staff entries are in the state and come back in the new workbook: nothing to keep aside.
     kept = None if cfg.state.path is not None else edited_workbook_destination(out)
     manifest["kept_workbook"] = kept.name if kept else None
-    write_workbook(shown, staging / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg, sheets=sheets)
+    write_workbook(shown, staging / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg,
+                   themes=themes, sheets=sheets)
     manifest["workbook_sha256"] = file_sha256(staging / WORKBOOK)
     timings["export"] = round(time.perf_counter() - started, 3)
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 3)

@@ -19,10 +19,12 @@ from pipeline.config import Config
 from pipeline.corrections import corrections
 from pipeline.redact import redact
 from pipeline.stage import MissingColumnsError, Stage, missing_columns
+from pipeline.themes import themes
 from pipeline.triage import triage
 
-# Every stage but `cluster` works row by row, so it can run on any chunk of the table; `cluster` needs the batch.
-STAGES: tuple[Stage, ...] = (clean, redact, classify, corrections, cluster, triage)
+# Every stage but `cluster` and `themes` works row by row, so it can run on any chunk of the table; those two need
+# the batch.
+STAGES: tuple[Stage, ...] = (clean, redact, classify, corrections, cluster, triage, themes)
 
 
 def check_chain(columns: Sequence[str], stages: Sequence[Stage]) -> None:

@@ -11,6 +11,7 @@ from pipeline.taxonomy import Taxonomy
 SHEET_SUMMARY = "Podsumowanie"
 SHEET_COMMENTS = "Uwagi"
 SHEET_CAMPAIGNS = "Kampanie"
+SHEET_THEMES = "Tematy"
 SHEET_REVIEW = "Do weryfikacji"
 SHEET_TAXONOMY = "Słownik celów"
 SHEET_INFO = "Informacje"

@@ -329,7 +329,8 @@ def test_round_trip_new_model_folder_keeps_provenance(round_trip: dict) -> None:
 def test_round_trip_workbook_is_still_safe_and_complete(round_trip: dict) -> None:
     path = round_trip["tmp"] / "przebieg2" / "triage.xlsx"
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Podsumowanie", "Uwagi", "Kampanie", "Do weryfikacji", "Słownik celów", "Informacje"]
+    assert wb.sheetnames == ["Podsumowanie", "Uwagi", "Kampanie", "Tematy", "Do weryfikacji", "Słownik celów",
+                             "Informacje"]
     for ws in wb.worksheets:
         assert not [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"], ws.title
     assert sum(dv.type == "list" for dv in wb[SHEET_COMMENTS].data_validations.dataValidation) == 2

@@ -1,5 +1,5 @@
 """One module per subcommand; each has NAME, SYNOPSIS, HELP, add_arguments(parser), handle(args) -> int."""
 
-from pipeline.commands import convert_model, crossval, evaluate, learn, run, train
+from pipeline.commands import convert_model, crossval, evaluate, learn, pool, report, run, train
 
-COMMANDS = [run, train, evaluate, crossval, learn, convert_model]
+COMMANDS = [run, train, evaluate, crossval, learn, pool, report, convert_model]

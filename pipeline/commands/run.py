@@ -11,7 +11,7 @@ from pipeline.column_roles import ColumnRoles
 from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
 from pipeline.config import (
     ClassifyConfig, ClusterConfig, Config, EngineConfig, ExportConfig, IngestConfig, NlpConfig, StateConfig,
-    TriageConfig,
+    ThemesConfig, TriageConfig,
 )
 from pipeline.engines import ENGINES
 from pipeline.errors import UserError
@@ -23,8 +23,8 @@ NAME = "run"
 SYNOPSIS = (
     "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
-    "[--lemmatizer NAME] [--no-original-text] [--no-corrections] [--no-cluster] "
-    "[--split-points] [--strict] [--state FILE] [--engine {local,dask}] [--scheduler ADDRESS]"
+    "[--lemmatizer NAME] [--consultation NAME] [--no-original-text] [--no-corrections] [--no-cluster] "
+    "[--no-themes] [--split-points] [--strict] [--state FILE] [--engine {local,dask}] [--scheduler ADDRESS]"
 )
 HELP = ("Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines, pisma PDF, DOCX, ODT, RTF, TXT, skany) i zapisz arkusz "
         "triage.xlsx oraz pliki dla badaczy.")
@@ -57,6 +57,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="pomiń cele poprawione wcześniej przez pracowników (zapisane przez uwagi learn); "
                         "decyzje zostają")
     p.add_argument("--no-cluster", action="store_true", help="bez grupowania duplikatów i kampanii")
+    p.add_argument("--no-themes", action="store_true",
+                   help="bez wyszukiwania tematów w obrębie celów (szybciej; bez arkusza Tematy)")
+    p.add_argument("--consultation", metavar="NAME",
+                   help="nazwa konsultacji w plikach dla badaczy (domyślnie: nazwa taksonomii)")
     p.add_argument("--split-points", action="store_true",
                    help="pismo z numerowanymi punktami („Uwaga nr 1”, „1.”, „Ad. § 5”) dziel na osobne uwagi")
     p.add_argument("--state", type=Path, metavar="FILE",
@@ -83,9 +87,11 @@ def config_from_args(args: argparse.Namespace) -> Config:
         classify=ClassifyConfig(model=args.model, taxonomy=args.taxonomy, use_corrections=not args.no_corrections),
         cluster=ClusterConfig(enabled=not args.no_cluster),
         triage=TriageConfig(rules=args.rules),
-        export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text),
-        state=StateConfig(path=args.state),
-        engine=EngineConfig(name=args.engine, scheduler=args.scheduler),
+    ClassifyConfig, ClusterConfig, Config, EngineConfig, ExportConfig, IngestConfig, NlpConfig, StateConfig,
+    ThemesConfig, TriageConfig,
+)
+from pipeline.engines import ENGINES
+from pipeline.errors import UserError
     )
 
 

@@ -15,6 +15,7 @@ Nothing else in uwagi imports Dask: `pipeline.engines.engine_for` imports this m
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import tempfile
@@ -173,12 +174,13 @@ _DISTRIBUTED = {"cluster": cluster_on_dask}
 
 
 def _distributed(stage: Stage) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
-    """The driver of a stage that needs the whole batch (only clustering has one)."""
-    try:
-        return _DISTRIBUTED[stage.info.name]
-    except KeyError:
-        raise UserError(f"etap {stage.info.name!r} potrzebuje całej partii naraz, a silnik Dask "
-                        "nie umie go rozdzielić; uruchom go silnikiem lokalnym") from None
+    """The driver of a stage that needs the whole batch: clustering's map/shuffle/reduce steps; any other such stage
+    (themes) runs on the client over the gathered table, whose rows the client holds for the workbook anyway."""
+    return _DISTRIBUTED.get(stage.info.name) or functools.partial(_on_client, stage)
+
+
+def _on_client(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
+    return partitions(stage(frame.compute(), cfg), cfg.engine.partition_rows)
 
 
 def write_research_parts(frame: dd.DataFrame, folder: Path) -> Path:

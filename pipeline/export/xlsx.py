@@ -28,9 +28,10 @@ from pipeline.corrections import fingerprint
 from pipeline.errors import plural
 from pipeline.export.atomic import write_atomic
 from pipeline.export.tables import FORMULA_STARTS
+from pipeline.export.themes import THEME_LAYOUT, themes_view
 from pipeline.sheets import (
     FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_CAMPAIGNS,
-    SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, label_names,
+    SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, SHEET_THEMES, label_names,
 )
 from pipeline.sheets import H_CHANGE, H_NEW
 from pipeline.taxonomy import Taxonomy
@@ -616,13 +617,14 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
 
 def write_workbook(
     df: pd.DataFrame, path: Path, manifest: dict[str, Any], *, taxonomy: Taxonomy | None = None,
-    clusters: pd.DataFrame | None = None, cfg: Config | None = None,
+    clusters: pd.DataFrame | None = None, cfg: Config | None = None, themes: pd.DataFrame | None = None,
     sheets: Sequence[tuple[str, pd.DataFrame]] = (),
 ) -> Path:
     """Write triage.xlsx for the comments table `df` (any stage's columns may be missing).
 
     `clusters` is `pipeline.cluster.cluster_table(df)` (one row per cluster of two or more); `cfg` decides
-    whether "Treść" shows the original text and which input column is the submitter type.
+    whether "Treść" shows the original text and which input column is the submitter type. `themes` is
+    `pipeline.themes.theme_table(df)`; without it (or with no themes) there is no "Tematy" sheet.
     """
     cfg = cfg or Config()
     if clusters is None:
@@ -669,6 +671,9 @@ def write_workbook(
                    7: [block(c, r) for c, r in zip(clusters["cluster_id"].astype(str),
                                                    clusters["representative_id"].astype(str))]},
         )
+        if themes is not None and len(themes):
+            write_table_sheet(
+                wb, fmt, SHEET_THEMES, themes_view(themes, taxonomy), [Column(*c) for c in THEME_LAYOUT])
         # Triage decides what needs checking (an unsure campaign member is answered with its campaign).
         review = ordered[_col(ordered, "status") == STATUS_REVIEW]
         write_table_sheet(

@@ -1,0 +1,218 @@
+"""Inductive themes: groups of comments about the same matter within each goal, found from the text alone.
+
+The goals are fixed in advance by the taxonomy; themes are what residents raise inside a goal (and among the
+comments that fit no goal well) that the programme did not name. Per group of comments (one goal, or the pool of
+off-topic and low-confidence comments) the content lemmas of the Polish layer are weighted by TF-IDF, reduced by
+LSA and split by k-means, the number of themes chosen by silhouette. A campaign counts once: its representative is
+grouped and its members take the representative's theme. Everything is seeded, so the same input and seed give the
+same themes; re-running with other seeds measures how stable each theme is.
+
+Global like clustering (a theme depends on every comment of its group), so the stage is not row-wise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import normalize
+
+from pipeline import polish
+from pipeline.classifier import DEFAULT_LEMMATIZER
+from pipeline.config import Config, ThemesConfig
+from pipeline.stage import stage
+from pipeline.triage import load_rules
+from pipeline.vocabulary import ROLE_MEMBER, STATUS_EMPTY, STATUS_ERROR, STATUS_OFF_TOPIC, STATUS_UNREADABLE
+
+# The group of comments no goal fits: off-topic by the rules, or classified with low confidence.
+POOL = "poza_celami"
+THEME_COLUMNS = ("theme", "goal", "size", "key_phrases", "quote", "stability")
+_NO_THEME_STATUSES = (STATUS_EMPTY, STATUS_ERROR, STATUS_UNREADABLE)
+_QUOTE_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Themes of one group: a theme number per text (0 = largest), and per theme its phrases, quote and stability."""
+
+    assignment: np.ndarray
+    key_phrases: list[list[str]]
+    representative: list[int]  # index of the text closest to the theme's centre
+    stability: list[float]
+
+
+def _vectors(content: Sequence[str], seed: int) -> np.ndarray | None:
+    """LSA vectors (unit length) of the content lemmas; None when the texts share too few words to split."""
+    n = len(content)
+    try:
+        tfidf = TfidfVectorizer(min_df=2, max_df=0.5 if n >= 20 else 1.0, sublinear_tf=True).fit_transform(content)
+    except ValueError:  # no word occurs twice
+        return None
+    dims = min(30, tfidf.shape[1] - 1, n - 1)
+    if dims < 2:
+        return None
+    return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(tfidf))
+
+
+def _split(vectors: np.ndarray, seed: int, cfg: ThemesConfig) -> np.ndarray:
+    """k-means with the number of themes (2 … max_themes, at least `min_size` texts each on average) by silhouette;
+    one theme when no split separates the texts better than `min_silhouette`."""
+    n = len(vectors)
+    best, best_score = np.zeros(n, dtype=int), cfg.min_silhouette
+    for k in range(2, min(cfg.max_themes, n // cfg.min_size) + 1):
+        labels = KMeans(k, n_init=10, random_state=seed).fit_predict(vectors)
+        if len(set(labels)) < 2:
+            continue
+        score = silhouette_score(vectors, labels)
+        if score > best_score:
+            best, best_score = labels, score
+    return best
+
+
+def _by_size(labels: np.ndarray) -> np.ndarray:
+    """Theme numbers 0, 1, … from the largest theme down (ties: first seen), so numbering does not depend on k-means."""
+    uniques, first, counts = np.unique(labels, return_index=True, return_counts=True)
+    order = sorted(range(len(uniques)), key=lambda i: (-counts[i], first[i]))
+    rank = {uniques[i]: r for r, i in enumerate(order)}
+    return np.array([rank[x] for x in labels], dtype=int)
+
+
+def _stability(assignment: np.ndarray, reruns: Sequence[np.ndarray]) -> list[float]:
+    """Per theme: the mean over reruns of its best Jaccard overlap with a theme of the rerun (1 = found every time)."""
+    scores = []
+    for t in range(assignment.max() + 1):
+        members = set(np.flatnonzero(assignment == t))
+        best = []
+        for other in reruns:
+            best.append(max(len(members & (s := set(np.flatnonzero(other == o)))) / len(members | s)
+                            for o in np.unique(other)))
+        scores.append(round(float(np.mean(best)), 3) if best else 1.0)
+    return scores
+
+
+def key_phrases(content: Sequence[str], assignment: np.ndarray, count: int) -> list[list[str]]:
+    """Per theme, the lemma words and word pairs most typical of it against the rest of its group (class TF-IDF);
+    a word already inside a chosen pair is skipped."""
+    try:
+        # A word in most comments of a group ("nie", "program") says nothing about any one theme.
+        vectorizer = CountVectorizer(ngram_range=(1, 2), token_pattern=r"\S+",
+                                     max_df=0.5 if len(content) >= 10 else 1.0)
+        counts = vectorizer.fit_transform(content)
+    except ValueError:
+        return [[] for _ in range(assignment.max() + 1)]
+    terms = vectorizer.get_feature_names_out()
+    per_theme = np.vstack([np.asarray(counts[assignment == t].sum(axis=0)).ravel()
+                           for t in range(assignment.max() + 1)])
+    # Pairs weigh a little more than single words: "mały grant" says more than "grant".
+    words = np.array([t.count(" ") + 1 for t in terms])
+    tf = per_theme / np.maximum(per_theme.sum(axis=1, keepdims=True), 1)
+    idf = np.log(1 + per_theme.sum(axis=1).mean() / np.maximum(per_theme.sum(axis=0), 1))
+    score = tf * idf * np.where(words > 1, 1.5, 1.0) * (per_theme >= np.where(words > 1, 2, 1))
+    phrases = []
+    for row in score:
+        chosen: list[str] = []
+        for i in np.argsort(-row, kind="stable"):
+            if row[i] <= 0 or len(chosen) == count:
+                break
+            term = terms[i]
+            if not any(term in c.split() or term in c for c in chosen if " " in c):
+                chosen.append(term)
+        phrases.append(chosen)
+    return phrases
+
+
+def discover(content: Sequence[str], cfg: ThemesConfig | None = None) -> Discovery:
+    """Themes of one group of texts given as space-joined content lemmas (see `pipeline.polish.Analysis.content`)."""
+    cfg = cfg or ThemesConfig()
+    content = list(content)
+    vectors = _vectors(content, cfg.seed) if len(content) >= 2 * cfg.min_size else None
+    if vectors is None:
+        assignment = np.zeros(len(content), dtype=int)
+        return Discovery(assignment, key_phrases(content, assignment, cfg.phrases), [0], [1.0])
+    assignment = _by_size(_split(vectors, cfg.seed, cfg))
+    reruns = [_split(v, cfg.seed + r, cfg) for r in range(1, cfg.runs)
+              if (v := _vectors(content, cfg.seed + r)) is not None]
+    representative = []
+    for t in range(assignment.max() + 1):
+        idx = np.flatnonzero(assignment == t)
+        centre = vectors[idx].mean(axis=0)
+        representative.append(int(idx[np.argmax(vectors[idx] @ centre)]))
+    return Discovery(assignment, key_phrases(content, assignment, cfg.phrases), representative,
+                     _stability(assignment, reruns))
+
+
+def quote(text: str, limit: int = _QUOTE_CHARS) -> str:
+    """The text, cut at a word boundary with an ellipsis when longer than `limit` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def theme_groups(df: pd.DataFrame, cfg: Config) -> pd.Series:
+    """Per row, the group its theme is sought in: its goal, `POOL` for off-topic and low-confidence comments, or ""
+    for rows that get no theme of their own (no readable text, or a campaign member: it takes its representative's)."""
+    group = df["label"].fillna("").astype(str).copy()
+    off_topic = df["status"].eq(STATUS_OFF_TOPIC) | group.isin(load_rules(cfg.triage.rules).off_topic_labels)
+    group[off_topic | (df["confidence"].astype(float) < cfg.themes.low_confidence)] = POOL
+    group[df["status"].isin(_NO_THEME_STATUSES) | df["cluster_role"].eq(ROLE_MEMBER)
+          | df["text_clean"].fillna("").str.strip().eq("")] = ""
+    return group
+
+
+def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]:
+    """The `theme` of every row (`goal-N`, N from 1 for the goal's largest theme; "" for none) and the themes table
+    (`THEME_COLUMNS`, one row per theme, by goal then size)."""
+    group = theme_groups(df, cfg)
+    theme = pd.Series("", index=df.index, dtype=object)
+    rows = []
+    lemmatizer = cfg.nlp.lemmatizer or DEFAULT_LEMMATIZER
+    grouped = group[group != ""]
+    content = pd.Series("", index=df.index, dtype=object)
+    if len(grouped):
+        texts = df.loc[grouped.index, "text_clean"].astype(str).tolist()
+        content[grouped.index] = [" ".join(a.content) for a in polish.analyze(texts, lemmatizer=lemmatizer)]
+    for name in sorted(set(grouped)):
+        idx = grouped.index[grouped == name]
+        found = discover(content[idx].tolist(), cfg.themes)
+        ids = [f"{name}-{t + 1}" for t in range(found.assignment.max() + 1)]
+        theme[idx] = [ids[t] for t in found.assignment]
+        for t, theme_id in enumerate(ids):
+            rows.append([theme_id, name, 0, "; ".join(found.key_phrases[t]),
+                         quote(str(df.at[idx[found.representative[t]], "text_clean"])), found.stability[t]])
+    members = df["cluster_role"].eq(ROLE_MEMBER) & ~df["status"].isin(_NO_THEME_STATUSES)
+    if members.any():
+        by_id = pd.Series(theme.to_numpy(), index=df["comment_id"].astype(str))
+        theme[members] = df.loc[members, "cluster_representative"].astype(str).map(by_id).fillna("").to_numpy()
+    table = pd.DataFrame(rows, columns=list(THEME_COLUMNS))
+    table["size"] = table["theme"].map(theme.value_counts()).fillna(0).astype(int)
+    return theme, table
+
+
+@stage("themes", requires=("comment_id", "text_clean", "status", "label", "confidence", "cluster_role",
+                           "cluster_representative"), assigns=("theme",), row_wise=False)
+def themes(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Stage: add `theme`; the themes table rides along in `attrs["themes"]` for the export (`theme_table`)."""
+    out = df.copy(deep=False)
+    if not cfg.themes.enabled:
+        out["theme"] = ""
+        out.attrs["themes"] = pd.DataFrame(columns=list(THEME_COLUMNS))
+        return out
+    out["theme"], out.attrs["themes"] = find_themes(df, cfg)
+    return out
+
+
+def theme_table(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """themes.csv rows: the table the stage found, or (for a table whose attrs were lost) found again, same seed."""
+    table = df.attrs.get("themes")
+    if table is not None:
+        return table
+    if "theme" not in df or not df["theme"].astype(bool).any():
+        return pd.DataFrame(columns=list(THEME_COLUMNS))
+    return find_themes(df, cfg)[1]
