@@ -87,11 +87,11 @@ def config_from_args(args: argparse.Namespace) -> Config:
         classify=ClassifyConfig(model=args.model, taxonomy=args.taxonomy, use_corrections=not args.no_corrections),
         cluster=ClusterConfig(enabled=not args.no_cluster),
         triage=TriageConfig(rules=args.rules),
-    ClassifyConfig, ClusterConfig, Config, EngineConfig, ExportConfig, IngestConfig, NlpConfig, StateConfig,
-    ThemesConfig, TriageConfig,
-)
-from pipeline.engines import ENGINES
-from pipeline.errors import UserError
+        themes=ThemesConfig(enabled=not args.no_themes),
+        export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text,
+                            consultation=args.consultation),
+        state=StateConfig(path=args.state),
+        engine=EngineConfig(name=args.engine, scheduler=args.scheduler),
     )
 
 
