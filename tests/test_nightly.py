@@ -206,6 +206,6 @@ def test_leftovers_of_a_killed_run_are_removed_and_run_json_comes_last(tmp_path:
     assert main(["run", str(export), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [".uwagi.lock", "clusters.csv", "comments.csv", "research.csv", "research.parquet", "run.json",
-         "triage.xlsx"])
+         "themes.csv", "triage.xlsx"])
     outputs = [p for p in out.iterdir() if p.name != ".uwagi.lock"]  # the lock is emptied when the run ends
     assert max(outputs, key=lambda p: p.stat().st_mtime_ns).name == "run.json"
