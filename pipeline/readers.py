@@ -279,15 +279,18 @@ def _unique_headers(fields: Sequence[object], path: Path) -> list[str]:
     """Headers as written; an empty one is `kolumna_N`, a repeated one gets `_2`, `_3`, never a name in use."""
     given = [str(f).strip().lstrip("\ufeff") if f is not None else "" for f in fields]
     taken = set(given)
-    names: list[str] = []
+    # Linear in the columns however many repeat one header: names found so far in a dict (ordered, looked up in
+    # constant time), and each repeated header's count resumed from the suffix it last got.
+    names: dict[str, None] = {}
+    last: dict[str, int] = {}
     for i, name in enumerate(given, start=1):
         base = name or f"kolumna_{i}"
         candidate, n = base, 1
         while candidate in names or (candidate != name and candidate in taken):
-            n += 1
+            n = max(n, last.get(base, 1)) + 1
             candidate = f"{base}_{n}"
-        names.append(candidate)
-    return names
+        names[candidate], last[base] = None, max(n, last.get(base, 1))
+    return list(names)
 
 
 def _read_jsonl(path: Path, text: str) -> RawTable:
