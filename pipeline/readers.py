@@ -47,6 +47,7 @@ _REPEAT_SUFFIX = re.compile(r"_\d+$")
 # any comment and still refuses a runaway cell with a message rather than exhausting memory.
 FIELD_LIMIT = 20_000_000
 csv.field_size_limit(FIELD_LIMIT)
+NUL_SIGN = "\u2400"  # ␀, SYMBOL FOR NULL: how a NUL byte in a text file is shown
 _STRAY_QUOTE = "cudzysłów bez pary: wiersz odczytano bez cudzysłowów, sprawdź jego pola"
 # A formula cell whose <v> value element is missing or empty.
 _UNCACHED_FORMULA = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
@@ -90,8 +91,32 @@ def read_table(
     text, used = decode_bytes(data, path, encoding)
     check_text(text, path)
     table = _read_jsonl(path, text) if kind == "jsonl" else _read_csv(path, text, text_cols)
+    if "\x00" in text or (kind == "jsonl" and "\\u0000" in text):
+        _show_nul(table, NUL_SIGN if kind == "csv" else "\x00")
     table.encoding = used
     return table
+
+
+def _show_nul(table: RawTable, written: str) -> None:
+    """Show each NUL byte of the records (read as `written`) as ␀ and mark its record, naming the column: a NUL in
+    a text export means a damaged file, and a character dropped without a word could have changed a number."""
+    columns = [str(c) for c in table.frame.columns]
+    cells = table.frame.to_numpy(dtype=object, copy=True)
+    found: dict[int, list[str]] = {}
+    for i, row in enumerate(cells):
+        for j, value in enumerate(row):
+            if written in value:
+                cells[i, j] = value.replace(written, NUL_SIGN)
+                found.setdefault(i, []).append(columns[j])
+    for i, line in table.raw.items():
+        if written in line:
+            table.raw[i] = line.replace(written, NUL_SIGN)
+            found.setdefault(i, [])
+    table.frame = pd.DataFrame(cells, columns=table.frame.columns, dtype=object)
+    for i, where in found.items():
+        reason = (f"bajt zerowy (NUL) {f'w kolumnie {where[0]!r}' if where else 'w wierszu'}, pokazany jako "
+                  f"{NUL_SIGN}: plik mógł zostać uszkodzony, porównaj z oryginałem")
+        table.errors[i] = f"{table.errors[i]}; {reason}" if i in table.errors else reason
 
 
 def read_bytes(path: Path) -> bytes:
@@ -193,7 +218,7 @@ def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None =
                               or (own is not None and any(numbered(i) == own + 1 for i in range(first + 1, last))))
 
     while start < len(physical):
-        # NUL never occurs (it is stripped), so as the delimiter it reads each line as one field.
+        # NUL never occurs (it is shown as ␀), so as the delimiter it reads each line as one field.
         reader = csv.reader(islice(physical, start, None), delimiter=delimiter or "\x00", strict=True)
         done = 0  # physical lines of this pass behind the last whole record
         stray = False  # whether the record that stopped this pass swallowed rows
@@ -228,7 +253,7 @@ def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None =
 
 
 def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
-    text = text.replace("\x00", "")
+    text = text.replace("\x00", NUL_SIGN)  # shown, and its record marked (`_show_nul`)
     delimiter, width = _sniff_delimiter(text)
     lines = _csv_lines(text, delimiter, width, path)
     if not lines:

@@ -234,6 +234,30 @@ def test_a_decompression_bomb_is_refused_in_seconds(tmp_path: Path, capsys: pyte
     assert time.monotonic() - start < 60
 
 
+# --- 7. a NUL byte is shown and its record marked ---------------------------------------------------------------
+
+def test_a_nul_byte_is_shown_and_its_row_marked(tmp_path: Path) -> None:
+    source = tmp_path / "nul.csv"
+    source.write_bytes("Lp.;Treść uwagi;Adres\n1;Kwota 1\x000 000 zł to za mało.;Gdańsk\n2;Bez usterek.;Sopot\n"
+                       .encode("utf-8"))
+    out = tmp_path / "o"
+    assert run(str(source), "--out", str(out)) == 0
+    damaged, intact = read_rows(out / "comments.csv")
+    assert damaged["text"] == "Kwota 1\u24000 000 zł to za mało."  # no digit silently joined to the next
+    assert damaged["status"] == "błąd" and "NUL" in damaged["error"] and "'Treść uwagi'" in damaged["error"]
+    assert intact["status"] != "błąd" and intact["error"] == ""
+    ws = load_workbook(out / "triage.xlsx")["Uwagi"]
+    assert any(c.value == damaged["text"] for row in ws.iter_rows(min_row=2) for c in row)
+
+
+def test_a_nul_escaped_in_json_lines_is_shown_too(tmp_path: Path) -> None:
+    source = tmp_path / "nul.jsonl"
+    source.write_text('{"tresc": "a\\u0000b", "nr": "x\\u0000"}\n{"tresc": "cała"}\n', encoding="utf-8")
+    table = read_table(source)
+    assert table.frame["tresc"].tolist() == ["a\u2400b", "cała"]
+    assert list(table.errors) == [0] and "'tresc'" in table.errors[0]
+
+
 # --- 7. wide files: linear in the columns -------------------------------------------------------------------------
 
 def _column_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int) -> int:
