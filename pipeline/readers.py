@@ -47,6 +47,7 @@ _REPEAT_SUFFIX = re.compile(r"_\d+$")
 # any comment and still refuses a runaway cell with a message rather than exhausting memory.
 FIELD_LIMIT = 20_000_000
 csv.field_size_limit(FIELD_LIMIT)
+_TOO_LONG = f"komórka dłuższa niż {FIELD_LIMIT:,} znaków".replace(",", " ")
 NUL_SIGN = "\u2400"  # ␀, SYMBOL FOR NULL: how a NUL byte in a text file is shown
 _STRAY_QUOTE = "cudzysłów bez pary: wiersz odczytano bez cudzysłowów, sprawdź jego pola"
 # A formula cell whose <v> value element is missing or empty.
@@ -234,8 +235,7 @@ def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None =
                 break
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
-                raise UserError(f"komórka dłuższa niż {FIELD_LIMIT:,} znaków".replace(",", " "), path=path,
-                                row=number + 1) from None
+                raise UserError(_TOO_LONG, path=path, row=number + 1) from None
             stray = "unexpected end of data" in str(exc)  # a quote never closed
         first, last = start + done, start + reader.line_num
         number += 1
@@ -341,9 +341,10 @@ def _read_jsonl(path: Path, text: str) -> RawTable:
     records: list[dict[str, str]] = []
     errors: dict[int, str] = {}
     raw: dict[int, str] = {}
-    for i, (_, obj, written) in enumerate(entries):
+    for i, (number, obj, written) in enumerate(entries):
         if isinstance(obj, dict):
             records.append({str(k): _cell(v) for k, v in obj.items()})
+            _check_cells(records[-1], path, number)
         else:
             errors[i] = obj if isinstance(obj, _Unreadable) else "rekord nie jest obiektem JSON"
             raw[i] = written
@@ -353,6 +354,13 @@ def _read_jsonl(path: Path, text: str) -> RawTable:
     columns = list(dict.fromkeys(key for record in records for key in record))
     frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in records], columns=columns, dtype=object)
     return RawTable(path, frame, [number for number, _, _ in entries], errors, raw=raw)
+
+
+def _check_cells(record: dict[str, str], path: Path, number: int) -> None:
+    """JSON Lines has no cell limit of its own: the CSV one holds, so a runaway value is refused, not analysed."""
+    column = next((name for name, value in record.items() if len(value) > FIELD_LIMIT), None)
+    if column is not None:
+        raise UserError(_TOO_LONG, path=path, row=number, column=column)
 
 
 class _Unreadable(str):

@@ -189,6 +189,30 @@ def test_permission_error_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         read_table(path)
 
 
+def test_a_comment_of_several_mb_in_json_lines_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from pipeline import readers
+    from pipeline.export.xlsx import EXCEL_CELL_LIMIT
+
+    letter = ("Szanowni Państwo, w § 5 ust. 2 pkt 3 proszę o zmianę. Kontakt: jan.kowalski@example.com, tel. "
+              "501 234 567. Z poważaniem\nJan Kowalski\n") * 24_000  # ~3 MB, thousands of findings to redact
+    source = tmp_path / "list.jsonl"
+    source.write_text(json.dumps({"tresc": letter}, ensure_ascii=False) + "\n" + '{"tresc": "Krótka."}\n',
+                      encoding="utf-8")
+    out = tmp_path / "o"
+    assert run(str(source), "--out", str(out)) == 0  # spaCy's 1M-character guard once made this exit 1
+    rows = read_rows(out / "comments.csv")
+    assert [r["text"] for r in rows] == [letter, "Krótka."]
+    assert "jan.kowalski" not in (out / "research.csv").read_text(encoding="utf-8")
+    ws = load_workbook(out / "triage.xlsx")["Uwagi"]
+    cell = max((c.value for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)), key=len)
+    assert len(cell) <= EXCEL_CELL_LIMIT and cell.startswith(letter[:1000]) and "comments.csv" in cell[-60:]
+
+    monkeypatch.setattr(readers, "FIELD_LIMIT", len(letter) - 1)  # past the cell limit: refused, as in a CSV
+    assert run(str(source), "--out", str(tmp_path / "o2")) == 2
+
+
 def _bomb(path: Path, unpacked: int) -> Path:
     """A valid workbook whose sheet unpacks to `unpacked` bytes of padding (compressed a thousandfold)."""
     import time
