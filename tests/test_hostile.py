@@ -167,6 +167,14 @@ def test_cr_only_and_mixed_line_ends_are_read(tmp_path: Path, line_end: bytes) -
     assert table.frame["Treść uwagi"].tolist()[1] == "Druga\rlinia"
 
 
+def test_a_150_kb_letter_in_a_cr_only_file_runs(tmp_path: Path) -> None:
+    letter = "List mieszkańca wklejony do formularza. " * 3_900  # ~150 KB
+    path = tmp_path / "mac.csv"
+    path.write_bytes("\r".join(["Lp.;Treść uwagi", f"1;{letter}", "2;Krótka.", ""]).encode("utf-8"))
+    assert run(str(path), "--out", str(tmp_path / "o")) == 0
+    assert [r["text"] for r in read_rows(tmp_path / "o" / "comments.csv")] == [letter, "Krótka."]
+
+
 def test_unreadable_and_looping_paths_are_named(tmp_path: Path) -> None:
     loop = tmp_path / "petla.csv"
     loop.symlink_to(loop)
