@@ -30,6 +30,7 @@ def main() -> int:
         ("bench_pipeline.py", ["--n", "10000"]),
         ("bench_nightly.py", ["--known", "10000", "--new", "500"]),
         *([("bench_dask.py", [])] if args.full else []),
+        ("bench_ingest.py", []),
     ]
     failed = []
     for script, extra in runs:

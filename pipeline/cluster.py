@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
 from itertools import chain
 
@@ -77,6 +77,7 @@ _HEAD_END = re.compile(r"[,!:\n]")
 _EXACT_CHUNK = 500
 _NEGATIONS = frozenset({"nie", "przeciw", "przeciwko", "bez", "brak", "ani", "nigdy", "sprzeciw", "sprzeciwiam"})
 _WORD = re.compile(r"\w+")
+_NON_SPACE = re.compile(r"\S+")  # a word as str.split() counts it
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _ESTIMATE_CHUNK = 100_000
 # Members read to find what a cluster shares; more only costs time.
@@ -98,14 +99,18 @@ def strip_boilerplate(text: str) -> str:
         head = fold(text[: head_end.start()])
         if _GREETING.match(head) and len(head.split()) <= _MAX_GREETING_WORDS:
             text = text[head_end.end() :].lstrip()
+    signature_from: int | None = None  # where the last _MAX_SIGNATURE_WORDS words may start
     for m in _CLOSING_START.finditer(text):
         if m.start() == 0:
             continue
+        if signature_from is None:  # found once: counting the words after each candidate is quadratic
+            ends = deque((w.end() for w in _NON_SPACE.finditer(text)), maxlen=_MAX_SIGNATURE_WORDS + 1)
+            signature_from = ends[0] if len(ends) > _MAX_SIGNATURE_WORDS else 0
+        if m.start() < signature_from:
+            continue
         end = text.find("\n", m.start())
         line = text[m.start() : end if end >= 0 else len(text)]
-        if (_CLOSING.match(fold(line)) or _SIGNATURE_DELIMITER.match(line.strip())) and len(
-            text[m.start() :].split()
-        ) <= _MAX_SIGNATURE_WORDS:
+        if _CLOSING.match(fold(line)) or _SIGNATURE_DELIMITER.match(line.strip()):
             # A form's next part ("Uzasadnienie") may follow a "Pozdrawiam," closing the comment: a sentence after
             # the signature lines is the sender's text again.
             after = _SENTENCE_LINE.search(text, m.start() + len(line))

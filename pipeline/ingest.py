@@ -150,7 +150,10 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, names: dic
     errors = [""] * len(texts)
     for i, reason in table.errors.items():
         status[i], errors[i] = STATUS_ERROR, reason
-    out = pd.DataFrame(
+    used = set(text_cols) | ({id_col} if id_col else set()) | ({roles.provision} if roles.provision else set())
+    # Built in one go: a column added to a DataFrame one at a time copies the ones before it (quadratic in width).
+    passthrough = {names[col]: frame[col].tolist() for col in frame.columns if col not in used}
+    return pd.DataFrame(
         {
             "source_file": source_file,
             "source_row": pd.array(table.rows, dtype="int64"),
@@ -163,13 +166,9 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, names: dic
             "status": status,
             "error": errors,
             "_id_value": frame[id_col].tolist() if id_col else [""] * len(texts),
+            **passthrough,
         }
     )
-    used = set(text_cols) | ({id_col} if id_col else set()) | ({roles.provision} if roles.provision else set())
-    for col in frame.columns:
-        if col not in used:
-            out[names[col]] = frame[col].tolist()
-    return out
 
 
 def passthrough_names(headers: Sequence[Sequence[str]]) -> dict[str, str]:
@@ -211,8 +210,8 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     columns = passthrough_names([list(t.frame.columns) for t in tables])
     parts = [to_comments(t, cfg, str(t.path) if n in clashes else n, columns, id_col) for t, n in zip(tables, names)]
     df = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
-    passthrough = [c for c in df.columns if c not in INGEST_COLUMNS and c != "_id_value"]
-    df[passthrough] = df[passthrough].fillna("")
     given, hashed = df.pop("_id_value").tolist(), comment_ids(df["text"].tolist())
     df.insert(0, "comment_id", _unique_ids(given, hashed) if id_col else hashed)
-    return df[[*INGEST_COLUMNS, *passthrough]], inputs
+    passthrough = [c for c in df.columns if c not in INGEST_COLUMNS]
+    # Filled as one frame and joined once: assigned back column by column, a wide file takes quadratic time.
+    return pd.concat([df[list(INGEST_COLUMNS)], df[passthrough].fillna("")], axis=1), inputs

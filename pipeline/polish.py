@@ -14,6 +14,7 @@ their noun lemma in every case ("wsparcie", "wsparcia" -> "wsparcie").
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -319,6 +320,9 @@ def get_nlp(lemmatizer: str = "simplemma") -> Language:
     load_backend(lemmatizer)  # fail early on an unknown name
     nlp = spacy.blank("pl", config={"nlp": {"tokenizer": {"@tokenizers": "uwagi.pl_tokenizer.v1"}}})
     nlp.add_pipe("pl_lemmatizer", config={"backend": lemmatizer})
+    # spaCy's 1M-character guard is for the parser's and NER's memory; only the tokenizer and the lemmatizer run
+    # here, linear in the text, and the readers bound a cell (a letter of a few MB is still one comment).
+    nlp.max_length = sys.maxsize
     return nlp
 
 

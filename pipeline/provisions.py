@@ -58,7 +58,15 @@ def _compile(name: str) -> _Unit:
 
 _COMPILED = {name: _compile(name) for name in UNITS}
 _SPACE = re.compile(r"[\s,]*")
-_AFTER_NUMBER = re.compile(r"\d\s*$")
+
+
+def _after_number(text: str, start: int) -> bool:
+    """Whether the last character before `start`, whitespace aside, is a digit. Read backwards from `start`: a
+    regex searched from the text's beginning for every unit word is quadratic in a long letter."""
+    i = start
+    while i and text[i - 1].isspace():
+        i -= 1
+    return i > 0 and text[i - 1].isdecimal()
 
 
 def _number(raw: str) -> str:
@@ -88,7 +96,7 @@ class ProvisionFinder:
             m = start_re.search(text, pos)
             if m is None:
                 break
-            if _AFTER_NUMBER.search(text, 0, m.start()):  # "45 pkt. 3 lata": points scored, not a provision
+            if _after_number(text, m.start()):  # "45 pkt. 3 lata": points scored, not a provision
                 pos = m.end()
                 continue
             chain, end = self._chain(text, m.start())

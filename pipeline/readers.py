@@ -52,6 +52,8 @@ _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # the line en
 # any comment and still refuses a runaway cell with a message rather than exhausting memory.
 FIELD_LIMIT = 20_000_000
 csv.field_size_limit(FIELD_LIMIT)
+_TOO_LONG = f"komórka dłuższa niż {FIELD_LIMIT:,} znaków".replace(",", " ")
+NUL_SIGN = "\u2400"  # ␀, SYMBOL FOR NULL: how a NUL byte in a text file is shown
 _STRAY_QUOTE = "cudzysłów bez pary: wiersz odczytano bez cudzysłowów, sprawdź jego pola"
 # A formula cell whose <v> value element is missing or empty.
 _UNCACHED_FORMULA = re.compile(rb"(?:</f>|<f[^>]*/>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>")
@@ -98,8 +100,32 @@ def read_table(
     text, used = decode_bytes(data, path, encoding)
     check_text(text, path)
     table = _read_jsonl(path, text) if kind == "jsonl" else _read_csv(path, text, text_cols)
+    if "\x00" in text or (kind == "jsonl" and "\\u0000" in text):
+        _show_nul(table, NUL_SIGN if kind == "csv" else "\x00")
     table.encoding = used
     return table
+
+
+def _show_nul(table: RawTable, written: str) -> None:
+    """Show each NUL byte of the records (read as `written`) as ␀ and mark its record, naming the column: a NUL in
+    a text export means a damaged file, and a character dropped without a word could have changed a number."""
+    columns = [str(c) for c in table.frame.columns]
+    cells = table.frame.to_numpy(dtype=object, copy=True)
+    found: dict[int, list[str]] = {}
+    for i, row in enumerate(cells):
+        for j, value in enumerate(row):
+            if written in value:
+                cells[i, j] = value.replace(written, NUL_SIGN)
+                found.setdefault(i, []).append(columns[j])
+    for i, line in table.raw.items():
+        if written in line:
+            table.raw[i] = line.replace(written, NUL_SIGN)
+            found.setdefault(i, [])
+    table.frame = pd.DataFrame(cells, columns=table.frame.columns, dtype=object)
+    for i, where in found.items():
+        reason = (f"bajt zerowy (NUL) {f'w kolumnie {where[0]!r}' if where else 'w wierszu'}, pokazany jako "
+                  f"{NUL_SIGN}: plik mógł zostać uszkodzony, porównaj z oryginałem")
+        table.errors[i] = f"{table.errors[i]}; {reason}" if i in table.errors else reason
 
 
 def read_bytes(path: Path) -> bytes:
@@ -203,7 +229,7 @@ def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None =
                               or (own is not None and any(numbered(i) == own + 1 for i in range(first + 1, last))))
 
     while start < len(physical):
-        # NUL never occurs (it is stripped), so as the delimiter it reads each line as one field.
+        # NUL never occurs (it is shown as ␀), so as the delimiter it reads each line as one field.
         reader = csv.reader(islice(physical, start, None), delimiter=delimiter or "\x00", strict=True)
         done = 0  # physical lines of this pass behind the last whole record
         stray = False  # whether the record that stopped this pass swallowed rows
@@ -219,8 +245,7 @@ def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None =
                 break
         except csv.Error as exc:
             if "field larger than field limit" in str(exc):
-                raise UserError(f"komórka dłuższa niż {FIELD_LIMIT:,} znaków".replace(",", " "), path=path,
-                                row=number + 1) from None
+                raise UserError(_TOO_LONG, path=path, row=number + 1) from None
             stray = "unexpected end of data" in str(exc)  # a quote never closed
         first, last = start + done, start + reader.line_num
         number += 1
@@ -238,7 +263,7 @@ def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None =
 
 
 def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
-    text = text.replace("\x00", "")
+    text = text.replace("\x00", NUL_SIGN)  # shown, and its record marked (`_show_nul`)
     delimiter, width = _sniff_delimiter(text)
     lines = _csv_lines(text, delimiter, width, path)
     if not lines:
@@ -289,15 +314,18 @@ def _unique_headers(fields: Sequence[object], path: Path) -> list[str]:
     """Headers as written; an empty one is `kolumna_N`, a repeated one gets `_2`, `_3`, never a name in use."""
     given = [str(f).strip().lstrip("\ufeff") if f is not None else "" for f in fields]
     taken = set(given)
-    names: list[str] = []
+    # Linear in the columns however many repeat one header: names found so far in a dict (ordered, looked up in
+    # constant time), and each repeated header's count resumed from the suffix it last got.
+    names: dict[str, None] = {}
+    last: dict[str, int] = {}
     for i, name in enumerate(given, start=1):
         base = name or f"kolumna_{i}"
         candidate, n = base, 1
         while candidate in names or (candidate != name and candidate in taken):
-            n += 1
+            n = max(n, last.get(base, 1)) + 1
             candidate = f"{base}_{n}"
-        names.append(candidate)
-    return names
+        names[candidate], last[base] = None, max(n, last.get(base, 1))
+    return list(names)
 
 
 def _read_jsonl(path: Path, text: str) -> RawTable:
@@ -323,9 +351,10 @@ def _read_jsonl(path: Path, text: str) -> RawTable:
     records: list[dict[str, str]] = []
     errors: dict[int, str] = {}
     raw: dict[int, str] = {}
-    for i, (_, obj, written) in enumerate(entries):
+    for i, (number, obj, written) in enumerate(entries):
         if isinstance(obj, dict):
             records.append({str(k): _cell(v) for k, v in obj.items()})
+            _check_cells(records[-1], path, number)
         else:
             errors[i] = obj if isinstance(obj, _Unreadable) else "rekord nie jest obiektem JSON"
             raw[i] = written
@@ -335,6 +364,13 @@ def _read_jsonl(path: Path, text: str) -> RawTable:
     columns = list(dict.fromkeys(key for record in records for key in record))
     frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in records], columns=columns, dtype=object)
     return RawTable(path, frame, [number for number, _, _ in entries], errors, raw=raw)
+
+
+def _check_cells(record: dict[str, str], path: Path, number: int) -> None:
+    """JSON Lines has no cell limit of its own: the CSV one holds, so a runaway value is refused, not analysed."""
+    column = next((name for name, value in record.items() if len(value) > FIELD_LIMIT), None)
+    if column is not None:
+        raise UserError(_TOO_LONG, path=path, row=number, column=column)
 
 
 class _Unreadable(str):

@@ -167,6 +167,14 @@ def test_cr_only_and_mixed_line_ends_are_read(tmp_path: Path, line_end: bytes) -
     assert table.frame["Treść uwagi"].tolist()[1] == "Druga\rlinia"
 
 
+def test_a_150_kb_letter_in_a_cr_only_file_runs(tmp_path: Path) -> None:
+    letter = "List mieszkańca wklejony do formularza. " * 3_900  # ~150 KB
+    path = tmp_path / "mac.csv"
+    path.write_bytes("\r".join(["Lp.;Treść uwagi", f"1;{letter}", "2;Krótka.", ""]).encode("utf-8"))
+    assert run(str(path), "--out", str(tmp_path / "o")) == 0
+    assert [r["text"] for r in read_rows(tmp_path / "o" / "comments.csv")] == [letter, "Krótka."]
+
+
 def test_unreadable_and_looping_paths_are_named(tmp_path: Path) -> None:
     loop = tmp_path / "petla.csv"
     loop.symlink_to(loop)
@@ -187,6 +195,30 @@ def test_permission_error_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(Path, "read_bytes", refuse)
     with pytest.raises(UserError, match="brak uprawnień do odczytu"):
         read_table(path)
+
+
+def test_a_comment_of_several_mb_in_json_lines_is_read_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from pipeline import readers
+    from pipeline.export.xlsx import EXCEL_CELL_LIMIT
+
+    letter = ("Szanowni Państwo, w § 5 ust. 2 pkt 3 proszę o zmianę. Kontakt: jan.kowalski@example.com, tel. "
+              "501 234 567. Z poważaniem\nJan Kowalski\n") * 24_000  # ~3 MB, thousands of findings to redact
+    source = tmp_path / "list.jsonl"
+    source.write_text(json.dumps({"tresc": letter}, ensure_ascii=False) + "\n" + '{"tresc": "Krótka."}\n',
+                      encoding="utf-8")
+    out = tmp_path / "o"
+    assert run(str(source), "--out", str(out)) == 0  # spaCy's 1M-character guard once made this exit 1
+    rows = read_rows(out / "comments.csv")
+    assert [r["text"] for r in rows] == [letter, "Krótka."]
+    assert "jan.kowalski" not in (out / "research.csv").read_text(encoding="utf-8")
+    ws = load_workbook(out / "triage.xlsx")["Uwagi"]
+    cell = max((c.value for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)), key=len)
+    assert len(cell) <= EXCEL_CELL_LIMIT and cell.startswith(letter[:1000]) and "comments.csv" in cell[-60:]
+
+    monkeypatch.setattr(readers, "FIELD_LIMIT", len(letter) - 1)  # past the cell limit: refused, as in a CSV
+    assert run(str(source), "--out", str(tmp_path / "o2")) == 2
 
 
 def _bomb(path: Path, unpacked: int) -> Path:
@@ -232,6 +264,61 @@ def test_a_decompression_bomb_is_refused_in_seconds(tmp_path: Path, capsys: pyte
     start = time.monotonic()
     assert run(str(bomb), "--out", str(tmp_path / "o")) == 0
     assert time.monotonic() - start < 60
+
+
+# --- 7. a NUL byte is shown and its record marked ---------------------------------------------------------------
+
+def test_a_nul_byte_is_shown_and_its_row_marked(tmp_path: Path) -> None:
+    source = tmp_path / "nul.csv"
+    source.write_bytes("Lp.;Treść uwagi;Adres\n1;Kwota 1\x000 000 zł to za mało.;Gdańsk\n2;Bez usterek.;Sopot\n"
+                       .encode("utf-8"))
+    out = tmp_path / "o"
+    assert run(str(source), "--out", str(out)) == 0
+    damaged, intact = read_rows(out / "comments.csv")
+    assert damaged["text"] == "Kwota 1\u24000 000 zł to za mało."  # no digit silently joined to the next
+    assert damaged["status"] == "błąd" and "NUL" in damaged["error"] and "'Treść uwagi'" in damaged["error"]
+    assert intact["status"] != "błąd" and intact["error"] == ""
+    ws = load_workbook(out / "triage.xlsx")["Uwagi"]
+    assert any(c.value == damaged["text"] for row in ws.iter_rows(min_row=2) for c in row)
+
+
+def test_a_nul_escaped_in_json_lines_is_shown_too(tmp_path: Path) -> None:
+    source = tmp_path / "nul.jsonl"
+    source.write_text('{"tresc": "a\\u0000b", "nr": "x\\u0000"}\n{"tresc": "cała"}\n', encoding="utf-8")
+    table = read_table(source)
+    assert table.frame["tresc"].tolist() == ["a\u2400b", "cała"]
+    assert list(table.errors) == [0] and "'tresc'" in table.errors[0]
+
+
+# --- 7. wide files: linear in the columns -------------------------------------------------------------------------
+
+def _column_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int) -> int:
+    """How often a run assigns or inserts a DataFrame column, on an export `width` columns wide."""
+    import pandas as pd
+
+    source = write_csv(tmp_path / f"szeroki_{width}.csv", ["Lp.", "Treść uwagi", *[f"Pole {i}" for i in range(width)]],
+                       [[str(r), f"Uwaga {r} do projektu.", *[f"w{r}k{i}" for i in range(width)]] for r in (1, 2, 3)])
+    writes = 0
+
+    def counted(method):  # noqa: ANN001, ANN202
+        def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            nonlocal writes
+            writes += 1
+            return method(*args, **kwargs)
+        return wrapper
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pd.DataFrame, "__setitem__", counted(pd.DataFrame.__setitem__))
+        patch.setattr(pd.DataFrame, "insert", counted(pd.DataFrame.insert))
+        assert run(str(source), "--out", str(tmp_path / f"o{width}")) == 0
+    assert len(read_rows(tmp_path / f"o{width}" / "comments.csv")[0]) >= width  # every column came through
+    return writes
+
+
+def test_no_stage_builds_a_table_column_by_column(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each column assigned to a DataFrame copies the ones before it: 10,000 columns took minutes. Counted, not
+    # timed: a run does as many column writes on a file 4 times as wide.
+    assert _column_writes(tmp_path, monkeypatch, 200) == _column_writes(tmp_path, monkeypatch, 50)
 
 
 # --- the property: hostile strings through `run` -------------------------------------------------------------------

@@ -59,14 +59,17 @@ def _public_place_after(work: str, end: int) -> bool:
 def find_addresses(scan: Scan) -> None:
     """Street addresses, postal codes with their town (and the street before them), cued addresses; not the
     address of a public place named after it."""
-    for m in _STREET_ADDRESS.finditer(scan.work):
-        if not _public_place_after(scan.work, m.end()):
+    work = scan.work  # what follows a match is never masked by an earlier one
+    for m in _STREET_ADDRESS.finditer(work):
+        if not _public_place_after(work, m.end()):
             scan.add(m.start(), m.end(), "ADRES")
     for m in _POSTAL_ADDRESS.finditer(scan.work):
-        # "Długa 12/4, 80-001 Gdańsk": a street and number on the same line before the code belong to it.
-        line_start = scan.work.rfind("\n", 0, m.start()) + 1
-        street = _STREET_BEFORE_POSTAL.search(scan.work, max(line_start, m.start() - 60), m.start())
-        scan.add(street.start() if street else m.start(), m.end(), "ADRES")
+        # "Długa 12/4, 80-001 Gdańsk": a street and number on the same line before the code belong to it. The 60
+        # characters before it are read, and the one before them that the look-behind needs.
+        offset = max(0, m.start() - 61)
+        before = scan.masked(offset, m.start())
+        street = _STREET_BEFORE_POSTAL.search(before, max(before.rfind("\n") + 1, m.start() - 60 - offset))
+        scan.add(offset + street.start() if street else m.start(), m.end(), "ADRES")
     if scan.mentions(_ADDRESS_CUES):
         for m in _CUED_ADDRESS.finditer(scan.work):
             scan.add(m.start("addr"), m.end("addr"), "ADRES")

@@ -57,9 +57,10 @@ def find_emails(scan: Scan) -> None:
     nominative, _ = first_names()
     for m in _EMAIL.finditer(scan.work):
         start = m.start()
-        before = _WORD_BEFORE.search(scan.work, max(0, start - 40), start)
+        offset = max(0, start - 41)  # the 40 characters read, and the one before them that the look-behind needs
+        before = _WORD_BEFORE.search(scan.masked(offset, start), max(0, start - 40) - offset)
         if "@" not in m.group() and before and before.group(1).capitalize() in nominative:
-            start = before.start(1)
+            start = offset + before.start(1)
         scan.add(start, m.end(), "EMAIL")
 
 

@@ -195,7 +195,7 @@ def find_checksummed(scan: Scan) -> None:
         (_REGON14, "REGON", is_valid_regon),
     ):
         for m in pattern.finditer(scan.work):
-            if valid(m.group()) and not NOT_PERSONAL_BEFORE.search(scan.work[max(0, m.start() - 30) : m.start()]):
+            if valid(m.group()) and not NOT_PERSONAL_BEFORE.search(scan.masked(m.start() - 30, m.start())):
                 scan.add(m.start(), m.end(), kind)
 
 

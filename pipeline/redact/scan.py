@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -37,7 +38,11 @@ class Scan:
 
     def __init__(self, text: str):
         self.text = text
-        self.work = text
+        self._work = text
+        # Found since `_work` was built, by start: a long letter has thousands of findings, and rebuilding the
+        # text for each one made redaction quadratic in its length.
+        self._pending: list[tuple[int, int]] = []
+        self._longest = 0
         self.lower = text.lower()  # for substring hints only; offsets may differ
         # A run of eight or more digits (with separators): an identifier may be in the text.
         self.has_digit_run = _DIGIT_CLUSTER.search(text) is not None
@@ -47,7 +52,29 @@ class Scan:
         """The lower-cased text contains one of `hints`: a cheap test before running a costly pattern."""
         return any(map(self.lower.__contains__, hints))
 
+    @property
+    def work(self) -> str:
+        """The text with every finding so far masked: built when a detector starts reading, not per finding."""
+        if self._pending:
+            self._work = self.masked(0, len(self._work))
+            self._pending, self._longest = [], 0
+        return self._work
+
+    def masked(self, start: int, end: int) -> str:
+        """`work[start:end]`, without building the whole of `work`: what a detector reads around each match."""
+        start = max(start, 0)
+        parts, pos = [], start
+        first = bisect.bisect_left(self._pending, (start - self._longest, 0))
+        for s, e in self._pending[first : bisect.bisect_left(self._pending, (end, 0))]:
+            lo, hi = max(s, pos), min(e, end)
+            if lo < hi:
+                parts += [self._work[pos:lo], FOUND * (hi - lo)]
+                pos = hi
+        parts.append(self._work[pos:end])
+        return "".join(parts)
+
     def add(self, start: int, end: int, kind: str) -> None:
         """Record `text[start:end]` as personal data of `kind` and mask it for the detectors that follow."""
         self.spans.append(PiiSpan(start, end, kind))
-        self.work = self.work[:start] + FOUND * (end - start) + self.work[end:]
+        bisect.insort(self._pending, (start, end))
+        self._longest = max(self._longest, end - start)
