@@ -198,21 +198,23 @@ def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]
 @stage("themes", requires=("comment_id", "text_clean", "status", "label", "confidence", "cluster_role",
                            "cluster_representative"), assigns=("theme",), row_wise=False)
 def themes(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """Stage: add `theme`; the themes table rides along in `attrs["themes"]` for the export (`theme_table`)."""
+    """Stage: add `theme`; the themes table rides along in `attrs["themes"]` for the export (`theme_table`), as
+    records: pandas compares the `attrs` of tables it joins, which a DataFrame there would make ambiguous."""
     out = df.copy(deep=False)
     if not cfg.themes.enabled:
         out["theme"] = ""
-        out.attrs["themes"] = pd.DataFrame(columns=list(THEME_COLUMNS))
+        out.attrs["themes"] = []
         return out
-    out["theme"], out.attrs["themes"] = find_themes(df, cfg)
+    out["theme"], table = find_themes(df, cfg)
+    out.attrs["themes"] = table.to_dict(orient="records")
     return out
 
 
 def theme_table(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """themes.csv rows: the table the stage found, or (for a table whose attrs were lost) found again, same seed."""
-    table = df.attrs.get("themes")
-    if table is not None:
-        return table
+    records = df.attrs.get("themes")
+    if records is not None:
+        return pd.DataFrame(records, columns=list(THEME_COLUMNS))
     if "theme" not in df or not df["theme"].astype(bool).any():
         return pd.DataFrame(columns=list(THEME_COLUMNS))
     return find_themes(df, cfg)[1]

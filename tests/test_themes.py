@@ -20,7 +20,7 @@ from pipeline.corrections import corrections
 from pipeline.redact import redact
 from pipeline.resources import resource_path
 from pipeline.taxonomy import load_taxonomy
-from pipeline.themes import POOL, discover, find_themes, themes
+from pipeline.themes import POOL, discover, find_themes, theme_table, themes
 from pipeline.triage import triage
 from quality_data import LODZ_PROPOSALS, gdansk_dev_rows
 
@@ -76,7 +76,7 @@ def test_themes_are_found_within_goals_and_among_unsure_comments_and_members_fol
 def test_no_themes_switch_leaves_the_column_empty() -> None:
     df = _table(PARKS, ["zielen"] * 6, [0.9] * 6)
     out = themes(df, Config(themes=ThemesConfig(enabled=False)))
-    assert out["theme"].tolist() == [""] * 6 and out.attrs["themes"].empty
+    assert out["theme"].tolist() == [""] * 6 and theme_table(out, Config()).empty
 
 
 @pytest.mark.slow

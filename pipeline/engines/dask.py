@@ -180,10 +180,8 @@ def _distributed(stage: Stage) -> Callable[[dd.DataFrame, Config], dd.DataFrame]
 
 
 def _on_client(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
-    out = stage(frame.compute(), cfg)
     # Side tables a stage keeps in `attrs` (the themes table) do not survive partitioning; the job finds them again.
-    out.attrs = {}
-    return partitions(out, cfg.engine.partition_rows)
+    return partitions(stage(frame.compute(), cfg), cfg.engine.partition_rows)
 
 
 def write_research_parts(frame: dd.DataFrame, folder: Path) -> Path:
