@@ -194,18 +194,18 @@ class PhraseSet:
         object.__setattr__(self, "_by_first", by_first)
         object.__setattr__(self, "_prefixes", tuple(prefixes))
         object.__setattr__(self, "_prefix_keys", tuple(p for p, _ in prefixes))
-        # Most comments hold no phrase: a set intersection and one regex tell so without a loop over their words.
-        object.__setattr__(self, "_firsts", frozenset(by_first))
-        starts = "|".join(re.escape(p) for p, _ in prefixes)
-        object.__setattr__(self, "_prefix_start", re.compile(rf"(?<!\S)(?:{starts})") if prefixes else None)
+        # Most comments hold no phrase: one regex over the whole text tells so without a loop over its words.
+        entries = [entry for pairs in by_first.values() for entry in pairs] + [((p,), ph) for p, ph in prefixes]
+        alternatives = [r"\s+".join(map(re.escape, words)) + ("" if phrase.endswith("*") else r"(?!\S)")
+                        for words, phrase in entries]
+        object.__setattr__(self, "_any", re.compile(rf"(?<!\S)(?:{'|'.join(alternatives)})") if entries else None)
 
     def find(self, folded: str) -> list[str]:
         """Phrases present in `folded` (output of `fold`), in order of first appearance, each once."""
         by_first, prefixes, keys = getattr(self, "_by_first"), getattr(self, "_prefixes"), getattr(self, "_prefix_keys")
-        words = folded.split()
-        prefix_start = getattr(self, "_prefix_start")
-        if getattr(self, "_firsts").isdisjoint(words) and (prefix_start is None or not prefix_start.search(folded)):
+        if getattr(self, "_any") is None or not getattr(self, "_any").search(folded):
             return []
+        words = folded.split()
         found: dict[str, None] = {}
         for i, word in enumerate(words):
             for pattern, phrase in by_first.get(word, ()):
