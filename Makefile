@@ -45,8 +45,10 @@ test: $(STAMP) ocr-packages browser-packages
 model: $(STAMP)
 	$(BIN)/uwagi train data/gdansk_ngo_2023/train.jsonl --taxonomy data/taxonomies/gdansk_ngo_2023.toml --out models/gdansk_ngo_2023
 
+# Every benchmark, one table each, the whole run at 10k and 100k against the tokenization floor first
+# (FULL=1 adds 1M comments, the 1M clustering run and the Dask engine).
 bench: $(STAMP) ocr-packages
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(if $(FULL),--full)
 
 # The Dask engine on 1 and 2 local workers against the local engine (docs/dask.md); also part of bench --full.
 bench-dask: $(STAMP)

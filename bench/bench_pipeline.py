@@ -1,17 +1,21 @@
-"""End to end: `uwagi run` on a generated export of N comments, seconds per stage and peak RSS.
+"""End to end: `uwagi run` (CSV to workbook) on generated exports, seconds per stage, peak RSS, and the floor.
 
-    .venv/bin/python bench/bench_pipeline.py [--n 10000]
+    .venv/bin/python bench/bench_pipeline.py [--sizes 10000 100000] [--full]
 
-The export is a `;`-separated UTF-8 CSV written from the synthetic corpus of the clustering tests (sentences of the
-bundled sample, campaigns with personal additions, duplicates), with a submitter-type column. Timings are those
-`run.json` records, so the table shows what a nightly run would spend where.
+Each export is a `;`-separated UTF-8 CSV written from the synthetic corpus of the clustering tests (sentences of the
+bundled sample, campaigns with personal additions, duplicates), with a submitter-type column. Every size runs in a
+process of its own, so its peak RSS is its own; the stage timings are those `run.json` records. In the same process,
+after the run, spaCy's `blank("pl")` tokenizes the same texts (`nlp.pipe`): the floor any Polish pipeline pays,
+against which the total is compared. `--full` adds 1M comments.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,40 +31,91 @@ from pipeline.job import run_job  # noqa: E402
 from tests.synthetic_campaigns import make_corpus  # noqa: E402
 
 SAMPLE = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"
+TEXT, ID, SUBMITTER = "Treść uwagi", "Nr zgłoszenia", "Typ zgłaszającego"
 
 
 def write_export(n: int, path: Path) -> None:
-    sample = pd.read_csv(SAMPLE, sep=";", dtype=str, encoding="utf-8-sig")["Treść uwagi"].tolist()
+    sample = pd.read_csv(SAMPLE, sep=";", dtype=str, encoding="utf-8-sig")[TEXT].tolist()
     corpus = make_corpus(n, seed=0, sample=sample)
     kinds = ["osoba fizyczna", "organizacja pozarządowa", "grupa nieformalna"]
-    frame = pd.DataFrame({"Nr zgłoszenia": [f"Z-{i:07d}" for i in range(n)],
-                          "Treść uwagi": corpus.frame["text_clean"],
-                          "Typ zgłaszającego": [kinds[i % 3] for i in range(n)]})
+    frame = pd.DataFrame({ID: [f"Z-{i:07d}" for i in range(n)],
+                          TEXT: corpus.frame["text_clean"],
+                          SUBMITTER: [kinds[i % 3] for i in range(n)]})
     frame.to_csv(path, sep=";", index=False, encoding="utf-8")
+
+
+def tokenization_seconds(texts: list[str]) -> float:
+    """spaCy's rule-based Polish tokenizer over the texts, nothing else: the reference line."""
+    import spacy
+
+    nlp = spacy.blank("pl")
+    start = time.perf_counter()
+    for _ in nlp.pipe(texts, batch_size=256):
+        pass
+    return time.perf_counter() - start
+
+
+def measure(export: Path, out_dir: Path) -> dict:
+    """One whole run and the reference on its texts, in this process (called in a child of `main`)."""
+    cfg = Config(ingest=IngestConfig(id_col=ID, submitter_col=SUBMITTER), export=ExportConfig(out_dir=out_dir))
+    start = time.perf_counter()
+    result = run_job([export], cfg)
+    total = time.perf_counter() - start
+    timings = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))["timings_s"]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    texts = pd.read_csv(export, sep=";", dtype=str, keep_default_na=False)[TEXT].tolist()
+    return {"n": len(result.comments), "timings": timings, "total": total, "peak_mb": peak_mb,
+            "reference": tokenization_seconds(texts), "load": os.getloadavg()}
+
+
+def run_size(n: int, tmp: Path) -> dict:
+    export = tmp / f"eksport_{n}.csv"
+    write_export(n, export)
+    child = subprocess.run([sys.executable, __file__, "--measure", str(export), str(tmp / f"out_{n}")],
+                           check=True, stdout=subprocess.PIPE, text=True)
+    export.unlink()
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def table(results: list[dict]) -> str:
+    """Rows: what was measured; columns: the corpus sizes."""
+    stages = list(dict.fromkeys(s for r in results for s in r["timings"]))
+    rows: list[tuple[str, list[str]]] = [(f"{s} (s)", [f"{r['timings'].get(s, 0):.1f}" for r in results])
+                                         for s in stages]
+    rows += [
+        ("total (s)", [f"{r['total']:.1f}" for r in results]),
+        ("comments/s", [f"{r['n'] / r['total']:,.0f}" for r in results]),
+        ("peak RSS (MB)", [f"{r['peak_mb']:,.0f}" for r in results]),
+        ('spaCy blank("pl") tokenizing (s)', [f"{r['reference']:.1f}" for r in results]),
+        ("total / tokenizing", [f"{r['total'] / r['reference']:.1f}×" for r in results]),
+        ("load average at the end (1/5 min)", ["/".join(f"{x:.1f}" for x in r["load"][:2]) for r in results]),
+    ]
+    head = ["comments", *(f"{r['n']:,}" for r in results)]
+    width = max(len(name) for name, _ in rows)
+    cell = max(len(v) for _, values in [("", head[1:]), *rows] for v in values)
+    lines = [f"| {head[0]:<{width}} | " + " | ".join(f"{h:>{cell}}" for h in head[1:]) + " |",
+             f"|{'-' * (width + 2)}|" + "|".join("-" * (cell + 2) for _ in results) + "|"]
+    lines += [f"| {name:<{width}} | " + " | ".join(f"{v:>{cell}}" for v in values) + " |" for name, values in rows]
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=10_000, help="comments in the generated export")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="comments per corpus")
+    parser.add_argument("--full", action="store_true", help="also 1M comments")
+    parser.add_argument("--measure", nargs=2, metavar=("EXPORT", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(Path(args.measure[0]), Path(args.measure[1]))))
+        return
+    sizes = [*args.sizes, *([1_000_000] if args.full else [])]
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
-        export = Path(tmp) / "eksport.csv"
-        write_export(args.n, export)
-        cfg = Config(ingest=IngestConfig(id_col="Nr zgłoszenia", submitter_col="Typ zgłaszającego"),
-                     export=ExportConfig(out_dir=Path(tmp) / "out"))
-        start = time.perf_counter()
-        result = run_job([export], cfg)
-        total = time.perf_counter() - start
-        manifest = json.loads((Path(tmp) / "out" / "run.json").read_text())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nuwagi run on {args.n:,} comments ({len(result.comments):,} rows written)\n")
-    print(f"| {'stage':<12} | {'seconds':>8} | {'comments/s':>11} |")
-    print(f"|{'-' * 14}|{'-' * 10}|{'-' * 13}|")
-    for stage, seconds in manifest["timings_s"].items():
-        rate = f"{args.n / seconds:,.0f}" if seconds > 0 else "-"
-        print(f"| {stage:<12} | {seconds:>8.2f} | {rate:>11} |")
-    print(f"| {'total':<12} | {total:>8.2f} | {args.n / total:>11,.0f} |")
-    print(f"\npeak RSS {peak_mb:,.0f} MB")
+        for n in sizes:
+            print(f"{n:,} comments ...", file=sys.stderr, flush=True)
+            results.append(run_size(n, Path(tmp)))
+    print(f"\nuwagi run, CSV to workbook ({os.cpu_count()} cores)\n")
+    print(table(results))
 
 
 if __name__ == "__main__":

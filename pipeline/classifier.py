@@ -243,11 +243,11 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)  # before the costly analysis
         return self.predict_proba_analysed(analyse(texts, self.lemmatizer))
 
-    def predict_frame(self, texts: Sequence[str]) -> pd.DataFrame:
+    def predict_frame(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> pd.DataFrame:
         """The classify stage's columns: `label`, `labels`, `confidence`, `needs_review`, `evidence`,
-        `comment_type`."""
+        `comment_type`; `langs` as in `analyse`."""
         check_is_fitted(self)
-        return self.predict_frame_analysed(analyse(texts, self.lemmatizer))
+        return self.predict_frame_analysed(analyse(texts, self.lemmatizer, langs=langs))
 
     def predict_proba_analysed(self, analysed: pd.DataFrame) -> np.ndarray:
         """`predict_proba` for texts already analysed with this lemmatizer."""

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier, load_classifier
+from pipeline.clean import detect_language
 from pipeline.config import Config
 from pipeline.errors import UserError
 from pipeline.models import check_taxonomy
@@ -64,6 +65,15 @@ def resolve_classifier(cfg: Config) -> CommentClassifier | ZeroShotClassifier:
     return classifier
 
 
+def _known_langs(df: pd.DataFrame, rows: list[int]) -> list[str] | None:
+    """Clean's `lang` of each row, detected again where redaction changed the text since (`pii` names what it
+    replaced); None when the table lacks either column."""
+    if "lang" not in df.columns or "pii" not in df.columns:
+        return None
+    langs, pii, texts = df["lang"].tolist(), df["pii"].fillna("").tolist(), df["text_clean"].fillna("").tolist()
+    return [detect_language(str(texts[i])) if pii[i] or not isinstance(langs[i], str) else langs[i] for i in rows]
+
+
 @stage("classify", requires=("text_clean",), assigns=OUTPUT_COLUMNS)
 def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `label`, `labels`, `confidence`, `evidence`, `needs_review`, `comment_type` from `text_clean`.
@@ -78,7 +88,7 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     result = pd.DataFrame({"label": "", "labels": "", "confidence": 0.0, "evidence": "", "needs_review": False,
                            "comment_type": "inne"}, index=range(len(texts)))
     if filled:
-        predicted = classifier.predict_frame([texts[i] for i in filled])
+        predicted = classifier.predict_frame([texts[i] for i in filled], langs=_known_langs(out, filled))
         for column in OUTPUT_COLUMNS:
             result.loc[filled, column] = predicted[column].to_numpy()
     short = [i for i in filled if len(_WORD.findall(PLACEHOLDER.sub(" ", texts[i]))) <= SHORT_COMMENT_WORDS]

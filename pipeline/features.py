@@ -38,21 +38,24 @@ def _glossary_language(text: str, lang: str) -> str:
     words = text.split()
     if sum(map(has_polish_letters, words)) > _NAMES_ONLY_SHARE * len(words):
         return lang
-    return detect_language(strip_diacritics(text))
+    stripped = strip_diacritics(text)
+    return lang if stripped == text else detect_language(stripped)  # the same text asks the same question
 
 
-def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Glossary | None = None) -> pd.DataFrame:
+def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Glossary | None = None,
+            langs: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per text: `content` (content lemmas), `lemmas` (folded lemmas of every word, and "?"), `folded`
     (the folded text), `head` (its folded first line) and `lang`.
 
     For English and Ukrainian texts the glossary's Polish lemmas follow the original words in `content` and
     `lemmas` (`glossary`: the packaged one by default), so word and keyword features fire for them too.
+    `langs`, when known, are `detect_language` of each text (the clean stage's `lang`), not detected again.
     """
     texts = list(texts)
     glossary = default_glossary() if glossary is None else glossary
+    langs = [detect_language(text) for text in texts] if langs is None else list(langs)
     rows = []
-    for text, a in zip(texts, polish.analyze(texts, lemmatizer=lemmatizer)):
-        lang = detect_language(text)
+    for text, lang, a in zip(texts, langs, polish.analyze(texts, lemmatizer=lemmatizer, langs=langs)):
         content = list(a.content)
         # Folded lemmas let keywords match comments typed without Polish letters; "?" marks questions.
         lemmas = [t for t in a.folded if t == "?" or any(ch.isalnum() for ch in t)]

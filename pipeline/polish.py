@@ -254,7 +254,7 @@ class PolishLemmatizer:
             self.restore_diacritics
             and not any(form.polish for form in forms)
             and any(form.alpha for form in forms)
-            and detect_language(doc.text) == "pl"
+            and _lang(doc) == "pl"
         )
         cache = self._restored_cache if restore else self._cache
         lemmas = []
@@ -363,11 +363,26 @@ def _analysis(doc: Doc) -> Analysis:
     return Analysis(tokens, lemmas, folded, tuple(compress(lemmas, is_content)))
 
 
-def analyze(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int = 256) -> list[Analysis]:
-    """Tokens, lemmas, folded lemmas and content lemmas of each text (missing values count as empty)."""
+def analyze(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int = 256,
+            langs: Iterable[str] | None = None) -> list[Analysis]:
+    """Tokens, lemmas, folded lemmas and content lemmas of each text (missing values count as empty). `langs`, when
+    known, are `detect_language` of each text, which the lemmatizer then need not detect again."""
     nlp = get_nlp(lemmatizer)
-    cleaned = (text if isinstance(text, str) else "" for text in texts)
+    cleaned: Iterable[str | Doc] = (text if isinstance(text, str) else "" for text in texts)
+    if langs is not None:
+        cleaned = (_with_lang(nlp.make_doc(text), lang) for text, lang in zip(cleaned, langs))
     return [_analysis(doc) for doc in nlp.pipe(cleaned, batch_size=batch_size)]
+
+
+def _with_lang(doc: Doc, lang: str) -> Doc:
+    doc.user_data["lang"] = lang
+    return doc
+
+
+def _lang(doc: Doc) -> str:
+    """The text's language: as `analyze` was given it, else detected."""
+    lang = doc.user_data.get("lang")
+    return detect_language(doc.text) if lang is None else lang
 
 
 def lemmatize_words(words: Iterable[str], lemmatizer: str = "simplemma") -> list[str]:

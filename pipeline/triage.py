@@ -27,7 +27,9 @@ Every decision uses only the row itself and its cluster columns, so the stage wo
 from __future__ import annotations
 
 import functools
+import itertools
 import math
+import operator
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -195,10 +197,17 @@ class PhraseSet:
         object.__setattr__(self, "_by_first", by_first)
         object.__setattr__(self, "_prefixes", tuple(prefixes))
         object.__setattr__(self, "_prefix_keys", tuple(p for p, _ in prefixes))
+        # Most comments hold no phrase: one regex over the whole text tells so without a loop over its words.
+        entries = [entry for pairs in by_first.values() for entry in pairs] + [((p,), ph) for p, ph in prefixes]
+        alternatives = [r"\s+".join(map(re.escape, words)) + ("" if phrase.endswith("*") else r"(?!\S)")
+                        for words, phrase in entries]
+        object.__setattr__(self, "_any", re.compile(rf"(?<!\S)(?:{'|'.join(alternatives)})") if entries else None)
 
     def find(self, folded: str) -> list[str]:
         """Phrases present in `folded` (output of `fold`), in order of first appearance, each once."""
         by_first, prefixes, keys = getattr(self, "_by_first"), getattr(self, "_prefixes"), getattr(self, "_prefix_keys")
+        if getattr(self, "_any") is None or not getattr(self, "_any").search(folded):
+            return []
         words = folded.split()
         found: dict[str, None] = {}
         for i, word in enumerate(words):
@@ -251,7 +260,7 @@ def is_mash(word: str, rules: TriageRules) -> bool:
 
 
 def _real_share_below(words: list[str], rules: TriageRules, lang: str) -> tuple[bool, int]:
-    """Whether fewer than the minimum share of words are real, and how many real ones were seen.
+    """Whether fewer than the minimum share of words are real, and how many are.
 
     Words are looked up in the row's own language and in Polish (comments mix them); a row in a language without
     a word list is not judged. Only the needed lists are loaded (about 70 MB each)."""
@@ -260,14 +269,14 @@ def _real_share_below(words: list[str], rules: TriageRules, lang: str) -> tuple[
     vocabularies = [_vocabulary(lang_) for lang_ in dict.fromkeys((lang, "pl"))
                     if lang_ in rules.nonsense_word_languages]
     needed = math.ceil(rules.nonsense_min_real_word_share * len(words))
-    real = 0
-    for word in words:
-        lower = word.lower()
-        if any(lower in v for v in vocabularies) or (_ACRONYM.fullmatch(word) and not is_mash(word, rules)):
-            real += 1
-            if real >= needed:
-                return False, real
-    return True, real
+    # Dictionary look-ups run in C over the whole list; only the few unknown words are looked at one by one.
+    lowered = list(map(str.lower, words))
+    known = list(map(vocabularies[0].__contains__, lowered))
+    for vocabulary in vocabularies[1:]:
+        known = list(map(operator.or_, known, map(vocabulary.__contains__, lowered)))
+    unknown = list(itertools.compress(words, map(operator.not_, known)))
+    real = len(words) - len(unknown) + sum(1 for w in unknown if _ACRONYM.fullmatch(w) and not is_mash(w, rules))
+    return real < needed, real
 
 
 def _strip_links(text: str) -> tuple[int, str]:

@@ -31,9 +31,9 @@ class ZeroShotClassifier:
         defaults = CommentClassifier(taxonomy)
         self.max_labels, self.secondary_ratio = defaults.max_labels, defaults.secondary_ratio
 
-    def predict_frame(self, texts: Sequence[str]) -> pd.DataFrame:
+    def predict_frame(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> pd.DataFrame:
         """The classify stage's columns, as `CommentClassifier.predict_frame` gives them."""
-        analysed = analyse(texts, self.lemmatizer)
+        analysed = analyse(texts, self.lemmatizer, langs=langs)
         n_labels = len(self.taxonomy.ids)
         scores = np.zeros((len(texts), n_labels))
         evidence = []

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import clean_text
+from pipeline.clean import clean_text, fold
 from pipeline.config import Config, TriageConfig
 from pipeline.errors import UserError
 from pipeline.provisions import ProvisionFinder
-from pipeline.triage import load_rules, rules_from_dict, triage, unreadable_reason
+from pipeline.triage import PhraseSet, load_rules, rules_from_dict, triage, unreadable_reason
 
 
 @pytest.mark.parametrize(
@@ -240,3 +240,19 @@ def test_residents_proposals_are_never_unreadable(lodz_proposals: Path) -> None:
         texts = [clean_text(f"{r['nazwa']}\n\n{r['opis']}") for r in csv.DictReader(f)]
     rules = load_rules()
     assert [t[:60] for t in texts if unreadable_reason(t, rules)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Kup teraz! Chwilówki, szybka pożyczkaaa i NOWE brzmienie § 2",
+         ["kup teraz", "chwilówk*", "szybka pożyczka*", "nowe brzmienie"]),
+        ("nowe brzmienie, potem kup teraz i znów nowe brzmienie", ["nowe brzmienie", "kup teraz"]),
+        ("nowe brzmienia; kup terazz; xchwilówki; szybkie pożyczki", []),
+        ("chwilowki", ["chwilówk*"]),
+        ("", []),
+    ],
+)
+def test_phrases_are_found_as_whole_words_in_order_of_appearance(text: str, expected: list[str]) -> None:
+    phrases = PhraseSet(("nowe brzmienie", "chwilówk*", "kup teraz", "szybka pożyczka*"))
+    assert phrases.find(fold(text)) == expected
