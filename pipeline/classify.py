@@ -14,13 +14,15 @@ import pandas as pd
 
 from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier, load_classifier
 from pipeline.config import Config
+from pipeline.encoder import DEFAULT_ENCODER, EncoderUnavailable, encoder_line, open_cache
 from pipeline.errors import UserError
 from pipeline.models import check_taxonomy
 from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
 from pipeline.taxonomy import load_taxonomy
 from pipeline.zero_shot import ZeroShotClassifier
 
-OUTPUT_COLUMNS = ("label", "labels", "confidence", "evidence", "needs_review", "comment_type")
+OUTPUT_COLUMNS = ("label", "labels", "confidence", "evidence", "needs_review", "comment_type", "semantic")
+ENCODER_MODES = ("auto", "on", "off")
 
 
 @lru_cache(maxsize=4)
@@ -57,7 +59,8 @@ def resolve_classifier(cfg: Config) -> CommentClassifier | ZeroShotClassifier:
 
 
 def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """Stage: add `label`, `labels`, `confidence`, `evidence`, `needs_review`, `comment_type` from `text_clean`.
+    """Stage: add `label`, `labels`, `confidence`, `evidence`, `needs_review`, `comment_type` and `semantic` from
+    `text_clean`; `df.attrs["encoder"]` says how the sentence encoder was used (`run.json`'s `encoder`).
 
     Empty texts get no label (their status already says so) and are not flagged for review.
     """
@@ -66,13 +69,62 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     texts = out["text_clean"].fillna("").astype(str).tolist()
     filled = [i for i, t in enumerate(texts) if t.strip()]
     result = pd.DataFrame({"label": "", "labels": "", "confidence": 0.0, "evidence": "", "needs_review": False,
-                           "comment_type": "inne"}, index=range(len(texts)))
+                           "comment_type": "inne", "semantic": False}, index=range(len(texts)))
+    report = {"mode": cfg.classify.encoder, "name": None, "used": False, "semantic": 0, "embedded_new": 0,
+              "budget": cfg.classify.encoder_budget if cfg.classify.encoder == "auto" else None, "note": ""}
     if filled:
-        predicted = classifier.predict_frame([texts[i] for i in filled])
+        predicted = _predict(classifier, [texts[i] for i in filled], cfg, report)
         for column in OUTPUT_COLUMNS:
             result.loc[filled, column] = predicted[column].to_numpy()
     for column in OUTPUT_COLUMNS:
         out[column] = result[column].to_numpy()
     out["needs_review"] = out["needs_review"].astype(bool)
+    out["semantic"] = out["semantic"].astype(bool)
     out["confidence"] = out["confidence"].astype(float)
+    report["semantic"] = int(out["semantic"].sum())
+    report["semantic_ids"] = out.loc[out["semantic"], "comment_id"].astype(str).tolist() \
+        if "comment_id" in out else []
+    out.attrs["encoder"] = report
     return out
+
+
+def _predict(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str], cfg: Config,
+             report: dict) -> pd.DataFrame:
+    """The classifier's columns for non-empty texts, the semantic model used as `cfg.classify.encoder` says."""
+    mode = cfg.classify.encoder
+    if mode not in ENCODER_MODES:
+        raise UserError(f"nieznany tryb --encoder {mode!r}; dozwolone: {', '.join(ENCODER_MODES)}")
+    semantic = (classifier.encoder if isinstance(classifier, CommentClassifier) and classifier.semantic_svm_
+                is not None else getattr(classifier, "encoder", None))
+    if mode == "off" or semantic is None:
+        if mode == "on":
+            raise UserError("model wytrenowano bez modelu semantycznego; wytrenuj go ponownie (uwagi train) "
+                            "albo uruchom z --encoder auto lub off")
+        report["note"] = "wyłączony (--encoder off)" if mode == "off" else "model go nie używa"
+        return _lexical(classifier, texts)
+    report["name"] = semantic
+    try:
+        cache = open_cache()
+        before = len(cache)
+        if isinstance(classifier, ZeroShotClassifier):
+            predicted = classifier.predict_frame(texts, semantic=True)
+        else:
+            analysed = classifier.analyse(texts)
+            budget = cfg.classify.encoder_budget if mode == "auto" else None
+            analysed = classifier.cascade(texts, analysed, budget)
+            predicted = classifier.predict_frame_analysed(analysed)
+        report["embedded_new"] = len(cache) - before
+    except EncoderUnavailable as exc:
+        if mode == "on":
+            raise UserError(f"model semantyczny niedostępny ({exc}); zainstaluj pakiet {DEFAULT_ENCODER} albo "
+                            "uruchom z --encoder auto lub off") from None
+        report["note"] = f"niedostępny ({exc}); klasyfikacja tylko leksykalna"
+        return _lexical(classifier, texts)
+    report["used"] = True
+    return predicted
+
+
+def _lexical(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str]) -> pd.DataFrame:
+    if isinstance(classifier, ZeroShotClassifier):
+        return classifier.predict_frame(texts, semantic=False)
+    return classifier.predict_frame_analysed(classifier.analyse(texts))

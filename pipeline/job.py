@@ -102,7 +102,7 @@ def run_job(inputs: Sequence[str | Path], cfg: Config) -> JobResult:
     write_csv(clusters, out / "clusters.csv")
     write_research(df, out)
     manifest = build_manifest(tables, df, timings, cfg, outputs=list(OUTPUTS), pii_columns=personal,
-                              model=model_summary(cfg), clusters=len(clusters))
+                              model=model_summary(cfg), clusters=len(clusters), encoder=df.attrs.get("encoder"))
     kept = keep_edited_workbook(out)
     manifest["kept_workbook"] = kept.name if kept else None
     write_workbook(df, out / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg)

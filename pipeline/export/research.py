@@ -15,7 +15,7 @@ from pipeline.vocabulary import STATUS_ERROR
 
 RESEARCH_COLUMNS = (
     "comment_id", "extraction", "ocr_confidence", "lang", "pii", "text_clean",
-    "label", "labels", "confidence", "needs_review", "evidence", "comment_type", "label_corrected",
+    "label", "labels", "confidence", "needs_review", "evidence", "comment_type", "semantic", "label_corrected",
     "cluster_id", "cluster_size", "cluster_role", "cluster_representative", "cluster_similarity", "added_text",
     "priority", "priority_reason", "cited_provisions", "status", "status_reason",
 )

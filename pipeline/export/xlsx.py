@@ -25,6 +25,7 @@ from pipeline.clean import fold
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.corrections import fingerprint
+from pipeline.encoder import encoder_line
 from pipeline.export.atomic import write_atomic
 from pipeline.sheets import (
     FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_CAMPAIGNS,
@@ -538,6 +539,8 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
         rows.append((f"Czas etapu: {stage}", f"{seconds:.2f} s"))
     for key, value in manifest.get("summary", {}).items():
         rows.append((key, cell_text(value)))
+    if manifest.get("encoder"):
+        rows.append(("Model semantyczny", encoder_line(manifest["encoder"])))
     rows.extend(extra)
     rows.append((
         "Jak przekazać poprawki",
