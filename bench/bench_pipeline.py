@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -44,6 +45,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="comments in the generated export")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
+        os.environ["UWAGI_CACHE_DIR"] = str(Path(tmp) / "cache")  # a first run: no vectors cached by earlier ones
         export = Path(tmp) / "eksport.csv"
         write_export(args.n, export)
         cfg = Config(ingest=IngestConfig(id_col="Nr zgłoszenia", submitter_col="Typ zgłaszającego"),

@@ -28,6 +28,7 @@ def main() -> int:
         ("bench_cluster.py", ["--sizes", "100000", "1000000", "--reference-max", "100000"] if args.full
          else ["--sizes", "100000", "--reference-max", "0"]),
         ("bench_pipeline.py", ["--n", "10000"]),
+        ("bench_encoder.py", ["--n", "10000"]),
     ]
     failed = []
     for script, extra in runs:

@@ -123,7 +123,10 @@ def train(classifier: CommentClassifier, texts: Sequence[str], labels: Sequence[
     training_data = {"sha256": digest, "rows": len(y), "groups": int(len(set(groups))),
                      "per_label": {i: int((y == i).sum()) for i in model.taxonomy.ids}}
     card = model_card(model, {**metrics, "comment_type_accuracy": type_accuracy}, training_data)
-    if nested is not None:
+    if nested is None:
+        card["cross_validation"]["protocol"] += ("; parametry stałe (domyślne lub podane), nie wybierane w tej "
+                                                 "walidacji; wynik zagnieżdżony: uwagi crossval")
+    else:
         card["cross_validation"]["protocol"] += "; parametry wybrane na tych samych danych (wynik zawyżony)"
         card["nested_cross_validation"] = nested
     return TrainedModel(model, card, oof)
