@@ -204,8 +204,8 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
     def fit_analysed(self, analysed: pd.DataFrame, y: Sequence[str], groups: Sequence[Any] | None = None,
                      comment_types: Sequence[str] | None = None, secondary: Sequence[Sequence[str]] | None = None,
                      calibration_scores: np.ndarray | None = None) -> "CommentClassifier":
-        """`fit` on texts already analysed with this lemmatizer (`pipeline.features.analyse`), with every text's vector when the
-        classifier has an encoder (`analyse(texts, embed_all=True)`). The temperatures come from
+        """`fit` on texts already analysed with this lemmatizer (`pipeline.features.analyse`), with every text's
+        vector when the classifier has an encoder (`analyse(texts, embed_all=True)`). The temperatures come from
         `calibration_scores` when given (`out_of_fold_scores` over the same rows, as `train` computes them anyway),
         else from an inner grouped cross-validation of `calibration_folds` folds."""
         y = check_labels(y, self.taxonomy)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier, load_classifier
 from pipeline.config import Config
-from pipeline.encoder import DEFAULT_ENCODER, EncoderUnavailable, encoder_line, open_cache
+from pipeline.encoder import DEFAULT_ENCODER, EncoderUnavailable, cached_mask, encoder_line, get_encoder, open_cache
 from pipeline.errors import UserError
 from pipeline.models import check_taxonomy
 from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
@@ -106,11 +106,17 @@ def _predict(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str
     try:
         cache = open_cache()
         before = len(cache)
+        budget = cfg.classify.encoder_budget if mode == "auto" else None
         if isinstance(classifier, ZeroShotClassifier):
+            # Zero-shot embeds every comment: beyond the budget the run stays lexical rather than run for hours.
+            new = int((~cached_mask(texts, get_encoder(semantic), cache)).sum())
+            if budget is not None and new > budget:
+                report["note"] = (f"nowych uwag: {new}, więcej niż limit {budget} (--encoder-budget); "
+                                  "klasyfikacja bez uczenia tylko po słowach kluczowych")
+                return _lexical(classifier, texts)
             predicted = classifier.predict_frame(texts, semantic=True)
         else:
             analysed = classifier.analyse(texts)
-            budget = cfg.classify.encoder_budget if mode == "auto" else None
             analysed = classifier.cascade(texts, analysed, budget)
             predicted = classifier.predict_frame_analysed(analysed)
         report["embedded_new"] = len(cache) - before

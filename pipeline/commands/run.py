@@ -17,8 +17,8 @@ NAME = "run"
 SYNOPSIS = (
     "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
-    "[--lemmatizer NAME] [--encoder {auto,on,off}] [--encoder-budget N] [--no-original-text] [--no-corrections] [--no-cluster] "
-    "[--split-points] [--strict]"
+    "[--lemmatizer NAME] [--encoder {auto,on,off}] [--encoder-budget N] [--no-original-text] [--no-corrections] "
+    "[--no-cluster] [--split-points] [--strict]"
 )
 HELP = ("Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines, pisma PDF, DOCX, ODT, RTF, TXT, skany) i zapisz arkusz "
         "triage.xlsx oraz pliki dla badaczy.")
