@@ -33,6 +33,7 @@ def main() -> int:
         ("bench_nightly.py", ["--known", "10000", "--new", "500"]),
         *([("bench_dask.py", [])] if args.full else []),
         ("bench_ingest.py", []),
+        ("bench_encoder.py", ["--n", "10000"]),
     ]
     failed = []
     for script, extra in runs:

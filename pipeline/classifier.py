@@ -13,6 +13,7 @@ enough, a confidence, the lemmas that weighed most (evidence), a review flag and
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from functools import lru_cache
 from numbers import Integral, Real
@@ -33,6 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from pipeline import polish
 from pipeline.clean import fold_chars
 from pipeline.comment_type import CommentTypeModel
+from pipeline.encoder import EncoderUnavailable, cached_mask, embed, get_encoder, open_cache
 from pipeline.errors import UserError
 from pipeline.features import KeywordMatcher, analyse, build_features, drop_fit_only_state
 from pipeline.folds import fold_rows, grouped_folds
@@ -44,6 +46,9 @@ from pipeline.taxonomy import Taxonomy, load_taxonomy
 DEFAULT_LEMMATIZER = "simplemma"
 # The parameters `pipeline.features.build_features` takes; the model card lists them apart from the others.
 FEATURE_PARAMS = ("word_ngrams", "char_ngrams", "min_df", "char_weight", "head_weight", "keyword_weight")
+# The column of an analysed frame (`pipeline.features.analyse`) that holds a comment's sentence vector, or None for
+# a comment the semantic model did not see.
+VECTOR_COLUMN = "vector"
 
 
 # scikit-learn's parameter validation takes its own constraint kinds only; `Options` is the one whose test can be
@@ -104,6 +109,13 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         raised both corpora's mean over three fold seeds; 0.3 and more let the coarse per-label counts outweigh
         the text.
     lemmatizer : the Polish layer's backend (`pipeline.polish.backends()`); a fitted model predicts with it.
+    encoder : a sentence encoder registered in `pipeline.encoder` (None: the lexical model only). With one, a
+        second SVM is fitted on the lexical features joined with the comments' sentence vectors (the semantic
+        model); it decides the comments that carry a vector (`VECTOR_COLUMN`).
+    encoder_weight : scale of the sentence vectors beside the lexical features (L2-normalised vectors; 2-3 kept the
+        gain on independently written comments in shared/notes/semantic-encoders.md).
+    semantic_share : the share of comments, least certain under the lexical model first, that the semantic model
+        decides (the cascade): embedding is the costly part, and on held-out comments 40% gave the full gain.
     """
 
     _parameter_constraints: dict = {
@@ -123,6 +135,9 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         "head_weight": [Interval(Real, 0, None, closed="left")],
         "keyword_weight": [Interval(Real, 0, None, closed="left")],
         "lemmatizer": [_LemmatizerBackend()],
+        "encoder": [str, None],
+        "encoder_weight": [Interval(Real, 0, None, closed="neither")],
+        "semantic_share": [Interval(Real, 0, 1, closed="both")],
     }
 
     def __init__(self, taxonomy: Taxonomy, *, C: float = 0.2, taxonomy_weight: float = 1.0,
@@ -130,7 +145,8 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
                  secondary_ratio: float = 0.5, max_labels: int = 3, calibration_folds: int = 3,
                  word_ngrams: tuple[int, int] = (1, 1), char_ngrams: tuple[int, int] = (2, 5), min_df: int = 1,
                  char_weight: float = 0.7, head_weight: float = 1.0, keyword_weight: float = 0.15,
-                 lemmatizer: str = DEFAULT_LEMMATIZER):
+                 lemmatizer: str = DEFAULT_LEMMATIZER, encoder: str | None = None, encoder_weight: float = 2.0,
+                 semantic_share: float = 0.4):
         self.taxonomy = taxonomy
         self.C = C
         self.taxonomy_weight = taxonomy_weight
@@ -147,6 +163,18 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         self.head_weight = head_weight
         self.keyword_weight = keyword_weight
         self.lemmatizer = lemmatizer
+        self.encoder = encoder
+        self.encoder_weight = encoder_weight
+        self.semantic_share = semantic_share
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A model saved before the sentence encoder existed is a lexical model.
+        for name, value in (("encoder", None), ("encoder_weight", 2.0), ("semantic_share", 0.4)):
+            state.setdefault(name, value)
+        if "svm_" in state:
+            state.setdefault("semantic_svm_", None)
+            state.setdefault("semantic_temperature_", 1.0)
+        super().__setstate__(state)
 
     # ------------------------------------------------------------------------------------------------- fitting
 
@@ -161,16 +189,27 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         model's one types comments); `secondary` lists each comment's labels (the primary one may be among them),
         the further ones being learned at `secondary_weight`.
         """
-        return self.fit_analysed(analyse(texts, self.lemmatizer), y, groups=groups, comment_types=comment_types,
-                                 secondary=secondary)
+        return self.fit_analysed(self.analyse(texts, embed_all=True), y, groups=groups,
+                                 comment_types=comment_types, secondary=secondary)
+
+    def analyse(self, texts: Sequence[str], embed_all: bool = False, langs: Sequence[str] | None = None
+                ) -> pd.DataFrame:
+        """`pipeline.features.analyse` with this lemmatizer (and the languages already known, `langs`); with
+        `embed_all` and an encoder, every text's sentence vector in `VECTOR_COLUMN` too (from the cache where it has
+        them)."""
+        analysed = analyse(texts, self.lemmatizer, langs=langs)
+        if embed_all and self.encoder is not None:
+            analysed[VECTOR_COLUMN] = list(embed(list(texts), get_encoder(self.encoder), open_cache()))
+        return analysed
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit_analysed(self, analysed: pd.DataFrame, y: Sequence[str], groups: Sequence[Any] | None = None,
                      comment_types: Sequence[str] | None = None, secondary: Sequence[Sequence[str]] | None = None,
                      calibration_scores: np.ndarray | None = None) -> "CommentClassifier":
-        """`fit` on texts already analysed with this lemmatizer (`pipeline.features.analyse`). The temperature comes
-        from `calibration_scores` when given (`out_of_fold_scores` over the same rows, as `train` computes them
-        anyway), else from an inner grouped cross-validation of `calibration_folds` folds."""
+        """`fit` on texts already analysed with this lemmatizer (`pipeline.features.analyse`), with every text's
+        vector when the classifier has an encoder (`analyse(texts, embed_all=True)`). The temperatures come from
+        `calibration_scores` when given (`out_of_fold_scores` over the same rows, as `train` computes them anyway),
+        else from an inner grouped cross-validation of `calibration_folds` folds."""
         y = check_labels(y, self.taxonomy)
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
         if calibration_scores is None:
@@ -178,8 +217,12 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
             calibration_scores = self.out_of_fold_scores(analysed, y, groups, folds, secondary)
         ids = list(self.taxonomy.ids)
         y_index = np.array([ids.index(v) for v in y])
-        self.temperature_ = fit_temperature(calibration_scores, y_index) if len(calibration_scores) else 1.0
-        self.features_, self.svm_ = self._fit_core(analysed, y, secondary, groups)
+        k = len(ids)
+        calibrated = len(calibration_scores) > 0
+        self.temperature_ = fit_temperature(calibration_scores[:, :k], y_index) if calibrated else 1.0
+        self.semantic_temperature_ = (fit_temperature(calibration_scores[:, k:], y_index)
+                                      if calibrated and self.encoder is not None else 1.0)
+        self.features_, self.svm_, self.semantic_svm_ = self._fit_core(analysed, y, secondary, groups)
         drop_fit_only_state(self.features_)
         self.classes_ = np.array(ids, dtype=object)
         self.n_secondary_labels_ = len(_secondary_rows(y, secondary, self.taxonomy)[0])
@@ -197,21 +240,27 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
                            folds: Sequence[tuple[np.ndarray, np.ndarray]],
                            secondary: Sequence[Sequence[str]] | None = None) -> np.ndarray:
         """Decision scores (rows of `analysed`, columns in taxonomy order) of models with these parameters, each
-        fitted on a fold's training rows and scoring its test rows; no rows when there are no folds. This
-        estimator stays as it is."""
+        fitted on a fold's training rows and scoring its test rows; no rows when there are no folds. With an
+        encoder, the semantic model's scores follow the lexical ones (twice as many columns; `probabilities`
+        reads both). This estimator stays as it is."""
         y, groups = np.asarray(y, dtype=object), np.asarray(groups)
-        scores = np.zeros((len(y), len(self.taxonomy.ids)))
+        k = len(self.taxonomy.ids)
+        scores = np.zeros((len(y), 2 * k if self.encoder is not None else k))
         for tr, te in folds:
-            features, svm = self._fit_core(analysed.iloc[tr], y[tr], fold_rows(secondary, tr), groups[tr])
-            scores[te] = _scores(svm, features.transform(analysed.iloc[te]), self.taxonomy.ids)
-        return scores if folds else np.zeros((0, len(self.taxonomy.ids)))
+            features, svm, semantic = self._fit_core(analysed.iloc[tr], y[tr], fold_rows(secondary, tr), groups[tr])
+            test = analysed.iloc[te]
+            X = features.transform(test)
+            scores[te, :k] = _scores(svm, X, self.taxonomy.ids)
+            if semantic is not None:
+                scores[te, k:] = _scores(semantic, self._semantic_features(X, _vectors(test)), self.taxonomy.ids)
+        return scores if folds else np.zeros((0, scores.shape[1]))
 
     def feature_params(self) -> dict[str, Any]:
         """The parameters of the feature union, by name."""
         return {name: getattr(self, name) for name in FEATURE_PARAMS}
 
     def _fit_core(self, analysed: pd.DataFrame, y: np.ndarray, secondary: Sequence[Sequence[str]] | None,
-                  groups: np.ndarray) -> tuple[ColumnTransformer, LinearSVC]:
+                  groups: np.ndarray) -> tuple[ColumnTransformer, LinearSVC, LinearSVC | None]:
         taxonomy = self.taxonomy
         label_docs = analyse(_label_documents(taxonomy), self.lemmatizer)
         # A comment's further labels are weak evidence for those labels too: the comment is added once more per
@@ -229,8 +278,19 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         X = features.fit_transform(X_frame)
         svm = LinearSVC(C=self.C, class_weight="balanced", random_state=0)
         svm.fit(X, targets, sample_weight=weights)
-        return features, svm
+        if self.encoder is None:
+            return features, svm, None
+        vectors = _vectors(analysed)
+        if vectors is None:
+            raise ValueError("a classifier with an encoder is fitted on analysed texts with every text's vector")
+        label_vectors = embed(_label_documents(taxonomy), get_encoder(self.encoder), open_cache())
+        V = np.vstack([vectors, vectors[rows], label_vectors])
+        semantic = LinearSVC(C=self.C, class_weight="balanced", random_state=0)
+        semantic.fit(self._semantic_features(X, V), targets, sample_weight=weights)
+        return features, svm, semantic
 
+    def _semantic_features(self, X: sp.spmatrix, vectors: np.ndarray) -> sp.csr_matrix:
+        return sp.hstack([X, sp.csr_matrix(self.encoder_weight * vectors.astype(np.float32))], format="csr")
     # ---------------------------------------------------------------------------------------------- prediction
 
     def predict(self, texts: Sequence[str]) -> np.ndarray:
@@ -239,46 +299,92 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[proba.argmax(axis=1)]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated probabilities, one column per label in `classes_` (taxonomy) order."""
+        """Calibrated probabilities, one column per label in `classes_` (taxonomy) order; with an encoder, the
+        least certain `semantic_share` of the texts are decided by the semantic model."""
         check_is_fitted(self)  # before the costly analysis
-        return self.predict_proba_analysed(analyse(texts, self.lemmatizer))
+        return self.predict_proba_analysed(self._cascade_or_lexical(texts))
 
     def predict_frame(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> pd.DataFrame:
         """The classify stage's columns: `label`, `labels`, `confidence`, `needs_review`, `evidence`,
-        `comment_type`; `langs` as in `analyse`."""
+        `comment_type`, and `semantic` (whether the semantic model decided the comment); `langs` as in
+        `pipeline.features.analyse`."""
         check_is_fitted(self)
-        return self.predict_frame_analysed(analyse(texts, self.lemmatizer, langs=langs))
+        return self.predict_frame_analysed(self._cascade_or_lexical(texts, langs))
+
+    def _cascade_or_lexical(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> pd.DataFrame:
+        analysed = self.analyse(texts, langs=langs)
+        try:
+            return self.cascade(texts, analysed)
+        except EncoderUnavailable as exc:
+            warnings.warn(f"model semantyczny niedostępny ({exc}); klasyfikacja tylko leksykalna", stacklevel=3)
+            return analysed
+
+    def cascade(self, texts: Sequence[str], analysed: pd.DataFrame, budget: int | None = None) -> pd.DataFrame:
+        """`analysed` with the vectors of the texts the semantic model should decide: the least certain
+        `semantic_share` under the lexical model, of those at most `budget` not yet in the encoder's cache (None:
+        no limit). Without an encoder, `analysed` as it is."""
+        check_is_fitted(self)
+        if self.semantic_svm_ is None or not len(analysed):
+            return analysed
+        chosen = cascade_order(self._proba(self.features_.transform(analysed)), self.semantic_share)
+        encoder, cache = get_encoder(self.encoder), open_cache()
+        if budget is not None:
+            # Cached texts cost nothing; new ones are taken least certain first while the budget lasts.
+            new = ~cached_mask([texts[i] for i in chosen], encoder, cache)
+            chosen = chosen[~new | (np.cumsum(new) <= budget)]
+        vectors: list[np.ndarray | None] = [None] * len(analysed)
+        for i, vector in zip(chosen, embed([texts[i] for i in chosen], encoder, cache)):
+            vectors[i] = vector
+        return analysed.assign(**{VECTOR_COLUMN: vectors})
 
     def predict_proba_analysed(self, analysed: pd.DataFrame) -> np.ndarray:
-        """`predict_proba` for texts already analysed with this lemmatizer."""
+        """`predict_proba` for texts already analysed with this lemmatizer: the semantic model decides the rows
+        with a vector (`cascade`), the lexical model the others."""
         check_is_fitted(self)
-        return self._proba(self.features_.transform(analysed))
+        return self._proba(self.features_.transform(analysed), analysed)
 
     def predict_frame_analysed(self, analysed: pd.DataFrame) -> pd.DataFrame:
         """`predict_frame` for texts already analysed with this lemmatizer."""
         check_is_fitted(self)
         X = self.features_.transform(analysed).tocsr()
-        proba = self._proba(X)
+        proba = self._proba(X, analysed)
         out = self.decisions(proba, analysed)
+        out["semantic"] = semantic_rows(analysed) if self.semantic_svm_ is not None else False
         out["evidence"] = self._evidence(analysed, X[:, self.features_.output_indices_["words"]], proba.argmax(axis=1))
         types = self.type_model_ if self.type_model_ is not None else default_comment_type_model()
         out["comment_type"] = types.predict(analysed)
         return out
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
-        """Calibrated probabilities from decision scores (taxonomy order), e.g. from `out_of_fold_scores`."""
-        return softmax(scores / self.temperature_, axis=1)
+        """Calibrated probabilities from decision scores (taxonomy order), e.g. from `out_of_fold_scores`; scores
+        with the semantic model's columns give what the cascade gives."""
+        k = len(self.taxonomy.ids)
+        proba = softmax(scores[:, :k] / self.temperature_, axis=1)
+        if scores.shape[1] > k:
+            chosen = cascade_mask(proba, self.semantic_share)
+            proba[chosen] = softmax(scores[chosen, k:] / self.semantic_temperature_, axis=1)
+        return proba
 
     def decisions(self, proba: np.ndarray, analysed: pd.DataFrame) -> pd.DataFrame:
         """`label`, `labels`, `confidence` and `needs_review` from calibrated probabilities (taxonomy order) of the
         analysed texts."""
         top2 = np.sort(proba, axis=1)[:, -2:]
-        needs_review = (top2[:, 0] >= self.review_ratio * top2[:, 1]) | (analysed["lang"].to_numpy() != "pl")
-        return label_columns(proba, self.taxonomy.ids, self.max_labels, self.secondary_ratio).assign(
-            needs_review=needs_review)
+        empty = np.array([not set(c.split()) - _EMPTY_WORDS for c in analysed["content"]], dtype=bool)
+        needs_review = ((top2[:, 0] >= self.review_ratio * top2[:, 1]) | (analysed["lang"].to_numpy() != "pl")
+                        | empty)
+        columns = label_columns(proba, self.taxonomy.ids, self.max_labels, self.secondary_ratio)
+        # "test", "ok", "nie mam uwag": whatever the model says, there is nothing to be confident about.
+        columns.loc[empty, "confidence"] = np.minimum(columns.loc[empty, "confidence"], _EMPTY_CONFIDENCE)
+        return columns.assign(needs_review=needs_review)
 
-    def _proba(self, X: sp.spmatrix) -> np.ndarray:
-        return self.probabilities(_scores(self.svm_, X, self.taxonomy.ids))
+    def _proba(self, X: sp.spmatrix, analysed: pd.DataFrame | None = None) -> np.ndarray:
+        proba = softmax(_scores(self.svm_, X, self.taxonomy.ids) / self.temperature_, axis=1)
+        rows = semantic_rows(analysed) if analysed is not None and self.semantic_svm_ is not None else None
+        if rows is not None and rows.any():
+            vectors = np.vstack(analysed[VECTOR_COLUMN].to_numpy()[rows])
+            scores = _scores(self.semantic_svm_, self._semantic_features(X.tocsr()[rows], vectors), self.taxonomy.ids)
+            proba[rows] = softmax(scores / self.semantic_temperature_, axis=1)
+        return proba
 
     def _evidence(self, analysed: pd.DataFrame, X: sp.csr_matrix, winners: np.ndarray) -> list[str]:
         """`X`: the word block of the features (TF-IDF of content lemmas), already computed for the scores."""
@@ -299,6 +405,12 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
 
 
 # ------------------------------------------------------------------------------------------------- helpers
+
+# Content lemmas that say nothing about a goal: a comment with no other is empty of content ("test", "ok", "brak
+# uwag", "nie mam uwag"), is flagged for review and gets at most `_EMPTY_CONFIDENCE`.
+_EMPTY_WORDS = frozenset({"uwaga", "brak", "nie", "mieć", "test", "testowy", "ok", "okej", "dziękować", "dziękuję",
+                          "pozdrawiać", "pozdrowienie", "treść", "asdf", "xxx", "żaden"})
+_EMPTY_CONFIDENCE = 0.5
 
 
 def check_labels(y: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:
@@ -322,6 +434,35 @@ def _secondary_rows(y: np.ndarray, secondary: Sequence[Sequence[str]] | None, ta
     pairs = [(i, lb) for i, labels in enumerate(secondary) for lb in dict.fromkeys(labels)
              if lb != y[i] and lb in taxonomy.ids]
     return np.array([i for i, _ in pairs], dtype=int), np.array([lb for _, lb in pairs], dtype=object)
+
+
+def _vectors(analysed: pd.DataFrame) -> np.ndarray | None:
+    """Every analysed row's vector as one array; None unless every row has one."""
+    if not semantic_rows(analysed).all() or not len(analysed):
+        return None
+    return np.vstack(analysed[VECTOR_COLUMN].to_numpy())
+
+
+def semantic_rows(analysed: pd.DataFrame) -> np.ndarray:
+    """Which analysed rows carry a vector (the semantic model decides them)."""
+    if VECTOR_COLUMN not in analysed:
+        return np.zeros(len(analysed), dtype=bool)
+    return np.array([v is not None for v in analysed[VECTOR_COLUMN]], dtype=bool)
+
+
+def cascade_order(proba: np.ndarray, share: float) -> np.ndarray:
+    """The rows the semantic model decides, least certain first: the `share` of rows with the smallest margin
+    between their two most probable labels."""
+    top2 = np.sort(proba, axis=1)[:, -2:]
+    order = np.argsort(top2[:, -1] - top2[:, 0], kind="stable")
+    return order[:int(np.ceil(share * len(proba)))]
+
+
+def cascade_mask(proba: np.ndarray, share: float) -> np.ndarray:
+    """`cascade_order` as a boolean mask over the rows."""
+    mask = np.zeros(len(proba), dtype=bool)
+    mask[cascade_order(proba, share)] = True
+    return mask
 
 
 def _scores(svm: LinearSVC, X: sp.spmatrix, ids: Sequence[str]) -> np.ndarray:

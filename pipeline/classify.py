@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier, load_classifier
 from pipeline.clean import detect_language
 from pipeline.config import Config
+from pipeline.encoder import DEFAULT_ENCODER, EncoderUnavailable, cached_mask, encoder_line, get_encoder, open_cache
 from pipeline.errors import UserError
 from pipeline.models import check_taxonomy
 from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
@@ -24,7 +25,8 @@ from pipeline.taxonomy import load_taxonomy
 from pipeline.vocabulary import PLACEHOLDER
 from pipeline.zero_shot import ZeroShotClassifier
 
-OUTPUT_COLUMNS = ("label", "labels", "confidence", "evidence", "needs_review", "comment_type")
+OUTPUT_COLUMNS = ("label", "labels", "confidence", "evidence", "needs_review", "comment_type", "semantic")
+ENCODER_MODES = ("auto", "on", "off")
 # A comment of at most this many words ("test", "ok", "nie mam uwag", "Popieram.") says too little to name a goal:
 # whatever the model says, its confidence is capped and a person checks it.
 SHORT_COMMENT_WORDS = 3
@@ -76,7 +78,8 @@ def _known_langs(df: pd.DataFrame, rows: list[int]) -> list[str] | None:
 
 @stage("classify", requires=("text_clean",), assigns=OUTPUT_COLUMNS)
 def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """Stage: add `label`, `labels`, `confidence`, `evidence`, `needs_review`, `comment_type` from `text_clean`.
+    """Stage: add `label`, `labels`, `confidence`, `evidence`, `needs_review`, `comment_type` and `semantic` from
+    `text_clean`; `df.attrs["encoder"]` says how the sentence encoder was used (`run.json`'s `encoder`).
 
     Empty texts get no label (their status already says so) and are not flagged for review; a comment of at most
     `SHORT_COMMENT_WORDS` words is flagged, its confidence at most `SHORT_COMMENT_CONFIDENCE`.
@@ -86,9 +89,11 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     texts = out["text_clean"].fillna("").astype(str).tolist()
     filled = [i for i, t in enumerate(texts) if t.strip()]
     result = pd.DataFrame({"label": "", "labels": "", "confidence": 0.0, "evidence": "", "needs_review": False,
-                           "comment_type": "inne"}, index=range(len(texts)))
+                           "comment_type": "inne", "semantic": False}, index=range(len(texts)))
+    report = {"mode": cfg.classify.encoder, "name": None, "used": False, "semantic": 0, "embedded_new": 0,
+              "budget": cfg.classify.encoder_budget if cfg.classify.encoder == "auto" else None, "note": ""}
     if filled:
-        predicted = classifier.predict_frame([texts[i] for i in filled], langs=_known_langs(out, filled))
+        predicted = _predict(classifier, [texts[i] for i in filled], cfg, report, _known_langs(out, filled))
         for column in OUTPUT_COLUMNS:
             result.loc[filled, column] = predicted[column].to_numpy()
     short = [i for i in filled if len(_WORD.findall(PLACEHOLDER.sub(" ", texts[i]))) <= SHORT_COMMENT_WORDS]
@@ -98,5 +103,59 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     for column in OUTPUT_COLUMNS:
         out[column] = result[column].to_numpy()
     out["needs_review"] = out["needs_review"].astype(bool)
+    out["semantic"] = out["semantic"].astype(bool)
     out["confidence"] = out["confidence"].astype(float)
+    report["semantic"] = int(out["semantic"].sum())
+    report["semantic_ids"] = out.loc[out["semantic"], "comment_id"].astype(str).tolist() \
+        if "comment_id" in out else []
+    out.attrs["encoder"] = report
     return out
+
+
+def _predict(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str], cfg: Config,
+             report: dict, langs: list[str] | None) -> pd.DataFrame:
+    """The classifier's columns for non-empty texts, the semantic model used as `cfg.classify.encoder` says."""
+    mode = cfg.classify.encoder
+    if mode not in ENCODER_MODES:
+        raise UserError(f"nieznany tryb --encoder {mode!r}; dozwolone: {', '.join(ENCODER_MODES)}")
+    semantic = (classifier.encoder if isinstance(classifier, CommentClassifier) and classifier.semantic_svm_
+                is not None else getattr(classifier, "encoder", None))
+    if mode == "off" or semantic is None:
+        if mode == "on":
+            raise UserError("model wytrenowano bez modelu semantycznego; wytrenuj go ponownie (uwagi train) "
+                            "albo uruchom z --encoder auto lub off")
+        report["note"] = "wyłączony (--encoder off)" if mode == "off" else "model go nie używa"
+        return _lexical(classifier, texts, langs)
+    report["name"] = semantic
+    try:
+        cache = open_cache()
+        before = len(cache)
+        budget = cfg.classify.encoder_budget if mode == "auto" else None
+        if isinstance(classifier, ZeroShotClassifier):
+            # Zero-shot embeds every comment: beyond the budget the run stays lexical rather than run for hours.
+            new = int((~cached_mask(texts, get_encoder(semantic), cache)).sum())
+            if budget is not None and new > budget:
+                report["note"] = (f"nowych uwag: {new}, więcej niż limit {budget} (--encoder-budget); "
+                                  "klasyfikacja bez uczenia tylko po słowach kluczowych")
+                return _lexical(classifier, texts, langs)
+            predicted = classifier.predict_frame(texts, semantic=True, langs=langs)
+        else:
+            analysed = classifier.analyse(texts, langs=langs)
+            analysed = classifier.cascade(texts, analysed, budget)
+            predicted = classifier.predict_frame_analysed(analysed)
+        report["embedded_new"] = len(cache) - before
+    except EncoderUnavailable as exc:
+        if mode == "on":
+            raise UserError(f"model semantyczny niedostępny ({exc}); zainstaluj pakiet {DEFAULT_ENCODER} albo "
+                            "uruchom z --encoder auto lub off") from None
+        report["note"] = f"niedostępny ({exc}); klasyfikacja tylko leksykalna"
+        return _lexical(classifier, texts, langs)
+    report["used"] = True
+    return predicted
+
+
+def _lexical(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str], langs: list[str] | None
+             ) -> pd.DataFrame:
+    if isinstance(classifier, ZeroShotClassifier):
+        return classifier.predict_frame(texts, semantic=False, langs=langs)
+    return classifier.predict_frame_analysed(classifier.analyse(texts, langs=langs))

@@ -11,7 +11,7 @@ INGEST_COLUMNS = (
     "comment_id", "source_file", "source_row", "source_page", "extraction", "ocr_confidence", "text",
     *TEXT_PART_COLUMNS, "document_part", "status", "error",
 )
-CLASSIFY_COLUMNS = ("label", "labels", "confidence", "needs_review", "evidence", "comment_type")
+CLASSIFY_COLUMNS = ("label", "labels", "confidence", "needs_review", "evidence", "comment_type", "semantic")
 CLUSTER_COLUMNS = (
     "cluster_id", "cluster_size", "cluster_kind", "cluster_role", "cluster_representative", "cluster_similarity",
     "added_text",

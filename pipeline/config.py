@@ -44,6 +44,11 @@ class ClassifyConfig:
     taxonomy: Path | None = None
     # Labels staff set in a workbook (stored in the model folder by `uwagi learn`) override the classifier.
     use_corrections: bool = True
+    # The sentence encoder (`pipeline.encoder`): "off" lexical only; "on" the cascade's comments all get the semantic
+    # model, and a missing encoder is an error; "auto" at most `encoder_budget` comments not yet in the vector cache
+    # are embedded, and without the encoder the run goes on lexically.
+    encoder: str = "auto"
+    encoder_budget: int = 500
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,8 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     # An engine may have written partitioned outputs into the staging folder (the Dask engine: research/).
     outputs = [*OUTPUTS[:-1], *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
     manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
-                              model=model_summary(cfg), clusters=len(clusters))
+                              model=model_summary(cfg), clusters=len(clusters),
+                              encoder=df.attrs.get("encoder"))
     manifest["counts"].update((manifest_extra or {}).get("counts", {}))
     manifest["themes"], manifest["consultation"] = len(themes), consultation
     # With a state, staff entries are in the state and come back in the new workbook: nothing to keep aside.

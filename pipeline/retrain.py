@@ -20,6 +20,7 @@ from sklearn.metrics import f1_score
 from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier
 from pipeline.folds import CV_FOLDS, duplicate_groups, grouped_folds
 from pipeline.corrections import Correction, fingerprint
+from pipeline.encoder import available
 from pipeline.errors import UserError
 from pipeline.features import analyse
 from pipeline.hashing import file_sha256
@@ -170,7 +171,7 @@ class Retrained:
 
 def retrain(base: BaseModel, corrections: Mapping[str, Correction]) -> Retrained:
     """Apply the corrections to the base model's data, compare old and new out of fold, and fit the new model
-    with the old one's lemmatizer."""
+    with the old one's lemmatizer and, when it can be loaded, its sentence encoder."""
     data = combine(base.data, corrections)
     # Comments new to the data get the type the old model gave them, so the comment-type model keeps learning.
     untyped = data["comment_type"].isna().to_numpy()
@@ -182,7 +183,8 @@ def retrain(base: BaseModel, corrections: Mapping[str, Correction]) -> Retrained
                                  lemmatizer=lemmatizer)
     content = training_jsonl(data)
     types = None if data["comment_type"].isna().any() else data["comment_type"].tolist()
-    trained = train(CommentClassifier(base.taxonomy, lemmatizer=lemmatizer), data["text"].tolist(),
+    encoder = base.model.encoder if available(base.model.encoder) else None
+    trained = train(CommentClassifier(base.taxonomy, lemmatizer=lemmatizer, encoder=encoder), data["text"].tolist(),
                     data["label"].tolist(), groups=data["group"].to_numpy(), comment_types=types,
                     data_sha256=hashlib.sha256(content.encode("utf-8")).hexdigest(),
                     secondary=data["labels"].tolist())

@@ -15,13 +15,19 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from pipeline.classifier import CommentClassifier, check_labels
+from pipeline.classifier import VECTOR_COLUMN, CommentClassifier, cascade_mask, check_labels, semantic_rows
 from pipeline.comment_type import cross_validated_accuracy
 from pipeline.errors import UserError
 from pipeline.features import analyse
 from pipeline.folds import CV_FOLDS, duplicate_groups, fold_rows, grouped_folds
 from pipeline.models import model_card
 from pipeline.reports import classification_report
+from pipeline.tuning import INNER_FOLDS, select_params
+
+NESTED_PROTOCOL = (f"zagnieżdżona walidacja krzyżowa: zewnętrznie StratifiedGroupKFold(n_splits={CV_FOLDS}, "
+                   f"shuffle=True, random_state=0), parametry wybierane wyłącznie w części uczącej każdej części "
+                   f"zewnętrznej ({INNER_FOLDS}-krotna grupowana walidacja, najprostszy model w granicach błędu "
+                   "standardowego najlepszego); grupy: kampanie i identyczne teksty")
 
 
 @dataclass
@@ -40,40 +46,66 @@ def _labels(y: Sequence[str], classifier: CommentClassifier) -> np.ndarray:
 
 def cross_validate(classifier: CommentClassifier, analysed: pd.DataFrame, y: Sequence[str], *,
                    groups: Sequence[Any] | None = None, n_splits: int = CV_FOLDS, seed: int = 0,
-                   secondary: Sequence[Sequence[str]] | None = None) -> pd.DataFrame:
-    """Out-of-fold `label`, `confidence`, `needs_review` of `classifier`'s parameters under
+                   secondary: Sequence[Sequence[str]] | None = None, nested: bool = False) -> pd.DataFrame:
+    """Out-of-fold `label`, `confidence`, `needs_review` (and `semantic`, whether the semantic model decided) of
+    `classifier`'s parameters under
     StratifiedGroupKFold(5, shuffle, random_state=0) on texts analysed with its lemmatizer; each fold's model
     calibrates itself by an inner grouped cross-validation, as a deployed model would. `seed` reshuffles the outer
     folds (bench/tune_classify.py --seeds checks that a choice holds across splits); the protocol, the tests and
     the model card use 0. `secondary` (all labels per comment) is used for training rows only; scores are always
-    of the primary label."""
+    of the primary label. With an encoder, `analysed` carries every text's vector and each test fold goes through
+    the cascade as a deployed model's input would. `nested`: each outer fold's parameters are chosen by
+    `pipeline.tuning.select_params` on its training rows only (nested cross-validation), the figure to report when
+    the parameters are chosen from data at all."""
     y = _labels(y, classifier)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-    out = pd.DataFrame({"label": pd.Series([""] * len(y), dtype=object), "confidence": 0.0, "needs_review": True})
+    out = pd.DataFrame({"label": pd.Series([""] * len(y), dtype=object), "confidence": 0.0, "needs_review": True,
+                        "semantic": False})
     for tr, te in grouped_folds(y, groups, n_splits, seed):
-        model = clone(classifier).fit_analysed(analysed.iloc[tr], y[tr], groups=groups[tr],
-                                               secondary=fold_rows(secondary, tr))
-        test = analysed.iloc[te]
-        decided = model.decisions(model.predict_proba_analysed(test), test)
+        params = select_params(classifier, analysed.iloc[tr], y[tr], groups[tr], fold_rows(secondary, tr),
+                               seed) if nested else {}
+        model = clone(classifier).set_params(**params).fit_analysed(
+            analysed.iloc[tr], y[tr], groups=groups[tr], secondary=fold_rows(secondary, tr))
+        test = _cascaded(model, analysed.iloc[te])
+        decided = model.decisions(model.predict_proba_analysed(test), test).assign(
+            semantic=semantic_rows(test) & (model.semantic_svm_ is not None))
         for column in out.columns:  # one by one, so each keeps its dtype
             out.loc[te, column] = decided[column].to_numpy()
     return out
 
 
+def _cascaded(model: CommentClassifier, analysed: pd.DataFrame) -> pd.DataFrame:
+    """Test rows with the vectors of only those the cascade gives the semantic model."""
+    if model.semantic_svm_ is None or VECTOR_COLUMN not in analysed:
+        return analysed
+    keep = cascade_mask(model.predict_proba_analysed(analysed.drop(columns=VECTOR_COLUMN)), model.semantic_share)
+    return analysed.assign(**{VECTOR_COLUMN: [v if k else None for v, k in zip(analysed[VECTOR_COLUMN], keep)]})
+
+
 def train(classifier: CommentClassifier, texts: Sequence[str], labels: Sequence[str], *,
           groups: Sequence[Any] | None = None, comment_types: Sequence[str] | None = None,
-          data_sha256: str | None = None, secondary: Sequence[Sequence[str]] | None = None) -> TrainedModel:
+          data_sha256: str | None = None, secondary: Sequence[Sequence[str]] | None = None,
+          tune: bool = False) -> TrainedModel:
     """A fitted copy of `classifier` on all texts (labels are taxonomy ids) and its model card with grouped
     out-of-fold metrics.
 
     One grouped 5-fold pass gives both the card's metrics and the temperature of the final model. `groups` default
     to identical folded texts. `secondary` lists each comment's labels (ids; the primary one may be among them),
     the further ones being learned at a small weight. Used by `uwagi train` and by `uwagi learn` for retraining.
+
+    `tune`: the parameters `pipeline.tuning.select_params` chooses on all these texts replace the given ones, and
+    the card adds `nested_cross_validation`, the figure of that whole procedure with the choice made inside each
+    fold's training part (the grouped figure is then optimistic: it scores the choice on the data it was made on).
     """
     y = _labels(labels, classifier)
     texts = list(texts)
     groups = duplicate_groups(texts) if groups is None else np.asarray(groups)
-    analysed = analyse(texts, classifier.lemmatizer)
+    analysed = classifier.analyse(texts, embed_all=True)
+    nested: dict[str, Any] | None = None
+    if tune:
+        nested_oof = cross_validate(classifier, analysed, y, groups=groups, secondary=secondary, nested=True)
+        nested = {"protocol": NESTED_PROTOCOL, **_summary(y, nested_oof, classifier)}
+        classifier = clone(classifier).set_params(**select_params(classifier, analysed, y, groups, secondary))
     # One set of folds for the card's goal and comment-type figures and the final model's temperature.
     folds = grouped_folds(y, groups)
     scores = classifier.out_of_fold_scores(analysed, y, groups, folds, secondary)
@@ -91,4 +123,17 @@ def train(classifier: CommentClassifier, texts: Sequence[str], labels: Sequence[
     training_data = {"sha256": digest, "rows": len(y), "groups": int(len(set(groups))),
                      "per_label": {i: int((y == i).sum()) for i in model.taxonomy.ids}}
     card = model_card(model, {**metrics, "comment_type_accuracy": type_accuracy}, training_data)
+    if nested is None:
+        card["cross_validation"]["protocol"] += ("; parametry stałe (domyślne lub podane), nie wybierane w tej "
+                                                 "walidacji; wynik zagnieżdżony: uwagi crossval")
+    else:
+        card["cross_validation"]["protocol"] += "; parametry wybrane na tych samych danych (wynik zawyżony)"
+        card["nested_cross_validation"] = nested
     return TrainedModel(model, card, oof)
+
+
+def _summary(y: np.ndarray, oof: pd.DataFrame, classifier: CommentClassifier) -> dict[str, Any]:
+    report = classification_report(y, oof["label"].to_numpy(), classifier.taxonomy.ids,
+                                   oof["needs_review"].to_numpy())
+    return {"accuracy": report["accuracy"], "macro_f1": report["macro_f1"], "needs_review": report["needs_review"],
+            "semantic_share": round(float(oof["semantic"].mean()), 4)}

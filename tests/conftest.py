@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from tests.quality_data import LODZ_PROPOSALS, SHARED, gdansk_dev_rows
+from tests.quality_data import LODZ_PROPOSALS, SHARED, gdansk_dev_rows, seed_vector_cache
 
 # The same examples on every run: a property test must not turn CI red by chance on an input it never met before.
 # `pytest --hypothesis-profile default` explores new examples.
@@ -34,3 +35,14 @@ def gdansk_dev() -> list[dict]:
 def lodz_proposals() -> Path:
     """The 968 real Łódź participatory-budget proposals with the city's categories (a CSV)."""
     return LODZ_PROPOSALS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def vector_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One sentence-vector cache for the whole session, never the user's, seeded with the shipped vectors of the
+    dev corpus so the suite does not spend minutes embedding it."""
+    folder = tmp_path_factory.mktemp("vectors")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("UWAGI_CACHE_DIR", str(folder))
+        seed_vector_cache(folder)
+        yield folder

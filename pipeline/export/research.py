@@ -24,7 +24,7 @@ from pipeline.vocabulary import STATUS_ERROR
 # Columns of the comments table, copied as they are; the context columns below are added in front of them.
 RESEARCH_COLUMNS = (
     "comment_id", "extraction", "ocr_confidence", "lang", "pii", "text_clean",
-    "label", "labels", "confidence", "needs_review", "evidence", "comment_type", "label_corrected",
+    "label", "labels", "confidence", "needs_review", "evidence", "comment_type", "semantic", "label_corrected",
     "cluster_id", "cluster_size", "cluster_kind", "cluster_role", "cluster_representative", "cluster_similarity",
     "added_text", "theme",
     "priority", "priority_reason", "cited_provisions", "status", "status_reason",

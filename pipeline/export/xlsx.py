@@ -25,6 +25,7 @@ from pipeline.clean import fold
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.corrections import fingerprint
+from pipeline.encoder import encoder_line
 from pipeline.errors import plural
 from pipeline.export.atomic import write_atomic
 from pipeline.export.tables import FORMULA_STARTS
@@ -591,6 +592,8 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
         rows.append((f"Czas etapu: {STAGE_NAMES.get(stage, stage)}", f"{seconds:.2f} s"))
     for key, value in manifest.get("summary", {}).items():
         rows.append((key, cell_text(value)))
+    if manifest.get("encoder"):
+        rows.append(("Model semantyczny", encoder_line(manifest["encoder"])))
     rows.extend(extra)
     rows.append((
         "Jak przekazać poprawki",
