@@ -174,6 +174,7 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         if "svm_" in state:
             state.setdefault("semantic_svm_", None)
             state.setdefault("semantic_temperature_", 1.0)
+            state.setdefault("semantic_margin_", -np.inf)
         super().__setstate__(state)
 
     # ------------------------------------------------------------------------------------------------- fitting
@@ -223,6 +224,11 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         self.semantic_temperature_ = (fit_temperature(calibration_scores[:, k:], y_index)
                                       if calibrated and self.encoder is not None else 1.0)
         self.features_, self.svm_, self.semantic_svm_ = self._fit_core(analysed, y, secondary, groups)
+        # The cascade's margin: `semantic_share` of the (out-of-fold, else training) comments fall at or below it.
+        lexical = (softmax(calibration_scores[:, :k] / self.temperature_, axis=1) if calibrated else
+                   softmax(_scores(self.svm_, self.features_.transform(analysed), ids) / self.temperature_, axis=1))
+        self.semantic_margin_ = (cascade_threshold(lexical, self.semantic_share) if self.encoder is not None
+                                 else -np.inf)
         drop_fit_only_state(self.features_)
         self.classes_ = np.array(ids, dtype=object)
         self.n_secondary_labels_ = len(_secondary_rows(y, secondary, self.taxonomy)[0])
@@ -326,7 +332,7 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         if self.semantic_svm_ is None or not len(analysed):
             return analysed
-        chosen = cascade_order(self._proba(self.features_.transform(analysed)), self.semantic_share)
+        chosen = cascade_order(self._proba(self.features_.transform(analysed)), self.semantic_margin_)
         encoder, cache = get_encoder(self.encoder), open_cache()
         if budget is not None:
             # Cached texts cost nothing; new ones are taken least certain first while the budget lasts.
@@ -361,7 +367,7 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         k = len(self.taxonomy.ids)
         proba = softmax(scores[:, :k] / self.temperature_, axis=1)
         if scores.shape[1] > k:
-            chosen = cascade_mask(proba, self.semantic_share)
+            chosen = cascade_mask(proba, self.semantic_margin_)
             proba[chosen] = softmax(scores[chosen, k:] / self.semantic_temperature_, axis=1)
         return proba
 
@@ -450,19 +456,29 @@ def semantic_rows(analysed: pd.DataFrame) -> np.ndarray:
     return np.array([v is not None for v in analysed[VECTOR_COLUMN]], dtype=bool)
 
 
-def cascade_order(proba: np.ndarray, share: float) -> np.ndarray:
-    """The rows the semantic model decides, least certain first: the `share` of rows with the smallest margin
-    between their two most probable labels."""
+def margins(proba: np.ndarray) -> np.ndarray:
+    """How sure the model is of each row: the gap between its two most probable labels."""
     top2 = np.sort(proba, axis=1)[:, -2:]
-    order = np.argsort(top2[:, -1] - top2[:, 0], kind="stable")
-    return order[:int(np.ceil(share * len(proba)))]
+    return top2[:, -1] - top2[:, 0]
 
 
-def cascade_mask(proba: np.ndarray, share: float) -> np.ndarray:
-    """`cascade_order` as a boolean mask over the rows."""
-    mask = np.zeros(len(proba), dtype=bool)
-    mask[cascade_order(proba, share)] = True
-    return mask
+def cascade_threshold(proba: np.ndarray, share: float) -> float:
+    """The margin at or below which a comment goes to the semantic model, so that `share` of these rows would."""
+    n = int(np.ceil(share * len(proba)))
+    return float(np.sort(margins(proba))[n - 1]) if n else -np.inf
+
+
+def cascade_mask(proba: np.ndarray, threshold: float) -> np.ndarray:
+    """The rows the semantic model decides: a margin at most `threshold`. A fixed threshold, not a share of the
+    batch, so a comment's route never depends on which other comments share its chunk or partition."""
+    return margins(proba) <= threshold
+
+
+def cascade_order(proba: np.ndarray, threshold: float) -> np.ndarray:
+    """The rows of `cascade_mask`, least certain first (the order a budget of new embeddings is spent in)."""
+    m = margins(proba)
+    order = np.argsort(m, kind="stable")
+    return order[m[order] <= threshold]
 
 
 def _scores(svm: LinearSVC, X: sp.spmatrix, ids: Sequence[str]) -> np.ndarray:

@@ -91,7 +91,8 @@ def _encoder_entry(model: CommentClassifier) -> dict[str, Any] | None:
         return None
     version = library_versions().get(model.encoder)
     return {"name": model.encoder, "version": version, "weight": model.encoder_weight,
-            "semantic_share": model.semantic_share, "temperature": round(model.semantic_temperature_, 6)}
+            "semantic_share": model.semantic_share, "semantic_margin": round(model.semantic_margin_, 6),
+            "temperature": round(model.semantic_temperature_, 6)}
 
 
 def save_model(model: Any, card: dict[str, Any], out_dir: Path | str) -> Path:

@@ -78,7 +78,7 @@ def _cascaded(model: CommentClassifier, analysed: pd.DataFrame) -> pd.DataFrame:
     """Test rows with the vectors of only those the cascade gives the semantic model."""
     if model.semantic_svm_ is None or VECTOR_COLUMN not in analysed:
         return analysed
-    keep = cascade_mask(model.predict_proba_analysed(analysed.drop(columns=VECTOR_COLUMN)), model.semantic_share)
+    keep = cascade_mask(model.predict_proba_analysed(analysed.drop(columns=VECTOR_COLUMN)), model.semantic_margin_)
     return analysed.assign(**{VECTOR_COLUMN: [v if k else None for v, k in zip(analysed[VECTOR_COLUMN], keep)]})
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.special import softmax
 from sklearn.base import clone
 
-from pipeline.classifier import CommentClassifier, cascade_mask
+from pipeline.classifier import CommentClassifier, cascade_mask, cascade_threshold
 from pipeline.folds import grouped_folds
 from pipeline.reports import classification_report
 
@@ -56,7 +56,7 @@ def select_params(classifier: CommentClassifier, analysed: pd.DataFrame, y: np.n
         # Uncalibrated (temperature 1): only the argmax and the cascade's ranking of margins matter here.
         proba = softmax(scores[:, :k], axis=1)
         if scores.shape[1] > k:
-            chosen = cascade_mask(proba, classifier.semantic_share)
+            chosen = cascade_mask(proba, cascade_threshold(proba, classifier.semantic_share))
             proba[chosen] = softmax(scores[chosen, k:], axis=1)
         results.append((params, _fold_f1(y, ids[proba.argmax(axis=1)], folds, ids)))
     means = np.array([f1.mean() for _, f1 in results])
