@@ -165,7 +165,7 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     outputs = [*OUTPUTS[:-1], *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
     manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
                               model=model_summary(cfg), clusters=len(clusters),
-                              encoder=df.attrs.get("encoder"))
+                              encoder=df.attrs.get("encoder") or _no_classification(cfg))
     manifest["counts"].update((manifest_extra or {}).get("counts", {}))
     manifest["themes"], manifest["consultation"] = len(themes), consultation
     # With a state, staff entries are in the state and come back in the new workbook: nothing to keep aside.
@@ -181,6 +181,12 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     write_manifest(manifest, staging / MANIFEST)
     publish(staging, out, outputs, renames=[(out / WORKBOOK, kept)] if kept else [])
     return JobResult(shown, manifest, out)
+
+
+def _no_classification(cfg: Config) -> dict[str, Any]:
+    """The encoder report of a run that classified nothing (a night with every comment reused from the state)."""
+    return {"mode": cfg.classify.encoder, "name": None, "used": False, "semantic": 0, "embedded_new": 0,
+            "budget": None, "note": "żadnej uwagi nie klasyfikowano w tym przebiegu", "semantic_ids": []}
 
 
 def nightly(inputs: Sequence[str | Path], cfg: Config, out: Path, staging: Path, log: RunLog | None) -> JobResult:

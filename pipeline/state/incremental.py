@@ -96,6 +96,8 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
         parts.append(_restore([stored.outputs[i] for i in ids], df.index[reuse], columns, fresh))
     computed = pd.concat(parts).loc[df.index] if len(parts) > 1 else parts[0]
     df = pd.concat([df, computed], axis=1)
+    if fresh is not None:  # what the costly stages report about the rows they ran on (the encoder's use)
+        df.attrs.update(fresh.attrs)
     outputs = json_rows(df[columns])
     df = run_stages(df, cfg, rest, batch.timings, log)
     if "cluster_id" in df.columns:
