@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.commands.options import out_dir_arg
+from pipeline.errors import plural
 from pipeline.learn import learn
 from pipeline.resources import DEFAULT_MODEL, resource_path
 
@@ -43,16 +44,22 @@ def format_report(report: pd.DataFrame, names: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
+def describe_counts(workbook: str, counts: Mapping[str, int]) -> str:
+    """What learn read from the workbook and trained on, in words staff read ("2 poprawione cele", "4 decyzje")."""
+    return (
+        f"uwagi: z arkusza {workbook}: "
+        f"{plural(counts['labels'], 'poprawiony cel', 'poprawione cele', 'poprawionych celów')}, "
+        f"{plural(counts['decisions'], 'decyzja', 'decyzje', 'decyzji')}, "
+        f"{plural(counts['answers'], 'odpowiedź', 'odpowiedzi', 'odpowiedzi')}; dane uczące: "
+        f"{plural(counts['data'], 'uwaga', 'uwagi', 'uwag')} (w tym "
+        f"{plural(counts['corrected'], 'poprawiona', 'poprawione', 'poprawionych')} przez pracowników)"
+    )
+
+
 def handle(args: argparse.Namespace) -> int:
     model_dir = args.model or resource_path(*DEFAULT_MODEL)
     result = learn(args.workbook, model_dir, args.out)
-    counts = result.counts
-    print(
-        f"uwagi: z arkusza {args.workbook.name}: {counts['labels']} poprawionych celów, {counts['decisions']} "
-        f"decyzji, {counts['answers']} odpowiedzi; dane uczące: {counts['data']} uwag "
-        f"(w tym {counts['corrected']} poprawionych przez pracowników)",
-        file=sys.stderr,
-    )
+    print(describe_counts(args.workbook.name, result.counts), file=sys.stderr)
     print("F1 na predykcjach poza próbą (out-of-fold), stary i nowy model:")
     print(format_report(result.report, result.names))
     print(f"Nowy model: {result.out_dir}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier
 from pipeline.commands.data import add_data_arguments, read_data
 from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
+from pipeline.errors import plural
 from pipeline.export.atomic import check_out_dir
 from pipeline.models import save_model
 from pipeline.taxonomy import load_taxonomy
@@ -43,6 +44,6 @@ def handle(args: argparse.Namespace) -> int:
     trained.card["training_data"]["file"] = Path(args.data).name
     save_model(trained.model, trained.card, args.out)
     cv = trained.card["cross_validation"]
-    print(f"uwagi: model zapisano w {args.out} ({len(data.texts)} uwag; walidacja krzyżowa: macro-F1 "
+    print(f"uwagi: model zapisano w {args.out} ({plural(len(data.texts), 'uwaga', 'uwagi', 'uwag')}; walidacja krzyżowa: macro-F1 "
           f"{cv.get('macro_f1', 0):.3f}, trafność {cv.get('accuracy', 0):.3f})", file=sys.stderr)
     return 0

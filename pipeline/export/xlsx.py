@@ -586,7 +586,8 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
         ("Wierszy z błędem odczytu", str(counts.get("errors", ""))),
     ]
     for item in manifest.get("inputs", []):
-        rows.append(("Plik wejściowy", f"{item['path']} ({item['rows']} wierszy, SHA-256 {item['sha256'][:16]}…)"))
+        rows.append(("Plik wejściowy", f"{item['path']} ({plural(item['rows'], 'wiersz', 'wiersze', 'wierszy')}, "
+                                       f"SHA-256 {item['sha256'][:16]}…)"))
     for stage, seconds in manifest.get("timings_s", {}).items():
         rows.append((f"Czas etapu: {STAGE_NAMES.get(stage, stage)}", f"{seconds:.2f} s"))
     for key, value in manifest.get("summary", {}).items():
@@ -639,7 +640,7 @@ def write_workbook(
     if model:
         extra.append(("Model klasyfikacji", str(model)))
     if taxonomy:
-        extra.append(("Taksonomia celów", f"{taxonomy.name} ({len(taxonomy.labels)} celów)"))
+        extra.append(("Taksonomia celów", f"{taxonomy.name} ({plural(len(taxonomy.labels), 'cel', 'cele', 'celów')})"))
     if "label_corrected" in df.columns and df["label_corrected"].any():
         extra.append(("Cele wskazane wcześniej przez pracowników", str(int(df["label_corrected"].sum()))))
 
