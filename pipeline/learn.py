@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.campaign_spread import Spread, spread_over_groups
 from pipeline.corrections import CORRECTIONS_FILE, changes, corrections_jsonl, effective, read_corrections
-from pipeline.edits import corrections_from, read_edits
+from pipeline.edits import corrections_from, group_members, read_edits
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir, write_dir_atomic
 from pipeline.models import save_model
@@ -31,6 +32,7 @@ class LearnResult:
     report: pd.DataFrame  # old vs new model, per label (see `pipeline.retrain.compare_out_of_fold`)
     names: dict[str, str]  # goal id → name, to show the report
     counts: dict[str, int]
+    spreads: list[Spread]  # corrections staff gave one member of a campaign, copied to the others
 
 
 def _fresh_dir(out_dir: Path, model_dir: Path) -> None:
@@ -52,20 +54,23 @@ def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now:
     records = corrections_from(edits, base.taxonomy, now)
     log = read_corrections(model_dir)
     new = changes(records, effective(log))
-    if not new:
+    spreads = spread_over_groups(records, group_members(edits, base.taxonomy), log)
+    copies = [c for spread in spreads for c in spread.records]
+    if not new and not copies:
         raise UserError(f"arkusz nie zawiera nowych poprawek (kolumny „{H_LABEL_FIX}”, „{H_DECISION}” i "
                         f"„{H_ANSWER}” są puste albo takie jak w modelu)", path=workbook)
-    log = [*log, *new]
+    log = [*log, *new, *copies]
     result = retrain(base, effective(log))
     counts = {
         "labels": sum(r.label is not None for r in new), "decisions": sum(r.decision is not None for r in new),
-        "answers": sum(r.answer is not None for r in new), "data": len(result.data),
+        "answers": sum(r.answer is not None for r in new), "campaign_copies": len(copies),
+        "data": len(result.data),
         "corrected": int((result.data["origin"] == ORIGIN_CORRECTION).sum()),
     }
     card = result.card
     card["training_data"]["file"] = TRAINING_FILE
     card["learned_from"] = {
-        "workbook": workbook.name, "workbook_sha256": new[0].workbook_sha256, "date": new[0].date,
+        "workbook": workbook.name, "workbook_sha256": edits.sha256, "date": (new or copies)[0].date,
         "base_model": str(model_dir), "base_model_sha256": base.card.get("model_sha256"), "counts": counts,
     }
     report = result.report
@@ -83,4 +88,4 @@ def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now:
         (tmp / LEARN_FILE).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
     write_dir_atomic(out_dir, write)
-    return LearnResult(out_dir, report, label_names(base.taxonomy), counts)
+    return LearnResult(out_dir, report, label_names(base.taxonomy), counts, spreads)

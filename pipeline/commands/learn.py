@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.campaign_spread import Spread
 from pipeline.commands.options import out_dir_arg
 from pipeline.errors import plural
 from pipeline.learn import learn
 from pipeline.resources import DEFAULT_MODEL, resource_path
+from pipeline.sheets import group_kind
+from pipeline.vocabulary import KIND_CAMPAIGN
 
 NAME = "learn"
 SYNOPSIS = "uwagi learn WORKBOOK [--model MODEL_DIR] --out NEW_MODEL_DIR"
@@ -56,10 +59,25 @@ def describe_counts(workbook: str, counts: Mapping[str, int]) -> str:
     )
 
 
+_FIELD_WORDS = {"label": "cel", "decision": "decyzja", "answer": "odpowiedź"}
+
+
+def describe_spread(spread: Spread, names: Mapping[str, str]) -> str:
+    """One correction reaching a whole campaign, as staff read it: which row, which group, how many comments."""
+    others = plural(spread.comments, "innej uwagi", "innych uwag", "innych uwag")
+    group = f"{'kampanię' if group_kind(spread.group) == KIND_CAMPAIGN else 'grupę duplikatów'} {spread.group}"
+    if spread.field == "label":
+        return (f"uwagi: poprawka celu z wiersza {spread.row} („{names.get(spread.value, spread.value)}”) obejmuje "
+                f"całą {group}: zmienia cel {others}")
+    return f"uwagi: {_FIELD_WORDS[spread.field]} z wiersza {spread.row} obejmuje całą {group}: trafia też do {others}"
+
+
 def handle(args: argparse.Namespace) -> int:
     model_dir = args.model or resource_path(*DEFAULT_MODEL)
     result = learn(args.workbook, model_dir, args.out)
     print(describe_counts(args.workbook.name, result.counts), file=sys.stderr)
+    for spread in result.spreads:
+        print(describe_spread(spread, result.names), file=sys.stderr)
     print("F1 na predykcjach poza próbą (out-of-fold), stary i nowy model:")
     print(format_report(result.report, result.names))
     print(f"Nowy model: {result.out_dir}")

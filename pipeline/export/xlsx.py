@@ -30,8 +30,9 @@ from pipeline.export.atomic import write_atomic
 from pipeline.export.tables import FORMULA_STARTS
 from pipeline.export.themes import THEME_LAYOUT, themes_view
 from pipeline.sheets import (
-    FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_CAMPAIGNS,
-    SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, SHEET_THEMES, label_names,
+    FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_CAMPAIGN, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT,
+    GROUP_PREFIX, SHEET_CAMPAIGNS, SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, SHEET_THEMES,
+    campaign_cell, label_names,
 )
 from pipeline.sheets import H_CHANGE, H_NEW
 from pipeline.taxonomy import Taxonomy
@@ -101,7 +102,7 @@ def campaign_names(clusters: pd.DataFrame) -> dict[str, str]:
     names, seen = {}, {KIND_CAMPAIGN: 0, KIND_DUPLICATE: 0}
     for cid, kind in zip(clusters["cluster_id"].astype(str), kinds):
         seen[kind] += 1
-        names[cid] = f"{'D' if kind == KIND_DUPLICATE else 'K'}{seen[kind]}"
+        names[cid] = f"{GROUP_PREFIX[kind]}{seen[kind]}"
     return names
 
 
@@ -120,10 +121,7 @@ def comments_view(
     names = label_names(taxonomy)
     cluster = _col(df, "cluster_id", "").astype(str)
     role = _col(df, "cluster_role", "")
-    campaign = [
-        f"{campaigns[c]} – reprezentant" if c in campaigns and r == ROLE_REPRESENTATIVE else campaigns.get(c, "")
-        for c, r in zip(cluster, role)
-    ]
+    campaign = [campaign_cell(campaigns.get(c, ""), r == ROLE_REPRESENTATIVE) for c, r in zip(cluster, role)]
     view = {
         H_ID: _texts(_col(df, "comment_id")),
         H_TEXT: shown_text(df, cfg),
@@ -132,7 +130,7 @@ def comments_view(
         "Dlaczego": _col(df, "evidence"),
         "Typ uwagi": _col(df, "comment_type"),
         "Powołane przepisy": _col(df, "cited_provisions"),
-        "Kampania": pd.Series(campaign, index=df.index),
+        H_CAMPAIGN: pd.Series(campaign, index=df.index),
         "Dopisek nadawcy": _col(df, "added_text"),
         **paper_column(df),
         **change_columns(df),
@@ -191,7 +189,7 @@ def comment_columns(view: pd.DataFrame) -> list[Column]:
         H_ID: Column(H_ID, 13), H_TEXT: Column(H_TEXT, 62, "wrap"), H_LABEL: Column(H_LABEL, 24, "wrap"),
         "Pewność": Column("Pewność", 9, "percent"), "Dlaczego": Column("Dlaczego", 26, "wrap"),
         "Typ uwagi": Column("Typ uwagi", 11), "Powołane przepisy": Column("Powołane przepisy", 16, "wrap"),
-        "Kampania": Column("Kampania", 12, "wrap"), "Dopisek nadawcy": Column("Dopisek nadawcy", 30, "wrap"),
+        H_CAMPAIGN: Column(H_CAMPAIGN, 12, "wrap"), "Dopisek nadawcy": Column("Dopisek nadawcy", 30, "wrap"),
         H_PAPER: Column(H_PAPER, 22, "wrap"),
         "Priorytet": Column("Priorytet", 9, "number"), "Status": Column("Status", 13, "wrap"),
         H_LABEL_FIX: Column(H_LABEL_FIX, 24, "staff_wrap"), H_DECISION: Column(H_DECISION, 17, "staff_wrap"),
