@@ -25,7 +25,7 @@ from pipeline.hashing import file_sha256
 from pipeline.redact import redact_text
 from pipeline.sheets import (
     H_ANSWER, H_CAMPAIGN, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_COMMENTS,
-    SHEET_TAXONOMY, STAFF_HEADERS, read_campaign_cell,
+    SHEET_INFO, SHEET_TAXONOMY, STAFF_HEADERS, read_campaign_cell,
 )
 from pipeline.taxonomy import Taxonomy
 from pipeline.vocabulary import DECISIONS
@@ -176,6 +176,12 @@ def corrections_from(edits: Edits, taxonomy: Taxonomy, now: datetime | None = No
             workbook=edits.path.name, workbook_sha256=edits.sha256, sheet=SHEET_COMMENTS, row=n, date=date,
         ))
     return out
+
+
+def read_info(path: Path | str) -> dict[str, str]:
+    """The label/value rows of "Informacje" (empty for a workbook without the sheet)."""
+    return {_value(row[0]): _value(row[1]) for _, row in _rows(Path(path), SHEET_INFO, required=False)
+            if len(row) > 1 and _value(row[0])}
 
 
 def group_members(edits: Edits, taxonomy: Taxonomy) -> dict[str, list[Member]]:

@@ -15,12 +15,12 @@ import pandas as pd
 
 from pipeline.campaign_spread import Spread, spread_over_groups
 from pipeline.corrections import CORRECTIONS_FILE, changes, corrections_jsonl, effective, read_corrections
-from pipeline.edits import corrections_from, group_members, read_edits
+from pipeline.edits import corrections_from, group_members, read_edits, read_info
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir, write_dir_atomic
-from pipeline.models import save_model
+from pipeline.models import CARD_FILE, read_card, save_model
 from pipeline.retrain import ORIGIN_CORRECTION, load_base_model, retrain
-from pipeline.sheets import H_ANSWER, H_DECISION, H_LABEL_FIX, label_names
+from pipeline.sheets import H_ANSWER, H_DECISION, H_LABEL_FIX, INFO_MODEL, INFO_MODEL_SHA256, label_names
 
 TRAINING_FILE = "training.jsonl"
 LEARN_FILE = "learn.json"
@@ -41,6 +41,22 @@ def _fresh_dir(out_dir: Path, model_dir: Path) -> None:
     check_out_dir(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise UserError("katalog docelowy istnieje i nie jest pusty; podaj nowy katalog", path=out_dir)
+
+
+def recorded_model(workbook: Path | str) -> Path | None:
+    """The model folder the workbook was made with (its "Informacje" sheet), None when it names none. A folder
+    that is gone, or holds another model by now, is a UserError: learning must start from the model staff saw."""
+    info = read_info(workbook)
+    if not info.get(INFO_MODEL):
+        return None
+    path = Path(info[INFO_MODEL])
+    if not (path / CARD_FILE).is_file():
+        raise UserError(f"arkusz powstał z modelem {path}, którego już nie ma; podaj model opcją --model",
+                        path=workbook)
+    if info.get(INFO_MODEL_SHA256) and read_card(path)["model_sha256"] != info[INFO_MODEL_SHA256]:
+        raise UserError(f"model w {path} zmienił się od przygotowania arkusza; podaj model opcją --model",
+                        path=workbook)
+    return path
 
 
 def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now: datetime | None = None

@@ -35,6 +35,9 @@ STAFF_HEADERS = (H_LABEL_FIX, H_DECISION, H_ANSWER)
 H_NEW = "Nowe"
 H_CHANGE = "Zmiana"
 
+# Rows of "Informacje" naming the model the workbook was made with, which `uwagi learn` starts from by default.
+INFO_MODEL = "Model klasyfikacji"
+INFO_MODEL_SHA256 = "Model klasyfikacji – SHA-256"
 # A row of "Informacje" naming the layout version, so a future reader can tell old workbooks apart.
 FORMAT_KEY = "Format arkusza"
 FORMAT_VALUE = "uwagi triage.xlsx, wersja 1"

@@ -30,9 +30,9 @@ from pipeline.export.atomic import write_atomic
 from pipeline.export.tables import FORMULA_STARTS
 from pipeline.export.themes import THEME_LAYOUT, themes_view
 from pipeline.sheets import (
-    FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_CAMPAIGN, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT,
-    GROUP_PREFIX, SHEET_CAMPAIGNS, SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, SHEET_THEMES,
-    campaign_cell, label_names,
+    FORMAT_KEY, FORMAT_VALUE, GROUP_PREFIX, H_ANSWER, H_CAMPAIGN, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX,
+    H_TEXT, INFO_MODEL, INFO_MODEL_SHA256, SHEET_CAMPAIGNS, SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY,
+    SHEET_TAXONOMY, SHEET_THEMES, campaign_cell, label_names,
 )
 from pipeline.sheets import H_CHANGE, H_NEW
 from pipeline.taxonomy import Taxonomy
@@ -596,7 +596,8 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
         f"W arkuszu „{SHEET_COMMENTS}” wybierz poprawny cel w kolumnie „{H_LABEL_FIX}”, decyzję w kolumnie "
         f"„{H_DECISION}” i wpisz odpowiedź w kolumnie „{H_ANSWER}”. Można sortować i filtrować wiersze, "
         f"nie zmieniaj kolumny „{H_ID}”. Zapisany arkusz wczytuje polecenie: "
-        f"uwagi learn triage.xlsx --model MODEL --out NOWY_MODEL.",
+        f"uwagi learn triage.xlsx --out NOWY_MODEL (model, z którym powstał arkusz, program odczyta z wiersza "
+        f"„{INFO_MODEL}”).",
     ))
     rows.append((
         "Odnośniki",
@@ -634,9 +635,12 @@ def write_workbook(
     sheet_row = {cid: i for i, cid in enumerate(view[H_ID], start=1)}  # 0-based rows of "Uwagi"
     last_col = len(view.columns) - 1
     extra = []
-    model = manifest.get("config", {}).get("classify", {}).get("model")
+    model = manifest.get("model", {}).get("path") or manifest.get("config", {}).get("classify", {}).get("model")
     if model:
-        extra.append(("Model klasyfikacji", str(model)))
+        # Absolute, so `uwagi learn` finds the folder from wherever it is started.
+        extra.append((INFO_MODEL, str(Path(model).resolve()) if Path(str(model)).is_dir() else str(model)))
+    if manifest.get("model", {}).get("sha256"):
+        extra.append((INFO_MODEL_SHA256, manifest["model"]["sha256"]))
     if taxonomy:
         extra.append(("Taksonomia celów", f"{taxonomy.name} ({plural(len(taxonomy.labels), 'cel', 'cele', 'celów')})"))
     if "label_corrected" in df.columns and df["label_corrected"].any():
