@@ -12,6 +12,7 @@ import pandas as pd
 from pipeline.campaign_spread import Spread
 from pipeline.commands.options import out_dir_arg
 from pipeline.errors import plural
+from pipeline.export.atomic import check_out_dir
 from pipeline.learn import learn, recorded_model
 from pipeline.resources import DEFAULT_MODEL, resource_path
 from pipeline.sheets import SHEET_INFO, group_kind
@@ -104,6 +105,7 @@ def advice(report: pd.DataFrame, old: Path, new: Path) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    check_out_dir(args.out)  # a bad --out is told before the workbook is opened, as `run` does
     model_dir = base_model(args.workbook, args.model)
     result = learn(args.workbook, model_dir, args.out)
     print(describe_counts(args.workbook.name, result.counts), file=sys.stderr)
