@@ -51,6 +51,8 @@ class Correction:
     sheet: str = ""
     row: int = 0
     date: str = ""
+    # A campaign member's copy of the correction staff gave another member: that comment's id (else "").
+    source: str = ""
 
     @property
     def where(self) -> str:

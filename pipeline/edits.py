@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,13 +17,15 @@ from typing import Any
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from pipeline.campaign_spread import Member
 from pipeline.clean import clean_text, fold
 from pipeline.corrections import Correction, fingerprint, resolve_decision
 from pipeline.errors import UserError
 from pipeline.hashing import file_sha256
 from pipeline.redact import redact_text
 from pipeline.sheets import (
-    H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, H_TEXT, SHEET_COMMENTS, SHEET_TAXONOMY, STAFF_HEADERS,
+    H_ANSWER, H_CAMPAIGN, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_COMMENTS,
+    SHEET_INFO, SHEET_TAXONOMY, STAFF_HEADERS, read_campaign_cell,
 )
 from pipeline.taxonomy import Taxonomy
 from pipeline.vocabulary import DECISIONS
@@ -69,7 +71,7 @@ def _rows(path: Path, sheet: str = SHEET_COMMENTS, required: bool = True) -> Ite
 
 def _header_positions(row: Sequence[Any]) -> dict[str, int]:
     by_key = {fold(_value(v)): j for j, v in enumerate(row) if _value(v)}
-    return {h: by_key[fold(h)] for h in (*REQUIRED_HEADERS, H_FINGERPRINT) if fold(h) in by_key}
+    return {h: by_key[fold(h)] for h in (*REQUIRED_HEADERS, H_FINGERPRINT, H_CAMPAIGN, H_LABEL) if fold(h) in by_key}
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class Edits:
     sha256: str
     rows: list[tuple[int, dict[str, str]]]
     labels: frozenset[str] = frozenset()  # folded ids and names of the goals the workbook was made with
+    # Every row of a campaign or group of duplicates ("Kampania"), edited or not: group → (sheet row, cells).
+    groups: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
 
 
 def _workbook_labels(path: Path) -> frozenset[str]:
@@ -104,6 +108,7 @@ def read_edits(path: Path | str) -> Edits:
     pos: dict[str, int] | None = None
     seen: dict[str, tuple[int, tuple[str, ...]]] = {}
     rows: list[tuple[int, dict[str, str]]] = []
+    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for n, row in _rows(path):
         if pos is None:
             found = _header_positions(row)
@@ -117,10 +122,15 @@ def read_edits(path: Path | str) -> Edits:
             continue
         cells = {h: _value(row[j]) if j < len(row) else "" for h, j in pos.items()}
         values = (fold(cells[H_LABEL_FIX]), fold(cells[H_DECISION]), cells[H_ANSWER])
-        if not any(values) or not (cells[H_ID] or cells[H_TEXT] or cells.get(H_FINGERPRINT)):
+        group = read_campaign_cell(cells.get(H_CAMPAIGN, ""))[0]
+        if not (any(values) or group) or not (cells[H_ID] or cells[H_TEXT] or cells.get(H_FINGERPRINT)):
             continue
         # Which comment it is, once per row: the hidden fingerprint, else that of the text (a workbook without it).
         cells[H_FINGERPRINT] = cells.get(H_FINGERPRINT) or fingerprint(redacted(cells[H_TEXT]))
+        if group:
+            groups.setdefault(group, []).append((n, cells))
+        if not any(values):
+            continue
         key = cells[H_ID] or cells[H_FINGERPRINT]  # a cleared ID cell loses nothing
         if key in seen:
             first_row, first_values = seen[key]
@@ -135,7 +145,7 @@ def read_edits(path: Path | str) -> Edits:
                         f"kolumn „{H_ID}” i „{H_LABEL_FIX}”", path=path)
     # The sheet's order is the staff's sorting, and its ID cells may be cleared: the new model depends on neither.
     rows.sort(key=lambda r: r[1][H_FINGERPRINT])
-    return Edits(path, file_sha256(path), rows, _workbook_labels(path))
+    return Edits(path, file_sha256(path), rows, _workbook_labels(path), groups)
 
 
 def corrections_from(edits: Edits, taxonomy: Taxonomy, now: datetime | None = None) -> list[Correction]:
@@ -166,6 +176,22 @@ def corrections_from(edits: Edits, taxonomy: Taxonomy, now: datetime | None = No
             workbook=edits.path.name, workbook_sha256=edits.sha256, sheet=SHEET_COMMENTS, row=n, date=date,
         ))
     return out
+
+
+def read_info(path: Path | str) -> dict[str, str]:
+    """The label/value rows of "Informacje" (empty for a workbook without the sheet)."""
+    return {_value(row[0]): _value(row[1]) for _, row in _rows(Path(path), SHEET_INFO, required=False)
+            if len(row) > 1 and _value(row[0])}
+
+
+def group_members(edits: Edits, taxonomy: Taxonomy) -> dict[str, list[Member]]:
+    """The workbook's campaigns and groups of duplicates, each member with the goal the workbook shows for it."""
+    return {
+        group: [Member(cells[H_FINGERPRINT], cells[H_ID], redacted(cells[H_TEXT]), n,
+                       read_campaign_cell(cells[H_CAMPAIGN])[1], taxonomy.resolve(cells.get(H_LABEL, "")) or "")
+                for n, cells in rows]
+        for group, rows in edits.groups.items()
+    }
 
 
 def read_workbook(path: Path | str, taxonomy: Taxonomy, now: datetime | None = None) -> list[Correction]:

@@ -67,7 +67,7 @@ def table_roles(frame: pd.DataFrame, cfg: IngestConfig, path: Path | None = None
 def _listing(columns: Sequence[str], limit: int = 12) -> str:
     """Column names for an error message: a long cell read as a header must not flood the one line."""
     names = [c if len(c) <= 40 else c[:39] + "…" for c in map(str, columns)]
-    return ", ".join(names[:limit]) + (f" i {len(names) - limit} innych" if len(names) > limit else "")
+    return ", ".join(names[:limit]) + (f" i {plural(len(names) - limit, 'inna', 'inne', 'innych')}" if len(names) > limit else "")
 
 
 def join_text(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:

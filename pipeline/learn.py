@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.campaign_spread import Spread, spread_over_groups
 from pipeline.corrections import CORRECTIONS_FILE, changes, corrections_jsonl, effective, read_corrections
-from pipeline.edits import corrections_from, read_edits
+from pipeline.edits import corrections_from, group_members, read_edits, read_info
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir, write_dir_atomic
-from pipeline.models import save_model
+from pipeline.models import CARD_FILE, read_card, save_model
 from pipeline.retrain import ORIGIN_CORRECTION, load_base_model, retrain
-from pipeline.sheets import H_ANSWER, H_DECISION, H_LABEL_FIX, label_names
+from pipeline.sheets import H_ANSWER, H_DECISION, H_LABEL_FIX, INFO_MODEL, INFO_MODEL_SHA256, label_names
 
 TRAINING_FILE = "training.jsonl"
 LEARN_FILE = "learn.json"
@@ -31,6 +32,7 @@ class LearnResult:
     report: pd.DataFrame  # old vs new model, per label (see `pipeline.retrain.compare_out_of_fold`)
     names: dict[str, str]  # goal id → name, to show the report
     counts: dict[str, int]
+    spreads: list[Spread]  # corrections staff gave one member of a campaign, copied to the others
 
 
 def _fresh_dir(out_dir: Path, model_dir: Path) -> None:
@@ -39,6 +41,22 @@ def _fresh_dir(out_dir: Path, model_dir: Path) -> None:
     check_out_dir(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise UserError("katalog docelowy istnieje i nie jest pusty; podaj nowy katalog", path=out_dir)
+
+
+def recorded_model(workbook: Path | str) -> Path | None:
+    """The model folder the workbook was made with (its "Informacje" sheet), None when it names none. A folder
+    that is gone, or holds another model by now, is a UserError: learning must start from the model staff saw."""
+    info = read_info(workbook)
+    if not info.get(INFO_MODEL):
+        return None
+    path = Path(info[INFO_MODEL])
+    if not (path / CARD_FILE).is_file():
+        raise UserError(f"arkusz powstał z modelem {path}, którego już nie ma; podaj model opcją --model",
+                        path=workbook)
+    if info.get(INFO_MODEL_SHA256) and read_card(path)["model_sha256"] != info[INFO_MODEL_SHA256]:
+        raise UserError(f"model w {path} zmienił się od przygotowania arkusza; podaj model opcją --model",
+                        path=workbook)
+    return path
 
 
 def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now: datetime | None = None
@@ -52,20 +70,23 @@ def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now:
     records = corrections_from(edits, base.taxonomy, now)
     log = read_corrections(model_dir)
     new = changes(records, effective(log))
-    if not new:
+    spreads = spread_over_groups(records, group_members(edits, base.taxonomy), log)
+    copies = [c for spread in spreads for c in spread.records]
+    if not new and not copies:
         raise UserError(f"arkusz nie zawiera nowych poprawek (kolumny „{H_LABEL_FIX}”, „{H_DECISION}” i "
                         f"„{H_ANSWER}” są puste albo takie jak w modelu)", path=workbook)
-    log = [*log, *new]
+    log = [*log, *new, *copies]
     result = retrain(base, effective(log))
     counts = {
         "labels": sum(r.label is not None for r in new), "decisions": sum(r.decision is not None for r in new),
-        "answers": sum(r.answer is not None for r in new), "data": len(result.data),
+        "answers": sum(r.answer is not None for r in new), "campaign_copies": len(copies),
+        "data": len(result.data),
         "corrected": int((result.data["origin"] == ORIGIN_CORRECTION).sum()),
     }
     card = result.card
     card["training_data"]["file"] = TRAINING_FILE
     card["learned_from"] = {
-        "workbook": workbook.name, "workbook_sha256": new[0].workbook_sha256, "date": new[0].date,
+        "workbook": workbook.name, "workbook_sha256": edits.sha256, "date": (new or copies)[0].date,
         "base_model": str(model_dir), "base_model_sha256": base.card.get("model_sha256"), "counts": counts,
     }
     report = result.report
@@ -83,4 +104,4 @@ def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now:
         (tmp / LEARN_FILE).write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
     write_dir_atomic(out_dir, write)
-    return LearnResult(out_dir, report, label_names(base.taxonomy), counts)
+    return LearnResult(out_dir, report, label_names(base.taxonomy), counts, spreads)

@@ -10,6 +10,8 @@ from typing import Any, TextIO
 
 from tqdm import tqdm
 
+from pipeline.errors import plural
+
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
@@ -32,7 +34,7 @@ class RunLog:
             self.bar.set_description(name)
             self.bar.update(1)
         elif self.console is not None:
-            print(f"uwagi: {name}: {rows} uwag, {seconds:.1f} s", file=self.console)
+            print(f"uwagi: {name}: {plural(rows, 'uwaga', 'uwagi', 'uwag')}, {seconds:.1f} s", file=self.console)
 
     def event(self, name: str, **fields: Any) -> None:
         self._write({"event": name, **fields})

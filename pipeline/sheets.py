@@ -7,6 +7,7 @@ one here renames it on both sides; a workbook staff saved keeps working as long 
 from __future__ import annotations
 
 from pipeline.taxonomy import Taxonomy
+from pipeline.vocabulary import KIND_CAMPAIGN, KIND_DUPLICATE, ROLE_REPRESENTATIVE
 
 SHEET_SUMMARY = "Podsumowanie"
 SHEET_COMMENTS = "Uwagi"
@@ -23,6 +24,7 @@ SHEET_CONFLICTS = "Konflikty"
 H_ID = "ID"
 H_TEXT = "Treść"
 H_LABEL = "Cel"
+H_CAMPAIGN = "Kampania"  # the group of a campaign or duplicate member: "K1", "K1 – reprezentant", "D2"
 H_FINGERPRINT = "Odcisk treści"  # hidden: the content key, so a row is found after staff re-sort or clear its ID
 # The columns staff fill in; everything else in the workbook is uwagi's own output.
 H_LABEL_FIX = "Cel – korekta"
@@ -33,6 +35,9 @@ STAFF_HEADERS = (H_LABEL_FIX, H_DECISION, H_ANSWER)
 H_NEW = "Nowe"
 H_CHANGE = "Zmiana"
 
+# Rows of "Informacje" naming the model the workbook was made with, which `uwagi learn` starts from by default.
+INFO_MODEL = "Model klasyfikacji"
+INFO_MODEL_SHA256 = "Model klasyfikacji – SHA-256"
 # A row of "Informacje" naming the layout version, so a future reader can tell old workbooks apart.
 FORMAT_KEY = "Format arkusza"
 FORMAT_VALUE = "uwagi triage.xlsx, wersja 1"
@@ -41,3 +46,26 @@ FORMAT_VALUE = "uwagi triage.xlsx, wersja 1"
 def label_names(taxonomy: Taxonomy | None) -> dict[str, str]:
     """Goal id → the name the workbook shows (and staff may type back instead of the id)."""
     return {lb.id: lb.name for lb in taxonomy.labels} if taxonomy else {}
+
+
+# A group's name on the sheets is its kind's letter and its rank by size: "K1" (a campaign), "D1" (duplicates).
+GROUP_PREFIX = {KIND_CAMPAIGN: "K", KIND_DUPLICATE: "D"}
+_REPRESENTATIVE_MARK = f" – {ROLE_REPRESENTATIVE}"
+
+
+def campaign_cell(group: str, representative: bool) -> str:
+    """The "Kampania" cell of a member of `group` ("K1"): "K1 – reprezentant" on the representative's row."""
+    return group + _REPRESENTATIVE_MARK if group and representative else group
+
+
+def read_campaign_cell(value: str) -> tuple[str, bool]:
+    """The group a "Kampania" cell names and whether the row is its representative; ("", False) when none."""
+    value = value.strip()
+    if value.endswith(_REPRESENTATIVE_MARK):
+        return value[: -len(_REPRESENTATIVE_MARK)].strip(), True
+    return value, False
+
+
+def group_kind(group: str) -> str:
+    """The kind of the group a sheet names ("K1" → kampania), the campaign kind for a name of another form."""
+    return next((kind for kind, prefix in GROUP_PREFIX.items() if group.startswith(prefix)), KIND_CAMPAIGN)

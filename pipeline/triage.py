@@ -290,7 +290,7 @@ def _unreadable(n_urls: int, plain: str, folded: str, rules: TriageRules, lang: 
     if not words:
         return None if n_urls else "Brak słów: same znaki, liczby lub usunięte dane osobowe"
     if n_urls >= rules.spam_min_urls and len(words) < rules.spam_max_words_per_url * n_urls:
-        return f"Spam z linkami ({n_urls} adresów, mało tekstu)"
+        return f"Spam z linkami ({plural(n_urls, 'adres', 'adresy', 'adresów')}, mało tekstu)"
     spam = _matchers(rules).spam.find(folded)
     if len(spam) >= rules.spam_min_phrases:
         return "Reklama lub spam: " + ", ".join(f"„{p}”" for p in spam)

@@ -15,6 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.cli import build_parser, main
+from pipeline.commands.learn import advice
 from pipeline.commands.run import config_from_args
 from pipeline.config import Config
 from pipeline.corrections import Correction, apply_corrections, changes, effective, fingerprint, resolve_decision
@@ -22,6 +23,7 @@ from pipeline.edits import read_workbook
 from pipeline.errors import UserError
 from pipeline.export.xlsx import write_workbook
 from pipeline.job import run_job
+from pipeline.learn import recorded_model
 from pipeline.retrain import combine
 from pipeline.sheets import H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL_FIX, SHEET_COMMENTS
 from pipeline.taxonomy import load_taxonomy
@@ -351,3 +353,43 @@ def test_learn_refuses_foreign_damaged_and_unchanged_workbooks(round_trip: dict,
         err = capsys.readouterr().err
         assert code == 2 and message in err and len(err.strip().splitlines()) == 1, err
     assert not (tmp_path / "m").exists()
+
+
+def test_second_round_learns_from_the_model_its_workbook_was_made_with(round_trip: dict, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture) -> None:
+    new = round_trip["new"]
+    second = comments_csv(round_trip["tmp"] / "przebieg2")
+    comment_id = sorted(i for i in second if i not in round_trip["edits"])[0]
+    edited = edit(round_trip["tmp"] / "przebieg2" / "triage.xlsx", tmp_path / "runda2.xlsx",
+                  {comment_id: {H_ANSWER: "Odpowiedź z drugiej rundy."}})
+    capsys.readouterr()
+    assert main(["learn", str(edited), "--out", str(tmp_path / "model3")]) == 0  # no --model
+    out, err = capsys.readouterr()
+    assert f"uczę od modelu, z którym powstał arkusz (arkusz „Informacje”): {new.resolve()}" in err
+    card = json.loads((tmp_path / "model3" / "model.json").read_text(encoding="utf-8"))
+    assert card["learned_from"]["base_model"] == str(new.resolve())
+    advice = out.strip().splitlines()[-1]
+    assert advice.startswith("Nowy model jest ") and "macro-F1 poza próbą na połączonych danych" in advice
+    assert f"uwagi run --model {tmp_path / 'model3'}" in advice or f"uwagi run --model {new.resolve()}" in advice
+
+
+def test_a_workbook_whose_model_is_gone_or_changed_says_so(round_trip: dict, tmp_path: Path) -> None:
+    moved = tmp_path / "model"
+    shutil.copytree(round_trip["new"], moved)
+    wb = write_workbook(small_table(), tmp_path / "t.xlsx", {"model": {"path": str(moved), "sha256": "0" * 64}},
+                        taxonomy=TAXONOMY)
+    with pytest.raises(UserError, match="zmienił się od przygotowania arkusza"):
+        recorded_model(wb)
+    shutil.rmtree(moved)
+    with pytest.raises(UserError, match="którego już nie ma"):
+        recorded_model(wb)
+    assert recorded_model(write_workbook(small_table(), tmp_path / "u.xlsx", {}, taxonomy=TAXONOMY)) is None
+
+
+def test_advice_names_the_model_to_use() -> None:
+    report = pd.DataFrame({"label": []})
+    for old, new, verdict, model in ((0.60, 0.70, "lepszy", "nowy"), (0.70, 0.702, "tak samo dobry", "nowy"),
+                                     (0.70, 0.60, "gorszy", "stary")):
+        report.attrs.update(macro_old=old, macro_new=new)
+        text = advice(report, Path("stary"), Path("nowy"))
+        assert text.startswith(f"Nowy model jest {verdict} (") and f"uwagi run --model {model}" in text

@@ -16,7 +16,7 @@ from pipeline.config import (
     ThemesConfig, TriageConfig,
 )
 from pipeline.engines import ENGINES
-from pipeline.errors import UserError
+from pipeline.errors import UserError, plural
 from pipeline.job import run_job
 from pipeline.process import STAGES
 from pipeline.runlog import RunLog
@@ -122,7 +122,7 @@ def handle(args: argparse.Namespace) -> int:
     for skipped in result.manifest["skipped"]:
         print(f"uwagi: pominięto {skipped['path']}: {skipped['reason']}", file=sys.stderr)
     print(
-        f"uwagi: przetworzono {counts['written']} z {counts['read']} uwag "
+        f"uwagi: przetworzono {counts['written']} z {plural(counts['read'], 'uwagi', 'uwag', 'uwag')} "
         f"(puste: {counts['empty']}, błędy odczytu: {counts['errors']})",
         file=sys.stderr,
     )

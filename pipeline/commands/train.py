@@ -12,7 +12,7 @@ from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
 from pipeline.export.atomic import check_out_dir
 from pipeline.models import save_model
 from pipeline.encoder import DEFAULT_ENCODER, EncoderUnavailable, get_encoder
-from pipeline.errors import UserError
+from pipeline.errors import UserError, plural
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.training import train
 
@@ -67,6 +67,7 @@ def handle(args: argparse.Namespace) -> int:
     trained.card["training_data"]["file"] = Path(args.data).name
     save_model(trained.model, trained.card, args.out)
     cv = trained.card.get("nested_cross_validation", trained.card["cross_validation"])
-    print(f"uwagi: model zapisano w {args.out} ({len(data.texts)} uwag; walidacja krzyżowa: macro-F1 "
+    print(f"uwagi: model zapisano w {args.out} ({plural(len(data.texts), 'uwaga', 'uwagi', 'uwag')}; "
+          f"walidacja krzyżowa: macro-F1 "
           f"{cv.get('macro_f1', 0):.3f}, trafność {cv.get('accuracy', 0):.3f})", file=sys.stderr)
     return 0

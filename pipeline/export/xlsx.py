@@ -31,8 +31,9 @@ from pipeline.export.atomic import write_atomic
 from pipeline.export.tables import FORMULA_STARTS
 from pipeline.export.themes import THEME_LAYOUT, themes_view
 from pipeline.sheets import (
-    FORMAT_KEY, FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX, H_TEXT, SHEET_CAMPAIGNS,
-    SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY, SHEET_THEMES, label_names,
+    FORMAT_KEY, FORMAT_VALUE, GROUP_PREFIX, H_ANSWER, H_CAMPAIGN, H_DECISION, H_FINGERPRINT, H_ID, H_LABEL, H_LABEL_FIX,
+    H_TEXT, INFO_MODEL, INFO_MODEL_SHA256, SHEET_CAMPAIGNS, SHEET_COMMENTS, SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY,
+    SHEET_TAXONOMY, SHEET_THEMES, campaign_cell, label_names,
 )
 from pipeline.sheets import H_CHANGE, H_NEW
 from pipeline.taxonomy import Taxonomy
@@ -102,7 +103,7 @@ def campaign_names(clusters: pd.DataFrame) -> dict[str, str]:
     names, seen = {}, {KIND_CAMPAIGN: 0, KIND_DUPLICATE: 0}
     for cid, kind in zip(clusters["cluster_id"].astype(str), kinds):
         seen[kind] += 1
-        names[cid] = f"{'D' if kind == KIND_DUPLICATE else 'K'}{seen[kind]}"
+        names[cid] = f"{GROUP_PREFIX[kind]}{seen[kind]}"
     return names
 
 
@@ -121,10 +122,7 @@ def comments_view(
     names = label_names(taxonomy)
     cluster = _col(df, "cluster_id", "").astype(str)
     role = _col(df, "cluster_role", "")
-    campaign = [
-        f"{campaigns[c]} – reprezentant" if c in campaigns and r == ROLE_REPRESENTATIVE else campaigns.get(c, "")
-        for c, r in zip(cluster, role)
-    ]
+    campaign = [campaign_cell(campaigns.get(c, ""), r == ROLE_REPRESENTATIVE) for c, r in zip(cluster, role)]
     view = {
         H_ID: _texts(_col(df, "comment_id")),
         H_TEXT: shown_text(df, cfg),
@@ -133,7 +131,7 @@ def comments_view(
         "Dlaczego": _col(df, "evidence"),
         "Typ uwagi": _col(df, "comment_type"),
         "Powołane przepisy": _col(df, "cited_provisions"),
-        "Kampania": pd.Series(campaign, index=df.index),
+        H_CAMPAIGN: pd.Series(campaign, index=df.index),
         "Dopisek nadawcy": _col(df, "added_text"),
         **paper_column(df),
         **change_columns(df),
@@ -192,7 +190,7 @@ def comment_columns(view: pd.DataFrame) -> list[Column]:
         H_ID: Column(H_ID, 13), H_TEXT: Column(H_TEXT, 62, "wrap"), H_LABEL: Column(H_LABEL, 24, "wrap"),
         "Pewność": Column("Pewność", 9, "percent"), "Dlaczego": Column("Dlaczego", 26, "wrap"),
         "Typ uwagi": Column("Typ uwagi", 11), "Powołane przepisy": Column("Powołane przepisy", 16, "wrap"),
-        "Kampania": Column("Kampania", 12, "wrap"), "Dopisek nadawcy": Column("Dopisek nadawcy", 30, "wrap"),
+        H_CAMPAIGN: Column(H_CAMPAIGN, 12, "wrap"), "Dopisek nadawcy": Column("Dopisek nadawcy", 30, "wrap"),
         H_PAPER: Column(H_PAPER, 22, "wrap"),
         "Priorytet": Column("Priorytet", 9, "number"), "Status": Column("Status", 13, "wrap"),
         H_LABEL_FIX: Column(H_LABEL_FIX, 24, "staff_wrap"), H_DECISION: Column(H_DECISION, 17, "staff_wrap"),
@@ -587,7 +585,8 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
         ("Wierszy z błędem odczytu", str(counts.get("errors", ""))),
     ]
     for item in manifest.get("inputs", []):
-        rows.append(("Plik wejściowy", f"{item['path']} ({item['rows']} wierszy, SHA-256 {item['sha256'][:16]}…)"))
+        rows.append(("Plik wejściowy", f"{item['path']} ({plural(item['rows'], 'wiersz', 'wiersze', 'wierszy')}, "
+                                       f"SHA-256 {item['sha256'][:16]}…)"))
     for stage, seconds in manifest.get("timings_s", {}).items():
         rows.append((f"Czas etapu: {STAGE_NAMES.get(stage, stage)}", f"{seconds:.2f} s"))
     for key, value in manifest.get("summary", {}).items():
@@ -600,7 +599,8 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
         f"W arkuszu „{SHEET_COMMENTS}” wybierz poprawny cel w kolumnie „{H_LABEL_FIX}”, decyzję w kolumnie "
         f"„{H_DECISION}” i wpisz odpowiedź w kolumnie „{H_ANSWER}”. Można sortować i filtrować wiersze, "
         f"nie zmieniaj kolumny „{H_ID}”. Zapisany arkusz wczytuje polecenie: "
-        f"uwagi learn triage.xlsx --model MODEL --out NOWY_MODEL.",
+        f"uwagi learn triage.xlsx --out NOWY_MODEL (model, z którym powstał arkusz, program odczyta z wiersza "
+        f"„{INFO_MODEL}”).",
     ))
     rows.append((
         "Odnośniki",
@@ -638,11 +638,14 @@ def write_workbook(
     sheet_row = {cid: i for i, cid in enumerate(view[H_ID], start=1)}  # 0-based rows of "Uwagi"
     last_col = len(view.columns) - 1
     extra = []
-    model = manifest.get("config", {}).get("classify", {}).get("model")
+    model = manifest.get("model", {}).get("path") or manifest.get("config", {}).get("classify", {}).get("model")
     if model:
-        extra.append(("Model klasyfikacji", str(model)))
+        # Absolute, so `uwagi learn` finds the folder from wherever it is started.
+        extra.append((INFO_MODEL, str(Path(model).resolve()) if Path(str(model)).is_dir() else str(model)))
+    if manifest.get("model", {}).get("sha256"):
+        extra.append((INFO_MODEL_SHA256, manifest["model"]["sha256"]))
     if taxonomy:
-        extra.append(("Taksonomia celów", f"{taxonomy.name} ({len(taxonomy.labels)} celów)"))
+        extra.append(("Taksonomia celów", f"{taxonomy.name} ({plural(len(taxonomy.labels), 'cel', 'cele', 'celów')})"))
     if "label_corrected" in df.columns and df["label_corrected"].any():
         extra.append(("Cele wskazane wcześniej przez pracowników", str(int(df["label_corrected"].sum()))))
 
