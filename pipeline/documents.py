@@ -27,7 +27,7 @@ from pipeline.clean import fold
 from pipeline.decode import check_text, decode_bytes
 from pipeline.ocr import read_page
 from pipeline.points import split_points
-from pipeline.readers import RawTable, _unique_headers, header_index, header_key, is_text_header
+from pipeline.readers import RawTable, header_index, header_key, is_text_header, unique_headers
 
 PDF_SUFFIXES = {".pdf"}
 WORD_SUFFIXES = {".docx", ".odt", ".rtf"}
@@ -282,10 +282,10 @@ def _add_rows(forms: list[_FormTable], rows: list[list[str]], page: int) -> bool
 
 def _form_table(path: Path, forms: list[_FormTable], pages: list[DocumentPage],
                 text_cols: Sequence[str]) -> RawTable:
-    header = _unique_headers(forms[0].header, path)
+    header = unique_headers(forms[0].header, path)
     records, meta = [], []
     for form in forms:
-        names = _unique_headers(form.header, path)
+        names = unique_headers(form.header, path)
         for page, row_number, cells in form.rows:
             by_name = dict(zip(names, cells))
             records.append([by_name.get(name, "") for name in header])

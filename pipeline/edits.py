@@ -35,7 +35,8 @@ REQUIRED_HEADERS = (H_ID, H_TEXT, *STAFF_HEADERS)
 _HEADER_SEARCH_ROWS = 5
 
 
-def _value(v: Any) -> str:
+def cell_text(v: Any) -> str:
+    """A cell as staff typed it: stripped text, whole numbers without '.0', '' for an empty cell."""
     if v is None:
         return ""
     if isinstance(v, float) and v.is_integer():
@@ -48,7 +49,9 @@ def redacted(text: str) -> str:
     return redact_text(clean_text(text))[0]
 
 
-def _rows(path: Path, sheet: str = SHEET_COMMENTS, required: bool = True) -> Iterator[tuple[int, tuple[Any, ...]]]:
+def sheet_rows(path: Path, sheet: str = SHEET_COMMENTS, required: bool = True
+               ) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(row number, values) of a sheet of a saved workbook; a missing or damaged file is a UserError."""
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
@@ -70,7 +73,7 @@ def _rows(path: Path, sheet: str = SHEET_COMMENTS, required: bool = True) -> Ite
 
 
 def _header_positions(row: Sequence[Any]) -> dict[str, int]:
-    by_key = {fold(_value(v)): j for j, v in enumerate(row) if _value(v)}
+    by_key = {fold(cell_text(v)): j for j, v in enumerate(row) if cell_text(v)}
     return {h: by_key[fold(h)] for h in (*REQUIRED_HEADERS, H_FINGERPRINT, H_CAMPAIGN, H_LABEL) if fold(h) in by_key}
 
 
@@ -90,12 +93,12 @@ class Edits:
 def _workbook_labels(path: Path) -> frozenset[str]:
     """The goals in "Słownik celów": its rows below the header up to the first blank one (the decisions follow)."""
     labels: set[str] = set()
-    for n, row in _rows(path, SHEET_TAXONOMY, required=False):
+    for n, row in sheet_rows(path, SHEET_TAXONOMY, required=False):
         if n == 1:
             continue
-        if not row or not _value(row[0]):
+        if not row or not cell_text(row[0]):
             break
-        labels.update(fold(_value(v)) for v in row[:2] if _value(v))
+        labels.update(fold(cell_text(v)) for v in row[:2] if cell_text(v))
     return frozenset(labels)
 
 
@@ -109,7 +112,7 @@ def read_edits(path: Path | str) -> Edits:
     seen: dict[str, tuple[int, tuple[str, ...]]] = {}
     rows: list[tuple[int, dict[str, str]]] = []
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for n, row in _rows(path):
+    for n, row in sheet_rows(path):
         if pos is None:
             found = _header_positions(row)
             if H_ID in found and H_LABEL_FIX in found:
@@ -120,7 +123,7 @@ def read_edits(path: Path | str) -> Edits:
             elif n >= _HEADER_SEARCH_ROWS:
                 break
             continue
-        cells = {h: _value(row[j]) if j < len(row) else "" for h, j in pos.items()}
+        cells = {h: cell_text(row[j]) if j < len(row) else "" for h, j in pos.items()}
         values = (fold(cells[H_LABEL_FIX]), fold(cells[H_DECISION]), cells[H_ANSWER])
         group = read_campaign_cell(cells.get(H_CAMPAIGN, ""))[0]
         if not (any(values) or group) or not (cells[H_ID] or cells[H_TEXT] or cells.get(H_FINGERPRINT)):
@@ -180,8 +183,8 @@ def corrections_from(edits: Edits, taxonomy: Taxonomy, now: datetime | None = No
 
 def read_info(path: Path | str) -> dict[str, str]:
     """The label/value rows of "Informacje" (empty for a workbook without the sheet)."""
-    return {_value(row[0]): _value(row[1]) for _, row in _rows(Path(path), SHEET_INFO, required=False)
-            if len(row) > 1 and _value(row[0])}
+    return {cell_text(row[0]): cell_text(row[1]) for _, row in sheet_rows(Path(path), SHEET_INFO, required=False)
+            if len(row) > 1 and cell_text(row[0])}
 
 
 def group_members(edits: Edits, taxonomy: Taxonomy) -> dict[str, list[Member]]:

@@ -273,7 +273,7 @@ def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
         # A one-column table: a delimiter inside a text is part of that text, not a second field.
         delimiter = None
         lines = _csv_lines(text, delimiter, 1, path)
-    header = _unique_headers(lines[at][1], path)
+    header = unique_headers(lines[at][1], path)
     records: list[list[str]] = []
     rows: list[int] = []
     errors: dict[int, str] = {}
@@ -310,7 +310,7 @@ def _rejoin_broken_lines(lines: list[tuple[int, list[str], str | None]], width: 
     return out
 
 
-def _unique_headers(fields: Sequence[object], path: Path) -> list[str]:
+def unique_headers(fields: Sequence[object], path: Path) -> list[str]:
     """Headers as written; an empty one is `kolumna_N`, a repeated one gets `_2`, `_3`, never a name in use."""
     given = [str(f).strip().lstrip("\ufeff") if f is not None else "" for f in fields]
     taken = set(given)
@@ -449,7 +449,7 @@ def _grid_table(path: Path, grid: list[list[str]], names: list[str], sheet: str 
     if not lines:
         raise UserError("arkusz jest pusty", path=path)
     at = header_index([cells for _, cells in lines[:_HEADER_SEARCH]], text_cols)
-    header = _unique_headers(lines[at][1], path)
+    header = unique_headers(lines[at][1], path)
     if sheet is None and len(names) > 1 and not _names_text(header, text_cols):
         raise UserError(f"pierwszy arkusz, „{names[0]}”, nie ma kolumny z treścią uwag; wskaż arkusz opcją --sheet "
                         f"(są: {', '.join(f'„{n}”' for n in names)})", path=path)

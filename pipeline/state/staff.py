@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import load_workbook
 
-from pipeline.edits import _rows, _value
+from pipeline.edits import cell_text, sheet_rows
 from pipeline.hashing import file_sha256
 from pipeline.sheets import H_ANSWER, H_DECISION, H_ID, H_LABEL_FIX, STAFF_HEADERS
 
@@ -54,8 +54,8 @@ def read_staff_cells(path: Path, ours: Collection[str], written: Mapping[str, Ma
     columns: dict[int, str] | None = None
     id_at = 0
     cells = []
-    for n, row in _rows(path):
-        values = [_value(v) for v in row]
+    for n, row in sheet_rows(path):
+        values = [cell_text(v) for v in row]
         if columns is None:
             if H_ID in values and H_LABEL_FIX in values:
                 id_at = values.index(H_ID)
@@ -70,7 +70,7 @@ def read_staff_cells(path: Path, ours: Collection[str], written: Mapping[str, Ma
             value = values[j] if j < len(values) else ""
             column = STAFF_COLUMNS.get(header, header)
             before = written[cid].get(column)
-            if value != ("" if before is None else _value(before)):
+            if value != ("" if before is None else cell_text(before)):
                 cells.append(Cell(cid, column, value, path.name, sha, n, who, edited))
     return cells
 
