@@ -18,7 +18,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from pipeline.classify import resolve_classifier
 from pipeline.cli import main
+from pipeline.config import Config
+from pipeline.edits import read_workbook
 from pipeline.export.staging import STAGING_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -209,3 +212,44 @@ def test_leftovers_of_a_killed_run_are_removed_and_run_json_comes_last(tmp_path:
          "themes.csv", "triage.xlsx"])
     outputs = [p for p in out.iterdir() if p.name != ".uwagi.lock"]  # the lock is emptied when the run ends
     assert max(outputs, key=lambda p: p.stat().st_mtime_ns).name == "run.json"
+
+
+def test_learn_from_the_state_gives_the_corrections_of_the_latest_workbook(tmp_path: Path) -> None:
+    base = comments(20)
+    export, out, state = tmp_path / "formularz.csv", tmp_path / "wyniki", tmp_path / "stan.db"
+    night(write_export(export, base), out, state)
+    ids = pd.read_csv(out / "comments.csv", dtype=str, keep_default_na=False)["comment_id"].tolist()
+    goals = list(load_workbook(out / "triage.xlsx", read_only=True)["Słownik celów"].iter_rows(values_only=True))
+    goal_id, goal_name = goals[1][0], goals[2][1]  # staff pick a goal by id or by its name in the dropdown
+    e = next(i for i, t in enumerate(base) if len(t) > 200 and i > 5)
+    staff_edit(out / "triage.xlsx", {ids[0]: {"Cel – korekta": goal_id, "Odpowiedź": "Dziękujemy."},
+                                     ids[2]: {"Cel – korekta": goal_name},
+                                     ids[e]: {"Status – decyzja": "uwzgledniona"},
+                                     ids[3]: {"Osoba odpowiedzialna": "A. Nowak"}}, who="Anna")
+    # Night 2: the comment with a decision edited, two new ones; the night-2 workbook shows every entry again.
+    night(write_export(export, [t + " Dopisuję zdanie." if i == e else t for i, t in enumerate(base)]
+                       + comments(22)[20:]), out, state)
+
+    from_workbook = read_workbook(out / "triage.xlsx", resolve_classifier(Config()).taxonomy)
+    assert main(["learn", "--state", str(state), "--out", str(tmp_path / "model")]) == 0
+    log = [json.loads(line) for line in (tmp_path / "model" / "corrections.jsonl").read_text("utf-8").splitlines()]
+    values = ("fingerprint", "comment_id", "text", "label", "decision", "answer")
+    assert [{k: r[k] for k in values} for r in log] == [{k: getattr(r, k) for k in values} for r in from_workbook]
+    assert {r["comment_id"] for r in log} == {ids[0], ids[2], ids[e]}
+    # Provenance: the workbook and row staff typed the entry in, not the state file.
+    assert all(r["workbook"] == "triage.xlsx" and r["row"] > 1 and len(r["workbook_sha256"]) == 64 for r in log)
+    learned = json.loads((tmp_path / "model" / "learn.json").read_text("utf-8"))
+    assert learned["state"] == "stan.db" and learned["counts"]["labels"] == 2
+    assert [r["decision"] for r in log if r["comment_id"] == ids[e]] == ["uwzględniona"]
+
+
+def test_learn_from_a_state_without_staff_entries_or_a_damaged_one_exits_2(tmp_path: Path, capsys) -> None:
+    export, state = write_export(tmp_path / "formularz.csv", comments(8)), tmp_path / "stan.db"
+    night(export, tmp_path / "out", state)
+    assert main(["learn", "--state", str(state), "--out", str(tmp_path / "m1")]) == 2
+    assert "plik stanu nie zawiera nowych poprawek" in capsys.readouterr().err
+    damaged = tmp_path / "uszkodzony.db"
+    damaged.write_bytes(b"to nie jest baza")
+    assert main(["learn", "--state", str(damaged), "--out", str(tmp_path / "m2")]) == 2
+    assert "uszkodzony" in capsys.readouterr().err
+    assert not (tmp_path / "m1").exists() and not (tmp_path / "m2").exists()

@@ -10,17 +10,21 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.commands.options import out_dir_arg
-from pipeline.learn import learn
+from pipeline.learn import learn, learn_from_state
 from pipeline.resources import DEFAULT_MODEL, resource_path
 
 NAME = "learn"
-SYNOPSIS = "uwagi learn WORKBOOK [--model MODEL_DIR] --out NEW_MODEL_DIR"
-HELP = ("Wczytaj poprawki z arkusza triage.xlsx (cel, decyzja, odpowiedź), zapisz je w nowym katalogu modelu "
-        "i wytrenuj model ponownie.")
+SYNOPSIS = "uwagi learn (WORKBOOK | --state STATE) [--model MODEL_DIR] --out NEW_MODEL_DIR"
+HELP = ("Wczytaj poprawki z arkusza triage.xlsx (cel, decyzja, odpowiedź) albo z pliku stanu nocnych przebiegów, "
+        "zapisz je w nowym katalogu modelu i wytrenuj model ponownie.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("workbook", type=Path, metavar="WORKBOOK", help="triage.xlsx zapisany w Excelu lub LibreOffice")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("workbook", nargs="?", type=Path, metavar="WORKBOOK",
+                        help="triage.xlsx zapisany w Excelu lub LibreOffice")
+    source.add_argument("--state", type=Path, metavar="STATE",
+                        help="plik stanu (uwagi run --state): wpisy pracowników ze wszystkich wczytanych arkuszy")
     p.add_argument("--model", type=Path, metavar="MODEL_DIR",
                    help="model, z którym powstał arkusz (domyślnie: model dołączony do programu)")
     p.add_argument("--out", required=True, type=out_dir_arg, metavar="NEW_MODEL_DIR",
@@ -45,10 +49,13 @@ def format_report(report: pd.DataFrame, names: Mapping[str, str]) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     model_dir = args.model or resource_path(*DEFAULT_MODEL)
-    result = learn(args.workbook, model_dir, args.out)
+    if args.state is not None:
+        result, source = learn_from_state(args.state, model_dir, args.out), f"z pliku stanu {args.state.name}"
+    else:
+        result, source = learn(args.workbook, model_dir, args.out), f"z arkusza {args.workbook.name}"
     counts = result.counts
     print(
-        f"uwagi: z arkusza {args.workbook.name}: {counts['labels']} poprawionych celów, {counts['decisions']} "
+        f"uwagi: {source}: {counts['labels']} poprawionych celów, {counts['decisions']} "
         f"decyzji, {counts['answers']} odpowiedzi; dane uczące: {counts['data']} uwag "
         f"(w tym {counts['corrected']} poprawionych przez pracowników)",
         file=sys.stderr,
