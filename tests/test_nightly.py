@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from pipeline import polish
 from pipeline.classify import resolve_classifier
 from pipeline.cli import main
 from pipeline.config import Config
@@ -117,11 +118,23 @@ def test_three_nights_keep_ids_clusters_and_every_staff_entry(tmp_path: Path) ->
     assert (ids[0], "Osoba odpowiedzialna", "B. Kowalski", "Bartek", "triage.xlsx") in entries
 
 
-def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path) -> None:
+def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path, monkeypatch) -> None:
     texts = comments(20)
     export, state = tmp_path / "formularz.csv", tmp_path / "stan.db"
     night(write_export(export, texts[:12]), tmp_path / "n1", state)
+    analysed: set[str] = set()
+    analyze = polish.analyze
+
+    def counting(batch, *args, **kwargs):
+        batch = list(batch)
+        analysed.update(batch)
+        return analyze(batch, *args, **kwargs)
+
+    monkeypatch.setattr(polish, "analyze", counting)
     night(write_export(export, texts), tmp_path / "n2", state)
+    monkeypatch.undo()
+    # The Polish layer (classifier features, theme lemmas) sees only the 8 new comments; themes still cover all 20.
+    assert 0 < len(analysed) <= 8
     assert main(["run", str(export), "--out", str(tmp_path / "full")]) == 0
     nightly = pd.read_csv(tmp_path / "n2" / "comments.csv", dtype=str, keep_default_na=False)
     full = pd.read_csv(tmp_path / "full" / "comments.csv", dtype=str, keep_default_na=False)
