@@ -204,7 +204,8 @@ def nightly(inputs: Sequence[str | Path], cfg: Config, out: Path, staging: Path,
                             sheets=[(SHEET_HISTORY, history(conn, night.run_record(started, out, batch, run_id))),
                                     (SHEET_CONFLICTS, conflicts(conn))], shown=night.shown)
         run = night.run_record(started, out, batch, run_id)
-        save_night(conn, run_id, batch.df, night.outputs, night.change, night.withdrawn, night.config_key, run)
+        save_night(conn, run_id, batch.df, night.outputs, night.change, night.withdrawn, night.config_key, run,
+                   (result.manifest["workbook_sha256"], WORKBOOK))
         if log is not None:
             log.event("run", run_id=run_id, exit_status=0, counts=night.counts, total_s=batch.timings["total"])
         return result

@@ -1,4 +1,4 @@
-"""uwagi learn: read staff corrections back from triage.xlsx, store them with provenance, retrain, compare.
+"""uwagi learn: read staff corrections back from triage.xlsx (or the nightly state), store them with provenance, retrain, compare.
 
 Reading the workbook is `pipeline.edits`, retraining and the comparison `pipeline.retrain`; this module checks
 the order of the steps and writes the new model folder, all at once or not at all.
@@ -14,12 +14,15 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.campaign_spread import Spread, spread_over_groups
-from pipeline.corrections import CORRECTIONS_FILE, changes, corrections_jsonl, effective, read_corrections
+from pipeline.corrections import CORRECTIONS_FILE, Correction, changes, corrections_jsonl, effective, read_corrections
 from pipeline.edits import corrections_from, group_members, read_edits, read_info
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir, write_dir_atomic
+from pipeline.hashing import file_sha256
 from pipeline.models import CARD_FILE, read_card, save_model
-from pipeline.retrain import ORIGIN_CORRECTION, load_base_model, retrain
+from pipeline.retrain import ORIGIN_CORRECTION, BaseModel, load_base_model, retrain
+from pipeline.state.corrections import state_corrections
+from pipeline.state.schema import read_state
 from pipeline.sheets import H_ANSWER, H_DECISION, H_LABEL_FIX, INFO_MODEL, INFO_MODEL_SHA256, label_names
 
 TRAINING_FILE = "training.jsonl"
@@ -68,13 +71,34 @@ def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now:
     edits = read_edits(workbook)  # a foreign or damaged workbook fails before the model is loaded
     base = load_base_model(model_dir)
     records = corrections_from(edits, base.taxonomy, now)
+    spreads = spread_over_groups(records, group_members(edits, base.taxonomy), read_corrections(model_dir))
+    return _learn(records, spreads, base, model_dir, out_dir, workbook, "arkusz",
+                  {"workbook": workbook.name, "workbook_sha256": edits.sha256})
+
+
+def learn_from_state(state: Path | str, model_dir: Path | str, out_dir: Path | str) -> LearnResult:
+    """As `learn`, with the staff entries the nightly runs kept in the state (`--state`) instead of one workbook:
+    each correction keeps the workbook, row and time of its entry."""
+    state, model_dir, out_dir = Path(state), Path(model_dir), Path(out_dir)
+    _fresh_dir(out_dir, model_dir)
+    conn = read_state(state)  # a damaged or foreign state fails before the model is loaded
+    try:
+        base = load_base_model(model_dir)
+        records = state_corrections(conn, base.taxonomy)
+    finally:
+        conn.close()
+    return _learn(records, [], base, model_dir, out_dir, state, "plik stanu",
+                  {"state": state.name, "state_sha256": file_sha256(state)})
+
+
+def _learn(records: list[Correction], spreads: list[Spread], base: BaseModel, model_dir: Path, out_dir: Path,
+           source: Path, what: str, learned_from: dict[str, str]) -> LearnResult:
     log = read_corrections(model_dir)
     new = changes(records, effective(log))
-    spreads = spread_over_groups(records, group_members(edits, base.taxonomy), log)
     copies = [c for spread in spreads for c in spread.records]
     if not new and not copies:
-        raise UserError(f"arkusz nie zawiera nowych poprawek (kolumny „{H_LABEL_FIX}”, „{H_DECISION}” i "
-                        f"„{H_ANSWER}” są puste albo takie jak w modelu)", path=workbook)
+        raise UserError(f"{what} nie zawiera nowych poprawek (kolumny „{H_LABEL_FIX}”, „{H_DECISION}” i "
+                        f"„{H_ANSWER}” są puste albo takie jak w modelu)", path=source)
     log = [*log, *new, *copies]
     result = retrain(base, effective(log))
     counts = {
@@ -86,7 +110,7 @@ def learn(workbook: Path | str, model_dir: Path | str, out_dir: Path | str, now:
     card = result.card
     card["training_data"]["file"] = TRAINING_FILE
     card["learned_from"] = {
-        "workbook": workbook.name, "workbook_sha256": edits.sha256, "date": (new or copies)[0].date,
+        **learned_from, "date": max(r.date for r in [*new, *copies]),
         "base_model": str(model_dir), "base_model_sha256": base.card.get("model_sha256"), "counts": counts,
     }
     report = result.report

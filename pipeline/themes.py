@@ -32,6 +32,8 @@ from pipeline.vocabulary import ROLE_MEMBER, STATUS_EMPTY, STATUS_ERROR, STATUS_
 
 # The group of comments no goal fits: off-topic by the rules, or classified with low confidence.
 POOL = "poza_celami"
+# Optional input column: content lemmas computed earlier (a nightly run stores them with each comment's results).
+CONTENT_COLUMN = "content_lemmas"
 THEME_COLUMNS = ("theme", "goal", "size", "key_phrases", "quote", "stability")
 _NO_THEME_STATUSES = (STATUS_EMPTY, STATUS_ERROR, STATUS_UNREADABLE)
 _QUOTE_CHARS = 300
@@ -166,18 +168,25 @@ def theme_groups(df: pd.DataFrame, cfg: Config) -> pd.Series:
     return group
 
 
+def content_lemmas(texts: Sequence[str], cfg: Config) -> list[str]:
+    """The space-joined content lemmas themes are found from (the Polish layer: the stage's costly part)."""
+    lemmatizer = cfg.nlp.lemmatizer or DEFAULT_LEMMATIZER
+    return [" ".join(a.content) for a in polish.analyze(texts, lemmatizer=lemmatizer)]
+
+
 def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]:
     """The `theme` of every row (`goal-N`, N from 1 for the goal's largest theme; "" for none) and the themes table
     (`THEME_COLUMNS`, one row per theme, by goal then size)."""
     group = theme_groups(df, cfg)
     theme = pd.Series("", index=df.index, dtype=object)
     rows = []
-    lemmatizer = cfg.nlp.lemmatizer or DEFAULT_LEMMATIZER
     grouped = group[group != ""]
-    content = pd.Series("", index=df.index, dtype=object)
-    if len(grouped):
-        texts = df.loc[grouped.index, "text_clean"].astype(str).tolist()
-        content[grouped.index] = [" ".join(a.content) for a in polish.analyze(texts, lemmatizer=lemmatizer)]
+    # A nightly run brings the lemmas of comments it already knew (`CONTENT_COLUMN`); the rest are analysed here.
+    known = df[CONTENT_COLUMN] if CONTENT_COLUMN in df.columns else pd.Series(None, index=df.index, dtype=object)
+    content = known.where(known.map(lambda v: isinstance(v, str)), None).astype(object)
+    missing = grouped.index[content[grouped.index].isna()]
+    if len(missing):
+        content[missing] = content_lemmas(df.loc[missing, "text_clean"].astype(str).tolist(), cfg)
     for name in sorted(set(grouped)):
         idx = grouped.index[grouped == name]
         found = discover(content[idx].tolist(), cfg.themes)

@@ -18,7 +18,11 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from pipeline import polish
+from pipeline.classify import resolve_classifier
 from pipeline.cli import main
+from pipeline.config import Config
+from pipeline.edits import read_workbook
 from pipeline.export.staging import STAGING_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -114,11 +118,23 @@ def test_three_nights_keep_ids_clusters_and_every_staff_entry(tmp_path: Path) ->
     assert (ids[0], "Osoba odpowiedzialna", "B. Kowalski", "Bartek", "triage.xlsx") in entries
 
 
-def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path) -> None:
+def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path, monkeypatch) -> None:
     texts = comments(20)
     export, state = tmp_path / "formularz.csv", tmp_path / "stan.db"
     night(write_export(export, texts[:12]), tmp_path / "n1", state)
+    analysed: set[str] = set()
+    analyze = polish.analyze
+
+    def counting(batch, *args, **kwargs):
+        batch = list(batch)
+        analysed.update(batch)
+        return analyze(batch, *args, **kwargs)
+
+    monkeypatch.setattr(polish, "analyze", counting)
     night(write_export(export, texts), tmp_path / "n2", state)
+    monkeypatch.undo()
+    # The Polish layer (classifier features, theme lemmas) sees only the 8 new comments; themes still cover all 20.
+    assert 0 < len(analysed) <= 8
     assert main(["run", str(export), "--out", str(tmp_path / "full")]) == 0
     nightly = pd.read_csv(tmp_path / "n2" / "comments.csv", dtype=str, keep_default_na=False)
     full = pd.read_csv(tmp_path / "full" / "comments.csv", dtype=str, keep_default_na=False)
@@ -209,3 +225,44 @@ def test_leftovers_of_a_killed_run_are_removed_and_run_json_comes_last(tmp_path:
          "themes.csv", "triage.xlsx"])
     outputs = [p for p in out.iterdir() if p.name != ".uwagi.lock"]  # the lock is emptied when the run ends
     assert max(outputs, key=lambda p: p.stat().st_mtime_ns).name == "run.json"
+
+
+def test_learn_from_the_state_gives_the_corrections_of_the_latest_workbook(tmp_path: Path) -> None:
+    base = comments(20)
+    export, out, state = tmp_path / "formularz.csv", tmp_path / "wyniki", tmp_path / "stan.db"
+    night(write_export(export, base), out, state)
+    ids = pd.read_csv(out / "comments.csv", dtype=str, keep_default_na=False)["comment_id"].tolist()
+    goals = list(load_workbook(out / "triage.xlsx", read_only=True)["Słownik celów"].iter_rows(values_only=True))
+    goal_id, goal_name = goals[1][0], goals[2][1]  # staff pick a goal by id or by its name in the dropdown
+    e = next(i for i, t in enumerate(base) if len(t) > 200 and i > 5)
+    staff_edit(out / "triage.xlsx", {ids[0]: {"Cel – korekta": goal_id, "Odpowiedź": "Dziękujemy."},
+                                     ids[2]: {"Cel – korekta": goal_name},
+                                     ids[e]: {"Status – decyzja": "uwzgledniona"},
+                                     ids[3]: {"Osoba odpowiedzialna": "A. Nowak"}}, who="Anna")
+    # Night 2: the comment with a decision edited, two new ones; the night-2 workbook shows every entry again.
+    night(write_export(export, [t + " Dopisuję zdanie." if i == e else t for i, t in enumerate(base)]
+                       + comments(22)[20:]), out, state)
+
+    from_workbook = read_workbook(out / "triage.xlsx", resolve_classifier(Config()).taxonomy)
+    assert main(["learn", "--state", str(state), "--out", str(tmp_path / "model")]) == 0
+    log = [json.loads(line) for line in (tmp_path / "model" / "corrections.jsonl").read_text("utf-8").splitlines()]
+    values = ("fingerprint", "comment_id", "text", "label", "decision", "answer")
+    assert [{k: r[k] for k in values} for r in log] == [{k: getattr(r, k) for k in values} for r in from_workbook]
+    assert {r["comment_id"] for r in log} == {ids[0], ids[2], ids[e]}
+    # Provenance: the workbook and row staff typed the entry in, not the state file.
+    assert all(r["workbook"] == "triage.xlsx" and r["row"] > 1 and len(r["workbook_sha256"]) == 64 for r in log)
+    learned = json.loads((tmp_path / "model" / "learn.json").read_text("utf-8"))
+    assert learned["state"] == "stan.db" and learned["counts"]["labels"] == 2
+    assert [r["decision"] for r in log if r["comment_id"] == ids[e]] == ["uwzględniona"]
+
+
+def test_learn_from_a_state_without_staff_entries_or_a_damaged_one_exits_2(tmp_path: Path, capsys) -> None:
+    export, state = write_export(tmp_path / "formularz.csv", comments(8)), tmp_path / "stan.db"
+    night(export, tmp_path / "out", state)
+    assert main(["learn", "--state", str(state), "--out", str(tmp_path / "m1")]) == 2
+    assert "plik stanu nie zawiera nowych poprawek" in capsys.readouterr().err
+    damaged = tmp_path / "uszkodzony.db"
+    damaged.write_bytes(b"to nie jest baza")
+    assert main(["learn", "--state", str(damaged), "--out", str(tmp_path / "m2")]) == 2
+    assert "uszkodzony" in capsys.readouterr().err
+    assert not (tmp_path / "m1").exists() and not (tmp_path / "m2").exists()

@@ -15,10 +15,10 @@ from tests.test_learn import TAXONOMY, small_table
 
 
 def test_learn_says_what_it_read_with_polish_number_agreement() -> None:
-    line = describe_counts("triage.xlsx", {"labels": 2, "decisions": 4, "answers": 1, "data": 44, "corrected": 22})
+    line = describe_counts("z arkusza triage.xlsx", {"labels": 2, "decisions": 4, "answers": 1, "data": 44, "corrected": 22})
     assert line == ("uwagi: z arkusza triage.xlsx: 2 poprawione cele, 4 decyzje, 1 odpowiedź; dane uczące: 44 uwagi "
                     "(w tym 22 poprawione przez pracowników)")
-    line = describe_counts("t.xlsx", {"labels": 1, "decisions": 5, "answers": 12, "data": 1, "corrected": 1})
+    line = describe_counts("z arkusza t.xlsx", {"labels": 1, "decisions": 5, "answers": 12, "data": 1, "corrected": 1})
     assert "1 poprawiony cel, 5 decyzji, 12 odpowiedzi; dane uczące: 1 uwaga (w tym 1 poprawiona " in line
 
 

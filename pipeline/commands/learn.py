@@ -1,4 +1,4 @@
-"""uwagi learn: retrain the classifier from the corrections staff made in triage.xlsx."""
+"""uwagi learn: retrain the classifier from the corrections staff made in triage.xlsx or kept in the nightly state."""
 
 from __future__ import annotations
 
@@ -13,19 +13,23 @@ from pipeline.campaign_spread import Spread
 from pipeline.commands.options import out_dir_arg
 from pipeline.errors import plural
 from pipeline.export.atomic import check_out_dir
-from pipeline.learn import learn, recorded_model
+from pipeline.learn import learn, learn_from_state, recorded_model
 from pipeline.resources import DEFAULT_MODEL, resource_path
 from pipeline.sheets import SHEET_INFO, group_kind
 from pipeline.vocabulary import KIND_CAMPAIGN
 
 NAME = "learn"
-SYNOPSIS = "uwagi learn WORKBOOK [--model MODEL_DIR] --out NEW_MODEL_DIR"
-HELP = ("Wczytaj poprawki z arkusza triage.xlsx (cel, decyzja, odpowiedź), zapisz je w nowym katalogu modelu "
-        "i wytrenuj model ponownie.")
+SYNOPSIS = "uwagi learn (WORKBOOK | --state STATE) [--model MODEL_DIR] --out NEW_MODEL_DIR"
+HELP = ("Wczytaj poprawki z arkusza triage.xlsx (cel, decyzja, odpowiedź) albo z pliku stanu nocnych przebiegów, "
+        "zapisz je w nowym katalogu modelu i wytrenuj model ponownie.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("workbook", type=Path, metavar="WORKBOOK", help="triage.xlsx zapisany w Excelu lub LibreOffice")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("workbook", nargs="?", type=Path, metavar="WORKBOOK",
+                        help="triage.xlsx zapisany w Excelu lub LibreOffice")
+    source.add_argument("--state", type=Path, metavar="STATE",
+                        help="plik stanu (uwagi run --state): wpisy pracowników ze wszystkich wczytanych arkuszy")
     p.add_argument("--model", type=Path, metavar="MODEL_DIR",
                    help="model, od którego uczyć (domyślnie: ten, z którym powstał arkusz, zapisany w arkuszu "
                         "„Informacje”; bez takiego zapisu model dołączony do programu)")
@@ -49,10 +53,11 @@ def format_report(report: pd.DataFrame, names: Mapping[str, str]) -> str:
     return "\n".join(lines)
 
 
-def describe_counts(workbook: str, counts: Mapping[str, int]) -> str:
-    """What learn read from the workbook and trained on, in words staff read ("2 poprawione cele", "4 decyzje")."""
+def describe_counts(source: str, counts: Mapping[str, int]) -> str:
+    """What learn read (`source`: "z arkusza …", "z pliku stanu …") and trained on, in words staff read
+    ("2 poprawione cele", "4 decyzje")."""
     return (
-        f"uwagi: z arkusza {workbook}: "
+        f"uwagi: {source}: "
         f"{plural(counts['labels'], 'poprawiony cel', 'poprawione cele', 'poprawionych celów')}, "
         f"{plural(counts['decisions'], 'decyzja', 'decyzje', 'decyzji')}, "
         f"{plural(counts['answers'], 'odpowiedź', 'odpowiedzi', 'odpowiedzi')}; dane uczące: "
@@ -106,9 +111,13 @@ def advice(report: pd.DataFrame, old: Path, new: Path) -> str:
 
 def handle(args: argparse.Namespace) -> int:
     check_out_dir(args.out)  # a bad --out is told before the workbook is opened, as `run` does
-    model_dir = base_model(args.workbook, args.model)
-    result = learn(args.workbook, model_dir, args.out)
-    print(describe_counts(args.workbook.name, result.counts), file=sys.stderr)
+    if args.state is not None:
+        model_dir = args.model or resource_path(*DEFAULT_MODEL)
+        result, source = learn_from_state(args.state, model_dir, args.out), f"z pliku stanu {args.state.name}"
+    else:
+        model_dir = base_model(args.workbook, args.model)
+        result, source = learn(args.workbook, model_dir, args.out), f"z arkusza {args.workbook.name}"
+    print(describe_counts(source, result.counts), file=sys.stderr)
     for spread in result.spreads:
         print(describe_spread(spread, result.names), file=sys.stderr)
     print("F1 na predykcjach poza próbą (out-of-fold), stary i nowy model:")

@@ -630,6 +630,9 @@ def write_workbook(
     `pipeline.themes.theme_table(df)`; without it (or with no themes) there is no "Tematy" sheet.
     """
     cfg = cfg or Config()
+    # pandas deep-copies `attrs` (the themes table, passed here as `themes`) into every group a groupby yields.
+    df = df.copy(deep=False)
+    df.attrs = {}
     if clusters is None:
         clusters = pd.DataFrame(columns=["cluster_id", "size", "representative_id", "template"])
     campaigns = campaign_names(clusters)

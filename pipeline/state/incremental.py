@@ -22,6 +22,7 @@ from pipeline.runlog import now
 from pipeline.state.changes import plan_night, stable_cluster_ids
 from pipeline.state.staff import apply_staff, staff_values
 from pipeline.state.store import frame_of, json_rows, load
+from pipeline.themes import CONTENT_COLUMN, content_lemmas
 from pipeline.vocabulary import (
     CHANGE_CHANGED, CHANGE_NEW, CHANGE_UNCHANGED, CHANGE_WITHDRAWN, ROLE_UNIQUE,
 )
@@ -86,6 +87,8 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     costly = [s for s in STAGES if s.info.name in COSTLY_STAGES]
     rest = [s for s in STAGES if s.info.name not in COSTLY_STAGES]
     fresh = run_stages(df[~reuse], cfg, costly, batch.timings, log) if (~reuse).any() or not reuse.any() else None
+    if fresh is not None and cfg.themes.enabled:  # the Polish layer of the themes stage, stored like the rest
+        fresh[CONTENT_COLUMN] = content_lemmas(fresh["text_clean"].fillna("").astype(str).tolist(), cfg)
     if fresh is not None:
         columns = [c for c in fresh.columns if c not in df.columns]
     else:
@@ -99,7 +102,7 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     if fresh is not None:  # what the costly stages report about the rows they ran on (the encoder's use)
         df.attrs.update(fresh.attrs)
     outputs = json_rows(df[columns])
-    df = run_stages(df, cfg, rest, batch.timings, log)
+    df = run_stages(df, cfg, rest, batch.timings, log).drop(columns=CONTENT_COLUMN, errors="ignore")
     if "cluster_id" in df.columns:
         df["cluster_id"] = stable_cluster_ids(df["comment_id"].tolist(), df["cluster_id"].astype(str).tolist(),
                                               stored.cluster)

@@ -61,6 +61,17 @@ def _check(path: Path) -> int:
     return version
 
 
+def read_state(path: Path) -> sqlite3.Connection:
+    """Open an existing state file read-only (`uwagi learn`): it is checked as for a run and never written to."""
+    if not path.is_file():
+        raise UserError("nie ma takiego pliku stanu", path=path)
+    version = _check(path)
+    if version < SCHEMA_VERSION:
+        raise UserError(f"to nie jest plik stanu po nocnym przebiegu (schemat {version}, potrzebny {SCHEMA_VERSION}); "
+                        "najpierw uruchom z nim uwagi run --state", path=path)
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
 def open_state(path: Path) -> sqlite3.Connection:
     """Open (or create) the state file in WAL mode, migrated to `SCHEMA_VERSION`."""
     if path.is_dir():

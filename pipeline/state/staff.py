@@ -42,7 +42,8 @@ def workbooks(out_dir: Path, name: str) -> list[Path]:
     return sorted(found, key=lambda p: p.stat().st_mtime)
 
 
-def read_staff_cells(path: Path, ours: Collection[str], written: Mapping[str, Mapping[str, object]]) -> list[Cell]:
+def read_staff_cells(path: Path, sha: str, ours: Collection[str], written: Mapping[str, Mapping[str, object]]
+                     ) -> list[Cell]:
     """The cells of the staff columns (and of any column not in `ours`) that differ from what uwagi wrote there
     (`written`: comment id → the last run's row)."""
     wb = load_workbook(path, read_only=True)
@@ -50,7 +51,6 @@ def read_staff_cells(path: Path, ours: Collection[str], written: Mapping[str, Ma
     wb.close()
     edited = (modified.replace(tzinfo=timezone.utc) if modified else
               datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)).isoformat(timespec="seconds")
-    sha = file_sha256(path)
     columns: dict[int, str] | None = None
     id_at = 0
     cells = []
@@ -77,16 +77,15 @@ def read_staff_cells(path: Path, ours: Collection[str], written: Mapping[str, Ma
 
 def harvest(conn: sqlite3.Connection, paths: list[Path], ours: Collection[str], run_id: int) -> int:
     """Store the staff cells of workbooks not read before, in one transaction; returns how many were new."""
-    written = {cid: json.loads(row) for cid, row in conn.execute("SELECT comment_id, row_json FROM comments")}
     read = {r[0] for r in conn.execute("SELECT workbook_sha256 FROM workbooks_read")}
+    unread = [(path, sha) for path, sha in ((p, file_sha256(p)) for p in paths) if sha not in read]
+    written = {cid: json.loads(row) for cid, row in conn.execute("SELECT comment_id, row_json FROM comments")
+               } if unread else {}
     by_cell: dict[tuple[str, str], list[Cell]] = {}
     shas = []
-    for path in paths:  # oldest first: the newest workbook's value is stored last and wins
-        sha = file_sha256(path)
-        if sha in read:
-            continue
+    for path, sha in unread:  # oldest first: the newest workbook's value is stored last and wins
         shas.append((sha, path.name))
-        for cell in read_staff_cells(path, ours, written):
+        for cell in read_staff_cells(path, sha, ours, written):
             by_cell.setdefault((cell.comment_id, cell.column), []).append(cell)
     conn.execute("BEGIN IMMEDIATE")
     try:

@@ -55,9 +55,11 @@ def last_run_id(conn: sqlite3.Connection) -> int | None:
 
 
 def save_night(conn: sqlite3.Connection, run_id: int, df: pd.DataFrame, outputs: Sequence[str],
-               change: Sequence[str], withdrawn: Sequence[str], config_key: str, run: dict[str, Any]) -> None:
-    """Tonight's comments (`df`, final rows; `outputs`, their costly-stage columns as JSON), the withdrawn ids and
-    the run's record, in one transaction."""
+               change: Sequence[str], withdrawn: Sequence[str], config_key: str, run: dict[str, Any],
+               workbook: tuple[str, str]) -> None:
+    """Tonight's comments (`df`, final rows; `outputs`, their costly-stage columns as JSON), the withdrawn ids,
+    the run's record and tonight's workbook (SHA-256, name), in one transaction. The workbook counts as read: it
+    holds what the state holds, so the next night reads it only once staff have changed it."""
     rows = json_rows(df)
     records = [
         (cid, content_sha(str(text)), str(src), str(row), run_id, run_id,
@@ -80,6 +82,7 @@ def save_night(conn: sqlite3.Connection, run_id: int, df: pd.DataFrame, outputs:
             "row_json = excluded.row_json", records)
         conn.executemany("UPDATE comments SET status = ? WHERE comment_id = ?", [(WITHDRAWN, i) for i in withdrawn])
         record_run(conn, run_id, run)
+        conn.execute("INSERT OR IGNORE INTO workbooks_read VALUES (?,?,?)", (*workbook, run_id))
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
