@@ -36,7 +36,7 @@ from pipeline.clean import fold_chars
 from pipeline.comment_type import CommentTypeModel
 from pipeline.encoder import EncoderUnavailable, cached_mask, embed, get_encoder, open_cache
 from pipeline.errors import UserError
-from pipeline.features import KeywordMatcher, analyse, build_features, drop_fit_only_state
+from pipeline.features import KeywordMatcher, analyse, build_features, drop_fit_only_state, says_nothing
 from pipeline.folds import fold_rows, grouped_folds
 from pipeline.models import load_model
 from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
@@ -375,12 +375,12 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         """`label`, `labels`, `confidence` and `needs_review` from calibrated probabilities (taxonomy order) of the
         analysed texts."""
         top2 = np.sort(proba, axis=1)[:, -2:]
-        empty = np.array([not set(c.split()) - _EMPTY_WORDS for c in analysed["content"]], dtype=bool)
+        empty = says_nothing(analysed)
         needs_review = ((top2[:, 0] >= self.review_ratio * top2[:, 1]) | (analysed["lang"].to_numpy() != "pl")
                         | empty)
         columns = label_columns(proba, self.taxonomy.ids, self.max_labels, self.secondary_ratio)
         # "test", "ok", "nie mam uwag": whatever the model says, there is nothing to be confident about.
-        columns.loc[empty, "confidence"] = np.minimum(columns.loc[empty, "confidence"], _EMPTY_CONFIDENCE)
+        columns.loc[empty, "confidence"] = np.minimum(columns.loc[empty, "confidence"], EMPTY_CONFIDENCE)
         return columns.assign(needs_review=needs_review)
 
     def _proba(self, X: sp.spmatrix, analysed: pd.DataFrame | None = None) -> np.ndarray:
@@ -412,11 +412,8 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
 
 # ------------------------------------------------------------------------------------------------- helpers
 
-# Content lemmas that say nothing about a goal: a comment with no other is empty of content ("test", "ok", "brak
-# uwag", "nie mam uwag"), is flagged for review and gets at most `_EMPTY_CONFIDENCE`.
-_EMPTY_WORDS = frozenset({"uwaga", "brak", "nie", "mieć", "test", "testowy", "ok", "okej", "dziękować", "dziękuję",
-                          "pozdrawiać", "pozdrowienie", "treść", "asdf", "xxx", "żaden"})
-_EMPTY_CONFIDENCE = 0.5
+# The most a classifier may say of a comment that says nothing (`features.says_nothing`).
+EMPTY_CONFIDENCE = 0.5
 
 
 def check_labels(y: Sequence[str], taxonomy: Taxonomy) -> np.ndarray:

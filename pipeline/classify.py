@@ -7,7 +7,6 @@ was trained with; `cfg.nlp.lemmatizer` may only confirm it.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,16 +21,10 @@ from pipeline.models import check_taxonomy
 from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
 from pipeline.stage import stage
 from pipeline.taxonomy import load_taxonomy
-from pipeline.vocabulary import PLACEHOLDER
 from pipeline.zero_shot import ZeroShotClassifier
 
 OUTPUT_COLUMNS = ("label", "labels", "confidence", "evidence", "needs_review", "comment_type", "semantic")
 ENCODER_MODES = ("auto", "on", "off")
-# A comment of at most this many words ("test", "ok", "nie mam uwag", "Popieram.") says too little to name a goal:
-# whatever the model says, its confidence is capped and a person checks it.
-SHORT_COMMENT_WORDS = 3
-SHORT_COMMENT_CONFIDENCE = 0.5
-_WORD = re.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=4)
@@ -81,8 +74,8 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `label`, `labels`, `confidence`, `evidence`, `needs_review`, `comment_type` and `semantic` from
     `text_clean`; `df.attrs["encoder"]` says how the sentence encoder was used (`run.json`'s `encoder`).
 
-    Empty texts get no label (their status already says so) and are not flagged for review; a comment of at most
-    `SHORT_COMMENT_WORDS` words is flagged, its confidence at most `SHORT_COMMENT_CONFIDENCE`.
+    Empty texts get no label (their status already says so) and are not flagged for review; a comment that says
+    nothing (`features.says_nothing`: a few words, or only words like "ok", "brak uwag") is flagged by the classifier.
     """
     classifier = resolve_classifier(cfg)
     out = df.copy()
@@ -96,10 +89,6 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
         predicted = _predict(classifier, [texts[i] for i in filled], cfg, report, _known_langs(out, filled))
         for column in OUTPUT_COLUMNS:
             result.loc[filled, column] = predicted[column].to_numpy()
-    short = [i for i in filled if len(_WORD.findall(PLACEHOLDER.sub(" ", texts[i]))) <= SHORT_COMMENT_WORDS]
-    result.loc[short, "confidence"] = result.loc[short, "confidence"].astype(float).clip(
-        upper=SHORT_COMMENT_CONFIDENCE)
-    result.loc[short, "needs_review"] = True
     for column in OUTPUT_COLUMNS:
         out[column] = result[column].to_numpy()
     out["needs_review"] = out["needs_review"].astype(bool)

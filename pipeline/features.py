@@ -7,6 +7,7 @@ diacritics) and per-label counts of taxonomy keywords matched on the folded lemm
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -20,10 +21,12 @@ from pipeline import polish
 from pipeline.clean import detect_language, fold, has_polish_letters, strip_diacritics
 from pipeline.glossary import Glossary, default_glossary
 from pipeline.taxonomy import Taxonomy
+from pipeline.vocabulary import PLACEHOLDER
 
-ANALYSED_COLUMNS = ("content", "lemmas", "folded", "head", "lang")
+ANALYSED_COLUMNS = ("content", "lemmas", "folded", "head", "lang", "words")
 # The opening line (a title, a subject, the first sentence of a letter) usually names the topic.
 _HEAD_CHARS = 200
+_WORD = re.compile(r"[^\W\d_]+")
 # A text this long whose words carry Polish letters at most this often may be in another language that names
 # Polish places or people ("Gdańsk"); the glossary asks the language detector about it without those letters.
 _NAMES_ONLY_CHARS = 120
@@ -45,7 +48,8 @@ def _glossary_language(text: str, lang: str) -> str:
 def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Glossary | None = None,
             langs: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per text: `content` (content lemmas), `lemmas` (folded lemmas of every word, and "?"), `folded`
-    (the folded text), `head` (its folded first line) and `lang`.
+    (the folded text), `head` (its folded first line), `lang` and `words` (how many words, redaction placeholders
+    such as "[EMAIL]" not counted).
 
     For English and Ukrainian texts the glossary's Polish lemmas follow the original words in `content` and
     `lemmas` (`glossary`: the packaged one by default), so word and keyword features fire for them too.
@@ -69,8 +73,26 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
             fold(text),
             fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]),
             lang,
+            len(_WORD.findall(PLACEHOLDER.sub(" ", text))),
         ))
     return pd.DataFrame(rows, columns=list(ANALYSED_COLUMNS))
+
+
+# Content lemmas that say nothing about a goal ("test", "ok", "brak uwag", "nie mam uwag").
+_EMPTY_WORDS = frozenset({"uwaga", "brak", "nie", "mieć", "test", "testowy", "ok", "okej", "dziękować", "dziękuję",
+                          "pozdrawiać", "pozdrowienie", "treść", "asdf", "xxx", "żaden"})
+# Three words cannot carry a goal even when they are not in the list ("Proszę o kontakt", "zgadzam się").
+SHORT_COMMENT_WORDS = 3
+
+
+def says_nothing(analysed: pd.DataFrame) -> np.ndarray:
+    """Per analysed text, whether it says nothing a goal could be read from: at most `SHORT_COMMENT_WORDS` words
+    or no content lemma outside the content-free words. Every classifier
+    flags such a comment for review and caps its confidence."""
+    return np.array([
+        words <= SHORT_COMMENT_WORDS or not set(content.split()) - _EMPTY_WORDS
+        for content, words in zip(analysed["content"], analysed["words"])
+    ], dtype=bool)
 
 
 def keyword_phrases(taxonomy: Taxonomy) -> list[tuple[tuple[str, ...], ...]]:

@@ -16,10 +16,11 @@ import pandas as pd
 from scipy.special import softmax
 
 from pipeline.classifier import (
-    DEFAULT_LEMMATIZER, CommentClassifier, default_comment_type_model, label_columns, pick_evidence,
+    DEFAULT_LEMMATIZER, EMPTY_CONFIDENCE, CommentClassifier, default_comment_type_model, label_columns,
+    pick_evidence,
 )
 from pipeline.encoder import DEFAULT_ENCODER, embed, get_encoder, open_cache
-from pipeline.features import KeywordMatcher, analyse, keyword_phrases
+from pipeline.features import KeywordMatcher, analyse, keyword_phrases, says_nothing
 from pipeline.taxonomy import Taxonomy
 
 
@@ -72,6 +73,8 @@ class ZeroShotClassifier:
             scores = _standardised(scores) + _standardised(similarity)
         proba = softmax(scores, axis=1)
         cols = label_columns(proba, self.taxonomy.ids, self.max_labels, self.secondary_ratio)
+        empty = says_nothing(analysed)
+        cols.loc[empty, "confidence"] = np.minimum(cols.loc[empty, "confidence"], EMPTY_CONFIDENCE)
         cols["needs_review"] = True
         cols["semantic"] = semantic
         cols["evidence"] = evidence

@@ -20,7 +20,7 @@ from pipeline.cli import main
 from pipeline.comment_type import cross_validated_accuracy
 from pipeline.config import ClassifyConfig, Config, NlpConfig
 from pipeline.errors import UserError
-from pipeline.features import analyse
+from pipeline.features import analyse, says_nothing
 from pipeline.folds import duplicate_groups, grouped_folds
 from pipeline.models import load_model
 from pipeline.reports import classification_report
@@ -379,7 +379,17 @@ def test_evidence_names_each_word_once_in_its_polish_spelling() -> None:
     assert not {"dostepnosc", "jakosc", "szkolenie dostepnosc"} & set(evidence)
 
 
-@pytest.mark.parametrize("text", ["test", "ok", "nie mam uwag", "Brak uwag."])
+@pytest.mark.parametrize("text", ["test", "ok", "nie mam uwag", "Brak uwag.", "Zgadzam się całkowicie.",
+                                  "Popieram. [EMAIL] [TELEFON]"])
 def test_a_comment_empty_of_content_gets_no_confident_goal(text: str) -> None:
     frame = load_classifier(DEFAULT).predict_frame([text])
     assert frame["needs_review"].iloc[0] and frame["confidence"].iloc[0] <= 0.5
+    zero_shot = ZeroShotClassifier(GDANSK).predict_frame([text])
+    assert zero_shot["confidence"].iloc[0] <= 0.5
+
+
+def test_one_rule_says_which_comments_say_nothing() -> None:
+    # The same rule for the trained model, zero-shot and the stage: few words, or only words that name no goal.
+    texts = ["Zgadzam się całkowicie.", "Nie mam żadnych uwag, dziękuję, pozdrawiam", "Więcej szkoleń dla liderów NGO.",
+             "[EMAIL] [ADRES] [TELEFON] [PESEL] Popieram"]
+    assert says_nothing(analyse(texts)).tolist() == [True, True, False, True]
