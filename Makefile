@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test model bench bench-dask install clean ocr-packages browser-packages
+.PHONY: demo test model bench bench-dask install clean ocr-packages browser-packages office-packages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ browser-packages:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Staff open the workbook in LibreOffice as often as in Excel: the round-trip tests save it with LibreOffice Calc
+# (headless), installed as root when missing; otherwise those tests are skipped.
+office-packages:
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! command -v soffice >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-calc-nogui >/dev/null; \
+	fi
+
 # Reinstall whenever the lock file or the project metadata changes.
 $(STAMP): $(BIN)/python requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.lock
@@ -38,7 +45,7 @@ install: $(STAMP) ocr-packages
 demo: $(STAMP) ocr-packages
 	$(BIN)/uwagi run data/samples/konsultacje_2023_demo.csv --id-col "Nr zgłoszenia" --submitter-col "Typ zgłaszającego" --out out/demo
 
-test: $(STAMP) ocr-packages browser-packages
+test: $(STAMP) ocr-packages browser-packages office-packages
 	$(BIN)/python -m pytest -q
 
 # Retrain the default model on the labelled data except the demo slice (see data/gdansk_ngo_2023/README.md).
