@@ -1,5 +1,6 @@
 """A workbook that reads well (issue 14 item 7), on the form export staff download: numbers and dates typed, no
-HTML entities in the text, the print layout, links that survive sorting."""
+HTML entities in the text, the print layout, every column in the data dictionary, and LibreOffice following the
+links to "Uwagi" (their shape and sorting: tests/test_workbook.py)."""
 
 from __future__ import annotations
 
@@ -107,6 +108,9 @@ def produced_names(out: Path) -> dict[str, set[str]]:
     own = set(form_export.HEADERS)
     wb = load_workbook(out / "triage.xlsx")
     names = {f"triage.xlsx, {sheet}": {c.value for c in wb[sheet][1]} - own for sheet in TABLE_SHEETS}
+    # The summary's blocks share two column headers beside each block's title.
+    names["triage.xlsx, Podsumowanie"] = {v for row in wb["Podsumowanie"].iter_rows(min_row=3, values_only=True)
+                                          for v in row[1:3] if isinstance(v, str)}
     for table in ("comments.csv", "clusters.csv", "themes.csv", "research.csv"):
         names[table] = set(pd.read_csv(out / table, nrows=0).columns) - own
     assert set(pd.read_parquet(out / "research.parquet").columns) == names["research.csv"]
@@ -120,6 +124,7 @@ def test_every_column_and_key_written_is_in_the_data_dictionary(form_out: Path) 
     dictionary = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
     names = produced_names(form_out)
     assert "Odcisk treści" in names["triage.xlsx, Uwagi"] and "text_proposal" in names["comments.csv"]
+    assert names["triage.xlsx, Podsumowanie"] == {"Liczba", "Udział"}
     missing = {where: sorted(n for n in found if f"`{n}`" not in dictionary) for where, found in names.items()}
     assert not any(missing.values()), missing
 
