@@ -18,6 +18,7 @@ from pipeline.clean import unescape_entities
 from pipeline.config import ClassifyConfig, Config, ExportConfig
 from pipeline.edits import read_edits
 from pipeline.export.cell_types import typed_cells
+from pipeline.export.xlsx import comments_view
 from pipeline.job import run_job
 from pipeline.sheets import SHEET_COMMENTS
 from tests import form_export
@@ -144,3 +145,10 @@ def test_libreoffice_follows_every_link_and_keeps_types_and_the_staff_columns(fo
                                                                         for c in uwagi["Data"])
     edits = read_edits(saved)
     assert edits.rows == [] and {g[0] for g in edits.groups} == {"K", "D"}  # one campaign, the duplicates
+
+
+def test_personal_columns_stay_as_typed() -> None:
+    df = pd.DataFrame({"comment_id": ["a", "b"], "text": ["Uwaga.", "Druga."], "Nr": ["7", "8"],
+                       "Telefon": ["501234567", "601234567"]})
+    view = comments_view(df, None, {}, Config(), personal=["Telefon"])
+    assert view["Nr"].tolist() == [7, 8] and view["Telefon"].tolist() == ["501234567", "601234567"]
