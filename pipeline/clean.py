@@ -51,6 +51,20 @@ def strip_html(text: str) -> str:
     return text
 
 
+_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#\d+|#[xX][0-9a-fA-F]+);")
+
+
+def unescape_entities(text: str) -> str:
+    """HTML entities a web form stored for the characters typed (`&quot;` for `"`), decoded; anything else as
+    written. Only complete entities: `html.unescape` alone would also turn `&not` in `&notatka` into `¬`."""
+    for _ in range(2):  # double-escaped by some forms: "&amp;quot;"
+        decoded = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
 def normalize_whitespace(text: str) -> str:
     """Collapse runs of spaces inside lines, keep paragraph breaks (at most one blank line)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")

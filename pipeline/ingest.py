@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.clean import fold
+from pipeline.clean import fold, unescape_entities
 from pipeline.column_roles import TEXT_HEADERS, ColumnRoles, detect_roles, header_key, part_of
 from pipeline.columns import INGEST_COLUMNS, OUTPUT_COLUMNS, TEXT_PART_COLUMNS
 from pipeline.config import IngestConfig
@@ -212,6 +212,10 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     df = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
     given, hashed = df.pop("_id_value").tolist(), comment_ids(df["text"].tolist())
     df.insert(0, "comment_id", _unique_ids(given, hashed) if id_col else hashed)
+    # Entities a web form stored (`&quot;`) are not what the sender typed. Decoded after the ids, which hash the
+    # text as the file holds it, so a comment keeps the id earlier runs and the nightly state know it by.
+    for col in ("text", *TEXT_PART_COLUMNS):
+        df[col] = [unescape_entities(t) if "&" in t else t for t in df[col].astype(str)]
     passthrough = [c for c in df.columns if c not in INGEST_COLUMNS]
     # Filled as one frame and joined once: assigned back column by column, a wide file takes quadratic time.
     return pd.concat([df[list(INGEST_COLUMNS)], df[passthrough].fillna("")], axis=1), inputs

@@ -20,6 +20,7 @@ from pipeline.sheets import (
 )
 from pipeline.taxonomy import load_taxonomy
 from pipeline.vocabulary import DECISIONS
+from tests.workbook_checks import follow, link_formulas
 
 ROOT = Path(__file__).resolve().parents[1]
 TAXONOMY = load_taxonomy(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
@@ -55,7 +56,12 @@ def comments() -> pd.DataFrame:
     df["cluster_similarity"] = 1.0
     df["added_text"] = ["", "Rodzice z Oruni.", "", "", "!!", "", "", "", "", ""]
     df["cited_provisions"] = ["§ 5 ust. 1", "", "", "", "", "", "", "", "", ""]
-    df["status_reason"] = ["", "", "model nie jest pewny celu", "", "", "", "", "", "", "model nie jest pewny celu"]
+    df["status_reason"] = ["Uwaga unikalna", "Reprezentant kampanii k1 (3 uwagi)", "", *[
+        "Członek kampanii k1 (3 uwagi) – odpowiedź jak dla reprezentanta"] * 2, *["Uwaga unikalna; uwaga nie dotyczy "
+        "przedmiotu konsultacji"] * 4, "Uwaga unikalna; klasyfikator nie jest pewny celu – sprawdź ręcznie"]
+    df["priority_reason"] = ["Uwaga unikalna: proponuje konkretny zapis („proponujemy”)", *[
+        "w zakresie konsultacji, bez propozycji zapisu ani powołania na przepis"] * 2, *[
+        "Członek kampanii – wystarczy odpowiedź dla reprezentanta"] * 2, *["Poza zakresem konsultacji"] * 5]
     df["Typ zgłaszającego"] = ["organizacja", "osoba", "osoba", "osoba", "osoba", "osoba", "osoba", "osoba",
                                "osoba", "instytucja"]
     return df
@@ -90,24 +96,35 @@ def test_sheets_in_order_with_frozen_filtered_headers(workbook: Path) -> None:
     for name in (SHEET_COMMENTS, SHEET_CAMPAIGNS, SHEET_REVIEW):
         assert wb[name].freeze_panes == "A2" and wb[name].auto_filter.ref, name
     headers = [c.value for c in wb[SHEET_COMMENTS][1]]
+    # Priority, status (each beside its reason) and the staff columns come before the input's own columns.
     assert headers == ["ID", "Treść", "Cel", "Pewność", "Dlaczego", "Typ uwagi", "Powołane przepisy", "Kampania",
-                       "Dopisek nadawcy", "Typ zgłaszającego", "Priorytet", "Status", H_LABEL_FIX, H_DECISION,
-                       H_ANSWER, H_FINGERPRINT]
-    assert wb[SHEET_COMMENTS].column_dimensions["P"].hidden  # the fingerprint column is for `uwagi learn` only
+                       "Dopisek nadawcy", "Priorytet", "Powód priorytetu", "Status", "Powód statusu", H_LABEL_FIX,
+                       H_DECISION, H_ANSWER, H_FINGERPRINT, "Typ zgłaszającego"]
+    hidden = [c.column_letter for c in wb[SHEET_COMMENTS][1] if c.value == H_FINGERPRINT]
+    assert wb[SHEET_COMMENTS].column_dimensions[hidden[0]].hidden  # the fingerprint column is for `uwagi learn` only
 
 
-def test_no_cell_is_a_formula_and_input_text_stays_text(workbook: Path) -> None:
+def test_each_priority_and_status_shows_its_reason(workbook: Path) -> None:
+    by_id = {r["ID"]: r for r in table(load_workbook(workbook)[SHEET_COMMENTS])}
+    assert by_id["u1"]["Powód priorytetu"] == "Uwaga unikalna: proponuje konkretny zapis („proponujemy”)"
+    assert by_id["k2"]["Powód statusu"] == "Członek kampanii k1 (3 uwagi) – odpowiedź jak dla reprezentanta"
+    # A comment flagged for review whose stage gave no reason of its own still says why.
+    assert by_id["u2"]["Powód statusu"] == "model nie jest pewny celu"
+
+
+def test_no_cell_is_a_formula_but_the_row_links_and_input_text_stays_text(workbook: Path) -> None:
     wb = load_workbook(workbook)
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula: {cell.value!r}"
+    links = link_formulas(wb)  # asserts every formula is a link of the fixed shape
+    assert {(sheet, m[4]) for sheet, _, m in links} == {
+        (SHEET_CAMPAIGNS, "przejdź do reprezentanta"),
+        (SHEET_CAMPAIGNS, "przejdź do pierwszej (wszystkie: filtr w kolumnie Kampania)"),
+        (SHEET_REVIEW, "przejdź do uwagi")}
     texts = {r["Treść"]: r for r in table(wb[SHEET_COMMENTS])}
     for text in INJECTIONS:
         assert text in texts  # written verbatim as a string, not evaluated
     with zipfile.ZipFile(workbook) as z:
-        sheets = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
-    assert "<f>" not in sheets
+        uwagi = z.read("xl/worksheets/sheet2.xml").decode()  # sheet2 is "Uwagi"
+    assert "<f>" not in uwagi
 
 
 def test_comments_sorted_by_priority_with_labels_by_name_and_original_text(workbook: Path) -> None:
@@ -182,19 +199,46 @@ def test_campaigns_and_review_sheets_link_to_their_rows(workbook: Path) -> None:
     uwagi_row = {r[0].value: r[0].row for r in wb[SHEET_COMMENTS].iter_rows(min_row=2)}
     campaigns = wb[SHEET_CAMPAIGNS]
     assert campaigns.max_row == 2  # one row per cluster of two or more
-    head = {c.value: c.column - 1 for c in campaigns[1]}
-    row = [c for c in campaigns[2]]
-    assert row[head["Liczba uwag"]].value == 3
-    assert row[head["Wspólny szablon"]].value == CLUSTERS["template"][0]
-    rep = row[head["Reprezentant"]]
-    assert rep.value == "k1" and rep.hyperlink.location.endswith(f"$A${uwagi_row['k1']}")
-    block = row[head["Pozostałe w arkuszu Uwagi"]].hyperlink.location
-    assert f"$A${uwagi_row['k2']}:" in block and block.endswith(f"${uwagi_row['k3']}")
+    head = {h.value: c for h, c in zip(campaigns[1], campaigns[2])}
+    assert head["Liczba uwag"].value == 3
+    assert head["Wspólny szablon"].value == CLUSTERS["template"][0]
+    assert head["Reprezentant"].value == "k1" and head["Reprezentant"].hyperlink is None  # an id, no fixed link
+    assert follow(wb, SHEET_CAMPAIGNS, head["Reprezentant w arkuszu Uwagi"].coordinate) == uwagi_row["k1"]
+    # The other members: the first of them in the sheet's current order (the representative is marked apart).
+    assert follow(wb, SHEET_CAMPAIGNS, head["Pozostałe w arkuszu Uwagi"].coordinate) == uwagi_row["k2"]
 
     review = wb[SHEET_REVIEW]
-    ids = [r[0].value for r in review.iter_rows(min_row=2)]
-    assert sorted(ids) == ["u2", "u3"]
-    assert all(r[0].hyperlink.location.endswith(f"$A${uwagi_row[r[0].value]}") for r in review.iter_rows(min_row=2))
+    rows = table(review)
+    assert sorted(r["ID"] for r in rows) == ["u2", "u3"]
+    links = {c.value: c for c in review[1]}["W arkuszu Uwagi"].column_letter
+    for n, r in enumerate(rows, start=2):
+        assert follow(wb, SHEET_REVIEW, f"{links}{n}") == uwagi_row[r["ID"]]
+    # No stored result, so LibreOffice calculates the link on opening instead of showing a label without a target.
+    with zipfile.ZipFile(workbook) as z:
+        review_xml = z.read("xl/worksheets/sheet4.xml").decode()  # sheet4 is "Do weryfikacji"
+    assert review_xml.count("</f><v></v>") == len(rows)
+
+
+def test_links_lead_to_the_same_comment_after_staff_sort_the_sheet(workbook: Path, tmp_path: Path) -> None:
+    wb = load_workbook(workbook)
+    uwagi = wb[SHEET_COMMENTS]
+    rows = [[c.value for c in r] for r in uwagi.iter_rows(min_row=2)]
+    for i, values in enumerate(sorted(rows, key=lambda v: str(v[2])), start=2):  # by goal, as staff often do
+        for j, value in enumerate(values, start=1):
+            uwagi.cell(i, j, value).data_type = "s" if isinstance(value, str) else uwagi.cell(i, j).data_type
+    wb.save(tmp_path / "posortowany.xlsx")
+    wb = load_workbook(tmp_path / "posortowany.xlsx")
+    row_of = {r[0].value: r[0].row for r in wb[SHEET_COMMENTS].iter_rows(min_row=2)}
+    assert row_of != {r[0].value: r[0].row for r in load_workbook(workbook)[SHEET_COMMENTS].iter_rows(min_row=2)}
+    links = link_formulas(wb)
+    assert len(links) == 4  # the campaign's two, one per comment to review
+    for sheet, cell, match in links:
+        key = wb[sheet][f"{match[1]}{match[2]}"].value
+        target = wb[SHEET_COMMENTS].cell(follow(wb, sheet, cell), 1).value
+        if match[3] == "A":  # looked up by id: that very comment
+            assert target == key, (sheet, cell)
+        else:  # by group: a member of that group
+            assert wb[SHEET_COMMENTS][f"{match[3]}{follow(wb, sheet, cell)}"].value == key
 
 
 def test_decisions_and_answers_carried_from_corrections(tmp_path: Path) -> None:

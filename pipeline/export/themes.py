@@ -10,7 +10,7 @@ from pipeline.themes import POOL
 
 POOL_NAME = "Poza celami (poza zakresem lub niepewne)"
 # The sheet's columns: header, width, cell kind (see `pipeline.export.xlsx.Column`).
-THEME_LAYOUT = (("Temat", 16, "text"), ("Cel", 26, "wrap"), ("Liczba uwag", 9, "number"),
+THEME_LAYOUT = (("Temat", 22, "wrap"), ("Cel", 26, "wrap"), ("Liczba uwag", 9, "number"),
                 ("Słowa kluczowe", 40, "wrap"), ("Przykładowa uwaga", 70, "wrap"), ("Stabilność", 10, "percent"))
 
 

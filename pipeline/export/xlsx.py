@@ -5,7 +5,8 @@ staff fill in), "Kampanie" (one row per cluster), "Do weryfikacji" (flagged comm
 taxonomy and the lists behind the dropdowns) and "Informacje" (the run manifest).
 
 Every text cell is written as a string (never a formula, number or link), so a comment starting with `=`, `+`, `-`
-or `@` cannot execute in Excel or LibreOffice. The only hyperlinks are internal ones the workbook makes itself.
+or `@` cannot execute in Excel or LibreOffice. The only formulas are the links of "Kampanie" and "Do weryfikacji"
+to rows of "Uwagi" (`pipeline.export.row_links`), made of cell references and fixed labels.
 The pure `*_view` functions build what each sheet shows; the `write_*` functions only lay it out.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,8 @@ from pipeline.corrections import fingerprint
 from pipeline.encoder import encoder_line
 from pipeline.errors import plural
 from pipeline.export.atomic import write_atomic
+from pipeline.export.cell_types import DATE_FORMAT, typed_cells
+from pipeline.export.row_links import RowLink
 from pipeline.export.tables import FORMULA_STARTS
 from pipeline.export.themes import THEME_LAYOUT, themes_view
 from pipeline.sheets import (
@@ -43,8 +47,6 @@ from pipeline.vocabulary import (
 )
 
 EXCEL_CELL_LIMIT = 32_767
-# Excel refuses more hyperlinks than this on one worksheet; past it, ids are written as plain text.
-EXCEL_LINK_LIMIT = 65_530
 _TRUNCATED = " …[tekst obcięty – pełna treść w comments.csv]"
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -54,7 +56,7 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 class Column:
     header: str  # Polish header shown to staff
     width: float
-    kind: str = "text"  # text, wrap, number, percent, staff, staff_wrap, link, hidden
+    kind: str = "text"  # text, wrap, number, percent, date, staff, staff_wrap, link, hidden
 
 
 def cell_text(value: Any) -> str:
@@ -86,7 +88,7 @@ def _texts(series: pd.Series) -> pd.Series:
 
 def priority_order(df: pd.DataFrame) -> pd.Index:
     """Row order of "Uwagi": by priority; within one priority a campaign's members stay together, representative
-    first, so its block of rows can be linked from "Kampanie"; otherwise input order."""
+    first, so staff read them as one block; otherwise input order."""
     n = len(df)
     priority = pd.to_numeric(_col(df, "priority", None), errors="coerce").fillna(9).to_numpy()
     cluster = _col(df, "cluster_id", None).fillna(pd.Series(df.index.astype(str), index=df.index)).astype(str)
@@ -117,8 +119,9 @@ def comments_view(
     df: pd.DataFrame, taxonomy: Taxonomy | None, campaigns: dict[str, str], cfg: Config,
     personal: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """What "Uwagi" shows, one row per comment in `df` order, Polish headers as column names. The input's own
-    columns (a submission number, the sender) follow the analysis; the `personal` ones only with the original text."""
+    """What "Uwagi" shows, one row per comment in `df` order, Polish headers as column names: the analysis, the
+    priority and status each beside its reason, the staff columns, then the input's own columns (a submission
+    number, the sender; the `personal` ones only with the original text), numbers and dates typed as such."""
     names = label_names(taxonomy)
     cluster = _col(df, "cluster_id", "").astype(str)
     role = _col(df, "cluster_role", "")
@@ -137,8 +140,10 @@ def comments_view(
         **change_columns(df),
     }
     staff = {
-        "Priorytet": pd.to_numeric(_col(df, "priority", None), errors="coerce"),
-        "Status": _col(df, "status"),
+        H_PRIORITY: pd.to_numeric(_col(df, "priority", None), errors="coerce"),
+        H_PRIORITY_REASON: _col(df, "priority_reason"),
+        H_STATUS: _col(df, "status"),
+        H_STATUS_REASON: status_reasons(df),
         H_LABEL_FIX: _col(df, "label_fix"),
         H_DECISION: _col(df, "decision"),
         H_ANSWER: _col(df, "answer"),
@@ -148,14 +153,26 @@ def comments_view(
     }
     ours = {fold(h) for h in (*view, *staff)}
     hidden = set() if cfg.export.original_text_in_workbook else set(personal)
+    passthrough = {}
     for col in df.columns:
         if col not in OUTPUT_COLUMNS and col not in hidden:
             # An input header equal to one of ours ("Status", "Odpowiedź") must not be read back as a staff column.
-            view[f"{col} (z pliku)" if fold(str(col)) in ours else col] = df[col]
-    return pd.DataFrame({**view, **staff}, index=df.index)
+            # Personal columns stay as typed: a phone number shown as a number loses its spaces and leading zero.
+            shown = df[col] if col in personal else typed_cells(df[col])
+            passthrough[f"{col} (z pliku)" if fold(str(col)) in ours else col] = shown
+    return pd.DataFrame({**view, **staff, **passthrough}, index=df.index)
+
+
+def status_reasons(df: pd.DataFrame) -> pd.Series:
+    """Why each comment has its status; a comment flagged for review without a reason of its own gets the model's."""
+    reason = _col(df, "status_reason").fillna("").astype(str)
+    unsure = _col(df, "needs_review", False).fillna(False).astype(bool)
+    return reason.where(reason.str.strip() != "", unsure.map({True: "model nie jest pewny celu", False: ""}))
 
 
 H_PAPER = "Z pisma / skanu"
+H_PRIORITY, H_PRIORITY_REASON = "Priorytet", "Powód priorytetu"
+H_STATUS, H_STATUS_REASON = "Status", "Powód statusu"
 _CHANGE_SHOWN = {CHANGE_CHANGED: "treść zmieniona — sprawdź decyzję", CHANGE_WITHDRAWN: "wycofana z eksportu"}
 
 
@@ -192,52 +209,52 @@ def comment_columns(view: pd.DataFrame) -> list[Column]:
         "Typ uwagi": Column("Typ uwagi", 11), "Powołane przepisy": Column("Powołane przepisy", 16, "wrap"),
         H_CAMPAIGN: Column(H_CAMPAIGN, 12, "wrap"), "Dopisek nadawcy": Column("Dopisek nadawcy", 30, "wrap"),
         H_PAPER: Column(H_PAPER, 22, "wrap"),
-        "Priorytet": Column("Priorytet", 9, "number"), "Status": Column("Status", 13, "wrap"),
+        H_PRIORITY: Column(H_PRIORITY, 9, "number"), H_PRIORITY_REASON: Column(H_PRIORITY_REASON, 30, "wrap"),
+        H_STATUS: Column(H_STATUS, 13, "wrap"), H_STATUS_REASON: Column(H_STATUS_REASON, 30, "wrap"),
         H_LABEL_FIX: Column(H_LABEL_FIX, 24, "staff_wrap"), H_DECISION: Column(H_DECISION, 17, "staff_wrap"),
         H_ANSWER: Column(H_ANSWER, 40, "staff_wrap"), H_FINGERPRINT: Column(H_FINGERPRINT, 12, "hidden"),
     }
-    return [widths.get(h, Column(h, 16, "wrap")) for h in view.columns]
+    return [widths.get(h) or _input_column(h, view[h]) for h in view.columns]
+
+
+def _input_column(header: str, values: pd.Series) -> Column:
+    """An input column's layout by what it holds (`typed_cells`): numbers and dates centred, text wrapped."""
+    first = next((v for v in values if v is not None and not (isinstance(v, float) and pd.isna(v))), None)
+    if isinstance(first, datetime):
+        return Column(header, 11, "date")
+    return Column(header, 9, "number") if _is_number(first) else Column(header, 16, "wrap")
+
+
+# The link columns of "Kampanie" and "Do weryfikacji" and what their links show.
+H_TO_REPRESENTATIVE, TO_REPRESENTATIVE = "Reprezentant w arkuszu Uwagi", "przejdź do reprezentanta"
+H_TO_OTHERS, TO_OTHERS = "Pozostałe w arkuszu Uwagi", "przejdź do pierwszej (wszystkie: filtr w kolumnie Kampania)"
+H_TO_COMMENT, TO_COMMENT = "W arkuszu Uwagi", "przejdź do uwagi"
+
+
+def links_where(keys: pd.Series, label: str) -> pd.Series:
+    """A link column's cells: the label where the row has a key to look up, empty where it has none."""
+    return keys.map(lambda k: label if cell_text(k) else "")
 
 
 def review_view(df: pd.DataFrame, taxonomy: Taxonomy | None, cfg: Config) -> pd.DataFrame:
     names = label_names(taxonomy)
-    reason = _col(df, "status_reason").astype(str)
-    unsure = _col(df, "needs_review", False).fillna(False).astype(bool)
-    reason = reason.where(reason.str.strip() != "", unsure.map({True: "model nie jest pewny celu", False: ""}))
+    ids = _texts(_col(df, "comment_id"))
     return pd.DataFrame({
-        H_ID: _texts(_col(df, "comment_id")),
+        H_ID: ids,
         H_TEXT: shown_text(df, cfg),
         H_LABEL: _col(df, "label").map(lambda v: names.get(v, cell_text(v))),
         "Pewność": pd.to_numeric(_col(df, "confidence", None), errors="coerce"),
-        "Powód": reason,
-        "Priorytet": pd.to_numeric(_col(df, "priority", None), errors="coerce"),
+        "Powód": status_reasons(df),
+        H_PRIORITY: pd.to_numeric(_col(df, "priority", None), errors="coerce"),
+        H_TO_COMMENT: links_where(ids, TO_COMMENT),
     }, index=df.index)
 
 
-def member_rows(df: pd.DataFrame, sheet_row: dict[str, int]) -> dict[str, list[int]]:
-    """cluster_id → the (0-based) rows of "Uwagi" holding its members other than the representative, ascending."""
-    others = df[_col(df, "cluster_role", "") != ROLE_REPRESENTATIVE]
-    groups = _col(others, "comment_id").astype(str).groupby(_col(others, "cluster_id", "").astype(str).to_numpy())
-    return {cid: sorted(sheet_row[i] for i in ids if i in sheet_row) for cid, ids in groups}
-
-
-def is_block(rows: Sequence[int]) -> bool:
-    return bool(rows) and rows[-1] - rows[0] + 1 == len(rows)
-
-
-def rows_text(rows: Sequence[int]) -> str:
-    """Where a campaign's other members are in "Uwagi", numbered as the spreadsheet shows rows (header = 1)."""
-    if is_block(rows):
-        return f"wiersze {rows[0] + 1}–{rows[-1] + 1}" if len(rows) > 1 else f"wiersz {rows[0] + 1}"
-    return "filtr w kolumnie „Kampania”" if rows else ""
-
-
 def campaigns_view(clusters: pd.DataFrame, df: pd.DataFrame, taxonomy: Taxonomy | None,
-                   campaigns: dict[str, str], sheet_row: dict[str, int]) -> pd.DataFrame:
+                   campaigns: dict[str, str]) -> pd.DataFrame:
     names = label_names(taxonomy)
     cluster = _col(df, "cluster_id", "").astype(str)
     in_campaign = df[cluster.isin(campaigns).to_numpy()]
-    others = member_rows(in_campaign, sheet_row)
     key = _col(in_campaign, "cluster_id", "").astype(str).to_numpy()
     member_ids = {cid: ", ".join(ids) for cid, ids in _col(in_campaign, "comment_id").astype(str).groupby(key)}
     top_label: dict[str, str] = {}
@@ -246,15 +263,18 @@ def campaigns_view(clusters: pd.DataFrame, df: pd.DataFrame, taxonomy: Taxonomy 
             top = labels.value_counts().index[0]
             top_label[cid] = names.get(top, top)
     cids = clusters["cluster_id"].astype(str)
+    representatives = clusters["representative_id"].astype(str)
     return pd.DataFrame({
         "Kampania": cids.map(campaigns),
         "Rodzaj": clusters["kind"] if "kind" in clusters else KIND_CAMPAIGN,
         "Liczba uwag": clusters["size"].astype(int),
         "Cel (najczęstszy)": cids.map(lambda c: top_label.get(c, "")),
         "Wspólny szablon": clusters["template"],
-        "Reprezentant": clusters["representative_id"].astype(str),
+        "Reprezentant": representatives,
         "Członkowie": cids.map(lambda c: member_ids.get(c, "")),
-        "Pozostałe w arkuszu Uwagi": cids.map(lambda c: rows_text(others.get(c, []))),
+        H_TO_REPRESENTATIVE: links_where(representatives, TO_REPRESENTATIVE),
+        # The group's name in "Kampania" is the bare "K1" on every member but the representative.
+        H_TO_OTHERS: links_where(cids.map(campaigns), TO_OTHERS),
     })
 
 
@@ -305,14 +325,15 @@ class _Formats:
         self.wrap = wb.add_format({**body, "text_wrap": True})
         self.number = wb.add_format({**body, "align": "center"})
         self.percent = wb.add_format({**body, "num_format": "0%", "align": "center"})
+        self.date = wb.add_format({**body, "num_format": DATE_FORMAT, "align": "center"})
         self.staff = wb.add_format({**body, "text_wrap": True, "bg_color": "#FFF8DC", "locked": False})
-        self.link = wb.add_format({**body, "font_color": "#0563C1", "underline": 1})
-        self.plain = wb.add_format(base)
+        self.link = wb.add_format({**body, "font_color": "#0563C1", "underline": 1, "text_wrap": True})
+        self.plain_wrap = wb.add_format({**base, "text_wrap": True})
         self.plain_number = wb.add_format({**base, "align": "center"})
         self.plain_percent = wb.add_format({**base, "num_format": "0%", "align": "center"})
         self.title = wb.add_format({"bold": True, "font_size": 14, "font_color": "#1F4E79"})
         self.subtitle = wb.add_format({"bold": True, "font_size": 11, "font_color": "#1F4E79", "bottom": 1})
-        self.bold = wb.add_format({**base, "bold": True})
+        self.bold = wb.add_format({**base, "bold": True, "text_wrap": True})
         self.plain_note = wb.add_format({"italic": True, "font_size": 10, "font_color": "#595959"})
         self.p1 = wb.add_format({"bg_color": "#F4B183", "bold": True})
         self.p2 = wb.add_format({"bg_color": "#FFE699"})
@@ -332,8 +353,8 @@ class _Formats:
         return self._quoted[id(cell_fmt)]
 
     def of(self, kind: str) -> Any:
-        return {"wrap": self.wrap, "number": self.number, "percent": self.percent, "staff": self.staff,
-                "staff_wrap": self.staff, "link": self.link}.get(kind, self.text)
+        return {"wrap": self.wrap, "number": self.number, "percent": self.percent, "date": self.date,
+                "staff": self.staff, "staff_wrap": self.staff, "link": self.link}.get(kind, self.text)
 
 
 def _workbook(path: Path) -> xlsxwriter.Workbook:
@@ -357,10 +378,10 @@ def _row_height(values: Sequence[Any], columns: Sequence[Column], max_lines: int
     return min(lines, max_lines) * 12.75 + 2 if lines > 1 else None
 
 
-def _print_setup(ws: Any, title: str, landscape: bool = True, paper: int = 9) -> None:
+def _print_setup(ws: Any, title: str, paper: int = 9) -> None:
+    """Every sheet prints the same way: landscape, as wide as one page, its first row (the header) on each page."""
     ws.set_paper(paper)  # 9 = A4, 8 = A3
-    if landscape:
-        ws.set_landscape()
+    ws.set_landscape()
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
@@ -369,28 +390,29 @@ def _print_setup(ws: Any, title: str, landscape: bool = True, paper: int = 9) ->
 
 def write_table_sheet(
     wb: xlsxwriter.Workbook, fmt: _Formats, name: str, view: pd.DataFrame, columns: Sequence[Column],
-    links: dict[int, str] | None = None,
+    links: dict[int, RowLink] | None = None,
 ) -> Any:
-    """A sheet with a frozen header, autofilter, widths and wrapped text; every cell a string or a number.
+    """A sheet with a frozen header, autofilter, widths and wrapped text; every cell a string, number or date.
 
-    `links` maps a column position to an internal target per row (a Series-like list of sheet references).
+    `links` maps a column position to the link its filled cells get to a row of "Uwagi" (`RowLink`).
     """
     ws = wb.add_worksheet(name)
     for j, col in enumerate(columns):
         ws.write_string(0, j, col.header, fmt.staff_head if col.kind.startswith("staff") else fmt.head)
         ws.set_column(j, j, col.width, None, {"hidden": col.kind == "hidden"})
-    link_targets = links or {}
+    links = links or {}
     formats = [fmt.of(c.kind) for c in columns]
-    n_links = 0
     for i, row in enumerate(view.itertuples(index=False), start=1):
         for j, value in enumerate(row):
             cell_fmt = formats[j]
-            target = link_targets[j][i - 1] if j in link_targets else None
             if _is_number(value):
                 ws.write_number(i, j, value, cell_fmt)
-            elif target and n_links < EXCEL_LINK_LIMIT:
-                ws.write_url(i, j, f"internal:{target}", fmt.link, string=cell_text(value))
-                n_links += 1
+            elif isinstance(value, datetime):
+                ws.write_datetime(i, j, value, fmt.date)
+            elif j in links and value:
+                # No stored result: LibreOffice, which does not recalculate an xlsx on opening by default, then
+                # calculates the link (a stored label would be shown with no target); Excel calculates it anyway.
+                ws.write_formula(i, j, links[j].formula(i), fmt.link, "")
             elif text := cell_text(value):
                 ws.write_string(i, j, text, fmt.quoted(cell_fmt) if text.startswith(FORMULA_STARTS) else cell_fmt)
             else:  # a truly empty cell, so Excel's filters list it under "(Puste)"
@@ -434,11 +456,11 @@ def write_comments_sheet(
         "input_title": "Decyzja", "input_message": "Jak uwzględniono uwagę.",
         "error_title": "Nieznana decyzja", "error_message": "Wybierz decyzję z listy.",
     })
-    if "Priorytet" in pos:
-        j = pos["Priorytet"]
+    if H_PRIORITY in pos:
+        j = pos[H_PRIORITY]
         ws.conditional_format(1, j, n, j, {"type": "cell", "criteria": "==", "value": 1, "format": fmt.p1})
         ws.conditional_format(1, j, n, j, {"type": "cell", "criteria": "==", "value": 2, "format": fmt.p2})
-    j = pos["Status"]
+    j = pos[H_STATUS]
     ws.conditional_format(1, j, n, j, {"type": "text", "criteria": "containing", "value": STATUS_REVIEW,
                                        "format": fmt.review})
     return ws
@@ -524,7 +546,7 @@ def write_summary_sheet(
         first = row + 1
         for name, count in rows:
             row += 1
-            ws.write_string(row, 0, cell_text(name), fmt.plain)
+            ws.write_string(row, 0, cell_text(name), fmt.plain_wrap)
             ws.write_number(row, 1, count, fmt.plain_number)
             ws.write_number(row, 2, count / total if total else 0.0, fmt.plain_percent)
         chart_ranges[title] = (first, row)
@@ -555,10 +577,7 @@ def write_summary_sheet(
         ws.insert_chart(anchor, 4, chart)
         anchor += 16
     ws.hide_gridlines(2)
-    ws.set_paper(9)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.set_footer(f"&L{SHEET_SUMMARY}&Rstrona &P z &N")
+    _print_setup(ws, SHEET_SUMMARY)
     return ws
 
 
@@ -604,18 +623,19 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
     ))
     rows.append((
         "Odnośniki",
-        f"Odnośniki w arkuszach „{SHEET_CAMPAIGNS}” i „{SHEET_REVIEW}” prowadzą do wierszy arkusza "
-        f"„{SHEET_COMMENTS}” w kolejności zapisu (według priorytetu); po przesortowaniu wskazują inne wiersze.",
+        f"Odnośniki w arkuszach „{SHEET_CAMPAIGNS}” i „{SHEET_REVIEW}” szukają wiersza arkusza „{SHEET_COMMENTS}” "
+        f"po identyfikatorze (kolumna „{H_ID}”) albo nazwie grupy (kolumna „{H_CAMPAIGN}”), więc prowadzą do właściwej "
+        f"uwagi także po sortowaniu. Wszystkie uwagi jednej grupy pokaże filtr w kolumnie „{H_CAMPAIGN}”.",
     ))
     rows.append((FORMAT_KEY, FORMAT_VALUE))
-    columns = (Column("", 34), Column("", 100, "wrap"))
+    columns = (Column("", 34, "wrap"), Column("", 100, "wrap"))
     for i, (label, value) in enumerate(rows):
         ws.write_string(i, 0, label, fmt.bold)
         ws.write_string(i, 1, cell_text(value), fmt.wrap)
         height = _row_height((label, cell_text(value)), columns)
         if height:
             ws.set_row(i, height)
-    _print_setup(ws, SHEET_INFO, landscape=False)
+    _print_setup(ws, SHEET_INFO)
 
 
 def write_workbook(
@@ -638,8 +658,7 @@ def write_workbook(
     campaigns = campaign_names(clusters)
     ordered = df.loc[priority_order(df)]
     view = comments_view(ordered, taxonomy, campaigns, cfg, manifest.get("pii_columns", ()))
-    sheet_row = {cid: i for i, cid in enumerate(view[H_ID], start=1)}  # 0-based rows of "Uwagi"
-    last_col = len(view.columns) - 1
+    by_id, by_group = list(view.columns).index(H_ID), list(view.columns).index(H_CAMPAIGN)
     extra = []
     model = manifest.get("model", {}).get("path") or manifest.get("config", {}).get("classify", {}).get("model")
     if model:
@@ -652,10 +671,6 @@ def write_workbook(
     if "label_corrected" in df.columns and df["label_corrected"].any():
         extra.append(("Cele wskazane wcześniej przez pracowników", str(int(df["label_corrected"].sum()))))
 
-    def row_link(comment_id: str) -> str | None:
-        row = sheet_row.get(comment_id)
-        return None if row is None else _ref(SHEET_COMMENTS, row)
-
     def write(tmp: Path) -> None:
         wb = _workbook(tmp)
         fmt = _Formats(wb)
@@ -663,22 +678,12 @@ def write_workbook(
         taxonomy_rows = _taxonomy_rows(taxonomy, sorted({str(v) for v in _col(df, "label") if cell_text(v)}))
         write_comments_sheet(wb, fmt, view, *dropdown_sources(len(taxonomy_rows)))
 
-        campaign_view = campaigns_view(clusters, ordered, taxonomy, campaigns, sheet_row)
-        others = member_rows(ordered, sheet_row)
-
-        def block(cid: str, rep_id: str) -> str | None:
-            # A contiguous block of members is selected whole, so staff see them at once; else go to the representative.
-            r = others.get(cid, [])
-            return _ref(SHEET_COMMENTS, r[0], r[-1], 0, last_col) if is_block(r) else row_link(rep_id)
-
         write_table_sheet(
-            wb, fmt, SHEET_CAMPAIGNS, campaign_view,
-            [Column("Kampania", 10), Column("Rodzaj", 10), Column("Liczba uwag", 9, "number"), Column("Cel (najczęstszy)", 22, "wrap"),
-             Column("Wspólny szablon", 66, "wrap"), Column("Reprezentant", 13), Column("Członkowie", 36, "wrap"),
-             Column("Pozostałe w arkuszu Uwagi", 24)],
-            links={5: [row_link(r) for r in campaign_view["Reprezentant"]],
-                   7: [block(c, r) for c, r in zip(clusters["cluster_id"].astype(str),
-                                                   clusters["representative_id"].astype(str))]},
+            wb, fmt, SHEET_CAMPAIGNS, campaigns_view(clusters, ordered, taxonomy, campaigns),
+            [Column("Kampania", 10), Column("Rodzaj", 10), Column("Liczba uwag", 9, "number"),
+             Column("Cel (najczęstszy)", 22, "wrap"), Column("Wspólny szablon", 66, "wrap"), Column("Reprezentant", 13),
+             Column("Członkowie", 36, "wrap"), Column(H_TO_REPRESENTATIVE, 16, "wrap"), Column(H_TO_OTHERS, 24, "wrap")],
+            links={7: RowLink(5, by_id, TO_REPRESENTATIVE), 8: RowLink(0, by_group, TO_OTHERS)},
         )
         if themes is not None and len(themes):
             write_table_sheet(
@@ -688,8 +693,9 @@ def write_workbook(
         write_table_sheet(
             wb, fmt, SHEET_REVIEW, review_view(review, taxonomy, cfg),
             [Column(H_ID, 13), Column(H_TEXT, 70, "wrap"), Column(H_LABEL, 26, "wrap"),
-             Column("Pewność", 9, "percent"), Column("Powód", 36, "wrap"), Column("Priorytet", 9, "number")],
-            links={0: [row_link(cell_text(c)) for c in _col(review, "comment_id")]},
+             Column("Pewność", 9, "percent"), Column("Powód", 36, "wrap"), Column(H_PRIORITY, 9, "number"),
+             Column(H_TO_COMMENT, 16, "wrap")],
+            links={6: RowLink(0, by_id, TO_COMMENT)},
         )
         write_taxonomy_sheet(wb, fmt, taxonomy_rows)
         for name, table in sheets:
