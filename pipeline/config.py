@@ -101,8 +101,9 @@ class ExportConfig:
     out_dir: Path = Path("out")
     # The staff workbook shows the original (unredacted) text unless switched off.
     original_text_in_workbook: bool = True
-    # The `consultation` column of research.*; None: the taxonomy's name.
-    consultation: str | None = None
+    # The `consultation` column of research.*: one name for every input, or a name per input in input order
+    # (`pipeline.consultations`); None: the taxonomy's name.
+    consultation: str | tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
