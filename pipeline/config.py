@@ -91,8 +91,14 @@ class ThemesConfig:
     min_size: int = 4
     # A split whose silhouette is below this is no better than one theme.
     min_silhouette: float = 0.05
-    # Comments classified with less confidence join the pool of those no goal fits.
-    low_confidence: float = 0.5
+    # Comments classified with less confidence join the pool of those no goal fits: a matter the taxonomy does not
+    # name is classified with little confidence, and gathers there (bench/eval_themes.py; 0.5 left more of it
+    # scattered over the goals).
+    low_confidence: float = 0.7
+    # A campaign's representative weighs size**campaign_weight comments in k-means: a campaign of 25 letters is a
+    # matter of its own, not one comment among a goal's hundred (0: it counts once; 1: its full size outweighed
+    # whole themes in bench/eval_themes.py).
+    campaign_weight: float = 0.5
     phrases: int = 8
 
 
@@ -101,8 +107,9 @@ class ExportConfig:
     out_dir: Path = Path("out")
     # The staff workbook shows the original (unredacted) text unless switched off.
     original_text_in_workbook: bool = True
-    # The `consultation` column of research.*; None: the taxonomy's name.
-    consultation: str | None = None
+    # The `consultation` column of research.*: one name for every input, or a name per input in input order
+    # (`pipeline.consultations`); None: the taxonomy's name.
+    consultation: str | tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -187,6 +187,13 @@ def passthrough_names(headers: Sequence[Sequence[str]]) -> dict[str, str]:
     return names
 
 
+def source_names(tables: Sequence[RawTable]) -> list[str]:
+    """Each table's `source_file`: its file name, or its whole path where two files of the batch share a name."""
+    names = [t.path.name for t in tables]
+    clashes = {n for n, k in Counter(names).items() if k > 1}
+    return [str(t.path) if n in clashes else n for t, n in zip(tables, names)]
+
+
 def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame, list[RawTable]]:
     """Read every input into one batch, in input order, with stable comment ids. Returns the table and every
     input file as read (a skipped one with no records and its reason)."""
@@ -205,10 +212,8 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     # the hash id takes its place, and the column stays in the staff table as a personal-data column.
     personal_id = cfg.id_col is not None and (cfg.id_col in cfg.pii_cols or bool(detect_pii_columns([cfg.id_col])))
     id_col = None if personal_id else cfg.id_col
-    names = [t.path.name for t in tables]
-    clashes = {n for n, k in Counter(names).items() if k > 1}
     columns = passthrough_names([list(t.frame.columns) for t in tables])
-    parts = [to_comments(t, cfg, str(t.path) if n in clashes else n, columns, id_col) for t, n in zip(tables, names)]
+    parts = [to_comments(t, cfg, n, columns, id_col) for t, n in zip(tables, source_names(tables))]
     df = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
     given, hashed = df.pop("_id_value").tolist(), comment_ids(df["text"].tolist())
     df.insert(0, "comment_id", _unique_ids(given, hashed) if id_col else hashed)

@@ -18,6 +18,7 @@ from pipeline.classify import resolve_classifier
 from pipeline.cluster import cluster_table
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
+from pipeline.consultations import check_consultations, consultation_by_file, given_names
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
 from pipeline.export.staging import new_staging, publish, remove_leftovers
@@ -108,6 +109,7 @@ def run_job(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None = None
     written to a staging folder and swapped in as one set. With `cfg.state.path`, a nightly run: see `nightly`."""
     out = check_out_dir(Path(cfg.export.out_dir))
     check_rules_labels(cfg)
+    check_consultations(inputs, cfg)
     with hold_run(out, cfg.state.path) as locks:
         if log is not None and any(lock.stale for lock in locks):
             log.event("stale_lock", holder=[lock.stale for lock in locks if lock.stale])
@@ -127,12 +129,14 @@ class Batch:
     tables: list[RawTable]
     personal: list[str]
     timings: dict[str, float]
+    inputs: tuple[str | Path, ...] = ()  # as given (files and folders): the consultation of each file
 
 
 def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
     start = time.perf_counter()
     df, tables = ingest(inputs, cfg.ingest)
-    batch = Batch(df, tables, pii_columns(df, tables, cfg), {"ingest": round(time.perf_counter() - start, 3)})
+    batch = Batch(df, tables, pii_columns(df, tables, cfg), {"ingest": round(time.perf_counter() - start, 3)},
+                  tuple(inputs))
     if log is not None:
         log.stage("ingest", len(df), batch.timings["ingest"])
     return batch
@@ -158,16 +162,18 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     write_csv(clusters, staging / "clusters.csv")
     themes = theme_table(df, cfg)
     write_csv(themes, staging / "themes.csv")
-    consultation = taxonomy.name if cfg.export.consultation is None else cfg.export.consultation
+    consultation, by_file = consultation_by_file(batch.inputs, batch.tables, cfg, taxonomy.name)
     write_research(shown, staging, ResearchContext(consultation, taxonomy.name, cfg.ingest.submitter_col,
-                                                   batch.personal))
+                                                   batch.personal, by_file))
     # An engine may have written partitioned outputs into the staging folder (the Dask engine: research/).
     outputs = [*OUTPUTS[:-1], *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
     manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
                               model=model_summary(cfg), clusters=len(clusters),
                               encoder=df.attrs.get("encoder") or _no_classification(cfg))
     manifest["counts"].update((manifest_extra or {}).get("counts", {}))
-    manifest["themes"], manifest["consultation"] = len(themes), consultation
+    manifest["themes"] = len(themes)
+    given = given_names(cfg)
+    manifest["consultation"] = list(given) if len(given) > 1 else consultation
     # With a state, staff entries are in the state and come back in the new workbook: nothing to keep aside.
     kept = None if cfg.state.path is not None else edited_workbook_destination(out)
     manifest["kept_workbook"] = kept.name if kept else None

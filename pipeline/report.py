@@ -83,7 +83,7 @@ def build_report(out_dir: Path) -> str:
     """The page's HTML for the output folder `out_dir`."""
     manifest, research, clusters, themes = _read(out_dir)
     counts = manifest.get("counts", {})
-    consultation = str(research["consultation"].iat[0]) if len(research) and "consultation" in research else ""
+    consultation = ", ".join(map(str, research["consultation"].unique())) if "consultation" in research else ""
     labelled = research[research["label"].fillna("").astype(str) != ""]
     parts = [f"<h1>Raport z konsultacji{': ' + html.escape(consultation) if consultation else ''}</h1>",
              f"<p>Przygotowano {html.escape(str(manifest.get('created', '')))} programem uwagi "

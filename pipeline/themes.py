@@ -3,9 +3,10 @@
 The goals are fixed in advance by the taxonomy; themes are what residents raise inside a goal (and among the
 comments that fit no goal well) that the programme did not name. Per group of comments (one goal, or the pool of
 off-topic and low-confidence comments) the content lemmas of the Polish layer are weighted by TF-IDF, reduced by
-LSA and split by k-means, the number of themes chosen by silhouette. A campaign counts once: its representative is
-grouped and its members take the representative's theme. Everything is seeded, so the same input and seed give the
-same themes; re-running with other seeds measures how stable each theme is.
+LSA and split by k-means, the number of themes chosen by silhouette. A campaign is grouped once, through its
+representative, which weighs in k-means the campaign's size raised to `ThemesConfig.campaign_weight`; its members
+take the representative's theme. Everything is seeded, so the same input and seed give the same themes; re-running
+with other seeds measures how stable each theme is.
 
 Global like clustering (a theme depends on every comment of its group), so the stage is not row-wise.
 """
@@ -28,7 +29,9 @@ from pipeline.classifier import DEFAULT_LEMMATIZER
 from pipeline.config import Config, ThemesConfig
 from pipeline.stage import stage
 from pipeline.triage import load_rules
-from pipeline.vocabulary import ROLE_MEMBER, STATUS_EMPTY, STATUS_ERROR, STATUS_OFF_TOPIC, STATUS_UNREADABLE
+from pipeline.vocabulary import (
+    ROLE_MEMBER, ROLE_REPRESENTATIVE, STATUS_EMPTY, STATUS_ERROR, STATUS_OFF_TOPIC, STATUS_UNREADABLE,
+)
 
 # The group of comments no goal fits: off-topic by the rules, or classified with low confidence.
 POOL = "poza_celami"
@@ -62,13 +65,13 @@ def _vectors(content: Sequence[str], seed: int) -> np.ndarray | None:
     return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(tfidf))
 
 
-def _split(vectors: np.ndarray, seed: int, cfg: ThemesConfig) -> np.ndarray:
+def _split(vectors: np.ndarray, seed: int, cfg: ThemesConfig, weights: np.ndarray | None = None) -> np.ndarray:
     """k-means with the number of themes (2 … max_themes, at least `min_size` texts each on average) by silhouette;
     one theme when no split separates the texts better than `min_silhouette`."""
     n = len(vectors)
     best, best_score = np.zeros(n, dtype=int), cfg.min_silhouette
     for k in range(2, min(cfg.max_themes, n // cfg.min_size) + 1):
-        labels = KMeans(k, n_init=10, random_state=seed).fit_predict(vectors)
+        labels = KMeans(k, n_init=10, random_state=seed).fit_predict(vectors, sample_weight=weights)
         if len(set(labels)) < 2:
             continue
         score = silhouette_score(vectors, labels)
@@ -129,16 +132,19 @@ def key_phrases(content: Sequence[str], assignment: np.ndarray, count: int) -> l
     return phrases
 
 
-def discover(content: Sequence[str], cfg: ThemesConfig | None = None) -> Discovery:
-    """Themes of one group of texts given as space-joined content lemmas (see `pipeline.polish.Analysis.content`)."""
+def discover(content: Sequence[str], cfg: ThemesConfig | None = None, weights: Sequence[float] | None = None
+             ) -> Discovery:
+    """Themes of one group of texts given as space-joined content lemmas (see `pipeline.polish.Analysis.content`);
+    `weights`: how many comments each text stands for (a campaign's representative: the campaign's size)."""
     cfg = cfg or ThemesConfig()
     content = list(content)
     vectors = _vectors(content, cfg.seed) if len(content) >= 2 * cfg.min_size else None
     if vectors is None:
         assignment = np.zeros(len(content), dtype=int)
         return Discovery(assignment, key_phrases(content, assignment, cfg.phrases), [0], [1.0])
-    assignment = _by_size(_split(vectors, cfg.seed, cfg))
-    reruns = [_split(v, cfg.seed + r, cfg) for r in range(1, cfg.runs)
+    weights = None if weights is None else np.asarray(weights, dtype=float) ** cfg.campaign_weight
+    assignment = _by_size(_split(vectors, cfg.seed, cfg, weights))
+    reruns = [_split(v, cfg.seed + r, cfg, weights) for r in range(1, cfg.runs)
               if (v := _vectors(content, cfg.seed + r)) is not None]
     representative = []
     for t in range(assignment.max() + 1):
@@ -187,9 +193,11 @@ def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]
     missing = grouped.index[content[grouped.index].isna()]
     if len(missing):
         content[missing] = content_lemmas(df.loc[missing, "text_clean"].astype(str).tolist(), cfg)
+    # Only representatives have members: a unique comment, or a campaign member's own row, stands for itself.
+    sizes = df["cluster_size"].where(df["cluster_role"].eq(ROLE_REPRESENTATIVE), 1).fillna(1).astype(float)
     for name in sorted(set(grouped)):
         idx = grouped.index[grouped == name]
-        found = discover(content[idx].tolist(), cfg.themes)
+        found = discover(content[idx].tolist(), cfg.themes, sizes[idx].tolist())
         ids = [f"{name}-{t + 1}" for t in range(found.assignment.max() + 1)]
         theme[idx] = [ids[t] for t in found.assignment]
         for t, theme_id in enumerate(ids):
@@ -205,7 +213,7 @@ def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]
 
 
 @stage("themes", requires=("comment_id", "text_clean", "status", "label", "confidence", "cluster_role",
-                           "cluster_representative"), assigns=("theme",), row_wise=False)
+                           "cluster_representative", "cluster_size"), assigns=("theme",), row_wise=False)
 def themes(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `theme`; the themes table rides along in `attrs["themes"]` for the export (`theme_table`), as
     records: pandas compares the `attrs` of tables it joins, which a DataFrame there would make ambiguous."""

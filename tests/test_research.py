@@ -3,12 +3,16 @@ holds no original text, no personal columns and no staff answers; several runs p
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pandas as pd
 import pytest
 
 from pipeline.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 FORM = (
     "Lp.;Data wpływu;Imię i nazwisko;E-mail;Typ zgłaszającego;Treść uwagi;Odpowiedź urzędu\n"
@@ -58,6 +62,29 @@ def test_default_consultation_is_the_taxonomy_name(tmp_path: Path) -> None:
         "Program współpracy Miasta Gdańska z organizacjami pozarządowymi 2023"}
 
 
+def test_one_run_over_several_consultations_names_each_row_by_its_input(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    gdansk = tmp_path / "gdansk.csv"
+    gdansk.write_text(FORM, encoding="utf-8")
+    folder = tmp_path / "sopot"  # a folder's files all belong to its consultation, a clashing file name too
+    folder.mkdir()
+    (folder / "gdansk.csv").write_text(FORM, encoding="utf-8")
+    (folder / "pismo.txt").write_text("Prosimy o dłuższy termin naboru wniosków o granty.", encoding="utf-8")
+    out = tmp_path / "out"
+    names = ["Gdańsk = 2023/24", "Sopot"]  # any characters: a name is paired with its input by position
+    assert main(["run", str(gdansk), str(folder), "--out", str(out), "--consultation", names[0],
+                 "--consultation", names[1], "--no-themes"]) == 0
+    table = pd.read_parquet(out / "research.parquet")
+    assert table["consultation"].tolist() == [names[0]] * 2 + [names[1]] * 3
+    assert table.groupby("consultation")["source_file"].nunique().to_dict() == {names[0]: 1, names[1]: 2}
+    manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert manifest["consultation"] == names
+    jsonschema.validate(manifest, json.loads((ROOT / "docs" / "run.schema.json").read_text(encoding="utf-8")))
+    assert main(["run", str(gdansk), str(folder), str(gdansk), "--out", str(tmp_path / "x"),
+                 "--consultation", "A", "--consultation", "B"]) == 2
+    assert "podano 2 nazwy konsultacji (--consultation) dla 3 plików" in capsys.readouterr().err
+
+
 def test_a_date_of_birth_is_not_a_submission_date(tmp_path: Path) -> None:
     path = tmp_path / "urodziny.csv"
     path.write_text("Data urodzenia;Treść uwagi\n1980-01-02;Więcej środków na wolontariat seniorów.\n",
@@ -70,10 +97,9 @@ def test_a_date_of_birth_is_not_a_submission_date(tmp_path: Path) -> None:
 
 def test_pool_keeps_each_consultation_and_says_when_taxonomies_differ(tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    root = Path(__file__).resolve().parents[1]
     gdansk = _run(tmp_path, "gdansk", "--consultation", "Gdańsk")
     lodz = _run(tmp_path, "lodz", "--consultation", "Łódź", "--taxonomy",
-                str(root / "data" / "taxonomies" / "lodz_bo_2025.toml"))
+                str(ROOT / "data" / "taxonomies" / "lodz_bo_2025.toml"))
     capsys.readouterr()
     pooled = tmp_path / "razem"
     assert main(["pool", str(gdansk), str(lodz), "--out", str(pooled)]) == 0

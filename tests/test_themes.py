@@ -3,26 +3,13 @@ a stability score; and the quality they reach on the Gdańsk dev set and the Ł�
 
 from __future__ import annotations
 
-import dataclasses
-
-import numpy as np
 import pandas as pd
 import pytest
-from sklearn.metrics import normalized_mutual_info_score
 
 from pipeline import polish
-from pipeline.classifier import CommentClassifier
-from pipeline.classify import classify
-from pipeline.clean import clean
-from pipeline.cluster import cluster
-from pipeline.config import ClassifyConfig, Config, ThemesConfig
-from pipeline.corrections import corrections
-from pipeline.redact import redact
-from pipeline.resources import resource_path
-from pipeline.taxonomy import load_taxonomy
+from pipeline.config import Config, ThemesConfig
 from pipeline.themes import POOL, discover, find_themes, theme_table, themes
-from pipeline.triage import triage
-from quality_data import LODZ_PROPOSALS, gdansk_dev_rows
+from tests.theme_quality import held_out_goal, lodz_themes
 
 PARKS = ["Posadzić drzewa i krzewy w parku przy ulicy, nowe nasadzenia zieleni i ławki w parku.",
          "Nowe drzewa w parku, nasadzenia krzewów i kwiatów, więcej zieleni w parku miejskim.",
@@ -59,7 +46,7 @@ def _table(texts: list[str], labels: list[str], confidence: list[float]) -> pd.D
     n = len(texts)
     return pd.DataFrame({"comment_id": [f"c{i}" for i in range(n)], "text_clean": texts, "status": "do analizy",
                          "label": labels, "confidence": confidence, "cluster_role": "unikalna",
-                         "cluster_representative": ""})
+                         "cluster_representative": "", "cluster_size": 1})
 
 
 def test_themes_are_found_within_goals_and_among_unsure_comments_and_members_follow_their_campaign() -> None:
@@ -80,35 +67,20 @@ def test_no_themes_switch_leaves_the_column_empty() -> None:
 
 
 @pytest.mark.slow
-def test_a_goal_left_out_of_training_comes_back_as_a_pure_theme() -> None:
+@pytest.mark.parametrize("left_out", ["wolontariat", "mechanizmy_kryzysowe"])
+def test_a_goal_left_out_of_training_comes_back_as_a_pure_theme(left_out: str) -> None:
     """Train the Gdańsk model without one goal; its dev comments (which the model cannot name) should gather in one
-    theme of at least 80% purity. Measured for the other goals in the report: wolontariat 1.0 (27 of its 54 comments
-    in that theme), ewaluacja 0.92 (11 of 26), proces_konsultacji 0.78, mechanizmy_kryzysowe 0.39."""
-    left_out = "wolontariat"
-    rows = gdansk_dev_rows()
-    taxonomy = load_taxonomy(resource_path("data", "taxonomies", "gdansk_ngo_2023.toml"))
-    taxonomy = dataclasses.replace(taxonomy, labels=tuple(x for x in taxonomy.labels if x.id != left_out))
-    cfg = Config()
-    df = pd.DataFrame({"comment_id": [r["id"] for r in rows], "source_file": "dev", "source_row": 1,
-                       "text": [r["text"] for r in rows], "status": "do analizy", "error": ""})
-    df = redact(clean(df, cfg), cfg)
-    gold = np.array([r["primary_label"] for r in rows])
-    keep = gold != left_out
-    model = CommentClassifier(taxonomy).fit(df.loc[keep, "text_clean"].tolist(), gold[keep],
-                                            groups=[r["campaign"] or r["id"] for r, k in zip(rows, keep) if k])
-    cfg = cfg.with_(classify=ClassifyConfig(model=model, use_corrections=False))
-    for step in (classify, corrections, cluster, triage, themes):
-        df = step(df, cfg)
-    best = df.loc[gold == left_out, "theme"].value_counts().index[0]
-    in_best = (df["theme"] == best).to_numpy()
-    assert (gold[in_best] == left_out).mean() >= 0.8
-    assert (gold[in_best] == left_out).sum() >= 0.4 * (gold == left_out).sum()
+    theme of at least 80% purity. `bench/eval_themes.py` prints every goal (docs/benchmarks.md); these two are the
+    one measured first and the one that failed before campaigns weighed their size (0.38)."""
+    found = held_out_goal(left_out)
+    assert found.purity >= 0.8
+    assert found.coverage >= 0.4
 
 
 @pytest.mark.slow
 def test_themes_of_the_lodz_proposals_follow_the_official_categories() -> None:
     """All 968 proposals as one group, no goals: k-means themes against the city's 8 categories. The issue asks
-    for NMI >= 0.5; this method reaches 0.34 (0.38 within zero-shot goals), so the test guards that level."""
-    proposals = pd.read_csv(LODZ_PROPOSALS)
-    found = discover(_content((proposals["nazwa"] + "\n\n" + proposals["opis"]).tolist()))
-    assert normalized_mutual_info_score(proposals["kategoria"], found.assignment) >= 0.32
+    for NMI >= 0.5; a supervised classifier trained on the categories reaches 0.53-0.57 (docs/benchmarks.md), and
+    these themes 0.34-0.35 over seeds 0-2, so the test guards that level."""
+    nmi, _ = lodz_themes()
+    assert nmi >= 0.32

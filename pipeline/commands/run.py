@@ -69,8 +69,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cluster", action="store_true", help="bez grupowania duplikatów i kampanii")
     p.add_argument("--no-themes", action="store_true",
                    help="bez wyszukiwania tematów w obrębie celów (szybciej; bez arkusza Tematy)")
-    p.add_argument("--consultation", metavar="NAME",
-                   help="nazwa konsultacji w plikach dla badaczy (domyślnie: nazwa taksonomii)")
+    p.add_argument("--consultation", action="append", default=[], metavar="NAME",
+                   help="nazwa konsultacji w plikach dla badaczy (domyślnie: nazwa taksonomii); podana raz dotyczy "
+                        "wszystkich plików, podana po razie dla każdego INPUT nazywa je w kolejności, np. "
+                        "uwagi run gdansk.xlsx sopot.csv --consultation Gdańsk --consultation Sopot")
     p.add_argument("--split-points", action="store_true",
                    help="pismo z numerowanymi punktami („Uwaga nr 1”, „1.”, „Ad. § 5”) dziel na osobne uwagi")
     p.add_argument("--state", type=Path, metavar="FILE",
@@ -100,10 +102,17 @@ def config_from_args(args: argparse.Namespace) -> Config:
         triage=TriageConfig(rules=args.rules),
         themes=ThemesConfig(enabled=not args.no_themes),
         export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text,
-                            consultation=args.consultation),
+                            consultation=_consultation(args.consultation)),
         state=StateConfig(path=args.state),
         engine=EngineConfig(name=args.engine, scheduler=args.scheduler),
     )
+
+
+def _consultation(names: list[str]) -> str | tuple[str, ...] | None:
+    """ExportConfig.consultation from the repeated flag: none, one name for every input, or one per input."""
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else tuple(names)
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -10,8 +10,8 @@ its header), and only as a category and a date.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +48,8 @@ class ResearchContext:
     taxonomy: str = ""
     submitter_col: str | None = None
     pii_columns: Sequence[str] = ()
+    # source_file -> consultation, when one run read several consultations; other rows get `consultation`.
+    consultation_by_file: Mapping[str, str] = field(default_factory=dict)
 
 
 def _passthrough(df: pd.DataFrame, name: str | None) -> str | None:
@@ -87,7 +89,8 @@ def research_table(df: pd.DataFrame, context: ResearchContext | None = None) -> 
     dated = date_column(df, context.pii_columns)
     texts = df["text_clean"].fillna("").astype(str) if "text_clean" in df else pd.Series("", index=df.index)
     front = pd.DataFrame({
-        "consultation": context.consultation,
+        "consultation": (df["source_file"].map(context.consultation_by_file).fillna(context.consultation)
+                         if context.consultation_by_file and "source_file" in df else context.consultation),
         "taxonomy": context.taxonomy,
         "source_file": df["source_file"] if "source_file" in df else "",
         "submitter_type": df[submitter].fillna("").astype(str).str.strip() if submitter else "",
