@@ -4,8 +4,9 @@
 
 The first night is a full run (every comment through every stage); the second reuses the stored results of the
 known comments, so only the new ones go through the costly stages. The goal (issue 13): the second night takes at
-most a tenth of the first. Times are seconds of `run_job`, model loading included: wall-clock, and CPU time of this
-process and its children (on a machine shared with other jobs, CPU time is the fairer comparison).
+most a tenth of the first. Each night is `uwagi run --state` in a process of its own, as cron or systemd starts it,
+so both pay for starting up and loading the model and dictionaries: wall-clock seconds, and CPU time of the process
+(on a machine shared with other jobs, CPU time is the fairer comparison).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,13 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from bench.bench_pipeline import write_export  # noqa: E402
-from pipeline.config import Config, ExportConfig, IngestConfig, StateConfig  # noqa: E402
-from pipeline.job import run_job  # noqa: E402
 
 
-def cpu_seconds() -> float:
+def children_cpu() -> float:
     t = os.times()
-    return t.user + t.system + t.children_user + t.children_system
+    return t.children_user + t.children_system
 
 
 def main() -> int:
@@ -39,21 +39,22 @@ def main() -> int:
     parser.add_argument("--new", type=int, default=500)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        export = Path(tmp) / "eksport.csv"
+        export, out = Path(tmp) / "eksport.csv", Path(tmp) / "out"
         write_export(args.known + args.new, export)
         everything = pd.read_csv(export, sep=";", dtype=str, keep_default_na=False)
-        cfg = Config(ingest=IngestConfig(id_col="Nr zgłoszenia", submitter_col="Typ zgłaszającego"),
-                     export=ExportConfig(out_dir=Path(tmp) / "out"), state=StateConfig(Path(tmp) / "stan.db"))
+        command = [sys.executable, "-m", "pipeline", "run", str(export), "--out", str(out), "--state",
+                   str(Path(tmp) / "stan.db"), "--id-col", "Nr zgłoszenia", "--submitter-col", "Typ zgłaszającego"]
         seconds, cpu = [], []
         for rows in (args.known, args.known + args.new):
             everything.iloc[:rows].to_csv(export, sep=";", index=False)
-            start, start_cpu = time.perf_counter(), cpu_seconds()
-            run_job([export], cfg)
+            start, start_cpu = time.perf_counter(), children_cpu()
+            subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             seconds.append(time.perf_counter() - start)
-            cpu.append(cpu_seconds() - start_cpu)
-            manifest = json.loads((Path(tmp) / "out" / "run.json").read_text())
-            print(f"night of {rows:,} comments: {seconds[-1]:.1f} s wall, {cpu[-1]:.1f} s CPU, counts "
-                  f"{manifest['counts']}, stages {manifest['timings_s']}", flush=True)
+            cpu.append(children_cpu() - start_cpu)
+            manifest = json.loads((out / "run.json").read_text())
+            print(f"night of {rows:,} comments: {seconds[-1]:.1f} s wall, {cpu[-1]:.1f} s CPU, load "
+                  f"{os.getloadavg()[0]:.1f}, counts {manifest['counts']}, stages {manifest['timings_s']}, "
+                  f"themes {manifest['themes_fit']}", flush=True)
     ratio, cpu_ratio = seconds[1] / seconds[0], cpu[1] / cpu[0]
     print(f"\nfull run {seconds[0]:.1f} s wall, {cpu[0]:.1f} s CPU; nightly run with {args.new:,} new on "
           f"{args.known:,} known {seconds[1]:.1f} s wall = {ratio:.3f}, {cpu[1]:.1f} s CPU = {cpu_ratio:.3f} of the "

@@ -22,6 +22,7 @@ import math
 import re
 from collections import Counter, deque
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -204,6 +205,8 @@ class _Verifier:
 # machine found it.
 
 
+# Cached: the stage, the added texts and clusters.csv's templates each need the cores of the same texts.
+@lru_cache(maxsize=32_768)
 def core_text(text: str) -> str:
     """What is compared: the text without boilerplate, or, when that leaves nothing, without placeholders."""
     core = strip_boilerplate(text)

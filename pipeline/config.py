@@ -116,6 +116,9 @@ class ExportConfig:
 class StateConfig:
     # The nightly state (SQLite): with it, only new and changed comments go through the costly stages.
     path: Path | None = None
+    # Themes are found afresh once more than this share of the grouped comments joined the nearest theme (new or
+    # changed since the last fit) instead of being part of the fit (pipeline/state/theme_fit.py).
+    theme_refit_share: float = 0.2
 
 
 @dataclass(frozen=True)

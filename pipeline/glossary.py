@@ -8,7 +8,7 @@ English/Ukrainian lemma (simplemma), so inflected forms match. `Glossary.load(pa
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -27,15 +27,37 @@ def _source_lemma(word: str, lang: str) -> str:
     return fold(simplemma.lemmatize(word, lang=lang))
 
 
+class _ByLanguage(Mapping[str, dict[str, tuple[tuple[str, ...], ...]]]):
+    """The glossary's table of one language is built when a text in it first needs it: building it lemmatises every
+    source word, which loads simplemma's dictionary of that language (seconds each), so a night of Polish comments
+    loads none."""
+
+    def __init__(self, build: Callable[[str], dict[str, tuple[tuple[str, ...], ...]]]) -> None:
+        self._build = build
+        self._built: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = {}
+
+    def __getitem__(self, lang: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        if lang not in self._built:
+            self._built[lang] = self._build(lang)
+        return self._built[lang]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
+
+
 @dataclass(frozen=True)
 class Glossary:
     """Per language, folded source word -> Polish phrases (each a tuple of Polish lemmas, with diacritics)."""
 
-    entries: dict[str, dict[str, tuple[tuple[str, ...], ...]]]
+    entries: Mapping[str, Mapping[str, tuple[tuple[str, ...], ...]]]
 
     @classmethod
     def parse(cls, lines: Iterable[str], polish_lemmas: bool = True) -> "Glossary":
-        table: dict[str, dict[str, dict[tuple[str, ...], None]]] = {lang: {} for lang in LANGUAGES}
         rows = []
         for line in lines:
             if not line.strip() or line.startswith("#"):
@@ -46,19 +68,23 @@ class Glossary:
         if polish_lemmas:
             # Lemmatised like the comments' words, so a target always equals what a Polish comment would yield.
             targets = lemmatize_words(targets)
-        for target, (_, columns) in zip(targets, rows):
-            phrase = tuple(target.lower().split())
-            if not phrase:
-                continue
-            for lang, column in zip(LANGUAGES, columns):
-                for word in column.split(","):
+        phrases = [(tuple(target.lower().split()), columns) for target, (_, columns) in zip(targets, rows)]
+
+        def build(lang: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+            table: dict[str, dict[tuple[str, ...], None]] = {}
+            for phrase, columns in phrases:
+                if not phrase:
+                    continue
+                for word in dict(zip(LANGUAGES, columns)).get(lang, "").split(","):
                     word = word.strip().lower()
                     if not word:
                         continue
                     for key in {fold(word), _source_lemma(word, lang)}:
                         if key:
-                            table[lang].setdefault(key, {})[phrase] = None
-        return cls({lang: {k: tuple(v) for k, v in words.items()} for lang, words in table.items()})
+                            table.setdefault(key, {})[phrase] = None
+            return {k: tuple(v) for k, v in table.items()}
+
+        return cls(_ByLanguage(build))
 
     @classmethod
     def load(cls, path: Path | str | None = None) -> "Glossary":

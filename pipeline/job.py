@@ -170,7 +170,11 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
                               model=model_summary(cfg), clusters=len(clusters),
                               encoder=df.attrs.get("encoder") or _no_classification(cfg))
-    manifest["counts"].update((manifest_extra or {}).get("counts", {}))
+    for key, value in (manifest_extra or {}).items():
+        if key == "counts":
+            manifest["counts"].update(value)
+        else:
+            manifest[key] = value
     manifest["themes"] = len(themes)
     given = given_names(cfg)
     manifest["consultation"] = list(given) if len(given) > 1 else consultation
@@ -205,13 +209,15 @@ def nightly(inputs: Sequence[str | Path], cfg: Config, out: Path, staging: Path,
     try:
         batch = _ingest(inputs, cfg, log)
         harvest(conn, workbooks(out, WORKBOOK), our_headers(batch.df, cfg), run_id)
-        night = incremental(batch, cfg, conn, model_summary(cfg), run_stages, log, ordered)
-        result = _write_run(batch, cfg, out, staging, log, {"counts": night.counts},
+        night = incremental(batch, cfg, conn, model_summary(cfg), run_stages, log, ordered, run_id)
+        result = _write_run(batch, cfg, out, staging, log, {"counts": night.counts, "themes_fit": night.themes and
+                                                            night.themes.report},
                             sheets=[(SHEET_HISTORY, history(conn, night.run_record(started, out, batch, run_id))),
                                     (SHEET_CONFLICTS, conflicts(conn))], shown=night.shown)
         run = night.run_record(started, out, batch, run_id)
         save_night(conn, run_id, batch.df, night.outputs, night.change, night.withdrawn, night.config_key, run,
-                   (result.manifest["workbook_sha256"], WORKBOOK))
+                   (result.manifest["workbook_sha256"], WORKBOOK), night.themes and night.themes.fit,
+                   night.triage_keys)
         if log is not None:
             log.event("run", run_id=run_id, exit_status=0, counts=night.counts, total_s=batch.timings["total"])
         return result

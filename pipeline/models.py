@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import zipfile
 
 import skops.io as sio
+from skops.io.exceptions import UntrustedTypesFoundException
 
 from pipeline.errors import UserError
 from pipeline.folds import CV_FOLDS
@@ -155,11 +156,11 @@ def load_model(model_dir: Path | str, taxonomy: Taxonomy | None = None) -> tuple
         check_taxonomy(card.get("taxonomy", {}), taxonomy, model_dir)
     model_path = _checked_file(model_dir, card, MODEL_FILE)
     try:
-        untrusted = untrusted_types(model_path)
-        if untrusted:
-            raise UserError(f"plik {model_path.name} zawiera typy spoza listy zaufanych: {', '.join(untrusted)}; "
-                            "nie wczytuję go", path=model_dir)
+        # skops audits the types the file names before it builds anything; one pass over the file, not two.
         return sio.load(model_path, trusted=list(TRUSTED_TYPES)), card
+    except UntrustedTypesFoundException:
+        raise UserError(f"plik {model_path.name} zawiera typy spoza listy zaufanych: "
+                        f"{', '.join(untrusted_types(model_path))}; nie wczytuję go", path=model_dir) from None
     except (zipfile.BadZipFile, KeyError, ValueError, json.JSONDecodeError) as exc:
         raise UserError(f"plik {model_path.name} nie jest poprawnym modelem ({type(exc).__name__})",
                         path=model_dir) from None

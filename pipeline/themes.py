@@ -203,13 +203,20 @@ def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]
         for t, theme_id in enumerate(ids):
             rows.append([theme_id, name, 0, "; ".join(found.key_phrases[t]),
                          quote(str(df.at[idx[found.representative[t]], "text_clean"])), found.stability[t]])
-    members = df["cluster_role"].eq(ROLE_MEMBER) & ~df["status"].isin(_NO_THEME_STATUSES)
-    if members.any():
-        by_id = pd.Series(theme.to_numpy(), index=df["comment_id"].astype(str))
-        theme[members] = df.loc[members, "cluster_representative"].astype(str).map(by_id).fillna("").to_numpy()
+    theme = with_member_themes(df, theme)
     table = pd.DataFrame(rows, columns=list(THEME_COLUMNS))
     table["size"] = table["theme"].map(theme.value_counts()).fillna(0).astype(int)
     return theme, table
+
+
+def with_member_themes(df: pd.DataFrame, theme: pd.Series) -> pd.Series:
+    """`theme` with every campaign member (of readable text) given its representative's theme."""
+    members = df["cluster_role"].eq(ROLE_MEMBER) & ~df["status"].isin(_NO_THEME_STATUSES)
+    if members.any():
+        by_id = pd.Series(theme.to_numpy(), index=df["comment_id"].astype(str))
+        theme = theme.copy()
+        theme[members] = df.loc[members, "cluster_representative"].astype(str).map(by_id).fillna("").to_numpy()
+    return theme
 
 
 @stage("themes", requires=("comment_id", "text_clean", "status", "label", "confidence", "cluster_role",

@@ -24,6 +24,8 @@ from pipeline.cli import main
 from pipeline.config import Config
 from pipeline.edits import read_workbook
 from pipeline.export.staging import STAGING_NAME
+from pipeline.sheets import H_CHANGE, H_NEW
+from pipeline.vocabulary import ROLE_MEMBER
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"
@@ -131,14 +133,44 @@ def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path, monk
         return analyze(batch, *args, **kwargs)
 
     monkeypatch.setattr(polish, "analyze", counting)
-    night(write_export(export, texts), tmp_path / "n2", state)
+    manifest = night(write_export(export, texts), tmp_path / "n2", state)
     monkeypatch.undo()
-    # The Polish layer (classifier features, theme lemmas) sees only the 8 new comments; themes still cover all 20.
+    # The Polish layer (classifier features, theme lemmas) sees only the 8 new comments; 8 of 20 new is past the
+    # share at which themes are found afresh over all 20, as a full run finds them.
     assert 0 < len(analysed) <= 8
+    assert manifest["themes_fit"]["refit"] and manifest["themes_fit"]["share_since_fit"] > 0.2
     assert main(["run", str(export), "--out", str(tmp_path / "full")]) == 0
     nightly = pd.read_csv(tmp_path / "n2" / "comments.csv", dtype=str, keep_default_na=False)
     full = pd.read_csv(tmp_path / "full" / "comments.csv", dtype=str, keep_default_na=False)
     pd.testing.assert_frame_equal(nightly.drop(columns="change"), full)
+    sheet, full_sheet = uwagi_sheet(tmp_path / "n2" / "triage.xlsx"), uwagi_sheet(tmp_path / "full" / "triage.xlsx")
+    assert set(sheet[0]) - set(full_sheet[0]) == {H_NEW, H_CHANGE}
+    assert [{h: r[h] for h in full_sheet[0]} for r in sheet] == full_sheet
+
+
+def test_a_night_with_few_new_comments_assigns_them_to_the_stored_themes(tmp_path: Path) -> None:
+    texts = comments(100)
+    export, state = tmp_path / "formularz.csv", tmp_path / "stan.db"
+    first = night(write_export(export, texts[:95]), tmp_path / "n1", state)
+    second = night(write_export(export, texts), tmp_path / "n2", state)
+    fit = second["themes_fit"]
+    assert first["themes_fit"]["refit"] and not fit["refit"] and fit["fit_run"] == 1 and fit["refit_share"] == 0.2
+    assert 0 < fit["share_since_fit"] <= 0.2 and 0 < fit["assigned"] <= 5
+    # Only rows whose triage inputs changed are triaged again: the new ones and those whose cluster they joined.
+    assert first["counts"]["triaged"] == 95 and 5 <= second["counts"]["triaged"] < 20
+    one = pd.read_csv(tmp_path / "n1" / "comments.csv", dtype=str, keep_default_na=False).set_index("comment_id")
+    two = pd.read_csv(tmp_path / "n2" / "comments.csv", dtype=str, keep_default_na=False).set_index("comment_id")
+    themes = pd.read_csv(tmp_path / "n2" / "themes.csv", dtype=str, keep_default_na=False)
+    kept = one.index[(one["cluster_role"] != ROLE_MEMBER) & (two.loc[one.index, "cluster_role"] != ROLE_MEMBER)]
+    assert two.loc[kept, "theme"].tolist() == one.loc[kept, "theme"].tolist()
+    new = two.index.difference(one.index)
+    assert len(new) == 5 and set(two["theme"]) - {""} == set(themes["theme"])
+    assert themes.set_index("theme")["size"].astype(int).to_dict() == two["theme"][two["theme"] != ""].value_counts(
+    ).to_dict()
+    # Everything but the themes is what a full run writes.
+    assert main(["run", str(export), "--out", str(tmp_path / "full")]) == 0
+    full = pd.read_csv(tmp_path / "full" / "comments.csv", dtype=str, keep_default_na=False).set_index("comment_id")
+    pd.testing.assert_frame_equal(two.drop(columns=["change", "theme"]), full.drop(columns="theme"))
 
 
 def test_a_damaged_or_newer_state_stops_with_exit_2_untouched(tmp_path: Path, capsys) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,8 @@ from pipeline.runlog import now
 from pipeline.state.changes import plan_night, stable_cluster_ids
 from pipeline.state.staff import apply_staff, staff_values
 from pipeline.state.store import frame_of, json_rows, load
+from pipeline.state.theme_fit import NightThemes, fit_key, night_themes
+from pipeline.state.triage_reuse import TRIAGE_COLUMNS, reuse_triage
 from pipeline.themes import CONTENT_COLUMN, content_lemmas
 from pipeline.vocabulary import (
     CHANGE_CHANGED, CHANGE_NEW, CHANGE_UNCHANGED, CHANGE_WITHDRAWN, ROLE_UNIQUE,
@@ -53,6 +56,8 @@ class NightResult:
     withdrawn: list[str]
     config_key: str
     counts: dict[str, int] = field(default_factory=dict)
+    themes: NightThemes | None = None  # tonight's themes from the last fit or a new one (None: --no-themes)
+    triage_keys: list[str] = field(default_factory=list)  # per comment of the batch: its triage fingerprint
 
     def run_record(self, started: str, out: Path, batch: Any, run_id: int) -> dict[str, Any]:
         return {"run_id": run_id, "started": started, "finished": now(), "exit_status": 0, "version": __version__,
@@ -73,10 +78,16 @@ def _restore(rows: Sequence[str], index: pd.Index, columns: Sequence[str], like:
     return restored
 
 
+def _timed(name: str, started: float, rows: int, timings: dict[str, float], log: Any) -> None:
+    timings[name] = round(time.perf_counter() - started, 3)
+    if log is not None:
+        log.stage(name, rows, timings[name])
+
+
 def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[str, Any], run_stages: RunStages,
-                log: Any, order: Callable[[pd.DataFrame], pd.DataFrame]) -> NightResult:
-    """Process `batch.df` against the state; sets `batch.df` to tonight's comments (final rows)."""
-    stored = load(conn)
+                log: Any, order: Callable[[pd.DataFrame], pd.DataFrame], run_id: int) -> NightResult:
+    """Process `batch.df` against the state as run `run_id`; sets `batch.df` to tonight's comments (final rows)."""
+    stored = load(conn, TRIAGE_COLUMNS)
     key = config_key(cfg, model)
     df = batch.df.copy()
     night = plan_night(df["comment_id"].astype(str).tolist(), df["source_file"].astype(str).tolist(),
@@ -85,7 +96,9 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     df["comment_id"] = night.ids
     reuse = np.array(night.reuse, dtype=bool)
     costly = [s for s in STAGES if s.info.name in COSTLY_STAGES]
-    rest = [s for s in STAGES if s.info.name not in COSTLY_STAGES]
+    # Themes come from the last fit (`night_themes`) unless switched off.
+    batch_wide = COSTLY_STAGES + (("themes",) if cfg.themes.enabled else ())
+    rest = [s for s in STAGES if s.info.name not in batch_wide]
     fresh = run_stages(df[~reuse], cfg, costly, batch.timings, log) if (~reuse).any() or not reuse.any() else None
     if fresh is not None and cfg.themes.enabled:  # the Polish layer of the themes stage, stored like the rest
         fresh[CONTENT_COLUMN] = content_lemmas(fresh["text_clean"].fillna("").astype(str).tolist(), cfg)
@@ -102,7 +115,23 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     if fresh is not None:  # what the costly stages report about the rows they ran on (the encoder's use)
         df.attrs.update(fresh.attrs)
     outputs = json_rows(df[columns])
-    df = run_stages(df, cfg, rest, batch.timings, log).drop(columns=CONTENT_COLUMN, errors="ignore")
+    at = [s.info.name for s in rest].index("triage")
+    df = run_stages(df, cfg, rest[:at], batch.timings, log)
+    started = time.perf_counter()
+    df, triage_keys, triaged = reuse_triage(df, cfg, stored.triage_key, stored.triage,
+                                            lambda part: run_stages(part, cfg, rest[at:at + 1], {}, None))
+    _timed("triage", started, len(df), batch.timings, log)
+    if rest[at + 1:]:
+        df = run_stages(df, cfg, rest[at + 1:], batch.timings, log)
+    themes = None
+    if cfg.themes.enabled:
+        started = time.perf_counter()
+        themes = night_themes(df, cfg, night.change, stored.theme, stored.theme_fit, fit_key(cfg, key), run_id,
+                              cfg.state.theme_refit_share)
+        df["theme"] = themes.theme
+        df.attrs["themes"] = themes.table.to_dict(orient="records")
+        _timed("themes", started, len(df), batch.timings, log)
+    df = df.drop(columns=CONTENT_COLUMN, errors="ignore")
     if "cluster_id" in df.columns:
         df["cluster_id"] = stable_cluster_ids(df["comment_id"].tolist(), df["cluster_id"].astype(str).tolist(),
                                               stored.cluster)
@@ -120,5 +149,5 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
         shown = order(pd.concat([batch.df, apply_staff(gone, values)], ignore_index=True))
     counts = {"new": night.change.count(CHANGE_NEW), "changed": night.change.count(CHANGE_CHANGED),
               "unchanged": night.change.count(CHANGE_UNCHANGED), "withdrawn": len(night.withdrawn),
-              "processed": 0 if fresh is None else len(fresh)}
-    return NightResult(shown, outputs, night.change, night.withdrawn, key, counts)
+              "processed": 0 if fresh is None else len(fresh), "triaged": triaged}
+    return NightResult(shown, outputs, night.change, night.withdrawn, key, counts, themes, triage_keys)

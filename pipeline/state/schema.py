@@ -36,6 +36,14 @@ MIGRATIONS: tuple[str, ...] = (
         kept_workbook TEXT NOT NULL, other_workbook TEXT NOT NULL, run_id INTEGER NOT NULL
     );
     """,
+    # What lets a night skip work over known comments: the last full fit of the themes (state/theme_fit.py) and
+    # each comment's triage fingerprint (state/triage_reuse.py).
+    """
+    CREATE TABLE theme_fit (
+        run_id INTEGER NOT NULL, fit_key TEXT NOT NULL, themes TEXT NOT NULL, members TEXT NOT NULL
+    );
+    ALTER TABLE comments ADD COLUMN triage_key TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -66,8 +74,8 @@ def read_state(path: Path) -> sqlite3.Connection:
     if not path.is_file():
         raise UserError("nie ma takiego pliku stanu", path=path)
     version = _check(path)
-    if version < SCHEMA_VERSION:
-        raise UserError(f"to nie jest plik stanu po nocnym przebiegu (schemat {version}, potrzebny {SCHEMA_VERSION}); "
+    if version < 1:  # `learn` reads the comments and staff entries, there since the first version
+        raise UserError(f"to nie jest plik stanu po nocnym przebiegu (schemat {version}, potrzebny co najmniej 1); "
                         "najpierw uruchom z nim uwagi run --state", path=path)
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
