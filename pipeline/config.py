@@ -116,6 +116,10 @@ class EngineConfig:
     partition_rows: int = 20_000
     # Dask: worker processes of the LocalCluster (None: one per core).
     workers: int | None = None
+    # Local: worker processes for the row-wise stages (`--jobs`; None: one per core, 1: all in this process).
+    jobs: int | None = None
+    # Local: rows per chunk handed to a worker; a table of at most this many rows stays in this process.
+    chunk_rows: int = 1_000
 
 
 @dataclass(frozen=True)
