@@ -98,6 +98,9 @@ class ExportConfig:
     original_text_in_workbook: bool = True
     # The `consultation` column of research.*; None: the taxonomy's name.
     consultation: str | None = None
+    # Above this many comments the workbook lists only this many on "Uwagi" (the highest priorities) and the full
+    # table is also written as comments.parquet (pipeline/export/big_workbook.py).
+    workbook_max_comments: int = 50_000
 
 
 @dataclass(frozen=True)
