@@ -103,6 +103,9 @@ class ExportConfig:
     original_text_in_workbook: bool = True
     # The `consultation` column of research.*; None: the taxonomy's name.
     consultation: str | None = None
+    # Above this many comments the workbook lists only this many on "Uwagi" (the highest priorities) and the full
+    # table is also written as comments.parquet (pipeline/export/big_workbook.py).
+    workbook_max_comments: int = 50_000
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,16 @@ class EngineConfig:
     partition_rows: int = 20_000
     # Dask: worker processes of the LocalCluster (None: one per core).
     workers: int | None = None
+    # Local: worker processes for the row-wise stages (`--jobs`; None: one per core, 1: all in this process).
+    jobs: int | None = None
+    # Local: rows per chunk handed to a worker.
+    chunk_rows: int = 1_000
+    # Local: a table of fewer rows runs in this process whatever `jobs` says: a worker first loads the model and the
+    # Polish dictionaries, which costs about as much as this many comments' row-wise stages.
+    pool_min_rows: int = 5_000
+    # Set by the local engine in its worker processes: classify embeds no text missing from the vector cache but
+    # lists the rows it would (`classify.DEFERRED`), so that one process spends the run's budget over every chunk.
+    defer_new_vectors: bool = False
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from pipeline.corrections import fingerprint
 from pipeline.encoder import encoder_line
 from pipeline.errors import plural
 from pipeline.export.atomic import write_atomic
+from pipeline.export.big_workbook import big_workbook_note, fitting, listed_comments
 from pipeline.export.tables import FORMULA_STARTS
 from pipeline.export.themes import THEME_LAYOUT, themes_view
 from pipeline.sheets import (
@@ -635,9 +636,10 @@ def write_workbook(
     df.attrs = {}
     if clusters is None:
         clusters = pd.DataFrame(columns=["cluster_id", "size", "representative_id", "template"])
+    clusters = fitting(clusters)
     campaigns = campaign_names(clusters)
     ordered = df.loc[priority_order(df)]
-    view = comments_view(ordered, taxonomy, campaigns, cfg, manifest.get("pii_columns", ()))
+    view = comments_view(listed_comments(ordered, cfg), taxonomy, campaigns, cfg, manifest.get("pii_columns", ()))
     sheet_row = {cid: i for i, cid in enumerate(view[H_ID], start=1)}  # 0-based rows of "Uwagi"
     last_col = len(view.columns) - 1
     extra = []
@@ -659,7 +661,10 @@ def write_workbook(
     def write(tmp: Path) -> None:
         wb = _workbook(tmp)
         fmt = _Formats(wb)
-        write_summary_sheet(wb, fmt, df, taxonomy, clusters, cfg, manifest)
+        summary = write_summary_sheet(wb, fmt, df, taxonomy, clusters, cfg, manifest)
+        note = big_workbook_note(len(view), len(df))
+        if note:
+            summary.write_string(2, 0, note, fmt.plain_note)
         taxonomy_rows = _taxonomy_rows(taxonomy, sorted({str(v) for v in _col(df, "label") if cell_text(v)}))
         write_comments_sheet(wb, fmt, view, *dropdown_sources(len(taxonomy_rows)))
 
@@ -684,7 +689,7 @@ def write_workbook(
             write_table_sheet(
                 wb, fmt, SHEET_THEMES, themes_view(themes, taxonomy), [Column(*c) for c in THEME_LAYOUT])
         # Triage decides what needs checking (an unsure campaign member is answered with its campaign).
-        review = ordered[_col(ordered, "status") == STATUS_REVIEW]
+        review = fitting(ordered[_col(ordered, "status") == STATUS_REVIEW])
         write_table_sheet(
             wb, fmt, SHEET_REVIEW, review_view(review, taxonomy, cfg),
             [Column(H_ID, 13), Column(H_TEXT, 70, "wrap"), Column(H_LABEL, 26, "wrap"),
