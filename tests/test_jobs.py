@@ -22,7 +22,7 @@ from pipeline.engines.local import LocalEngine
 from pipeline.engines.workers import chunk_bounds
 from synthetic_campaigns import make_corpus
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = pytest.mark.timeout(600)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"

@@ -32,13 +32,13 @@ def picked(deferred: dict[int, float], cfg: Config) -> list[int]:
     return sorted(order if budget is None else order[:max(budget, 0)])
 
 
-def spend_budget(parts: Sequence[pd.DataFrame], deferred: dict[int, float], cfg: Config, stages: Sequence[Stage]
-                 ) -> tuple[pd.DataFrame, float]:
-    """The chunks as one table, the picked deferred rows classified again with their vectors; the seconds that took.
-    Without classify among `stages`, the chunks put together."""
+def spend_budget(table: pd.DataFrame, attrs: Sequence[dict[str, Any]], deferred: dict[int, float], cfg: Config,
+                 stages: Sequence[Stage]) -> tuple[pd.DataFrame, float]:
+    """The chunks' results as one table (`attrs`: each chunk's), the picked deferred rows classified again with
+    their vectors; the seconds that took. Without classify among `stages`, the table with the first chunk's attrs."""
     names = [s.info.name for s in stages]
-    reports = [part.attrs.get("encoder") for part in parts] if CLASSIFY in names else []
-    table = pd.concat(parts, ignore_index=True)
+    table.attrs = dict(attrs[0]) if attrs else {}
+    reports = [a.get("encoder") for a in attrs] if CLASSIFY in names else []
     if not reports:
         return table, 0.0
     started = time.perf_counter()
@@ -51,7 +51,7 @@ def spend_budget(parts: Sequence[pd.DataFrame], deferred: dict[int, float], cfg:
         for column in redone.columns.intersection(table.columns):  # column by column: each keeps its dtype
             table.loc[table.index[rows], column] = redone[column].to_numpy()
         embedded = redone.attrs["encoder"]["embedded_new"]
-    table.attrs = {**parts[0].attrs, "encoder": merged_report([r for r in reports if r], table, embedded)}
+    table.attrs["encoder"] = merged_report([r for r in reports if r], table, embedded)
     return table, time.perf_counter() - started
 
 

@@ -80,8 +80,7 @@ class WorkerPool:
             names = ", ".join(s.info.name for s in stages)
             raise WorkerDied(f"proces roboczy zakończył się nieoczekiwanie (zabity albo zabrakło pamięci) w etapach "
                              f"{names}; nie zapisano żadnych wyników. Uruchom ponownie, np. z mniejszym --jobs") from err
-        out, spent = spend_budget(parts, deferred, self.cfg, stages)
-        out.index = df.index
+        out, spent = spend_budget(assemble(df, parts), [p.attrs for p in parts], deferred, self.cfg, stages)
         wall, busy = time.perf_counter() - started, sum(seconds.values()) + spent or 1.0
         seconds.update({"classify": spent} if spent else {})
         return out, {s.info.name: round(wall * seconds[s.info.name] / busy, 3) for s in stages}
@@ -97,5 +96,33 @@ def _start_worker(cfg: Config, warm: pd.DataFrame, stages: tuple[Stage, ...]) ->
 
 
 def _run_chunk(stages: tuple[Stage, ...], chunk: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The chunk after `stages`, without the columns they left as they were (the parent has those)."""
     assert _cfg is not None, "the pool's initializer sets the configuration"
-    return process(chunk, _cfg, stages)
+    out, took = process(chunk, _cfg, stages)
+    same = [c for c in chunk.columns if c in out.columns and out[c].equals(chunk[c])]
+    out.attrs[COLUMNS] = list(out.columns)
+    return out.drop(columns=same), took
+
+
+# The columns of a chunk's whole result, in order, in its `attrs`: the parent joins the returned ones to its own.
+COLUMNS = "columns"
+
+
+def assemble(df: pd.DataFrame, parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The whole table from the workers' results on consecutive chunks of `df`: each column a worker changed or
+    added from the results, the others from `df`, so the text a stage did not touch is not held twice."""
+    columns = parts[0].attrs[COLUMNS]
+    for part in parts:
+        part.attrs.pop(COLUMNS)
+    data = {}
+    for column in columns:
+        returned = [column in part.columns for part in parts]
+        if not any(returned):
+            data[column] = df[column]
+            continue
+        pieces, start = [], 0
+        for part, has in zip(parts, returned):
+            pieces.append(part[column] if has else df[column].iloc[start:start + len(part)])
+            start += len(part)
+        data[column] = pd.concat(pieces)
+    return pd.DataFrame(data, index=df.index)
