@@ -1,12 +1,13 @@
 """End to end: `uwagi run` (CSV to workbook) on generated exports, seconds per stage, peak RSS, and the floor.
 
-    .venv/bin/python bench/bench_pipeline.py [--sizes 10000 100000] [--full]
+    .venv/bin/python bench/bench_pipeline.py [--sizes 10000 100000] [--full] [--jobs N]
 
 Each export is a `;`-separated UTF-8 CSV written from the synthetic corpus of the clustering tests (sentences of the
 bundled sample, campaigns with personal additions, duplicates), with a submitter-type column. Every size runs in a
 process of its own, so its peak RSS is its own; the stage timings are those `run.json` records. In the same process,
 after the run, spaCy's `blank("pl")` tokenizes the same texts (`nlp.pipe`): the floor any Polish pipeline pays,
-against which the total is compared. `--full` adds 1M comments.
+against which the total is compared; the CPU seconds of the run (this process and its worker processes) do not
+depend on the machine's load as wall-clock seconds do. `--full` adds 1M comments; `--jobs` is `uwagi run --jobs`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from pipeline.config import ClassifyConfig, Config, ExportConfig, IngestConfig  # noqa: E402
+from pipeline.config import ClassifyConfig, Config, EngineConfig, ExportConfig, IngestConfig  # noqa: E402
 from pipeline.job import run_job  # noqa: E402
 from tests.synthetic_campaigns import make_corpus  # noqa: E402
 
@@ -55,25 +56,35 @@ def tokenization_seconds(texts: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def measure(export: Path, out_dir: Path) -> dict:
+def cpu_seconds() -> float:
+    """User and system CPU time of this process and of its finished children (the worker processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def measure(export: Path, out_dir: Path, jobs: int | None) -> dict:
     """One whole run and the reference on its texts, in this process (called in a child of `main`)."""
     # The lexical model (`--encoder off`): issue 17's targets; bench_encoder.py measures what the encoder adds.
     cfg = Config(ingest=IngestConfig(id_col=ID, submitter_col=SUBMITTER), classify=ClassifyConfig(encoder="off"),
-                 export=ExportConfig(out_dir=out_dir))
-    start = time.perf_counter()
+                 export=ExportConfig(out_dir=out_dir), engine=EngineConfig(jobs=jobs))
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = run_job([export], cfg)
-    total = time.perf_counter() - start
+    total, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     timings = json.loads((out_dir / "run.json").read_text(encoding="utf-8"))["timings_s"]
+    timings.pop("total", None)  # the row "total" below is the whole run_job, measured here
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     texts = pd.read_csv(export, sep=";", dtype=str, keep_default_na=False)[TEXT].tolist()
-    return {"n": len(result.comments), "timings": timings, "total": total, "peak_mb": peak_mb,
+    return {"n": len(result.comments), "timings": timings, "total": total, "cpu": cpu, "peak_mb": peak_mb,
+            "worker_mb": worker_mb,
             "reference": tokenization_seconds(texts), "load": os.getloadavg()}
 
 
-def run_size(n: int, tmp: Path) -> dict:
+def run_size(n: int, tmp: Path, jobs: int | None) -> dict:
     export = tmp / f"eksport_{n}.csv"
     write_export(n, export)
-    child = subprocess.run([sys.executable, __file__, "--measure", str(export), str(tmp / f"out_{n}")],
+    child = subprocess.run([sys.executable, __file__, "--measure", str(export), str(tmp / f"out_{n}"),
+                            *(["--jobs", str(jobs)] if jobs else [])],
                            check=True, stdout=subprocess.PIPE, text=True)
     export.unlink()
     return json.loads(child.stdout.strip().splitlines()[-1])
@@ -86,8 +97,10 @@ def table(results: list[dict]) -> str:
                                          for s in stages]
     rows += [
         ("total (s)", [f"{r['total']:.1f}" for r in results]),
+        ("CPU time, all processes (s)", [f"{r['cpu']:.1f}" for r in results]),
         ("comments/s", [f"{r['n'] / r['total']:,.0f}" for r in results]),
         ("peak RSS (MB)", [f"{r['peak_mb']:,.0f}" for r in results]),
+        ("peak RSS of a worker process (MB)", [f"{r['worker_mb']:,.0f}" for r in results]),
         ('spaCy blank("pl") tokenizing (s)', [f"{r['reference']:.1f}" for r in results]),
         ("total / tokenizing", [f"{r['total'] / r['reference']:.1f}×" for r in results]),
         ("load average at the end (1/5 min)", ["/".join(f"{x:.1f}" for x in r["load"][:2]) for r in results]),
@@ -105,18 +118,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000], help="comments per corpus")
     parser.add_argument("--full", action="store_true", help="also 1M comments")
+    parser.add_argument("--jobs", type=int, help="worker processes (uwagi run --jobs; default: one per core)")
     parser.add_argument("--measure", nargs=2, metavar=("EXPORT", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(Path(args.measure[0]), Path(args.measure[1]))))
+        print(json.dumps(measure(Path(args.measure[0]), Path(args.measure[1]), args.jobs)))
         return
     sizes = [*args.sizes, *([1_000_000] if args.full else [])]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             print(f"{n:,} comments ...", file=sys.stderr, flush=True)
-            results.append(run_size(n, Path(tmp)))
-    print(f"\nuwagi run, CSV to workbook ({os.cpu_count()} cores)\n")
+            results.append(run_size(n, Path(tmp), args.jobs))
+    print(f"\nuwagi run, CSV to workbook ({os.cpu_count()} cores, --jobs {args.jobs or os.cpu_count()})\n")
     print(table(results))
 
 

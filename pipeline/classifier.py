@@ -329,19 +329,34 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         """`analysed` with the vectors of the texts the semantic model should decide: the least certain
         `semantic_share` under the lexical model, of those at most `budget` not yet in the encoder's cache (None:
         no limit). Without an encoder, `analysed` as it is."""
+        return self._cascade(texts, analysed, budget)[0]
+
+    def cascade_deferred(self, texts: Sequence[str], analysed: pd.DataFrame
+                         ) -> tuple[pd.DataFrame, dict[int, float]]:
+        """`cascade` embedding nothing new: the vectors of the chosen texts already in the cache, and the rows of
+        the chosen ones not in it with their margins, for a caller that spends one budget over several calls (least
+        certain first: smallest margin, then earliest row)."""
+        return self._cascade(texts, analysed, 0)
+
+    def _cascade(self, texts: Sequence[str], analysed: pd.DataFrame, budget: int | None
+                 ) -> tuple[pd.DataFrame, dict[int, float]]:
         check_is_fitted(self)
         if self.semantic_svm_ is None or not len(analysed):
-            return analysed
-        chosen = cascade_order(self._proba(self.features_.transform(analysed)), self.semantic_margin_)
+            return analysed, {}
+        proba = self._proba(self.features_.transform(analysed))
+        chosen = cascade_order(proba, self.semantic_margin_)
         encoder, cache = get_encoder(self.encoder), open_cache()
+        left_out: dict[int, float] = {}
         if budget is not None:
             # Cached texts cost nothing; new ones are taken least certain first while the budget lasts.
             new = ~cached_mask([texts[i] for i in chosen], encoder, cache)
-            chosen = chosen[~new | (np.cumsum(new) <= budget)]
+            kept = ~new | (np.cumsum(new) <= budget)
+            left_out = dict(zip(chosen[~kept].tolist(), margins(proba[chosen[~kept]]).tolist()))
+            chosen = chosen[kept]
         vectors: list[np.ndarray | None] = [None] * len(analysed)
         for i, vector in zip(chosen, embed([texts[i] for i in chosen], encoder, cache)):
             vectors[i] = vector
-        return analysed.assign(**{VECTOR_COLUMN: vectors})
+        return analysed.assign(**{VECTOR_COLUMN: vectors}), left_out
 
     def predict_proba_analysed(self, analysed: pd.DataFrame) -> np.ndarray:
         """`predict_proba` for texts already analysed with this lemmatizer: the semantic model decides the rows

@@ -25,6 +25,10 @@ from pipeline.zero_shot import ZeroShotClassifier
 
 OUTPUT_COLUMNS = ("label", "labels", "confidence", "evidence", "needs_review", "comment_type", "semantic")
 ENCODER_MODES = ("auto", "on", "off")
+# With `cfg.engine.defer_new_vectors` (a worker process of the local engine), `attrs[DEFERRED]` maps each row the
+# semantic model should decide but whose text is not in the vector cache to its lexical margin; the row keeps its
+# lexical result until the engine spends the run's budget over every chunk (`pipeline/engines/vector_budget.py`).
+DEFERRED = "deferred_vectors"
 
 
 @lru_cache(maxsize=4)
@@ -85,8 +89,10 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
                            "comment_type": "inne", "semantic": False}, index=range(len(texts)))
     report = {"mode": cfg.classify.encoder, "name": None, "used": False, "semantic": 0, "embedded_new": 0,
               "budget": cfg.classify.encoder_budget if cfg.classify.encoder == "auto" else None, "note": ""}
+    deferred: dict[int, float] = {}
     if filled:
-        predicted = _predict(classifier, [texts[i] for i in filled], cfg, report, _known_langs(out, filled))
+        predicted = _predict(classifier, [texts[i] for i in filled], cfg, report, _known_langs(out, filled),
+                             deferred)
         for column in OUTPUT_COLUMNS:
             result.loc[filled, column] = predicted[column].to_numpy()
     for column in OUTPUT_COLUMNS:
@@ -98,12 +104,24 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     report["semantic_ids"] = out.loc[out["semantic"], "comment_id"].astype(str).tolist() \
         if "comment_id" in out else []
     out.attrs["encoder"] = report
+    if cfg.engine.defer_new_vectors:
+        out.attrs[DEFERRED] = {filled[i]: margin for i, margin in deferred.items()}
     return out
 
 
+def needs_whole_batch(cfg: Config) -> bool:
+    """Whether classify must see the whole batch at once: zero-shot with the encoder embeds every comment or, past
+    the budget of new ones, none, which a chunk cannot decide alone."""
+    if cfg.classify.encoder == "off":
+        return False
+    classifier = resolve_classifier(cfg)
+    return isinstance(classifier, ZeroShotClassifier) and classifier.encoder is not None
+
+
 def _predict(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str], cfg: Config,
-             report: dict, langs: list[str] | None) -> pd.DataFrame:
-    """The classifier's columns for non-empty texts, the semantic model used as `cfg.classify.encoder` says."""
+             report: dict, langs: list[str] | None, deferred: dict[int, float]) -> pd.DataFrame:
+    """The classifier's columns for non-empty texts, the semantic model used as `cfg.classify.encoder` says; with
+    `cfg.engine.defer_new_vectors`, the texts left lexical for want of a cached vector go into `deferred`."""
     mode = cfg.classify.encoder
     if mode not in ENCODER_MODES:
         raise UserError(f"nieznany tryb --encoder {mode!r}; dozwolone: {', '.join(ENCODER_MODES)}")
@@ -130,7 +148,11 @@ def _predict(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str
             predicted = classifier.predict_frame(texts, semantic=True, langs=langs)
         else:
             analysed = classifier.analyse(texts, langs=langs)
-            analysed = classifier.cascade(texts, analysed, budget)
+            if cfg.engine.defer_new_vectors:
+                analysed, left_out = classifier.cascade_deferred(texts, analysed)
+                deferred.update(left_out)
+            else:
+                analysed = classifier.cascade(texts, analysed, budget)
             predicted = classifier.predict_frame_analysed(analysed)
         report["embedded_new"] = len(cache) - before
     except EncoderUnavailable as exc:

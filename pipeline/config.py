@@ -110,6 +110,9 @@ class ExportConfig:
     # The `consultation` column of research.*: one name for every input, or a name per input in input order
     # (`pipeline.consultations`); None: the taxonomy's name.
     consultation: str | tuple[str, ...] | None = None
+    # Above this many comments the workbook lists only this many on "Uwagi" (the highest priorities) and the full
+    # table is also written as comments.parquet (pipeline/export/big_workbook.py).
+    workbook_max_comments: int = 50_000
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,18 @@ class EngineConfig:
     partition_rows: int = 20_000
     # Dask: worker processes of the LocalCluster (None: one per core).
     workers: int | None = None
+    # Local: worker processes for the row-wise stages (None: one per core, as `uwagi run` without `--jobs`). One by
+    # default from Python: the workers are spawned, which re-imports the calling script, and a script without
+    # `if __name__ == "__main__":` would then run itself again in every worker.
+    jobs: int | None = 1
+    # Local: rows per chunk handed to a worker.
+    chunk_rows: int = 1_000
+    # Local: a table of fewer rows runs in this process whatever `jobs` says: a worker first loads the model and the
+    # Polish dictionaries, which costs about as much as this many comments' row-wise stages.
+    pool_min_rows: int = 5_000
+    # Set by the local engine in its worker processes: classify embeds no text missing from the vector cache but
+    # lists the rows it would (`classify.DEFERRED`), so that one process spends the run's budget over every chunk.
+    defer_new_vectors: bool = False
 
 
 @dataclass(frozen=True)

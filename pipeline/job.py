@@ -21,6 +21,7 @@ from pipeline.config import Config
 from pipeline.consultations import check_consultations, consultation_by_file, given_names
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
+from pipeline.export.big_workbook import write_full_table
 from pipeline.export.staging import new_staging, publish, remove_leftovers
 from pipeline.export.manifest import build_manifest, write_manifest
 from pipeline.export.research import ResearchContext, write_research
@@ -159,6 +160,7 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     taxonomy = resolve_classifier(cfg).taxonomy
     clusters = cluster_table(df, cfg)
     write_csv(shown, staging / "comments.csv")
+    full_table = write_full_table(shown, staging, cfg)
     write_csv(clusters, staging / "clusters.csv")
     themes = theme_table(df, cfg)
     write_csv(themes, staging / "themes.csv")
@@ -166,7 +168,7 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     write_research(shown, staging, ResearchContext(consultation, taxonomy.name, cfg.ingest.submitter_col,
                                                    batch.personal, by_file))
     # An engine may have written partitioned outputs into the staging folder (the Dask engine: research/).
-    outputs = [*OUTPUTS[:-1], *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
+    outputs = [*OUTPUTS[:-1], *full_table, *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
     manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
                               model=model_summary(cfg), clusters=len(clusters),
                               encoder=df.attrs.get("encoder") or _no_classification(cfg))

@@ -10,7 +10,7 @@ from pipeline.classifier import DEFAULT_LEMMATIZER
 from pipeline.classify import ENCODER_MODES
 from pipeline.column_roles import ColumnRoles
 from pipeline.encoder import encoder_line
-from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
+from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg, positive_int
 from pipeline.config import (
     ClassifyConfig, ClusterConfig, Config, EngineConfig, ExportConfig, IngestConfig, NlpConfig, StateConfig,
     ThemesConfig, TriageConfig,
@@ -27,7 +27,7 @@ SYNOPSIS = (
     "[--model MODEL_DIR] [--taxonomy T] [--rules FILE] [--submitter-col COL] [--pii-col COL]... "
     "[--lemmatizer NAME] [--encoder {auto,on,off}] [--encoder-budget N] [--consultation NAME] [--no-original-text] "
     "[--no-corrections] [--no-cluster] [--no-themes] [--split-points] [--strict] [--state FILE] "
-    "[--engine {local,dask}] [--scheduler ADDRESS]"
+    "[--engine {local,dask}] [--scheduler ADDRESS] [--jobs N]"
 )
 HELP = ("Przetwórz pliki z uwagami (CSV, XLSX, JSON Lines, pisma PDF, DOCX, ODT, RTF, TXT, skany) i zapisz arkusz "
         "triage.xlsx oraz pliki dla badaczy.")
@@ -84,6 +84,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="local: w tym procesie (domyślnie); dask: na klastrze Dask (pakiet uwagi[dask])")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="adres planisty Dask, np. tcp://10.0.0.5:8786 (domyślnie: klaster lokalny na tej maszynie)")
+    p.add_argument("--jobs", type=positive_int, metavar="N",
+                   help="liczba procesów dla etapów przetwarzających uwagi po kolei (silnik local; domyślnie: "
+                        "tyle, ile rdzeni; 1: wszystko w jednym procesie)")
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -104,7 +107,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
         export=ExportConfig(out_dir=args.out, original_text_in_workbook=not args.no_original_text,
                             consultation=_consultation(args.consultation)),
         state=StateConfig(path=args.state),
-        engine=EngineConfig(name=args.engine, scheduler=args.scheduler),
+        engine=EngineConfig(name=args.engine, scheduler=args.scheduler, jobs=args.jobs),
     )
 
 

@@ -32,12 +32,21 @@ def csv_ready(df: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(columns, axis=1) if columns else df.copy()
 
 
+# Rows formatted and appended at a time: `csv_ready` copies what it formats, and a copy of a whole big table (every
+# text column of a million comments) would double the run's memory at the end.
+CSV_SLICE_ROWS = 50_000
+
+
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """UTF-8 without BOM, comma-delimited, RFC 4180 quoting (CRLF line ends, quotes doubled); formula-like cells
     escaped (`escape_formula`). Parquet keeps the raw text."""
-    return write_atomic(
-        path, lambda tmp: csv_ready(df).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\r\n")
-    )
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as out:
+            for start in range(0, max(len(df), 1), CSV_SLICE_ROWS):
+                csv_ready(df.iloc[start:start + CSV_SLICE_ROWS]).to_csv(
+                    out, index=False, header=start == 0, lineterminator="\r\n")
+
+    return write_atomic(path, write)
 
 
 def write_parquet(df: pd.DataFrame, path: Path) -> Path:

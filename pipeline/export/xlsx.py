@@ -32,6 +32,7 @@ from pipeline.errors import plural
 from pipeline.export.atomic import write_atomic
 from pipeline.export.cell_types import DATE_FORMAT, typed_cells
 from pipeline.export.row_links import RowLink
+from pipeline.export.big_workbook import big_workbook_note, fitting, listed_comments
 from pipeline.export.tables import FORMULA_STARTS
 from pipeline.export.themes import THEME_LAYOUT, themes_view
 from pipeline.sheets import (
@@ -234,6 +235,12 @@ H_TO_COMMENT, TO_COMMENT = "W arkuszu Uwagi", "przejdź do uwagi"
 def links_where(keys: pd.Series, label: str) -> pd.Series:
     """A link column's cells: the label where the row has a key to look up, empty where it has none."""
     return keys.map(lambda k: label if cell_text(k) else "")
+
+
+def on_sheet(table: pd.DataFrame, key: str, link: str, listed: pd.Series) -> pd.DataFrame:
+    """`table` without the `link` cells whose `key` is not on "Uwagi" (`listed`: the column they are looked up in):
+    a big workbook lists only part of the comments, and a link that finds no row would show #N/A."""
+    return table.assign(**{link: table[link].where(table[key].astype(str).isin(set(listed.astype(str))), "")})
 
 
 def review_view(df: pd.DataFrame, taxonomy: Taxonomy | None, cfg: Config) -> pd.DataFrame:
@@ -655,9 +662,10 @@ def write_workbook(
     df.attrs = {}
     if clusters is None:
         clusters = pd.DataFrame(columns=["cluster_id", "size", "representative_id", "template"])
+    clusters = fitting(clusters)
     campaigns = campaign_names(clusters)
     ordered = df.loc[priority_order(df)]
-    view = comments_view(ordered, taxonomy, campaigns, cfg, manifest.get("pii_columns", ()))
+    view = comments_view(listed_comments(ordered, cfg), taxonomy, campaigns, cfg, manifest.get("pii_columns", ()))
     by_id, by_group = list(view.columns).index(H_ID), list(view.columns).index(H_CAMPAIGN)
     extra = []
     model = manifest.get("model", {}).get("path") or manifest.get("config", {}).get("classify", {}).get("model")
@@ -674,12 +682,17 @@ def write_workbook(
     def write(tmp: Path) -> None:
         wb = _workbook(tmp)
         fmt = _Formats(wb)
-        write_summary_sheet(wb, fmt, df, taxonomy, clusters, cfg, manifest)
+        summary = write_summary_sheet(wb, fmt, df, taxonomy, clusters, cfg, manifest)
+        note = big_workbook_note(len(view), len(df))
+        if note:
+            summary.write_string(2, 0, note, fmt.plain_note)
         taxonomy_rows = _taxonomy_rows(taxonomy, sorted({str(v) for v in _col(df, "label") if cell_text(v)}))
         write_comments_sheet(wb, fmt, view, *dropdown_sources(len(taxonomy_rows)))
 
         write_table_sheet(
-            wb, fmt, SHEET_CAMPAIGNS, campaigns_view(clusters, ordered, taxonomy, campaigns),
+            wb, fmt, SHEET_CAMPAIGNS, on_sheet(on_sheet(campaigns_view(clusters, ordered, taxonomy, campaigns),
+                                                        "Reprezentant", H_TO_REPRESENTATIVE, view[H_ID]),
+                                               "Kampania", H_TO_OTHERS, view[H_CAMPAIGN]),
             [Column("Kampania", 10), Column("Rodzaj", 10), Column("Liczba uwag", 9, "number"),
              Column("Cel (najczęstszy)", 22, "wrap"), Column("Wspólny szablon", 66, "wrap"), Column("Reprezentant", 13),
              Column("Członkowie", 36, "wrap"), Column(H_TO_REPRESENTATIVE, 16, "wrap"), Column(H_TO_OTHERS, 24, "wrap")],
@@ -689,9 +702,9 @@ def write_workbook(
             write_table_sheet(
                 wb, fmt, SHEET_THEMES, themes_view(themes, taxonomy), [Column(*c) for c in THEME_LAYOUT])
         # Triage decides what needs checking (an unsure campaign member is answered with its campaign).
-        review = ordered[_col(ordered, "status") == STATUS_REVIEW]
+        review = fitting(ordered[_col(ordered, "status") == STATUS_REVIEW])
         write_table_sheet(
-            wb, fmt, SHEET_REVIEW, review_view(review, taxonomy, cfg),
+            wb, fmt, SHEET_REVIEW, on_sheet(review_view(review, taxonomy, cfg), H_ID, H_TO_COMMENT, view[H_ID]),
             [Column(H_ID, 13), Column(H_TEXT, 70, "wrap"), Column(H_LABEL, 26, "wrap"),
              Column("Pewność", 9, "percent"), Column("Powód", 36, "wrap"), Column(H_PRIORITY, 9, "number"),
              Column(H_TO_COMMENT, 16, "wrap")],

@@ -1,0 +1,128 @@
+"""Row-wise stages over chunks of rows in worker processes: how the local engine uses every core (`--jobs N`).
+
+Each chunk goes through `pipeline.process.process` with the same stages, so a worker runs exactly the functions a
+single process runs, and since every row-wise stage gives the same rows on any split of the table (`StageInfo`), the
+chunks put back in order are the table one process gives. The one batch-wide decision inside a row-wise stage, how
+many new sentence vectors classify may compute, is taken here in the parent (`vector_budget.py`).
+
+Workers are fresh processes (`spawn`), never forks of this one: a fork would copy the sentence encoder's OpenMP
+threads (which then deadlock in the child) and an open SQLite connection of the vector cache. As with any spawned
+process, a script that calls uwagi's API must guard its top level with `if __name__ == "__main__":`. Each worker
+loads the model and the Polish dictionaries once, in its initializer, by running the stages on a few rows (about
+10 s of CPU, hence `EngineConfig.pool_min_rows`); one pool serves every map of a run. A worker that dies (killed,
+out of memory) breaks the pool: the run stops with `WorkerDied`, never with the chunks that happened to finish.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from pipeline.classify import DEFERRED
+from pipeline.config import Config
+from pipeline.engines.vector_budget import spend_budget
+from pipeline.process import process
+from pipeline.stage import Stage
+
+# Rows each worker runs at start, to load the model and the resources every stage keeps once per process.
+WARM_ROWS = 20
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended without returning its chunk."""
+
+
+def chunk_bounds(n: int, jobs: int, chunk_rows: int) -> list[int]:
+    """Row positions where chunks start, and `n`: at least `jobs` chunks of at most `chunk_rows` rows, of nearly
+    equal size so the workers finish together."""
+    pieces = min(n, max(jobs, -(-n // max(1, chunk_rows))))
+    return [n * i // pieces for i in range(pieces)] + [n] if pieces else [0, n]
+
+
+class WorkerPool:
+    """`jobs` worker processes for the row-wise stages of one run (a context manager: the workers end with it)."""
+
+    def __init__(self, cfg: Config, jobs: int, warm: pd.DataFrame, warm_stages: Sequence[Stage]):
+        self.cfg, self.jobs = cfg, jobs
+        worker_cfg = cfg.with_(engine=replace(cfg.engine, defer_new_vectors=True))
+        self._pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
+            initargs=(worker_cfg, warm.iloc[:WARM_ROWS], tuple(warm_stages)))
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+    def map(self, df: pd.DataFrame, stages: Sequence[Stage]) -> tuple[pd.DataFrame, dict[str, float]]:
+        """`process(df, cfg, stages)` (row-wise stages only) over chunks of `df` in the workers; the seconds per
+        stage are the wall-clock time of the whole map, shared out in proportion to each stage's time in the
+        workers."""
+        started = time.perf_counter()
+        bounds = chunk_bounds(len(df), self.jobs, self.cfg.engine.chunk_rows)
+        chunks = [df.iloc[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
+        parts, seconds, deferred = [], Counter(), {}
+        try:
+            for lo, (part, took) in zip(bounds, self._pool.map(_run_chunk, [tuple(stages)] * len(chunks), chunks)):
+                deferred.update((lo + row, margin) for row, margin in part.attrs.pop(DEFERRED, {}).items())
+                parts.append(part)
+                seconds.update(took)
+        except BrokenProcessPool as err:
+            names = ", ".join(s.info.name for s in stages)
+            raise WorkerDied(f"proces roboczy zakończył się nieoczekiwanie (zabity albo zabrakło pamięci) w etapach "
+                             f"{names}; nie zapisano żadnych wyników. Uruchom ponownie, np. z mniejszym --jobs") from err
+        out, spent = spend_budget(assemble(df, parts), [p.attrs for p in parts], deferred, self.cfg, stages)
+        wall, busy = time.perf_counter() - started, sum(seconds.values()) + spent or 1.0
+        seconds.update({"classify": spent} if spent else {})
+        return out, {s.info.name: round(wall * seconds[s.info.name] / busy, 3) for s in stages}
+
+
+_cfg: Config | None = None
+
+
+def _start_worker(cfg: Config, warm: pd.DataFrame, stages: tuple[Stage, ...]) -> None:
+    global _cfg
+    _cfg = cfg  # once per worker, not per chunk: a model in memory travels inside the configuration
+    process(warm, cfg, stages)
+
+
+def _run_chunk(stages: tuple[Stage, ...], chunk: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The chunk after `stages`, without the columns they left as they were (the parent has those)."""
+    assert _cfg is not None, "the pool's initializer sets the configuration"
+    out, took = process(chunk, _cfg, stages)
+    same = [c for c in chunk.columns if c in out.columns and out[c].equals(chunk[c])]
+    out.attrs[COLUMNS] = list(out.columns)
+    return out.drop(columns=same), took
+
+
+# The columns of a chunk's whole result, in order, in its `attrs`: the parent joins the returned ones to its own.
+COLUMNS = "columns"
+
+
+def assemble(df: pd.DataFrame, parts: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """The whole table from the workers' results on consecutive chunks of `df`: each column a worker changed or
+    added from the results, the others from `df`, so the text a stage did not touch is not held twice."""
+    columns = parts[0].attrs[COLUMNS]
+    for part in parts:
+        part.attrs.pop(COLUMNS)
+    data = {}
+    for column in columns:
+        returned = [column in part.columns for part in parts]
+        if not any(returned):
+            data[column] = df[column]
+            continue
+        pieces, start = [], 0
+        for part, has in zip(parts, returned):
+            pieces.append(part[column] if has else df[column].iloc[start:start + len(part)])
+            start += len(part)
+        data[column] = pd.concat(pieces)
+    return pd.DataFrame(data, index=df.index)

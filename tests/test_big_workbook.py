@@ -1,0 +1,85 @@
+"""A big consultation's workbook stays usable: "Uwagi" lists the comments of highest priority up to the configured
+size, the first sheet says so, the other sheets keep every campaign and every comment to check, and the whole
+table is in comments.csv and comments.parquet. No sheet passes Excel's row limit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from pipeline import Config, ExportConfig, IngestConfig, run_job
+from pipeline.export.xlsx import priority_order
+from pipeline.sheets import SHEET_CAMPAIGNS, SHEET_COMMENTS, SHEET_REVIEW, SHEET_SUMMARY
+from pipeline.vocabulary import STATUS_REVIEW
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"
+LIMIT = 30
+
+
+def run(out: Path, limit: int) -> tuple:
+    cfg = Config(ingest=IngestConfig(id_col="Nr zgłoszenia"),
+                 export=ExportConfig(out_dir=out, workbook_max_comments=limit))
+    result = run_job([DEMO], cfg)
+    return result, load_workbook(result.workbook, read_only=True)
+
+
+def data_rows(wb, sheet: str) -> list[tuple]:
+    return [row for row in wb[sheet].iter_rows(min_row=2, values_only=True) if any(v is not None for v in row)]
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory):
+    return run(tmp_path_factory.mktemp("big") / "out", LIMIT)
+
+
+def test_comments_sheet_lists_the_highest_priorities_up_to_the_limit(big):
+    result, wb = big
+    comments = result.comments
+    assert len(comments) > LIMIT
+    top = comments.loc[priority_order(comments), "comment_id"].head(LIMIT).tolist()
+    assert [row[0] for row in data_rows(wb, SHEET_COMMENTS)] == top
+
+
+def test_first_sheet_says_the_workbook_is_reduced(big):
+    result, wb = big
+    first = wb.worksheets[0]
+    assert first.title == SHEET_SUMMARY
+    note = first["A3"].value
+    assert f"zawiera {LIMIT} z {len(result.comments)} uwag" in note and "comments.parquet" in note
+
+
+def test_other_sheets_keep_every_campaign_and_every_comment_to_check(big):
+    result, wb = big
+    clusters = pd.read_csv(result.out_dir / "clusters.csv")
+    assert len(data_rows(wb, SHEET_CAMPAIGNS)) == len(clusters) > 0
+    to_check = (result.comments["status"] == STATUS_REVIEW).sum()
+    assert len(data_rows(wb, SHEET_REVIEW)) == to_check > 0
+
+
+def test_full_table_is_in_parquet_and_csv(big):
+    result, _ = big
+    parquet = pd.read_parquet(result.out_dir / "comments.parquet")
+    csv = pd.read_csv(result.out_dir / "comments.csv", dtype=str, keep_default_na=False)
+    assert parquet["comment_id"].tolist() == csv["comment_id"].tolist() == result.comments["comment_id"].tolist()
+    assert parquet["text"].tolist() == result.comments["text"].tolist()
+    manifest = json.loads((result.out_dir / "run.json").read_text(encoding="utf-8"))
+    assert "comments.parquet" in manifest["outputs"]
+
+
+def test_below_the_limit_everything_is_listed_and_nothing_is_added(tmp_path):
+    result, wb = run(tmp_path / "out", 1_000)
+    assert len(data_rows(wb, SHEET_COMMENTS)) == len(result.comments)
+    assert wb.worksheets[0]["A3"].value is None
+    assert not (result.out_dir / "comments.parquet").exists()
+
+
+def test_no_sheet_passes_the_excel_row_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr("pipeline.export.big_workbook.EXCEL_ROWS", 11)  # a worksheet of a header and 10 rows
+    result, wb = run(tmp_path / "out", 1_000)
+    assert (result.comments["status"] == STATUS_REVIEW).sum() > 10
+    assert len(data_rows(wb, SHEET_COMMENTS)) == len(data_rows(wb, SHEET_REVIEW)) == 10
