@@ -15,6 +15,7 @@ from pipeline import Config, ExportConfig, IngestConfig, run_job
 from pipeline.export.xlsx import priority_order
 from pipeline.sheets import SHEET_CAMPAIGNS, SHEET_COMMENTS, SHEET_REVIEW, SHEET_SUMMARY
 from pipeline.vocabulary import STATUS_REVIEW
+from tests.workbook_checks import follow, link_formulas
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"
@@ -83,3 +84,15 @@ def test_no_sheet_passes_the_excel_row_limit(tmp_path, monkeypatch):
     result, wb = run(tmp_path / "out", 1_000)
     assert (result.comments["status"] == STATUS_REVIEW).sum() > 10
     assert len(data_rows(wb, SHEET_COMMENTS)) == len(data_rows(wb, SHEET_REVIEW)) == 10
+
+
+def test_every_link_of_a_reduced_workbook_finds_its_comment(tmp_path):
+    # A comment to check, or a campaign representative, may be below the limit: its link is left out, not #N/A.
+    result, _ = run(tmp_path / "out", LIMIT)
+    wb = load_workbook(result.workbook)
+    links = link_formulas(wb)
+    assert links
+    for sheet, coordinate, _ in links:
+        assert follow(wb, sheet, coordinate) >= 2
+    review = data_rows(wb, SHEET_REVIEW)
+    assert sum(1 for row in review if row[-1] is None) > 0  # comments to check not listed on "Uwagi" have no link
