@@ -35,22 +35,6 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _PLAIN = re.compile(r"[\t\n -~ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—…«»§°€]*")
 
 
-def strip_html(text: str) -> str:
-    """Unescape entities and drop tags, turning block-level tags into line breaks."""
-    if not _LOOKS_HTML.search(text):
-        return text
-    text = _SCRIPT.sub(" ", text)
-    text = _BLOCK_TAGS.sub("\n", text)
-    text = _TAGS.sub(" ", text)
-    # Entities can be double-escaped by web forms ("&amp;oacute;").
-    for _ in range(2):
-        unescaped = html.unescape(text)
-        if unescaped == text:
-            break
-        text = unescaped
-    return text
-
-
 _ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#\d+|#[xX][0-9a-fA-F]+);")
 
 
@@ -63,6 +47,16 @@ def unescape_entities(text: str) -> str:
             break
         text = decoded
     return text
+
+
+def strip_html(text: str) -> str:
+    """Unescape entities and drop tags, turning block-level tags into line breaks."""
+    if not _LOOKS_HTML.search(text):
+        return text
+    text = _SCRIPT.sub(" ", text)
+    text = _BLOCK_TAGS.sub("\n", text)
+    text = _TAGS.sub(" ", text)
+    return unescape_entities(text)
 
 
 def normalize_whitespace(text: str) -> str:

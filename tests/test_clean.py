@@ -19,6 +19,7 @@ from pipeline.clean import clean_text, detect_language, fold, normalize_whitespa
         ("WspĂłĹ‚praca z organizacjami", "Współpraca z organizacjami"),  # UTF-8 read as cp1250
         ("wspÃ³Å‚praca", "współpraca"),  # UTF-8 read as latin-1
         ("Wsp&oacute;łpraca &amp; dialog", "Współpraca & dialog"),
+        ("<p>Zob. &quot;Program&quot;, plik &notatka_2023</p>", 'Zob. "Program", plik &notatka_2023'),  # whole entities only
         ("<p>Pierwszy akapit.</p><p>Drugi <b>ważny</b> akapit.</p>", "Pierwszy akapit.\n\nDrugi ważny akapit."),
         ("linia 1<br>linia 2", "linia 1\nlinia 2"),
         ("  dużo   \t spacji\u00a0tu  \r\n\r\n\r\n\r\nnowy akapit ", "dużo spacji tu\n\nnowy akapit"),
