@@ -180,6 +180,17 @@ def content_lemmas(texts: Sequence[str], cfg: Config) -> list[str]:
     return [" ".join(a.content) for a in polish.analyze(texts, lemmatizer=lemmatizer)]
 
 
+def group_content(df: pd.DataFrame, rows: pd.Index, cfg: Config) -> pd.Series:
+    """The content lemmas of `rows` (None elsewhere): those a nightly run brought with the comments it already knew
+    (`CONTENT_COLUMN`), the others analysed here."""
+    known = df[CONTENT_COLUMN] if CONTENT_COLUMN in df.columns else pd.Series(None, index=df.index, dtype=object)
+    content = known.where(known.map(lambda v: isinstance(v, str)), None).astype(object)
+    missing = rows[content[rows].isna().to_numpy()]
+    if len(missing):
+        content[missing] = content_lemmas(df.loc[missing, "text_clean"].fillna("").astype(str).tolist(), cfg)
+    return content
+
+
 def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]:
     """The `theme` of every row (`goal-N`, N from 1 for the goal's largest theme; "" for none) and the themes table
     (`THEME_COLUMNS`, one row per theme, by goal then size)."""
@@ -187,12 +198,7 @@ def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]
     theme = pd.Series("", index=df.index, dtype=object)
     rows = []
     grouped = group[group != ""]
-    # A nightly run brings the lemmas of comments it already knew (`CONTENT_COLUMN`); the rest are analysed here.
-    known = df[CONTENT_COLUMN] if CONTENT_COLUMN in df.columns else pd.Series(None, index=df.index, dtype=object)
-    content = known.where(known.map(lambda v: isinstance(v, str)), None).astype(object)
-    missing = grouped.index[content[grouped.index].isna()]
-    if len(missing):
-        content[missing] = content_lemmas(df.loc[missing, "text_clean"].astype(str).tolist(), cfg)
+    content = group_content(df, grouped.index, cfg)
     # Only representatives have members: a unique comment, or a campaign member's own row, stands for itself.
     sizes = df["cluster_size"].where(df["cluster_role"].eq(ROLE_REPRESENTATIVE), 1).fillna(1).astype(float)
     for name in sorted(set(grouped)):

@@ -24,7 +24,7 @@ from sklearn.preprocessing import normalize
 
 from pipeline.config import Config
 from pipeline.themes import (
-    CONTENT_COLUMN, THEME_COLUMNS, content_lemmas, find_themes, theme_groups, with_member_themes,
+    THEME_COLUMNS, find_themes, group_content, theme_groups, with_member_themes,
 )
 from pipeline.triage import load_rules
 from pipeline.vocabulary import CHANGE_UNCHANGED
@@ -91,10 +91,7 @@ def night_themes(df: pd.DataFrame, cfg: Config, change: Sequence[str], stored: M
                                                  "refit_share": refit_share, "assigned": 0})
     theme = pd.Series("", index=df.index, dtype=object)
     theme[kept] = old[kept]
-    content = df[CONTENT_COLUMN].where(df[CONTENT_COLUMN].map(lambda v: isinstance(v, str)), None)
-    missing = grouped & content.isna().to_numpy()  # a state written before theme lemmas were stored
-    if missing.any():
-        content[missing] = content_lemmas(df.loc[missing, "text_clean"].fillna("").astype(str).tolist(), cfg)
+    content = group_content(df, df.index[grouped], cfg)  # analysed when the state predates stored lemmas
     for name in sorted(set(group[assign])):
         rows = np.flatnonzero(group.eq(name).to_numpy())
         known, targets = np.flatnonzero(kept[rows]), np.flatnonzero(assign[rows])
