@@ -99,8 +99,8 @@ def model_summary(cfg: Config) -> dict[str, Any]:
 
 
 def run_stages(df: pd.DataFrame, cfg: Config, stages: Sequence[Stage], timings: dict[str, float],
-               log: RunLog | None) -> pd.DataFrame:
-    df, took = engine_for(cfg).process(df, cfg, stages, on_stage=log.stage if log is not None else None)
+               log: RunLog | None, research: ResearchContext | None = None) -> pd.DataFrame:
+    df, took = engine_for(cfg, research).process(df, cfg, stages, on_stage=log.stage if log is not None else None)
     timings.update(took)
     return df
 
@@ -145,8 +145,15 @@ def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Ba
 
 def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
     batch = _ingest(inputs, cfg, log)
-    batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log))
+    batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log, research_context(batch, cfg)))
     return batch
+
+
+def research_context(batch: Batch, cfg: Config) -> ResearchContext:
+    """What research.* says beyond the comments table: each file's consultation, the taxonomy, the input columns."""
+    taxonomy = resolve_classifier(cfg).taxonomy.name
+    consultation, by_file = consultation_by_file(batch.inputs, batch.tables, cfg, taxonomy)
+    return ResearchContext(consultation, taxonomy, cfg.ingest.submitter_col, batch.personal, by_file)
 
 
 def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog | None,
@@ -164,9 +171,8 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     write_csv(clusters, staging / "clusters.csv")
     themes = theme_table(df, cfg)
     write_csv(themes, staging / "themes.csv")
-    consultation, by_file = consultation_by_file(batch.inputs, batch.tables, cfg, taxonomy.name)
-    write_research(shown, staging, ResearchContext(consultation, taxonomy.name, cfg.ingest.submitter_col,
-                                                   batch.personal, by_file))
+    research = research_context(batch, cfg)
+    write_research(shown, staging, research)
     # An engine may have written partitioned outputs into the staging folder (the Dask engine: research/).
     outputs = [*OUTPUTS[:-1], *full_table, *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
     manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
@@ -179,7 +185,7 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
             manifest[key] = value
     manifest["themes"] = len(themes)
     given = given_names(cfg)
-    manifest["consultation"] = list(given) if len(given) > 1 else consultation
+    manifest["consultation"] = list(given) if len(given) > 1 else research.consultation
     # With a state, staff entries are in the state and come back in the new workbook: nothing to keep aside.
     kept = None if cfg.state.path is not None else edited_workbook_destination(out)
     manifest["kept_workbook"] = kept.name if kept else None

@@ -134,6 +134,30 @@ def test_cli_runs_on_a_dask_scheduler(scheduler, tmp_path, capsys):
     assert pd.read_parquet(out / "research").shape[0] == DEMO_ROWS
 
 
+@pytest.mark.slow
+def test_research_parts_are_research_parquet_in_parts(scheduler, tmp_path):
+    """Two inputs, one consultation each: the parts carry research.parquet's rows, columns and values (consultation,
+    taxonomy, submitter type, submission date). The date column is the batch's: in the second file the first date
+    column has one cell that is no date, which the partitions before that row do not see."""
+    dated = tmp_path / "budzet.csv"
+    rows = [{"Treść uwagi": f"Proszę o nowe drzewa i ławki przy ulicy Leśnej numer {i}, bo jest tam za mało cienia.",
+             "Typ zgłaszającego": "organizacja" if i % 3 else "osoba prywatna",
+             "Data wpływu": "wkrótce" if i == 59 else f"2023-03-{1 + i % 28:02d}",
+             "Data złożenia uwagi": f"{1 + i % 28:02d}.04.2023"} for i in range(60)]
+    pd.DataFrame(rows).to_csv(dated, sep=";", index=False)
+    cfg = Config(ingest=IngestConfig(submitter_col="Typ zgłaszającego"),
+                 engine=EngineConfig(name="dask", scheduler=scheduler, partition_rows=25),
+                 export=ExportConfig(out_dir=tmp_path / "out", consultation=("Program 2023", "Budżet obywatelski")))
+    run_job([DEMO, dated], cfg)
+    parts = sorted((tmp_path / "out" / "research").glob("part-*.parquet"))
+    assert len(parts) == 8  # 101 rows in 5 partitions, 60 in 3
+    research = pd.read_parquet(tmp_path / "out" / "research.parquet")
+    assert research["consultation"].value_counts().to_dict() == {"Program 2023": DEMO_ROWS, "Budżet obywatelski": 60}
+    assert research["submitted"].notna().sum() == 60
+    assert research.loc[DEMO_ROWS, "submitted"] == pd.Timestamp("2023-04-01")
+    assert_frame_equal(pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True), research)
+
+
 def test_scheduler_without_dask_engine_is_refused(tmp_path, capsys):
     code = main(["run", str(DEMO), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:8786"])
     assert code == 2

@@ -16,6 +16,7 @@ import pandas as pd
 
 from pipeline.config import Config
 from pipeline.errors import UserError
+from pipeline.export.research import ResearchContext
 from pipeline.stage import Stage
 
 ENGINES = ("local", "dask")
@@ -27,8 +28,9 @@ class Engine(Protocol):
         ...
 
 
-def engine_for(cfg: Config) -> Engine:
-    """The engine `cfg.engine` names."""
+def engine_for(cfg: Config, research: ResearchContext | None = None) -> Engine:
+    """The engine `cfg.engine` names. `research`: what the research parts an engine writes itself (dask's) say
+    beyond the table, as research.* does."""
     name = cfg.engine.name
     if name == "local":
         from pipeline.engines.local import LocalEngine
@@ -39,5 +41,5 @@ def engine_for(cfg: Config) -> Engine:
             from pipeline.engines.dask import DaskEngine
         except ImportError as err:
             raise UserError(f"silnik dask wymaga pakietów Dask ({err.name}): pip install 'uwagi[dask]'") from err
-        return DaskEngine()
+        return DaskEngine(research)
     raise UserError(f"nieznany silnik {name!r} (dostępne: {', '.join(ENGINES)})")

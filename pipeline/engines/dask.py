@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ from pipeline.cluster import (
 )
 from pipeline.config import Config
 from pipeline.errors import UserError
-from pipeline.export.research import research_table
+from pipeline.export.research import ResearchContext, date_cells, first_date_column, research_table
 from pipeline.export.staging import STAGING_NAME
 from pipeline.process import STAGES, check_chain
 from pipeline.stage import Stage
@@ -61,6 +62,10 @@ DASK_SETTINGS = {"dataframe.shuffle.method": "tasks", "dataframe.convert-string"
 
 
 class DaskEngine:
+    def __init__(self, research: ResearchContext | None = None) -> None:
+        # What research.* says beyond the table (consultation, taxonomy, input columns): the parts say it too.
+        self.research = research or ResearchContext()
+
     def process(self, df: pd.DataFrame, cfg: Config, stages: Sequence[Stage] | None = None, *,
                 on_stage: Callable[[str, int, float], None] | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
         stages = STAGES if stages is None else stages
@@ -77,7 +82,7 @@ class DaskEngine:
                 if on_stage is not None:
                     on_stage(stage.info.name, len(df), timings[stage.info.name])
             # Into the run's staging folder: swapped in with the other outputs, or not at all.
-            write_research_parts(frame, Path(cfg.export.out_dir) / STAGING_NAME / RESEARCH_PARTS)
+            write_research_parts(frame, Path(cfg.export.out_dir) / STAGING_NAME / RESEARCH_PARTS, self.research)
             out = client.compute(frame).result()
         if len(out) != len(df):  # the "nothing is lost" contract, as the local engine checks it
             raise RuntimeError(f"the Dask engine returned {len(out)} rows for {len(df)}")
@@ -184,15 +189,21 @@ def _on_client(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
     return partitions(stage(frame.compute(), cfg), cfg.engine.partition_rows)
 
 
-def write_research_parts(frame: dd.DataFrame, folder: Path) -> Path:
-    """research/part-00000.parquet, …: one Parquet file per partition, written by the workers into a temporary
-    sibling folder that replaces `folder` only when every part is written (the folder must be one every worker
-    and the client see, as on a shared or network file system)."""
+def write_research_parts(frame: dd.DataFrame, folder: Path, context: ResearchContext | None = None) -> Path:
+    """research/part-00000.parquet, …: one Parquet file per partition, together the rows and columns of
+    research.parquet, written by the workers into a temporary sibling folder that replaces `folder` only when every
+    part is written (the folder must be one every worker and the client see, as on a shared or network file
+    system)."""
+    context = context or ResearchContext()
+    parts = frame.to_delayed()
+    # Whether a column holds submission dates is a property of the whole batch, not of one partition's cells.
+    cells = dask.compute(*[dask.delayed(date_cells)(part, context.pii_columns) for part in parts])
+    context = replace(context, date_col=first_date_column(*cells) or "")
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        parts = frame.to_delayed()
-        dask.compute(*[dask.delayed(_write_part)(part, tmp / f"part-{i:05d}.parquet") for i, part in enumerate(parts)])
+        dask.compute(*[dask.delayed(_write_part)(part, tmp / f"part-{i:05d}.parquet", context)
+                       for i, part in enumerate(parts)])
         os.chmod(tmp, 0o755)
         if folder.exists():
             shutil.rmtree(folder)
@@ -203,5 +214,5 @@ def write_research_parts(frame: dd.DataFrame, folder: Path) -> Path:
     return folder
 
 
-def _write_part(part: pd.DataFrame, path: Path) -> None:
-    research_table(part).to_parquet(path, index=False)
+def _write_part(part: pd.DataFrame, path: Path, context: ResearchContext) -> None:
+    research_table(part, context).to_parquet(path, index=False)

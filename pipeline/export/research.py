@@ -50,6 +50,9 @@ class ResearchContext:
     pii_columns: Sequence[str] = ()
     # source_file -> consultation, when one run read several consultations; other rows get `consultation`.
     consultation_by_file: Mapping[str, str] = field(default_factory=dict)
+    # The submission-date column found over the whole batch (`first_date_column`), '' when it has none, for a table
+    # written in parts (the Dask engine): a part's own cells could name another. None: found in the table given.
+    date_col: str | None = None
 
 
 def _passthrough(df: pd.DataFrame, name: str | None) -> str | None:
@@ -61,11 +64,25 @@ def _passthrough(df: pd.DataFrame, name: str | None) -> str | None:
 
 def date_column(df: pd.DataFrame, personal: Sequence[str] = ()) -> str | None:
     """The first pass-through column whose header names the submission date and whose filled cells are dates."""
+    return first_date_column(date_cells(df, personal))
+
+
+def date_cells(df: pd.DataFrame, personal: Sequence[str] = ()) -> dict[str, tuple[int, bool]]:
+    """Each pass-through column whose header names the submission date: its filled cells, and whether all are dates.
+    Of parts of a table, add up the first and require the second of every part (`first_date_column`)."""
+    found = {}
     for col in df.columns:
         if col in OUTPUT_COLUMNS or col in personal or not _DATE_HEADER.match(fold(str(col).removeprefix("in_"))):
             continue
         values = df[col].astype("string").str.strip().replace("", pd.NA).dropna()
-        if len(values) and parse_dates(values).notna().all():
+        found[col] = (len(values), bool(parse_dates(values).notna().all()))
+    return found
+
+
+def first_date_column(*parts: Mapping[str, tuple[int, bool]]) -> str | None:
+    """The date column of a table from `date_cells` of each of its parts (columns in the table's order)."""
+    for col in parts[0] if parts else ():
+        if sum(p[col][0] for p in parts) and all(p[col][1] for p in parts):
             return col
     return None
 
@@ -86,7 +103,7 @@ def research_table(df: pd.DataFrame, context: ResearchContext | None = None) -> 
     submitter = _passthrough(df, context.submitter_col)
     if submitter in context.pii_columns:
         submitter = None
-    dated = date_column(df, context.pii_columns)
+    dated = date_column(df, context.pii_columns) if context.date_col is None else context.date_col or None
     texts = df["text_clean"].fillna("").astype(str) if "text_clean" in df else pd.Series("", index=df.index)
     front = pd.DataFrame({
         "consultation": (df["source_file"].map(context.consultation_by_file).fillna(context.consultation)
