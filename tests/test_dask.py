@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import threading
 import time
@@ -20,7 +21,8 @@ import dask  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 
 from pipeline import (  # noqa: E402
-    STAGES, Config, ExportConfig, IngestConfig, clean, ingest, process, redact, run_job, stage,
+    STAGES, ClassifyConfig, Config, ExportConfig, IngestConfig, classify, clean, ingest, process, redact, run_job,
+    stage,
 )
 from pipeline.cli import main  # noqa: E402
 from pipeline.cluster import cluster  # noqa: E402
@@ -89,6 +91,35 @@ def test_clustering_on_partitions_matches_the_stage(scheduler):
     expected = cluster(corpus, cfg)
     assert (expected["cluster_size"] > 1).sum() > 500
     assert_frame_equal(got.sort_index(), expected)
+
+
+def use_cache(folder: Path, seeded: Path, monkeypatch, client: Client) -> None:
+    """A vector cache of its own, holding what the session's seeded cache holds, for this process and the workers."""
+    shutil.copytree(seeded, folder)
+    monkeypatch.setenv("UWAGI_CACHE_DIR", str(folder))
+    client.run(os.environ.__setitem__, "UWAGI_CACHE_DIR", str(folder))
+
+
+@pytest.mark.slow
+def test_one_budget_of_new_sentence_vectors_for_the_batch(scheduler, tmp_path, monkeypatch, vector_cache):
+    """With `--encoder auto`, a partition embeds no new vector itself: the least certain new comments of the whole
+    batch are embedded within the one budget, as one process picks them."""
+    sample = pd.read_csv(DEMO, sep=";", dtype=str, encoding="utf-8-sig")["Treść uwagi"].tolist()
+    path = tmp_path / "uwagi.csv"
+    pd.DataFrame({"Treść uwagi": sample + make_corpus(200, seed=11).frame["text_clean"].tolist()}).to_csv(path)
+    cfg = Config(classify=ClassifyConfig(encoder="auto", encoder_budget=6))
+    comments, _ = ingest([path], cfg.ingest)
+    stages = (clean, redact, classify)
+    with Client(scheduler) as client:
+        try:
+            use_cache(tmp_path / "one", vector_cache, monkeypatch, client)
+            local, _ = process(comments, cfg, stages)
+            use_cache(tmp_path / "dask", vector_cache, monkeypatch, client)
+            got, _ = DaskEngine().process(comments, on_dask(cfg, scheduler, 60, tmp_path), stages)
+        finally:
+            client.run(os.environ.__setitem__, "UWAGI_CACHE_DIR", str(vector_cache))
+    assert 0 < local.attrs["encoder"]["embedded_new"] <= 6
+    assert_frame_equal(got, local)
 
 
 @stage("slow", requires=("text_clean",), assigns=())

@@ -48,7 +48,10 @@ from pipeline.cluster import (
     with_clusters,
     with_cores,
 )
+from pipeline.classify import DEFERRED, needs_whole_batch
+from pipeline.classify import OUTPUT_COLUMNS as CLASSIFY_COLUMNS
 from pipeline.config import Config
+from pipeline.engines.vector_budget import CLASSIFY, picked
 from pipeline.errors import UserError
 from pipeline.export.research import ResearchContext, date_cells, first_date_column, research_table
 from pipeline.export.staging import STAGING_NAME
@@ -75,8 +78,7 @@ class DaskEngine:
             timings: dict[str, float] = {}
             for stage in stages:
                 start = time.perf_counter()
-                frame = (_mapped(frame, stage, cfg) if stage.info.row_wise else
-                         _distributed(stage)(frame, cfg)).persist()
+                frame = _driver(stage, cfg)(frame, cfg).persist()
                 wait(frame)
                 timings[stage.info.name] = round(time.perf_counter() - start, 3)
                 if on_stage is not None:
@@ -178,10 +180,64 @@ def _kinds(part: pd.DataFrame, senders: dict[str, int]) -> pd.DataFrame:
 _DISTRIBUTED = {"cluster": cluster_on_dask}
 
 
-def _distributed(stage: Stage) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
-    """The driver of a stage that needs the whole batch: clustering's map/shuffle/reduce steps; any other such stage
-    (themes) runs on the client over the gathered table, whose rows the client holds for the workbook anyway."""
+def _driver(stage: Stage, cfg: Config) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
+    """How a stage runs over the partitions: a row-wise one as a map, but classify with the sentence encoder with
+    one budget of new vectors for the whole batch (zero-shot, which must see the whole batch, on the client);
+    clustering as its map/shuffle/reduce steps; any other stage that needs the whole batch (themes) on the client
+    over the gathered table, whose rows the client holds for the workbook anyway."""
+    if stage.info.name == CLASSIFY and cfg.classify.encoder != "off":
+        return functools.partial(_on_client if needs_whole_batch(cfg) else _classified, stage)
+    if stage.info.row_wise:
+        return functools.partial(_row_wise, stage)
     return _DISTRIBUTED.get(stage.info.name) or functools.partial(_on_client, stage)
+
+
+def _row_wise(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
+    return _mapped(frame, stage, cfg)
+
+
+_DEFERRED = "_deferred_margin"
+
+
+def _classified(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
+    """classify over the partitions, the new sentence vectors spent as one process spends them
+    (`pipeline/engines/vector_budget.py`): a partition embeds none and gives each row it would embed its lexical
+    margin; the client picks the least certain of the whole batch within the budget, classifies those rows again
+    with their vectors (the one process that writes the cache) and the partitions take their new columns."""
+    mapped = _mapped(frame, _deferring, stage, cfg).persist()
+    margins = mapped[_DEFERRED].dropna().compute()
+    rows = picked(dict(zip(margins.index.tolist(), margins.tolist())), cfg)
+    out = mapped.drop(columns=_DEFERRED)
+    if not rows:
+        return out
+    again = cfg.with_(classify=replace(cfg.classify, encoder="auto", encoder_budget=len(rows)))
+    redone = stage(_mapped(out, _rows, rows).compute(), again)
+    # A plain dict (at most the budget's rows) is broadcast to the partitions as it is, like clustering's senders.
+    return _mapped(out, _patched, {column: redone[column].to_dict() for column in CLASSIFY_COLUMNS})
+
+
+def _deferring(part: pd.DataFrame, stage: Stage, cfg: Config) -> pd.DataFrame:
+    out = stage(part, cfg.with_(engine=replace(cfg.engine, defer_new_vectors=True)))
+    margins = np.full(len(out), np.nan)
+    deferred = out.attrs.pop(DEFERRED, {})
+    margins[list(deferred)] = list(deferred.values())
+    return out.assign(**{_DEFERRED: margins})
+
+
+def _rows(part: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    return part.loc[part.index.intersection(rows)]
+
+
+def _patched(part: pd.DataFrame, redone: dict[str, dict[int, Any]]) -> pd.DataFrame:
+    """The partition with the classifier's columns (column -> row -> value) of its rows that were classified again,
+    set column by column: each keeps its dtype."""
+    hit = part.index.intersection(list(redone[CLASSIFY_COLUMNS[0]]))
+    if not len(hit):
+        return part
+    out = part.copy()
+    for column, values in redone.items():
+        out.loc[hit, column] = [values[row] for row in hit]
+    return out
 
 
 def _on_client(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
