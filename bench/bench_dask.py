@@ -1,74 +1,142 @@
-"""Benchmark of the Dask engine against the local one on this machine.
+"""Benchmark of the Dask engine against the local one on this machine: partition throughput, shuffles, 1 → 2 workers.
 
-    .venv/bin/python bench/bench_dask.py [--n 10000] [--partition-rows 2500]
+    .venv/bin/python bench/bench_dask.py [--n 10000] [--partition-rows 2500] [--encoder off]
 
 A synthetic corpus with campaigns (tests/synthetic_campaigns.py) is written as a CSV and read once. The local
-engine runs every stage; then the Dask engine runs the same table on a LocalCluster of 1 and of 2 worker
-processes (one thread each). Prints one table: seconds per stage, comments/s per worker for the row-wise stages
-(per-partition throughput), and clustering's time on Dask against the local stage (the shuffles' cost). The
-Dask results are checked equal to the local table.
+engine runs every stage in this process; then the Dask engine runs the same table on a LocalCluster of 1 and of 2
+worker processes (one thread each), and its results are checked equal to the local table. Prints one table, a row
+per run:
+
+* wall and CPU seconds (this process, which also runs the LocalCluster's scheduler, plus the worker processes,
+  counted by `getrusage` when they have exited);
+* partition throughput: the rows of a partition over the seconds its row-wise stage tasks computed (median over
+  the partitions; locally the whole table is one partition), from the scheduler's task stream;
+* clustering's wall seconds and, within them, the seconds the shuffle tasks computed (splitting, grouping and
+  concatenating partitions by key), the shuffles' cost;
+* the speed-up of the run's wall time over the one-worker run.
+
+The sentence encoder is off by default: with `--encoder auto` the first run embeds the batch's new vectors and
+caches them, so the runs after it would skip that work and not compare like for like.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import platform
+import resource
+import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+
+# Task names of dask's task-based shuffle (dask.dataframe.dask_expr._shuffle): each row's output partition, a
+# partition split by it, the pieces grouped, each output partition put together.
+SHUFFLE_TASKS = frozenset({"set_partitions_pre", "split-taskshuffle", "group-taskshuffle", "taskshuffle"})
+
+
+@dataclass
+class Run:
+    name: str
+    wall: float
+    cpu: float
+    stages: dict[str, float]
+    partition_throughput: float
+    shuffle_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def cpu_seconds() -> float:
+    """User and system CPU of this process and of its children that have exited."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def task_seconds(stream: list[dict[str, Any]]) -> dict[tuple[str, int | None], float]:
+    """Compute seconds per (task name prefix, partition) from the scheduler's task stream."""
+    out: dict[tuple[str, int | None], float] = defaultdict(float)
+    for task in stream:
+        key = task["key"]
+        name, part = (key[0], key[1]) if isinstance(key, tuple) and len(key) > 1 else (str(key), None)
+        prefix = name.rsplit("-", 1)[0] if "-" in name else name
+        for span in task["startstops"]:
+            if span["action"] == "compute":
+                out[(prefix, part if isinstance(part, int) else None)] += span["stop"] - span["start"]
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="comments")
     parser.add_argument("--partition-rows", type=int, default=2_500)
+    parser.add_argument("--encoder", default="off", help="classify's --encoder (off, auto, on)")
     args = parser.parse_args()
 
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster, get_task_stream
     from pandas.testing import assert_frame_equal
 
     from pipeline import STAGES, Config, IngestConfig, ingest, process
-    from pipeline.config import EngineConfig, ExportConfig
-    from pipeline.engines.dask import DaskEngine
+    from pipeline.config import ClassifyConfig, EngineConfig, ExportConfig
+    from pipeline.engines.dask import DaskEngine, partitions
     from synthetic_campaigns import make_corpus
 
     work = Path(tempfile.mkdtemp())
     corpus = make_corpus(args.n, seed=0).frame.rename(columns={"text_clean": "treść uwagi"})
     corpus[["treść uwagi"]].to_csv(work / "uwagi.csv", index=False)
-    cfg = Config(ingest=IngestConfig(), export=ExportConfig(out_dir=work / "out"))
+    cfg = Config(ingest=IngestConfig(), classify=ClassifyConfig(encoder=args.encoder),
+                 export=ExportConfig(out_dir=work / "out"))
     comments, _ = ingest([work / "uwagi.csv"], cfg.ingest)
+    row_wise = [s.info.name for s in STAGES if s.info.row_wise]
+    sizes = partitions(comments, args.partition_rows).map_partitions(len).compute().tolist()
+    load = [os.getloadavg()[0]]
 
-    start = time.perf_counter()
+    cpu, start = cpu_seconds(), time.perf_counter()
     local, seconds = process(comments, cfg)
-    runs = {"local": (seconds, time.perf_counter() - start)}
+    runs = [Run("local", time.perf_counter() - start, cpu_seconds() - cpu, seconds,
+                args.n / sum(seconds[n] for n in row_wise))]
+    load.append(os.getloadavg()[0])
     for workers in (1, 2):
+        cpu, start = cpu_seconds(), time.perf_counter()
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit="4GB",
-                          dashboard_address=None) as cluster:
+                          dashboard_address=None) as cluster, Client(cluster) as client:
             on_dask = cfg.with_(engine=EngineConfig(name="dask", scheduler=cluster.scheduler_address,
                                                     partition_rows=args.partition_rows))
-            start = time.perf_counter()
-            table, seconds = DaskEngine().process(comments, on_dask)
-            runs[f"dask, {workers} worker{'s' if workers > 1 else ''}"] = (seconds, time.perf_counter() - start)
-            assert_frame_equal(table, local)
+            with get_task_stream(client) as stream:
+                table, seconds = DaskEngine().process(comments, on_dask)
+            tasks = task_seconds(stream.data)
+        wall = time.perf_counter() - start  # the cluster's start and stop included: workers load nothing before
+        assert_frame_equal(table, local)
+        per_partition = [size / sum(tasks.get((n, i), 0.0) for n in row_wise) for i, size in enumerate(sizes)]
+        shuffles = sum(s for (prefix, _), s in tasks.items() if prefix in SHUFFLE_TASKS)
+        runs.append(Run(f"dask, {workers} worker{'s' if workers > 1 else ''}", wall, cpu_seconds() - cpu, seconds,
+                        statistics.median(per_partition), shuffles))
+        load.append(os.getloadavg()[0])
 
-    parts = -(-args.n // args.partition_rows)
-    print(f"{args.n} comments, {parts} partitions of ≤{args.partition_rows} rows; Dask results equal to local\n")
+    print(f"{args.n} comments, {len(sizes)} partitions of ≤{args.partition_rows} rows, encoder {args.encoder}; Dask "
+          "results equal to local")
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; 1-minute load average "
+          f"{min(load):.1f}–{max(load):.1f} during the runs\n")
+    print("| run | wall s | CPU s | row-wise stages s | partition throughput (comments/s) | cluster s "
+          "| shuffle tasks s | speed-up over 1 worker |")
+    print("|---" * 8 + "|")
+    one = runs[1].wall
+    for run in runs:
+        shuffle = "–" if run.shuffle_seconds is None else f"{run.shuffle_seconds:.1f}"
+        speedup = "–" if run.name == "local" else f"{one / run.wall:.2f}×"
+        print(f"| {run.name} | {run.wall:.1f} | {run.cpu:.1f} | {sum(run.stages[n] for n in row_wise):.1f} "
+              f"| {run.partition_throughput:.0f} | {run.stages['cluster']:.1f} | {shuffle} | {speedup} |")
     names = [s.info.name for s in STAGES]
-    print(f"| run | {' | '.join(names)} | total s | comments/s |")
-    print("|---" * (len(names) + 3) + "|")
-    for run, (seconds, total) in runs.items():
-        print(f"| {run} | {' | '.join(f'{seconds[n]:.1f}' for n in names)} | {total:.1f} | {args.n / total:.0f} |")
-    row_wise = [s.info.name for s in STAGES if s.info.row_wise]
-    print("\nper-worker throughput of the row-wise stages (comments/s):")
-    for run, (seconds, _) in runs.items():
-        workers = 2 if "2 workers" in run else 1
-        print(f"  {run}: {args.n / sum(seconds[n] for n in row_wise) / workers:.0f}")
-    print(f"\nclustering: local {runs['local'][0]['cluster']:.1f} s; on Dask (shuffles included) "
-          + ", ".join(f"{run} {s['cluster']:.1f} s" for run, (s, _) in runs.items() if run != "local"))
+    print(f"\nseconds per stage ({', '.join(names)}):")
+    for run in runs:
+        print(f"  {run.name}: {', '.join(f'{run.stages[n]:.1f}' for n in names)}")
     return 0
 
 
