@@ -237,6 +237,22 @@ def test_train_and_evaluate_from_the_command_line(tmp_path: Path, capsys: pytest
     assert len(report["confusion"]["matrix"]) == len(GDANSK.ids)
 
 
+def test_a_model_learns_several_files_and_evaluate_knows_each(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    first, second = write_csv(tmp_path / "a.csv", TRAIN_ROWS[:4]), write_csv(tmp_path / "b.csv", TRAIN_ROWS[2:])
+    unseen = write_csv(tmp_path / "c.csv", [("Dotacje na małe granty dla organizacji.", "finansowanie"),
+                                            ("Szkolenia dla wolontariuszy seniorów.", "wolontariat")])
+    taxonomy = str(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+    assert main(["train", str(first), str(second), "--taxonomy", taxonomy, "--out", str(tmp_path / "m"),
+                 "--text-col", "tekst"]) == 0
+    card = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["rows"] == 8 and [f["file"] for f in card["training_data"]["files"]] == \
+        ["a.csv", "b.csv"]
+    capsys.readouterr()
+    for data, learnt in ((second, True), (unseen, False)):
+        assert main(["evaluate", str(data), "--model", str(tmp_path / "m"), "--text-col", "tekst", "--json"]) == 0
+        assert ("model uczono na tym pliku" in capsys.readouterr().err) is learnt
+
+
 def test_rows_left_out_of_training_and_evaluation_are_named(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     data = write_csv(tmp_path / "luki.csv", TRAIN_ROWS + [("Bez etykiety.", ""), ("", "wolontariat")])
     taxonomy = str(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
