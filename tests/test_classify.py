@@ -181,7 +181,12 @@ def test_project_proposals_from_another_city_are_typed_as_proposals(lodz_data: t
 def test_default_model_card_records_taxonomy_data_and_metrics() -> None:
     card = json.loads((DEFAULT / "model.json").read_text(encoding="utf-8"))
     assert card["taxonomy"]["sha256"] == GDANSK.sha256
-    assert card["training_data"]["rows"] == 419
+    assert card["training_data"]["rows"] == 520
+    # `make model`: every labelled comment, the demo slice among them; the honest figure is then the nested one.
+    assert [f["file"] for f in card["training_data"]["files"]] == ["train.jsonl", "demo_gold.jsonl"]
+    nested = card["nested_cross_validation"]
+    assert nested["protocol"].startswith("zagnieżdżona") and nested["macro_f1"] >= 0.9  # 0.905
+    assert nested["needs_review"]["flagged_share"] <= 0.2 and nested["needs_review"]["accuracy_unflagged"] >= 0.97
     assert set(card["cross_validation"]["per_label"]) == set(GDANSK.ids)
     assert {"scikit-learn", "numpy", "python"} <= set(card["libraries"])
     assert (DEFAULT / "model.skops").stat().st_size < 5_000_000
