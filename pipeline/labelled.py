@@ -1,15 +1,18 @@
 """Labelled comments for training and scoring a classifier: a file with texts and goal labels, read and checked.
 
 `uwagi train`, `evaluate` and `crossval` read their DATA with it, and `uwagi learn` the data an old model learnt.
-Rows that cannot be used are skipped and returned by reason; whoever called decides whether to say so.
+Rows that cannot be used are skipped and returned by reason; whoever called decides whether to say so. Several files
+are one data set (`combine_labelled`): the default model learns the training split and the demo slice together.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,8 +43,10 @@ class LabelledData:
     all_labels: list[list[str]]  # every label id of a comment, primary first (from the multi-label column)
     groups: np.ndarray  # cross-validation groups: a campaign or a repeated text is one group
     comment_types: list[str] | None
-    sha256: str
+    sha256: str  # of the file; of several files, of their names and digests (`combine_labelled`)
     skipped: dict[str, list[int]] = field(default_factory=dict)  # reason → rows as a spreadsheet numbers them
+    campaigns: list[str | None] = field(default_factory=list)  # each comment's campaign (None: none given)
+    files: list[tuple[str, str]] = field(default_factory=list)  # (name, SHA-256) of each file read, in order
 
 
 def _find_column(columns: list[str], explicit: str | None, candidates: tuple[str, ...], path: Path) -> str | None:
@@ -119,9 +124,45 @@ def read_labelled(path: Path | str, taxonomy: Taxonomy, *, text_cols: Sequence[s
     if len(set(labels)) < 2:
         raise UserError("do uczenia i oceny potrzeba uwag z co najmniej dwiema różnymi etykietami", path=path)
     known_types = type_col is not None and all(t in COMMENT_TYPES for t in types)
+    digest = file_sha256(path)
     return LabelledData(texts, labels, all_labels, duplicate_groups(texts, campaigns),
-                        types if known_types else None, file_sha256(path),
-                        {reason: rows for reason, rows in skipped.items() if rows})
+                        types if known_types else None, digest,
+                        {reason: rows for reason, rows in skipped.items() if rows}, campaigns, [(path.name, digest)])
+
+
+def combine_labelled(parts: Sequence[LabelledData]) -> LabelledData:
+    """Labelled files read one by one (`read_labelled`) as one data set, rows in the order given.
+
+    Groups are made anew over all rows, so a campaign or a repeated text spread over two files is still one
+    cross-validation group. Skipped rows stay with their part: row numbers only mean something within one file.
+    """
+    if len(parts) == 1:
+        return parts[0]
+    texts = [t for part in parts for t in part.texts]
+    campaigns = [c for part in parts for c in part.campaigns]
+    files = [f for part in parts for f in part.files]
+    types = None if any(part.comment_types is None for part in parts) else \
+        [t for part in parts for t in part.comment_types]
+    digest = hashlib.sha256("".join(f"{name}\t{sha}\n" for name, sha in files).encode("utf-8")).hexdigest()
+    return LabelledData(texts, [y for part in parts for y in part.labels],
+                        [labels for part in parts for labels in part.all_labels],
+                        duplicate_groups(texts, campaigns), types, digest, {}, campaigns, files)
+
+
+def card_entry(data: LabelledData) -> dict[str, Any]:
+    """What a model card's `training_data` says of the files a model learnt, beside the data's `sha256`: the
+    file's name, or each file's name and SHA-256 when there were several."""
+    if len(data.files) == 1:
+        return {"file": data.files[0][0]}
+    return {"files": [{"file": name, "sha256": sha} for name, sha in data.files]}
+
+
+def card_files(training_data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(name, SHA-256) of each file a model card's `training_data` (`card_entry`) says the model learnt."""
+    if "files" in training_data:
+        return [(str(f.get("file", "")), str(f.get("sha256", ""))) for f in training_data["files"]]
+    name, digest = training_data.get("file"), training_data.get("sha256")
+    return [(str(name), str(digest))] if name and digest else []
 
 
 def skipped_summary(skipped: Mapping[str, list[int]]) -> str:

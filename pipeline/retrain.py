@@ -24,7 +24,7 @@ from pipeline.encoder import available
 from pipeline.errors import UserError
 from pipeline.features import analyse
 from pipeline.hashing import file_sha256
-from pipeline.labelled import read_labelled
+from pipeline.labelled import card_files, combine_labelled, read_labelled
 from pipeline.models import load_model
 from pipeline.resources import resource_path
 from pipeline.taxonomy import Taxonomy
@@ -76,17 +76,19 @@ class BaseModel:
         return self.model.taxonomy
 
 
-def _training_file(model_dir: Path, card: dict[str, Any]) -> Path:
-    """The labelled data a model learnt, found by the name and SHA-256 its card records: in the model folder
+def _training_files(model_dir: Path, card: dict[str, Any]) -> list[Path]:
+    """The labelled files a model learnt, found by the names and SHA-256 its card records: in the model folder
     (models made by `uwagi learn`) or among the bundled data (models made by `uwagi train`, like the default)."""
-    info = card.get("training_data", {})
-    name, digest = info.get("file"), info.get("sha256")
-    if name and digest:
-        for candidate in [model_dir / name, *sorted(resource_path("data").rglob(name))]:
-            if candidate.is_file() and file_sha256(candidate) == digest:
-                return candidate
-    raise UserError(f"nie znaleziono danych, na których uczono model (plik {name!r}, SHA-256 "
-                    f"{str(digest)[:12]}…); połóż ten plik w katalogu modelu", path=model_dir)
+    files = card_files(card.get("training_data", {})) or [("", "")]
+    found = []
+    for name, digest in files:
+        candidates = [model_dir / name, *sorted(resource_path("data").rglob(name))] if name else []
+        match = next((c for c in candidates if c.is_file() and file_sha256(c) == digest), None)
+        if match is None:
+            raise UserError(f"nie znaleziono danych, na których uczono model (plik {name!r}, SHA-256 "
+                            f"{str(digest)[:12]}…); połóż ten plik w katalogu modelu", path=model_dir)
+        found.append(match)
+    return found
 
 
 def load_base_model(model_dir: Path) -> BaseModel:
@@ -94,7 +96,8 @@ def load_base_model(model_dir: Path) -> BaseModel:
     model, card = load_model(model_dir)
     if not isinstance(model, CommentClassifier):
         raise UserError("plik modelu nie zawiera klasyfikatora uwagi", path=model_dir)
-    labelled = read_labelled(_training_file(model_dir, card), model.taxonomy)
+    paths = _training_files(model_dir, card)
+    labelled = combine_labelled([read_labelled(path, model.taxonomy) for path in paths])
     data = pd.DataFrame({"text": labelled.texts, "label": labelled.labels, "labels": labelled.all_labels,
                          "group": [f"g{g}" for g in labelled.groups],
                          "comment_type": labelled.comment_types or [None] * len(labelled.texts)})

@@ -80,10 +80,12 @@ def test_below_the_limit_everything_is_listed_and_nothing_is_added(tmp_path):
 
 
 def test_no_sheet_passes_the_excel_row_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr("pipeline.export.big_workbook.EXCEL_ROWS", 11)  # a worksheet of a header and 10 rows
+    # A worksheet of a header and 4 rows: fewer than the demo's comments to check (6; the default model learnt the
+    # demo comments, so it is sure of most of them).
+    monkeypatch.setattr("pipeline.export.big_workbook.EXCEL_ROWS", 5)
     result, wb = run(tmp_path / "out", 1_000)
-    assert (result.comments["status"] == STATUS_REVIEW).sum() > 10
-    assert len(data_rows(wb, SHEET_COMMENTS)) == len(data_rows(wb, SHEET_REVIEW)) == 10
+    assert (result.comments["status"] == STATUS_REVIEW).sum() > 4
+    assert len(data_rows(wb, SHEET_COMMENTS)) == len(data_rows(wb, SHEET_REVIEW)) == 4
 
 
 def test_every_link_of_a_reduced_workbook_finds_its_comment(tmp_path):

@@ -181,7 +181,12 @@ def test_project_proposals_from_another_city_are_typed_as_proposals(lodz_data: t
 def test_default_model_card_records_taxonomy_data_and_metrics() -> None:
     card = json.loads((DEFAULT / "model.json").read_text(encoding="utf-8"))
     assert card["taxonomy"]["sha256"] == GDANSK.sha256
-    assert card["training_data"]["rows"] == 419
+    assert card["training_data"]["rows"] == 520
+    # `make model`: every labelled comment, the demo slice among them; the honest figure is then the nested one.
+    assert [f["file"] for f in card["training_data"]["files"]] == ["train.jsonl", "demo_gold.jsonl"]
+    nested = card["nested_cross_validation"]
+    assert nested["protocol"].startswith("zagnieżdżona") and nested["macro_f1"] >= 0.9  # 0.905
+    assert nested["needs_review"]["flagged_share"] <= 0.2 and nested["needs_review"]["accuracy_unflagged"] >= 0.97
     assert set(card["cross_validation"]["per_label"]) == set(GDANSK.ids)
     assert {"scikit-learn", "numpy", "python"} <= set(card["libraries"])
     assert (DEFAULT / "model.skops").stat().st_size < 5_000_000
@@ -235,6 +240,22 @@ def test_train_and_evaluate_from_the_command_line(tmp_path: Path, capsys: pytest
     assert report["n"] == 6 and report["accuracy"] == 1.0
     assert "model uczono na tym pliku" in err  # a perfect score on the training file is no evidence
     assert len(report["confusion"]["matrix"]) == len(GDANSK.ids)
+
+
+def test_a_model_learns_several_files_and_evaluate_knows_each(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    first, second = write_csv(tmp_path / "a.csv", TRAIN_ROWS[:4]), write_csv(tmp_path / "b.csv", TRAIN_ROWS[2:])
+    unseen = write_csv(tmp_path / "c.csv", [("Dotacje na małe granty dla organizacji.", "finansowanie"),
+                                            ("Szkolenia dla wolontariuszy seniorów.", "wolontariat")])
+    taxonomy = str(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+    assert main(["train", str(first), str(second), "--taxonomy", taxonomy, "--out", str(tmp_path / "m"),
+                 "--text-col", "tekst"]) == 0
+    card = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["rows"] == 8 and [f["file"] for f in card["training_data"]["files"]] == \
+        ["a.csv", "b.csv"]
+    capsys.readouterr()
+    for data, learnt in ((second, True), (unseen, False)):
+        assert main(["evaluate", str(data), "--model", str(tmp_path / "m"), "--text-col", "tekst", "--json"]) == 0
+        assert ("model uczono na tym pliku" in capsys.readouterr().err) is learnt
 
 
 def test_rows_left_out_of_training_and_evaluation_are_named(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

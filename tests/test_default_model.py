@@ -1,42 +1,65 @@
-"""The committed default model is what `make model` makes from the committed data: same data, same card metrics."""
+"""The committed default model is what `make model` makes from the committed data (same data, same card), and the
+procedure that makes it holds on comments it did not learn."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.base import clone
 
+from pipeline.classifier import CommentClassifier
 from pipeline.cli import main
+from pipeline.encoder import DEFAULT_ENCODER
+from pipeline.labelled import read_labelled
+from pipeline.reports import classification_report
+from pipeline.taxonomy import load_taxonomy
+from pipeline.training import train
+from pipeline.tuning import select_params
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "gdansk_ngo_2023"
+DATA = ROOT / "data" / "gdansk_ngo_2023"
+TAXONOMY = ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml"
 
 
 @pytest.mark.slow
 def test_retraining_on_the_bundled_data_reproduces_the_committed_card(tmp_path: Path) -> None:
     out = tmp_path / "model"
-    assert main(["train", str(ROOT / "data" / "gdansk_ngo_2023" / "train.jsonl"),
-                 "--taxonomy", str(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml"), "--out", str(out)]) == 0
+    # As `make model`: all 520 labelled comments, the demo slice among them, parameters chosen inside them.
+    assert main(["train", str(DATA / "train.jsonl"), str(DATA / "demo_gold.jsonl"), "--tune",
+                 "--taxonomy", str(TAXONOMY), "--out", str(out)]) == 0
     fresh = json.loads((out / "model.json").read_text(encoding="utf-8"))
     committed = json.loads((MODEL / "model.json").read_text(encoding="utf-8"))
-    for key in ("taxonomy", "training_data", "cross_validation", "params"):
+    for key in ("taxonomy", "training_data", "cross_validation", "nested_cross_validation", "params"):
         assert fresh[key] == committed[key], key
 
 
-def test_demo_slice_is_held_out_of_the_training_data() -> None:
+def test_demo_slice_shares_no_text_with_the_training_split() -> None:
+    # What makes a model trained on train.jsonl alone an honest judge on the demo slice.
     def texts(path: Path) -> set[str]:
         return {json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
 
-    data = ROOT / "data" / "gdansk_ngo_2023"
-    assert not texts(data / "train.jsonl") & texts(data / "demo_gold.jsonl")
+    assert not texts(DATA / "train.jsonl") & texts(DATA / "demo_gold.jsonl")
 
 
-def test_default_model_on_the_held_out_demo_slice(capsys: pytest.CaptureFixture) -> None:
-    # The honest figures `make demo` shows: neither the goals nor the comment types of these comments were learnt.
-    assert main(["evaluate", str(ROOT / "data" / "gdansk_ngo_2023" / "demo_gold.jsonl"), "--model", str(MODEL),
-                 "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
+@pytest.mark.slow
+def test_the_default_procedure_on_the_demo_slice_it_did_not_learn() -> None:
+    # The default model learnt the demo slice, so `make demo` shows no accuracy. The same procedure (`uwagi train
+    # --tune`: parameters chosen inside the training data) on the training split alone, scored on the demo slice:
+    # neither its goals nor its comment types nor the choice of parameters saw these comments.
+    taxonomy = load_taxonomy(TAXONOMY)
+    data = read_labelled(DATA / "train.jsonl", taxonomy)
+    classifier = CommentClassifier(taxonomy, encoder=DEFAULT_ENCODER)
+    params = select_params(classifier, classifier.analyse(data.texts, embed_all=True), np.array(data.labels),
+                           data.groups, data.all_labels)
+    model = train(clone(classifier).set_params(**params), data.texts, data.labels, groups=data.groups,
+                  comment_types=data.comment_types, secondary=data.all_labels).model
+    demo = read_labelled(DATA / "demo_gold.jsonl", taxonomy)
+    predicted = model.predict_frame(demo.texts)
+    report = classification_report(demo.labels, predicted["label"], taxonomy.ids, predicted["needs_review"])
     assert report["n"] == 101
     assert report["accuracy"] >= 0.85 and report["macro_f1"] >= 0.85  # 0.881 and 0.876
-    assert report["comment_type_accuracy"] >= 0.8  # 0.871
+    assert np.mean(predicted["comment_type"] == demo.comment_types) >= 0.8  # 0.871

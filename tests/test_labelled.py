@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline.errors import UserError
-from pipeline.labelled import read_labelled, skipped_summary
+from pipeline.labelled import card_entry, card_files, combine_labelled, read_labelled, skipped_summary
 from pipeline.taxonomy import load_taxonomy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,3 +49,20 @@ def test_texts_are_redacted_labels_are_ids_and_campaigns_share_a_fold(tmp_path: 
 def test_a_named_label_column_that_does_not_exist_is_a_user_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="kolumna 'etykieta'"):
         read_labelled(write(tmp_path / "dane.csv", ROWS), GDANSK, text_cols=["tekst"], label_col="etykieta")
+
+
+def test_several_files_are_one_data_set_grouped_across_files(tmp_path: Path) -> None:
+    first = read_labelled(write(tmp_path / "a.csv", [ROWS[0], ROWS[2], (ROWS[3][0], "wolontariat", "")]), GDANSK,
+                          text_cols=["tekst"])
+    second = read_labelled(write(tmp_path / "b.csv", [ROWS[1], ("Nagrody dla wolontariuszy.", "wolontariat", "K2")]),
+                           GDANSK, text_cols=["tekst"])
+    data = combine_labelled([first, second])
+    assert data.labels == [*first.labels, *second.labels] and len(data.texts) == 5
+    # The text repeated in the second file and campaign K2, begun in the first, stay in one group each: a split
+    # across files must not put copies on both sides of a fold.
+    assert data.groups[0] == data.groups[3] and data.groups[1] == data.groups[4]
+    assert len({data.groups[0], data.groups[1], data.groups[2]}) == 3
+    assert [name for name, _ in data.files] == ["a.csv", "b.csv"]
+    assert data.sha256 not in (first.sha256, second.sha256)
+    assert card_files(card_entry(data) | {"sha256": data.sha256}) == data.files
+    assert card_files(card_entry(first) | {"sha256": first.sha256}) == first.files

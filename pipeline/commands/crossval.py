@@ -17,7 +17,7 @@ from pipeline.taxonomy import load_taxonomy
 from pipeline.training import cross_validate
 
 NAME = "crossval"
-SYNOPSIS = ("uwagi crossval DATA --taxonomy T [--text-col COL]... [--label-col COL] [--labels-col COL] "
+SYNOPSIS = ("uwagi crossval DATA... --taxonomy T [--text-col COL]... [--label-col COL] [--labels-col COL] "
             "[--lemmatizer NAME] [--encoder {on,off}] [--json]")
 HELP = ("Zagnieżdżona walidacja krzyżowa (5 części, kampanie i powtórzone teksty zawsze w jednej części; parametry "
         "wybierane tylko w części uczącej): ten sam raport co evaluate, z przewidywań poza próbą uczącą.")

@@ -11,11 +11,12 @@ import numpy as np
 
 from pipeline.classifier import load_classifier
 from pipeline.commands.data import add_data_arguments, read_data
+from pipeline.labelled import card_files
 from pipeline.models import read_card
 from pipeline.reports import classification_report, format_report
 
 NAME = "evaluate"
-SYNOPSIS = ("uwagi evaluate DATA --model MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
+SYNOPSIS = ("uwagi evaluate DATA... --model MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
             "[--json]")
 HELP = ("Oceń model na oznaczonych uwagach: precyzja, czułość i F1 dla etykiet, macro-F1, trafność, macierz pomyłek "
         "(i trafność typu uwagi, gdy dane mają kolumnę comment_type).")
@@ -34,9 +35,11 @@ def print_report(report: dict, taxonomy, as_json: bool) -> None:
 def handle(args: argparse.Namespace) -> int:
     model = load_classifier(args.model)
     data = read_data(args, model.taxonomy)
-    if data.sha256 == read_card(args.model).get("training_data", {}).get("sha256"):
-        print(f"uwagi: {args.data}: model uczono na tym pliku, więc wynik jest zawyżony; rzetelną ocenę daje "
-              "uwagi crossval albo plik, którego model nie widział", file=sys.stderr)
+    learnt = {sha for _, sha in card_files(read_card(args.model).get("training_data", {}))}
+    for path, (_, sha) in zip(args.data, data.files):
+        if sha in learnt:
+            print(f"uwagi: {path}: model uczono na tym pliku, więc wynik jest zawyżony; rzetelną ocenę daje "
+                  "uwagi crossval albo plik, którego model nie widział", file=sys.stderr)
     predicted = model.predict_frame(data.texts)
     report = classification_report(data.labels, predicted["label"], model.taxonomy.ids, predicted["needs_review"])
     if data.comment_types is not None:

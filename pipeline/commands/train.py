@@ -13,11 +13,12 @@ from pipeline.export.atomic import check_out_dir
 from pipeline.models import save_model
 from pipeline.encoder import DEFAULT_ENCODER, EncoderUnavailable, get_encoder
 from pipeline.errors import UserError, plural
+from pipeline.labelled import card_entry
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.training import train
 
 NAME = "train"
-SYNOPSIS = ("uwagi train DATA --taxonomy T --out MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
+SYNOPSIS = ("uwagi train DATA... --taxonomy T --out MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
             "[--lemmatizer NAME] [--encoder {on,off}] [--tune]")
 HELP = "Wytrenuj klasyfikator celów programu na oznaczonych uwagach (CSV, XLSX, JSON Lines) i zapisz model."
 
@@ -64,7 +65,7 @@ def handle(args: argparse.Namespace) -> int:
     trained = train(training_classifier(taxonomy, args), data.texts, data.labels,
                     groups=data.groups, comment_types=data.comment_types, data_sha256=data.sha256,
                     secondary=data.all_labels, tune=args.tune)
-    trained.card["training_data"]["file"] = Path(args.data).name
+    trained.card["training_data"].update(card_entry(data))
     save_model(trained.model, trained.card, args.out)
     cv = trained.card.get("nested_cross_validation", trained.card["cross_validation"])
     print(f"uwagi: model zapisano w {args.out} ({plural(len(data.texts), 'uwaga', 'uwagi', 'uwag')}; "
