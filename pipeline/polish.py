@@ -32,6 +32,7 @@ from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix
 
 from pipeline.clean import detect_language, has_polish_letters, strip_diacritics
 from pipeline.diacritics import fold_polish, polish_frequencies, restore_word
+from pipeline.polish_dictionary import polish_lemmatizer
 from pipeline.resources import resource_lines
 from pipeline.sentences import abbreviations
 from pipeline.vocabulary import PLACEHOLDER, PLACEHOLDERS
@@ -146,12 +147,7 @@ def load_backend(name: str) -> LemmaFn:
 
 @register_backend("simplemma")
 def _simplemma() -> LemmaFn:
-    import simplemma
-
-    def lemmatize(form: str) -> str:
-        return simplemma.lemmatize(form, lang="pl")
-
-    return lemmatize
+    return polish_lemmatizer()
 
 
 @lru_cache(maxsize=1)

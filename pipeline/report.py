@@ -12,15 +12,11 @@ import io
 import json
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")  # a file, never a window; must precede pyplot
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from pipeline.errors import UserError, plural  # noqa: E402
-from pipeline.export.atomic import write_text_atomic  # noqa: E402
-from pipeline.export.research import RESEARCH_FILES  # noqa: E402
+from pipeline.errors import UserError, plural
+from pipeline.export.atomic import write_text_atomic
+from pipeline.export.research import RESEARCH_FILES
 
 REPORT = "raport.html"
 _NEEDED = ("run.json", RESEARCH_FILES[1])
@@ -36,8 +32,14 @@ vertical-align:top}td.n{text-align:right}figure{margin:1rem 0}figure svg{max-wid
 
 def _svg(series: pd.Series, title: str) -> str:
     """A horizontal bar chart of `series` (label -> count) as inline SVG, largest at the top."""
+    # Imported here, not with the module: matplotlib costs every `uwagi` command a second or two of starting up.
+    # A Figure of its own draws to a file without pyplot, so the caller's backend (a notebook's) stays as it was.
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
     series = series.sort_values()
-    fig, ax = plt.subplots(figsize=(7, 0.35 * len(series) + 1.2))
+    fig = Figure(figsize=(7, 0.35 * len(series) + 1.2))
+    ax = fig.subplots()
     ax.barh([str(i) for i in series.index], series.to_numpy(), color="#3b6ea5")
     ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
@@ -45,9 +47,8 @@ def _svg(series: pd.Series, title: str) -> str:
         ax.text(value, y, f" {value}", va="center")
     fig.tight_layout()
     buffer = io.StringIO()
-    with plt.rc_context({"svg.fonttype": "none"}):  # text stays text: smaller, searchable, the reader's font
+    with rc_context({"svg.fonttype": "none"}):  # text stays text: smaller, searchable, the reader's font
         fig.savefig(buffer, format="svg")
-    plt.close(fig)
     svg = buffer.getvalue()
     return svg[svg.index("<svg"):]  # the XML prologue and DOCTYPE are not allowed inside HTML
 

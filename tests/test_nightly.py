@@ -21,11 +21,14 @@ from openpyxl import load_workbook
 from pipeline import polish
 from pipeline.classify import resolve_classifier
 from pipeline.cli import main
-from pipeline.config import Config
+from pipeline.config import Config, EngineConfig, ExportConfig, StateConfig
+from pipeline.engines import local
 from pipeline.edits import read_workbook
 from pipeline.export.staging import STAGING_NAME
+from pipeline.job import run_job
+from pipeline.process import process
 from pipeline.sheets import H_CHANGE, H_NEW
-from pipeline.vocabulary import ROLE_MEMBER
+from pipeline.vocabulary import CHANGE_NEW, ROLE_MEMBER
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"
@@ -298,3 +301,30 @@ def test_learn_from_a_state_without_staff_entries_or_a_damaged_one_exits_2(tmp_p
     assert main(["learn", "--state", str(damaged), "--out", str(tmp_path / "m2")]) == 2
     assert "uszkodzony" in capsys.readouterr().err
     assert not (tmp_path / "m1").exists() and not (tmp_path / "m2").exists()
+
+
+def test_a_night_starts_worker_processes_only_for_the_new_comments_costly_stages(tmp_path: Path, monkeypatch) -> None:
+    """Corrections and triage cost less per row than a worker costs to start: on a night they run in the process."""
+    mapped: list[list[str]] = []
+
+    class InProcess:  # the pool's interface, recording which stages would go to workers
+        def __init__(self, cfg: Config, jobs: int, warm: pd.DataFrame, stages: object):
+            self.cfg = cfg
+
+        def __enter__(self) -> "InProcess":
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+        def map(self, df: pd.DataFrame, stages: list) -> tuple[pd.DataFrame, dict]:
+            mapped.append([s.info.name for s in stages])
+            return process(df, self.cfg, stages)
+
+    monkeypatch.setattr(local, "WorkerPool", InProcess)
+    texts, export = comments(20), tmp_path / "formularz.csv"
+    cfg = Config(engine=EngineConfig(jobs=2, pool_min_rows=1), state=StateConfig(path=tmp_path / "stan.db"))
+    for n, out in ((12, "n1"), (20, "n2")):
+        run_job([write_export(export, texts[:n])], cfg.with_(export=ExportConfig(out_dir=tmp_path / out)))
+    assert mapped and all(set(names) <= {"clean", "redact", "classify"} for names in mapped)
+    assert (pd.read_csv(tmp_path / "n2" / "comments.csv", dtype=str)["change"] == CHANGE_NEW).sum() == 8

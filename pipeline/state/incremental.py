@@ -8,7 +8,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -115,14 +115,18 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     if fresh is not None:  # what the costly stages report about the rows they ran on (the encoder's use)
         df.attrs.update(fresh.attrs)
     outputs = json_rows(df[columns])
+    # The other stages run in this process: corrections and triage cost a fraction of a millisecond a row, clustering
+    # runs here anyway, and a worker process spends seconds of CPU starting (importing uwagi, warming the stages), more
+    # than it would save them on a night's rows (measured: `docs/operations.md`, nightly runs).
+    here = cfg.with_(engine=replace(cfg.engine, jobs=1))
     at = [s.info.name for s in rest].index("triage")
-    df = run_stages(df, cfg, rest[:at], batch.timings, log)
+    df = run_stages(df, here, rest[:at], batch.timings, log)
     started = time.perf_counter()
     df, triage_keys, triaged = reuse_triage(df, cfg, stored.triage_key, stored.triage,
-                                            lambda part: run_stages(part, cfg, rest[at:at + 1], {}, None))
+                                            lambda part: run_stages(part, here, rest[at:at + 1], {}, None))
     _timed("triage", started, len(df), batch.timings, log)
     if rest[at + 1:]:
-        df = run_stages(df, cfg, rest[at + 1:], batch.timings, log)
+        df = run_stages(df, here, rest[at + 1:], batch.timings, log)
     themes = None
     if cfg.themes.enabled:
         started = time.perf_counter()
