@@ -27,7 +27,7 @@ def theme_content(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     out = df.copy(deep=False)  # copy-on-write: the column set below never reaches `df`
     known = df[CONTENT_COLUMN] if CONTENT_COLUMN in df.columns else pd.Series(None, index=df.index, dtype=object)
     content = known.where(known.map(lambda v: isinstance(v, str)), None).astype(object)
-    if cfg.themes.enabled:
+    if cfg.themes.enabled and len(df):  # an empty table (a Dask partition's meta) may hold untyped columns
         grouped = (theme_groups(df, cfg) != "").to_numpy() & content.isna().to_numpy()
         rows = df.index[grouped]
         for lo in range(0, len(rows), SLICE_ROWS):
