@@ -82,7 +82,7 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     nothing (`features.says_nothing`: a few words, or only words like "ok", "brak uwag") is flagged by the classifier.
     """
     classifier = resolve_classifier(cfg)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
     texts = out["text_clean"].fillna("").astype(str).tolist()
     filled = [i for i, t in enumerate(texts) if t.strip()]
     result = pd.DataFrame({"label": "", "labels": "", "confidence": 0.0, "evidence": "", "needs_review": False,
@@ -165,8 +165,18 @@ def _predict(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str
     return predicted
 
 
+# Texts analysed and classified at a time by the lexical model, which decides each text on its own: the Polish
+# layer's analysis (about 17 KB a comment) and the n-gram matrix are one slice's, not the whole batch's.
+LEXICAL_SLICE = 2_000
+
+
 def _lexical(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str], langs: list[str] | None
              ) -> pd.DataFrame:
-    if isinstance(classifier, ZeroShotClassifier):
-        return classifier.predict_frame(texts, semantic=False, langs=langs)
-    return classifier.predict_frame_analysed(classifier.analyse(texts, langs=langs))
+    parts = []
+    for lo in range(0, len(texts), LEXICAL_SLICE):
+        part, part_langs = texts[lo:lo + LEXICAL_SLICE], None if langs is None else langs[lo:lo + LEXICAL_SLICE]
+        if isinstance(classifier, ZeroShotClassifier):
+            parts.append(classifier.predict_frame(part, semantic=False, langs=part_langs))
+        else:
+            parts.append(classifier.predict_frame_analysed(classifier.analyse(part, langs=part_langs)))
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

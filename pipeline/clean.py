@@ -163,7 +163,7 @@ def comment_body(df: pd.DataFrame) -> list[str]:
 @stage("clean", requires=("text",), assigns=("text_clean", "lang"))
 def clean(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `text_clean` and `lang` (redaction, when configured, runs after this in `redact`)."""
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
     cleaned = [clean_text(t) for t in comment_body(out)]
     out["text_clean"] = cleaned
     out["lang"] = [detect_language(t) for t in cleaned]

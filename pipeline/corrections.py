@@ -113,7 +113,7 @@ def apply_corrections(
 ) -> pd.DataFrame:
     """Add `fingerprint`, `decision`, `answer` and `label_corrected`; with `override_labels`, a comment a person
     labelled gets that label (confidence 1, not for review, provenance as evidence) whatever the classifier said."""
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
     texts = out["text_clean"].fillna("").astype(str)
     out["fingerprint"] = [fingerprint(t) for t in texts]
     # Empty comments all share one fingerprint: a decision on one of them must not spread to the rest.

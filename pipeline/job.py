@@ -44,7 +44,7 @@ from pipeline.state.incremental import incremental
 from pipeline.state.schema import open_state
 from pipeline.state.staff import conflicts, harvest, workbooks
 from pipeline.state.store import history, next_run_id, record_run, save_night
-from pipeline.themes import theme_table
+from pipeline.themes import CONTENT_COLUMN, theme_table
 from pipeline.triage import TriageRules, load_rules
 
 WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
@@ -63,9 +63,10 @@ class JobResult:
 
 
 def ordered(df: pd.DataFrame) -> pd.DataFrame:
-    """Output columns in contract order, then pass-through input columns in input order."""
+    """Output columns in contract order, then pass-through input columns in input order (not the themes stage's
+    input, `CONTENT_COLUMN`)."""
     known = [c for c in OUTPUT_COLUMNS if c in df.columns]
-    return df[known + [c for c in df.columns if c not in OUTPUT_COLUMNS]]
+    return df[known + [c for c in df.columns if c not in OUTPUT_COLUMNS and c != CONTENT_COLUMN]]
 
 
 def pii_columns(df: pd.DataFrame, tables: Sequence[RawTable], cfg: Config) -> list[str]:
@@ -138,6 +139,8 @@ def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Ba
     df, tables = ingest(inputs, cfg.ingest)
     batch = Batch(df, tables, pii_columns(df, tables, cfg), {"ingest": round(time.perf_counter() - start, 3)},
                   tuple(inputs))
+    for table in tables:  # its cells are the comments now; what is left to tell of a file is its rows' count
+        table.frame = table.frame.iloc[:, :0]
     if log is not None:
         log.stage("ingest", len(df), batch.timings["ingest"])
     return batch

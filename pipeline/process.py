@@ -19,12 +19,13 @@ from pipeline.config import Config
 from pipeline.corrections import corrections
 from pipeline.redact import redact
 from pipeline.stage import MissingColumnsError, Stage, missing_columns
+from pipeline.theme_content import theme_content
 from pipeline.themes import themes
 from pipeline.triage import triage
 
 # Every stage but `cluster` and `themes` works row by row, so it can run on any chunk of the table; those two need
-# the batch.
-STAGES: tuple[Stage, ...] = (clean, redact, classify, corrections, cluster, triage, themes)
+# the batch (`theme_content` is themes' row-wise part, the text analysis).
+STAGES: tuple[Stage, ...] = (clean, redact, classify, corrections, cluster, triage, theme_content, themes)
 
 
 def check_chain(columns: Sequence[str], stages: Sequence[Stage]) -> None:

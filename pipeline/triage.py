@@ -427,7 +427,7 @@ def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: set `status` and add `status_reason`, `priority`, `priority_reason`, `cited_provisions`; a comment
     read by OCR with low confidence gets `needs_review` too."""
     rules = load_rules(cfg.triage.rules)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
     columns = list(out.columns)
     results = [triage_row(dict(zip(columns, values)), rules) for values in out.itertuples(index=False, name=None)]
     for column in _OUTPUT:

@@ -45,5 +45,5 @@ def test_stage_names_are_the_stage_functions_not_their_modules() -> None:
 
     assert classify.info.name == "classify" and cluster.info.row_wise is False
     assert [s.info.name for s in STAGES] == ["clean", "redact", "classify", "corrections", "cluster", "triage",
-                                             "themes"]
+                                             "theme_content", "themes"]
     assert os.path.basename(pipeline.__file__) == "__init__.py"

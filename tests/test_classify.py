@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import shutil
 from pathlib import Path
@@ -125,6 +126,16 @@ def test_stage_fills_every_column_keeping_rows_and_order() -> None:
     assert all(labels.split("|")[0] == label for label, labels in zip(filled["label"], filled["labels"]))
     assert set(filled["comment_type"]) <= {"propozycja", "pytanie", "poparcie", "krytyka", "inne"}
     assert out["needs_review"].dtype == bool
+
+
+def test_slices_of_the_batch_classify_as_the_whole_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lexical model runs a slice of texts at a time to bound memory; no comment may change its result."""
+    texts = ["Proponujemy zwiększyć pulę środków na małe granty.", "", "Czy wolontariusze będą ubezpieczeni?",
+             "Dziura w chodniku na ul. Długiej.", "ok", "Więcej zieleni przy szkołach i ławek w parkach."] * 3
+    cfg = Config(classify=ClassifyConfig(encoder="off"))
+    whole = classify(table(texts), cfg)
+    monkeypatch.setattr(importlib.import_module("pipeline.classify"), "LEXICAL_SLICE", 4)
+    pd.testing.assert_frame_equal(classify(table(texts), cfg), whole)
 
 
 def test_evidence_names_lemmas_of_the_comment() -> None:

@@ -109,7 +109,7 @@ def redact_text(text: str) -> tuple[str, list[str]]:
 @stage("redact", requires=("text_clean",), assigns=("text_clean", "pii"))
 def redact(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: rewrite `text_clean` redacted and add `pii` ("|"-joined types, "" when none)."""
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
     if not cfg.nlp.redact:
         out["pii"] = ""
         return out

@@ -96,8 +96,8 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     df["comment_id"] = night.ids
     reuse = np.array(night.reuse, dtype=bool)
     costly = [s for s in STAGES if s.info.name in COSTLY_STAGES]
-    # Themes come from the last fit (`night_themes`) unless switched off.
-    batch_wide = COSTLY_STAGES + (("themes",) if cfg.themes.enabled else ())
+    # Themes come from the last fit (`night_themes`) unless switched off; their content lemmas are computed below.
+    batch_wide = COSTLY_STAGES + (("theme_content", "themes") if cfg.themes.enabled else ())
     rest = [s for s in STAGES if s.info.name not in batch_wide]
     fresh = run_stages(df[~reuse], cfg, costly, batch.timings, log) if (~reuse).any() or not reuse.any() else None
     if fresh is not None and cfg.themes.enabled:  # the Polish layer of the themes stage, stored like the rest
