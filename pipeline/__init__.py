@@ -29,6 +29,7 @@ from pipeline.redact import redact, redact_text, register_detector  # noqa: E402
 from pipeline.reports import classification_report, format_report  # noqa: E402
 from pipeline.stage import MissingColumnsError, StageInfo, stage  # noqa: E402
 from pipeline.taxonomy import Taxonomy, load_taxonomy  # noqa: E402
+from pipeline.theme_content import theme_content  # noqa: E402
 from pipeline.themes import themes  # noqa: E402
 from pipeline.training import TrainedModel, cross_validate, train  # noqa: E402
 from pipeline.triage import TriageRules, load_rules, triage  # noqa: E402
@@ -42,7 +43,7 @@ __all__ = [
     # reading inputs into the comments table
     "ingest",
     # the stages, declaring what they read and write, and running them in order
-    "clean", "redact", "classify", "corrections", "cluster", "triage", "themes", "STAGES", "process", "check_chain",
+    "clean", "redact", "classify", "corrections", "cluster", "triage", "theme_content", "themes", "STAGES", "process", "check_chain",
     "stage", "StageInfo", "MissingColumnsError",
     # resources a stage accepts loaded as well as by path
     "Taxonomy", "load_taxonomy", "TriageRules", "load_rules", "resolve_classifier",
