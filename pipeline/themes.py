@@ -166,8 +166,8 @@ def discover(content: Sequence[str], cfg: ThemesConfig | None = None, weights: S
     `weights`: how many comments each text stands for (a campaign's representative: the campaign's size).
 
     A group of more than `cfg.fit_sample` texts is fitted on a sample of them (`fit_sample`), the LSA space and
-    k-means alike, and the others join the nearest theme's centre; the stability score compares the reruns on that
-    sample."""
+    k-means alike, and the others join the nearest theme's centre; the key phrases and the stability score come from
+    that sample."""
     cfg = cfg or ThemesConfig()
     content = list(content)
     n = len(content)
@@ -197,7 +197,8 @@ def discover(content: Sequence[str], cfg: ThemesConfig | None = None, weights: S
         idx = np.flatnonzero(assignment == t)
         centre = vectors[idx].mean(axis=0)
         representative.append(int(idx[np.argmax(vectors[idx] @ centre)]))
-    return Discovery(assignment, key_phrases(content, assignment, cfg.phrases), representative,
+    # Phrases from the texts fitted on, too: counting every word pair of a large group cost more than k-means.
+    return Discovery(assignment, key_phrases(fit_content, assignment[fit], cfg.phrases), representative,
                      _stability(assignment[fit], reruns))
 
 

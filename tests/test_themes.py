@@ -52,6 +52,7 @@ def test_a_group_past_the_fit_sample_is_fitted_on_a_sample_and_every_text_joins_
     versions = found.assignment.reshape(5, 12)
     assert (versions == versions[0]).all()  # drawn or not, the versions of a comment share its theme
     assert not set(versions[0, :6]) & set(versions[0, 6:])  # no theme mixes parks and roads
+    assert any("drzewo" in p for p in found.key_phrases[versions[0, 0]])
     assert len(found.stability) == found.assignment.max() + 1
     assert found.assignment.tolist() == discover(content, cfg).assignment.tolist()  # the draw is seeded too
 
