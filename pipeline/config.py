@@ -100,6 +100,11 @@ class ThemesConfig:
     # whole themes in bench/eval_themes.py).
     campaign_weight: float = 0.5
     phrases: int = 8
+    # Past this many texts in a group (unique comments and campaign representatives), the LSA space and k-means are
+    # fitted on this many and the others join the nearest theme: k-means and the silhouette grow with the square of
+    # a group (the stage took 174 s of a 100k run, docs/benchmarks.md), while the 2-8 themes of a group show in a
+    # few thousand texts (bench/eval_themes.py --fit-sample). Both quality sets are below it, so fit everything.
+    fit_sample: int = 3000
 
 
 @dataclass(frozen=True)

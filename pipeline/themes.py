@@ -13,7 +13,7 @@ Global like clustering (a theme depends on every comment of its group), so the s
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,8 +21,9 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances_argmin, silhouette_score
 from sklearn.preprocessing import normalize
+from threadpoolctl import threadpool_limits
 
 from pipeline import polish
 from pipeline.classifier import DEFAULT_LEMMATIZER
@@ -52,32 +53,55 @@ class Discovery:
     stability: list[float]
 
 
-def _vectors(content: Sequence[str], seed: int) -> np.ndarray | None:
-    """LSA vectors (unit length) of the content lemmas; None when the texts share too few words to split."""
+def _lsa(content: Sequence[str], seed: int) -> tuple[np.ndarray, Callable[[Sequence[str]], np.ndarray]] | None:
+    """LSA vectors (unit length) of the content lemmas, and the projection of other texts into the same space; None
+    when the texts share too few words to split."""
     n = len(content)
+    vectorizer = TfidfVectorizer(min_df=2, max_df=0.5 if n >= 20 else 1.0, sublinear_tf=True)
     try:
-        tfidf = TfidfVectorizer(min_df=2, max_df=0.5 if n >= 20 else 1.0, sublinear_tf=True).fit_transform(content)
+        tfidf = vectorizer.fit_transform(content)
     except ValueError:  # no word occurs twice
         return None
     dims = min(30, tfidf.shape[1] - 1, n - 1)
     if dims < 2:
         return None
-    return normalize(TruncatedSVD(dims, random_state=seed).fit_transform(tfidf))
+    svd = TruncatedSVD(dims, random_state=seed)
+    vectors = normalize(svd.fit_transform(tfidf))
+    return vectors, lambda texts: normalize(svd.transform(vectorizer.transform(texts)))
 
 
-def _split(vectors: np.ndarray, seed: int, cfg: ThemesConfig, weights: np.ndarray | None = None) -> np.ndarray:
-    """k-means with the number of themes (2 … max_themes, at least `min_size` texts each on average) by silhouette;
-    one theme when no split separates the texts better than `min_silhouette`."""
+def _split(vectors: np.ndarray, seed: int, cfg: ThemesConfig, weights: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray | None]:
+    """k-means with the number of themes (2 … max_themes, at least `min_size` texts each on average) by silhouette:
+    the labels and the themes' centres; one theme (no centres) when no split separates the texts better than
+    `min_silhouette`."""
     n = len(vectors)
-    best, best_score = np.zeros(n, dtype=int), cfg.min_silhouette
+    best, centres, best_score = np.zeros(n, dtype=int), None, cfg.min_silhouette
     for k in range(2, min(cfg.max_themes, n // cfg.min_size) + 1):
-        labels = KMeans(k, n_init=10, random_state=seed).fit_predict(vectors, sample_weight=weights)
+        fitted = KMeans(k, n_init=10, random_state=seed).fit(vectors, sample_weight=weights)
+        labels = fitted.labels_
         if len(set(labels)) < 2:
             continue
         score = silhouette_score(vectors, labels)
         if score > best_score:
-            best, best_score = labels, score
-    return best
+            best, centres, best_score = labels, fitted.cluster_centers_, score
+    return best, centres
+
+
+def fit_sample(weights: np.ndarray, bound: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The texts themes are fitted on and the weight each carries there: all of them, as they are, up to `bound`
+    (`ThemesConfig.fit_sample`); past it, the `bound // 2` heaviest (the largest campaigns, which must not be missed)
+    and a seeded draw of the others, each drawn text also weighing for the undrawn, so the draw keeps their share."""
+    n = len(weights)
+    if n <= bound:
+        return np.arange(n), weights
+    order = np.argsort(-weights, kind="stable")
+    heavy, rest = order[:bound // 2], order[bound // 2:]
+    drawn = np.random.default_rng(seed).choice(rest, bound - len(heavy), replace=False)
+    rows = np.concatenate([heavy, drawn])
+    scale = np.r_[np.ones(len(heavy)), np.full(len(drawn), len(rest) / len(drawn))]
+    order = np.argsort(rows)
+    return rows[order], (weights[rows] * scale)[order]
 
 
 def _by_size(labels: np.ndarray) -> np.ndarray:
@@ -132,27 +156,50 @@ def key_phrases(content: Sequence[str], assignment: np.ndarray, count: int) -> l
     return phrases
 
 
+# One thread for k-means (OpenMP) and the SVD (BLAS): on a busy machine the threads of a parallel k-means wait for
+# each other spinning, and 2 threads on 2 shared cores took 50x the CPU seconds of one (docs/benchmarks.md); the
+# engine's parallelism is its worker processes.
+@threadpool_limits.wrap(limits=1)
 def discover(content: Sequence[str], cfg: ThemesConfig | None = None, weights: Sequence[float] | None = None
              ) -> Discovery:
     """Themes of one group of texts given as space-joined content lemmas (see `pipeline.polish.Analysis.content`);
-    `weights`: how many comments each text stands for (a campaign's representative: the campaign's size)."""
+    `weights`: how many comments each text stands for (a campaign's representative: the campaign's size).
+
+    A group of more than `cfg.fit_sample` texts is fitted on a sample of them (`fit_sample`), the LSA space and
+    k-means alike, and the others join the nearest theme's centre; the key phrases and the stability score come from
+    that sample."""
     cfg = cfg or ThemesConfig()
     content = list(content)
-    vectors = _vectors(content, cfg.seed) if len(content) >= 2 * cfg.min_size else None
-    if vectors is None:
-        assignment = np.zeros(len(content), dtype=int)
+    n = len(content)
+    weights = np.ones(n) if weights is None else np.asarray(weights, dtype=float) ** cfg.campaign_weight
+    fit, fit_weights = fit_sample(weights, cfg.fit_sample, cfg.seed)
+    fit_content = [content[i] for i in fit]
+    space = _lsa(fit_content, cfg.seed) if n >= 2 * cfg.min_size else None
+    if space is None:
+        assignment = np.zeros(n, dtype=int)
         return Discovery(assignment, key_phrases(content, assignment, cfg.phrases), [0], [1.0])
-    weights = None if weights is None else np.asarray(weights, dtype=float) ** cfg.campaign_weight
-    assignment = _by_size(_split(vectors, cfg.seed, cfg, weights))
-    reruns = [_split(v, cfg.seed + r, cfg, weights) for r in range(1, cfg.runs)
-              if (v := _vectors(content, cfg.seed + r)) is not None]
+    vectors, project = space
+    labels, centres = _split(vectors, cfg.seed, cfg, fit_weights)
+    if len(fit) < n:
+        rest = np.setdiff1d(np.arange(n), fit)
+        every = np.empty((n, vectors.shape[1]))
+        every[fit], every[rest] = vectors, project([content[i] for i in rest])
+        vectors, every_label = every, np.zeros(n, dtype=int)
+        every_label[fit] = labels
+        if centres is not None:
+            every_label[rest] = pairwise_distances_argmin(vectors[rest], centres)
+        labels = every_label
+    assignment = _by_size(labels)
+    reruns = [_split(s[0], cfg.seed + r, cfg, fit_weights)[0] for r in range(1, cfg.runs)
+              if (s := _lsa(fit_content, cfg.seed + r)) is not None]
     representative = []
     for t in range(assignment.max() + 1):
         idx = np.flatnonzero(assignment == t)
         centre = vectors[idx].mean(axis=0)
         representative.append(int(idx[np.argmax(vectors[idx] @ centre)]))
-    return Discovery(assignment, key_phrases(content, assignment, cfg.phrases), representative,
-                     _stability(assignment, reruns))
+    # Phrases from the texts fitted on, too: counting every word pair of a large group cost more than k-means.
+    return Discovery(assignment, key_phrases(fit_content, assignment[fit], cfg.phrases), representative,
+                     _stability(assignment[fit], reruns))
 
 
 def quote(text: str, limit: int = _QUOTE_CHARS) -> str:

@@ -3,12 +3,13 @@ a stability score; and the quality they reach on the Gdańsk dev set and the Ł�
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline import polish
 from pipeline.config import Config, ThemesConfig
-from pipeline.themes import POOL, discover, find_themes, theme_table, themes
+from pipeline.themes import POOL, discover, find_themes, fit_sample, theme_table, themes
 from tests.theme_quality import held_out_goal, lodz_themes
 
 PARKS = ["Posadzić drzewa i krzewy w parku przy ulicy, nowe nasadzenia zieleni i ławki w parku.",
@@ -40,6 +41,31 @@ def test_two_matters_become_two_themes_with_their_words_and_same_result_for_same
     assert any("chodnik" in p or "jezdnia" in p for p in found.key_phrases[road])
     assert found.stability == [1.0, 1.0]
     assert found.representative[park] < 6 <= found.representative[road]
+
+
+def test_a_group_past_the_fit_sample_is_fitted_on_a_sample_and_every_text_joins_its_matter() -> None:
+    # Five versions of each comment, each missing another word: 60 texts, 20 of them fitted on.
+    content = [" ".join(w for i, w in enumerate(c.split()) if i != j)
+               for j in range(5) for c in _content(PARKS + ROADS)]
+    cfg = ThemesConfig(fit_sample=20)
+    found = discover(content, cfg)
+    versions = found.assignment.reshape(5, 12)
+    assert (versions == versions[0]).all()  # drawn or not, the versions of a comment share its theme
+    assert not set(versions[0, :6]) & set(versions[0, 6:])  # no theme mixes parks and roads
+    assert any("drzewo" in p for p in found.key_phrases[versions[0, 0]])
+    assert len(found.stability) == found.assignment.max() + 1
+    assert found.assignment.tolist() == discover(content, cfg).assignment.tolist()  # the draw is seeded too
+
+
+def test_the_fit_sample_keeps_the_largest_campaigns_and_stands_for_every_comment() -> None:
+    weights = np.ones(1000)
+    weights[[7, 500, 999]] = [30.0, 12.0, 5.0]  # campaign representatives, √size
+    rows, fit_weights = fit_sample(weights, 100, seed=0)
+    assert len(set(rows)) == 100 and {7, 500, 999} <= set(rows)
+    assert fit_weights[rows.tolist().index(7)] == 30.0
+    assert fit_weights.sum() == pytest.approx(weights.sum())  # the undrawn comments keep their share
+    below, same = fit_sample(weights, 1000, seed=0)
+    assert below.tolist() == list(range(1000)) and same is weights
 
 
 def _table(texts: list[str], labels: list[str], confidence: list[float]) -> pd.DataFrame:
