@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier, load_classifier
 from pipeline.clean import detect_language
 from pipeline.config import Config
-from pipeline.encoder import DEFAULT_ENCODER, EncoderUnavailable, cached_mask, encoder_line, get_encoder, open_cache
+from pipeline.encoder import DEFAULT_ENCODER, EncoderUnavailable, cached_mask, get_encoder, open_cache
 from pipeline.errors import UserError
 from pipeline.models import check_taxonomy
 from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from openpyxl import load_workbook
 
 from pipeline import polish

@@ -51,7 +51,7 @@ from pipeline.cluster import (
 from pipeline.classify import DEFERRED, needs_whole_batch
 from pipeline.classify import OUTPUT_COLUMNS as CLASSIFY_COLUMNS
 from pipeline.config import Config
-from pipeline.engines.vector_budget import CLASSIFY, picked
+from pipeline.engines.vector_budget import CLASSIFY, embedding, picked
 from pipeline.errors import UserError
 from pipeline.export.research import ResearchContext, date_cells, first_date_column, research_table
 from pipeline.export.staging import STAGING_NAME
@@ -210,8 +210,7 @@ def _classified(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
     out = mapped.drop(columns=_DEFERRED)
     if not rows:
         return out
-    again = cfg.with_(classify=replace(cfg.classify, encoder="auto", encoder_budget=len(rows)))
-    redone = stage(_mapped(out, _rows, rows).compute(), again)
+    redone = stage(_mapped(out, _rows, rows).compute(), embedding(cfg, rows))
     # A plain dict (at most the budget's rows) is broadcast to the partitions as it is, like clustering's senders.
     return _mapped(out, _patched, {column: redone[column].to_dict() for column in CLASSIFY_COLUMNS})
 

@@ -32,6 +32,12 @@ def picked(deferred: dict[int, float], cfg: Config) -> list[int]:
     return sorted(order if budget is None else order[:max(budget, 0)])
 
 
+def embedding(cfg: Config, rows: Sequence[int]) -> Config:
+    """The configuration that classifies the picked `rows` again with their vectors: each is new and chosen by the
+    cascade, so a budget of their number embeds them all."""
+    return cfg.with_(classify=replace(cfg.classify, encoder="auto", encoder_budget=len(rows)))
+
+
 def spend_budget(table: pd.DataFrame, attrs: Sequence[dict[str, Any]], deferred: dict[int, float], cfg: Config,
                  stages: Sequence[Stage]) -> tuple[pd.DataFrame, float]:
     """The chunks' results as one table (`attrs`: each chunk's), the picked deferred rows classified again with
@@ -45,9 +51,7 @@ def spend_budget(table: pd.DataFrame, attrs: Sequence[dict[str, Any]], deferred:
     rows = picked(deferred, cfg)
     embedded = 0
     if rows:
-        # Every picked row is new and chosen by the cascade, so a budget of their number embeds them all.
-        again = cfg.with_(classify=replace(cfg.classify, encoder="auto", encoder_budget=len(rows)))
-        redone, _ = process(table.iloc[rows], again, stages[names.index(CLASSIFY):])
+        redone, _ = process(table.iloc[rows], embedding(cfg, rows), stages[names.index(CLASSIFY):])
         for column in redone.columns.intersection(table.columns):  # column by column: each keeps its dtype
             table.loc[table.index[rows], column] = redone[column].to_numpy()
         embedded = redone.attrs["encoder"]["embedded_new"]
