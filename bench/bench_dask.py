@@ -86,6 +86,7 @@ def main() -> int:
     from pipeline import STAGES, Config, IngestConfig, ingest, process
     from pipeline.config import ClassifyConfig, EngineConfig, ExportConfig
     from pipeline.engines.dask import DaskEngine, partitions
+    from pipeline.export.research import ResearchContext
     from synthetic_campaigns import make_corpus
 
     work = Path(tempfile.mkdtemp())
@@ -110,7 +111,7 @@ def main() -> int:
             on_dask = cfg.with_(engine=EngineConfig(name="dask", scheduler=cluster.scheduler_address,
                                                     partition_rows=args.partition_rows))
             with get_task_stream(client) as stream:
-                table, seconds = DaskEngine().process(comments, on_dask)
+                table, seconds = DaskEngine(ResearchContext()).process(comments, on_dask)  # research/ parts too
             tasks = task_seconds(stream.data)
         wall = time.perf_counter() - start  # the cluster's start and stop included: workers load nothing before
         assert_frame_equal(table, local)

@@ -221,6 +221,10 @@ def nightly(inputs: Sequence[str | Path], cfg: Config, out: Path, staging: Path,
         batch = _ingest(inputs, cfg, log)
         harvest(conn, workbooks(out, WORKBOOK), our_headers(batch.df, cfg), run_id)
         night = incremental(batch, cfg, conn, model_summary(cfg), run_stages, log, ordered, run_id)
+        if cfg.engine.name == "dask":
+            from pipeline.engines.dask import research_parts
+
+            research_parts(night.shown, cfg, staging, research_context(batch, cfg))
         result = _write_run(batch, cfg, out, staging, log, {"counts": night.counts, "themes_fit": night.themes and
                                                             night.themes.report},
                             sheets=[(SHEET_HISTORY, history(conn, night.run_record(started, out, batch, run_id))),

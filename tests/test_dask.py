@@ -26,8 +26,9 @@ from pipeline import (  # noqa: E402
 )
 from pipeline.cli import main  # noqa: E402
 from pipeline.cluster import cluster  # noqa: E402
-from pipeline.config import EngineConfig  # noqa: E402
+from pipeline.config import EngineConfig, StateConfig  # noqa: E402
 from pipeline.engines.dask import DASK_SETTINGS, DaskEngine, cluster_on_dask, partitions  # noqa: E402
+from pipeline.export.research import ResearchContext  # noqa: E402
 from pipeline.export.staging import STAGING_NAME  # noqa: E402
 from synthetic_campaigns import make_corpus  # noqa: E402
 
@@ -69,7 +70,7 @@ def test_dask_engine_gives_the_local_table(scheduler, demo, local, tmp_path, n_p
     comments, cfg = demo
     rows = -(-DEMO_ROWS // n_partitions)
     assert partitions(comments, rows).npartitions == n_partitions
-    got, seconds = DaskEngine().process(comments, on_dask(cfg, scheduler, rows, tmp_path))
+    got, seconds = DaskEngine(ResearchContext()).process(comments, on_dask(cfg, scheduler, rows, tmp_path))
     assert list(seconds) == [s.info.name for s in STAGES]
     assert_frame_equal(got, local)  # every column: ids, labels, clusters, priorities, reasons
     # Into the run's staging folder: the job swaps it in with the other outputs (see test_cli_runs_on_a_dask_scheduler).
@@ -209,3 +210,26 @@ def test_api_docs_dask_example_runs(scheduler, tmp_path):
     finally:
         os.chdir(cwd)
     assert namespace["result"].manifest["counts"]["written"] == DEMO_ROWS
+
+
+@pytest.mark.slow
+def test_nightly_runs_on_dask_give_the_local_nights_research_in_parts(scheduler, tmp_path):
+    """The second night's table is finished after the engine (stored rows, stable cluster ids, a withdrawn comment):
+    research/ holds that table, as research.parquet does, and both are the local engine's nights."""
+    texts = pd.read_csv(DEMO, sep=";", dtype=str, encoding="utf-8-sig")["Treść uwagi"].tolist()[:20]
+    export = tmp_path / "formularz.csv"
+    research = {}
+    for engine in ("local", "dask"):
+        out, state = tmp_path / engine, tmp_path / f"{engine}.db"
+        cfg = Config(engine=EngineConfig(name=engine, scheduler=scheduler if engine == "dask" else None,
+                                         partition_rows=8),
+                     export=ExportConfig(out_dir=out), state=StateConfig(path=state))
+        for night in (texts[:12], texts[1:]):
+            pd.DataFrame({"Treść uwagi": night}).to_csv(export, sep=";", index=False)
+            run_job([export], cfg)
+        research[engine] = pd.read_parquet(out / "research.parquet")
+    parts = sorted((tmp_path / "dask" / "research").glob("part-*.parquet"))
+    assert len(parts) == 3  # 19 comments tonight and the withdrawn one, 8 rows a partition
+    assert_frame_equal(pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True), research["dask"])
+    assert len(research["dask"]) == 20
+    assert_frame_equal(research["dask"], research["local"])

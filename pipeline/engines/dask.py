@@ -66,8 +66,9 @@ DASK_SETTINGS = {"dataframe.shuffle.method": "tasks", "dataframe.convert-string"
 
 class DaskEngine:
     def __init__(self, research: ResearchContext | None = None) -> None:
-        # What research.* says beyond the table (consultation, taxonomy, input columns): the parts say it too.
-        self.research = research or ResearchContext()
+        # What research.* says beyond the table (consultation, taxonomy, input columns): the parts say it too. Without
+        # it no parts are written: a nightly run's table is only final after the engine (`research_parts`).
+        self.research = research
 
     def process(self, df: pd.DataFrame, cfg: Config, stages: Sequence[Stage] | None = None, *,
                 on_stage: Callable[[str, int, float], None] | None = None) -> tuple[pd.DataFrame, dict[str, float]]:
@@ -83,12 +84,12 @@ class DaskEngine:
                 timings[stage.info.name] = round(time.perf_counter() - start, 3)
                 if on_stage is not None:
                     on_stage(stage.info.name, len(df), timings[stage.info.name])
-            # Into the run's staging folder: swapped in with the other outputs, or not at all.
-            write_research_parts(frame, Path(cfg.export.out_dir) / STAGING_NAME / RESEARCH_PARTS, self.research)
+            if self.research is not None:  # into the staging folder: swapped in with the other outputs, or not at all
+                write_research_parts(frame, Path(cfg.export.out_dir) / STAGING_NAME / RESEARCH_PARTS, self.research)
             out = client.compute(frame).result()
         if len(out) != len(df):  # the "nothing is lost" contract, as the local engine checks it
             raise RuntimeError(f"the Dask engine returned {len(out)} rows for {len(df)}")
-        return out.reset_index(drop=True), timings
+        return out.reset_index(drop=True).set_axis(df.index), timings  # the caller's index, as the local engine
 
 
 @contextlib.contextmanager
@@ -267,6 +268,13 @@ def write_research_parts(frame: dd.DataFrame, folder: Path, context: ResearchCon
         if tmp.exists():
             shutil.rmtree(tmp)
     return folder
+
+
+def research_parts(df: pd.DataFrame, cfg: Config, staging: Path, context: ResearchContext) -> Path:
+    """research/ of a table finished on the client (a nightly run's: stored rows, stable cluster ids, withdrawn
+    comments), partitioned as the engine partitions, written by the client's threads."""
+    with dask.config.set(DASK_SETTINGS):
+        return write_research_parts(partitions(df, cfg.engine.partition_rows), staging / RESEARCH_PARTS, context)
 
 
 def _write_part(part: pd.DataFrame, path: Path, context: ResearchContext) -> None:
