@@ -44,13 +44,13 @@ class Stored:
 def load(conn: sqlite3.Connection) -> Stored:
     sha, source, status, key, text, cluster, outputs, rows, theme = {}, {}, {}, {}, {}, {}, {}, {}, {}
     triage_key, triage_found = {}, {}
-    for cid, s, src, st, k, cl, out, row, tk, tf in conn.execute(
+    # SQLite picks the text and theme out of each stored row: parsing every row in Python cost more than the rest.
+    for cid, s, src, st, k, cl, out, row, tk, tf, tx, th in conn.execute(
             "SELECT comment_id, content_sha, source_file, status, config_key, cluster_id, outputs, row_json, "
-            "triage_key, triage_found FROM comments ORDER BY first_seen, rowid"):
+            "triage_key, triage_found, json_extract(row_json, '$.text'), json_extract(row_json, '$.theme') "
+            "FROM comments ORDER BY first_seen, rowid"):
         sha[cid], source[cid], status[cid], key[cid], cluster[cid], outputs[cid], rows[cid] = s, src, st, k, cl, out, row
-        values = json.loads(row)
-        text[cid], theme[cid], triage_key[cid], triage_found[cid] = (values.get("text") or "",
-                                                                     values.get("theme") or "", tk, tf)
+        text[cid], theme[cid], triage_key[cid], triage_found[cid] = tx or "", th or "", tk, tf
     fit = conn.execute("SELECT run_id, fit_key, themes, members FROM theme_fit").fetchone()
     return Stored(Known(sha, source, status, key, text), cluster, outputs, rows, theme,
                   fit and ThemeFit(fit[0], fit[1], json.loads(fit[2]), frozenset(json.loads(fit[3]))), triage_key,
