@@ -463,8 +463,9 @@ def triage_with(df: pd.DataFrame, cfg: Config, found: Sequence[TextFindings | No
     out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
     columns = list(out.columns)
     found = found if found is not None else [None] * len(out)
-    results = [triage_row(dict(zip(columns, values)), rules, f)
-               for values, f in zip(out.itertuples(index=False, name=None), found)]
+    # Column by column into plain lists: iterating rows of Arrow-backed text converts cell by cell, slowly.
+    rows = zip(*(out.iloc[:, j].tolist() for j in range(len(columns))))
+    results = [triage_row(dict(zip(columns, values)), rules, f) for values, f in zip(rows, found)]
     for column in _OUTPUT:
         out[column] = [r[column] for r in results]
     out["priority"] = out["priority"].astype("int64")
