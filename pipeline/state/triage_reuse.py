@@ -24,7 +24,9 @@ def text_keys(df: pd.DataFrame, cfg: Config) -> list[str]:
     rules = repr((__version__, load_rules(cfg.triage.rules)))
     columns = [df[c].astype(object).where(df[c].notna(), "").astype(str).tolist() if c in df.columns
                else [""] * len(df) for c in TEXT_INPUTS]
-    return [hashlib.sha256("\x1f".join((rules, *values)).encode()).hexdigest()[:32] for values in zip(*columns)]
+    # JSON, not a separator: no text can make two different rows read alike.
+    return [hashlib.sha256(json.dumps((rules, *values), ensure_ascii=False).encode()).hexdigest()[:32]
+            for values in zip(*columns)]
 
 
 def dumps(found: TextFindings) -> str:
