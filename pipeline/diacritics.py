@@ -7,7 +7,21 @@ are. Context is ignored: "ze" always becomes the more frequent "że" (both are f
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Mapping
 from functools import lru_cache
+from importlib import metadata
+from importlib.resources import as_file, files
+
+from pipeline.cache_dir import cache_dir
+from pipeline.hashing import file_sha256
+from pipeline.polish_dictionary import cached_table
+
+# The restorations, kept in the cache folder in the Polish dictionary's table format: opening the file takes
+# milliseconds, building the mapping from wordfreq's list about a second of CPU in every process that meets a
+# comment typed without Polish letters.
+FILE_NAME = "wordfreq-pl-restorations.table"
+_BUILD = "restorations-1"  # bump when `_build_restorations` changes what it keeps
 
 _POLISH_TO_ASCII = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
 
@@ -25,8 +39,19 @@ def polish_frequencies() -> dict[str, float]:
     return wordfreq.get_frequency_dict("pl", wordlist="large")
 
 
+def _source_digest() -> bytes:
+    """What the restorations are built from: wordfreq's version and large Polish list, and how they are built."""
+    with as_file(files("wordfreq") / "data" / "large_pl.msgpack.gz") as source:
+        return hashlib.sha256(f"{_BUILD}\0{metadata.version('wordfreq')}\0{file_sha256(source)}".encode()).digest()
+
+
 @lru_cache(maxsize=1)
-def _restorations() -> dict[str, str]:
+def _restorations() -> Mapping[str, str]:
+    """Folded spelling -> the most frequent word form with it, where the two differ."""
+    return cached_table(cache_dir() / FILE_NAME, _source_digest(), _build_restorations)
+
+
+def _build_restorations() -> dict[str, str]:
     best: dict[str, tuple[float, str]] = {}
     for word, freq in polish_frequencies().items():
         if not word.isalpha():

@@ -120,19 +120,25 @@ def build_table(path: Path, digest: bytes, dictionary: Mapping[str, str]) -> Non
         raise
 
 
-def polish_table(folder: Path | None = None) -> Mapping[str, str]:
-    """simplemma's Polish dictionary: the table in `folder` (default: the cache folder), built there when missing,
-    stale or damaged; simplemma's own dictionary when the folder cannot hold it."""
-    path, digest = (folder or cache_dir()) / FILE_NAME, source_digest()
+def cached_table(path: Path, digest: bytes, build: Callable[[], Mapping[str, str]]) -> Mapping[str, str]:
+    """The table at `path` built from `digest`'s source, or `build()`'s mapping written there first when the file is
+    missing, stale or damaged; the mapping itself when the folder cannot hold it."""
     table = open_table(path, digest)
     if table is not None:
         return table
-    dictionary = DefaultDictionaryFactory().get_dictionary("pl")
+    mapping = build()
     try:
-        build_table(path, digest, dictionary)
+        build_table(path, digest, mapping)
     except (OSError, ValueError):  # a read-only cache folder, a full disk; a form longer than 255 bytes
-        return dictionary
-    return open_table(path, digest) or dictionary
+        return mapping
+    return open_table(path, digest) or mapping
+
+
+def polish_table(folder: Path | None = None) -> Mapping[str, str]:
+    """simplemma's Polish dictionary: the table in `folder` (default: the cache folder), built there when missing,
+    stale or damaged; simplemma's own dictionary when the folder cannot hold it."""
+    return cached_table((folder or cache_dir()) / FILE_NAME, source_digest(),
+                        lambda: DefaultDictionaryFactory().get_dictionary("pl"))
 
 
 class _PolishFactory:

@@ -31,6 +31,7 @@ import itertools
 import math
 import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -334,13 +335,44 @@ def _size(value: Any) -> int:
         return 1
 
 
-def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
-    """status, status_reason, priority, priority_reason and cited_provisions of one comment."""
+# The columns `text_findings` reads: what the costly half of triage depends on besides the rules.
+TEXT_INPUTS = ("text_clean", "document_part", "text_proposal", "lang")
+
+
+@dataclass(frozen=True)
+class TextFindings:
+    """What triage reads in a comment's own text (the costly half of its work): the provisions it cites, why it is
+    unreadable (None: readable) and the proposal phrases it holds. The other half (`triage_row`) adds what depends
+    on the rest of the row (status at ingest, OCR, cluster, label), so a nightly run keeps these by text and
+    decides again only that half for a campaign that grew."""
+
+    citations: tuple[str, ...]
+    unreadable: str | None
+    phrases: tuple[str, ...]
+
+
+def text_findings(row: dict[str, Any], rules: TriageRules) -> TextFindings:
+    """The findings of one row, from its `TEXT_INPUTS` alone."""
     m = _matchers(rules)
     text = _text(row.get("text_clean"))
     # The form's "Część dokumentu (§)" column cites a provision as a § in the text does.
-    citations = list(dict.fromkeys([*document_provisions(_text(row.get("document_part")), m.provisions),
-                                    *m.provisions.find(text)]))
+    citations = tuple(dict.fromkeys([*document_provisions(_text(row.get("document_part")), m.provisions),
+                                     *m.provisions.find(text)]))
+    n_urls, plain = _strip_links(text)
+    folded = fold(plain)
+    unreadable = _unreadable(n_urls, plain, folded, rules, _text(row.get("lang")) or "pl") if text.strip() else None
+    phrases = tuple(m.proposal.find(folded)) if unreadable is None else ()
+    if _text(row.get("text_proposal")).strip():  # the form's "Proponowane brzmienie zapisu" column
+        phrases = ("proponowane brzmienie", *phrases)
+    return TextFindings(citations, unreadable, phrases)
+
+
+def triage_row(row: dict[str, Any], rules: TriageRules, found: TextFindings | None = None) -> dict[str, Any]:
+    """status, status_reason, priority, priority_reason and cited_provisions of one comment; `found` are its
+    `text_findings` when the caller has them already."""
+    found = text_findings(row, rules) if found is None else found
+    text = _text(row.get("text_clean"))
+    citations = found.citations
     out = {"cited_provisions": "; ".join(citations)}
     status = _text(row.get("status")) or STATUS_OK
     error = _text(row.get("error"))
@@ -365,19 +397,14 @@ def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
         return done(STATUS_REVIEW, f"Tekst odczytany ze skanu z niską pewnością OCR "
                     f"({float(row['ocr_confidence']):.0%}) – porównaj z oryginałem ({where})", 2,
                     "Skan odczytany niepewnie – najpierw sprawdź tekst")
-    n_urls, plain = _strip_links(text)
-    folded = fold(plain)
-    unreadable = _unreadable(n_urls, plain, folded, rules, _text(row.get("lang")) or "pl")
-    if unreadable:
-        return done(STATUS_UNREADABLE, unreadable, 3, "Nieczytelna – nie wymaga odpowiedzi merytorycznej")
+    if found.unreadable:
+        return done(STATUS_UNREADABLE, found.unreadable, 3, "Nieczytelna – nie wymaga odpowiedzi merytorycznej")
 
     duplicate = _text(row.get("cluster_kind")) == KIND_DUPLICATE
     campaign = (f"{'duplikatów' if duplicate else 'kampanii'} {cluster_id} "
                 f"({plural(size, 'uwaga', 'uwagi', 'uwag')})")
     is_member = role == ROLE_MEMBER
-    phrases = m.proposal.find(folded)
-    if _text(row.get("text_proposal")).strip():  # the form's "Proponowane brzmienie zapisu" column
-        phrases = ["proponowane brzmienie", *phrases]
+    phrases = found.phrases
     cites = bool(citations) and rules.priority_citation_is_priority
     signals = ([f"proponuje konkretny zapis („{phrases[0]}”)"] if phrases else []) + (
         [f"powołuje się na przepis ({citations[0]}{' i inne' if len(citations) > 1 else ''})"] if cites else [])
@@ -426,10 +453,19 @@ _OUTPUT = ("status", "status_reason", "priority", "priority_reason", "cited_prov
 def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: set `status` and add `status_reason`, `priority`, `priority_reason`, `cited_provisions`; a comment
     read by OCR with low confidence gets `needs_review` too."""
+    return triage_with(df, cfg)
+
+
+def triage_with(df: pd.DataFrame, cfg: Config, found: Sequence[TextFindings | None] | None = None) -> pd.DataFrame:
+    """The triage stage's work, given the rows' `text_findings` where the caller has them (None: find them here):
+    a nightly run keeps them in its state by text."""
     rules = load_rules(cfg.triage.rules)
     out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
     columns = list(out.columns)
-    results = [triage_row(dict(zip(columns, values)), rules) for values in out.itertuples(index=False, name=None)]
+    found = found if found is not None else [None] * len(out)
+    # Column by column into plain lists: iterating rows of Arrow-backed text converts cell by cell, slowly.
+    rows = zip(*(out.iloc[:, j].tolist() for j in range(len(columns))))
+    results = [triage_row(dict(zip(columns, values)), rules, f) for values, f in zip(rows, found)]
     for column in _OUTPUT:
         out[column] = [r[column] for r in results]
     out["priority"] = out["priority"].astype("int64")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import simplemma
 
-from pipeline import polish_dictionary
+from pipeline import diacritics, polish_dictionary
 from pipeline.polish_dictionary import FILE_NAME, LemmaTable, build_table, open_table, polish_lemmatizer, polish_table
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "samples" / "konsultacje_2023_demo.csv"
@@ -50,3 +50,18 @@ def test_without_a_writable_cache_folder_simplemmas_own_dictionary_is_used(tmp_p
     not_a_folder = tmp_path / "plik"
     not_a_folder.write_text("")
     assert polish_table(not_a_folder) is SMALL
+
+
+def test_diacritics_restorations_come_from_the_cache_table_and_match_wordfreq(tmp_path, monkeypatch):
+    """Words typed without Polish letters get them back from a table a process opens, built from wordfreq once."""
+    monkeypatch.setenv("UWAGI_CACHE_DIR", str(tmp_path))
+    diacritics._restorations.cache_clear()
+    restorations = diacritics._restorations()
+    assert isinstance(restorations, LemmaTable) and (tmp_path / diacritics.FILE_NAME).is_file()
+    built = diacritics._build_restorations()
+    assert len(restorations) == len(built) and all(restorations.get(k) == v for k, v in built.items())
+    diacritics.restore_word.cache_clear()
+    assert [diacritics.restore_word(w) for w in ("wspolpraca", "Zrodla", "program")] == ["współpraca", "Źródła",
+                                                                                          "program"]
+    diacritics._restorations.cache_clear()
+    diacritics.restore_word.cache_clear()

@@ -14,7 +14,9 @@ from pipeline.clean import clean_text, fold
 from pipeline.config import Config, TriageConfig
 from pipeline.errors import UserError
 from pipeline.provisions import ProvisionFinder
-from pipeline.triage import PhraseSet, load_rules, rules_from_dict, triage, unreadable_reason
+from pipeline.triage import (
+    PhraseSet, load_rules, rules_from_dict, text_findings, triage, triage_with, unreadable_reason,
+)
 
 
 @pytest.mark.parametrize(
@@ -119,6 +121,22 @@ def test_campaign_members_point_to_their_campaign_and_representative_carries_its
     assert member["status_reason"] == "Członek kampanii A-0031 (25 uwag) – odpowiedź jak dla reprezentanta"
     assert out["B-1"]["status_reason"].startswith("Członek kampanii B-0 (22 uwagi)")
     assert out["B-1"]["status_reason"].endswith("reprezentanta B-7")
+
+
+def test_text_findings_read_before_a_campaign_grew_decide_as_a_fresh_triage() -> None:
+    """A nightly run keeps what triage read in each text; a campaign that grew is decided again from those."""
+    template = "Popieramy wyższy wkład Miasta. Proponujemy zapis w § 5 ust. 2: „Miasto pokrywa wkład własny”."
+    rows = [{"comment_id": f"A-{i}", "text_clean": template, "cluster_id": "A-0", "cluster_size": 3,
+             "cluster_role": "reprezentant" if i == 0 else "członek"} for i in range(3)]
+    rows += [{"comment_id": "junk", "text_clean": "asdf qwerty"}, {"comment_id": "empty", "text_clean": ""}]
+    before = _frame(rows)
+    rules = load_rules()
+    found = [text_findings(row, rules) for row in before.to_dict("records")]
+    grown = before.assign(cluster_size=[25, 25, 25, 1, 1])
+    again = triage_with(grown, Config(), found)
+    pd.testing.assert_frame_equal(again, triage(grown, Config()))
+    assert again["status_reason"].iloc[1].startswith("Członek kampanii A-0 (25 uwag)")
+    assert list(again["status"].iloc[3:]) == ["nieczytelna", "pusta"]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ The pure `*_view` functions build what each sheet shows; the `write_*` functions
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,7 +74,7 @@ def cell_text(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and not pd.isna(value)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # NaN is not
 
 
 def _col(df: pd.DataFrame, name: str, default: Any = "") -> pd.Series:
@@ -262,12 +263,19 @@ def campaigns_view(clusters: pd.DataFrame, df: pd.DataFrame, taxonomy: Taxonomy 
     names = label_names(taxonomy)
     cluster = _col(df, "cluster_id", "").astype(str)
     in_campaign = df[cluster.isin(campaigns).to_numpy()]
-    key = _col(in_campaign, "cluster_id", "").astype(str).to_numpy()
-    member_ids = {cid: ", ".join(ids) for cid, ids in _col(in_campaign, "comment_id").astype(str).groupby(key)}
+    key = _col(in_campaign, "cluster_id", "").astype(str).tolist()
+    # Plain dicts, not a groupby: a pandas group per campaign costs more than the rest of the sheet.
+    members: dict[str, list[str]] = {}
+    for cid, comment in zip(key, _col(in_campaign, "comment_id").astype(str).tolist()):
+        members.setdefault(cid, []).append(comment)
+    member_ids = {cid: ", ".join(ids) for cid, ids in members.items()}
     top_label: dict[str, str] = {}
     if "label" in df.columns:
-        for cid, labels in in_campaign["label"].fillna("").astype(str).groupby(key):
-            top = labels.value_counts().index[0]
+        counts: dict[str, Counter[str]] = {}
+        for cid, label in zip(key, in_campaign["label"].fillna("").astype(str).tolist()):
+            counts.setdefault(cid, Counter())[label] += 1
+        for cid, labels in counts.items():
+            top = labels.most_common(1)[0][0]  # the most frequent, the first seen of a tie
             top_label[cid] = names.get(top, top)
     cids = clusters["cluster_id"].astype(str)
     representatives = clusters["representative_id"].astype(str)
@@ -371,18 +379,31 @@ def _workbook(path: Path) -> xlsxwriter.Workbook:
     )
 
 
-def _row_height(values: Sequence[Any], columns: Sequence[Column], max_lines: int = 12) -> float | None:
-    """Points for a row whose wrapped cells need several lines; capped so a 300-word letter stays one screen.
+def _line_counts(values: Sequence[Any], col: Column) -> list[int]:
+    """Lines each cell of a column needs: 1 but for text in a wrapped column longer than a line or broken in lines.
+    10-point text fits about 1.25-1.4 characters per unit of column width (measured on LibreOffice's PDF
+    rendering)."""
+    if col.kind not in ("wrap", "staff_wrap"):
+        return [1] * len(values)
+    per_line = max(int(col.width * 1.25), 1)
+    return [1 if not isinstance(v, str) or (len(v) <= per_line and "\n" not in v)
+            else sum(max(1, -(-len(part) // per_line)) for part in v.split("\n")) for v in values]
 
-    Set explicitly because Excel does not grow rows for wrapped text written by a library; 10-point text fits
-    about 1.25-1.4 characters per unit of column width (measured on LibreOffice's PDF rendering).
-    """
-    lines = 1
-    for value, col in zip(values, columns):
-        if col.kind in ("wrap", "staff_wrap") and isinstance(value, str) and value:
-            per_line = max(int(col.width * 1.25), 1)
-            lines = max(lines, sum(max(1, -(-len(part) // per_line)) for part in value.split("\n")))
-    return min(lines, max_lines) * 12.75 + 2 if lines > 1 else None
+
+def _row_heights(columns_values: Sequence[Sequence[Any]], columns: Sequence[Column], max_lines: int = 12
+                 ) -> list[float | None]:
+    """Points for each row whose wrapped cells need several lines (None: one line will do); capped so a 300-word
+    letter stays one screen. Set explicitly because Excel does not grow rows for wrapped text written by a
+    library."""
+    counts = [_line_counts(values, col) for values, col in zip(columns_values, columns)]
+    rows = len(columns_values[0]) if columns_values else 0
+    return [min(lines, max_lines) * 12.75 + 2 if lines > 1 else None
+            for lines in (map(max, zip(*counts)) if counts else [1] * rows)]
+
+
+def _row_height(values: Sequence[Any], columns: Sequence[Column], max_lines: int = 12) -> float | None:
+    """`_row_heights` of one row."""
+    return _row_heights([[v] for v in values], columns, max_lines)[0] if len(values) else None
 
 
 def _print_setup(ws: Any, title: str, paper: int = 9) -> None:
@@ -409,7 +430,10 @@ def write_table_sheet(
         ws.set_column(j, j, col.width, None, {"hidden": col.kind == "hidden"})
     links = links or {}
     formats = [fmt.of(c.kind) for c in columns]
-    for i, row in enumerate(view.itertuples(index=False), start=1):
+    # Column by column into plain lists: iterating rows of Arrow-backed text converts cell by cell, slowly.
+    values = [view.iloc[:, j].tolist() for j in range(view.shape[1])]
+    heights = _row_heights(values, columns)
+    for i, (row, height) in enumerate(zip(zip(*values), heights), start=1):
         for j, value in enumerate(row):
             cell_fmt = formats[j]
             if _is_number(value):
@@ -424,7 +448,6 @@ def write_table_sheet(
                 ws.write_string(i, j, text, fmt.quoted(cell_fmt) if text.startswith(FORMULA_STARTS) else cell_fmt)
             else:  # a truly empty cell, so Excel's filters list it under "(Puste)"
                 ws.write_blank(i, j, None, cell_fmt)
-        height = _row_height(row, columns)
         if height:
             ws.set_row(i, height)
     ws.set_row(0, 27)

@@ -24,7 +24,7 @@ from pipeline.state.changes import plan_night, stable_cluster_ids
 from pipeline.state.staff import apply_staff, staff_values
 from pipeline.state.store import frame_of, json_rows, load
 from pipeline.state.theme_fit import NightThemes, fit_key, night_themes
-from pipeline.state.triage_reuse import TRIAGE_COLUMNS, reuse_triage
+from pipeline.state.triage_reuse import night_triage
 from pipeline.themes import CONTENT_COLUMN, content_lemmas
 from pipeline.vocabulary import (
     CHANGE_CHANGED, CHANGE_NEW, CHANGE_UNCHANGED, CHANGE_WITHDRAWN, ROLE_UNIQUE,
@@ -57,7 +57,8 @@ class NightResult:
     config_key: str
     counts: dict[str, int] = field(default_factory=dict)
     themes: NightThemes | None = None  # tonight's themes from the last fit or a new one (None: --no-themes)
-    triage_keys: list[str] = field(default_factory=list)  # per comment of the batch: its triage fingerprint
+    triage_keys: list[str] = field(default_factory=list)  # per comment of the batch: its triage findings' inputs
+    triage_found: list[str] = field(default_factory=list)  # per comment of the batch: its triage findings
 
     def run_record(self, started: str, out: Path, batch: Any, run_id: int) -> dict[str, Any]:
         return {"run_id": run_id, "started": started, "finished": now(), "exit_status": 0, "version": __version__,
@@ -87,7 +88,7 @@ def _timed(name: str, started: float, rows: int, timings: dict[str, float], log:
 def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[str, Any], run_stages: RunStages,
                 log: Any, order: Callable[[pd.DataFrame], pd.DataFrame], run_id: int) -> NightResult:
     """Process `batch.df` against the state as run `run_id`; sets `batch.df` to tonight's comments (final rows)."""
-    stored = load(conn, TRIAGE_COLUMNS)
+    stored = load(conn)
     key = config_key(cfg, model)
     df = batch.df.copy()
     night = plan_night(df["comment_id"].astype(str).tolist(), df["source_file"].astype(str).tolist(),
@@ -122,8 +123,7 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     at = [s.info.name for s in rest].index("triage")
     df = run_stages(df, here, rest[:at], batch.timings, log)
     started = time.perf_counter()
-    df, triage_keys, triaged = reuse_triage(df, cfg, stored.triage_key, stored.triage,
-                                            lambda part: run_stages(part, here, rest[at:at + 1], {}, None))
+    df, triage_keys, triage_found, triaged = night_triage(df, cfg, stored.triage_key, stored.triage_found)
     _timed("triage", started, len(df), batch.timings, log)
     if rest[at + 1:]:
         df = run_stages(df, here, rest[at + 1:], batch.timings, log)
@@ -154,4 +154,5 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     counts = {"new": night.change.count(CHANGE_NEW), "changed": night.change.count(CHANGE_CHANGED),
               "unchanged": night.change.count(CHANGE_UNCHANGED), "withdrawn": len(night.withdrawn),
               "processed": 0 if fresh is None else len(fresh), "triaged": triaged}
-    return NightResult(shown, outputs, night.change, night.withdrawn, key, counts, themes, triage_keys)
+    return NightResult(shown, outputs, night.change, night.withdrawn, key, counts, themes, triage_keys,
+                       triage_found)

@@ -44,6 +44,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     ALTER TABLE comments ADD COLUMN triage_key TEXT NOT NULL DEFAULT '';
     """,
+    # Triage keeps what it read in each comment's text (state/triage_reuse.py); `triage_key` now fingerprints the
+    # inputs of those findings, so the keys of version 2 match none and the first night reads every text again.
+    """
+    ALTER TABLE comments ADD COLUMN triage_found TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

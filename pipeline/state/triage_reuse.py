@@ -1,49 +1,56 @@
-"""Triage on a night with a state: a comment whose row before triage (text, label, cluster columns and every other
-column triage could read) and triage rules are those of its last run keeps the triage results stored with it; only
-the others are triaged. Triage looks at nothing but the row and the rules, so the results are those a full run
-gives."""
+"""Triage on a night with a state. Triage has a costly half, what it reads in a comment's own text
+(`triage.text_findings`: cited provisions, readability, proposal phrases), and a cheap one, what it makes of those
+with the rest of the row (status at ingest, OCR, cluster size and role, label). The state keeps each comment's
+findings with a fingerprint of what they were read from (`triage.TEXT_INPUTS`, the rules, uwagi's version); a
+comment whose fingerprint is the stored one takes its stored findings, and the cheap half runs on every row. A
+campaign that grew, whose members' status reasons name its new size, thus costs them no text rules again, and the
+results are those a full run gives."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
-from typing import Any
+import json
+from collections.abc import Mapping
 
 import pandas as pd
 
 from pipeline import __version__
 from pipeline.config import Config
-from pipeline.state.store import json_rows
-from pipeline.triage import load_rules, triage
-
-# What triage writes: its own columns, and `needs_review`, which it raises for a text read by OCR unsurely.
-TRIAGE_COLUMNS = (*triage.info.assigns, "needs_review")
+from pipeline.triage import TEXT_INPUTS, TextFindings, load_rules, text_findings, triage_with
 
 
-def triage_keys(df: pd.DataFrame, cfg: Config) -> list[str]:
-    """Per row, a fingerprint of everything its triage depends on: the whole row, the rules and uwagi's version."""
+def text_keys(df: pd.DataFrame, cfg: Config) -> list[str]:
+    """Per row, a fingerprint of everything its `text_findings` depend on: `TEXT_INPUTS`, the rules, the version."""
     rules = repr((__version__, load_rules(cfg.triage.rules)))
-    return [hashlib.sha256(f"{rules}\n{row}".encode()).hexdigest()[:32] for row in json_rows(df)]
+    columns = [df[c].astype(object).where(df[c].notna(), "").astype(str).tolist() if c in df.columns
+               else [""] * len(df) for c in TEXT_INPUTS]
+    # JSON, not a separator: no text can make two different rows read alike.
+    return [hashlib.sha256(json.dumps((rules, *values), ensure_ascii=False).encode()).hexdigest()[:32]
+            for values in zip(*columns)]
 
 
-def reuse_triage(df: pd.DataFrame, cfg: Config, stored_keys: Mapping[str, str],
-                 stored: Mapping[str, Mapping[str, Any]], run: Callable[[pd.DataFrame], pd.DataFrame]
-                 ) -> tuple[pd.DataFrame, list[str], int]:
+def dumps(found: TextFindings) -> str:
+    return json.dumps([found.citations, found.unreadable, found.phrases], ensure_ascii=False)
+
+
+def loads(stored: str) -> TextFindings:
+    citations, unreadable, phrases = json.loads(stored)
+    return TextFindings(tuple(citations), unreadable, tuple(phrases))
+
+
+def night_triage(df: pd.DataFrame, cfg: Config, stored_keys: Mapping[str, str], stored: Mapping[str, str]
+                 ) -> tuple[pd.DataFrame, list[str], list[str], int]:
     """`df` triaged: rows whose fingerprint is the stored one (`stored_keys`, comment id → fingerprint) take their
-    stored results (`stored`, comment id → `TRIAGE_COLUMNS`), the rest go through `run` (the triage stage). Returns
-    the table, tonight's fingerprints (to be stored) and the number of rows triaged."""
-    keys = triage_keys(df, cfg)
+    stored findings (`stored`, comment id → `dumps` of them), the others' are read from their text. Returns the
+    table, tonight's fingerprints and findings (to be stored) and the number of rows whose text was read."""
+    keys = text_keys(df, cfg)
     ids = df["comment_id"].astype(str).tolist()
-    same = pd.Series([stored_keys.get(i) == k for i, k in zip(ids, keys)], index=df.index)
-    parts = []
-    if not same.all() or df.empty:
-        parts.append(run(df[~same])[list(TRIAGE_COLUMNS)])
-    if same.any():
-        reused = pd.DataFrame.from_records([stored[i] for i, s in zip(ids, same) if s], index=df.index[same],
-                                           columns=list(TRIAGE_COLUMNS))
-        parts.append(reused.astype(parts[0].dtypes.to_dict()) if parts else reused)
-    results = pd.concat(parts).loc[df.index] if len(parts) > 1 else parts[0]
-    out = df.copy()
-    for column in TRIAGE_COLUMNS:
-        out[column] = results[column]
-    return out, keys, int((~same).sum())
+    found: list[TextFindings | None] = [loads(stored[i]) if stored_keys.get(i) == k and stored.get(i) else None
+                                        for i, k in zip(ids, keys)]
+    unread = [n for n, f in enumerate(found) if f is None]
+    rules = load_rules(cfg.triage.rules)
+    inputs = [c for c in TEXT_INPUTS if c in df.columns]
+    for n, values in zip(unread, df[inputs].iloc[unread].itertuples(index=False, name=None)):
+        found[n] = text_findings(dict(zip(inputs, values)), rules)
+    findings = [f for f in found if f is not None]  # every row's, now
+    return triage_with(df, cfg, findings), keys, list(map(dumps, findings)), len(unread)
