@@ -334,13 +334,38 @@ def _size(value: Any) -> int:
         return 1
 
 
-def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
-    """status, status_reason, priority, priority_reason and cited_provisions of one comment."""
+@dataclass(frozen=True)
+class _TextFacts:
+    """What triage reads from a comment's text in its language: the same for every copy of the text."""
+
+    citations: tuple[str, ...]  # the provisions it cites
+    unreadable: str | None  # why it is spam or junk
+    phrases: tuple[str, ...]  # the proposal phrases it holds
+
+
+def _text_facts(text: str, lang: str, rules: TriageRules) -> _TextFacts:
+    m = _matchers(rules)
+    n_urls, plain = _strip_links(text)
+    folded = fold(plain)
+    return _TextFacts(tuple(m.provisions.find(text)), _unreadable(n_urls, plain, folded, rules, lang),
+                      tuple(m.proposal.find(folded)))
+
+
+def triage_row(row: dict[str, Any], rules: TriageRules,
+               seen: dict[tuple[str, str], _TextFacts] | None = None) -> dict[str, Any]:
+    """status, status_reason, priority, priority_reason and cited_provisions of one comment. `seen` keeps the
+    facts of each text and language read so far, for the copies of it that follow (campaigns, duplicates)."""
     m = _matchers(rules)
     text = _text(row.get("text_clean"))
+    key = (text, _text(row.get("lang")) or "pl")
+    facts = seen.get(key) if seen is not None else None
+    if facts is None:
+        facts = _text_facts(*key, rules)
+        if seen is not None:
+            seen[key] = facts
     # The form's "Część dokumentu (§)" column cites a provision as a § in the text does.
     citations = list(dict.fromkeys([*document_provisions(_text(row.get("document_part")), m.provisions),
-                                    *m.provisions.find(text)]))
+                                    *facts.citations]))
     out = {"cited_provisions": "; ".join(citations)}
     status = _text(row.get("status")) or STATUS_OK
     error = _text(row.get("error"))
@@ -365,17 +390,14 @@ def triage_row(row: dict[str, Any], rules: TriageRules) -> dict[str, Any]:
         return done(STATUS_REVIEW, f"Tekst odczytany ze skanu z niską pewnością OCR "
                     f"({float(row['ocr_confidence']):.0%}) – porównaj z oryginałem ({where})", 2,
                     "Skan odczytany niepewnie – najpierw sprawdź tekst")
-    n_urls, plain = _strip_links(text)
-    folded = fold(plain)
-    unreadable = _unreadable(n_urls, plain, folded, rules, _text(row.get("lang")) or "pl")
-    if unreadable:
-        return done(STATUS_UNREADABLE, unreadable, 3, "Nieczytelna – nie wymaga odpowiedzi merytorycznej")
+    if facts.unreadable:
+        return done(STATUS_UNREADABLE, facts.unreadable, 3, "Nieczytelna – nie wymaga odpowiedzi merytorycznej")
 
     duplicate = _text(row.get("cluster_kind")) == KIND_DUPLICATE
     campaign = (f"{'duplikatów' if duplicate else 'kampanii'} {cluster_id} "
                 f"({plural(size, 'uwaga', 'uwagi', 'uwag')})")
     is_member = role == ROLE_MEMBER
-    phrases = m.proposal.find(folded)
+    phrases = list(facts.phrases)
     if _text(row.get("text_proposal")).strip():  # the form's "Proponowane brzmienie zapisu" column
         phrases = ["proponowane brzmienie", *phrases]
     cites = bool(citations) and rules.priority_citation_is_priority
@@ -420,6 +442,10 @@ def _low_ocr(row: dict[str, Any], rules: TriageRules) -> bool:
 
 
 _OUTPUT = ("status", "status_reason", "priority", "priority_reason", "cited_provisions")
+# The columns `triage_row` reads.
+_READS = ("text_clean", "document_part", "status", "error", "cluster_role", "cluster_size", "cluster_id",
+          "cluster_representative", "cluster_kind", "label", "needs_review", "lang", "text_proposal", "ocr_confidence",
+          "source_page", "source_file")
 
 
 @stage("triage", requires=("text_clean",), assigns=_OUTPUT)
@@ -428,8 +454,11 @@ def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     read by OCR with low confidence gets `needs_review` too."""
     rules = load_rules(cfg.triage.rules)
     out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
-    columns = list(out.columns)
-    results = [triage_row(dict(zip(columns, values)), rules) for values in out.itertuples(index=False, name=None)]
+    columns = [c for c in _READS if c in out.columns]
+    # Column by column as Python lists: iterating the rows of Arrow-backed columns costs more than the rules.
+    values = [out[c].tolist() for c in columns]
+    seen: dict[tuple[str, str], _TextFacts] = {}
+    results = [triage_row(dict(zip(columns, row)), rules, seen) for row in zip(*values)]
     for column in _OUTPUT:
         out[column] = [r[column] for r in results]
     out["priority"] = out["priority"].astype("int64")
