@@ -13,6 +13,7 @@ from pipeline.classifier import CommentClassifier, load_classifier  # noqa: E402
 from pipeline.classify import classify, resolve_classifier  # noqa: E402
 from pipeline.clean import clean  # noqa: E402
 from pipeline.cluster import cluster, cluster_table  # noqa: E402
+from pipeline.cluster_keys import cluster_keys  # noqa: E402
 from pipeline.columns import OUTPUT_COLUMNS  # noqa: E402
 from pipeline.config import (  # noqa: E402
     ClassifyConfig, ClusterConfig, Config, EngineConfig, ExportConfig, IngestConfig, NlpConfig, StateConfig,
@@ -43,7 +44,8 @@ __all__ = [
     # reading inputs into the comments table
     "ingest",
     # the stages, declaring what they read and write, and running them in order
-    "clean", "redact", "classify", "corrections", "cluster", "triage", "theme_content", "themes", "STAGES", "process", "check_chain",
+    "clean", "redact", "classify", "corrections", "cluster_keys", "cluster", "triage", "theme_content", "themes",
+    "STAGES", "process", "check_chain",
     "stage", "StageInfo", "MissingColumnsError",
     # resources a stage accepts loaded as well as by path
     "Taxonomy", "load_taxonomy", "TriageRules", "load_rules", "resolve_classifier",

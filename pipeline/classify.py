@@ -172,11 +172,18 @@ LEXICAL_SLICE = 2_000
 
 def _lexical(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str], langs: list[str] | None
              ) -> pd.DataFrame:
+    """The lexical model's columns. It decides each text on its own, so copies of one text in one language (a
+    campaign's identical letters, a comment sent twice) are analysed and classified once."""
+    first: dict[tuple[str, str | None], int] = {}
+    copy_of = [first.setdefault(key, len(first)) for key in zip(texts, langs or [None] * len(texts))]
+    distinct, distinct_langs = [t for t, _ in first], None if langs is None else [lang for _, lang in first]
     parts = []
-    for lo in range(0, len(texts), LEXICAL_SLICE):
-        part, part_langs = texts[lo:lo + LEXICAL_SLICE], None if langs is None else langs[lo:lo + LEXICAL_SLICE]
+    for lo in range(0, len(distinct), LEXICAL_SLICE):
+        part = distinct[lo:lo + LEXICAL_SLICE]
+        part_langs = None if distinct_langs is None else distinct_langs[lo:lo + LEXICAL_SLICE]
         if isinstance(classifier, ZeroShotClassifier):
             parts.append(classifier.predict_frame(part, semantic=False, langs=part_langs))
         else:
             parts.append(classifier.predict_frame_analysed(classifier.analyse(part, langs=part_langs)))
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    predicted = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return predicted if len(distinct) == len(texts) else predicted.iloc[copy_of].reset_index(drop=True)

@@ -20,6 +20,9 @@ from pipeline.stage import stage
 # Polish letters that NFKD does not decompose (ł) or that we want folded explicitly.
 _FOLD_TABLE = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
 _POLISH_LETTERS = re.compile(r"[ąćęłńóśźżĄĆĘŁŃÓŚŹŻ]")
+# A word as str.split() cuts it (regex whitespace is str.isspace(), as split's) up to its first Polish letter; the
+# lookbehind lets a match start only where a word does.
+_POLISH_WORD = re.compile(r"(?<!\S)[^\sąćęłńóśźżĄĆĘŁŃÓŚŹŻ]*[ąćęłńóśźżĄĆĘŁŃÓŚŹŻ]")
 _BLOCK_TAGS = re.compile(r"(?i)<\s*(br|/p|p|/div|div|/li|li|/tr|tr|/h[1-6])\b[^>]*>")
 # A tag needs its name right after "<", so "a < b oraz c > d" is left alone.
 _TAGS = re.compile(r"(?s)<(?:/?[a-zA-Z][a-zA-Z0-9]*\b[^<>]{0,500}|!--.*?--)>")
@@ -111,6 +114,11 @@ def fold(text: str) -> str:
 
 def has_polish_letters(text: str) -> bool:
     return bool(_POLISH_LETTERS.search(text))
+
+
+def polish_word_count(text: str) -> int:
+    """How many of `text.split()`'s words have a Polish letter, counted in one pass of a regex."""
+    return len(_POLISH_WORD.findall(text))
 
 
 _LANGS = ("pl", "uk", "en", "ru", "de", "cs", "sk")

@@ -3,8 +3,9 @@
 1. Each comment is reduced to its *core*: redaction placeholders, the opening greeting and the closing/signature
    block are removed, so they cannot make two comments look alike. Comments whose folded core is identical form
    one *unit* (exact duplicates); only units go further.
-2. Units longer than `min_words` words get MinHash signatures on character shingles of the folded core; LSH
-   banding (a group-by on band hashes) proposes candidate pairs.
+2. Units longer than `min_words` words have MinHash signatures on character shingles of the folded core; LSH
+   banding (a group-by on band hashes) proposes candidate pairs. Cores and signatures are the row-wise stage
+   `cluster_keys`' (`pipeline/cluster_keys.py`): this stage only groups, verifies and numbers.
 3. Every candidate pair is verified on character shingles: the shared shingles must cover most of the shorter
    text (`min_containment`, stricter for comments under `strict_words` words: typos, cut paragraphs and added
    sentences pass) and a fair part of the longer one (`min_coverage`: one shared stock sentence does not). The
@@ -20,9 +21,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 from itertools import chain
 
 import numpy as np
@@ -33,14 +33,8 @@ from scipy.sparse.csgraph import connected_components
 from pipeline.clean import fold, fold_chars
 from pipeline.columns import CLUSTER_COLUMNS, OUTPUT_COLUMNS
 from pipeline.config import ClusterConfig, Config
-from pipeline.letters import CLOSINGS, first_words_pattern, phrases_pattern
-from pipeline.minhash import (
-    band_keys,
-    batched_signatures,
-    estimate_jaccard,
-    shingle_hashes,
-    sorted_unique,
-)
+from pipeline.cluster_keys import CORE_COLUMN, KEY_COLUMNS, SIGNATURE_COLUMN, core_text, row_keys, signature_matrix
+from pipeline.minhash import band_keys, estimate_jaccard, shingle_hashes, sorted_unique
 from pipeline.sentences import sentence_spans, split_sentences
 from pipeline.pii_columns import detect_pii_columns
 from pipeline.stage import stage
@@ -48,75 +42,20 @@ from pipeline.vocabulary import (
     DUPLICATE_MAX_SENDERS,
     KIND_CAMPAIGN,
     KIND_DUPLICATE,
-    PLACEHOLDER,
     ROLE_MEMBER,
     ROLE_REPRESENTATIVE,
     ROLE_UNIQUE,
-    STATUS_EMPTY,
-    STATUS_ERROR,
 )
-
-_EXCLUDED_STATUSES = frozenset({STATUS_ERROR, STATUS_EMPTY})
-
-# Matched against the folded first line; a greeting line is short, an inline greeting ends at a comma or "!".
-_GREETING = re.compile(
-    r"^(szanown\w*|dzien dobry|dobry wieczor|witam\w*|witajcie|czesc|hej|drog\w*|drodzy|halo|"
-    r"hello|hi|dear|добрий день|шановн\w*)\b"
-)
-_CLOSING = re.compile(rf"^(?:{phrases_pattern(CLOSINGS, fold)})\b")
-# Cheap test on the raw line before folding it for `_CLOSING`.
-_CLOSING_START = re.compile(rf"(?im)^[^\w\n]*(?:{first_words_pattern(CLOSINGS)}|--)")
-_SIGNATURE_DELIMITER = re.compile(r"^-- ?$")
-# A line of five or more words ending a sentence: text, not a signature line ("Prezes Zarządu Stowarzyszenia X").
-_SENTENCE_LINE = re.compile(r"(?m)^[^\S\n]*(?:\S+[^\S\n]+){4,}\S*[.!?][^\S\n]*$")
-_MAX_SIGNATURE_WORDS = 40
-_MAX_GREETING_WORDS = 6
-_MAX_GREETING_CHARS = 80
-_HEAD_END = re.compile(r"[,!:\n]")
 
 # Pairs verified exactly at a time: bounds the shingle arrays held in memory.
 _EXACT_CHUNK = 500
 _NEGATIONS = frozenset({"nie", "przeciw", "przeciwko", "bez", "brak", "ani", "nigdy", "sprzeciw", "sprzeciwiam"})
 _WORD = re.compile(r"\w+")
-_NON_SPACE = re.compile(r"\S+")  # a word as str.split() counts it
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _ESTIMATE_CHUNK = 100_000
 # Members read to find what a cluster shares; more only costs time.
 _TEMPLATE_SAMPLE = 50
 _TEMPLATE_SHARE = 0.8  # of a cluster's letters that hold a word pair for it to be the template's
-_ROW_CHUNK = 50_000
-
-
-# --------------------------------------------------------------------------------------------- text preparation
-
-
-def strip_boilerplate(text: str) -> str:
-    """The comment without redaction placeholders, opening greeting and closing/signature block."""
-    if "[" in text:
-        text = PLACEHOLDER.sub(" ", text)
-    text = text.strip()
-    head_end = _HEAD_END.search(text, 0, _MAX_GREETING_CHARS)
-    if head_end is not None:
-        head = fold(text[: head_end.start()])
-        if _GREETING.match(head) and len(head.split()) <= _MAX_GREETING_WORDS:
-            text = text[head_end.end() :].lstrip()
-    signature_from: int | None = None  # where the last _MAX_SIGNATURE_WORDS words may start
-    for m in _CLOSING_START.finditer(text):
-        if m.start() == 0:
-            continue
-        if signature_from is None:  # found once: counting the words after each candidate is quadratic
-            ends = deque((w.end() for w in _NON_SPACE.finditer(text)), maxlen=_MAX_SIGNATURE_WORDS + 1)
-            signature_from = ends[0] if len(ends) > _MAX_SIGNATURE_WORDS else 0
-        if m.start() < signature_from:
-            continue
-        end = text.find("\n", m.start())
-        line = text[m.start() : end if end >= 0 else len(text)]
-        if _CLOSING.match(fold(line)) or _SIGNATURE_DELIMITER.match(line.strip()):
-            # A form's next part ("Uzasadnienie") may follow a "Pozdrawiam," closing the comment: a sentence after
-            # the signature lines is the sender's text again.
-            after = _SENTENCE_LINE.search(text, m.start() + len(line))
-            return text[: m.start()].rstrip() + (f"\n\n{text[after.start():].lstrip()}" if after else "")
-    return text
 
 
 class _Verifier:
@@ -205,45 +144,23 @@ class _Verifier:
 # machine found it.
 
 
-# Cached: the stage, the added texts and clusters.csv's templates each need the cores of the same texts.
-@lru_cache(maxsize=32_768)
-def core_text(text: str) -> str:
-    """What is compared: the text without boilerplate, or, when that leaves nothing, without placeholders."""
-    core = strip_boilerplate(text)
-    return core if _WORD.search(core) else PLACEHOLDER.sub(" ", text).strip()
-
-
 def row_cores(df: pd.DataFrame, cfg: Config, rows: np.ndarray) -> pd.DataFrame:
     """Map step, any chunk of rows (`rows`: their positions in the batch): the rows that take part in grouping, as
-    `row`, `unit_id` (comment id), `text` (`text_clean`) and `core` (folded core text)."""
-    n = len(df)
-    eligible = np.full(n, cfg.cluster.enabled, dtype=bool)
-    if "status" in df.columns:
-        eligible &= ~df["status"].isin(_EXCLUDED_STATUSES).to_numpy()
+    `row`, `unit_id` (comment id), `text` (`text_clean`), `core` (folded core text) and `signature`, from the
+    `cluster_keys` stage's columns, or computed here (`row_keys`) for a table without them."""
+    if CORE_COLUMN in df.columns and SIGNATURE_COLUMN in df.columns:
+        cores, signatures = df[CORE_COLUMN], df[SIGNATURE_COLUMN]
+    else:
+        cores, signatures = (pd.Series(column, index=df.index, dtype=object) for column in row_keys(df, cfg))
+    kept = np.flatnonzero((cores != "").to_numpy())
     texts = df["text_clean"]
     texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
-    keep = np.zeros(n, dtype=bool)
-    cores: list[str] = []
-    # Identical submissions skip the text work. Keyed by the 64-bit string hash so the raw texts need not stay in
-    # memory (a collision among a million distinct texts has odds of about 1 in 30 million).
-    seen: dict[int, str] = {}
-    for lo in range(0, n, _ROW_CHUNK):
-        # Python strings a chunk at a time: the whole column as Python objects would double the memory.
-        for i, text in enumerate(texts.iloc[lo : lo + _ROW_CHUNK].tolist(), start=lo):
-            if not eligible[i]:
-                continue
-            raw = hash(text)
-            core = seen.get(raw)
-            if core is None:
-                core = seen[raw] = fold(core_text(text))
-            if core:
-                keep[i] = True
-                cores.append(core)
     # Taken as Series, not Python objects: the text column stays as compact as it was.
-    kept = np.flatnonzero(keep)
     return pd.DataFrame({"row": np.asarray(rows, dtype=np.int64)[kept],
                          "unit_id": df["comment_id"].astype(str).iloc[kept].reset_index(drop=True),
-                         "text": texts.iloc[kept].reset_index(drop=True), "core": pd.Series(cores, dtype=object)})
+                         "text": texts.iloc[kept].reset_index(drop=True),
+                         "core": cores.iloc[kept].reset_index(drop=True),
+                         "signature": signatures.iloc[kept].reset_index(drop=True)})
 
 
 def assign_units(rows: pd.DataFrame) -> pd.DataFrame:
@@ -254,22 +171,16 @@ def assign_units(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_rows(assigned: pd.DataFrame) -> pd.DataFrame:
-    """The units of `assign_units`' table: `unit`, `unit_id`, `text`, `core`, `weight`."""
+    """The units of `assign_units`' table: `unit`, `unit_id`, `text`, `core`, `signature`, `weight`."""
     units = assigned[assigned["row"] == assigned["unit"]]
-    return units[["unit", "unit_id", "text", "core", "weight"]].reset_index(drop=True)
-
-
-def long_units(units: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
-    """Units of more than `min_words` words: only they get signatures (shorter ones join exact duplicates only)."""
-    cores = units["core"]
-    return units[(cores.str.count(" ").to_numpy() + 1) > cfg.min_words]
+    return units[["unit", "unit_id", "text", "core", "signature", "weight"]].reset_index(drop=True)
 
 
 def band_rows(units: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
-    """Map step over units: `band`, `key` (the band's hash) and `unit` for every LSH band of every long unit."""
-    long = long_units(units, cfg)
-    keys = band_keys(batched_signatures(long["core"].tolist(), cfg.num_bins, cfg.shingle, cfg.seed),
-                     cfg.rows_per_band)
+    """Map step over units: `band`, `key` (the band's hash) and `unit` for every LSH band of every unit with a
+    signature (more than `min_words` words: shorter ones join exact duplicates only)."""
+    long = units[units["signature"].notna()]
+    keys = band_keys(signature_matrix(long["signature"].tolist(), cfg), cfg.rows_per_band)
     n, bands = keys.shape
     return pd.DataFrame({"band": np.tile(np.arange(bands, dtype=np.int16), n), "key": keys.ravel(),
                          "unit": np.repeat(long["unit"].to_numpy(dtype=np.int64), bands)})
@@ -293,22 +204,25 @@ def unique_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"a": code >> 32, "b": code & 0xFFFFFFFF})
 
 
-def _verifier(cores: Sequence[str], cfg: ClusterConfig) -> _Verifier:
-    """A verifier over long units' cores, addressed by position."""
+def _verifier(cores: Sequence[str], signatures: Sequence[bytes], cfg: ClusterConfig) -> _Verifier:
+    """A verifier over long units' cores and their signatures (`cluster_keys.row_keys`), addressed by position."""
     n = len(cores)
     word_counts = np.fromiter((f.count(" ") + 1 for f in cores), dtype=np.int64, count=n)
-    sig = batched_signatures(list(cores), cfg.num_bins, cfg.shingle, cfg.seed)
+    sig = signature_matrix(list(signatures), cfg)
     return _Verifier(cores, word_counts, sig, np.arange(n, dtype=np.int64), cfg)
 
 
 def verify_pairs(pairs: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
-    """Map step over candidate pairs carrying both cores (`a`, `b`, `core_a`, `core_b`): the verified (a, b)."""
+    """Map step over candidate pairs carrying both cores and signatures (`a`, `b`, `core_a`, `core_b`,
+    `signature_a`, `signature_b`): the verified (a, b)."""
     if pairs.empty:
         return pairs[["a", "b"]]
     units, inverse = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]), return_inverse=True)
-    cores = np.empty(len(units), dtype=object)
-    cores[inverse] = np.concatenate([pairs["core_a"].to_numpy(dtype=object), pairs["core_b"].to_numpy(dtype=object)])
-    ok, _ = _verifier(cores.tolist(), cfg)(inverse[: len(pairs)], inverse[len(pairs) :])
+    cores, signatures = np.empty(len(units), dtype=object), np.empty(len(units), dtype=object)
+    for values, column in ((cores, "core"), (signatures, "signature")):
+        values[inverse] = np.concatenate([pairs[f"{column}_a"].to_numpy(dtype=object),
+                                          pairs[f"{column}_b"].to_numpy(dtype=object)])
+    ok, _ = _verifier(cores.tolist(), signatures.tolist(), cfg)(inverse[: len(pairs)], inverse[len(pairs) :])
     return pairs.loc[ok, ["a", "b"]].reset_index(drop=True)
 
 
@@ -355,14 +269,14 @@ def _split_component(
 
 
 def split_components(members: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
-    """Group step by `component` (`unit`, `core`, `weight`, `component`, `neighbours` of every member): per unit
-    that joined a cluster, its representative `rep` and its containment `similarity` in/of it."""
+    """Group step by `component` (`unit`, `core`, `signature`, `weight`, `component`, `neighbours` of every
+    member): per unit that joined a cluster, its representative `rep` and its containment `similarity` in/of it."""
     members = members.sort_values("unit", kind="stable")
     units = members["unit"].to_numpy(dtype=np.int64)
     # Positions stand for units within this table; they keep the units' order, which breaks ties.
     pos = {u: i for i, u in enumerate(units.tolist())}
     edges = {pos[u]: [pos[v] for v in nb] for u, nb in zip(units.tolist(), members["neighbours"].tolist())}
-    verify = _verifier(members["core"].tolist(), cfg)
+    verify = _verifier(members["core"].tolist(), members["signature"].tolist(), cfg)
     weight = members["weight"].to_numpy()
     comp = members["component"].to_numpy()
     order = np.argsort(comp, kind="stable")
@@ -419,7 +333,8 @@ def _added_texts(units: pd.DataFrame, rep: np.ndarray, share: float) -> list[str
 def row_cluster_columns(df: pd.DataFrame, rows: np.ndarray, found: pd.DataFrame) -> pd.DataFrame:
     """Reduce step, any chunk of rows (`rows`: their positions in the batch): the cluster columns, given
     `found` (`row`, `unit` and the `cluster_units` columns) for the chunk's rows that took part in grouping."""
-    out = df.copy(deep=False)  # only adds columns; a deep copy would double the text in memory
+    # Only adds columns (a deep copy would double the text in memory), and drops `cluster_keys`' internal ones.
+    out = df.drop(columns=[c for c in KEY_COLUMNS if c in df.columns]).copy(deep=False)
     n = len(out)
     ids = out["comment_id"].astype(str).to_numpy()
     where = pd.Index(np.asarray(rows, dtype=np.int64)).get_indexer(found["row"].to_numpy())
@@ -443,10 +358,10 @@ def row_cluster_columns(df: pd.DataFrame, rows: np.ndarray, found: pd.DataFrame)
 
 
 def with_cores(pairs: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Candidate pairs with both units' cores, for `verify_pairs`."""
-    core = units[["unit", "core"]]
-    return (pairs.merge(core.rename(columns={"unit": "a", "core": "core_a"}), on="a")
-                 .merge(core.rename(columns={"unit": "b", "core": "core_b"}), on="b"))
+    """Candidate pairs with both units' cores and signatures, for `verify_pairs`."""
+    keys = units[["unit", "core", "signature"]]
+    return (pairs.merge(keys.rename(columns={"unit": "a", "core": "core_a", "signature": "signature_a"}), on="a")
+                 .merge(keys.rename(columns={"unit": "b", "core": "core_b", "signature": "signature_b"}), on="b"))
 
 
 def with_clusters(units: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame:
@@ -527,7 +442,7 @@ def template_sentences(rep_core: str, members: Sequence[str], min_share: float) 
 @stage("cluster", requires=("comment_id", "text_clean"), assigns=CLUSTER_COLUMNS, row_wise=False)
 def cluster(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `cluster_id`, `cluster_size`, `cluster_kind`, `cluster_role`, `cluster_representative`,
-    `cluster_similarity`, `added_text`."""
+    `cluster_similarity`, `added_text`; read and drop `cluster_keys`' columns (computed here when absent)."""
     ccfg = cfg.cluster
     positions = np.arange(len(df), dtype=np.int64)
     assigned = assign_units(row_cores(df, cfg, positions))

@@ -18,7 +18,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from pipeline import polish
-from pipeline.clean import detect_language, fold, has_polish_letters, strip_diacritics
+from pipeline.clean import detect_language, fold, polish_word_count, strip_diacritics
 from pipeline.glossary import Glossary, default_glossary
 from pipeline.taxonomy import Taxonomy
 from pipeline.vocabulary import PLACEHOLDER
@@ -38,8 +38,9 @@ def _glossary_language(text: str, lang: str) -> str:
     text Polish; translating an English letter that names Gdańsk still pays, so such a text is asked again."""
     if lang != "pl" or len(text) < _NAMES_ONLY_CHARS:
         return lang
-    words = text.split()
-    if sum(map(has_polish_letters, words)) > _NAMES_ONLY_SHARE * len(words):
+    if polish_word_count(text) > _NAMES_ONLY_SHARE * len(text.split()):
+        return lang
+    if text.isascii():  # nothing to strip: the answer is `lang`, as below
         return lang
     stripped = strip_diacritics(text)
     return lang if stripped == text else detect_language(stripped)  # the same text asks the same question
@@ -62,7 +63,7 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
     for text, lang, a in zip(texts, langs, polish.analyze(texts, lemmatizer=lemmatizer, langs=langs)):
         content = list(a.content)
         # Folded lemmas let keywords match comments typed without Polish letters; "?" marks questions.
-        lemmas = [t for t in a.folded if t == "?" or any(ch.isalnum() for ch in t)]
+        lemmas = [t for t in a.folded if t.isalnum() or t == "?" or any(ch.isalnum() for ch in t)]
         translated = glossary.translate(a.tokens, _glossary_language(text, lang))
         if translated:
             content += translated
@@ -134,9 +135,11 @@ class KeywordMatcher(BaseEstimator, TransformerMixin):
     def matches(self, lemma_string: str) -> list[tuple[int, str]]:
         """(label index, matched phrase as spelled in the taxonomy) for every keyword occurrence."""
         words = lemma_string.split()
+        index = self.index_
         found = []
-        for i, word in enumerate(words):
-            for k, phrase, spelled in self.index_.get(word, ()):
+        # The few words that start a keyword found first, in one pass: most words start none.
+        for i in [i for i, word in enumerate(words) if word in index]:
+            for k, phrase, spelled in index[words[i]]:
                 if tuple(words[i:i + len(phrase)]) == phrase:
                     found.append((k, spelled))
         return found

@@ -15,6 +15,7 @@ import pandas as pd
 from pipeline.classify import classify
 from pipeline.clean import clean
 from pipeline.cluster import cluster
+from pipeline.cluster_keys import cluster_keys
 from pipeline.config import Config
 from pipeline.corrections import corrections
 from pipeline.redact import redact
@@ -24,8 +25,9 @@ from pipeline.themes import themes
 from pipeline.triage import triage
 
 # Every stage but `cluster` and `themes` works row by row, so it can run on any chunk of the table; those two need
-# the batch (`theme_content` is themes' row-wise part, the text analysis).
-STAGES: tuple[Stage, ...] = (clean, redact, classify, corrections, cluster, triage, theme_content, themes)
+# the batch (`cluster_keys` and `theme_content` are their row-wise parts: cores and signatures, the text analysis).
+STAGES: tuple[Stage, ...] = (clean, redact, classify, corrections, cluster_keys, cluster, triage, theme_content,
+                             themes)
 
 
 def check_chain(columns: Sequence[str], stages: Sequence[Stage]) -> None:

@@ -456,16 +456,35 @@ def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     return triage_with(df, cfg)
 
 
+# Every column `triage_row` reads.
+_READS = ("text_clean", "document_part", "status", "error", "cluster_role", "cluster_size", "cluster_id",
+          "cluster_representative", "cluster_kind", "label", "needs_review", "lang", "text_proposal", "ocr_confidence",
+          "source_page", "source_file")
+
+
+def _findings_once(rows: Sequence[dict[str, Any]], rules: TriageRules) -> list[TextFindings]:
+    """Each row's `text_findings`, read once per distinct `TEXT_INPUTS` (the copies in a campaign share them)."""
+    seen: dict[tuple[Any, ...], TextFindings] = {}
+    out = []
+    for row in rows:
+        key = tuple(row.get(c) for c in TEXT_INPUTS)
+        if key not in seen:
+            seen[key] = text_findings(row, rules)
+        out.append(seen[key])
+    return out
+
+
 def triage_with(df: pd.DataFrame, cfg: Config, found: Sequence[TextFindings | None] | None = None) -> pd.DataFrame:
     """The triage stage's work, given the rows' `text_findings` where the caller has them (None: find them here):
     a nightly run keeps them in its state by text."""
     rules = load_rules(cfg.triage.rules)
     out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
-    columns = list(out.columns)
-    found = found if found is not None else [None] * len(out)
+    columns = [c for c in _READS if c in out.columns]
     # Column by column into plain lists: iterating rows of Arrow-backed text converts cell by cell, slowly.
-    rows = zip(*(out.iloc[:, j].tolist() for j in range(len(columns))))
-    results = [triage_row(dict(zip(columns, values)), rules, f) for values, f in zip(rows, found)]
+    rows = [dict(zip(columns, values)) for values in zip(*(out[c].tolist() for c in columns))]
+    if found is None:
+        found = _findings_once(rows, rules)
+    results = [triage_row(row, rules, f) for row, f in zip(rows, found)]
     for column in _OUTPUT:
         out[column] = [r[column] for r in results]
     out["priority"] = out["priority"].astype("int64")

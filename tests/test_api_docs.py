@@ -44,6 +44,6 @@ def test_stage_names_are_the_stage_functions_not_their_modules() -> None:
     from pipeline import STAGES, classify, cluster
 
     assert classify.info.name == "classify" and cluster.info.row_wise is False
-    assert [s.info.name for s in STAGES] == ["clean", "redact", "classify", "corrections", "cluster", "triage",
-                                             "theme_content", "themes"]
+    assert [s.info.name for s in STAGES] == ["clean", "redact", "classify", "corrections", "cluster_keys", "cluster",
+                                             "triage", "theme_content", "themes"]
     assert os.path.basename(pipeline.__file__) == "__init__.py"

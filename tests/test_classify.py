@@ -138,6 +138,19 @@ def test_slices_of_the_batch_classify_as_the_whole_batch(monkeypatch: pytest.Mon
     pd.testing.assert_frame_equal(classify(table(texts), cfg), whole)
 
 
+def test_copies_of_a_comment_are_classified_as_the_comment_alone() -> None:
+    """A campaign's identical letters are analysed and classified once: every copy gets what the text gets alone."""
+    texts = ["Proponujemy zwiększyć pulę środków na małe granty.", "Czy wolontariusze będą ubezpieczeni?",
+             "Więcej zieleni przy szkołach i ławek w parkach."]
+    cfg = Config(classify=ClassifyConfig(encoder="off"))
+    columns = ["label", "labels", "confidence", "evidence", "needs_review", "comment_type", "semantic"]
+    batch = [texts[0], texts[1], texts[0], texts[2], texts[0]]
+    copies = classify(table(batch), cfg)[columns]
+    for row, text in enumerate(batch):
+        alone = classify(table([text]), cfg)[columns].iloc[0]
+        pd.testing.assert_series_equal(copies.iloc[row], alone, check_names=False)
+
+
 def test_evidence_names_lemmas_of_the_comment() -> None:
     text = "Prosimy o zwiększenie kwoty dotacji w otwartych konkursach ofert i o dłuższe dotacje wieloletnie."
     evidence = classify(table([text]), Config()).loc[0, "evidence"].split("; ")

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import clean_text, fold
-from pipeline.cluster import cluster, cluster_table, strip_boilerplate
+from pipeline.cluster import cluster, cluster_table
+from pipeline.cluster_keys import KEY_COLUMNS, cluster_keys, strip_boilerplate
 from pipeline.config import Config
 from pipeline.minhash import estimate_jaccard, signatures
 from pipeline.sentences import split_sentences
@@ -180,6 +181,18 @@ def test_a_chain_of_near_duplicates_is_not_merged_end_to_end():
     for _, group in out.groupby("cluster_id"):
         first, last = group.index.min(), group.index.max()
         assert last - first <= 4  # sharing at most 3 of 8 sentences is never enough
+
+
+def test_keys_from_the_row_wise_stage_on_chunks_give_the_same_clusters(gdansk_dev):
+    """The cores and signatures `cluster_keys` computes chunk by chunk (in the worker processes) cluster the batch
+    exactly as the stage alone does, and leave no internal column behind."""
+    corpus = make_corpus(2000, seed=5, sample=[r["text"] for r in gdansk_dev]).frame
+    corpus.loc[::97, "status"] = "pusta"
+    keyed = pd.concat([cluster_keys(corpus.iloc[lo:lo + 700], CFG) for lo in range(0, len(corpus), 700)])
+    out = cluster(keyed, CFG)
+    assert not set(KEY_COLUMNS) & set(out.columns)
+    assert (out["cluster_size"] > 1).sum() > 500
+    pd.testing.assert_frame_equal(out, cluster(corpus, CFG))
 
 
 def test_empty_input_gives_empty_tables():

@@ -26,6 +26,7 @@ from pipeline import (  # noqa: E402
 )
 from pipeline.cli import main  # noqa: E402
 from pipeline.cluster import cluster  # noqa: E402
+from pipeline.cluster_keys import cluster_keys  # noqa: E402
 from pipeline.config import EngineConfig, StateConfig  # noqa: E402
 from pipeline.engines.dask import DASK_SETTINGS, DaskEngine, cluster_on_dask, partitions  # noqa: E402
 from pipeline.export.research import ResearchContext  # noqa: E402
@@ -81,14 +82,19 @@ def test_dask_engine_gives_the_local_table(scheduler, demo, local, tmp_path, n_p
     assert "text" not in research  # the original text never reaches researchers
 
 
-def test_clustering_on_partitions_matches_the_stage(scheduler):
+@pytest.mark.parametrize("keyed", [False, True])
+def test_clustering_on_partitions_matches_the_stage(scheduler, keyed):
     """Campaigns, near-duplicates and exact copies spread over partitions land in the same clusters, with the same
-    representatives and added text, as the stage finds in one table."""
+    representatives and added text, as the stage finds in one table; whether the partitions bring the cores and
+    signatures of the row-wise `cluster_keys` stage (as in a run) or not."""
     corpus = make_corpus(1500, seed=3).frame
     corpus["source_file"] = "a.csv"
     cfg = Config()
     with Client(scheduler), dask.config.set(DASK_SETTINGS):
-        got = cluster_on_dask(partitions(corpus, 220), cfg).compute()
+        frame = partitions(corpus, 220)
+        if keyed:
+            frame = frame.map_partitions(cluster_keys, cfg, meta=cluster_keys(frame._meta, cfg))
+        got = cluster_on_dask(frame, cfg).compute()
     expected = cluster(corpus, cfg)
     assert (expected["cluster_size"] > 1).sum() > 500
     assert_frame_equal(got.sort_index(), expected)

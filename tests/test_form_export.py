@@ -16,6 +16,7 @@ from pipeline.column_roles import detect_roles
 from pipeline.config import Config, ExportConfig
 from pipeline.errors import UserError
 from pipeline.job import run_job
+from pipeline.process import STAGES
 from pipeline.readers import read_table
 from tests import form_export
 
@@ -155,6 +156,8 @@ def test_the_workbook_tells_duplicates_from_campaigns_in_polish(tmp_path: Path, 
     assert sum(v.startswith("K") and ":" in v for v in summary) == 1 and "duplikaty (4 grupy)" in summary
     info = [r[0] for r in wb["Informacje"].iter_rows(values_only=True)]
     assert "Czas etapu: przypisanie celów" in info and "Czas etapu: classify" not in info
+    timed = {v.removeprefix("Czas etapu: ") for v in info if isinstance(v, str) and v.startswith("Czas etapu: ")}
+    assert len(timed) >= len(STAGES) and not timed & {s.info.name for s in STAGES}  # every stage named in Polish
     with pytest.raises(SystemExit):
         main(["--help"])
     assert re.search(r"--version +pokaż wersję programu i zakończ", capsys.readouterr().out)

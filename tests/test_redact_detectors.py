@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.cluster import strip_boilerplate
+from pipeline.cluster_keys import strip_boilerplate
 from pipeline.config import Config
 from pipeline.letters import CLOSINGS
 from pipeline.redact import (

@@ -613,8 +613,10 @@ def write_summary_sheet(
 
 # The stages as staff read them on "Informacje" (run.json keeps the code names).
 STAGE_NAMES = {"ingest": "wczytanie plików", "clean": "czyszczenie tekstu", "redact": "usuwanie danych osobowych",
-               "classify": "przypisanie celów", "corrections": "poprawki zespołu", "cluster": "grupowanie",
-               "triage": "priorytety i statusy", "export": "zapis wyników"}
+               "classify": "przypisanie celów", "corrections": "poprawki zespołu",
+               "cluster_keys": "grupowanie: odciski tekstów", "cluster": "grupowanie",
+               "triage": "priorytety i statusy", "theme_content": "tematy: analiza treści", "themes": "tematy",
+               "export": "zapis wyników"}
 
 
 def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Formats | None = None,

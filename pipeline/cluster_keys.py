@@ -1,0 +1,143 @@
+"""What each comment brings to clustering, computed row by row: its folded core and its MinHash signature.
+
+Like datasketch's MinHash objects, made per document before an LSH index groups them, these keys depend on the row
+alone, so the `cluster_keys` stage runs wherever the other row-wise stages run (the worker processes, the Dask
+partitions); the `cluster` stage (`pipeline/cluster.py`) then only groups, verifies and numbers. Its two columns
+are internal: `cluster` reads and drops them, and computes them itself for a table that lacks them.
+
+1. A comment is reduced to its *core*: redaction placeholders, the opening greeting and the closing/signature
+   block are removed, so they cannot make two comments look alike; the core is then folded (`clean.fold`).
+2. A core longer than `min_words` words gets a MinHash signature over its character shingles
+   (`pipeline/minhash.py`), stored as the bytes of its `num_bins` unsigned 32-bit values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from pipeline.clean import fold
+from pipeline.config import ClusterConfig, Config
+from pipeline.letters import CLOSINGS, first_words_pattern, phrases_pattern
+from pipeline.minhash import batched_signatures
+from pipeline.stage import stage
+from pipeline.vocabulary import PLACEHOLDER, STATUS_EMPTY, STATUS_ERROR
+
+# The folded core ("" for a row that takes no part in grouping) and the signature (None for a core of at most
+# `min_words` words, which joins exact duplicates only).
+CORE_COLUMN = "cluster_core"
+SIGNATURE_COLUMN = "cluster_signature"
+KEY_COLUMNS = (CORE_COLUMN, SIGNATURE_COLUMN)
+
+_EXCLUDED_STATUSES = frozenset({STATUS_ERROR, STATUS_EMPTY})
+
+# Matched against the folded first line; a greeting line is short, an inline greeting ends at a comma or "!".
+_GREETING = re.compile(
+    r"^(szanown\w*|dzien dobry|dobry wieczor|witam\w*|witajcie|czesc|hej|drog\w*|drodzy|halo|"
+    r"hello|hi|dear|добрий день|шановн\w*)\b"
+)
+_CLOSING = re.compile(rf"^(?:{phrases_pattern(CLOSINGS, fold)})\b")
+# Cheap test on the raw line before folding it for `_CLOSING`.
+_CLOSING_START = re.compile(rf"(?im)^[^\w\n]*(?:{first_words_pattern(CLOSINGS)}|--)")
+_SIGNATURE_DELIMITER = re.compile(r"^-- ?$")
+# A line of five or more words ending a sentence: text, not a signature line ("Prezes Zarządu Stowarzyszenia X").
+_SENTENCE_LINE = re.compile(r"(?m)^[^\S\n]*(?:\S+[^\S\n]+){4,}\S*[.!?][^\S\n]*$")
+_MAX_SIGNATURE_WORDS = 40
+_MAX_GREETING_WORDS = 6
+_MAX_GREETING_CHARS = 80
+_HEAD_END = re.compile(r"[,!:\n]")
+_A_WORD = re.compile(r"\w")
+_NON_SPACE = re.compile(r"\S+")  # a word as str.split() counts it
+_ROW_CHUNK = 50_000
+
+
+def strip_boilerplate(text: str) -> str:
+    """The comment without redaction placeholders, opening greeting and closing/signature block."""
+    if "[" in text:
+        text = PLACEHOLDER.sub(" ", text)
+    text = text.strip()
+    head_end = _HEAD_END.search(text, 0, _MAX_GREETING_CHARS)
+    if head_end is not None:
+        head = fold(text[: head_end.start()])
+        if _GREETING.match(head) and len(head.split()) <= _MAX_GREETING_WORDS:
+            text = text[head_end.end() :].lstrip()
+    signature_from: int | None = None  # where the last _MAX_SIGNATURE_WORDS words may start
+    for m in _CLOSING_START.finditer(text):
+        if m.start() == 0:
+            continue
+        if signature_from is None:  # found once: counting the words after each candidate is quadratic
+            ends = deque((w.end() for w in _NON_SPACE.finditer(text)), maxlen=_MAX_SIGNATURE_WORDS + 1)
+            signature_from = ends[0] if len(ends) > _MAX_SIGNATURE_WORDS else 0
+        if m.start() < signature_from:
+            continue
+        end = text.find("\n", m.start())
+        line = text[m.start() : end if end >= 0 else len(text)]
+        if _CLOSING.match(fold(line)) or _SIGNATURE_DELIMITER.match(line.strip()):
+            # A form's next part ("Uzasadnienie") may follow a "Pozdrawiam," closing the comment: a sentence after
+            # the signature lines is the sender's text again.
+            after = _SENTENCE_LINE.search(text, m.start() + len(line))
+            return text[: m.start()].rstrip() + (f"\n\n{text[after.start():].lstrip()}" if after else "")
+    return text
+
+
+# Cached: the added texts and clusters.csv's templates need the cores of the same texts.
+@lru_cache(maxsize=32_768)
+def core_text(text: str) -> str:
+    """What is compared: the text without boilerplate, or, when that leaves nothing, without placeholders."""
+    core = strip_boilerplate(text)
+    return core if _A_WORD.search(core) else PLACEHOLDER.sub(" ", text).strip()
+
+
+def is_long(core: str, cfg: ClusterConfig) -> bool:
+    """Whether a folded core has more than `min_words` words: only such cores get signatures."""
+    return core.count(" ") + 1 > cfg.min_words
+
+
+def row_keys(df: pd.DataFrame, cfg: Config) -> tuple[list[str], list[bytes | None]]:
+    """Per row of any chunk, its folded core ("" for a row that takes no part: an error or empty record, an empty
+    core, clustering switched off) and its signature's bytes (None unless the core `is_long`)."""
+    n = len(df)
+    eligible = np.full(n, cfg.cluster.enabled, dtype=bool)
+    if "status" in df.columns:
+        eligible &= ~df["status"].isin(_EXCLUDED_STATUSES).to_numpy()
+    texts = df["text_clean"]
+    texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
+    cores = [""] * n
+    # Identical submissions skip the text work. Keyed by the 64-bit string hash so the raw texts need not stay in
+    # memory (a collision among a million distinct texts has odds of about 1 in 30 million).
+    seen: dict[int, str] = {}
+    for lo in range(0, n, _ROW_CHUNK):
+        # Python strings a chunk at a time: the whole column as Python objects would double the memory.
+        for i, text in enumerate(texts.iloc[lo : lo + _ROW_CHUNK].tolist(), start=lo):
+            if eligible[i]:
+                raw = hash(text)
+                core = seen.get(raw)
+                if core is None:
+                    core = seen[raw] = fold(core_text(text))
+                cores[i] = core
+    long = list(dict.fromkeys(c for c in cores if c and is_long(c, cfg.cluster)))
+    ccfg = cfg.cluster
+    signed = {c: sig.tobytes() for c, sig in zip(long, batched_signatures(long, ccfg.num_bins, ccfg.shingle,
+                                                                           ccfg.seed))} if long else {}
+    return cores, [signed.get(c) for c in cores]
+
+
+def signature_matrix(signatures: list[bytes], cfg: ClusterConfig) -> np.ndarray:
+    """The (len(signatures), num_bins) uint32 signatures from `row_keys`' bytes."""
+    flat = np.frombuffer(b"".join(signatures), dtype=np.uint32)
+    return flat.reshape(len(signatures), cfg.num_bins)
+
+
+@stage("cluster_keys", requires=("text_clean",), assigns=KEY_COLUMNS)
+def cluster_keys(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Stage: add the internal columns `cluster_core` and `cluster_signature` (`row_keys`), which `cluster` reads
+    and drops."""
+    out = df.copy(deep=False)  # copy-on-write: only adds columns
+    cores, signatures = row_keys(df, cfg)
+    out[CORE_COLUMN] = pd.Series(cores, index=df.index, dtype=object)
+    out[SIGNATURE_COLUMN] = pd.Series(signatures, index=df.index, dtype=object)
+    return out
