@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,10 +22,11 @@ from pipeline.config import Config
 from pipeline.consultations import check_consultations, consultation_by_file, given_names
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
-from pipeline.export.big_workbook import write_full_table
-from pipeline.export.staging import new_staging, publish, remove_leftovers
+from pipeline.export.appending import write_parts
+from pipeline.export.big_workbook import is_big, write_full_table
+from pipeline.export.staging import SPILL_FOLDER, new_staging, publish, remove_leftovers
 from pipeline.export.manifest import build_manifest, write_manifest
-from pipeline.export.research import ResearchContext, write_research
+from pipeline.export.research import ResearchContext, date_column, write_research
 from pipeline.export.tables import write_csv
 from pipeline.edits import read_edits
 from pipeline.export.xlsx import H_PAPER, comments_view, write_workbook
@@ -33,6 +35,7 @@ from pipeline.ingest import ingest
 from pipeline.models import read_card
 from pipeline.pii_columns import detect_pii_columns
 from pipeline.engines import engine_for
+from pipeline.engines.spill import Spilled, spill, spills
 from pipeline.lock import hold_run
 from pipeline.process import STAGES
 from pipeline.stage import Stage
@@ -118,7 +121,7 @@ def run_job(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None = None
         staging = new_staging(out)
         try:
             if cfg.state.path is None:
-                return _write_run(_batch(inputs, cfg, log), cfg, out, staging, log)
+                return _write_run(_batch(inputs, cfg, log, staging), cfg, out, staging, log)
             return nightly(inputs, cfg, out, staging, log)
         except BaseException:
             remove_leftovers(out)  # a failed run leaves the folder as it found it
@@ -132,6 +135,10 @@ class Batch:
     personal: list[str]
     timings: dict[str, float]
     inputs: tuple[str | Path, ...] = ()  # as given (files and folders): the consultation of each file
+    # A big plain run: the rows are in part files until the export (`df` is then empty), `research` says what the
+    # parts' research rows need of the whole batch.
+    spilled: Spilled | None = None
+    research: ResearchContext | None = None
 
 
 def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
@@ -146,9 +153,17 @@ def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Ba
     return batch
 
 
-def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
+def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, staging: Path) -> Batch:
     batch = _ingest(inputs, cfg, log)
-    batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log, research_context(batch, cfg)))
+    if not spills(cfg, len(batch.df)):
+        batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log, research_context(batch, cfg)))
+        return batch
+    # Whether a column holds submission dates is the input's to say, for the whole batch, before it goes to parts.
+    batch.research = replace(research_context(batch, cfg), date_col=date_column(batch.df, batch.personal) or "")
+    holder, batch.df = [batch.df], batch.df.iloc[:0]
+    batch.spilled, took = spill(holder, cfg, STAGES, staging / SPILL_FOLDER,
+                                on_stage=log.stage if log is not None else None)
+    batch.timings.update(took)
     return batch
 
 
@@ -165,17 +180,24 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     """Write every output to `staging`, then swap them in; `shown` (default: the batch) is what comments.csv and
     the workbook list, `sheets` extra workbook sheets."""
     started = time.perf_counter()
-    df, timings = batch.df, batch.timings
+    timings = batch.timings
+    research = batch.research or research_context(batch, cfg)
+    if batch.spilled is not None:
+        full_table = write_parts(map(ordered, batch.spilled.parts()), staging, research,
+                                 is_big(len(batch.spilled), cfg))
+        batch.df = ordered(batch.spilled.read())
+        shutil.rmtree(staging / SPILL_FOLDER)
+    df = batch.df
     shown = df if shown is None else shown
     taxonomy = resolve_classifier(cfg).taxonomy
     clusters = cluster_table(df, cfg)
-    write_csv(shown, staging / "comments.csv")
-    full_table = write_full_table(shown, staging, cfg)
+    if batch.spilled is None:
+        write_csv(shown, staging / "comments.csv")
+        full_table = write_full_table(shown, staging, cfg)
+        write_research(shown, staging, research)
     write_csv(clusters, staging / "clusters.csv")
     themes = theme_table(df, cfg)
     write_csv(themes, staging / "themes.csv")
-    research = research_context(batch, cfg)
-    write_research(shown, staging, research)
     # An engine may have written partitioned outputs into the staging folder (the Dask engine: research/).
     outputs = [*OUTPUTS[:-1], *full_table, *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
     manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
