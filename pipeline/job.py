@@ -29,6 +29,7 @@ from pipeline.export.manifest import build_manifest, write_manifest
 from pipeline.export.research import ResearchContext, date_column, write_research
 from pipeline.export.tables import write_csv
 from pipeline.edits import read_edits
+from pipeline.export.workbook_rows import WorkbookRows
 from pipeline.export.xlsx import H_PAPER, comments_view, write_workbook
 from pipeline.hashing import file_sha256
 from pipeline.ingest import ingest
@@ -54,11 +55,18 @@ WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
 OUTPUTS = ("comments.csv", "clusters.csv", "themes.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
 
 
-@dataclass
 class JobResult:
-    comments: pd.DataFrame
-    manifest: dict[str, Any]
-    out_dir: Path
+    """What a run wrote: `out_dir`, its `manifest` (run.json) and `comments`, the comments table (of a big spilled
+    run, read from its comments.parquet when first asked for: the run never held the whole table)."""
+
+    def __init__(self, comments: pd.DataFrame | Path, manifest: dict[str, Any], out_dir: Path):
+        self._comments, self.manifest, self.out_dir = comments, manifest, out_dir
+
+    @property
+    def comments(self) -> pd.DataFrame:
+        if isinstance(self._comments, Path):
+            self._comments = pd.read_parquet(self._comments)
+        return self._comments
 
     @property
     def workbook(self) -> Path:
@@ -182,10 +190,11 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     started = time.perf_counter()
     timings = batch.timings
     research = batch.research or research_context(batch, cfg)
-    if batch.spilled is not None:
-        full_table = write_parts(map(ordered, batch.spilled.parts()), staging, research,
+    if batch.spilled is not None:  # the files of every row part by part; the workbook's rows for what follows
+        rows = WorkbookRows()
+        full_table = write_parts(rows.taken(map(ordered, batch.spilled.parts())), staging, research,
                                  is_big(len(batch.spilled), cfg))
-        batch.df = ordered(batch.spilled.read())
+        batch.df = rows.table(map(ordered, batch.spilled.parts()), cfg)
         shutil.rmtree(staging / SPILL_FOLDER)
     df = batch.df
     shown = df if shown is None else shown
@@ -223,7 +232,8 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
         log.stage("export", len(shown), timings["export"])
     write_manifest(manifest, staging / MANIFEST)
     publish(staging, out, outputs, renames=[(out / WORKBOOK, kept)] if kept else [])
-    return JobResult(shown, manifest, out)
+    # A big spilled run held only the workbook's rows' texts: the whole table is in comments.parquet.
+    return JobResult(out / full_table[0] if batch.spilled is not None and full_table else shown, manifest, out)
 
 
 def _no_classification(cfg: Config) -> dict[str, Any]:

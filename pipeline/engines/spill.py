@@ -72,12 +72,6 @@ class Spilled:
             part.attrs = dict(self.attrs)
             yield part
 
-    def read(self) -> pd.DataFrame:
-        """The whole table in memory."""
-        table = pd.concat(list(self.parts()))
-        table.attrs = dict(self.attrs)
-        return table
-
 
 def _joined(part: pd.DataFrame, columns: pd.DataFrame) -> pd.DataFrame:
     """`part` with `columns` of the same rows (same index) set, replaced where it has them, appended where not, as a
