@@ -168,7 +168,7 @@ def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, stagin
         return batch
     # Whether a column holds submission dates is the input's to say, for the whole batch, before it goes to parts.
     batch.research = replace(research_context(batch, cfg), date_col=date_column(batch.df, batch.personal) or "")
-    holder, batch.df = [batch.df], batch.df.iloc[:0]
+    holder, batch.df = [batch.df], pd.DataFrame(columns=batch.df.columns)  # no view that would keep its buffers
     batch.spilled, took = spill(holder, cfg, STAGES, staging / SPILL_FOLDER,
                                 on_stage=log.stage if log is not None else None)
     batch.timings.update(took)

@@ -21,6 +21,7 @@ part defers the new vectors, and the rows one process would embed are classified
 from __future__ import annotations
 
 import itertools
+import pickle
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -35,7 +36,7 @@ from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.engines.local import jobs_for, mappable
 from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, embedding, merged_report, picked
-from pipeline.engines.workers import WorkerPool, chunk_bounds, worker_config
+from pipeline.engines.workers import WARM_ROWS, WorkerPool, chunk_bounds, worker_config
 from pipeline.process import check_chain, process
 from pipeline.stage import Stage
 
@@ -125,7 +126,9 @@ def spill(holder: list[pd.DataFrame], cfg: Config, stages: Sequence[Stage], fold
     in_files: list[str] = []
     pooled = jobs > 1 and n >= cfg.engine.pool_min_rows
     first = next(group for in_parts, group in groups if in_parts)
-    with WorkerPool(cfg, jobs, df, first) if pooled else _Inline(deferring) as pool:
+    # The pool keeps its warm-up rows for its life: a copy of them, not a view holding the whole table's buffers.
+    warm = pickle.loads(pickle.dumps(df.iloc[:WARM_ROWS]))
+    with WorkerPool(cfg, jobs, warm, first) if pooled else _Inline(deferring) as pool:
         for i, (in_parts, group) in enumerate(groups):
             if not in_parts:
                 kept, took = process(kept, cfg, group)
