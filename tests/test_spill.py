@@ -29,7 +29,7 @@ def config(out: Path, spill_rows: int, jobs: int = 1) -> Config:
     # Fewer comments on "Uwagi" than the demo has: the workbook is a big one, listing the highest priorities.
     return Config(ingest=IngestConfig(id_col=ID, submitter_col=SUBMITTER), classify=ClassifyConfig(encoder="off"),
                   export=ExportConfig(out_dir=out, workbook_max_comments=30),
-                  engine=EngineConfig(jobs=jobs, spill_rows=spill_rows, pool_min_rows=0))
+                  engine=EngineConfig(jobs=jobs, spill_rows=spill_rows, chunk_rows=10, pool_min_rows=0))
 
 
 def cells(workbook: Path) -> dict[str, list[tuple]]:

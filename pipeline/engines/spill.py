@@ -92,15 +92,28 @@ class _Task:
     needed: tuple[str, ...]
 
 
-def _run_part(task: _Task, cfg: Config | None = None) -> tuple[pd.DataFrame, dict[str, float], dict[str, Any], list[str]]:
+def _run_part(task: _Task, cfg: Config | None = None
+              ) -> tuple[pd.DataFrame, dict[str, float], dict[str, Any], list[str]]:
     """One part through a map's stages, written back to its file; returns what the parent keeps of it, the seconds
     per stage, its `attrs` and its columns."""
     cfg = cfg or worker_config()
     part = task.source if task.source is not None else pd.read_pickle(task.path)
     if task.joined is not None:
         part = _joined(part, task.joined)
-    out, took = process(part, cfg, task.stages)
-    attrs, out.attrs = out.attrs, {}
+    # A part is written as one file, but run `chunk_rows` rows at a time: a stage's working memory is a chunk's.
+    took: Counter[str] = Counter()
+    pieces, attrs, deferred = [], {}, {}
+    for lo in range(0, len(part), cfg.engine.chunk_rows):
+        piece, seconds = process(part.iloc[lo:lo + cfg.engine.chunk_rows], cfg, task.stages)
+        took.update(seconds)
+        deferred.update((lo + row, margin) for row, margin in piece.attrs.pop(DEFERRED, {}).items())
+        if not attrs or (not attrs.get("encoder", {}).get("used", True) and piece.attrs["encoder"]["used"]):
+            attrs = piece.attrs  # the first piece's, but the encoder report of the first that used the encoder
+        piece.attrs = {}
+        pieces.append(piece)
+    del part
+    out = pd.concat(pieces) if len(pieces) > 1 else pieces[0]
+    attrs = {**attrs, DEFERRED: deferred} if deferred else attrs
     out.to_pickle(task.path)
     kept = out[[c for c in out.columns if c in task.needed or c not in OUTPUT_COLUMNS]]
     return kept, took, attrs, list(out.columns)
