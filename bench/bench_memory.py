@@ -39,7 +39,8 @@ from pipeline.runlog import RunLog  # noqa: E402
 
 NAMES = [s.info.name for s in STAGES]
 # The functions of job.py whose time is one row each (the export's steps); the stages report themselves.
-EXPORT_STEPS = ("cluster_table", "write_csv", "write_full_table", "theme_table", "write_research", "write_workbook")
+EXPORT_STEPS = ("cluster_table", "write_csv", "write_full_table", "theme_table", "write_research", "write_parts",
+                "write_workbook")
 
 
 class Sampler(threading.Thread):

@@ -148,6 +148,10 @@ class EngineConfig:
     # Local: a table of fewer rows runs in this process whatever `jobs` says: a worker first loads the model and the
     # Polish dictionaries, which costs about as much as this many comments' row-wise stages.
     pool_min_rows: int = 5_000
+    # Local, a plain run (no nightly state): a batch of more rows is spilled, its rows kept in part files of at most
+    # this many rows in the staging folder from the row-wise stages to the outputs, which are written part by part
+    # (`pipeline/engines/spill.py`); memory holds only what clustering and themes read, and the workbook's rows.
+    spill_rows: int = 10_000
     # Set by the local engine in its worker processes: classify embeds no text missing from the vector cache but
     # lists the rows it would (`classify.DEFERRED`), so that one process spends the run's budget over every chunk.
     defer_new_vectors: bool = False

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,23 +17,27 @@ from pipeline import __version__
 from pipeline.classifier import CommentClassifier
 from pipeline.classify import resolve_classifier
 from pipeline.cluster import cluster_table
+from pipeline.cluster_keys import KEY_COLUMNS
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.consultations import check_consultations, consultation_by_file, given_names
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
-from pipeline.export.big_workbook import write_full_table
-from pipeline.export.staging import new_staging, publish, remove_leftovers
+from pipeline.export.appending import write_parts
+from pipeline.export.big_workbook import is_big, write_full_table
+from pipeline.export.staging import SPILL_FOLDER, new_staging, publish, remove_leftovers
 from pipeline.export.manifest import build_manifest, write_manifest
-from pipeline.export.research import ResearchContext, write_research
+from pipeline.export.research import ResearchContext, date_column, write_research
 from pipeline.export.tables import write_csv
 from pipeline.edits import read_edits
+from pipeline.export.workbook_rows import WorkbookRows
 from pipeline.export.xlsx import H_PAPER, comments_view, write_workbook
 from pipeline.hashing import file_sha256
 from pipeline.ingest import ingest
 from pipeline.models import read_card
 from pipeline.pii_columns import detect_pii_columns
 from pipeline.engines import engine_for
+from pipeline.engines.spill import Spilled, spill, spills
 from pipeline.lock import hold_run
 from pipeline.process import STAGES
 from pipeline.stage import Stage
@@ -51,22 +56,33 @@ WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
 OUTPUTS = ("comments.csv", "clusters.csv", "themes.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
 
 
-@dataclass
 class JobResult:
-    comments: pd.DataFrame
-    manifest: dict[str, Any]
-    out_dir: Path
+    """What a run wrote: `out_dir`, its `manifest` (run.json) and `comments`, the comments table (of a big spilled
+    run, read from its comments.parquet when first asked for: the run never held the whole table)."""
+
+    def __init__(self, comments: pd.DataFrame | Path, manifest: dict[str, Any], out_dir: Path):
+        self._comments, self.manifest, self.out_dir = comments, manifest, out_dir
+
+    @property
+    def comments(self) -> pd.DataFrame:
+        if isinstance(self._comments, Path):
+            self._comments = pd.read_parquet(self._comments)
+        return self._comments
 
     @property
     def workbook(self) -> Path:
         return self.out_dir / WORKBOOK
 
 
+# Columns a stage leaves for a later one, which no output holds: the themes stage's input, clustering's keys (a
+# spilled part keeps them from the stage that made them).
+INTERNAL_COLUMNS = frozenset((CONTENT_COLUMN, *KEY_COLUMNS))
+
+
 def ordered(df: pd.DataFrame) -> pd.DataFrame:
-    """Output columns in contract order, then pass-through input columns in input order (not the themes stage's
-    input, `CONTENT_COLUMN`)."""
+    """Output columns in contract order, then pass-through input columns in input order (not `INTERNAL_COLUMNS`)."""
     known = [c for c in OUTPUT_COLUMNS if c in df.columns]
-    return df[known + [c for c in df.columns if c not in OUTPUT_COLUMNS and c != CONTENT_COLUMN]]
+    return df[known + [c for c in df.columns if c not in OUTPUT_COLUMNS and c not in INTERNAL_COLUMNS]]
 
 
 def pii_columns(df: pd.DataFrame, tables: Sequence[RawTable], cfg: Config) -> list[str]:
@@ -118,7 +134,7 @@ def run_job(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None = None
         staging = new_staging(out)
         try:
             if cfg.state.path is None:
-                return _write_run(_batch(inputs, cfg, log), cfg, out, staging, log)
+                return _write_run(_batch(inputs, cfg, log, staging), cfg, out, staging, log)
             return nightly(inputs, cfg, out, staging, log)
         except BaseException:
             remove_leftovers(out)  # a failed run leaves the folder as it found it
@@ -132,6 +148,10 @@ class Batch:
     personal: list[str]
     timings: dict[str, float]
     inputs: tuple[str | Path, ...] = ()  # as given (files and folders): the consultation of each file
+    # A big plain run: the rows are in part files until the export (`df` is then empty), `research` says what the
+    # parts' research rows need of the whole batch.
+    spilled: Spilled | None = None
+    research: ResearchContext | None = None
 
 
 def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
@@ -146,9 +166,17 @@ def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Ba
     return batch
 
 
-def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
+def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, staging: Path) -> Batch:
     batch = _ingest(inputs, cfg, log)
-    batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log, research_context(batch, cfg)))
+    if not spills(cfg, len(batch.df)):
+        batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log, research_context(batch, cfg)))
+        return batch
+    # Whether a column holds submission dates is the input's to say, for the whole batch, before it goes to parts.
+    batch.research = replace(research_context(batch, cfg), date_col=date_column(batch.df, batch.personal) or "")
+    holder, batch.df = [batch.df], pd.DataFrame(columns=batch.df.columns)  # no view that would keep its buffers
+    batch.spilled, took = spill(holder, cfg, STAGES, staging / SPILL_FOLDER,
+                                on_stage=log.stage if log is not None else None)
+    batch.timings.update(took)
     return batch
 
 
@@ -165,17 +193,25 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     """Write every output to `staging`, then swap them in; `shown` (default: the batch) is what comments.csv and
     the workbook list, `sheets` extra workbook sheets."""
     started = time.perf_counter()
-    df, timings = batch.df, batch.timings
+    timings = batch.timings
+    research = batch.research or research_context(batch, cfg)
+    if batch.spilled is not None:  # the files of every row part by part; the workbook's rows for what follows
+        rows = WorkbookRows()
+        full_table = write_parts(rows.taken(map(ordered, batch.spilled.parts())), staging, research,
+                                 is_big(len(batch.spilled), cfg))
+        batch.df = rows.table(map(ordered, batch.spilled.parts()), cfg)
+        shutil.rmtree(staging / SPILL_FOLDER)
+    df = batch.df
     shown = df if shown is None else shown
     taxonomy = resolve_classifier(cfg).taxonomy
     clusters = cluster_table(df, cfg)
-    write_csv(shown, staging / "comments.csv")
-    full_table = write_full_table(shown, staging, cfg)
+    if batch.spilled is None:
+        write_csv(shown, staging / "comments.csv")
+        full_table = write_full_table(shown, staging, cfg)
+        write_research(shown, staging, research)
     write_csv(clusters, staging / "clusters.csv")
     themes = theme_table(df, cfg)
     write_csv(themes, staging / "themes.csv")
-    research = research_context(batch, cfg)
-    write_research(shown, staging, research)
     # An engine may have written partitioned outputs into the staging folder (the Dask engine: research/).
     outputs = [*OUTPUTS[:-1], *full_table, *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
     manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
@@ -201,7 +237,8 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
         log.stage("export", len(shown), timings["export"])
     write_manifest(manifest, staging / MANIFEST)
     publish(staging, out, outputs, renames=[(out / WORKBOOK, kept)] if kept else [])
-    return JobResult(shown, manifest, out)
+    # A big spilled run held only the workbook's rows' texts: the whole table is in comments.parquet.
+    return JobResult(out / full_table[0] if batch.spilled is not None and full_table else shown, manifest, out)
 
 
 def _no_classification(cfg: Config) -> dict[str, Any]:

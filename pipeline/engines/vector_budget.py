@@ -23,6 +23,8 @@ from pipeline.process import process
 from pipeline.stage import Stage
 
 CLASSIFY = "classify"
+# The columns of the whole batch the encoder report is made from (`merged_report`).
+REPORT_COLUMNS = ("comment_id", "semantic")
 
 
 def picked(deferred: dict[int, float], cfg: Config) -> list[int]:

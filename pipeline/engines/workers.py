@@ -18,10 +18,11 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -71,22 +72,34 @@ class WorkerPool:
         bounds = chunk_bounds(len(df), self.jobs, self.cfg.engine.chunk_rows)
         chunks = [df.iloc[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
         parts, seconds, deferred = [], Counter(), {}
-        try:
-            for lo, (part, took) in zip(bounds, self._pool.map(_run_chunk, [tuple(stages)] * len(chunks), chunks)):
-                deferred.update((lo + row, margin) for row, margin in part.attrs.pop(DEFERRED, {}).items())
-                parts.append(part)
-                seconds.update(took)
-        except BrokenProcessPool as err:
-            names = ", ".join(s.info.name for s in stages)
-            raise WorkerDied(f"proces roboczy zakończył się nieoczekiwanie (zabity albo zabrakło pamięci) w etapach "
-                             f"{names}; nie zapisano żadnych wyników. Uruchom ponownie, np. z mniejszym --jobs") from err
+        for lo, (part, took) in zip(bounds, self.run(partial(_run_chunk, tuple(stages)), chunks, stages)):
+            deferred.update((lo + row, margin) for row, margin in part.attrs.pop(DEFERRED, {}).items())
+            parts.append(part)
+            seconds.update(took)
         out, spent = spend_budget(assemble(df, parts), [p.attrs for p in parts], deferred, self.cfg, stages)
         wall, busy = time.perf_counter() - started, sum(seconds.values()) + spent or 1.0
         seconds.update({"classify": spent} if spent else {})
         return out, {s.info.name: round(wall * seconds[s.info.name] / busy, 3) for s in stages}
 
 
+    def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any], stages: Sequence[Stage]) -> list[Any]:
+        """`fn` of each task in the workers, in order (`fn` a module-level function, the tasks picklable);
+        `stages` name what they run for the message of a worker that died."""
+        try:
+            return list(self._pool.map(fn, tasks))
+        except BrokenProcessPool as err:
+            names = ", ".join(s.info.name for s in stages)
+            raise WorkerDied(f"proces roboczy zakończył się nieoczekiwanie (zabity albo zabrakło pamięci) w etapach "
+                             f"{names}; nie zapisano żadnych wyników. Uruchom ponownie, np. z mniejszym --jobs") from err
+
+
 _cfg: Config | None = None
+
+
+def worker_config() -> Config:
+    """The run's configuration in a worker process (as the pool's initializer got it)."""
+    assert _cfg is not None, "the pool's initializer sets the configuration"
+    return _cfg
 
 
 def _start_worker(cfg: Config, warm: pd.DataFrame, stages: tuple[Stage, ...]) -> None:
@@ -97,8 +110,7 @@ def _start_worker(cfg: Config, warm: pd.DataFrame, stages: tuple[Stage, ...]) ->
 
 def _run_chunk(stages: tuple[Stage, ...], chunk: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The chunk after `stages`, without the columns they left as they were (the parent has those)."""
-    assert _cfg is not None, "the pool's initializer sets the configuration"
-    out, took = process(chunk, _cfg, stages)
+    out, took = process(chunk, worker_config(), stages)
     same = [c for c in chunk.columns if c in out.columns and out[c].equals(chunk[c])]
     out.attrs[COLUMNS] = list(out.columns)
     return out.drop(columns=same), took

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 STAGING_NAME = ".uwagi-staging"
+# Inside the staging folder: a spilled run's part files (`pipeline/engines/spill.py`), gone before the swap.
+SPILL_FOLDER = ".parts"
 MANIFEST = "run.json"
 
 

@@ -1,0 +1,235 @@
+"""Spilling: a big batch's rows go to part files as the row-wise stages finish them; memory keeps only what the
+batch-wide stages read.
+
+The local engine's stages, on a batch of more than `EngineConfig.spill_rows` rows (a plain run: no nightly state),
+run part by part: each run of consecutive row-wise stages maps over parts of at most `spill_rows` rows (in the
+worker processes with `--jobs`, else here), and each part's result is written to a file in the staging folder by
+whoever computed it. What stays in this process is, per row, only what the following batch-wide stage reads: the
+columns it `requires`, the input's own columns (clustering tells senders apart by the personal-data ones) and the
+stages' working columns outside the output contract (themes' content lemmas), i.e. every column not in
+`columns.OUTPUT_COLUMNS` but the ones it requires. The batch-wide stage runs on that table; the columns it assigns
+join each part in the next map (read from its file and written back by the worker), or, after the last map, stay
+here and join each part as it is read (`Spilled.parts`).
+
+A part is a pickled DataFrame, not Parquet: it must come back as the very table that was written (dtypes, tuples,
+missing values), so that the outputs written part by part are byte for byte those of the table in memory.
+
+The sentence encoder's budget of new vectors is the batch's, as with the worker pool (`vector_budget.py`): every
+part defers the new vectors, and the rows one process would embed are classified again here, part by part.
+"""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.classify import DEFERRED, needs_whole_batch
+from pipeline.columns import OUTPUT_COLUMNS
+from pipeline.config import Config
+from pipeline.engines.local import jobs_for, mappable
+from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, embedding, merged_report, picked
+from pipeline.engines.workers import WARM_ROWS, WorkerPool, chunk_bounds, worker_config
+from pipeline.process import check_chain, process
+from pipeline.stage import Stage
+
+
+# Columns a batch-wide stage reads when the table has them, which its `requires` cannot say: clustering leaves out
+# the rows whose `status` says they are empty or unreadable.
+READ_IF_PRESENT = ("status",)
+
+
+def spills(cfg: Config, rows: int) -> bool:
+    """Whether a batch of `rows` rows is spilled: a plain local run past `spill_rows`, whose classification can go
+    part by part (zero-shot with the encoder must see the whole batch at once)."""
+    return (cfg.state.path is None and cfg.engine.name == "local" and rows > cfg.engine.spill_rows
+            and not needs_whole_batch(cfg))
+
+
+@dataclass
+class Spilled:
+    """The table after the stages: its rows in part files, the columns of the batch-wide stages after the last
+    map in `batch` (indexed by row position), `attrs` as the table in memory would have them."""
+
+    paths: list[Path]
+    bounds: list[int]
+    batch: pd.DataFrame
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return self.bounds[-1]
+
+    def parts(self) -> Iterator[pd.DataFrame]:
+        """Each part with every column, in row order; together, the table the stages give in memory."""
+        for path, lo, hi in zip(self.paths, self.bounds[:-1], self.bounds[1:]):
+            part = _joined(pd.read_pickle(path), self.batch.iloc[lo:hi])
+            part.attrs = dict(self.attrs)
+            yield part
+
+
+def _joined(part: pd.DataFrame, columns: pd.DataFrame) -> pd.DataFrame:
+    """`part` with `columns` of the same rows (same index) set, replaced where it has them, appended where not, as a
+    stage assigns them."""
+    return part.assign(**{c: columns[c] for c in columns.columns}) if len(columns.columns) else part
+
+
+@dataclass(frozen=True)
+class _Task:
+    stages: tuple[Stage, ...]
+    path: Path
+    # The rows to start from (the first map); None: the part file written by the previous map.
+    source: pd.DataFrame | None
+    # Columns a batch-wide stage assigned since the part was written, for these rows.
+    joined: pd.DataFrame | None
+    # Columns the next batch-wide stage requires.
+    needed: tuple[str, ...]
+
+
+def _run_part(task: _Task, cfg: Config | None = None
+              ) -> tuple[pd.DataFrame, dict[str, float], dict[str, Any], list[str]]:
+    """One part through a map's stages, written back to its file; returns what the parent keeps of it, the seconds
+    per stage, its `attrs` and its columns."""
+    cfg = cfg or worker_config()
+    part = task.source if task.source is not None else pd.read_pickle(task.path)
+    if task.joined is not None:
+        part = _joined(part, task.joined)
+    # A part is written as one file, but run `chunk_rows` rows at a time: a stage's working memory is a chunk's.
+    took: Counter[str] = Counter()
+    pieces, attrs, deferred = [], {}, {}
+    for lo in range(0, len(part), cfg.engine.chunk_rows):
+        piece, seconds = process(part.iloc[lo:lo + cfg.engine.chunk_rows], cfg, task.stages)
+        took.update(seconds)
+        deferred.update((lo + row, margin) for row, margin in piece.attrs.pop(DEFERRED, {}).items())
+        if not attrs or (not attrs.get("encoder", {}).get("used", True) and piece.attrs["encoder"]["used"]):
+            attrs = piece.attrs  # the first piece's, but the encoder report of the first that used the encoder
+        piece.attrs = {}
+        pieces.append(piece)
+    del part
+    out = pd.concat(pieces) if len(pieces) > 1 else pieces[0]
+    attrs = {**attrs, DEFERRED: deferred} if deferred else attrs
+    out.to_pickle(task.path)
+    kept = out[[c for c in out.columns if c in task.needed or c not in OUTPUT_COLUMNS]]
+    return kept, took, attrs, list(out.columns)
+
+
+def spill(holder: list[pd.DataFrame], cfg: Config, stages: Sequence[Stage], folder: Path, *,
+          on_stage: Callable[[str, int, float], None] | None = None) -> tuple[Spilled, dict[str, float]]:
+    """Run `stages` over the table `holder[0]` part by part into `folder` (`spills(cfg, rows)` must hold); the list
+    is emptied once the rows are in the part files, so that the table can be let go of. Returns the spilled table
+    and the seconds per stage."""
+    df = holder.pop()
+    check_chain(list(df.columns), stages)
+    n, jobs = len(df), jobs_for(cfg)
+    deferring = cfg.with_(engine=replace(cfg.engine, defer_new_vectors=True))
+    mapped = mappable(stages, cfg)
+    groups = [(in_parts, tuple(run)) for in_parts, run in itertools.groupby(stages, key=mapped.__contains__)]
+    bounds = chunk_bounds(n, jobs, cfg.engine.spill_rows)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"part-{i:05d}.pkl" for i in range(len(bounds) - 1)]
+    timings: dict[str, float] = {}
+    kept: pd.DataFrame | None = None
+    assigned: list[str] = []  # columns batch-wide stages assigned since the last map
+    in_files: list[str] = []
+    pooled = jobs > 1 and n >= cfg.engine.pool_min_rows
+    first = next(group for in_parts, group in groups if in_parts)
+    # The pool keeps its warm-up rows for its life: a copy of them, not a view holding the whole table's buffers.
+    warm = pickle.loads(pickle.dumps(df.iloc[:WARM_ROWS]))
+    with WorkerPool(cfg, jobs, warm, first) if pooled else _Inline(deferring) as pool:
+        for i, (in_parts, group) in enumerate(groups):
+            if not in_parts:
+                kept, took = process(kept, cfg, group)
+                timings.update(took)
+                assigned += [c for s in group for c in s.info.assigns if c not in assigned]
+            else:
+                needed = tuple(c for in_parts_later, later in groups[i + 1:i + 2] for s in later
+                               for c in s.info.requires)
+                needed += READ_IF_PRESENT + REPORT_COLUMNS if CLASSIFY in (s.info.name for s in group) else ()
+                tasks = [_Task(group, path, df.iloc[lo:hi] if df is not None else None,
+                               kept[assigned].iloc[lo:hi] if assigned else None, needed)
+                         for path, lo, hi in zip(paths, bounds[:-1], bounds[1:])]
+                df = None  # the tasks hold their rows until sent; the rows' only home then is the part files
+                started = time.perf_counter()
+                results = pool.run(_run_part, tasks, group)
+                before = kept.attrs if kept is not None else {}  # the parts' tables had none: they start afresh
+                kept, seconds, deferred = _gathered(results, bounds)
+                kept.attrs = {**before, **kept.attrs}
+                in_files, assigned = results[0][3], []
+                seconds.update(_spend_budget(kept, results, deferred, paths, bounds, cfg, group))
+                timings.update(_shared(seconds, time.perf_counter() - started, group))
+                del tasks, results
+            for stage in group:
+                if on_stage is not None:
+                    on_stage(stage.info.name, n, timings.get(stage.info.name, 0.0))
+    assert kept is not None
+    attrs, kept.attrs = kept.attrs, {}
+    batch = kept[[c for c in kept.columns if c not in in_files]]
+    return Spilled(paths, bounds, batch, attrs), timings
+
+
+def _gathered(results: Sequence[tuple[pd.DataFrame, dict[str, float], dict[str, Any], list[str]]],
+              bounds: Sequence[int]) -> tuple[pd.DataFrame, Counter[str], dict[int, float]]:
+    """The kept columns of every part as one table, the seconds per stage summed, the deferred rows by position."""
+    seconds: Counter[str] = Counter()
+    deferred: dict[int, float] = {}
+    for lo, (_, took, attrs, _) in zip(bounds, results):
+        seconds.update(took)
+        deferred.update((lo + row, margin) for row, margin in attrs.get(DEFERRED, {}).items())
+    kept = pd.concat([r[0] for r in results])
+    kept.attrs = {k: v for k, v in results[0][2].items() if k != DEFERRED}
+    return kept, seconds, deferred
+
+
+def _spend_budget(kept: pd.DataFrame, results: Sequence[tuple[Any, Any, dict[str, Any], Any]],
+                  deferred: dict[int, float], paths: Sequence[Path], bounds: Sequence[int], cfg: Config,
+                  stages: Sequence[Stage]) -> dict[str, float]:
+    """`vector_budget.spend_budget` over part files: the picked rows classified again with their vectors, in their
+    parts and in `kept`; the encoder report in `kept.attrs`. The seconds that took, as classify's."""
+    names = [s.info.name for s in stages]
+    reports = [r[2].get("encoder") for r in results] if CLASSIFY in names else []
+    if not reports:
+        return {}
+    started = time.perf_counter()
+    rows = picked(deferred, cfg)
+    embedded = 0
+    for path, lo, hi in zip(paths, bounds[:-1], bounds[1:]):
+        mine = [row for row in rows if lo <= row < hi]
+        if not mine:
+            continue
+        part = pd.read_pickle(path)
+        redone, _ = process(part.loc[mine], embedding(cfg, rows), stages[names.index(CLASSIFY):])
+        embedded += redone.attrs["encoder"]["embedded_new"]
+        for table in (part, kept):
+            for column in redone.columns.intersection(table.columns):  # column by column: each keeps its dtype
+                table.loc[mine, column] = redone[column].to_numpy()
+        part.to_pickle(path)
+    kept.attrs["encoder"] = merged_report([r for r in reports if r], kept, embedded)
+    return {CLASSIFY: time.perf_counter() - started} if rows else {}
+
+
+def _shared(seconds: Counter[str], wall: float, stages: Sequence[Stage]) -> dict[str, float]:
+    """The wall-clock seconds of a map shared out in proportion to each stage's time in the parts."""
+    busy = sum(seconds.values()) or 1.0
+    return {s.info.name: round(wall * seconds[s.info.name] / busy, 3) for s in stages}
+
+
+class _Inline:
+    """The parts one after another in this process, with the configuration a worker has."""
+
+    def __init__(self, cfg: Config):
+        self.cfg = cfg
+
+    def __enter__(self) -> "_Inline":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def run(self, fn: Callable[..., Any], tasks: Sequence[Any], stages: Sequence[Stage]) -> list[Any]:
+        return [fn(task, self.cfg) for task in tasks]

@@ -1,0 +1,64 @@
+"""The table a spilled run gives the workbook and clusters.csv: every row, but the per-row texts only where a sheet
+or clusters.csv shows them.
+
+The workbook counts over every comment (the summary, the campaigns) but shows a comment's texts only on the rows
+it lists: "Uwagi" (`big_workbook.listed_comments`: past `workbook_max_comments`, the highest priorities), "Do
+weryfikacji" (every comment to check) and, through clusters.csv's templates, the members of clusters. Every other
+row's texts stay in the part files, so a million comments need not be in memory at once to write the workbook the
+whole table gives (the same cells).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from pipeline.config import Config
+from pipeline.export.big_workbook import listed_comments
+from pipeline.export.xlsx import priority_order
+from pipeline.vocabulary import STATUS_REVIEW
+
+# The long per-row texts of the comments table: a sheet shows them for the rows it lists, none counts over them.
+ROW_TEXTS = ("text", "text_comment", "text_current", "text_proposal", "text_justification", "text_clean",
+             "evidence", "added_text")
+
+
+class WorkbookRows:
+    """Collects the table's parts without their texts (`taken`), then builds the workbook's table (`table`)."""
+
+    def __init__(self) -> None:
+        self._thin: list[pd.DataFrame] = []
+        self._columns: list[str] = []
+
+    def taken(self, parts: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        """`parts` as they are, each kept here without its texts."""
+        for part in parts:
+            self._columns = list(part.columns)
+            self._thin.append(part.drop(columns=[c for c in ROW_TEXTS if c in part.columns]))
+            yield part
+
+    def table(self, parts: Iterable[pd.DataFrame], cfg: Config) -> pd.DataFrame:
+        """Every row, with the texts (read from `parts`, the same parts again) of the rows shown."""
+        thin = pd.concat(self._thin)
+        self._thin = []
+        shown = shown_rows(thin, cfg)
+        texts = [c for c in ROW_TEXTS if c in self._columns]
+        kept = [part.loc[shown[part.index], texts] for part in parts]
+        full = pd.concat(kept).reindex(thin.index) if texts else None
+        table = thin.assign(**{c: full[c] for c in texts}) if full is not None else thin
+        table = table[self._columns]
+        table.attrs = dict(thin.attrs)
+        return table
+
+
+def shown_rows(table: pd.DataFrame, cfg: Config) -> pd.Series:
+    """Per row (by index), whether a sheet or clusters.csv shows its texts."""
+    shown = pd.Series(False, index=table.index)
+    shown[listed_comments(table.loc[priority_order(table)], cfg).index] = True
+    if "status" in table:
+        shown |= (table["status"] == STATUS_REVIEW).to_numpy()
+    if "cluster_size" in table:
+        shown |= (pd.to_numeric(table["cluster_size"], errors="coerce").fillna(1) > 1).to_numpy()
+    return shown.astype(np.bool_)
