@@ -453,7 +453,7 @@ _OUTPUT = ("status", "status_reason", "priority", "priority_reason", "cited_prov
 def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: set `status` and add `status_reason`, `priority`, `priority_reason`, `cited_provisions`; a comment
     read by OCR with low confidence gets `needs_review` too."""
-    return triage_with(df, cfg)
+    return triage_with(df, cfg)[0]
 
 
 # Every column `triage_row` reads.
@@ -462,28 +462,32 @@ _READS = ("text_clean", "document_part", "status", "error", "cluster_role", "clu
           "source_page", "source_file")
 
 
-def _findings_once(rows: Sequence[dict[str, Any]], rules: TriageRules) -> list[TextFindings]:
-    """Each row's `text_findings`, read once per distinct `TEXT_INPUTS` (the copies in a campaign share them)."""
+def _findings(rows: Sequence[dict[str, Any]], rules: TriageRules,
+              known: Sequence[TextFindings | None] | None) -> list[TextFindings]:
+    """Each row's `text_findings`: `known`'s where it has them, the others read once per distinct `TEXT_INPUTS` (the
+    copies in a campaign share them)."""
     seen: dict[tuple[Any, ...], TextFindings] = {}
     out = []
-    for row in rows:
-        key = tuple(row.get(c) for c in TEXT_INPUTS)
-        if key not in seen:
-            seen[key] = text_findings(row, rules)
-        out.append(seen[key])
+    for row, found in zip(rows, known if known is not None else [None] * len(rows)):
+        if found is None:
+            key = tuple(row.get(c) for c in TEXT_INPUTS)
+            if key not in seen:
+                seen[key] = text_findings(row, rules)
+            found = seen[key]
+        out.append(found)
     return out
 
 
-def triage_with(df: pd.DataFrame, cfg: Config, found: Sequence[TextFindings | None] | None = None) -> pd.DataFrame:
-    """The triage stage's work, given the rows' `text_findings` where the caller has them (None: find them here):
-    a nightly run keeps them in its state by text."""
+def triage_with(df: pd.DataFrame, cfg: Config, known: Sequence[TextFindings | None] | None = None
+                ) -> tuple[pd.DataFrame, list[TextFindings]]:
+    """The triage stage's work, given the rows' `text_findings` where the caller has them (None: read here); the
+    table and every row's findings, which a nightly run keeps in its state by text."""
     rules = load_rules(cfg.triage.rules)
     out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
     columns = [c for c in _READS if c in out.columns]
     # Column by column into plain lists: iterating rows of Arrow-backed text converts cell by cell, slowly.
     rows = [dict(zip(columns, values)) for values in zip(*(out[c].tolist() for c in columns))]
-    if found is None:
-        found = _findings_once(rows, rules)
+    found = _findings(rows, rules, known)
     results = [triage_row(row, rules, f) for row, f in zip(rows, found)]
     for column in _OUTPUT:
         out[column] = [r[column] for r in results]
@@ -491,4 +495,4 @@ def triage_with(df: pd.DataFrame, cfg: Config, found: Sequence[TextFindings | No
     if "ocr_confidence" in out.columns and "needs_review" in out.columns:
         low = pd.to_numeric(out["ocr_confidence"], errors="coerce").lt(rules.ocr_min_confidence).to_numpy()
         out["needs_review"] = out["needs_review"].astype(bool) | low
-    return out
+    return out, found

@@ -133,8 +133,9 @@ def test_text_findings_read_before_a_campaign_grew_decide_as_a_fresh_triage() ->
     rules = load_rules()
     found = [text_findings(row, rules) for row in before.to_dict("records")]
     grown = before.assign(cluster_size=[25, 25, 25, 1, 1])
-    again = triage_with(grown, Config(), found)
+    again, kept = triage_with(grown, Config(), found)
     pd.testing.assert_frame_equal(again, triage(grown, Config()))
+    assert kept == found
     assert again["status_reason"].iloc[1].startswith("Członek kampanii A-0 (25 uwag)")
     assert list(again["status"].iloc[3:]) == ["nieczytelna", "pusta"]
 

@@ -69,9 +69,9 @@ def save_night(conn: sqlite3.Connection, run_id: int, df: pd.DataFrame, outputs:
                change: Sequence[str], withdrawn: Sequence[str], config_key: str, run: dict[str, Any],
                workbook: tuple[str, str], theme_fit: ThemeFit | None = None,
                triage_keys: Sequence[str] | None = None, triage_found: Sequence[str] | None = None) -> None:
-    """Tonight's comments (`df`, final rows; `outputs`, their costly-stage columns as JSON; `triage_keys` and
-    `triage_found`, their triage findings and the fingerprint of their inputs), the withdrawn ids, the run's record, tonight's workbook (SHA-256, name) and the themes'
-    fit, in one transaction. The workbook counts as read: it holds what the state holds, so the next night reads it
+    """Tonight's comments (`df`, final rows; `outputs`, their costly-stage columns as JSON; `triage_found` and
+    `triage_keys`, their triage findings and the fingerprint of those findings' inputs), the withdrawn ids, the
+    run's record, tonight's workbook (SHA-256, name) and the themes' fit, in one transaction. The workbook counts as read: it holds what the state holds, so the next night reads it
     only once staff have changed it."""
     rows = json_rows(df)
     records = [

@@ -16,7 +16,7 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.config import Config
-from pipeline.triage import TEXT_INPUTS, TextFindings, load_rules, text_findings, triage_with
+from pipeline.triage import TEXT_INPUTS, TextFindings, load_rules, triage_with
 
 
 def text_keys(df: pd.DataFrame, cfg: Config) -> list[str]:
@@ -45,12 +45,6 @@ def night_triage(df: pd.DataFrame, cfg: Config, stored_keys: Mapping[str, str], 
     table, tonight's fingerprints and findings (to be stored) and the number of rows whose text was read."""
     keys = text_keys(df, cfg)
     ids = df["comment_id"].astype(str).tolist()
-    found: list[TextFindings | None] = [loads(stored[i]) if stored_keys.get(i) == k and stored.get(i) else None
-                                        for i, k in zip(ids, keys)]
-    unread = [n for n, f in enumerate(found) if f is None]
-    rules = load_rules(cfg.triage.rules)
-    inputs = [c for c in TEXT_INPUTS if c in df.columns]
-    for n, values in zip(unread, df[inputs].iloc[unread].itertuples(index=False, name=None)):
-        found[n] = text_findings(dict(zip(inputs, values)), rules)
-    findings = [f for f in found if f is not None]  # every row's, now
-    return triage_with(df, cfg, findings), keys, list(map(dumps, findings)), len(unread)
+    known = [loads(stored[i]) if stored_keys.get(i) == k and stored.get(i) else None for i, k in zip(ids, keys)]
+    triaged, found = triage_with(df, cfg, known)
+    return triaged, keys, list(map(dumps, found)), known.count(None)
