@@ -35,8 +35,8 @@ from pipeline.classify import DEFERRED, needs_whole_batch
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.engines.local import jobs_for, mappable
-from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, embedding, merged_report, picked
-from pipeline.engines.workers import WARM_ROWS, WorkerPool, chunk_bounds, worker_config
+from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, merged_report, picked, put_back, reclassified
+from pipeline.engines.workers import WARM_ROWS, WorkerPool, chunk_bounds, shared_wall, worker_config
 from pipeline.process import check_chain, process
 from pipeline.stage import Stage
 
@@ -162,7 +162,7 @@ def spill(holder: list[pd.DataFrame], cfg: Config, stages: Sequence[Stage], fold
                 kept.attrs = {**before, **kept.attrs}
                 in_files, assigned = results[0][3], []
                 seconds.update(_spend_budget(kept, results, deferred, paths, bounds, cfg, group))
-                timings.update(_shared(seconds, time.perf_counter() - started, group))
+                timings.update(shared_wall(seconds, time.perf_counter() - started, group))
                 del tasks, results
             for stage in group:
                 if on_stage is not None:
@@ -203,20 +203,13 @@ def _spend_budget(kept: pd.DataFrame, results: Sequence[tuple[Any, Any, dict[str
         if not mine:
             continue
         part = pd.read_pickle(path)
-        redone, _ = process(part.loc[mine], embedding(cfg, rows), stages[names.index(CLASSIFY):])
-        embedded += redone.attrs["encoder"]["embedded_new"]
-        for table in (part, kept):
-            for column in redone.columns.intersection(table.columns):  # column by column: each keeps its dtype
-                table.loc[mine, column] = redone[column].to_numpy()
+        redone, vectors = reclassified(part.loc[mine], cfg, rows, stages)
+        embedded += vectors
+        put_back(part, redone)
+        put_back(kept, redone)
         part.to_pickle(path)
     kept.attrs["encoder"] = merged_report([r for r in reports if r], kept, embedded)
     return {CLASSIFY: time.perf_counter() - started} if rows else {}
-
-
-def _shared(seconds: Counter[str], wall: float, stages: Sequence[Stage]) -> dict[str, float]:
-    """The wall-clock seconds of a map shared out in proportion to each stage's time in the parts."""
-    busy = sum(seconds.values()) or 1.0
-    return {s.info.name: round(wall * seconds[s.info.name] / busy, 3) for s in stages}
 
 
 class _Inline:

@@ -40,6 +40,21 @@ def embedding(cfg: Config, rows: Sequence[int]) -> Config:
     return cfg.with_(classify=replace(cfg.classify, encoder="auto", encoder_budget=len(rows)))
 
 
+def reclassified(rows: pd.DataFrame, cfg: Config, picked_rows: Sequence[int], stages: Sequence[Stage]
+                 ) -> tuple[pd.DataFrame, int]:
+    """`rows` (some of the picked ones) through classify and the stages after it with their vectors; the vectors
+    that took to compute."""
+    names = [s.info.name for s in stages]
+    redone, _ = process(rows, embedding(cfg, picked_rows), stages[names.index(CLASSIFY):])
+    return redone, redone.attrs["encoder"]["embedded_new"]
+
+
+def put_back(table: pd.DataFrame, redone: pd.DataFrame) -> None:
+    """`reclassified`'s columns into `table`'s rows of the same index, column by column so each keeps its dtype."""
+    for column in redone.columns.intersection(table.columns):
+        table.loc[redone.index, column] = redone[column].to_numpy()
+
+
 def spend_budget(table: pd.DataFrame, attrs: Sequence[dict[str, Any]], deferred: dict[int, float], cfg: Config,
                  stages: Sequence[Stage]) -> tuple[pd.DataFrame, float]:
     """The chunks' results as one table (`attrs`: each chunk's), the picked deferred rows classified again with
@@ -53,10 +68,8 @@ def spend_budget(table: pd.DataFrame, attrs: Sequence[dict[str, Any]], deferred:
     rows = picked(deferred, cfg)
     embedded = 0
     if rows:
-        redone, _ = process(table.iloc[rows], embedding(cfg, rows), stages[names.index(CLASSIFY):])
-        for column in redone.columns.intersection(table.columns):  # column by column: each keeps its dtype
-            table.loc[table.index[rows], column] = redone[column].to_numpy()
-        embedded = redone.attrs["encoder"]["embedded_new"]
+        redone, embedded = reclassified(table.iloc[rows], cfg, rows, stages)
+        put_back(table, redone)
     table.attrs["encoder"] = merged_report([r for r in reports if r], table, embedded)
     return table, time.perf_counter() - started
 

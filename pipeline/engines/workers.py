@@ -77,9 +77,8 @@ class WorkerPool:
             parts.append(part)
             seconds.update(took)
         out, spent = spend_budget(assemble(df, parts), [p.attrs for p in parts], deferred, self.cfg, stages)
-        wall, busy = time.perf_counter() - started, sum(seconds.values()) + spent or 1.0
         seconds.update({"classify": spent} if spent else {})
-        return out, {s.info.name: round(wall * seconds[s.info.name] / busy, 3) for s in stages}
+        return out, shared_wall(seconds, time.perf_counter() - started, stages)
 
 
     def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any], stages: Sequence[Stage]) -> list[Any]:
@@ -91,6 +90,12 @@ class WorkerPool:
             names = ", ".join(s.info.name for s in stages)
             raise WorkerDied(f"proces roboczy zakończył się nieoczekiwanie (zabity albo zabrakło pamięci) w etapach "
                              f"{names}; nie zapisano żadnych wyników. Uruchom ponownie, np. z mniejszym --jobs") from err
+
+
+def shared_wall(seconds: Counter[str], wall: float, stages: Sequence[Stage]) -> dict[str, float]:
+    """The wall-clock seconds of a map over the workers shared out in proportion to each stage's time in them."""
+    busy = sum(seconds.values()) or 1.0
+    return {s.info.name: round(wall * seconds[s.info.name] / busy, 3) for s in stages}
 
 
 _cfg: Config | None = None
