@@ -111,10 +111,10 @@ def numbered(digests: Sequence[str]) -> list[str]:
     return ids
 
 
-def unique_ids(values: Sequence[str], fallback: Sequence[str], given: set[str] | None = None) -> list[str]:
+def unique_ids(values: Sequence[str], fallback: Sequence[str]) -> list[str]:
     """--id-col values; an empty one takes the hash id, a repeated one the first free -2, -3 suffix (never a value
-    `given` elsewhere in the batch: by default the values themselves), so ids stay unique."""
-    given = {v.strip() for v in values} if given is None else given
+    given elsewhere in the batch), so ids stay unique."""
+    given = {v.strip() for v in values}
     used: set[str] = set()
     out = []
     for value, alt in zip(values, fallback):

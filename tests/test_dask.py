@@ -31,8 +31,11 @@ from pipeline.cluster import cluster  # noqa: E402
 from pipeline.cluster_keys import cluster_keys  # noqa: E402
 from pipeline.config import EngineConfig, StateConfig  # noqa: E402
 from pipeline.engines.dask import DASK_SETTINGS, DaskEngine, cluster_on_dask, partitions  # noqa: E402
+from pipeline.engines.dask_reading import read_on_workers  # noqa: E402
+from pipeline.errors import UserError  # noqa: E402
 from pipeline.export.research import ResearchContext  # noqa: E402
 from pipeline.export.staging import STAGING_NAME  # noqa: E402
+from pipeline.ingest import text_digest  # noqa: E402
 from synthetic_campaigns import make_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -294,3 +297,22 @@ def test_inputs_read_on_the_workers_give_the_local_outputs(scheduler, tmp_path, 
     # Cut as the engine cuts a table read on the client: 3 rows at most, never across two files.
     parts = partitions(local.comments, 3).npartitions
     assert len(list((tmp_path / "dask" / "research").glob("part-*.parquet"))) == parts == 7
+
+
+def test_ids_read_on_the_workers_are_ingests_across_partitions(scheduler, tmp_path):
+    """--id-col values repeated across partitions, one that is another's -2 suffix, one that is a text's hash
+    digest, empty ones that fall back to the hash id: the ids the shuffles give are ingest's, one per row."""
+    shared = "Więcej zieleni w centrum."
+    digest = text_digest(shared)
+    rows = [("", shared), (digest, "Inna uwaga"), (digest, "Trzecia uwaga"), ("", shared), ("A1", "Pierwsza"),
+            ("A1-2", "Druga"), ("A1", "Kolejna"), ("A1", "Ostatnia")]
+    path = tmp_path / "uwagi.csv"
+    path.write_text("Nr;Treść uwagi\n" + "".join(f"{n};{t}\n" for n, t in rows), encoding="utf-8")
+    cfg = Config(ingest=IngestConfig(id_col="Nr"), engine=EngineConfig(partition_rows=2))
+    expected, _ = ingest([path], cfg.ingest)
+    with Client(scheduler) as client, dask.config.set(DASK_SETTINGS):
+        got = read_on_workers(client, [path], cfg).frame.compute()
+        with pytest.raises(UserError, match="brak kolumny identyfikatora"):  # raised on a worker, told as here
+            read_on_workers(client, [path], cfg.with_(ingest=IngestConfig(id_col="Numer")))
+    assert expected["comment_id"].tolist()[:4] == [f"{digest}-1", digest, f"{digest}-2", f"{digest}-2-2"]
+    assert_frame_equal(got.reset_index(drop=True), expected)

@@ -9,9 +9,9 @@
   comment rows (`to_comments`), which stays on the worker, cut into partitions as `engines.dask.partitions` cuts
   the table (never across two files, `partition_rows` at most, indexed by batch position).
 * Ids are a global step by key, like clustering's: each row's text digest is shuffled by digest and numbered in
-  batch order (`numbered`); --id-col values are shuffled by value, each with the values given elsewhere that
-  could clash with its -2, -3 suffixes, and numbered by `unique_ids`. Entities are decoded after the ids
-  (`decoded`), a map per partition.
+  batch order (`numbered`); with --id-col, each row's value (else its hash id) is shuffled by its stem without
+  -2, -3 suffixes, which it shares with every id it could clash with, and suffixed by `unique_ids` in batch
+  order. Entities are decoded after the ids (`decoded`), a map per partition.
 
 Build under `dask.config.set(engines.dask.DASK_SETTINGS)` with a client connected.
 """
@@ -81,7 +81,7 @@ def read_on_workers(client: Client, paths: Sequence[str | Path], cfg: Config) ->
     frame = _partitions(client, [client.submit(operator.itemgetter(0), pair) for pair in comments],
                         [len(t.frame) for t in tables], columns, cfg.engine.partition_rows)
     hashed = mapped(mapped(frame, _digests).shuffle("digest"), _numbered)
-    ids = (mapped(mapped(hashed, _keyed).shuffle("base"), _unique) if id_col else hashed).set_index(
+    ids = (mapped(mapped(hashed, _stemmed).shuffle("stem"), _unique) if id_col else hashed).set_index(
         "row", divisions=frame.divisions)
     read_frame = frame.map_partitions(_with_ids, ids, meta=_with_ids(frame._meta, ids._meta))
     return ReadFiles(read_frame, inputs, headers, sum(len(t.frame) for t in tables))
@@ -145,26 +145,23 @@ def _numbered(part: pd.DataFrame) -> pd.DataFrame:
                          "value": part["value"].to_numpy()})
 
 
-# A given value another base's suffix would take: "Z-3" blocks "Z" from taking the suffix 3.
-_SUFFIXED = re.compile(r"(.+)-([0-9]+)")
+# The -2, -3 suffixes: an id and every id it can clash with share the stem left without them.
+_SUFFIXES = re.compile(r"(?:-[0-9]+)+\Z")
 
 
-def _keyed(part: pd.DataFrame) -> pd.DataFrame:
-    """A row per comment keyed by its base (its --id-col value, else its hash id), and a blocking row (`row` -1)
-    keyed by the stem of every given value that ends in -N: the values a base's suffixes must skip."""
-    base = [v or h for v, h in zip(part["value"].tolist(), part["comment_id"].tolist())]
-    stems = [(m.group(1), v) for v in part["value"].tolist() if (m := _SUFFIXED.fullmatch(v))]
-    return pd.DataFrame({"row": np.array([*part["row"].tolist(), *(-1 for _ in stems)], dtype=np.int64),
-                         "base": [*base, *(stem for stem, _ in stems)],
-                         "given": [*("" for _ in base), *(v for _, v in stems)]})
+def _stemmed(part: pd.DataFrame) -> pd.DataFrame:
+    """Each row keyed by the stem of its id's base (its --id-col value, else its hash id): every value given in
+    the batch that a suffix of that base could equal has the same stem."""
+    bases = [v or h for v, h in zip(part["value"].tolist(), part["comment_id"].tolist())]
+    return part.assign(stem=[_SUFFIXES.sub("", b) for b in bases])
 
 
 def _unique(part: pd.DataFrame) -> pd.DataFrame:
-    """The --id-col ids of every row whose base this partition holds, suffixed in batch order (`unique_ids`)."""
-    rows = part[part["row"] >= 0].sort_values("row")
-    bases = rows["base"].tolist()
-    given = set(part.loc[part["row"] < 0, "given"].tolist())
-    return pd.DataFrame({"row": rows["row"].to_numpy(), "comment_id": unique_ids(bases, bases, given)})
+    """The --id-col ids (`unique_ids`) of the rows whose stems this partition holds, in batch order: they are all
+    the rows whose ids can clash with each other."""
+    part = part.sort_values("row")
+    return pd.DataFrame({"row": part["row"].to_numpy(),
+                         "comment_id": unique_ids(part["value"].tolist(), part["comment_id"].tolist())})
 
 
 def _with_ids(part: pd.DataFrame, ids: pd.DataFrame) -> pd.DataFrame:
