@@ -194,7 +194,7 @@ def _read_on_dask(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None)
 
     def read(files: ReadFiles, seconds: float) -> ResearchContext:
         batch.tables = files.tables
-        batch.personal = pii_columns(files.frame.columns, files.headers, files.tables, cfg)
+        batch.personal = pii_columns(files.columns, files.headers, files.tables, cfg)
         if log is not None:
             log.stage("ingest", files.rows, seconds)
         return research_context(batch, cfg)

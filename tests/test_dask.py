@@ -311,7 +311,7 @@ def test_ids_read_on_the_workers_are_ingests_across_partitions(scheduler, tmp_pa
     cfg = Config(ingest=IngestConfig(id_col="Nr"), engine=EngineConfig(partition_rows=2))
     expected, _ = ingest([path], cfg.ingest)
     with Client(scheduler) as client, dask.config.set(DASK_SETTINGS):
-        got = read_on_workers(client, [path], cfg).frame.compute()
+        got = read_on_workers(client, [path], cfg)[0].compute()
         with pytest.raises(UserError, match="brak kolumny identyfikatora"):  # raised on a worker, told as here
             read_on_workers(client, [path], cfg.with_(ingest=IngestConfig(id_col="Numer")))
     assert expected["comment_id"].tolist()[:4] == [f"{digest}-1", digest, f"{digest}-2", f"{digest}-2-2"]

@@ -94,13 +94,15 @@ class DaskEngine:
 
         with _client(cfg) as client, dask.config.set(DASK_SETTINGS):
             start = time.perf_counter()
-            read = read_on_workers(client, inputs, cfg)
-            check_chain(list(read.frame.columns), stages)
-            frame = read.frame.persist()
-            wait(frame)
+            frame, read = read_on_workers(client, inputs, cfg)
+            check_chain(read.columns, stages)
+            # Held by the run alone, which lets it go once the first stage is persisted, as `process` does.
+            held = [frame.persist()]
+            del frame
+            wait(held[0])
             seconds = round(time.perf_counter() - start, 3)
             self.research = on_read(read, seconds)
-            out, timings = self._run(client, frame, read.rows, cfg, stages, on_stage)
+            out, timings = self._run(client, held.pop(), read.rows, cfg, stages, on_stage)
         return out, {"ingest": seconds, **timings}
 
     def _run(self, client: Client, frame: dd.DataFrame, rows: int, cfg: Config, stages: Sequence[Stage],

@@ -51,18 +51,19 @@ _ID_VALUE = "_id_value"  # the --id-col cell of a row, as `to_comments` gives it
 
 @dataclass
 class ReadFiles:
-    """The inputs as the workers read them: `frame`, the comments table as `ingest` gives it (partitions indexed by
-    batch position); `tables`, every input file as read without its cells (a skipped one with its reason);
-    `headers`, each read file's input headers; `rows`, the table's length."""
+    """What the client learns of the inputs the workers read: `tables`, every input file as read without its cells
+    (a skipped one with its reason); `headers`, each read file's input headers; `columns` and `rows`, the comments
+    table's."""
 
-    frame: dd.DataFrame
     tables: list[RawTable]
     headers: list[list[str]]
+    columns: list[str]
     rows: int
 
 
-def read_on_workers(client: Client, paths: Sequence[str | Path], cfg: Config) -> ReadFiles:
-    """Read every input on the workers, in input order, with the local engine's ids and columns."""
+def read_on_workers(client: Client, paths: Sequence[str | Path], cfg: Config) -> tuple[dd.DataFrame, ReadFiles]:
+    """Read every input on the workers, in input order: the comments table as `ingest` gives it (its partitions
+    indexed by batch position) and the files' facts."""
     icfg = cfg.ingest
     read = [client.submit(read_or_skip, path, reason, icfg, pure=False) for path, reason in input_files(paths)]
     facts = client.gather([client.submit(_facts, table) for table in read])
@@ -83,8 +84,8 @@ def read_on_workers(client: Client, paths: Sequence[str | Path], cfg: Config) ->
     hashed = mapped(mapped(frame, _digests).shuffle("digest"), _numbered)
     ids = (mapped(mapped(hashed, _stemmed).shuffle("stem"), _unique) if id_col else hashed).set_index(
         "row", divisions=frame.divisions)
-    read_frame = frame.map_partitions(_with_ids, ids, meta=_with_ids(frame._meta, ids._meta))
-    return ReadFiles(read_frame, inputs, headers, sum(len(t.frame) for t in tables))
+    read = frame.map_partitions(_with_ids, ids, meta=_with_ids(frame._meta, ids._meta))
+    return read, ReadFiles(inputs, headers, list(read.columns), sum(len(t.frame) for t in tables))
 
 
 def _facts(table: RawTable) -> tuple[RawTable, list[str]]:
