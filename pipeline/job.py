@@ -42,9 +42,6 @@ from pipeline.lock import hold_run
 from pipeline.process import STAGES
 from pipeline.stage import Stage
 from pipeline.readers import RawTable
-
-if TYPE_CHECKING:
-    from pipeline.engines.dask_reading import ReadFiles
 from pipeline.resources import DEFAULT_MODEL, resource_path
 from pipeline.runlog import RunLog, now
 from pipeline.sheets import H_CHANGE, H_NEW, SHEET_CONFLICTS, SHEET_HISTORY
@@ -54,6 +51,9 @@ from pipeline.state.staff import conflicts, harvest, workbooks
 from pipeline.state.store import history, next_run_id, record_run, save_night
 from pipeline.themes import CONTENT_COLUMN, theme_table
 from pipeline.triage import TriageRules, load_rules
+
+if TYPE_CHECKING:
+    from pipeline.engines.dask_reading import ReadFiles
 
 WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
 OUTPUTS = ("comments.csv", "clusters.csv", "themes.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
