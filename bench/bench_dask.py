@@ -17,11 +17,21 @@ per run:
 
 The sentence encoder is off by default: with `--encoder auto` the first run embeds the batch's new vectors and
 caches them, so the runs after it would skip that work and not compare like for like.
+
+    .venv/bin/python bench/bench_dask.py --reading [--n 100000] [--files 4] [--partition-rows 20000]
+
+compares only the reading (no stage runs) on a LocalCluster of 2 workers: `ingest` on the client with its table
+sent to the workers as partitions (how a nightly run reads), against the workers reading the files
+(`DaskEngine.process_inputs`, a plain run), each in a process of its own so that its peak RSS (`ru_maxrss`) is
+the reading's. Prints wall and CPU seconds, the reading's seconds (ingest's on the client; the reading tasks'
+compute seconds on the workers) per partition, and the client's peak RSS, and checks both tables equal.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import json
 import os
 import platform
 import resource
@@ -73,12 +83,103 @@ def task_seconds(stream: list[dict[str, Any]]) -> dict[tuple[str, int | None], f
     return out
 
 
+def compute_seconds(stream: list[dict[str, Any]]) -> float:
+    return sum(s for s in task_seconds(stream).values())
+
+
+def rss_mb() -> float:
+    """This process's resident memory now."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def read_here(where: str, paths: list[Path], partition_rows: int) -> dict[str, Any]:
+    """One reading of `paths` with no stage, the inputs read on the `client` or on the `workers`; what it took."""
+    import pandas as pd
+    from distributed import Client, LocalCluster, get_task_stream
+
+    from pipeline import Config, ingest
+    from pipeline.config import EngineConfig
+    from pipeline.engines.dask import DaskEngine, partitions
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="4GB",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        # The workers import uwagi before the clock starts: in a run the reading or the first stage pays it.
+        client.run(importlib.import_module, "pipeline.engines.dask_reading")
+        cfg = Config(engine=EngineConfig(name="dask", scheduler=cluster.scheduler_address,
+                                         partition_rows=partition_rows))
+        ready = rss_mb()
+        cpu, start = cpu_seconds(), time.perf_counter()
+        with get_task_stream(client) as stream:
+            if where == "client":
+                began = time.perf_counter()
+                comments, _ = ingest(paths, cfg.ingest)
+                reading = time.perf_counter() - began
+                table, _ = DaskEngine().process(comments, cfg, ())
+                del comments
+            else:
+                table, seconds = DaskEngine().process_inputs(paths, cfg, (), on_read=lambda files, took: None)
+                reading = seconds["ingest"]
+        tasks, wall = compute_seconds(stream.data), time.perf_counter() - start
+    # The workers' CPU is counted once they have exited.
+    return {"where": where, "wall": wall, "cpu": cpu_seconds() - cpu, "reading": reading,
+            "tasks": tasks, "partitions": partitions(table, partition_rows).npartitions, "rows": len(table), "ready_mb": ready,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "table": int(pd.util.hash_pandas_object(table.reset_index(drop=True)).sum())}
+
+
+def reading(args: argparse.Namespace) -> int:
+    """The reading on the client against the reading on the workers, each in a fresh process."""
+    import subprocess
+
+    from synthetic_campaigns import make_corpus
+
+    work = Path(tempfile.mkdtemp())
+    corpus = make_corpus(args.n, seed=0).frame.rename(columns={"text_clean": "treść uwagi"})[["treść uwagi"]]
+    paths = [work / f"uwagi-{i}.csv" for i in range(args.files)]
+    bounds = [round(i * len(corpus) / args.files) for i in range(args.files + 1)]
+    for path, lo, hi in zip(paths, bounds, bounds[1:]):
+        corpus.iloc[lo:hi].to_csv(path, index=False)
+    del corpus
+    runs, load = [], [os.getloadavg()[0]]
+    for where in ("client", "workers"):
+        done = subprocess.run([sys.executable, __file__, "--read-on", where, "--partition-rows",
+                               str(args.partition_rows), *map(str, paths)], capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"reading on the {where} failed:\n{done.stderr[-3000:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        load.append(os.getloadavg()[0])
+    assert runs[0]["table"] == runs[1]["table"] and runs[0]["rows"] == args.n, "the two readings differ"
+    print(f"{args.n} comments in {args.files} CSV files, {runs[0]['partitions']} partitions of ≤{args.partition_rows} "
+          "rows, LocalCluster of 2 workers, no stage; tables equal")
+    print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; 1-minute load average "
+          f"{min(load):.1f}–{max(load):.1f} during the runs\n")
+    print("| inputs read on | wall s | CPU s | reading s | reading s per partition | client RSS at start MB "
+          "| client peak RSS MB |")
+    print("|---" * 7 + "|")
+    for run in runs:
+        # On the client the reading is ingest's, in one process; on the workers, its tasks' compute seconds.
+        spent = run["reading"] if run["where"] == "client" else run["tasks"]
+        print(f"| {run['where']} | {run['wall']:.1f} | {run['cpu']:.1f} | {run['reading']:.1f} "
+              f"| {spent / run['partitions']:.2f} | {run['ready_mb']:.0f} | {run['peak_mb']:.0f} |")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="comments")
     parser.add_argument("--partition-rows", type=int, default=2_500)
     parser.add_argument("--encoder", default="off", help="classify's --encoder (off, auto, on)")
+    parser.add_argument("--reading", action="store_true", help="compare reading on the client and on the workers")
+    parser.add_argument("--files", type=int, default=4, help="CSV files the corpus is written to (--reading)")
+    parser.add_argument("--read-on", choices=("client", "workers"), help=argparse.SUPPRESS)
+    parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.read_on:
+        print(json.dumps(read_here(args.read_on, args.paths, args.partition_rows)))
+        return 0
+    if args.reading:
+        return reading(args)
 
     from distributed import Client, LocalCluster, get_task_stream
     from pandas.testing import assert_frame_equal

@@ -93,16 +93,25 @@ def join_parts(frame: pd.DataFrame, parts: dict[str, str]) -> dict[str, list[str
 
 def comment_ids(texts: Sequence[str]) -> list[str]:
     """Short hash of the folded text plus its occurrence number within the batch: stable, position-independent."""
+    return numbered([text_digest(text) for text in texts])
+
+
+def text_digest(text: str) -> str:
+    """The hash part of a comment id."""
+    return hashlib.sha1(fold(text).encode("utf-8")).hexdigest()[:10]
+
+
+def numbered(digests: Sequence[str]) -> list[str]:
+    """Each digest with its occurrence number among `digests` (in batch order): the comment ids."""
     seen: Counter[str] = Counter()
     ids = []
-    for text in texts:
-        digest = hashlib.sha1(fold(text).encode("utf-8")).hexdigest()[:10]
+    for digest in digests:
         seen[digest] += 1
         ids.append(f"{digest}-{seen[digest]}")
     return ids
 
 
-def _unique_ids(values: Sequence[str], fallback: Sequence[str]) -> list[str]:
+def unique_ids(values: Sequence[str], fallback: Sequence[str]) -> list[str]:
     """--id-col values; an empty one takes the hash id, a repeated one the first free -2, -3 suffix (never a value
     given elsewhere in the batch), so ids stay unique."""
     given = {v.strip() for v in values}
@@ -194,12 +203,9 @@ def source_names(tables: Sequence[RawTable]) -> list[str]:
     return [str(t.path) if n in clashes else n for t, n in zip(tables, names)]
 
 
-def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame, list[RawTable]]:
-    """Read every input into one batch, in input order, with stable comment ids. Returns the table and every
-    input file as read (a skipped one with no records and its reason)."""
-    if not paths:
-        raise UserError("nie podano plików wejściowych")
-    inputs = read_inputs(paths, cfg)
+def checked_inputs(inputs: Sequence[RawTable], cfg: IngestConfig) -> list[RawTable]:
+    """The files that were read, once the batch passes the checks of the files as a whole: a skipped file (with
+    --strict, or when no file was read) and a --sheet with no workbook among the inputs are UserErrors."""
     tables = [t for t in inputs if not t.skipped]
     skipped = [t for t in inputs if t.skipped]
     if skipped and (cfg.strict or not tables):
@@ -208,19 +214,39 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
                         f"{skipped[0].skipped}", path=skipped[0].path)
     if cfg.sheet is not None and all(t.encoding is not None or t.document is not None for t in tables):
         raise UserError(f"--sheet {cfg.sheet!r} wybiera arkusz skoroszytu XLSX, a żaden plik wejściowy nim nie jest")
+    return tables
+
+
+def id_column(cfg: IngestConfig) -> str | None:
+    """The column that gives the comment ids: --id-col, unless it holds personal data."""
     # An id that is personal data (e-mails, names) would travel into research.* as every id, cluster id and reason:
     # the hash id takes its place, and the column stays in the staff table as a personal-data column.
     personal_id = cfg.id_col is not None and (cfg.id_col in cfg.pii_cols or bool(detect_pii_columns([cfg.id_col])))
-    id_col = None if personal_id else cfg.id_col
+    return None if personal_id else cfg.id_col
+
+
+def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame, list[RawTable]]:
+    """Read every input into one batch, in input order, with stable comment ids. Returns the table and every
+    input file as read (a skipped one with no records and its reason)."""
+    inputs = read_inputs(paths, cfg)
+    tables = checked_inputs(inputs, cfg)
+    id_col = id_column(cfg)
     columns = passthrough_names([list(t.frame.columns) for t in tables])
     parts = [to_comments(t, cfg, n, columns, id_col) for t, n in zip(tables, source_names(tables))]
     df = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
     given, hashed = df.pop("_id_value").tolist(), comment_ids(df["text"].tolist())
-    df.insert(0, "comment_id", _unique_ids(given, hashed) if id_col else hashed)
+    df.insert(0, "comment_id", unique_ids(given, hashed) if id_col else hashed)
+    return decoded(df), inputs
+
+
+def decoded(df: pd.DataFrame) -> pd.DataFrame:
+    """The comments table with ids, its entities decoded and its columns in order (pass-through ones a file lacks
+    empty): a map over any slice of the batch's rows."""
     # Entities a web form stored (`&quot;`) are not what the sender typed. Decoded after the ids, which hash the
     # text as the file holds it, so a comment keeps the id earlier runs and the nightly state know it by.
+    df = df.copy(deep=False)
     for col in ("text", *TEXT_PART_COLUMNS):
         df[col] = [unescape_entities(t) if "&" in t else t for t in df[col].astype(str)]
     passthrough = [c for c in df.columns if c not in INGEST_COLUMNS]
     # Filled as one frame and joined once: assigned back column by column, a wide file takes quadratic time.
-    return pd.concat([df[list(INGEST_COLUMNS)], df[passthrough].fillna("")], axis=1), inputs
+    return pd.concat([df[list(INGEST_COLUMNS)], df[passthrough].fillna("")], axis=1)

@@ -28,6 +28,8 @@ _TEXT_SUFFIX = ".txt"
 def input_files(paths: Sequence[str | Path]) -> Iterator[tuple[Path, str]]:
     """Every file to read, with the reason it is skipped ('' when it is read): given files as they are, folders
     walked recursively in path order."""
+    if not paths:
+        raise UserError("nie podano plików wejściowych")
     for given in map(Path, paths):
         if not given.is_dir():
             yield given, ""
@@ -86,13 +88,14 @@ def _is_table(table: RawTable, text_cols: Sequence[str]) -> bool:
 
 def read_inputs(paths: Sequence[str | Path], cfg: IngestConfig) -> list[RawTable]:
     """Every input file read, or recorded as skipped with the reason."""
-    tables = []
-    for path, reason in input_files(paths):
-        if not reason:
-            try:
-                tables.append(read_input(path, cfg))
-                continue
-            except OcrUnavailable as exc:
-                reason = str(exc)
-        tables.append(RawTable(path, pd.DataFrame(), [], skipped=reason))
-    return tables
+    return [read_or_skip(path, reason, cfg) for path, reason in input_files(paths)]
+
+
+def read_or_skip(path: Path, reason: str, cfg: IngestConfig) -> RawTable:
+    """One file of `input_files` read, or recorded as skipped with the reason (`reason`, or OCR not installed)."""
+    if not reason:
+        try:
+            return read_input(path, cfg)
+        except OcrUnavailable as exc:
+            reason = str(exc)
+    return RawTable(path, pd.DataFrame(), [], skipped=reason)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -52,6 +52,9 @@ from pipeline.state.store import history, next_run_id, record_run, save_night
 from pipeline.themes import CONTENT_COLUMN, theme_table
 from pipeline.triage import TriageRules, load_rules
 
+if TYPE_CHECKING:
+    from pipeline.engines.dask_reading import ReadFiles
+
 WORKBOOK, MANIFEST = "triage.xlsx", "run.json"
 OUTPUTS = ("comments.csv", "clusters.csv", "themes.csv", "research.csv", "research.parquet", WORKBOOK, MANIFEST)
 
@@ -85,15 +88,17 @@ def ordered(df: pd.DataFrame) -> pd.DataFrame:
     return df[known + [c for c in df.columns if c not in OUTPUT_COLUMNS and c not in INTERNAL_COLUMNS]]
 
 
-def pii_columns(df: pd.DataFrame, tables: Sequence[RawTable], cfg: Config) -> list[str]:
-    """Pass-through input columns holding personal data, found by header or named with `--pii-col` as in the input
-    file. A text column may be named too: text never reaches research.* anyway."""
-    inputs = {str(c) for t in tables for c in t.frame.columns}
+def pii_columns(columns: Sequence[str], headers: Sequence[Sequence[str]], tables: Sequence[RawTable],
+                cfg: Config) -> list[str]:
+    """Pass-through input columns (of the comments table's `columns`) holding personal data, found by header or
+    named with `--pii-col` as in the input files (`headers`, one list per read table). A text column may be named
+    too: text never reaches research.* anyway."""
+    inputs = {str(c) for names in headers for c in names}
     unknown = [c for c in cfg.ingest.pii_cols if c not in inputs]
     if unknown:
         raise UserError(f"nie ma takiej kolumny (podanej w --pii-col) w {', '.join(t.path.name for t in tables)}",
                         column=unknown[0])
-    passthrough = [c for c in df.columns if c not in OUTPUT_COLUMNS]
+    passthrough = [c for c in columns if c not in OUTPUT_COLUMNS]
     renamed = {c[3:]: c for c in passthrough if c.startswith("in_")}
     explicit = [c if c in passthrough else renamed.get(c, c) for c in cfg.ingest.pii_cols]
     return detect_pii_columns(passthrough, [c for c in explicit if c in passthrough])
@@ -157,8 +162,8 @@ class Batch:
 def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
     start = time.perf_counter()
     df, tables = ingest(inputs, cfg.ingest)
-    batch = Batch(df, tables, pii_columns(df, tables, cfg), {"ingest": round(time.perf_counter() - start, 3)},
-                  tuple(inputs))
+    personal = pii_columns(df.columns, [t.frame.columns for t in tables], tables, cfg)
+    batch = Batch(df, tables, personal, {"ingest": round(time.perf_counter() - start, 3)}, tuple(inputs))
     for table in tables:  # its cells are the comments now; what is left to tell of a file is its rows' count
         table.frame = table.frame.iloc[:, :0]
     if log is not None:
@@ -167,6 +172,8 @@ def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Ba
 
 
 def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, staging: Path) -> Batch:
+    if cfg.engine.name == "dask":
+        return _read_on_dask(inputs, cfg, log)
     batch = _ingest(inputs, cfg, log)
     if not spills(cfg, len(batch.df)):
         batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log, research_context(batch, cfg)))
@@ -177,6 +184,24 @@ def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, stagin
     batch.spilled, took = spill(holder, cfg, STAGES, staging / SPILL_FOLDER,
                                 on_stage=log.stage if log is not None else None)
     batch.timings.update(took)
+    return batch
+
+
+def _read_on_dask(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
+    """A plain run on Dask: the workers read the inputs and run the stages; the client learns of each file what
+    run.json and the personal-data columns need, and holds no row before the final table."""
+    batch = Batch(pd.DataFrame(), [], [], {}, tuple(inputs))
+
+    def read(files: ReadFiles, seconds: float) -> ResearchContext:
+        batch.tables = files.tables
+        batch.personal = pii_columns(files.columns, files.headers, files.tables, cfg)
+        if log is not None:
+            log.stage("ingest", files.rows, seconds)
+        return research_context(batch, cfg)
+
+    df, batch.timings = engine_for(cfg).process_inputs(inputs, cfg, STAGES, on_read=read,
+                                                       on_stage=log.stage if log is not None else None)
+    batch.df = ordered(df)
     return batch
 
 

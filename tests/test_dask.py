@@ -3,6 +3,7 @@ partitioned, and when a worker dies mid-run. One LocalCluster (2 worker processe
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import Workbook
 from pandas.testing import assert_frame_equal
 
 pytest.importorskip("distributed")
@@ -29,8 +31,11 @@ from pipeline.cluster import cluster  # noqa: E402
 from pipeline.cluster_keys import cluster_keys  # noqa: E402
 from pipeline.config import EngineConfig, StateConfig  # noqa: E402
 from pipeline.engines.dask import DASK_SETTINGS, DaskEngine, cluster_on_dask, partitions  # noqa: E402
+from pipeline.engines.dask_reading import read_on_workers  # noqa: E402
+from pipeline.errors import UserError  # noqa: E402
 from pipeline.export.research import ResearchContext  # noqa: E402
 from pipeline.export.staging import STAGING_NAME  # noqa: E402
+from pipeline.ingest import text_digest  # noqa: E402
 from synthetic_campaigns import make_corpus  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -239,3 +244,75 @@ def test_nightly_runs_on_dask_give_the_local_nights_research_in_parts(scheduler,
     assert_frame_equal(pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True), research["dask"])
     assert len(research["dask"]) == 20
     assert_frame_equal(research["dask"], research["local"])
+
+
+def mixed_inputs(folder: Path) -> Path:
+    """A folder as staff get it: a cp1250 CSV with `;` (a ragged row, an entity, --id-col values repeated and one
+    missing), JSON Lines with a broken line, a workbook, a file of the same name in a subfolder, a Word 97 file
+    that is skipped, and one text repeated across files."""
+    shared = "Proszę o więcej zieleni w centrum miasta, bo latem jest za gorąco."
+    (folder / "sub").mkdir(parents=True)
+    rows = ["Nr;Treść uwagi;status", f"A1;{shared};x", 'A1;"Dłuższe konsultacje &quot;on-line&quot;";y',
+            "A1-2;Inna uwaga o ścieżkach rowerowych;z", ";Bez numeru, ale z treścią;", "A7;zła;nadmiarowe;pole"]
+    (folder / "uwagi.csv").write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1250"))
+    (folder / "sub" / "uwagi.csv").write_text(f"Nr;Treść uwagi\nA1;{shared}\nB2;Więcej ławek w parku\n",
+                                              encoding="utf-8")
+    lines = [json.dumps({"Nr": "A1", "Treść uwagi": shared, "Kanał": "formularz"}, ensure_ascii=False),
+             "{nie json", json.dumps({"Nr": "", "Treść uwagi": shared, "Kanał": "e-mail"}, ensure_ascii=False)]
+    (folder / "formularz.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    book = Workbook()
+    book.active.append(["Nr", "Treść uwagi", "Kwota"])
+    for i in range(7):
+        book.active.append([f"W{i % 3}", f"Uwaga {i} do budżetu dzielnicy na rok 2024", 100 * i])
+    book.save(folder / "wnioski.xlsx")
+    (folder / "stare.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    return folder
+
+
+@pytest.mark.slow
+def test_inputs_read_on_the_workers_give_the_local_outputs(scheduler, tmp_path, monkeypatch):
+    """A plain run with `--engine dask` reads the files on the workers (the client never calls ingest or a reader)
+    and writes the local engine's comments.csv, clusters.csv and run.json counts, ids and files as read."""
+    inputs = [mixed_inputs(tmp_path / "in")]
+    ingest_config = IngestConfig(id_col="Nr")
+    local = run_job(inputs, Config(ingest=ingest_config, export=ExportConfig(out_dir=tmp_path / "local")))
+
+    def not_here(*args, **kwargs):
+        raise AssertionError("the client read an input")
+
+    monkeypatch.setattr("pipeline.job.ingest", not_here)
+    monkeypatch.setattr("pipeline.inputs.read_input", not_here)
+    cfg = Config(ingest=ingest_config, export=ExportConfig(out_dir=tmp_path / "dask"),
+                 engine=EngineConfig(name="dask", scheduler=scheduler, partition_rows=3))
+    got = run_job(inputs, cfg)
+    for name in ("comments.csv", "clusters.csv"):
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
+    for key in ("inputs", "skipped", "counts", "pii_columns"):
+        assert got.manifest[key] == local.manifest[key], key
+    assert local.manifest["counts"] == {**local.manifest["counts"], "read": 17, "errors": 2, "skipped_files": 1}
+    comments = got.comments.set_index("comment_id")
+    assert comments.loc[["A1", "A1-2", "A1-3", "A1-4", "A1-5", "W0-3"], "source_row"].tolist() == [1, 4, 2, 2, 3, 8]
+    assert comments.loc["A1-5", "text"] == 'Dłuższe konsultacje "on-line"'  # decoded after the ids
+    assert comments.loc[comments["Kanał"] == "e-mail"].index.str.endswith("-2").all()  # the text's second copy
+    # Cut as the engine cuts a table read on the client: 3 rows at most, never across two files.
+    parts = partitions(local.comments, 3).npartitions
+    assert len(list((tmp_path / "dask" / "research").glob("part-*.parquet"))) == parts == 7
+
+
+def test_ids_read_on_the_workers_are_ingests_across_partitions(scheduler, tmp_path):
+    """--id-col values repeated across partitions, one that is another's -2 suffix, one that is a text's hash
+    digest, empty ones that fall back to the hash id: the ids the shuffles give are ingest's, one per row."""
+    shared = "Więcej zieleni w centrum."
+    digest = text_digest(shared)
+    rows = [("", shared), (digest, "Inna uwaga"), (digest, "Trzecia uwaga"), ("", shared), ("A1", "Pierwsza"),
+            ("A1-2", "Druga"), ("A1", "Kolejna"), ("A1", "Ostatnia")]
+    path = tmp_path / "uwagi.csv"
+    path.write_text("Nr;Treść uwagi\n" + "".join(f"{n};{t}\n" for n, t in rows), encoding="utf-8")
+    cfg = Config(ingest=IngestConfig(id_col="Nr"), engine=EngineConfig(partition_rows=2))
+    expected, _ = ingest([path], cfg.ingest)
+    with Client(scheduler) as client, dask.config.set(DASK_SETTINGS):
+        got = read_on_workers(client, [path], cfg)[0].compute()
+        with pytest.raises(UserError, match="brak kolumny identyfikatora"):  # raised on a worker, told as here
+            read_on_workers(client, [path], cfg.with_(ingest=IngestConfig(id_col="Numer")))
+    assert expected["comment_id"].tolist()[:4] == [f"{digest}-1", digest, f"{digest}-2", f"{digest}-2-2"]
+    assert_frame_equal(got.reset_index(drop=True), expected)

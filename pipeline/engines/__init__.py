@@ -4,7 +4,8 @@ Every engine has one method, `process(df, cfg, stages, on_stage=None) -> (table,
 as `pipeline.process.process` on one machine: `local` is that function; `dask` maps the row-wise stages over the
 partitions of a Dask DataFrame and runs clustering as its map, shuffle and reduce steps (`pipeline/cluster.py`).
 A streaming engine (chunks and worker processes on one machine) fits the same seam. Dask is imported only when
-its engine is chosen.
+its engine is chosen. The Dask engine also reads the inputs for a plain run (`process_inputs`: ingest and process
+in one, the rows read on the workers).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The Dask engine: the same stages on the partitions of a Dask DataFrame, on a cluster or a LocalCluster.
 
-* The table read by `ingest` (on the client: the readers stay as they are) becomes partitions, one or more per
-  input file (`cfg.engine.partition_rows` rows at most), indexed by the rows' positions in the batch.
+* The comments table comes in partitions, one or more per input file (`cfg.engine.partition_rows` rows at most),
+  indexed by the rows' positions in the batch: read on the workers in a plain run (`process_inputs`,
+  `engines/dask_reading.py`), or a table `ingest` read on the client (`process`: a nightly run's).
 * A row-wise stage (`stage.info.row_wise`) is `map_partitions` of the very function the local engine calls.
 * Clustering runs the steps of `pipeline/cluster.py` that the local stage runs one after another: each map step per
   partition, each group step per partition after a shuffle by its key (core text, band key, pair, component,
@@ -23,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dask
 import dask.dataframe as dd
@@ -58,6 +59,9 @@ from pipeline.export.staging import STAGING_NAME
 from pipeline.process import STAGES, check_chain
 from pipeline.stage import Stage
 
+if TYPE_CHECKING:
+    from pipeline.engines.dask_reading import ReadFiles
+
 RESEARCH_PARTS = "research"
 # Shuffles by task graph, not p2p: p2p converts partitions to Arrow, which refuses the tuples of `neighbours`; and
 # strings stay as the stages made them, so each partition holds exactly what the local engine would.
@@ -75,21 +79,49 @@ class DaskEngine:
         stages = STAGES if stages is None else stages
         check_chain(list(df.columns), stages)
         with _client(cfg) as client, dask.config.set(DASK_SETTINGS):
-            frame = partitions(df, cfg.engine.partition_rows)
-            timings: dict[str, float] = {}
-            for stage in stages:
-                start = time.perf_counter()
-                frame = _driver(stage, cfg)(frame, cfg).persist()
-                wait(frame)
-                timings[stage.info.name] = round(time.perf_counter() - start, 3)
-                if on_stage is not None:
-                    on_stage(stage.info.name, len(df), timings[stage.info.name])
-            if self.research is not None:  # into the staging folder: swapped in with the other outputs, or not at all
-                write_research_parts(frame, Path(cfg.export.out_dir) / STAGING_NAME / RESEARCH_PARTS, self.research)
-            out = client.compute(frame).result()
-        if len(out) != len(df):  # the "nothing is lost" contract, as the local engine checks it
-            raise RuntimeError(f"the Dask engine returned {len(out)} rows for {len(df)}")
-        return out.reset_index(drop=True).set_axis(df.index), timings  # the caller's index, as the local engine
+            out, timings = self._run(client, partitions(df, cfg.engine.partition_rows), len(df), cfg, stages,
+                                     on_stage)
+        return out.set_axis(df.index), timings  # the caller's index, as the local engine
+
+    def process_inputs(self, inputs: Sequence[str | Path], cfg: Config, stages: Sequence[Stage], *,
+                       on_read: Callable[[ReadFiles, float], ResearchContext | None],
+                       on_stage: Callable[[str, int, float], None] | None = None
+                       ) -> tuple[pd.DataFrame, dict[str, float]]:
+        """`ingest` and `process` in one: the workers read the inputs (`engines/dask_reading.py`) and run the
+        stages; the client holds no input row, only the final table. `on_read` gets the files as read and the
+        reading's seconds (timed as `ingest`) and returns what the research parts say beyond the table."""
+        from pipeline.engines.dask_reading import read_on_workers  # it builds on this module's steps
+
+        with _client(cfg) as client, dask.config.set(DASK_SETTINGS):
+            start = time.perf_counter()
+            frame, read = read_on_workers(client, inputs, cfg)
+            check_chain(read.columns, stages)
+            # Held by the run alone, which lets it go once the first stage is persisted, as `process` does.
+            held = [frame.persist()]
+            del frame
+            wait(held[0])
+            seconds = round(time.perf_counter() - start, 3)
+            self.research = on_read(read, seconds)
+            out, timings = self._run(client, held.pop(), read.rows, cfg, stages, on_stage)
+        return out, {"ingest": seconds, **timings}
+
+    def _run(self, client: Client, frame: dd.DataFrame, rows: int, cfg: Config, stages: Sequence[Stage],
+             on_stage: Callable[[str, int, float], None] | None) -> tuple[pd.DataFrame, dict[str, float]]:
+        """The stages over `frame`'s partitions (of `rows` rows), gathered into one table indexed 0…rows-1."""
+        timings: dict[str, float] = {}
+        for stage in stages:
+            start = time.perf_counter()
+            frame = _driver(stage, cfg)(frame, cfg).persist()
+            wait(frame)
+            timings[stage.info.name] = round(time.perf_counter() - start, 3)
+            if on_stage is not None:
+                on_stage(stage.info.name, rows, timings[stage.info.name])
+        if self.research is not None:  # into the staging folder: swapped in with the other outputs, or not at all
+            write_research_parts(frame, Path(cfg.export.out_dir) / STAGING_NAME / RESEARCH_PARTS, self.research)
+        out = client.compute(frame).result()
+        if len(out) != rows:  # the "nothing is lost" contract, as the local engine checks it
+            raise RuntimeError(f"the Dask engine returned {len(out)} rows for {rows}")
+        return out.reset_index(drop=True), timings
 
 
 @contextlib.contextmanager
@@ -123,7 +155,7 @@ def partitions(df: pd.DataFrame, partition_rows: int) -> dd.DataFrame:
     return dd.from_pandas(table, npartitions=1, sort=True).repartition(divisions=divisions)
 
 
-def _mapped(frame: dd.DataFrame, fn: Callable[..., pd.DataFrame], *args: Any) -> dd.DataFrame:
+def mapped(frame: dd.DataFrame, fn: Callable[..., pd.DataFrame], *args: Any) -> dd.DataFrame:
     """`map_partitions`, its result's columns found by running `fn` on the empty partition."""
     return frame.map_partitions(fn, *args, meta=fn(frame._meta, *args))
 
@@ -131,7 +163,7 @@ def _mapped(frame: dd.DataFrame, fn: Callable[..., pd.DataFrame], *args: Any) ->
 def _shuffled(frame: dd.DataFrame, key: str | list[str], fn: Callable[..., pd.DataFrame], *args: Any
               ) -> dd.DataFrame:
     """A group step: every row with the same `key` in one partition, then `fn` per partition."""
-    return _mapped(frame.shuffle(key), fn, *args)
+    return mapped(frame.shuffle(key), fn, *args)
 
 
 def _cores(part: pd.DataFrame, cfg: Config) -> pd.DataFrame:
@@ -146,20 +178,20 @@ def cluster_on_dask(frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
     """The `cluster` stage over partitions: same steps, same result as `pipeline.cluster.cluster` (build and compute
     it under `dask.config.set(DASK_SETTINGS)`)."""
     ccfg = cfg.cluster
-    assigned = _shuffled(_mapped(frame, _cores, cfg), "core", assign_units).persist()
-    units = _mapped(assigned, first_rows).persist()
-    candidates = _shuffled(_shuffled(_mapped(units, band_rows, ccfg), "key", bucket_pairs), "a", unique_pairs)
-    verified = _mapped(with_cores(candidates, units), verify_pairs, ccfg).compute()
+    assigned = _shuffled(mapped(frame, _cores, cfg), "core", assign_units).persist()
+    units = mapped(assigned, first_rows).persist()
+    candidates = _shuffled(_shuffled(mapped(units, band_rows, ccfg), "key", bucket_pairs), "a", unique_pairs)
+    verified = mapped(with_cores(candidates, units), verify_pairs, ccfg).compute()
     components = pair_components(verified)
     members = units.merge(components, on="unit")
     split = _shuffled(members, "component", split_components, ccfg)
     clusters = _shuffled(with_clusters(units, split), "rep", cluster_units, ccfg)
     found = assigned[["row", "unit"]].merge(clusters, on="unit").set_index("row", divisions=frame.divisions)
-    keyed = _mapped(frame.map_partitions(_columns, found, meta=_columns(frame._meta, found._meta)), _senders, cfg)
+    keyed = mapped(frame.map_partitions(_columns, found, meta=_columns(frame._meta, found._meta)), _senders, cfg)
     # One entry per cluster of two or more: a plain dict is broadcast to the partitions as it is.
     grouped = keyed[keyed["cluster_size"] > 1]
     senders = grouped.groupby("cluster_id")[_SENDER].nunique().compute().to_dict()
-    return _mapped(keyed, _kinds, senders)
+    return mapped(keyed, _kinds, senders)
 
 
 _SENDER = "_sender"
@@ -194,7 +226,7 @@ def _driver(stage: Stage, cfg: Config) -> Callable[[dd.DataFrame, Config], dd.Da
 
 
 def _row_wise(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
-    return _mapped(frame, stage, cfg)
+    return mapped(frame, stage, cfg)
 
 
 _DEFERRED = "_deferred_margin"
@@ -205,15 +237,15 @@ def _classified(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
     (`pipeline/engines/vector_budget.py`): a partition embeds none and gives each row it would embed its lexical
     margin; the client picks the least certain of the whole batch within the budget, classifies those rows again
     with their vectors (the one process that writes the cache) and the partitions take their new columns."""
-    mapped = _mapped(frame, _deferring, stage, cfg).persist()
-    margins = mapped[_DEFERRED].dropna().compute()
+    deferred = mapped(frame, _deferring, stage, cfg).persist()
+    margins = deferred[_DEFERRED].dropna().compute()
     rows = picked(dict(zip(margins.index.tolist(), margins.tolist())), cfg)
-    out = mapped.drop(columns=_DEFERRED)
+    out = deferred.drop(columns=_DEFERRED)
     if not rows:
         return out
-    redone = stage(_mapped(out, _rows, rows).compute(), embedding(cfg, rows))
+    redone = stage(mapped(out, _rows, rows).compute(), embedding(cfg, rows))
     # A plain dict (at most the budget's rows) is broadcast to the partitions as it is, like clustering's senders.
-    return _mapped(out, _patched, {column: redone[column].to_dict() for column in CLASSIFY_COLUMNS})
+    return mapped(out, _patched, {column: redone[column].to_dict() for column in CLASSIFY_COLUMNS})
 
 
 def _deferring(part: pd.DataFrame, stage: Stage, cfg: Config) -> pd.DataFrame:
