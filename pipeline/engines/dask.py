@@ -39,14 +39,17 @@ from pipeline.cluster import (
     first_rows,
     kinds_from,
     pair_components,
+    paired_units,
     row_cluster_columns,
     row_cores,
     sender_keys,
     split_components,
     unique_pairs,
+    unit_texts,
     verify_pairs,
     with_clusters,
     with_cores,
+    with_texts,
 )
 from pipeline.classify import DEFERRED, needs_whole_batch
 from pipeline.classify import OUTPUT_COLUMNS as CLASSIFY_COLUMNS
@@ -142,13 +145,22 @@ def _columns(part: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     return row_cluster_columns(part, part.index.to_numpy(), found.reset_index())
 
 
+def _texts(part: pd.DataFrame, units: np.ndarray) -> pd.Series:
+    return part.loc[part.index.isin(units), "text_clean"]
+
+
 def cluster_on_dask(frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
     """The `cluster` stage over partitions: same steps, same result as `pipeline.cluster.cluster` (build and compute
     it under `dask.config.set(DASK_SETTINGS)`)."""
     ccfg = cfg.cluster
     assigned = _shuffled(_mapped(frame, _cores, cfg), "core", assign_units).persist()
     units = _mapped(assigned, first_rows).persist()
-    candidates = _shuffled(_shuffled(_mapped(units, band_rows, ccfg), "key", bucket_pairs), "a", unique_pairs)
+    candidates = _shuffled(_shuffled(_mapped(units, band_rows, ccfg), "key", bucket_pairs), "a",
+                           unique_pairs).persist()
+    paired = paired_units(candidates.compute())
+    texts = frame.map_partitions(_texts, paired, meta=frame._meta["text_clean"]).compute()
+    # The texts of the units in a pair only: a plain dict, broadcast to the partitions as it is.
+    units = _mapped(units, with_texts, unit_texts(texts)).persist()
     verified = _mapped(with_cores(candidates, units), verify_pairs, ccfg).compute()
     components = pair_components(verified)
     members = units.merge(components, on="unit")
