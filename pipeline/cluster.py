@@ -1,11 +1,13 @@
 """Clustering stage: exact duplicates, near-duplicates and campaigns (form letters) over `text_clean`.
 
 1. Each comment is reduced to its *core*: redaction placeholders, the opening greeting and the closing/signature
-   block are removed, so they cannot make two comments look alike. Comments whose folded core is identical form
-   one *unit* (exact duplicates); only units go further.
+   block are removed, so they cannot make two comments look alike. Comments whose folded core is identical (the
+   same 64-bit key, `cluster_keys.core_key`) form one *unit* (exact duplicates); only units go further.
 2. Units longer than `min_words` words have MinHash signatures on character shingles of the folded core; LSH
    banding (a group-by on band hashes) proposes candidate pairs. Cores and signatures are the row-wise stage
-   `cluster_keys`' (`pipeline/cluster_keys.py`): this stage only groups, verifies and numbers.
+   `cluster_keys`' (`pipeline/cluster_keys.py`): this stage only groups, verifies and numbers. Only the units in
+   a candidate pair are read as text (`text_clean`, through `row_source.column_rows`: a spilled run keeps the
+   texts in its part files) and folded again: the rest of the batch is keys and signatures.
 3. Every candidate pair is verified on character shingles: the shared shingles must cover most of the shorter
    text (`min_containment`, stricter for comments under `strict_words` words: typos, cut paragraphs and added
    sentences pass) and a fair part of the longer one (`min_coverage`: one shared stock sentence does not). The
@@ -22,7 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import chain
 
 import numpy as np
@@ -33,11 +35,21 @@ from scipy.sparse.csgraph import connected_components
 from pipeline.clean import fold, fold_chars
 from pipeline.columns import CLUSTER_COLUMNS, OUTPUT_COLUMNS
 from pipeline.config import ClusterConfig, Config
-from pipeline.cluster_keys import CORE_COLUMN, KEY_COLUMNS, SIGNATURE_COLUMN, core_text, row_keys, signature_matrix
+from pipeline.cluster_keys import (
+    CORE_COLUMN,
+    KEY_COLUMNS,
+    NO_CORE,
+    SIGNATURE_COLUMN,
+    core_text,
+    folded_core,
+    row_keys,
+    signature_matrix,
+)
 from pipeline.minhash import band_keys, estimate_jaccard, shingle_hashes, sorted_unique
 from pipeline.sentences import sentence_spans, split_sentences
 from pipeline.pii_columns import detect_pii_columns
-from pipeline.stage import stage
+from pipeline.row_source import column_rows
+from pipeline.stage import MissingColumnsError, stage
 from pipeline.vocabulary import (
     DUPLICATE_MAX_SENDERS,
     KIND_CAMPAIGN,
@@ -146,20 +158,19 @@ class _Verifier:
 
 def row_cores(df: pd.DataFrame, cfg: Config, rows: np.ndarray) -> pd.DataFrame:
     """Map step, any chunk of rows (`rows`: their positions in the batch): the rows that take part in grouping, as
-    `row`, `unit_id` (comment id), `text` (`text_clean`), `core` (folded core text) and `signature`, from the
-    `cluster_keys` stage's columns, or computed here (`row_keys`) for a table without them."""
+    `row`, `unit_id` (comment id), `core` (the folded core's key) and `signature`, from the `cluster_keys` stage's
+    columns, or computed here (`row_keys`) for a table without them."""
     if CORE_COLUMN in df.columns and SIGNATURE_COLUMN in df.columns:
-        cores, signatures = df[CORE_COLUMN], df[SIGNATURE_COLUMN]
+        keys, signatures = df[CORE_COLUMN].to_numpy(dtype=np.int64), df[SIGNATURE_COLUMN]
     else:
-        cores, signatures = (pd.Series(column, index=df.index, dtype=object) for column in row_keys(df, cfg))
-    kept = np.flatnonzero((cores != "").to_numpy())
-    texts = df["text_clean"]
-    texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
-    # Taken as Series, not Python objects: the text column stays as compact as it was.
+        if "text_clean" not in df.columns:
+            raise MissingColumnsError("cluster", ["text_clean"])
+        keys, computed = row_keys(df, cfg)
+        signatures = pd.Series(computed, index=df.index, dtype=object)
+    kept = np.flatnonzero(keys != NO_CORE)
     return pd.DataFrame({"row": np.asarray(rows, dtype=np.int64)[kept],
                          "unit_id": df["comment_id"].astype(str).iloc[kept].reset_index(drop=True),
-                         "text": texts.iloc[kept].reset_index(drop=True),
-                         "core": cores.iloc[kept].reset_index(drop=True),
+                         "core": keys[kept],
                          "signature": signatures.iloc[kept].reset_index(drop=True)})
 
 
@@ -171,9 +182,9 @@ def assign_units(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def first_rows(assigned: pd.DataFrame) -> pd.DataFrame:
-    """The units of `assign_units`' table: `unit`, `unit_id`, `text`, `core`, `signature`, `weight`."""
+    """The units of `assign_units`' table: `unit`, `unit_id`, `core`, `signature`, `weight`."""
     units = assigned[assigned["row"] == assigned["unit"]]
-    return units[["unit", "unit_id", "text", "core", "signature", "weight"]].reset_index(drop=True)
+    return units[["unit", "unit_id", "core", "signature", "weight"]].reset_index(drop=True)
 
 
 def band_rows(units: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
@@ -204,6 +215,28 @@ def unique_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"a": code >> 32, "b": code & 0xFFFFFFFF})
 
 
+def paired_units(pairs: pd.DataFrame) -> np.ndarray:
+    """The units in any of the candidate pairs (`a`, `b`), sorted: the only ones whose texts clustering reads."""
+    return np.unique(np.concatenate([pairs["a"].to_numpy(dtype=np.int64), pairs["b"].to_numpy(dtype=np.int64)]))
+
+
+def with_texts(units: pd.DataFrame, texts: Mapping[int, str]) -> pd.DataFrame:
+    """Map step over units: adds `text` (`text_clean`) and `folded` (its folded core, as `cluster_keys` computed it)
+    for the units in `texts` (unit -> text, the units in a candidate pair); None for the others, which verify with
+    no one and so are never read."""
+    text = [texts.get(u) for u in units["unit"].tolist()]
+    folded = [folded_core(t) if t is not None else None for t in text]
+    return units.assign(text=pd.Series(text, index=units.index, dtype=object),
+                        folded=pd.Series(folded, index=units.index, dtype=object))
+
+
+def unit_texts(texts: pd.Series) -> dict[int, str]:
+    """unit -> text, from `text_clean` of the units' rows (indexed by their positions), read as `row_keys` reads
+    it."""
+    texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
+    return dict(zip(texts.index.tolist(), texts.tolist()))
+
+
 def _verifier(cores: Sequence[str], signatures: Sequence[bytes], cfg: ClusterConfig) -> _Verifier:
     """A verifier over long units' cores and their signatures (`cluster_keys.row_keys`), addressed by position."""
     n = len(cores)
@@ -213,13 +246,13 @@ def _verifier(cores: Sequence[str], signatures: Sequence[bytes], cfg: ClusterCon
 
 
 def verify_pairs(pairs: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
-    """Map step over candidate pairs carrying both cores and signatures (`a`, `b`, `core_a`, `core_b`,
+    """Map step over candidate pairs carrying both folded cores and signatures (`a`, `b`, `folded_a`, `folded_b`,
     `signature_a`, `signature_b`): the verified (a, b)."""
     if pairs.empty:
         return pairs[["a", "b"]]
     units, inverse = np.unique(np.concatenate([pairs["a"].to_numpy(), pairs["b"].to_numpy()]), return_inverse=True)
     cores, signatures = np.empty(len(units), dtype=object), np.empty(len(units), dtype=object)
-    for values, column in ((cores, "core"), (signatures, "signature")):
+    for values, column in ((cores, "folded"), (signatures, "signature")):
         values[inverse] = np.concatenate([pairs[f"{column}_a"].to_numpy(dtype=object),
                                           pairs[f"{column}_b"].to_numpy(dtype=object)])
     ok, _ = _verifier(cores.tolist(), signatures.tolist(), cfg)(inverse[: len(pairs)], inverse[len(pairs) :])
@@ -269,14 +302,14 @@ def _split_component(
 
 
 def split_components(members: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
-    """Group step by `component` (`unit`, `core`, `signature`, `weight`, `component`, `neighbours` of every
+    """Group step by `component` (`unit`, `folded`, `signature`, `weight`, `component`, `neighbours` of every
     member): per unit that joined a cluster, its representative `rep` and its containment `similarity` in/of it."""
     members = members.sort_values("unit", kind="stable")
     units = members["unit"].to_numpy(dtype=np.int64)
     # Positions stand for units within this table; they keep the units' order, which breaks ties.
     pos = {u: i for i, u in enumerate(units.tolist())}
     edges = {pos[u]: [pos[v] for v in nb] for u, nb in zip(units.tolist(), members["neighbours"].tolist())}
-    verify = _verifier(members["core"].tolist(), members["signature"].tolist(), cfg)
+    verify = _verifier(members["folded"].tolist(), members["signature"].tolist(), cfg)
     weight = members["weight"].to_numpy()
     comp = members["component"].to_numpy()
     order = np.argsort(comp, kind="stable")
@@ -292,7 +325,7 @@ def split_components(members: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
 
 
 def cluster_units(units: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
-    """Group step by `rep` (every unit of a cluster: `unit`, `unit_id`, `text`, `core`, `weight`, `rep`,
+    """Group step by `rep` (every unit of a cluster: `unit`, `unit_id`, `text`, `folded`, `weight`, `rep`,
     `similarity`): per unit, `cluster_id` (the id of its cluster's first row), `cluster_size`, `rep_id`,
     `similarity` and `added` (what it says beyond the cluster's template)."""
     units = units.sort_values("unit", kind="stable")
@@ -314,7 +347,7 @@ def _added_texts(units: pd.DataFrame, rep: np.ndarray, share: float) -> list[str
     """Per unit (sorted) in a cluster with other units: what it says beyond the template (a representative: beyond
     what members share); "" for the rest."""
     unit = units["unit"].to_numpy(dtype=np.int64)
-    cores, texts = units["core"].tolist(), units["text"].tolist()
+    cores, texts = units["folded"].tolist(), units["text"].tolist()
     pos = {u: i for i, u in enumerate(unit.tolist())}
     members_of: dict[int, list[int]] = {}
     for i, r in enumerate(rep.tolist()):
@@ -358,10 +391,10 @@ def row_cluster_columns(df: pd.DataFrame, rows: np.ndarray, found: pd.DataFrame)
 
 
 def with_cores(pairs: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
-    """Candidate pairs with both units' cores and signatures, for `verify_pairs`."""
-    keys = units[["unit", "core", "signature"]]
-    return (pairs.merge(keys.rename(columns={"unit": "a", "core": "core_a", "signature": "signature_a"}), on="a")
-                 .merge(keys.rename(columns={"unit": "b", "core": "core_b", "signature": "signature_b"}), on="b"))
+    """Candidate pairs with both units' folded cores and signatures (`with_texts`), for `verify_pairs`."""
+    keys = units[["unit", "folded", "signature"]]
+    return (pairs.merge(keys.rename(columns={"unit": "a", "folded": "folded_a", "signature": "signature_a"}), on="a")
+                 .merge(keys.rename(columns={"unit": "b", "folded": "folded_b", "signature": "signature_b"}), on="b"))
 
 
 def with_clusters(units: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame:
@@ -439,15 +472,20 @@ def template_sentences(rep_core: str, members: Sequence[str], min_share: float) 
 # --------------------------------------------------------------------------------------------------- the stage
 
 
-@stage("cluster", requires=("comment_id", "text_clean"), assigns=CLUSTER_COLUMNS, row_wise=False)
+# Of every row of a run it reads the id and `cluster_keys`' columns, internal ones that a spilled run keeps anyway;
+# `text_clean` only of the units in a candidate pair (`unit_texts`), or of every row of a table without the keys
+# (`row_cores` computes them then). So `requires` names the id alone, and the spill keeps no text for clustering.
+@stage("cluster", requires=("comment_id",), assigns=CLUSTER_COLUMNS, row_wise=False)
 def cluster(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `cluster_id`, `cluster_size`, `cluster_kind`, `cluster_role`, `cluster_representative`,
-    `cluster_similarity`, `added_text`; read and drop `cluster_keys`' columns (computed here when absent)."""
+    `cluster_similarity`, `added_text`; read and drop `cluster_keys`' columns."""
     ccfg = cfg.cluster
     positions = np.arange(len(df), dtype=np.int64)
     assigned = assign_units(row_cores(df, cfg, positions))
     units = first_rows(assigned)
-    pairs = verify_pairs(with_cores(bucket_pairs(band_rows(units, ccfg)), units), ccfg)
+    candidates = bucket_pairs(band_rows(units, ccfg))
+    units = with_texts(units, unit_texts(column_rows(df, "text_clean", paired_units(candidates), "cluster")))
+    pairs = verify_pairs(with_cores(candidates, units), ccfg)
     members = units.merge(pair_components(pairs), on="unit")
     clusters = cluster_units(with_clusters(units, split_components(members, ccfg)), ccfg)
     out = row_cluster_columns(df, positions, assigned[["row", "unit"]].merge(clusters, on="unit"))

@@ -1,4 +1,4 @@
-"""What each comment brings to clustering, computed row by row: its folded core and its MinHash signature.
+"""What each comment brings to clustering, computed row by row: its folded core's key and its MinHash signature.
 
 Like datasketch's MinHash objects, made per document before an LSH index groups them, these keys depend on the row
 alone, so the `cluster_keys` stage runs wherever the other row-wise stages run (the worker processes, the Dask
@@ -6,13 +6,17 @@ partitions); the `cluster` stage (`pipeline/cluster.py`) then only groups, verif
 are internal: `cluster` reads and drops them, and computes them itself for a table that lacks them.
 
 1. A comment is reduced to its *core*: redaction placeholders, the opening greeting and the closing/signature
-   block are removed, so they cannot make two comments look alike; the core is then folded (`clean.fold`).
+   block are removed, so they cannot make two comments look alike; the core is then folded (`clean.fold`), and
+   kept as a 64-bit key (`core_key`): grouping needs only to know which cores are equal, and the batch-wide stage
+   then holds 8 bytes a row instead of the text. The few cores the verification reads are folded again there from
+   the texts of those rows only.
 2. A core longer than `min_words` words gets a MinHash signature over its character shingles
    (`pipeline/minhash.py`), stored as the bytes of its `num_bins` unsigned 32-bit values.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import deque
 from functools import lru_cache
@@ -27,11 +31,12 @@ from pipeline.minhash import batched_signatures
 from pipeline.stage import stage
 from pipeline.vocabulary import PLACEHOLDER, STATUS_EMPTY, STATUS_ERROR
 
-# The folded core ("" for a row that takes no part in grouping) and the signature (None for a core of at most
-# `min_words` words, which joins exact duplicates only).
+# The folded core's key (`NO_CORE` for a row that takes no part in grouping) and the signature (None for a core of
+# at most `min_words` words, which joins exact duplicates only).
 CORE_COLUMN = "cluster_core"
 SIGNATURE_COLUMN = "cluster_signature"
 KEY_COLUMNS = (CORE_COLUMN, SIGNATURE_COLUMN)
+NO_CORE = 0
 
 _EXCLUDED_STATUSES = frozenset({STATUS_ERROR, STATUS_EMPTY})
 
@@ -92,38 +97,54 @@ def core_text(text: str) -> str:
     return core if _A_WORD.search(core) else PLACEHOLDER.sub(" ", text).strip()
 
 
+def core_key(core: str) -> int:
+    """A folded core's 64-bit key, the same in every process (unlike `hash`); never `NO_CORE`. Two distinct cores
+    share one with odds of about 1 in 30 million among a million distinct cores."""
+    key = int.from_bytes(hashlib.blake2b(core.encode(), digest_size=8).digest(), "little", signed=True)
+    return key if key != NO_CORE else 1
+
+
+def folded_core(text: str) -> str:
+    """What `row_keys` keys and signs for a text: its core (`core_text`), folded."""
+    return fold(core_text(text))
+
+
 def is_long(core: str, cfg: ClusterConfig) -> bool:
     """Whether a folded core has more than `min_words` words: only such cores get signatures."""
     return core.count(" ") + 1 > cfg.min_words
 
 
-def row_keys(df: pd.DataFrame, cfg: Config) -> tuple[list[str], list[bytes | None]]:
-    """Per row of any chunk, its folded core ("" for a row that takes no part: an error or empty record, an empty
-    core, clustering switched off) and its signature's bytes (None unless the core `is_long`)."""
+def row_keys(df: pd.DataFrame, cfg: Config) -> tuple[np.ndarray, list[bytes | None]]:
+    """Per row of any chunk, its folded core's key (`core_key`; `NO_CORE` for a row that takes no part: an error or
+    empty record, an empty core, clustering switched off) and its signature's bytes (None unless the core
+    `is_long`)."""
     n = len(df)
     eligible = np.full(n, cfg.cluster.enabled, dtype=bool)
     if "status" in df.columns:
         eligible &= ~df["status"].isin(_EXCLUDED_STATUSES).to_numpy()
     texts = df["text_clean"]
     texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
-    cores = [""] * n
+    keys = np.full(n, NO_CORE, dtype=np.int64)
     # Identical submissions skip the text work. Keyed by the 64-bit string hash so the raw texts need not stay in
     # memory (a collision among a million distinct texts has odds of about 1 in 30 million).
-    seen: dict[int, str] = {}
+    seen: dict[int, int] = {}
+    long: dict[int, str] = {}  # key -> core, of the cores to sign
     for lo in range(0, n, _ROW_CHUNK):
         # Python strings a chunk at a time: the whole column as Python objects would double the memory.
         for i, text in enumerate(texts.iloc[lo : lo + _ROW_CHUNK].tolist(), start=lo):
             if eligible[i]:
                 raw = hash(text)
-                core = seen.get(raw)
-                if core is None:
-                    core = seen[raw] = fold(core_text(text))
-                cores[i] = core
-    long = list(dict.fromkeys(c for c in cores if c and is_long(c, cfg.cluster)))
+                key = seen.get(raw)
+                if key is None:
+                    core = folded_core(text)
+                    key = seen[raw] = core_key(core) if core else NO_CORE
+                    if key != NO_CORE and key not in long and is_long(core, cfg.cluster):
+                        long[key] = core
+                keys[i] = key
     ccfg = cfg.cluster
-    signed = {c: sig.tobytes() for c, sig in zip(long, batched_signatures(long, ccfg.num_bins, ccfg.shingle,
-                                                                           ccfg.seed))} if long else {}
-    return cores, [signed.get(c) for c in cores]
+    signed = {k: sig.tobytes() for k, sig in zip(long, batched_signatures(list(long.values()), ccfg.num_bins,
+                                                                           ccfg.shingle, ccfg.seed))} if long else {}
+    return keys, [signed.get(k) for k in keys.tolist()]
 
 
 def signature_matrix(signatures: list[bytes], cfg: ClusterConfig) -> np.ndarray:
@@ -134,10 +155,10 @@ def signature_matrix(signatures: list[bytes], cfg: ClusterConfig) -> np.ndarray:
 
 @stage("cluster_keys", requires=("text_clean",), assigns=KEY_COLUMNS)
 def cluster_keys(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """Stage: add the internal columns `cluster_core` and `cluster_signature` (`row_keys`), which `cluster` reads
-    and drops."""
+    """Stage: add the internal columns `cluster_core` (the folded core's key) and `cluster_signature` (`row_keys`),
+    which `cluster` reads and drops."""
     out = df.copy(deep=False)  # copy-on-write: only adds columns
-    cores, signatures = row_keys(df, cfg)
-    out[CORE_COLUMN] = pd.Series(cores, index=df.index, dtype=object)
+    keys, signatures = row_keys(df, cfg)
+    out[CORE_COLUMN] = pd.Series(keys, index=df.index, dtype=np.int64)
     out[SIGNATURE_COLUMN] = pd.Series(signatures, index=df.index, dtype=object)
     return out

@@ -28,7 +28,8 @@ from threadpoolctl import threadpool_limits
 from pipeline import polish
 from pipeline.classifier import DEFAULT_LEMMATIZER
 from pipeline.config import Config, ThemesConfig
-from pipeline.stage import stage
+from pipeline.row_source import column_rows
+from pipeline.stage import MissingColumnsError, stage
 from pipeline.triage import load_rules
 from pipeline.vocabulary import (
     ROLE_MEMBER, ROLE_REPRESENTATIVE, STATUS_EMPTY, STATUS_ERROR, STATUS_OFF_TOPIC, STATUS_UNREADABLE,
@@ -41,6 +42,8 @@ CONTENT_COLUMN = "content_lemmas"
 THEME_COLUMNS = ("theme", "goal", "size", "key_phrases", "quote", "stability")
 _NO_THEME_STATUSES = (STATUS_EMPTY, STATUS_ERROR, STATUS_UNREADABLE)
 _QUOTE_CHARS = 300
+# Texts outside the fit sample projected and assigned at a time.
+_PROJECT_ROWS = 10_000
 
 
 @dataclass(frozen=True)
@@ -183,12 +186,16 @@ def discover(content: Sequence[str], cfg: ThemesConfig | None = None, weights: S
     if len(fit) < n:
         rest = np.setdiff1d(np.arange(n), fit)
         every = np.empty((n, vectors.shape[1]))
-        every[fit], every[rest] = vectors, project([content[i] for i in rest])
-        vectors, every_label = every, np.zeros(n, dtype=int)
+        every[fit], every_label = vectors, np.zeros(n, dtype=int)
         every_label[fit] = labels
-        if centres is not None:
-            every_label[rest] = pairwise_distances_argmin(vectors[rest], centres)
-        labels = every_label
+        # A slice at a time: each text's vector and nearest centre are its own, and the TF-IDF rows of a million
+        # texts at once would outweigh their 30-dimensional vectors many times.
+        for lo in range(0, len(rest), _PROJECT_ROWS):
+            part = rest[lo:lo + _PROJECT_ROWS]
+            every[part] = project([content[i] for i in part])
+            if centres is not None:
+                every_label[part] = pairwise_distances_argmin(every[part], centres)
+        vectors, labels = every, every_label
     assignment = _by_size(labels)
     reruns = [_split(s[0], cfg.seed + r, cfg, fit_weights)[0] for r in range(1, cfg.runs)
               if (s := _lsa(fit_content, cfg.seed + r)) is not None]
@@ -216,9 +223,19 @@ def theme_groups(df: pd.DataFrame, cfg: Config) -> pd.Series:
     group = df["label"].fillna("").astype(str).copy()
     off_topic = df["status"].eq(STATUS_OFF_TOPIC) | group.isin(load_rules(cfg.triage.rules).off_topic_labels)
     group[off_topic | (df["confidence"].astype(float) < cfg.themes.low_confidence)] = POOL
-    group[df["status"].isin(_NO_THEME_STATUSES) | df["cluster_role"].eq(ROLE_MEMBER)
-          | df["text_clean"].fillna("").str.strip().eq("")] = ""
+    group[df["status"].isin(_NO_THEME_STATUSES) | df["cluster_role"].eq(ROLE_MEMBER) | ~readable(df)] = ""
     return group
+
+
+def readable(df: pd.DataFrame) -> pd.Series:
+    """Per row, whether it has text to find a theme in. A table without `text_clean` (a spilled run keeps the
+    texts in its part files) tells by the content lemmas: `theme_content` analysed exactly the rows of text that a
+    group takes."""
+    if "text_clean" in df.columns:
+        return ~df["text_clean"].fillna("").str.strip().eq("")
+    if CONTENT_COLUMN in df.columns:
+        return df[CONTENT_COLUMN].map(lambda v: isinstance(v, str)).astype(bool)
+    raise MissingColumnsError("themes", ["text_clean"])
 
 
 def content_lemmas(texts: Sequence[str], cfg: Config) -> list[str]:
@@ -248,14 +265,19 @@ def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]
     content = group_content(df, grouped.index, cfg)
     # Only representatives have members: a unique comment, or a campaign member's own row, stands for itself.
     sizes = df["cluster_size"].where(df["cluster_role"].eq(ROLE_REPRESENTATIVE), 1).fillna(1).astype(float)
+    representatives = []
     for name in sorted(set(grouped)):
         idx = grouped.index[grouped == name]
         found = discover(content[idx].tolist(), cfg.themes, sizes[idx].tolist())
         ids = [f"{name}-{t + 1}" for t in range(found.assignment.max() + 1)]
         theme[idx] = [ids[t] for t in found.assignment]
         for t, theme_id in enumerate(ids):
-            rows.append([theme_id, name, 0, "; ".join(found.key_phrases[t]),
-                         quote(str(df.at[idx[found.representative[t]], "text_clean"])), found.stability[t]])
+            rows.append([theme_id, name, 0, "; ".join(found.key_phrases[t]), "", found.stability[t]])
+            representatives.append(idx[found.representative[t]])
+    # The quotes are the only texts read, a few per goal: all at once, from wherever the rows are.
+    quotes = column_rows(df, "text_clean", df.index.get_indexer(representatives), "themes").tolist()
+    for row, text in zip(rows, quotes):
+        row[4] = quote(str(text))
     theme = with_member_themes(df, theme)
     table = pd.DataFrame(rows, columns=list(THEME_COLUMNS))
     table["size"] = table["theme"].map(theme.value_counts()).fillna(0).astype(int)
@@ -272,8 +294,10 @@ def with_member_themes(df: pd.DataFrame, theme: pd.Series) -> pd.Series:
     return theme
 
 
-@stage("themes", requires=("comment_id", "text_clean", "status", "label", "confidence", "cluster_role",
-                           "cluster_representative", "cluster_size"), assigns=("theme",), row_wise=False)
+# Reads `text_clean` too, but of every row only in a table without the content lemmas (`readable`); else only the
+# representatives' quotes: `requires` leaves it out, so a spilled run keeps no text for themes.
+@stage("themes", requires=("comment_id", "status", "label", "confidence", "cluster_role", "cluster_representative",
+                           "cluster_size"), assigns=("theme",), row_wise=False)
 def themes(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `theme`; the themes table rides along in `attrs["themes"]` for the export (`theme_table`), as
     records: pandas compares the `attrs` of tables it joins, which a DataFrame there would make ambiguous."""

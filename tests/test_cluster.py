@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,7 +13,9 @@ from pipeline.cluster import cluster, cluster_table
 from pipeline.cluster_keys import KEY_COLUMNS, cluster_keys, strip_boilerplate
 from pipeline.config import Config
 from pipeline.minhash import estimate_jaccard, signatures
+from pipeline.row_source import reading_from
 from pipeline.sentences import split_sentences
+from pipeline.stage import MissingColumnsError
 from pipeline.vocabulary import ROLE_MEMBER, ROLE_REPRESENTATIVE, ROLE_UNIQUE
 from tests.synthetic_campaigns import bcubed_f1, make_corpus, pair_scores
 
@@ -193,6 +196,28 @@ def test_keys_from_the_row_wise_stage_on_chunks_give_the_same_clusters(gdansk_de
     assert not set(KEY_COLUMNS) & set(out.columns)
     assert (out["cluster_size"] > 1).sum() > 500
     pd.testing.assert_frame_equal(out, cluster(corpus, CFG))
+
+
+def test_keys_without_the_texts_read_only_the_texts_of_candidate_pairs(gdansk_dev):
+    """A spilled run gives clustering the keys but not the texts: it reads `text_clean` of only the units that may
+    form clusters, never of a comment alike to no other, and finds the same clusters."""
+    corpus = make_corpus(1500, seed=7, sample=[r["text"] for r in gdansk_dev]).frame
+    whole = cluster(corpus, CFG)
+    read: list[int] = []
+
+    def reader(column: str, rows: np.ndarray) -> pd.Series:
+        read.extend(rows.tolist())
+        return pd.Series(corpus[column].iloc[rows].to_numpy(), index=rows)
+
+    keyed = cluster_keys(corpus, CFG).drop(columns="text_clean")
+    with reading_from(reader):
+        out = cluster(keyed, CFG)
+    pd.testing.assert_frame_equal(out, whole.drop(columns="text_clean"))
+    alone = np.flatnonzero((whole["cluster_size"] == 1).to_numpy())
+    assert 0 < len(read) < len(corpus) and len(alone) > 100
+    assert len(set(read) & set(alone.tolist())) < len(alone) / 10
+    with pytest.raises(MissingColumnsError, match="text_clean"):
+        cluster(keyed, CFG)
 
 
 def test_empty_input_gives_empty_tables():

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import importlib
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from pipeline.config import Config
+from pipeline.row_source import reading_from
 from pipeline.theme_content import theme_content
 from pipeline.themes import CONTENT_COLUMN, themes
 from tests.test_themes import PARKS, ROADS, _table
@@ -26,3 +29,25 @@ def test_content_analysed_ahead_in_slices_gives_the_themes_the_stage_finds_alone
     found = themes(ahead, Config())
     assert found["theme"].tolist() == alone["theme"].tolist()
     assert found.attrs["themes"] == alone.attrs["themes"]
+
+
+def test_without_the_texts_the_lemmas_tell_which_rows_to_group_and_only_the_quotes_are_read() -> None:
+    """A spilled run gives themes the content lemmas but not the texts: the same themes, reading `text_clean` of
+    only the quoted representatives."""
+    texts = PARKS + ROADS + ["   ", "Kampania: więcej drzew w parku!"]
+    df = _table(texts, ["zielen"] * 14, [0.9] * 6 + [0.3] * 6 + [0.9, 0.9])
+    df.loc[13, ["cluster_role", "cluster_representative"]] = ["członek", "c0"]
+    ahead = theme_content(df, Config())
+    alone = themes(ahead, Config())
+    read: list[int] = []
+
+    def reader(column: str, rows: np.ndarray) -> pd.Series:
+        read.extend(rows.tolist())
+        return pd.Series(df[column].iloc[rows].to_numpy(), index=rows)
+
+    with reading_from(reader):
+        found = themes(ahead.drop(columns="text_clean"), Config())
+    assert found["theme"].tolist() == alone["theme"].tolist()
+    assert alone["theme"].iloc[12] == ""  # the blank comment gets no theme either way
+    assert found.attrs["themes"] == alone.attrs["themes"]
+    assert sorted(read) == sorted(set(read)) and len(read) == len(alone.attrs["themes"]) < len(df)

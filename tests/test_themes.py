@@ -3,6 +3,8 @@ a stability score; and the quality they reach on the Gdańsk dev set and the Ł�
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -55,6 +57,18 @@ def test_a_group_past_the_fit_sample_is_fitted_on_a_sample_and_every_text_joins_
     assert any("drzewo" in p for p in found.key_phrases[versions[0, 0]])
     assert len(found.stability) == found.assignment.max() + 1
     assert found.assignment.tolist() == discover(content, cfg).assignment.tolist()  # the draw is seeded too
+
+
+def test_the_texts_outside_the_fit_sample_join_the_same_themes_a_slice_at_a_time(monkeypatch: pytest.MonkeyPatch
+                                                                                 ) -> None:
+    content = [" ".join(w for i, w in enumerate(c.split()) if i != j)
+               for j in range(5) for c in _content(PARKS + ROADS)]
+    cfg = ThemesConfig(fit_sample=20)
+    whole = discover(content, cfg)
+    monkeypatch.setattr(importlib.import_module("pipeline.themes"), "_PROJECT_ROWS", 7)
+    sliced = discover(content, cfg)
+    assert sliced.assignment.tolist() == whole.assignment.tolist()
+    assert sliced.representative == whole.representative
 
 
 def test_the_fit_sample_keeps_the_largest_campaigns_and_stands_for_every_comment() -> None:

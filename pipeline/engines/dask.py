@@ -45,9 +45,11 @@ from pipeline.cluster import (
     sender_keys,
     split_components,
     unique_pairs,
+    unit_texts,
     verify_pairs,
     with_clusters,
     with_cores,
+    with_texts,
 )
 from pipeline.classify import DEFERRED, needs_whole_batch
 from pipeline.classify import OUTPUT_COLUMNS as CLASSIFY_COLUMNS
@@ -174,13 +176,32 @@ def _columns(part: pd.DataFrame, found: pd.DataFrame) -> pd.DataFrame:
     return row_cluster_columns(part, part.index.to_numpy(), found.reset_index())
 
 
+def _texts(part: pd.DataFrame) -> pd.DataFrame:
+    texts = unit_texts(part["text_clean"])
+    return pd.DataFrame({"unit": np.fromiter(texts, dtype=np.int64, count=len(texts)),
+                         "text": pd.Series(list(texts.values()), dtype=object)})
+
+
+def _paired_texts(units: pd.DataFrame) -> pd.DataFrame:
+    """`with_texts` of the units that a join gave their texts (`text`; missing for a unit in no pair)."""
+    known = units["text"].notna().to_numpy()
+    texts = dict(zip(units["unit"].to_numpy()[known].tolist(), units["text"].to_numpy()[known].tolist()))
+    return with_texts(units.drop(columns="text"), texts)
+
+
 def cluster_on_dask(frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
     """The `cluster` stage over partitions: same steps, same result as `pipeline.cluster.cluster` (build and compute
     it under `dask.config.set(DASK_SETTINGS)`)."""
     ccfg = cfg.cluster
     assigned = _shuffled(mapped(frame, _cores, cfg), "core", assign_units).persist()
     units = mapped(assigned, first_rows).persist()
-    candidates = _shuffled(_shuffled(mapped(units, band_rows, ccfg), "key", bucket_pairs), "a", unique_pairs)
+    candidates = _shuffled(_shuffled(mapped(units, band_rows, ccfg), "key", bucket_pairs), "a",
+                           unique_pairs).persist()
+    # The texts of the units in a pair only, joined to them on the workers: neither the client nor every task holds
+    # them all.
+    paired = dd.concat([candidates[[side]].rename(columns={side: "unit"}) for side in ("a", "b")]).drop_duplicates()
+    texts = mapped(frame, _texts).merge(paired, on="unit")
+    units = mapped(units.merge(texts, on="unit", how="left"), _paired_texts).persist()
     verified = mapped(with_cores(candidates, units), verify_pairs, ccfg).compute()
     components = pair_components(verified)
     members = units.merge(components, on="unit")

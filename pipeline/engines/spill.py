@@ -7,9 +7,11 @@ worker processes with `--jobs`, else here), and each part's result is written to
 whoever computed it. What stays in this process is, per row, only what the following batch-wide stage reads: the
 columns it `requires`, the input's own columns (clustering tells senders apart by the personal-data ones) and the
 stages' working columns outside the output contract (themes' content lemmas), i.e. every column not in
-`columns.OUTPUT_COLUMNS` but the ones it requires. The batch-wide stage runs on that table; the columns it assigns
-join each part in the next map (read from its file and written back by the worker), or, after the last map, stay
-here and join each part as it is read (`Spilled.parts`).
+`columns.OUTPUT_COLUMNS` but the ones it requires. The batch-wide stage runs on that table, and reads a column it
+does not require for the few rows it needs it of from the part files (`row_source.column_rows`: clustering's
+texts of the units in candidate pairs, themes' quotes); the columns it assigns join each part in the next map
+(read from its file and written back by the worker), or, after the last map, stay here and join each part as it is
+read (`Spilled.parts`). The columns it drops (clustering's keys) leave each part in the next map.
 
 A part is a pickled DataFrame, not Parquet: it must come back as the very table that was written (dtypes, tuples,
 missing values), so that the outputs written part by part are byte for byte those of the table in memory.
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.classify import DEFERRED, needs_whole_batch
@@ -38,6 +41,7 @@ from pipeline.engines.local import jobs_for, mappable
 from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, merged_report, picked, put_back, reclassified
 from pipeline.engines.workers import WARM_ROWS, WorkerPool, chunk_bounds, shared_wall, worker_config
 from pipeline.process import check_chain, process
+from pipeline.row_source import RowReader, reading_from
 from pipeline.stage import Stage
 
 
@@ -88,6 +92,8 @@ class _Task:
     source: pd.DataFrame | None
     # Columns a batch-wide stage assigned since the part was written, for these rows.
     joined: pd.DataFrame | None
+    # Columns a batch-wide stage dropped since the part was written.
+    dropped: tuple[str, ...]
     # Columns the next batch-wide stage requires.
     needed: tuple[str, ...]
 
@@ -98,6 +104,8 @@ def _run_part(task: _Task, cfg: Config | None = None
     per stage, its `attrs` and its columns."""
     cfg = cfg or worker_config()
     part = task.source if task.source is not None else pd.read_pickle(task.path)
+    if task.dropped:
+        part = part.drop(columns=[c for c in task.dropped if c in part.columns])
     if task.joined is not None:
         part = _joined(part, task.joined)
     # A part is written as one file, but run `chunk_rows` rows at a time: a stage's working memory is a chunk's.
@@ -136,6 +144,7 @@ def spill(holder: list[pd.DataFrame], cfg: Config, stages: Sequence[Stage], fold
     timings: dict[str, float] = {}
     kept: pd.DataFrame | None = None
     assigned: list[str] = []  # columns batch-wide stages assigned since the last map
+    dropped: list[str] = []  # and the ones they dropped
     in_files: list[str] = []
     pooled = jobs > 1 and n >= cfg.engine.pool_min_rows
     first = next(group for in_parts, group in groups if in_parts)
@@ -144,15 +153,18 @@ def spill(holder: list[pd.DataFrame], cfg: Config, stages: Sequence[Stage], fold
     with WorkerPool(cfg, jobs, warm, first) if pooled else _Inline(deferring) as pool:
         for i, (in_parts, group) in enumerate(groups):
             if not in_parts:
-                kept, took = process(kept, cfg, group)
+                before_columns = list(kept.columns)
+                with reading_from(_part_reader(paths, bounds)):
+                    kept, took = process(kept, cfg, group)
                 timings.update(took)
                 assigned += [c for s in group for c in s.info.assigns if c not in assigned]
+                dropped += [c for c in before_columns if c not in kept.columns and c not in dropped]
             else:
                 needed = tuple(c for in_parts_later, later in groups[i + 1:i + 2] for s in later
                                for c in s.info.requires)
                 needed += READ_IF_PRESENT + REPORT_COLUMNS if CLASSIFY in (s.info.name for s in group) else ()
                 tasks = [_Task(group, path, df.iloc[lo:hi] if df is not None else None,
-                               kept[assigned].iloc[lo:hi] if assigned else None, needed)
+                               kept[assigned].iloc[lo:hi] if assigned else None, tuple(dropped), needed)
                          for path, lo, hi in zip(paths, bounds[:-1], bounds[1:])]
                 df = None  # the tasks hold their rows until sent; the rows' only home then is the part files
                 started = time.perf_counter()
@@ -160,7 +172,7 @@ def spill(holder: list[pd.DataFrame], cfg: Config, stages: Sequence[Stage], fold
                 before = kept.attrs if kept is not None else {}  # the parts' tables had none: they start afresh
                 kept, seconds, deferred = _gathered(results, bounds)
                 kept.attrs = {**before, **kept.attrs}
-                in_files, assigned = results[0][3], []
+                in_files, assigned, dropped = results[0][3], [], []
                 seconds.update(_spend_budget(kept, results, deferred, paths, bounds, cfg, group))
                 timings.update(shared_wall(seconds, time.perf_counter() - started, group))
                 del tasks, results
@@ -171,6 +183,23 @@ def spill(holder: list[pd.DataFrame], cfg: Config, stages: Sequence[Stage], fold
     attrs, kept.attrs = kept.attrs, {}
     batch = kept[[c for c in kept.columns if c not in in_files]]
     return Spilled(paths, bounds, batch, attrs), timings
+
+
+def _part_reader(paths: Sequence[Path], bounds: Sequence[int]) -> RowReader:
+    """Reads a column of some rows (positions in the batch) from the part files holding them, a part at a time."""
+    def read(column: str, rows: np.ndarray) -> pd.Series:
+        order = np.argsort(rows, kind="stable")
+        found = []
+        for path, lo, hi in zip(paths, bounds[:-1], bounds[1:]):
+            mine = rows[order[np.searchsorted(rows[order], lo):np.searchsorted(rows[order], hi)]]
+            if len(mine):
+                found.append(pd.read_pickle(path)[column].iloc[mine - lo].to_numpy())
+        values = np.concatenate(found) if found else np.empty(0, dtype=object)
+        out = np.empty(len(rows), dtype=values.dtype)
+        out[order] = values
+        return pd.Series(out, index=rows, name=column)
+
+    return read
 
 
 def _gathered(results: Sequence[tuple[pd.DataFrame, dict[str, float], dict[str, Any], list[str]]],

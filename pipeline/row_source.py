@@ -1,0 +1,49 @@
+"""A long column that a batch-wide stage reads for only a few rows, wherever those rows are.
+
+A batch-wide stage declares in `requires` the columns it reads for every row. Some read a long column for only a
+few rows: clustering the texts of the comments that may form clusters, themes the quotes of their representatives.
+A spilled run (`pipeline/engines/spill.py`) keeps such a column in its part files only, so that the whole batch's
+texts are never in memory at once; while a batch-wide stage runs, the engine tells where the rows are
+(`reading_from`), and the stage reads the few it needs with `column_rows`. A table in memory that has the column is
+read directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+import numpy as np
+import pandas as pd
+
+from pipeline.stage import MissingColumnsError
+
+# (column, positions) -> the column's values at those positions of the batch, as a Series indexed by them.
+RowReader = Callable[[str, np.ndarray], pd.Series]
+
+_READER: ContextVar[RowReader | None] = ContextVar("row_reader", default=None)
+
+
+@contextmanager
+def reading_from(reader: RowReader) -> Iterator[None]:
+    """While the block runs, `column_rows` reads a column the table lacks through `reader`."""
+    token = _READER.set(reader)
+    try:
+        yield
+    finally:
+        _READER.reset(token)
+
+
+def column_rows(df: pd.DataFrame, column: str, rows: np.ndarray, stage: str) -> pd.Series:
+    """`column` at the row positions `rows` of the batch `df` stands for, indexed by those positions: from `df` when
+    it has the column, else from where the engine keeps the rows (`MissingColumnsError` naming `stage` if nowhere)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if column in df.columns:
+        return pd.Series(df[column].iloc[rows].to_numpy(), index=rows, name=column)
+    reader = _READER.get()
+    if not len(rows):
+        return pd.Series([], index=rows, name=column, dtype=object)
+    if reader is None:
+        raise MissingColumnsError(stage, [column])
+    return reader(column, rows)
