@@ -14,9 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from pipeline.campaign_spread import Member
 from pipeline.clean import clean_text, fold
 from pipeline.corrections import Correction, fingerprint, resolve_decision
@@ -52,6 +49,10 @@ def redacted(text: str) -> str:
 def sheet_rows(path: Path, sheet: str = SHEET_COMMENTS, required: bool = True
                ) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(row number, values) of a sheet of a saved workbook; a missing or damaged file is a UserError."""
+    # Imported when a workbook is read: a night whose workbook staff did not touch reads none.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:

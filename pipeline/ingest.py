@@ -234,7 +234,9 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     columns = passthrough_names([list(t.frame.columns) for t in tables])
     parts = [to_comments(t, cfg, n, columns, id_col) for t, n in zip(tables, source_names(tables))]
     df = pd.concat(parts, ignore_index=True, sort=False) if len(parts) > 1 else parts[0]
-    given, hashed = df.pop("_id_value").tolist(), comment_ids(df["text"].tolist())
+    given = df.pop("_id_value").tolist()
+    # With an id column the hash ids stand in for empty values only: a file with every id given needs none.
+    hashed = comment_ids(df["text"].tolist()) if not id_col or not all(v.strip() for v in given) else given
     df.insert(0, "comment_id", unique_ids(given, hashed) if id_col else hashed)
     return decoded(df), inputs
 

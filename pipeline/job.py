@@ -294,7 +294,7 @@ def nightly(inputs: Sequence[str | Path], cfg: Config, out: Path, staging: Path,
         run = night.run_record(started, out, batch, run_id)
         save_night(conn, run_id, batch.df, night.outputs, night.change, night.withdrawn, night.config_key, run,
                    (result.manifest["workbook_sha256"], WORKBOOK), night.themes and night.themes.fit,
-                   night.triage_keys, night.triage_found)
+                   night.triage_keys, night.triage_found, night.cluster_keys, night.cluster_found)
         if log is not None:
             log.event("run", run_id=run_id, exit_status=0, counts=night.counts, total_s=batch.timings["total"])
         return result

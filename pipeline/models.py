@@ -5,7 +5,8 @@ is stored with `skops.io`, which rebuilds objects from a declared schema instead
 only when every type it names is one scikit-learn, numpy and scipy ship as safe or one in `TRUSTED_TYPES`; a file
 naming anything else is refused, naming the type. The sha256 in the card proves the file is the one trained, not
 that it is safe. Old `model.joblib` folders (pickles) are converted once by `convert_legacy_model`, after the user
-says they trust them.
+says they trust them. A model that passed the audit is kept loaded in the cache folder (`pipeline/model_cache.py`)
+for the next run, which then needs no skops at all.
 """
 
 from __future__ import annotations
@@ -20,12 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import zipfile
 
-import skops.io as sio
-from skops.io.exceptions import UntrustedTypesFoundException
-
 from pipeline.errors import UserError
 from pipeline.folds import CV_FOLDS
 from pipeline.hashing import file_sha256
+from pipeline.model_cache import cached_model
 from pipeline.taxonomy import Taxonomy
 
 if TYPE_CHECKING:  # the classifier loads models with this module
@@ -101,6 +100,8 @@ def save_model(model: Any, card: dict[str, Any], out_dir: Path | str) -> Path:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model_path = out_dir / MODEL_FILE
+    import skops.io as sio  # imported when used: its list of trusted types imports all of scikit-learn
+
     sio.dump(model, model_path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
     untrusted = untrusted_types(model_path)
     if untrusted:  # a new attribute of a new type: saving it would give a model no one can load
@@ -114,6 +115,8 @@ def save_model(model: Any, card: dict[str, Any], out_dir: Path | str) -> Path:
 
 def untrusted_types(model_path: Path) -> list[str]:
     """The types and functions a skops file names that are neither skops' defaults nor in `TRUSTED_TYPES`."""
+    import skops.io as sio
+
     return sorted(set(sio.get_untrusted_types(file=model_path)) - set(TRUSTED_TYPES))
 
 
@@ -149,15 +152,24 @@ def _checked_file(model_dir: Path, card: dict[str, Any], default: str) -> Path:
 
 def load_model(model_dir: Path | str, taxonomy: Taxonomy | None = None) -> tuple[Any, dict[str, Any]]:
     """The model and its card, after checking the file hash, the taxonomy if given, and that the file names only
-    trusted types (no code from the file runs)."""
+    trusted types (no code from the file runs); from the cache folder when this file was loaded before."""
     model_dir = Path(model_dir)
     card = read_card(model_dir)
     if taxonomy is not None:
         check_taxonomy(card.get("taxonomy", {}), taxonomy, model_dir)
     model_path = _checked_file(model_dir, card, MODEL_FILE)
+    return cached_model(card["model_sha256"], lambda: _audited_load(model_path, model_dir)), card
+
+
+def _audited_load(model_path: Path, model_dir: Path) -> Any:
+    """The model skops rebuilds from `model_path`, refused (UserError) when it names a type outside the trusted
+    ones or is not a model this version can read."""
+    import skops.io as sio
+    from skops.io.exceptions import UntrustedTypesFoundException
+
     try:
         # skops audits the types the file names before it builds anything; one pass over the file, not two.
-        return sio.load(model_path, trusted=list(TRUSTED_TYPES)), card
+        return sio.load(model_path, trusted=list(TRUSTED_TYPES))
     except UntrustedTypesFoundException:
         raise UserError(f"plik {model_path.name} zawiera typy spoza listy zaufanych: "
                         f"{', '.join(untrusted_types(model_path))}; nie wczytuję go", path=model_dir) from None

@@ -160,6 +160,8 @@ def test_a_night_with_few_new_comments_assigns_them_to_the_stored_themes(tmp_pat
     assert 0 < fit["share_since_fit"] <= 0.2 and 0 < fit["assigned"] <= 5
     # Only the new comments' texts are read by triage again; the rows of the campaigns they joined are decided anew.
     assert first["counts"]["triaged"] == 95 and second["counts"]["triaged"] == 5
+    # Likewise clustering's row keys: computed for the new comments only, every row grouped again.
+    assert first["counts"]["keyed"] == 95 and second["counts"]["keyed"] == 5
     one = pd.read_csv(tmp_path / "n1" / "comments.csv", dtype=str, keep_default_na=False).set_index("comment_id")
     two = pd.read_csv(tmp_path / "n2" / "comments.csv", dtype=str, keep_default_na=False).set_index("comment_id")
     themes = pd.read_csv(tmp_path / "n2" / "themes.csv", dtype=str, keep_default_na=False)
@@ -196,6 +198,27 @@ def test_a_damaged_or_newer_state_stops_with_exit_2_untouched(tmp_path: Path, ca
         assert bad.read_bytes() == before
 
 
+def test_a_state_from_before_the_cluster_keys_were_kept_is_migrated_and_keyed_once(tmp_path: Path) -> None:
+    texts = comments(40)
+    export, state = tmp_path / "formularz.csv", tmp_path / "stan.db"
+    night(write_export(export, texts[:36]), tmp_path / "n1", state)
+    old = tmp_path / "stary.db"
+    with sqlite3.connect(state) as conn, sqlite3.connect(old) as copy:
+        conn.backup(copy)
+    with sqlite3.connect(old) as conn:  # the file as schema 3 left it
+        conn.execute("ALTER TABLE comments DROP COLUMN cluster_key")
+        conn.execute("ALTER TABLE comments DROP COLUMN cluster_found")
+        conn.execute("PRAGMA user_version = 3")
+    write_export(export, texts)
+    migrated = night(export, tmp_path / "stary", old)
+    kept = night(export, tmp_path / "n2", state)
+    assert migrated["counts"]["keyed"] == 40 and kept["counts"]["keyed"] == 4
+    assert (tmp_path / "stary" / "comments.csv").read_bytes() == (tmp_path / "n2" / "comments.csv").read_bytes()
+    with sqlite3.connect(old) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert conn.execute("SELECT count(*) FROM comments WHERE cluster_key = ''").fetchone()[0] == 0
+
+
 def _start(export: Path, out: Path, state: Path | None = None) -> subprocess.Popen:
     args = [sys.executable, "-m", "pipeline", "run", str(export), "--out", str(out)]
     return subprocess.Popen(args + (["--state", str(state)] if state else []), cwd=ROOT, stdout=subprocess.PIPE,
@@ -230,14 +253,17 @@ def test_a_killed_run_leaves_nothing_a_rerun_does_not_repair(tmp_path: Path) -> 
 
     reference = tmp_path / "ref"
     shutil.copytree(tmp_path / "base", reference)
+    # Timed as the killed runs are, in a process of its own (start-up included); a kill lands within its first
+    # three quarters, so it stops a run, not one already done.
     start = time.perf_counter()
-    night(export, reference / "out", reference / "stan.db")
-    duration = time.perf_counter() - start + 4  # a process also spends time starting up
+    assert _start(export, reference / "out", reference / "stan.db").wait(timeout=600) == 0
+    duration = time.perf_counter() - start
     for seed in (1, 2, 3):
         work = tmp_path / f"seed{seed}"
         shutil.copytree(tmp_path / "base", work)
         run = _start(export, work / "out", work / "stan.db")
-        time.sleep(random.Random(seed).uniform(0.5, duration))
+        time.sleep(random.Random(seed).uniform(0.5, 0.75 * duration))
+        assert run.poll() is None, "the run ended before it was killed"
         os.kill(run.pid, signal.SIGKILL)
         run.wait()
         night(export, work / "out", work / "stan.db")

@@ -21,6 +21,7 @@ from pipeline.hashing import file_sha256
 from pipeline.process import STAGES, Stage
 from pipeline.runlog import now
 from pipeline.state.changes import plan_night, stable_cluster_ids
+from pipeline.state.cluster_reuse import night_cluster_keys
 from pipeline.state.staff import apply_staff, staff_values
 from pipeline.state.store import frame_of, json_rows, load
 from pipeline.state.theme_fit import NightThemes, fit_key, night_themes
@@ -59,6 +60,8 @@ class NightResult:
     themes: NightThemes | None = None  # tonight's themes from the last fit or a new one (None: --no-themes)
     triage_keys: list[str] = field(default_factory=list)  # per comment of the batch: its triage findings' inputs
     triage_found: list[str] = field(default_factory=list)  # per comment of the batch: its triage findings
+    cluster_keys: list[str] = field(default_factory=list)  # per comment of the batch: its cluster keys' inputs
+    cluster_found: list[str] = field(default_factory=list)  # per comment of the batch: its cluster keys
 
     def run_record(self, started: str, out: Path, batch: Any, run_id: int) -> dict[str, Any]:
         return {"run_id": run_id, "started": started, "finished": now(), "exit_status": 0, "version": __version__,
@@ -115,13 +118,20 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     df = pd.concat([df, computed], axis=1)
     if fresh is not None:  # what the costly stages report about the rows they ran on (the encoder's use)
         df.attrs.update(fresh.attrs)
-    outputs = json_rows(df[columns])
+    # A reused row's columns are the ones stored (same config key, so same version and columns): its stored JSON.
+    dumped = iter(json_rows(df.loc[~reuse, columns]))
+    outputs = [stored.outputs[i] if r else next(dumped) for i, r in zip(night.ids, reuse)]
     # The other stages run in this process: corrections and triage cost a fraction of a millisecond a row, clustering
     # runs here anyway, and a worker process spends seconds of CPU starting (importing uwagi, warming the stages), more
     # than it would save them on a night's rows (measured: `docs/operations.md`, nightly runs).
     here = cfg.with_(engine=replace(cfg.engine, jobs=1))
-    at = [s.info.name for s in rest].index("triage")
-    df = run_stages(df, here, rest[:at], batch.timings, log)
+    names = [s.info.name for s in rest]
+    keys_at, at = names.index("cluster_keys"), names.index("triage")
+    df = run_stages(df, here, rest[:keys_at], batch.timings, log)
+    started = time.perf_counter()
+    df, cluster_keys, cluster_found, keyed = night_cluster_keys(df, cfg, stored.cluster_key, stored.cluster_found)
+    _timed("cluster_keys", started, len(df), batch.timings, log)
+    df = run_stages(df, here, rest[keys_at + 1:at], batch.timings, log)
     started = time.perf_counter()
     df, triage_keys, triage_found, triaged = night_triage(df, cfg, stored.triage_key, stored.triage_found)
     _timed("triage", started, len(df), batch.timings, log)
@@ -153,6 +163,6 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
         shown = order(pd.concat([batch.df, apply_staff(gone, values)], ignore_index=True))
     counts = {"new": night.change.count(CHANGE_NEW), "changed": night.change.count(CHANGE_CHANGED),
               "unchanged": night.change.count(CHANGE_UNCHANGED), "withdrawn": len(night.withdrawn),
-              "processed": 0 if fresh is None else len(fresh), "triaged": triaged}
+              "processed": 0 if fresh is None else len(fresh), "triaged": triaged, "keyed": keyed}
     return NightResult(shown, outputs, night.change, night.withdrawn, key, counts, themes, triage_keys,
-                       triage_found)
+                       triage_found, cluster_keys, cluster_found)

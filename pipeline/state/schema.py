@@ -49,6 +49,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE comments ADD COLUMN triage_found TEXT NOT NULL DEFAULT '';
     """,
+    # Clustering's row keys (state/cluster_reuse.py), with the fingerprint of their inputs; a file migrated from
+    # version 3 has none, so its first night keys every comment once.
+    """
+    ALTER TABLE comments ADD COLUMN cluster_key TEXT NOT NULL DEFAULT '';
+    ALTER TABLE comments ADD COLUMN cluster_found TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -12,7 +12,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import load_workbook
 
 from pipeline.edits import cell_text, sheet_rows
 from pipeline.hashing import file_sha256
@@ -46,6 +45,8 @@ def read_staff_cells(path: Path, sha: str, ours: Collection[str], written: Mappi
                      ) -> list[Cell]:
     """The cells of the staff columns (and of any column not in `ours`) that differ from what uwagi wrote there
     (`written`: comment id → the last run's row)."""
+    from openpyxl import load_workbook  # imported when a workbook is read: most nights read none
+
     wb = load_workbook(path, read_only=True)
     who, modified = wb.properties.lastModifiedBy or wb.properties.creator or "", wb.properties.modified
     wb.close()

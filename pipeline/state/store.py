@@ -22,7 +22,17 @@ def json_rows(df: pd.DataFrame) -> list[str]:
     """One JSON object per row; pandas turns numpy values, NaN and timestamps into JSON."""
     if df.empty:
         return []
-    return df.to_json(orient="records", lines=True, force_ascii=False, date_format="iso").splitlines()
+    text = df.to_json(orient="records", force_ascii=False, date_format="iso")
+    # Cut the list between records ourselves: pandas' `lines=True` walks every character in a loop that cost more
+    # than the dump, and `splitlines` would also cut a text at U+2028 (JSON leaves it unescaped). A quote inside a
+    # string is always escaped, so `},{` and the first key in quotes occur only between two records; any other
+    # match would show as one record too many.
+    key = text[2:text.index('":', 2) + 2]
+    if '"' not in key[1:-2] and "\\" not in key:
+        rows = text[1:-1].split("},{" + key)
+        if len(rows) == len(df):
+            return [("{" + key if n else "") + row + ("}" if n < len(rows) - 1 else "") for n, row in enumerate(rows)]
+    return [df.iloc[[n]].to_json(orient="records", force_ascii=False, date_format="iso")[1:-1] for n in range(len(df))]
 
 
 def frame_of(rows: Sequence[str], index: pd.Index) -> pd.DataFrame:
@@ -39,22 +49,25 @@ class Stored:
     theme_fit: ThemeFit | None
     triage_key: dict[str, str]  # comment id → the fingerprint of its triage findings' inputs in the last run
     triage_found: dict[str, str]  # comment id → its triage findings (`triage_reuse.dumps`) in the last run
+    cluster_key: dict[str, str]  # comment id → the fingerprint of its cluster keys' inputs in the last run
+    cluster_found: dict[str, str]  # comment id → its cluster keys (`cluster_reuse.dumps`) in the last run
 
 
 def load(conn: sqlite3.Connection) -> Stored:
     sha, source, status, key, text, cluster, outputs, rows, theme = {}, {}, {}, {}, {}, {}, {}, {}, {}
-    triage_key, triage_found = {}, {}
+    triage_key, triage_found, cluster_key, cluster_found = {}, {}, {}, {}
     # SQLite picks the text and theme out of each stored row: parsing every row in Python cost more than the rest.
-    for cid, s, src, st, k, cl, out, row, tk, tf, tx, th in conn.execute(
+    for cid, s, src, st, k, cl, out, row, tk, tf, ck, cf, tx, th in conn.execute(
             "SELECT comment_id, content_sha, source_file, status, config_key, cluster_id, outputs, row_json, "
-            "triage_key, triage_found, json_extract(row_json, '$.text'), json_extract(row_json, '$.theme') "
-            "FROM comments ORDER BY first_seen, rowid"):
+            "triage_key, triage_found, cluster_key, cluster_found, json_extract(row_json, '$.text'), "
+            "json_extract(row_json, '$.theme') FROM comments ORDER BY first_seen, rowid"):
         sha[cid], source[cid], status[cid], key[cid], cluster[cid], outputs[cid], rows[cid] = s, src, st, k, cl, out, row
         text[cid], theme[cid], triage_key[cid], triage_found[cid] = tx or "", th or "", tk, tf
+        cluster_key[cid], cluster_found[cid] = ck, cf
     fit = conn.execute("SELECT run_id, fit_key, themes, members FROM theme_fit").fetchone()
     return Stored(Known(sha, source, status, key, text), cluster, outputs, rows, theme,
                   fit and ThemeFit(fit[0], fit[1], json.loads(fit[2]), frozenset(json.loads(fit[3]))), triage_key,
-                  triage_found)
+                  triage_found, cluster_key, cluster_found)
 
 
 def next_run_id(conn: sqlite3.Connection) -> int:
@@ -68,34 +81,37 @@ def last_run_id(conn: sqlite3.Connection) -> int | None:
 def save_night(conn: sqlite3.Connection, run_id: int, df: pd.DataFrame, outputs: Sequence[str],
                change: Sequence[str], withdrawn: Sequence[str], config_key: str, run: dict[str, Any],
                workbook: tuple[str, str], theme_fit: ThemeFit | None = None,
-               triage_keys: Sequence[str] | None = None, triage_found: Sequence[str] | None = None) -> None:
+               triage_keys: Sequence[str] | None = None, triage_found: Sequence[str] | None = None,
+               cluster_keys: Sequence[str] | None = None, cluster_found: Sequence[str] | None = None) -> None:
     """Tonight's comments (`df`, final rows; `outputs`, their costly-stage columns as JSON; `triage_found` and
-    `triage_keys`, their triage findings and the fingerprint of those findings' inputs), the withdrawn ids, the
+    `triage_keys`, their triage findings and the fingerprint of those findings' inputs; `cluster_found` and
+    `cluster_keys`, the same of their cluster keys), the withdrawn ids, the
     run's record, tonight's workbook (SHA-256, name) and the themes' fit, in one transaction. The workbook counts as read: it holds what the state holds, so the next night reads it
     only once staff have changed it."""
     rows = json_rows(df)
     records = [
         (cid, content_sha(str(text)), str(src), str(row), run_id, run_id,
          CHANGED if ch == CHANGE_CHANGED else ACTIVE, config_key, str(label or ""),
-         None if pd.isna(conf) else float(conf), str(cluster or ""), out, full, tk, tf)
-        for cid, text, src, row, ch, label, conf, cluster, out, full, tk, tf in zip(
+         None if pd.isna(conf) else float(conf), str(cluster or ""), out, full, tk, tf, ck, cf)
+        for cid, text, src, row, ch, label, conf, cluster, out, full, tk, tf, ck, cf in zip(
             df["comment_id"], df["text"], df["source_file"], df["source_row"], change,
             df.get("label", pd.Series([""] * len(df))), df.get("confidence", pd.Series([None] * len(df))),
             df.get("cluster_id", pd.Series([""] * len(df))), outputs, rows, triage_keys or [""] * len(df),
-            triage_found or [""] * len(df))
+            triage_found or [""] * len(df), cluster_keys or [""] * len(df), cluster_found or [""] * len(df))
     ]
     conn.execute("BEGIN IMMEDIATE")
     try:
         conn.executemany(
             "INSERT INTO comments (comment_id, content_sha, source_file, source_row, first_seen, last_seen, status, "
-            "config_key, label, confidence, cluster_id, outputs, row_json, triage_key, triage_found) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "config_key, label, confidence, cluster_id, outputs, row_json, triage_key, triage_found, cluster_key, "
+            "cluster_found) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT (comment_id) DO UPDATE SET content_sha = excluded.content_sha, "
             "source_file = excluded.source_file, source_row = excluded.source_row, last_seen = excluded.last_seen, "
             "status = excluded.status, config_key = excluded.config_key, label = excluded.label, "
             "confidence = excluded.confidence, cluster_id = excluded.cluster_id, outputs = excluded.outputs, "
             "row_json = excluded.row_json, triage_key = excluded.triage_key, "
-            "triage_found = excluded.triage_found", records)
+            "triage_found = excluded.triage_found, cluster_key = excluded.cluster_key, "
+            "cluster_found = excluded.cluster_found", records)
         conn.executemany("UPDATE comments SET status = ? WHERE comment_id = ?", [(WITHDRAWN, i) for i in withdrawn])
         record_run(conn, run_id, run)
         conn.execute("INSERT OR IGNORE INTO workbooks_read VALUES (?,?,?)", (*workbook, run_id))
