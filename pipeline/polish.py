@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy
+import pandas
 import spacy
 from spacy.attrs import LEMMA, ORTH
 from spacy.lang.char_classes import ALPHA, ALPHA_LOWER, ALPHA_UPPER, CONCAT_QUOTES, LIST_ELLIPSES, LIST_ICONS
@@ -259,7 +260,7 @@ class PolishLemmatizer:
                  numpy.zeros(0, dtype=numpy.uint64))
         if not len(orths):
             return numpy.zeros(0, dtype=numpy.int64), orths, orths
-        distinct, which = numpy.unique(orths, return_inverse=True)
+        which, distinct = pandas.factorize(orths)  # hashing: no sort of every token
         forms = [self._forms.get(orth) or self._form(orth) for orth in distinct.tolist()]
         flags = numpy.array([form.flags for form in forms], dtype=numpy.uint8)[which]
         polish, alpha, space, ends = ((flags & flag) > 0 for flag in (_POLISH, _ALPHA, _SPACE, _ENDS))
@@ -277,7 +278,7 @@ class PolishLemmatizer:
         before = numpy.concatenate([[-1], last[:-1]])
         initial = (before < numpy.repeat(starts[:-1], sizes)) | ends[numpy.maximum(before, 0)]
         # Each (form, sentence-initial, restored) once: the caches hold lemmas by the form looked up.
-        cases, case_of = numpy.unique(which * 4 + initial * 2 + numpy.repeat(restore, sizes), return_inverse=True)
+        case_of, cases = pandas.factorize(which * 4 + initial * 2 + numpy.repeat(restore, sizes))
         lemma_of_case = numpy.zeros(len(cases), dtype=numpy.uint64)
         for i, case in enumerate(cases.tolist()):
             form, restored = forms[case >> 2], bool(case & 1)
@@ -389,7 +390,9 @@ def _analyses(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: 
     tokens, lemma_texts, folded = (numpy.array([info[k] if info else "" for info in infos], dtype=object)[token_cases]
                                    for k in range(3))
     is_content = numpy.array([bool(info and info[3]) for info in infos], dtype=bool)[token_cases]
-    content = lemma_texts[is_content]
+    content = lemma_texts[is_content].tolist()
+    # Lists: a tuple of a list's slice is made faster than of an array's.
+    tokens, lemma_texts, folded = tokens.tolist(), lemma_texts.tolist(), folded.tolist()
     # Where each document's tokens start among the kept tokens, and its content lemmas among all content lemmas.
     bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[numpy.concatenate([[0], numpy.cumsum(sizes)])]
     content_bounds = numpy.concatenate([[0], numpy.cumsum(is_content)])[bounds]
