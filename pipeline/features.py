@@ -181,25 +181,36 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         return [padded[i:i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
 
     def _counts(self, X: Iterable[str], grow: bool) -> sp.csr_matrix:
+        # Counts = (texts x distinct words) @ (distinct words x n-grams): the Python work is one dictionary look-up
+        # per word occurrence; each distinct word's n-grams are listed once and summed by sparse arithmetic.
         cache, vocabulary = self._cache(), self.vocabulary_
-        indptr, indices, total = [0], [], 0
+        word_ids: dict[str, int] = {}
+        ids: list[int] = []
+        indptr = [0]
         for text in X:
-            for word in text.split():
-                cols = cache.get(word)
-                if cols is None:
-                    grams = self._ngrams(word)
-                    if grow:
-                        for gram in grams:
-                            vocabulary.setdefault(gram, len(vocabulary))
-                    cols = np.array([vocabulary[g] for g in grams if g in vocabulary], dtype=np.int32)
-                    if len(cache) < self._CACHE_LIMIT:
-                        cache[word] = cols
-                indices.append(cols)
-                total += len(cols)
-            indptr.append(total)
-        flat = np.concatenate(indices) if indices else np.zeros(0, dtype=np.int32)
-        counts = sp.csr_matrix((np.ones(len(flat), dtype=self.dtype), flat, np.array(indptr)),
-                               shape=(len(indptr) - 1, len(vocabulary)))
+            ids.extend([word_ids.setdefault(word, len(word_ids)) for word in text.split()])
+            indptr.append(len(ids))
+        word_cols = []
+        for word in word_ids:
+            cols = cache.get(word)
+            if cols is None:
+                grams = self._ngrams(word)
+                if grow:
+                    for gram in grams:
+                        vocabulary.setdefault(gram, len(vocabulary))
+                cols = np.array([vocabulary[g] for g in grams if g in vocabulary], dtype=np.int32)
+                if len(cache) < self._CACHE_LIMIT:
+                    cache[word] = cols
+            word_cols.append(cols)
+        texts = sp.csr_matrix((np.ones(len(ids), dtype=self.dtype), np.array(ids, dtype=np.int32), np.array(indptr)),
+                              shape=(len(indptr) - 1, len(word_ids)))
+        sizes = np.array([len(cols) for cols in word_cols], dtype=np.int64)
+        flat = np.concatenate(word_cols) if word_cols else np.zeros(0, dtype=np.int32)
+        grams = sp.csr_matrix((np.ones(len(flat), dtype=self.dtype), flat, np.concatenate([[0], np.cumsum(sizes)])),
+                              shape=(len(word_ids), len(vocabulary)))
+        # Integer counts, exact in float32 whatever the order of the sums; sorted indices as `sum_duplicates` left
+        # them before, so the TF-IDF rows are normalised in the same order and give the same floats.
+        counts = (texts @ grams).tocsr()
         counts.sum_duplicates()
         return counts
 

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress
 from typing import Any, NamedTuple
 
 import numpy
+import pandas
 import spacy
 from spacy.attrs import LEMMA, ORTH
 from spacy.lang.char_classes import ALPHA, ALPHA_LOWER, ALPHA_UPPER, CONCAT_QUOTES, LIST_ELLIPSES, LIST_ICONS
@@ -205,17 +205,19 @@ class _Form(NamedTuple):
 
     text: str
     sentence_initial: str  # the form to look up at a sentence start ("Bez" -> "bez")
-    polish: bool  # has a Polish letter
-    alpha: bool  # has any letter
-    space: bool
-    ends: bool  # a sentence may start after it (final punctuation, line break)
+    flags: int  # `_POLISH` | `_ALPHA` | `_SPACE` | `_ENDS`, those that hold: an int, so a batch's are one array
+
+
+_POLISH, _ALPHA, _SPACE, _ENDS = 1, 2, 4, 8  # has a Polish letter, any letter; is a space; a sentence may follow
 
 
 class PolishLemmatizer:
     """Sets `token.lemma_` (lower case) with a dictionary backend; caches per word form.
 
-    Works on arrays of hashes rather than `Token` objects: creating a Python object per token would cost more
-    than the lemmatizing itself once the caches are warm.
+    Works on arrays of hashes rather than `Token` objects, and a batch of documents at a time (`set_lemmas`): each
+    distinct word form of the batch is looked at once, in Python, and every token gets its lemma by array
+    indexing; creating a Python object per token would cost more than the lemmatizing itself once the caches are
+    warm.
     """
 
     def __init__(self, nlp: Language, name: str, backend: str, restore_diacritics: bool):
@@ -236,35 +238,61 @@ class PolishLemmatizer:
         form = _Form(
             text=text,
             sentence_initial=text.lower() if title else text,
-            polish=has_polish_letters(text),
-            alpha=any(ch.isalpha() for ch in text),
-            space=text.isspace(),
-            ends=text in _SENTENCE_END or "\n" in text,
+            flags=(_POLISH * has_polish_letters(text) | _ALPHA * any(ch.isalpha() for ch in text)
+                   | _SPACE * text.isspace() | _ENDS * (text in _SENTENCE_END or "\n" in text)),
         )
         self._forms[orth] = form
         return form
 
     def __call__(self, doc: Doc) -> Doc:
-        forms = [self._forms.get(orth) or self._form(orth) for orth in doc.to_array(ORTH).tolist()]
-        restore = (
-            self.restore_diacritics
-            and not any(form.polish for form in forms)
-            and any(form.alpha for form in forms)
-            and _lang(doc) == "pl"
-        )
-        cache = self._restored_cache if restore else self._cache
-        lemmas = []
-        initial = True
-        for form in forms:
-            key = form.sentence_initial if initial else form.text
+        self.set_lemmas([doc])
+        return doc
+
+    def set_lemmas(self, docs: Sequence[Doc]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """Set the lemmas of `docs`. Returns their tokens' cases, document after document (a token's case: its form
+        and lemma), and the ORTH and LEMMA hashes of each case.
+
+        A document typed without Polish letters (but with letters, and in Polish) has its forms restored first;
+        a token opening a sentence is looked up as `_Form.sentence_initial`.
+        """
+        sizes = numpy.array([len(doc) for doc in docs], dtype=numpy.int64)
+        orths = (numpy.concatenate([doc.to_array(ORTH) for doc in docs]) if len(docs) else
+                 numpy.zeros(0, dtype=numpy.uint64))
+        if not len(orths):
+            return numpy.zeros(0, dtype=numpy.int64), orths, orths
+        which, distinct = pandas.factorize(orths)  # hashing: no sort of every token
+        forms = [self._forms.get(orth) or self._form(orth) for orth in distinct.tolist()]
+        flags = numpy.array([form.flags for form in forms], dtype=numpy.uint8)[which]
+        polish, alpha, space, ends = ((flags & flag) > 0 for flag in (_POLISH, _ALPHA, _SPACE, _ENDS))
+        starts = numpy.concatenate([[0], numpy.cumsum(sizes)])
+        restore = numpy.zeros(len(docs), dtype=bool)
+        if self.restore_diacritics:
+            with_polish, with_alpha = (numpy.diff(numpy.concatenate([[0], numpy.cumsum(held)])[starts])
+                                       for held in (polish, alpha))
+            for k in numpy.flatnonzero((with_polish == 0) & (with_alpha > 0)).tolist():
+                restore[k] = _lang(docs[k]) == "pl"
+        # A token opens a sentence when the last token before it in its document that is not a plain space ends
+        # one (final punctuation, a line break), or when there is no such token.
+        position = numpy.arange(len(orths))
+        last = numpy.maximum.accumulate(numpy.where(ends | ~space, position, -1))
+        before = numpy.concatenate([[-1], last[:-1]])
+        initial = (before < numpy.repeat(starts[:-1], sizes)) | ends[numpy.maximum(before, 0)]
+        # Each (form, sentence-initial, restored) once: the caches hold lemmas by the form looked up.
+        case_of, cases = pandas.factorize(which * 4 + initial * 2 + numpy.repeat(restore, sizes))
+        lemma_of_case = numpy.zeros(len(cases), dtype=numpy.uint64)
+        for i, case in enumerate(cases.tolist()):
+            form, restored = forms[case >> 2], bool(case & 1)
+            key = form.sentence_initial if case & 2 else form.text
+            cache = self._restored_cache if restored else self._cache
             lemma = cache.get(key)
             if lemma is None:
-                lemma = cache[key] = self._strings.add(self.lemma(key, restore=restore))
-            lemmas.append(lemma)
-            initial = form.ends or (initial and form.space)
-        if lemmas:
-            doc.from_array([LEMMA], numpy.array(lemmas, dtype=numpy.uint64))
-        return doc
+                lemma = cache[key] = self._strings.add(self.lemma(key, restore=restored))
+            lemma_of_case[i] = lemma
+        lemmas = lemma_of_case[case_of]
+        for doc, start, end in zip(docs, starts[:-1].tolist(), starts[1:].tolist()):
+            if end > start:
+                doc.from_array([LEMMA], lemmas[start:end])
+        return case_of, distinct[cases >> 2], lemma_of_case
 
     def lemma(self, form: str, restore: bool = False) -> str:
         """Lower-case lemma of one token; `restore` first puts back Polish letters."""
@@ -344,35 +372,53 @@ def _token_info(text: str, lemma: str) -> _Info | None:
     return text, lemma, strip_diacritics(lemma), is_content
 
 
-def _analysis(doc: Doc) -> Analysis:
-    strings = doc.vocab.strings
+def _analyses(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: numpy.ndarray,
+              sizes: Sequence[int]) -> list[Analysis]:
+    """The analyses of documents of `sizes` tokens each, one after another, from `PolishLemmatizer.set_lemmas`:
+    each token's case, and each case's ORTH and LEMMA hashes. A case is looked at once; its tokens take what it
+    gives by array indexing."""
+    if not len(cases):
+        return [Analysis((), (), (), ())] * len(sizes)
     infos = []
-    for key in zip(doc.to_array(ORTH).tolist(), doc.to_array(LEMMA).tolist()):
+    for key in zip(orths.tolist(), lemmas.tolist()):
         info = _INFO.get(key, _UNSEEN)
         if info is _UNSEEN:
             info = _INFO[key] = _token_info(strings[key[0]], strings[key[1]])
-        if info is not None:
-            infos.append(info)
-    if not infos:
-        return Analysis((), (), (), ())
-    tokens, lemmas, folded, is_content = zip(*infos)
-    return Analysis(tokens, lemmas, folded, tuple(compress(lemmas, is_content)))
+        infos.append(info)
+    kept = numpy.array([info is not None for info in infos], dtype=bool)[cases]
+    token_cases = cases[kept]
+    tokens, lemma_texts, folded = (numpy.array([info[k] if info else "" for info in infos], dtype=object)[token_cases]
+                                   for k in range(3))
+    is_content = numpy.array([bool(info and info[3]) for info in infos], dtype=bool)[token_cases]
+    content = lemma_texts[is_content].tolist()
+    # Lists: a tuple of a list's slice is made faster than of an array's.
+    tokens, lemma_texts, folded = tokens.tolist(), lemma_texts.tolist(), folded.tolist()
+    # Where each document's tokens start among the kept tokens, and its content lemmas among all content lemmas.
+    bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[numpy.concatenate([[0], numpy.cumsum(sizes)])]
+    content_bounds = numpy.concatenate([[0], numpy.cumsum(is_content)])[bounds]
+    return [Analysis(tuple(tokens[a:b]), tuple(lemma_texts[a:b]), tuple(folded[a:b]), tuple(content[c:d]))
+            for a, b, c, d in zip(bounds[:-1].tolist(), bounds[1:].tolist(), content_bounds[:-1].tolist(),
+                                  content_bounds[1:].tolist())]
 
 
-def analyze(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int = 256,
+def analyze(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int = 1_000,
             langs: Iterable[str] | None = None) -> list[Analysis]:
     """Tokens, lemmas, folded lemmas and content lemmas of each text (missing values count as empty). `langs`, when
-    known, are `detect_language` of each text, which the lemmatizer then need not detect again."""
+    known, are `detect_language` of each text, which the lemmatizer then need not detect again. The texts go through
+    `get_nlp`'s tokenizer and lemmatizer `batch_size` at a time: the more texts in a batch, the fewer distinct word
+    forms per token to look up."""
     nlp = get_nlp(lemmatizer)
-    cleaned: Iterable[str | Doc] = (text if isinstance(text, str) else "" for text in texts)
-    if langs is not None:
-        cleaned = (_with_lang(nlp.make_doc(text), lang) for text, lang in zip(cleaned, langs))
-    return [_analysis(doc) for doc in nlp.pipe(cleaned, batch_size=batch_size)]
-
-
-def _with_lang(doc: Doc, lang: str) -> Doc:
-    doc.user_data["lang"] = lang
-    return doc
+    component: PolishLemmatizer = nlp.get_pipe("pl_lemmatizer")
+    cleaned = [text if isinstance(text, str) else "" for text in texts]
+    known = None if langs is None else list(langs)
+    out: list[Analysis] = []
+    for lo in range(0, len(cleaned), batch_size):
+        docs = [nlp.make_doc(text) for text in cleaned[lo:lo + batch_size]]
+        if known is not None:
+            for doc, lang in zip(docs, known[lo:lo + batch_size]):
+                doc.user_data["lang"] = lang
+        out += _analyses(nlp.vocab.strings, *component.set_lemmas(docs), [len(doc) for doc in docs])
+    return out
 
 
 def _lang(doc: Doc) -> str:

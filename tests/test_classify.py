@@ -438,3 +438,26 @@ def test_one_rule_says_which_comments_say_nothing() -> None:
     texts = ["Zgadzam się całkowicie.", "Nie mam żadnych uwag, dziękuję, pozdrawiam", "Więcej szkoleń dla liderów NGO.",
              "[EMAIL] [ADRES] [TELEFON] [PESEL] Popieram"]
     assert says_nothing(analyse(texts)).tolist() == [True, True, False, True]
+
+
+def test_char_ngrams_count_each_occurrence_of_each_word() -> None:
+    from collections import Counter
+
+    import scipy.sparse as sp
+
+    from pipeline.features import CharNgrams
+
+    chars = CharNgrams((2, 3))
+    chars.fit(["male granty dla ngo", "granty granty", "aaa"])
+    texts = ["granty male granty aaa", "", "nieznane slowo granty", "aaaa aa"]
+
+    def counted(text: str) -> Counter:
+        grams = Counter(g for word in text.split() for g in chars._ngrams(word))
+        return Counter({chars.vocabulary_[g]: n for g, n in grams.items() if g in chars.vocabulary_})
+
+    rows = [counted(text) for text in texts]
+    expected = sp.csr_matrix([[row.get(j, 0) for j in range(len(chars.vocabulary_))] for row in rows],
+                             dtype=np.float32)
+    # The very floats, not nearly: the model's scores, and so every label and confidence, are sums of these.
+    reference = chars.tfidf_.transform(expected).astype(np.float32)
+    assert np.array_equal(chars.transform(texts).toarray(), reference.toarray())

@@ -205,3 +205,15 @@ def test_tokens_cover_every_character_of_the_text(text: str) -> None:
     analysis = analyze([text])[0]
     assert "".join(analysis.tokens) == re.sub(r"\s+", "", text)
     assert len(analysis.tokens) == len(analysis.lemmas) == len(analysis.folded)
+
+
+def test_a_batch_of_texts_is_analysed_as_each_text_alone() -> None:
+    # Neighbours in a batch must not leak into each other: a text ending mid-sentence or typed with Polish letters
+    # does not decide whether the next one's first word opens a sentence or whether its letters are restored.
+    texts = ["Bez sensu, ludzie", "Ludzie mowia, ze srodki sa za male.", "", "Bez uwag.\n\nLudzie. Sad owocowy",
+             "Współpraca z NGO-sami w Gdańsku – żadnych uwag", "Srodki na wspolprace z organizacjami"]
+    alone = [analyze([text])[0] for text in texts]
+    assert analyze(texts, batch_size=len(texts)) == alone
+    assert analyze(texts, batch_size=2) == alone
+    assert alone[1].lemmas[0] == "człowiek" and alone[1].content[-1] == "mały"  # restored, and opens a sentence
+    assert [token.lemma_ for token in get_nlp()("Bez sensu, ludzie")] == list(alone[0].lemmas)

@@ -112,8 +112,9 @@ def research_table(df: pd.DataFrame, context: ResearchContext | None = None) -> 
         "source_file": df["source_file"] if "source_file" in df else "",
         "submitter_type": df[submitter].fillna("").astype(str).str.strip() if submitter else "",
         "submitted": parse_dates(df[dated].astype("string").str.strip()).dt.date if dated else None,
-        "length_words": texts.str.split().str.len().where(~pd.Series(unreadable, index=df.index, dtype=bool), 0)
-                        if len(df) else pd.Series(dtype="int64"),
+        # Counted in Python: pandas' `str.split` builds every text's list of words first.
+        "length_words": pd.Series([len(text.split()) for text in texts.tolist()], index=df.index, dtype="int64"
+                                  ).where(~pd.Series(unreadable, index=df.index, dtype=bool), 0),
     }, index=df.index)
     front["submitted"] = pd.to_datetime(front["submitted"])
     front["length_words"] = front["length_words"].astype("int64")

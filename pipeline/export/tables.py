@@ -18,6 +18,24 @@ def escape_formula(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
+# `escape_formula`'s test as a regular expression, for string columns tested in Arrow rather than cell by cell.
+_FORMULA_START = "[" + "".join("\\" + c if c == "-" else c for c in FORMULA_STARTS) + "]"
+
+
+def _escaped(values: pd.Series) -> pd.Series:
+    """`values.map(escape_formula)`. A string column is tested whole and copied only when a cell needs escaping; a
+    column of Python objects is mapped, whose result pandas may give another dtype (numbers, missing values), which
+    decides how the CSV spells them."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        return values.map(escape_formula)
+    formula = values.str.match(_FORMULA_START).fillna(False).to_numpy(dtype=bool)
+    if not formula.any():
+        return values
+    values = values.copy()
+    values[formula] = "'" + values[formula]
+    return values
+
+
 def csv_ready(df: pd.DataFrame) -> pd.DataFrame:
     """Booleans as `true`/`false`, missing values as empty cells and formula-like text escaped, as documented in
     the data dictionary."""
@@ -26,7 +44,7 @@ def csv_ready(df: pd.DataFrame) -> pd.DataFrame:
         if values.dtype == bool or pd.api.types.is_bool_dtype(values):
             values = values.map({True: "true", False: "false"})
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
-            values = values.map(escape_formula)
+            values = _escaped(values)
         columns.append(values)
     # Joined once: assigning column by column into a copy is quadratic in the number of columns.
     return pd.concat(columns, axis=1) if columns else df.copy()

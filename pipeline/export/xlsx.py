@@ -73,6 +73,17 @@ def cell_text(value: Any) -> str:
     return text
 
 
+def cell_texts(values: pd.Series) -> list[str] | None:
+    """`cell_text` of each value of a text column, None for a column of another type. The column is tested whole:
+    its cells need no character replaced and none cut but rarely, and then they are made ready one by one."""
+    if not isinstance(values.dtype, pd.StringDtype):
+        return None
+    texts = values.fillna("").tolist()
+    if _ILLEGAL_XML.search("\n".join(texts)) or max(map(len, texts), default=0) > EXCEL_CELL_LIMIT:
+        return [cell_text(text) for text in texts]
+    return texts
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # NaN is not
 
@@ -433,19 +444,27 @@ def write_table_sheet(
     # Column by column into plain lists: iterating rows of Arrow-backed text converts cell by cell, slowly.
     values = [view.iloc[:, j].tolist() for j in range(view.shape[1])]
     heights = _row_heights(values, columns)
-    for i, (row, height) in enumerate(zip(zip(*values), heights), start=1):
+    # Text columns (but links) as their cells show them, made ready a column at a time rather than cell by cell.
+    ready = [None if j in links else cell_texts(view.iloc[:, j]) for j in range(view.shape[1])]
+    for i, (row, height) in enumerate(zip(zip(*[v if r is None else r for v, r in zip(values, ready)]), heights),
+                                      start=1):
         for j, value in enumerate(row):
             cell_fmt = formats[j]
-            if _is_number(value):
-                ws.write_number(i, j, value, cell_fmt)
-            elif isinstance(value, datetime):
-                ws.write_datetime(i, j, value, fmt.date)
-            elif j in links and value:
-                # No stored result: LibreOffice, which does not recalculate an xlsx on opening by default, then
-                # calculates the link (a stored label would be shown with no target); Excel calculates it anyway.
-                ws.write_formula(i, j, links[j].formula(i), fmt.link, "")
-            elif text := cell_text(value):
-                ws.write_string(i, j, text, fmt.quoted(cell_fmt) if text.startswith(FORMULA_STARTS) else cell_fmt)
+            if ready[j] is None:
+                if _is_number(value):
+                    ws.write_number(i, j, value, cell_fmt)
+                    continue
+                if isinstance(value, datetime):
+                    ws.write_datetime(i, j, value, fmt.date)
+                    continue
+                if j in links and value:
+                    # No stored result: LibreOffice, which does not recalculate an xlsx on opening by default, then
+                    # calculates the link (a stored label would be shown with no target); Excel calculates it anyway.
+                    ws.write_formula(i, j, links[j].formula(i), fmt.link, "")
+                    continue
+                value = cell_text(value)
+            if value:
+                ws.write_string(i, j, value, fmt.quoted(cell_fmt) if value.startswith(FORMULA_STARTS) else cell_fmt)
             else:  # a truly empty cell, so Excel's filters list it under "(Puste)"
                 ws.write_blank(i, j, None, cell_fmt)
         if height:
