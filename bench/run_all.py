@@ -31,6 +31,7 @@ def main() -> int:
         ("bench_cluster.py", ["--sizes", "100000", "1000000", "--reference-max", "100000"] if args.full
          else ["--sizes", "100000", "--reference-max", "0"]),
         ("bench_nightly.py", ["--known", "10000", "--new", "500"]),
+        ("bench_nightly.py", ["--known", "10000", "--new", "500", "--encoder", "off"]),
         *([("bench_dask.py", [])] if args.full else []),
         ("bench_ingest.py", []),
         ("bench_encoder.py", ["--n", "10000"]),
