@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import hashlib
 import json
 from collections.abc import Mapping
 
@@ -18,6 +17,7 @@ import pandas as pd
 from pipeline import __version__
 from pipeline.cluster_keys import CORE_COLUMN, SIGNATURE_COLUMN, row_keys
 from pipeline.config import Config
+from pipeline.state.reuse import fingerprints, stored_results
 
 _INPUTS = ("text_clean", "status")
 
@@ -25,12 +25,7 @@ _INPUTS = ("text_clean", "status")
 def key_inputs(df: pd.DataFrame, cfg: Config) -> list[str]:
     """Per row, a fingerprint of everything its cluster keys depend on: `_INPUTS`, the cluster settings, the
     version."""
-    settings = repr((__version__, dataclasses.astuple(cfg.cluster)))
-    columns = [df[c].astype(object).where(df[c].notna(), "").astype(str).tolist() if c in df.columns
-               else [""] * len(df) for c in _INPUTS]
-    # JSON, not a separator: no text can make two different rows read alike.
-    return [hashlib.sha256(json.dumps((settings, *values), ensure_ascii=False).encode()).hexdigest()[:32]
-            for values in zip(*columns)]
+    return fingerprints(df, _INPUTS, repr((__version__, dataclasses.astuple(cfg.cluster))))
 
 
 def dumps(core: int, signature: bytes | None) -> str:
@@ -48,10 +43,8 @@ def night_cluster_keys(df: pd.DataFrame, cfg: Config, stored_keys: Mapping[str, 
     """`df` with the `cluster_keys` stage's columns: rows whose fingerprint is the stored one (`stored_keys`,
     comment id → fingerprint) take their stored keys (`stored`, comment id → `dumps` of them), the others' are
     computed. Returns the table, tonight's fingerprints and keys (to be stored) and the number of rows keyed."""
-    fingerprints = key_inputs(df, cfg)
-    ids = df["comment_id"].astype(str).tolist()
-    found = [loads(stored[i]) if stored_keys.get(i) == k and stored.get(i) else None
-             for i, k in zip(ids, fingerprints)]
+    keys = key_inputs(df, cfg)
+    found = stored_results(df, keys, stored_keys, stored, loads)
     todo = [n for n, f in enumerate(found) if f is None]
     if todo:
         for n, core, signature in zip(todo, *row_keys(df.iloc[todo], cfg)):
@@ -59,4 +52,4 @@ def night_cluster_keys(df: pd.DataFrame, cfg: Config, stored_keys: Mapping[str, 
     out = df.copy(deep=False)  # copy-on-write: only adds columns
     out[CORE_COLUMN] = pd.Series([f[0] for f in found], index=df.index, dtype=np.int64)
     out[SIGNATURE_COLUMN] = pd.Series([f[1] for f in found], index=df.index, dtype=object)
-    return out, fingerprints, [dumps(*f) for f in found], len(todo)
+    return out, keys, [dumps(*f) for f in found], len(todo)

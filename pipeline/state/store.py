@@ -85,9 +85,9 @@ def save_night(conn: sqlite3.Connection, run_id: int, df: pd.DataFrame, outputs:
                cluster_keys: Sequence[str] | None = None, cluster_found: Sequence[str] | None = None) -> None:
     """Tonight's comments (`df`, final rows; `outputs`, their costly-stage columns as JSON; `triage_found` and
     `triage_keys`, their triage findings and the fingerprint of those findings' inputs; `cluster_found` and
-    `cluster_keys`, the same of their cluster keys), the withdrawn ids, the
-    run's record, tonight's workbook (SHA-256, name) and the themes' fit, in one transaction. The workbook counts as read: it holds what the state holds, so the next night reads it
-    only once staff have changed it."""
+    `cluster_keys`, the same of their cluster keys), the withdrawn ids, the run's record, tonight's workbook
+    (SHA-256, name) and the themes' fit, in one transaction. The workbook counts as read: it holds what the state
+    holds, so the next night reads it only once staff have changed it."""
     rows = json_rows(df)
     records = [
         (cid, content_sha(str(text)), str(src), str(row), run_id, run_id,

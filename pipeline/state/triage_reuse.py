@@ -8,7 +8,6 @@ results are those a full run gives."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 
@@ -16,17 +15,13 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.config import Config
+from pipeline.state.reuse import fingerprints, stored_results
 from pipeline.triage import TEXT_INPUTS, TextFindings, load_rules, triage_with
 
 
 def text_keys(df: pd.DataFrame, cfg: Config) -> list[str]:
     """Per row, a fingerprint of everything its `text_findings` depend on: `TEXT_INPUTS`, the rules, the version."""
-    rules = repr((__version__, load_rules(cfg.triage.rules)))
-    columns = [df[c].astype(object).where(df[c].notna(), "").astype(str).tolist() if c in df.columns
-               else [""] * len(df) for c in TEXT_INPUTS]
-    # JSON, not a separator: no text can make two different rows read alike.
-    return [hashlib.sha256(json.dumps((rules, *values), ensure_ascii=False).encode()).hexdigest()[:32]
-            for values in zip(*columns)]
+    return fingerprints(df, TEXT_INPUTS, repr((__version__, load_rules(cfg.triage.rules))))
 
 
 def dumps(found: TextFindings) -> str:
@@ -44,7 +39,6 @@ def night_triage(df: pd.DataFrame, cfg: Config, stored_keys: Mapping[str, str], 
     stored findings (`stored`, comment id → `dumps` of them), the others' are read from their text. Returns the
     table, tonight's fingerprints and findings (to be stored) and the number of rows whose text was read."""
     keys = text_keys(df, cfg)
-    ids = df["comment_id"].astype(str).tolist()
-    known = [loads(stored[i]) if stored_keys.get(i) == k and stored.get(i) else None for i, k in zip(ids, keys)]
+    known = stored_results(df, keys, stored_keys, stored, loads)
     triaged, found = triage_with(df, cfg, known)
     return triaged, keys, list(map(dumps, found)), known.count(None)
