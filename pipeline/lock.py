@@ -45,16 +45,32 @@ def describe(holder: dict[str, object] | None) -> str:
     return f"pid {holder.get('pid')}, komputer {holder.get('host')}, od {holder.get('started')}"
 
 
-@contextmanager
-def hold(path: Path) -> Iterator[Lock]:
-    """Take the lock file `path` or raise LockHeld naming its holder; released (and emptied) on exit."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
+def _open_locked(path: Path) -> int:
+    """An open descriptor of the lock file `path`, flocked; LockHeld naming its holder when another run has it."""
+    while True:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = _holder(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
+            os.close(fd)
             raise LockHeld(f"inny przebieg już pracuje ({describe(holder)}); blokada {path}") from None
+        # A run that created the folder removes it, lock file and all, when it leaves it empty: a lock taken on the
+        # removed file guards nothing, so it is taken again on the file now at that path.
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
+@contextmanager
+def hold(path: Path) -> Iterator[Lock]:
+    """Take the lock file `path` or raise LockHeld naming its holder; released (and emptied) on exit."""
+    fd = _open_locked(path)
+    try:
         stale = _holder(os.pread(fd, 4096, 0).decode("utf-8", "replace"))
         me = {"pid": os.getpid(), "host": socket.gethostname(),
               "started": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -75,13 +91,18 @@ def hold_run(out_dir: Path, state: Path | None) -> Iterator[list[Lock]]:
     with a state, the state file's, so two runs cannot share either."""
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        with ExitStack() as stack:
-            locks = [stack.enter_context(hold(out_dir / LOCK_NAME))]
-            if state is not None:
-                locks.append(stack.enter_context(hold(state.with_name(state.name + ".lock"))))
-            yield locks
-    finally:
-        if created and {p.name for p in out_dir.iterdir()} <= {LOCK_NAME}:
-            (out_dir / LOCK_NAME).unlink(missing_ok=True)
-            out_dir.rmdir()
+    with ExitStack() as stack:
+        locks = [stack.enter_context(hold(out_dir / LOCK_NAME))]
+        if created:
+            # Only the holder may remove the folder, and before it lets the lock go: a run turned away (exit 3) by a
+            # run that has not written anything yet would otherwise delete that run's folder from under it.
+            stack.callback(_remove_if_empty, out_dir)
+        if state is not None:
+            locks.append(stack.enter_context(hold(state.with_name(state.name + ".lock"))))
+        yield locks
+
+
+def _remove_if_empty(out_dir: Path) -> None:
+    if {p.name for p in out_dir.iterdir()} <= {LOCK_NAME}:
+        (out_dir / LOCK_NAME).unlink(missing_ok=True)
+        out_dir.rmdir()

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from openpyxl import load_workbook
 
 from pipeline import polish
@@ -25,6 +26,7 @@ from pipeline.engines import local
 from pipeline.edits import read_workbook
 from pipeline.export.staging import STAGING_NAME
 from pipeline.job import run_job
+from pipeline.lock import LOCK_NAME, LockHeld, hold_run
 from pipeline.process import process
 from pipeline.sheets import H_CHANGE, H_NEW
 from pipeline.vocabulary import CHANGE_NEW, ROLE_MEMBER
@@ -232,12 +234,26 @@ def test_two_runs_at_once_one_exits_3_and_the_folder_holds_one_runs_files(tmp_pa
     runs = [_start(small, out), _start(large, out)]
     results = [(p.wait(timeout=600), p.stderr.read()) for p in runs]
     codes = sorted(code for code, _ in results)
-    assert codes == [0, 3]
+    assert codes == [0, 3], [err for _, err in results]
     message = next(err for code, err in results if code == 3)
     assert message.count("\n") == 1 and "pid" in message and "komputer" in message
     manifest = json.loads((out / "run.json").read_text(encoding="utf-8"))
     rows = len(pd.read_csv(out / "comments.csv"))
     assert rows == manifest["counts"]["written"] == len(uwagi_sheet(out / "triage.xlsx"))
+
+
+def test_a_run_turned_away_leaves_the_holders_new_folder_and_lock_in_place(tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "nowy"
+    with hold_run(out, None):  # the holder created the folder and has written nothing yet
+        with monkeypatch.context() as m, pytest.raises(LockHeld):
+            m.setattr(Path, "exists", lambda self: False)  # started at the same moment: it too found no folder
+            with hold_run(out, None):
+                pass
+        assert (out / LOCK_NAME).is_file()
+        with pytest.raises(LockHeld):  # the lock still guards the folder
+            with hold_run(out, None):
+                pass
+    assert not out.exists()  # the holder, leaving it empty, removes it
 
 
 def test_a_killed_run_leaves_nothing_a_rerun_does_not_repair(tmp_path: Path) -> None:
