@@ -1,0 +1,185 @@
+"""The Gdańsk goal classifiers scored once on the check set nobody tuned on (issue 12).
+
+    UWAGI_CACHE_DIR=... .venv/bin/python bench/eval_check.py [--model models/gdansk_ngo_2023] [--json OUT]
+
+`data/gdansk_ngo_2023/check.jsonl` (198 comments written from the taxonomy alone; see the data README) is read as
+`uwagi run` reads comments (cleaned and redacted; `lang` detected by the clean stage) and put through the classify
+stage (`pipeline.classify.classify`), so every candidate answers as a user's run would. The five candidates were
+declared in advance, before any of them was scored on the check set:
+
+  (a) lexical   the default model (`--model`, made by `make model` from all 520 training comments) with --encoder off
+  (b) auto      the same model as a user runs it: --encoder auto (the cascade: the semantic model decides the comments
+                at or below the learned margin, at most `encoder_budget` new vectors per run)
+  (c) semantic  the same model with every comment decided by its semantic model (margin +inf, --encoder on)
+  (d) tfidf     the plain baseline of issue 12: TF-IDF word 1-2 + character 2-5 (char_wb, sublinear tf) and logistic
+                regression (C 10), trained on the same 520 cleaned comments
+  (e) zeroshot  zero-shot with --taxonomy alone, --encoder auto (keyword overlap plus the encoder's similarity)
+
+One table: macro-F1, accuracy, the share flagged for review and the accuracy of the unflagged, the share the semantic
+model decided, the Ukrainian/English comments sent to `poza_zakresem` though their gold label is another, and CPU
+seconds; then per-label F1, and 95% bootstrap intervals (2,000 resamples of the 198 comments, paired by comment) of
+the macro-F1 differences the decision rule reads: (c) - (b) and (b) - (a). Results in docs/benchmarks.md, "A check
+set nobody tuned on".
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline, make_union
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.classifier import load_classifier  # noqa: E402
+from pipeline.classify import classify  # noqa: E402
+from pipeline.clean import detect_language  # noqa: E402
+from pipeline.config import ClassifyConfig, Config  # noqa: E402
+from pipeline.labelled import combine_labelled, read_labelled  # noqa: E402
+from pipeline.reports import classification_report  # noqa: E402
+from pipeline.taxonomy import load_taxonomy  # noqa: E402
+
+DATA = ROOT / "data" / "gdansk_ngo_2023"
+TAXONOMY = ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml"
+CHECK = DATA / "check.jsonl"
+TRAINING = ("train.jsonl", "demo_gold.jsonl")
+OUT_OF_SCOPE = "poza_zakresem"
+BOOTSTRAP = 2_000
+
+
+def cpu_seconds() -> float:
+    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
+
+
+def stage_frame(texts: list[str]) -> pd.DataFrame:
+    """The check comments as the classify stage receives them from clean."""
+    return pd.DataFrame({"comment_id": [f"C-{i + 1:04d}" for i in range(len(texts))], "text_clean": texts,
+                         "lang": [detect_language(t) for t in texts]})
+
+
+def through_stage(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    return classify(frame, cfg)[["label", "needs_review", "semantic"]].reset_index(drop=True)
+
+
+def tfidf_baseline(train_texts: list[str], train_labels: list[str], texts: list[str]) -> pd.DataFrame:
+    model = make_pipeline(
+        make_union(TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+                   TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)),
+        LogisticRegression(C=10.0, max_iter=5_000))
+    model.fit(train_texts, train_labels)
+    return pd.DataFrame({"label": model.predict(texts), "needs_review": np.nan, "semantic": False})
+
+
+def candidates(model_dir: Path) -> dict[str, object]:
+    """name -> a function of the check frame giving `label`, `needs_review`, `semantic` per comment."""
+    model = load_classifier(model_dir, TAXONOMY)
+    # (c): the same fitted model, its cascade's margin lifted so that the semantic model decides every comment.
+    every = copy.deepcopy(model)
+    every.semantic_margin_ = np.inf
+    trained = Config(classify=ClassifyConfig(model=model))
+    taxonomy = load_taxonomy(TAXONOMY)
+    data = combine_labelled([read_labelled(DATA / name, taxonomy) for name in TRAINING])
+    return {
+        "(a) lexical, --encoder off": lambda f: through_stage(f, trained.with_(
+            classify=ClassifyConfig(model=model, encoder="off"))),
+        "(b) auto, as a user runs it": lambda f: through_stage(f, trained),
+        "(c) semantic for every comment": lambda f: through_stage(f, trained.with_(
+            classify=ClassifyConfig(model=every, encoder="on"))),
+        "(d) TF-IDF word 1-2 + char 2-5, LR": lambda f: tfidf_baseline(data.texts, data.labels,
+                                                                      f["text_clean"].tolist()),
+        "(e) zero-shot, --taxonomy alone": lambda f: through_stage(f, Config(
+            classify=ClassifyConfig(taxonomy=TAXONOMY, encoder="auto"))),
+    }
+
+
+def macro_f1(y: np.ndarray, predicted: np.ndarray, ids: tuple[str, ...]) -> float:
+    return classification_report(y, predicted, ids)["macro_f1"]
+
+
+def bootstrap_difference(y: np.ndarray, first: np.ndarray, second: np.ndarray, ids: tuple[str, ...]
+                         ) -> tuple[float, float, float]:
+    """macro-F1(first) - macro-F1(second) and its 95% percentile interval over comments resampled with
+    replacement (the same resample for both: paired by comment)."""
+    rng = np.random.default_rng(0)
+    diffs = []
+    for _ in range(BOOTSTRAP):
+        rows = rng.integers(0, len(y), len(y))
+        diffs.append(macro_f1(y[rows], first[rows], ids) - macro_f1(y[rows], second[rows], ids))
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return macro_f1(y, first, ids) - macro_f1(y, second, ids), float(low), float(high)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "gdansk_ngo_2023")
+    parser.add_argument("--json", type=Path, help="also write every figure here")
+    args = parser.parse_args()
+    taxonomy = load_taxonomy(TAXONOMY)
+    ids = taxonomy.ids
+    check = read_labelled(CHECK, taxonomy)
+    gold_langs = np.array([json.loads(line)["lang"] for line in CHECK.read_text(encoding="utf-8").splitlines()])
+    y = np.asarray(check.labels, dtype=object)
+    frame = stage_frame(check.texts)
+    foreign = np.isin(gold_langs, ("uk", "en")) & (y != OUT_OF_SCOPE)
+    results: dict[str, dict] = {}
+    predictions: dict[str, np.ndarray] = {}
+    for name, run in candidates(args.model).items():
+        start = cpu_seconds()
+        out = run(frame)
+        cpu = cpu_seconds() - start
+        flagged = out["needs_review"].to_numpy()
+        has_flags = not pd.isna(flagged).any()
+        report = classification_report(y, out["label"].to_numpy(), ids,
+                                       flagged.astype(bool) if has_flags else None)
+        predictions[name] = out["label"].to_numpy().astype(object)
+        results[name] = {
+            "macro_f1": report["macro_f1"], "accuracy": report["accuracy"],
+            "needs_review": report.get("needs_review"),
+            "semantic_share": round(float(out["semantic"].mean()), 4),
+            "foreign_to_out_of_scope": f"{int((predictions[name][foreign] == OUT_OF_SCOPE).sum())}/{int(foreign.sum())}",
+            "foreign_accuracy": round(float((predictions[name][foreign] == y[foreign]).mean()), 4),
+            "per_label_f1": {lb: m["f1"] for lb, m in report["per_label"].items()},
+            "cpu_s": round(cpu, 1)}
+    names = list(results)
+    print(f"check set: {len(y)} comments ({int(foreign.sum())} Ukrainian/English with a goal), "
+          f"{time.strftime('%Y-%m-%d %H:%M')}")
+    print("| candidate | macro-F1 | accuracy | flagged | unflagged right | semantic | uk/en -> poza_zakresem "
+          "| uk/en right | CPU s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
+        nr = r["needs_review"]
+        flags = (f"{nr['flagged_share']:.1%} | {nr['accuracy_unflagged']:.3f}" if nr and nr["flagged_share"] < 1
+                 else "100% | –" if nr else "– | –")
+        print(f"| {name} | {r['macro_f1']:.3f} | {r['accuracy']:.3f} | {flags} | {r['semantic_share']:.0%} | "
+              f"{r['foreign_to_out_of_scope']} | {r['foreign_accuracy']:.2f} | {r['cpu_s']} |")
+    print("\n| label (F1) | " + " | ".join(n.split(")")[0] + ")" for n in names) + " |")
+    print("|---|" + "---:|" * len(names))
+    for lb in ids:
+        print(f"| {lb} | " + " | ".join(f"{results[n]['per_label_f1'][lb]:.3f}" for n in names) + " |")
+    pairs = {"(c) - (b)": (names[2], names[1]), "(b) - (a)": (names[1], names[0])}
+    print()
+    intervals = {}
+    for label, (first, second) in pairs.items():
+        diff, low, high = bootstrap_difference(y, predictions[first], predictions[second], ids)
+        intervals[label] = {"difference": round(diff, 4), "ci95": [round(low, 4), round(high, 4)]}
+        changed = int((predictions[first] != predictions[second]).sum())
+        print(f"macro-F1 {label}: {diff:+.3f}, 95% paired bootstrap interval [{low:+.3f}, {high:+.3f}]; "
+              f"{changed} comments labelled differently")
+    if args.json:
+        args.json.write_text(json.dumps({"results": results, "differences": intervals}, ensure_ascii=False,
+                                        indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
