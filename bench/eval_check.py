@@ -1,6 +1,6 @@
 """The Gdańsk goal classifiers scored once on the check set nobody tuned on (issue 12).
 
-    UWAGI_CACHE_DIR=... .venv/bin/python bench/eval_check.py [--model models/gdansk_ngo_2023] [--json OUT]
+    .venv/bin/python bench/eval_check.py [--model models/gdansk_ngo_2023] [--json OUT] [--card]
 
 `data/gdansk_ngo_2023/check.jsonl` (198 comments written from the taxonomy alone; see the data README) is read as
 `uwagi run` reads comments (cleaned and redacted; `lang` detected by the clean stage) and put through the classify
@@ -19,7 +19,8 @@ One table: macro-F1, accuracy, the share flagged for review and the accuracy of 
 model decided, the Ukrainian/English comments sent to `poza_zakresem` though their gold label is another, and CPU
 seconds; then per-label F1, and 95% bootstrap intervals (2,000 resamples of the 198 comments, paired by comment) of
 the macro-F1 differences the decision rule reads: (c) - (b) and (b) - (a). Results in docs/benchmarks.md, "A check
-set nobody tuned on".
+set nobody tuned on". `--card` records the figures of (b) and (a) in the model's card (`check_set`), tied to the
+model file and the check file by their SHA-256: run it once after `make model`, never to choose between models.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ from pipeline.classifier import load_classifier  # noqa: E402
 from pipeline.classify import classify  # noqa: E402
 from pipeline.clean import detect_language  # noqa: E402
 from pipeline.config import ClassifyConfig, Config  # noqa: E402
+from pipeline.hashing import file_sha256  # noqa: E402
 from pipeline.labelled import combine_labelled, read_labelled  # noqa: E402
+from pipeline.models import CARD_FILE, read_card, utc_now  # noqa: E402
 from pipeline.reports import classification_report  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
@@ -55,6 +58,9 @@ CHECK = DATA / "check.jsonl"
 TRAINING = ("train.jsonl", "demo_gold.jsonl")
 OUT_OF_SCOPE = "poza_zakresem"
 BOOTSTRAP = 2_000
+CHECK_PROTOCOL = ("ocenione raz na data/gdansk_ngo_2023/check.jsonl: 198 uwag napisanych przez zespół uwagi z samej "
+                  "taksonomii, bez wglądu w dane uczące; nigdy nie użyte do uczenia ani strojenia; etap classify jak "
+                  "w uwagi run (bench/eval_check.py)")
 
 
 def cpu_seconds() -> float:
@@ -103,6 +109,15 @@ def candidates(model_dir: Path) -> dict[str, object]:
     }
 
 
+def record_in_card(model_dir: Path, auto: dict, lexical: dict) -> None:
+    """The default model's figures on the check set, as its card's `check_set`, for this model and check file."""
+    card = read_card(model_dir)
+    card["check_set"] = {"protocol": CHECK_PROTOCOL, "file_sha256": file_sha256(CHECK),
+                         "model_sha256": card["model_sha256"], "encoder_auto": auto, "encoder_off": lexical,
+                         "date": utc_now()}
+    (model_dir / CARD_FILE).write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def macro_f1(y: np.ndarray, predicted: np.ndarray, ids: tuple[str, ...]) -> float:
     return classification_report(y, predicted, ids)["macro_f1"]
 
@@ -124,6 +139,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "gdansk_ngo_2023")
     parser.add_argument("--json", type=Path, help="also write every figure here")
+    parser.add_argument("--card", action="store_true", help="record (b) and (a) in the model's card (check_set)")
     args = parser.parse_args()
     taxonomy = load_taxonomy(TAXONOMY)
     ids = taxonomy.ids
@@ -176,6 +192,11 @@ def main() -> None:
         changed = int((predictions[first] != predictions[second]).sum())
         print(f"macro-F1 {label}: {diff:+.3f}, 95% paired bootstrap interval [{low:+.3f}, {high:+.3f}]; "
               f"{changed} comments labelled differently")
+    if args.card:
+        auto, lexical = (
+            {key: results[name][key] for key in ("accuracy", "macro_f1", "needs_review", "semantic_share")}
+            for name in (names[1], names[0]))
+        record_in_card(args.model, auto, lexical)
     if args.json:
         args.json.write_text(json.dumps({"results": results, "differences": intervals}, ensure_ascii=False,
                                         indent=1) + "\n", encoding="utf-8")
