@@ -31,6 +31,7 @@ import json
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -69,13 +70,15 @@ def cpu_seconds() -> float:
 
 
 def stage_frame(texts: list[str]) -> pd.DataFrame:
-    """The check comments as the classify stage receives them from clean."""
+    """The check comments as the classify stage receives them (cleaned and redacted by `read_labelled`)."""
     return pd.DataFrame({"comment_id": [f"C-{i + 1:04d}" for i in range(len(texts))], "text_clean": texts,
                          "lang": [detect_language(t) for t in texts]})
 
 
-def through_stage(frame: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    return classify(frame, cfg)[["label", "needs_review", "semantic"]].reset_index(drop=True)
+def through_stage(frame: pd.DataFrame, **classify_config: object) -> pd.DataFrame:
+    """The classify stage's answer for the frame under a run configured with these `ClassifyConfig` fields."""
+    out = classify(frame, Config(classify=ClassifyConfig(**classify_config)))
+    return out[["label", "needs_review", "semantic"]].reset_index(drop=True)
 
 
 def tfidf_baseline(train_texts: list[str], train_labels: list[str], texts: list[str]) -> pd.DataFrame:
@@ -87,25 +90,20 @@ def tfidf_baseline(train_texts: list[str], train_labels: list[str], texts: list[
     return pd.DataFrame({"label": model.predict(texts), "needs_review": np.nan, "semantic": False})
 
 
-def candidates(model_dir: Path) -> dict[str, object]:
+def candidates(model_dir: Path) -> dict[str, Callable[[pd.DataFrame], pd.DataFrame]]:
     """name -> a function of the check frame giving `label`, `needs_review`, `semantic` per comment."""
     model = load_classifier(model_dir, TAXONOMY)
     # (c): the same fitted model, its cascade's margin lifted so that the semantic model decides every comment.
     every = copy.deepcopy(model)
     every.semantic_margin_ = np.inf
-    trained = Config(classify=ClassifyConfig(model=model))
-    taxonomy = load_taxonomy(TAXONOMY)
-    data = combine_labelled([read_labelled(DATA / name, taxonomy) for name in TRAINING])
+    data = combine_labelled([read_labelled(DATA / name, load_taxonomy(TAXONOMY)) for name in TRAINING])
     return {
-        "(a) lexical, --encoder off": lambda f: through_stage(f, trained.with_(
-            classify=ClassifyConfig(model=model, encoder="off"))),
-        "(b) auto, as a user runs it": lambda f: through_stage(f, trained),
-        "(c) semantic for every comment": lambda f: through_stage(f, trained.with_(
-            classify=ClassifyConfig(model=every, encoder="on"))),
+        "(a) lexical, --encoder off": lambda f: through_stage(f, model=model, encoder="off"),
+        "(b) auto, as a user runs it": lambda f: through_stage(f, model=model, encoder="auto"),
+        "(c) semantic for every comment": lambda f: through_stage(f, model=every, encoder="on"),
         "(d) TF-IDF word 1-2 + char 2-5, LR": lambda f: tfidf_baseline(data.texts, data.labels,
                                                                       f["text_clean"].tolist()),
-        "(e) zero-shot, --taxonomy alone": lambda f: through_stage(f, Config(
-            classify=ClassifyConfig(taxonomy=TAXONOMY, encoder="auto"))),
+        "(e) zero-shot, --taxonomy alone": lambda f: through_stage(f, taxonomy=TAXONOMY, encoder="auto"),
     }
 
 
