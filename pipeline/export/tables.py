@@ -36,11 +36,19 @@ def _escaped(values: pd.Series) -> pd.Series:
     return values
 
 
+def without_attrs(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` (not copied) without its `attrs`: pandas deep-copies them (the themes table, classify's report) into
+    every column and every frame an operation gives, which for a big table's writers costs more than the writing."""
+    bare = df.copy(deep=False)
+    bare.attrs = {}
+    return bare
+
+
 def csv_ready(df: pd.DataFrame) -> pd.DataFrame:
     """Booleans as `true`/`false`, missing values as empty cells and formula-like text escaped, as documented in
     the data dictionary."""
     columns = []
-    for _, values in df.items():
+    for _, values in without_attrs(df).items():
         if values.dtype == bool or pd.api.types.is_bool_dtype(values):
             values = values.map({True: "true", False: "false"})
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
