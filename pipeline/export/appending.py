@@ -20,29 +20,22 @@ import pyarrow.parquet as pq
 from pipeline.export.atomic import atomic_path
 from pipeline.export.big_workbook import FULL_TABLE
 from pipeline.export.research import RESEARCH_FILES, ResearchContext, research_table
-from pipeline.export.tables import CSV_SLICE_ROWS, csv_ready, without_attrs
+from pipeline.export.tables import without_attrs, write_csv_rows
 
 
 class CsvAppender:
     """`tables.write_csv` of the parts put one after another (the header once, from the first part)."""
 
     def __init__(self, stack: contextlib.ExitStack, path: Path):
-        self._out = stack.enter_context(open(stack.enter_context(atomic_path(path)), "w", encoding="utf-8",
-                                             newline=""))
-        self._first: pd.DataFrame | None = None
+        self._out = stack.enter_context(open(stack.enter_context(atomic_path(path)), "wb"))
         self._header = True
 
     def add(self, df: pd.DataFrame) -> None:
-        if self._first is None:
-            self._first = df.iloc[:0]
-        for start in range(0, len(df), CSV_SLICE_ROWS):
-            csv_ready(df.iloc[start:start + CSV_SLICE_ROWS]).to_csv(
-                self._out, index=False, header=self._header, lineterminator="\r\n")
-            self._header = False
+        write_csv_rows(self._out, df, header=self._header)
+        self._header = False
 
     def close(self) -> None:
-        if self._header and self._first is not None:  # no rows: the header alone, as for an empty table
-            csv_ready(self._first).to_csv(self._out, index=False, lineterminator="\r\n")
+        """Nothing is left to write: the file closes with the block."""
 
 
 class ParquetAppender:
