@@ -358,8 +358,9 @@ def _added_texts(units: pd.DataFrame, rep: np.ndarray, share: float) -> list[str
         # Measured against the template, not the representative letter: what a sender added must not depend on
         # which letter came first, nor vanish because the representative's sender added it too.
         reference = template_bigrams([cores[i] for i in (r, *members)])
+        memo: dict[str, float | None] = {}
         for i in (r, *members):
-            added[i] = " ".join(added_sentences(core_text(texts[i]), reference, share))
+            added[i] = " ".join(added_sentences(core_text(texts[i]), reference, share, memo))
     return added
 
 
@@ -421,33 +422,47 @@ def _folded_bigrams(folded_chars: str, start: int, end: int) -> set[tuple[str, .
     return _bigrams(" ".join(_WORD.findall(folded_chars, start, end)).replace("_", " "))
 
 
-def _sentence_shares(core: str, reference: set[tuple[str, ...]], only_uncovered: bool) -> list[tuple[str, float]]:
+def _sentence_shares(core: str, reference: set[tuple[str, ...]], only_uncovered: bool,
+                     memo: dict[str, float | None] | None = None) -> list[tuple[str, float]]:
     """(sentence, share of its word bigrams found in `reference`) for the sentences of a core text.
 
     A line whose bigrams are all in `reference` has only fully covered sentences (share 1): with
     `only_uncovered` they are skipped without splitting the line, the common case for campaign members.
+    `memo` (kept by the caller for one `reference`: a cluster's members repeat its template's lines and sentences)
+    holds the share of each folded span already measured.
     """
     folded = fold_chars(core)
     if len(folded) != len(core):  # a character folded to several: positions no longer line up
         core = folded = fold(core)
+    memo = {} if memo is None else memo
+
+    def share_of(start: int, end: int) -> float | None:
+        """The share of the span's bigrams in `reference` (None: it has none)."""
+        span = folded[start:end]
+        if span not in memo:
+            own = _folded_bigrams(folded, start, end)
+            memo[span] = len(own & reference) / len(own) if own else None
+        return memo[span]
+
     out = []
     pos = 0
     for line in core.split("\n"):
         end = pos + len(line)
-        covered = _folded_bigrams(folded, pos, end) <= reference
+        covered = share_of(pos, end) in (None, 1.0)
         if not (covered and only_uncovered):
             for a, b in sentence_spans(line):
-                own = _folded_bigrams(folded, pos + a, pos + b)
-                if own:
-                    out.append((line[a:b].strip(), 1.0 if covered else len(own & reference) / len(own)))
+                own = share_of(pos + a, pos + b)
+                if own is not None:
+                    out.append((line[a:b].strip(), 1.0 if covered else own))
         pos = end + 1
     return out
 
 
-def added_sentences(core: str, reference: set[tuple[str, ...]], min_share: float) -> list[str]:
+def added_sentences(core: str, reference: set[tuple[str, ...]], min_share: float,
+                    memo: dict[str, float | None] | None = None) -> list[str]:
     """Sentences of a member mostly absent from the template, given the template's word bigrams
-    (order-free, so moved paragraphs do not count as added)."""
-    return [s for s, share in _sentence_shares(core, reference, only_uncovered=True) if share < min_share]
+    (order-free, so moved paragraphs do not count as added); `memo` as `_sentence_shares` takes it."""
+    return [s for s, share in _sentence_shares(core, reference, True, memo) if share < min_share]
 
 
 def template_bigrams(folded: Sequence[str]) -> set[tuple[str, ...]]:
@@ -466,7 +481,7 @@ def template_sentences(rep_core: str, members: Sequence[str], min_share: float) 
     if not members:
         return split_sentences(rep_core)
     shared = template_bigrams([fold(rep_core), *members])
-    return [s for s, share in _sentence_shares(rep_core, shared, only_uncovered=False) if share >= min_share]
+    return [s for s, share in _sentence_shares(rep_core, shared, False) if share >= min_share]
 
 
 # --------------------------------------------------------------------------------------------------- the stage

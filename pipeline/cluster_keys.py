@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import deque
 from functools import lru_cache
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -75,8 +75,7 @@ def strip_boilerplate(text: str) -> str:
         if m.start() == 0:
             continue
         if signature_from is None:  # found once: counting the words after each candidate is quadratic
-            ends = deque((w.end() for w in _NON_SPACE.finditer(text)), maxlen=_MAX_SIGNATURE_WORDS + 1)
-            signature_from = ends[0] if len(ends) > _MAX_SIGNATURE_WORDS else 0
+            signature_from = _last_words_start(text)
         if m.start() < signature_from:
             continue
         end = text.find("\n", m.start())
@@ -87,6 +86,13 @@ def strip_boilerplate(text: str) -> str:
             after = _SENTENCE_LINE.search(text, m.start() + len(line))
             return text[: m.start()].rstrip() + (f"\n\n{text[after.start():].lstrip()}" if after else "")
     return text
+
+
+def _last_words_start(text: str) -> int:
+    """Where the last `_MAX_SIGNATURE_WORDS` words may start: the end of the word before them (0 for a shorter
+    text). Counted from the end, on the reversed text, so a long letter's words are not all walked."""
+    before = next(islice(_NON_SPACE.finditer(text[::-1]), _MAX_SIGNATURE_WORDS, None), None)
+    return len(text) - before.start() if before is not None else 0
 
 
 # Cached: the added texts and clusters.csv's templates need the cores of the same texts.

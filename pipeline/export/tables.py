@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.export.atomic import write_atomic
 
@@ -36,11 +39,19 @@ def _escaped(values: pd.Series) -> pd.Series:
     return values
 
 
+def without_attrs(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` (not copied) without its `attrs`: pandas deep-copies them (the themes table, classify's report) into
+    every column and every frame an operation gives, which for a big table's writers costs more than the writing."""
+    bare = df.copy(deep=False)
+    bare.attrs = {}
+    return bare
+
+
 def csv_ready(df: pd.DataFrame) -> pd.DataFrame:
     """Booleans as `true`/`false`, missing values as empty cells and formula-like text escaped, as documented in
     the data dictionary."""
     columns = []
-    for _, values in df.items():
+    for _, values in without_attrs(df).items():
         if values.dtype == bool or pd.api.types.is_bool_dtype(values):
             values = values.map({True: "true", False: "false"})
         elif values.dtype == object or pd.api.types.is_string_dtype(values):
@@ -54,15 +65,77 @@ def csv_ready(df: pd.DataFrame) -> pd.DataFrame:
 # text column of a million comments) would double the run's memory at the end.
 CSV_SLICE_ROWS = 50_000
 
+# A cell Python's csv module (pandas' writer, QUOTE_MINIMAL, CRLF line ends) puts in quotes.
+_NEEDS_QUOTES = '[,"\r\n]'
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())  # Arrow joins strings of one type only
+
+
+_QUOTE, _NOTHING = _large('"'), _large("")
+
+
+def _text_cells(values: pd.Series) -> pa.Array | None:
+    """The CSV cells of a column of text (missing: empty), as Arrow strings quoted as pandas' writer quotes them;
+    None for a column holding anything but text."""
+    try:
+        text = pa.array(values, from_pandas=True)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    if pa.types.is_null(text.type):  # every cell missing
+        return pa.repeat(_NOTHING, len(text))
+    if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
+        return None
+    if isinstance(text, pa.ChunkedArray):  # a column of Arrow strings in several chunks (a concatenated table)
+        text = text.combine_chunks()
+    text = text.cast(pa.large_string()).fill_null("")
+    quoted = pc.binary_join_element_wise(_QUOTE, pc.replace_substring(text, '"', '""'), _QUOTE, _NOTHING)
+    return pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES), quoted, text)
+
+
+def _cells(values: pd.Series) -> pa.Array | None:
+    """A column's CSV cells, as pandas' writer spells them, or None where only that writer can tell.
+
+    Text is quoted in Arrow (where pandas' writer turns every cell into a Python string first: most of its time);
+    numbers and one column of dates (whose spelling pandas chooses for the whole column) by pandas alone, a
+    column at a time: their cells hold no delimiter, quote or line break, so its lines are the cells, but for the
+    quotes Python's csv module puts around an empty cell alone on its line."""
+    if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+        return _text_cells(values)
+    if values.dtype.kind not in "iufM":
+        return None
+    lines = values.to_frame().to_csv(index=False, header=False, lineterminator="\n").split("\n")[:-1]
+    return pa.array(["" if line == '""' else line for line in lines], pa.large_string())
+
+
+def _csv_bytes(ready: pd.DataFrame) -> bytes | memoryview:
+    """The rows of `csv_ready`'s table as pandas' writer gives them (no header), joined in Arrow where it can."""
+    dates = sum(values.dtype.kind == "M" for _, values in ready.items())
+    cells = [_cells(values) for _, values in ready.items()] if ready.shape[1] > 1 and dates <= 1 else [None]
+    if any(c is None for c in cells):
+        return ready.to_csv(index=False, header=False, lineterminator="\r\n").encode("utf-8")
+    rows = pc.binary_join_element_wise(*cells, _large(","))
+    lines = pc.binary_join_element_wise(rows, _large("\r\n"), _NOTHING)
+    # The lines one after another are the bytes of the array's data, between its first and last offsets.
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
+    return memoryview(lines.buffers()[2])[offsets[lines.offset]:offsets[lines.offset + len(lines)]]
+
+
+def write_csv_rows(out: BinaryIO, df: pd.DataFrame, header: bool) -> None:
+    """`df`'s rows (`csv_ready` a slice at a time) to `out`, after the header line when `header`."""
+    if header:
+        out.write(csv_ready(df.iloc[:0]).to_csv(index=False, lineterminator="\r\n").encode("utf-8"))
+    for start in range(0, len(df), CSV_SLICE_ROWS):
+        out.write(_csv_bytes(csv_ready(df.iloc[start:start + CSV_SLICE_ROWS])))
+
 
 def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """UTF-8 without BOM, comma-delimited, RFC 4180 quoting (CRLF line ends, quotes doubled); formula-like cells
     escaped (`escape_formula`). Parquet keeps the raw text."""
     def write(tmp: Path) -> None:
-        with open(tmp, "w", encoding="utf-8", newline="") as out:
-            for start in range(0, max(len(df), 1), CSV_SLICE_ROWS):
-                csv_ready(df.iloc[start:start + CSV_SLICE_ROWS]).to_csv(
-                    out, index=False, header=start == 0, lineterminator="\r\n")
+        with open(tmp, "wb") as out:
+            write_csv_rows(out, df, header=True)
 
     return write_atomic(path, write)
 
