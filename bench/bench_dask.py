@@ -25,6 +25,14 @@ sent to the workers as partitions (how a nightly run reads), against the workers
 (`DaskEngine.process_inputs`, a plain run), each in a process of its own so that its peak RSS (`ru_maxrss`) is
 the reading's. Prints wall and CPU seconds, the reading's seconds (ingest's on the client; the reading tasks'
 compute seconds on the workers) per partition, and the client's peak RSS, and checks both tables equal.
+
+    .venv/bin/python bench/bench_dask.py --export [--n 100000] [--files 4] [--partition-rows 20000]
+
+runs the whole job (`run_job`, every stage and every output) on a LocalCluster of 2 workers twice, each in a process
+of its own: with the final table gathered on the client (`spill_rows` above the batch, as every Dask run did
+before), and exported from the partitions (the default `spill_rows`: the workers write the parts, the client holds
+the workbook's rows). Prints wall and CPU seconds, the export's seconds, the client's peak RSS, and checks both runs
+wrote the same comments.csv, clusters.csv and themes.csv.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +95,11 @@ def compute_seconds(stream: list[dict[str, Any]]) -> float:
     return sum(s for s in task_seconds(stream).values())
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def rss_mb() -> float:
     """This process's resident memory now."""
     status = Path("/proc/self/status").read_text()
@@ -124,12 +137,47 @@ def read_here(where: str, paths: list[Path], partition_rows: int) -> dict[str, A
     # The workers' CPU is counted once they have exited.
     return {"where": where, "wall": wall, "cpu": cpu_seconds() - cpu, "reading": reading,
             "tasks": tasks, "partitions": partitions(table, partition_rows).npartitions, "rows": len(table), "ready_mb": ready,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "table": int(pd.util.hash_pandas_object(table.reset_index(drop=True)).sum())}
+            "peak_mb": peak_mb(), "table": int(pd.util.hash_pandas_object(table.reset_index(drop=True)).sum())}
 
 
-def reading(args: argparse.Namespace) -> int:
-    """The reading on the client against the reading on the workers, each in a fresh process."""
+def export_here(where: str, paths: list[Path], partition_rows: int, out: Path) -> dict[str, Any]:
+    """One whole run of `paths` on Dask, the final table `gathered` on the client or kept in `parts`."""
+    import hashlib
+
+    from distributed import Client, LocalCluster
+
+    from pipeline import Config, job, run_job
+    from pipeline.config import ClassifyConfig, EngineConfig, ExportConfig
+
+    # The client's peak up to the export (the stages, and the final table gathered or not), apart from the export's.
+    stages_peak, write_run = [], job._write_run
+
+    def exporting(*args: Any, **kwargs: Any) -> Any:
+        stages_peak.append(peak_mb())
+        return write_run(*args, **kwargs)
+
+    job._write_run = exporting
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="4GB",
+                      dashboard_address=None) as cluster, Client(cluster):
+        engine = EngineConfig(name="dask", scheduler=cluster.scheduler_address, partition_rows=partition_rows)
+        cfg = Config(classify=ClassifyConfig(encoder="off"), export=ExportConfig(out_dir=out),
+                     engine=replace(engine, spill_rows=10**9) if where == "gathered" else engine)
+        ready = rss_mb()
+        cpu, start = cpu_seconds(), time.perf_counter()
+        result = run_job(paths, cfg)
+        wall = time.perf_counter() - start
+    return {"where": where, "wall": wall, "cpu": cpu_seconds() - cpu, "ready_mb": ready, "peak_mb": peak_mb(),
+            "stages_peak_mb": stages_peak[0], "timings": result.manifest["timings_s"],
+            "rows": result.manifest["counts"]["written"],
+            "files": {name: hashlib.sha256((out / name).read_bytes()).hexdigest()
+                      for name in ("comments.csv", "clusters.csv", "themes.csv")}}
+
+
+def compared(args: argparse.Namespace, flag: str, modes: tuple[str, str], same: str, setting: str
+             ) -> list[dict[str, Any]]:
+    """The synthetic corpus as `args.files` CSV files, then this script with `flag` once per mode, each in a fresh
+    process (its peak RSS its own); their results, checked to have the same `same`. Prints `setting` and the
+    machine's."""
     import subprocess
 
     from synthetic_campaigns import make_corpus
@@ -142,18 +190,40 @@ def reading(args: argparse.Namespace) -> int:
         corpus.iloc[lo:hi].to_csv(path, index=False)
     del corpus
     runs, load = [], [os.getloadavg()[0]]
-    for where in ("client", "workers"):
-        done = subprocess.run([sys.executable, __file__, "--read-on", where, "--partition-rows",
-                               str(args.partition_rows), *map(str, paths)], capture_output=True, text=True)
+    for mode in modes:
+        done = subprocess.run([sys.executable, __file__, flag, mode, "--partition-rows", str(args.partition_rows),
+                               "--out", str(work / mode), *map(str, paths)], capture_output=True, text=True)
         if done.returncode:
-            sys.exit(f"reading on the {where} failed:\n{done.stderr[-3000:]}")
+            sys.exit(f"the {mode} run failed:\n{done.stderr[-3000:]}")
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
         load.append(os.getloadavg()[0])
-    assert runs[0]["table"] == runs[1]["table"] and runs[0]["rows"] == args.n, "the two readings differ"
-    print(f"{args.n} comments in {args.files} CSV files, {runs[0]['partitions']} partitions of ≤{args.partition_rows} "
-          "rows, LocalCluster of 2 workers, no stage; tables equal")
+    assert runs[0][same] == runs[1][same] and runs[0]["rows"] == args.n, f"the two runs differ: {modes}"
+    print(setting.format(partitions=runs[0].get("partitions")))
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; 1-minute load average "
           f"{min(load):.1f}–{max(load):.1f} during the runs\n")
+    return runs
+
+
+def export(args: argparse.Namespace) -> int:
+    """The whole run with the final table gathered on the client against exported from the partitions."""
+    runs = compared(args, "--export-on", ("gathered", "parts"), "files",
+                    f"{args.n} comments in {args.files} CSV files, partitions of ≤{args.partition_rows} rows, "
+                    "LocalCluster of 2 workers, encoder off; comments.csv, clusters.csv, themes.csv equal")
+    print("| final table | wall s | CPU s | themes s | export s | client RSS at start MB "
+          "| client peak RSS before the export MB | client peak RSS MB |")
+    print("|---" * 8 + "|")
+    for run in runs:
+        print(f"| {run['where']} | {run['wall']:.1f} | {run['cpu']:.1f} | {run['timings']['themes']:.1f} "
+              f"| {run['timings']['export']:.1f} | {run['ready_mb']:.0f} | {run['stages_peak_mb']:.0f} "
+              f"| {run['peak_mb']:.0f} |")
+    return 0
+
+
+def reading(args: argparse.Namespace) -> int:
+    """The reading on the client against the reading on the workers, each in a fresh process."""
+    runs = compared(args, "--read-on", ("client", "workers"), "table",
+                    f"{args.n} comments in {args.files} CSV files, {{partitions}} partitions of "
+                    f"≤{args.partition_rows} rows, LocalCluster of 2 workers, no stage; tables equal")
     print("| inputs read on | wall s | CPU s | reading s | reading s per partition | client RSS at start MB "
           "| client peak RSS MB |")
     print("|---" * 7 + "|")
@@ -172,14 +242,23 @@ def main() -> int:
     parser.add_argument("--encoder", default="off", help="classify's --encoder (off, auto, on)")
     parser.add_argument("--reading", action="store_true", help="compare reading on the client and on the workers")
     parser.add_argument("--files", type=int, default=4, help="CSV files the corpus is written to (--reading)")
+    parser.add_argument("--export", action="store_true",
+                        help="compare a whole run with the final table gathered on the client and kept in parts")
     parser.add_argument("--read-on", choices=("client", "workers"), help=argparse.SUPPRESS)
+    parser.add_argument("--export-on", choices=("gathered", "parts"), help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("paths", nargs="*", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.read_on:
         print(json.dumps(read_here(args.read_on, args.paths, args.partition_rows)))
         return 0
+    if args.export_on:
+        print(json.dumps(export_here(args.export_on, args.paths, args.partition_rows, args.out)))
+        return 0
     if args.reading:
         return reading(args)
+    if args.export:
+        return export(args)
 
     from distributed import Client, LocalCluster, get_task_stream
     from pandas.testing import assert_frame_equal

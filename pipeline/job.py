@@ -189,7 +189,8 @@ def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, stagin
 
 def _read_on_dask(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:
     """A plain run on Dask: the workers read the inputs and run the stages; the client learns of each file what
-    run.json and the personal-data columns need, and holds no row before the final table."""
+    run.json and the personal-data columns need, and holds no row before the final table; of a batch the local
+    engine would spill, never the whole table: the workers write its part files, exported as a spilled run's."""
     batch = Batch(pd.DataFrame(), [], [], {}, tuple(inputs))
 
     def read(files: ReadFiles, seconds: float) -> ResearchContext:
@@ -199,9 +200,13 @@ def _read_on_dask(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None)
             log.stage("ingest", files.rows, seconds)
         return research_context(batch, cfg)
 
-    df, batch.timings = engine_for(cfg).process_inputs(inputs, cfg, STAGES, on_read=read,
-                                                       on_stage=log.stage if log is not None else None)
-    batch.df = ordered(df)
+    engine = engine_for(cfg)
+    df, batch.timings = engine.process_inputs(inputs, cfg, STAGES, on_read=read,
+                                              on_stage=log.stage if log is not None else None)
+    if isinstance(df, Spilled):  # a big batch: its rows stay in the part files the workers wrote, as when spilled
+        batch.spilled, batch.research = df, engine.research
+    else:
+        batch.df = ordered(df)
     return batch
 
 

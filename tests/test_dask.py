@@ -20,6 +20,7 @@ from pandas.testing import assert_frame_equal
 pytest.importorskip("distributed")
 import cloudpickle  # noqa: E402
 import dask  # noqa: E402
+import dask.dataframe as dd  # noqa: E402
 from distributed import Client, LocalCluster  # noqa: E402
 
 from pipeline import (  # noqa: E402
@@ -37,6 +38,7 @@ from pipeline.export.research import ResearchContext  # noqa: E402
 from pipeline.export.staging import STAGING_NAME  # noqa: E402
 from pipeline.ingest import text_digest  # noqa: E402
 from synthetic_campaigns import make_corpus  # noqa: E402
+from test_spill import cells  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"
@@ -316,3 +318,74 @@ def test_ids_read_on_the_workers_are_ingests_across_partitions(scheduler, tmp_pa
             read_on_workers(client, [path], cfg.with_(ingest=IngestConfig(id_col="Numer")))
     assert expected["comment_id"].tolist()[:4] == [f"{digest}-1", digest, f"{digest}-2", f"{digest}-2-2"]
     assert_frame_equal(got.reset_index(drop=True), expected)
+
+
+def spy_on_gathers(monkeypatch) -> list[tuple[int, list[str]]]:
+    """The rows and columns of every table the client computes from partitions; the engine's gather of the final
+    table (`Client.compute`) fails the test."""
+    seen: list[tuple[int, list[str]]] = []
+    compute = dd.DataFrame.compute
+
+    def spied(self, *args, **kwargs):
+        table = compute(self, *args, **kwargs)
+        seen.append((len(table), list(table.columns)))
+        return table
+
+    def gathered(self, *args, **kwargs):
+        raise AssertionError("the client gathered the final table")
+
+    monkeypatch.setattr(dd.DataFrame, "compute", spied)
+    monkeypatch.setattr(Client, "compute", gathered)
+    return seen
+
+
+def spilled_config(inputs: str, out: Path) -> Config:
+    """The local run's configuration for `inputs` (the demo's workbook a big one, listing the highest priorities)."""
+    mixed = inputs == "mixed"
+    return Config(ingest=IngestConfig(id_col="Nr" if mixed else "Nr zgłoszenia",
+                                      submitter_col=None if mixed else "Typ zgłaszającego"),
+                  classify=ClassifyConfig(encoder="off"), export=ExportConfig(out_dir=out, workbook_max_comments=30))
+
+
+@pytest.fixture(scope="module")
+def local_runs(tmp_path_factory):
+    """The local engine's run of the mixed folder or the demo, each run once for the module."""
+    runs = {}
+
+    def run(inputs: str):
+        if inputs not in runs:
+            folder = tmp_path_factory.mktemp(inputs)
+            paths = [mixed_inputs(folder / "in")] if inputs == "mixed" else [DEMO]
+            runs[inputs] = paths, run_job(paths, spilled_config(inputs, folder / "local")), folder / "local"
+        return runs[inputs]
+
+    return run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("inputs", "spill_rows", "partition_rows"),
+                         [("mixed", 5, 3), ("demo", 23, 25), ("demo", 23, 101)])
+def test_a_batch_the_local_engine_spills_is_exported_from_the_partitions(scheduler, tmp_path, monkeypatch, local_runs,
+                                                                         inputs, spill_rows, partition_rows):
+    """Past `spill_rows` the Dask engine writes the final table's partitions as part files on the workers and the
+    job exports them as it exports a spilled local run: the very files of the local engine, while the client never
+    gathers the final table nor holds every row's texts."""
+    paths, local, expected = local_runs(inputs)
+    seen = spy_on_gathers(monkeypatch)
+    got = run_job(paths, spilled_config(inputs, tmp_path / "dask").with_(engine=EngineConfig(
+        name="dask", scheduler=scheduler, spill_rows=spill_rows, partition_rows=partition_rows)))
+    for name in ("comments.csv", "clusters.csv", "themes.csv", "research.csv"):
+        assert (tmp_path / "dask" / name).read_bytes() == (expected / name).read_bytes(), name
+    assert_frame_equal(pd.read_parquet(tmp_path / "dask" / "research.parquet"),
+                       pd.read_parquet(expected / "research.parquet"))
+    if inputs == "demo":  # a big workbook: the whole table beside it, which the run's `comments` reads back
+        assert_frame_equal(pd.read_parquet(tmp_path / "dask" / "comments.parquet"),
+                           pd.read_parquet(expected / "comments.parquet"))
+        assert_frame_equal(got.comments, local.comments, check_dtype=False, check_index_type=False)
+    assert cells(tmp_path / "dask" / "triage.xlsx") == cells(expected / "triage.xlsx")
+    for key in ("inputs", "skipped", "counts", "pii_columns", "themes"):
+        assert got.manifest[key] == local.manifest[key], key
+    assert got.manifest["outputs"] == [*local.manifest["outputs"][:-1], "research", "run.json"]
+    rows = local.manifest["counts"]["written"]
+    assert all(n < rows or "text_clean" not in columns for n, columns in seen), seen
+    assert not (tmp_path / "dask" / STAGING_NAME).exists()  # nor the part files in it

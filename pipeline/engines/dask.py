@@ -9,6 +9,10 @@
   representative). Only the verified pairs (two integers each) meet on the client, for connected components.
 * Each stage's result is persisted on the workers and waited for, so a stage is timed and a worker lost later is
   recomputed from the lineage, not from the start.
+* The final table is gathered on the client, but in a plain run of a batch the local engine would spill
+  (`exports_from_parts`): there the workers write its partitions as a spilled run's part files (`write_parts`),
+  which the job exports part by part, and themes, the one stage run on the client, get only the columns they read
+  (`_thin`), as `engines/spill.py` runs them.
 
 Nothing else in uwagi imports Dask: `pipeline.engines.engine_for` imports this module only for `--engine dask`.
 """
@@ -53,12 +57,15 @@ from pipeline.cluster import (
 )
 from pipeline.classify import DEFERRED, needs_whole_batch
 from pipeline.classify import OUTPUT_COLUMNS as CLASSIFY_COLUMNS
+from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
+from pipeline.engines.spill import READ_IF_PRESENT, Spilled
 from pipeline.engines.vector_budget import CLASSIFY, embedding, picked
 from pipeline.errors import UserError
 from pipeline.export.research import ResearchContext, date_cells, first_date_column, research_table
-from pipeline.export.staging import STAGING_NAME
+from pipeline.export.staging import SPILL_FOLDER, STAGING_NAME
 from pipeline.process import STAGES, check_chain
+from pipeline.row_source import reading_from
 from pipeline.stage import Stage
 
 if TYPE_CHECKING:
@@ -88,10 +95,12 @@ class DaskEngine:
     def process_inputs(self, inputs: Sequence[str | Path], cfg: Config, stages: Sequence[Stage], *,
                        on_read: Callable[[ReadFiles, float], ResearchContext | None],
                        on_stage: Callable[[str, int, float], None] | None = None
-                       ) -> tuple[pd.DataFrame, dict[str, float]]:
+                       ) -> tuple[pd.DataFrame | Spilled, dict[str, float]]:
         """`ingest` and `process` in one: the workers read the inputs (`engines/dask_reading.py`) and run the
-        stages; the client holds no input row, only the final table. `on_read` gets the files as read and the
-        reading's seconds (timed as `ingest`) and returns what the research parts say beyond the table."""
+        stages. `on_read` gets the files as read and the reading's seconds (timed as `ingest`) and returns what the
+        research parts say beyond the table. The client holds no input row; it gets the final table, or, for a
+        batch the local engine would spill (`exports_from_parts`), the part files the workers wrote of it
+        (`Spilled`, the job exports it part by part; `self.research` then carries the batch's date column)."""
         from pipeline.engines.dask_reading import read_on_workers  # it builds on this module's steps
 
         with _client(cfg) as client, dask.config.set(DASK_SETTINGS):
@@ -104,26 +113,44 @@ class DaskEngine:
             wait(held[0])
             seconds = round(time.perf_counter() - start, 3)
             self.research = on_read(read, seconds)
-            out, timings = self._run(client, held.pop(), read.rows, cfg, stages, on_stage)
+            spill_to = (Path(cfg.export.out_dir) / STAGING_NAME / SPILL_FOLDER
+                        if exports_from_parts(cfg, read.rows) else None)
+            out, timings = self._run(client, held.pop(), read.rows, cfg, stages, on_stage, spill_to)
         return out, {"ingest": seconds, **timings}
 
     def _run(self, client: Client, frame: dd.DataFrame, rows: int, cfg: Config, stages: Sequence[Stage],
-             on_stage: Callable[[str, int, float], None] | None) -> tuple[pd.DataFrame, dict[str, float]]:
-        """The stages over `frame`'s partitions (of `rows` rows), gathered into one table indexed 0…rows-1."""
+             on_stage: Callable[[str, int, float], None] | None, spill_to: Path | None = None
+             ) -> tuple[pd.DataFrame | Spilled, dict[str, float]]:
+        """The stages over `frame`'s partitions (of `rows` rows), gathered into one table indexed 0…rows-1; with
+        `spill_to`, written there as part files instead, one per partition, by the workers."""
         timings: dict[str, float] = {}
+        attrs: dict[str, Any] = {}  # what the stages run on the client keep in `attrs` (the themes table)
         for stage in stages:
             start = time.perf_counter()
-            frame = _driver(stage, cfg)(frame, cfg).persist()
+            frame = _driver(stage, cfg, attrs, spill_to is not None)(frame, cfg).persist()
             wait(frame)
             timings[stage.info.name] = round(time.perf_counter() - start, 3)
             if on_stage is not None:
                 on_stage(stage.info.name, rows, timings[stage.info.name])
-        if self.research is not None:  # into the staging folder: swapped in with the other outputs, or not at all
-            write_research_parts(frame, Path(cfg.export.out_dir) / STAGING_NAME / RESEARCH_PARTS, self.research)
+        dated = self.research
+        if dated is not None:  # into the staging folder: swapped in with the other outputs, or not at all
+            dated = write_research_parts(frame, Path(cfg.export.out_dir) / STAGING_NAME / RESEARCH_PARTS,
+                                         self.research)
+        if spill_to is not None:
+            self.research = dated  # the export of the parts writes research.* with the batch's date column
+            return write_parts(frame, spill_to, rows, attrs), timings
         out = client.compute(frame).result()
         if len(out) != rows:  # the "nothing is lost" contract, as the local engine checks it
             raise RuntimeError(f"the Dask engine returned {len(out)} rows for {rows}")
-        return out.reset_index(drop=True), timings
+        out = out.reset_index(drop=True)
+        out.attrs = attrs
+        return out, timings
+
+
+def exports_from_parts(cfg: Config, rows: int) -> bool:
+    """Whether a plain run's final table stays in parts, never gathered on the client: a batch the local engine
+    would spill (`engines.spill.spills`), so that the job exports both the same way, part by part."""
+    return rows > cfg.engine.spill_rows and not needs_whole_batch(cfg)
 
 
 @contextlib.contextmanager
@@ -234,16 +261,20 @@ def _kinds(part: pd.DataFrame, senders: dict[str, int]) -> pd.DataFrame:
 _DISTRIBUTED = {"cluster": cluster_on_dask}
 
 
-def _driver(stage: Stage, cfg: Config) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
+def _driver(stage: Stage, cfg: Config, attrs: dict[str, Any], in_parts: bool = False
+            ) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
     """How a stage runs over the partitions: a row-wise one as a map, but classify with the sentence encoder with
     one budget of new vectors for the whole batch (zero-shot, which must see the whole batch, on the client);
-    clustering as its map/shuffle/reduce steps; any other stage that needs the whole batch (themes) on the client
-    over the gathered table, whose rows the client holds for the workbook anyway."""
+    clustering as its map/shuffle/reduce steps; any other stage that needs the whole batch (themes) on the client,
+    over the gathered table, or, for a table kept in parts (`in_parts`), over the columns it reads (`_thin`). What
+    a stage on the client keeps in `attrs` goes to `attrs`."""
     if stage.info.name == CLASSIFY and cfg.classify.encoder != "off":
-        return functools.partial(_on_client if needs_whole_batch(cfg) else _classified, stage)
+        if needs_whole_batch(cfg):
+            return functools.partial(_on_client, stage, attrs)
+        return functools.partial(_classified, stage)
     if stage.info.row_wise:
         return functools.partial(_row_wise, stage)
-    return _DISTRIBUTED.get(stage.info.name) or functools.partial(_on_client, stage)
+    return _DISTRIBUTED.get(stage.info.name) or functools.partial(_thin if in_parts else _on_client, stage, attrs)
 
 
 def _row_wise(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
@@ -293,16 +324,60 @@ def _patched(part: pd.DataFrame, redone: dict[str, dict[int, Any]]) -> pd.DataFr
     return out
 
 
-def _on_client(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
-    # Side tables a stage keeps in `attrs` (the themes table) do not survive partitioning; the job finds them again.
-    return partitions(stage(frame.compute(), cfg), cfg.engine.partition_rows)
+def _on_client(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
+    out = stage(frame.compute(), cfg)
+    # Side tables a stage keeps in `attrs` (the themes table) do not survive partitioning: kept aside for the job.
+    attrs.update(out.attrs)
+    return partitions(out, cfg.engine.partition_rows)
 
 
-def write_research_parts(frame: dd.DataFrame, folder: Path, context: ResearchContext | None = None) -> Path:
+def _thin(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
+    """A batch-wide stage over a table kept in parts, as the local engine runs it over spilled parts
+    (`engines/spill.py`): on the client, over the columns it requires and the working columns outside the output
+    contract only (themes' content lemmas, not the texts); the few texts it reads otherwise (themes' quotes) are
+    read from the partitions (`row_source.column_rows`). The columns it assigns join the partitions on the workers,
+    in partitions of the frame's divisions."""
+    kept = [c for c in frame.columns if c in stage.info.requires or c in READ_IF_PRESENT or c not in OUTPUT_COLUMNS]
+    with reading_from(functools.partial(_read_rows, frame)):
+        out = stage(frame[kept].compute(), cfg)
+    attrs.update(out.attrs)
+    dropped = [c for c in kept if c not in out.columns]
+    assigned = [c for c in stage.info.assigns if c in out.columns]
+    # The assigned columns alone, cut as the frame is: joined partition to partition, no row moves.
+    joined = dd.from_pandas(out[assigned], npartitions=1, sort=True).repartition(divisions=frame.divisions)
+    return frame.drop(columns=dropped).assign(**{c: joined[c] for c in assigned})
+
+
+def _read_rows(frame: dd.DataFrame, column: str, rows: np.ndarray) -> pd.Series:
+    """`column` at the batch positions `rows`, read from the partitions holding them (a `row_source.RowReader`)."""
+    found = mapped(frame[[column]], _rows, sorted(set(rows.tolist()))).compute()[column]
+    return pd.Series(found.reindex(rows).to_numpy(), index=rows, name=column)
+
+
+def write_parts(frame: dd.DataFrame, folder: Path, rows: int, attrs: dict[str, Any]) -> Spilled:
+    """The final table's partitions as the part files of a spilled run, each pickled by the worker holding it
+    (`folder` must be one every worker and the client see): the job exports them part by part
+    (`export/appending.py`, `export/workbook_rows.py`) as it exports the local engine's."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"part-{i:05d}.pkl" for i in range(frame.npartitions)]
+    sizes = dask.compute(*[dask.delayed(_pickled)(part, path) for part, path in zip(frame.to_delayed(), paths)])
+    if sum(sizes) != rows:  # the "nothing is lost" contract, as the local engine checks it
+        raise RuntimeError(f"the Dask engine wrote {sum(sizes)} rows for {rows}")
+    bounds = np.concatenate(([0], np.cumsum(sizes))).tolist()
+    return Spilled(paths, bounds, pd.DataFrame(index=pd.RangeIndex(rows)), attrs)
+
+
+def _pickled(part: pd.DataFrame, path: Path) -> int:
+    part.to_pickle(path)
+    return len(part)
+
+
+def write_research_parts(frame: dd.DataFrame, folder: Path, context: ResearchContext | None = None
+                         ) -> ResearchContext:
     """research/part-00000.parquet, …: one Parquet file per partition, together the rows and columns of
     research.parquet, written by the workers into a temporary sibling folder that replaces `folder` only when every
     part is written (the folder must be one every worker and the client see, as on a shared or network file
-    system)."""
+    system). Returns `context` with the batch's submission-date column, which the parts were written with."""
     context = context or ResearchContext()
     parts = frame.to_delayed()
     # Whether a column holds submission dates is a property of the whole batch, not of one partition's cells.
@@ -320,10 +395,10 @@ def write_research_parts(frame: dd.DataFrame, folder: Path, context: ResearchCon
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
-    return folder
+    return context
 
 
-def research_parts(df: pd.DataFrame, cfg: Config, staging: Path, context: ResearchContext) -> Path:
+def research_parts(df: pd.DataFrame, cfg: Config, staging: Path, context: ResearchContext) -> ResearchContext:
     """research/ of a table finished on the client (a nightly run's: stored rows, stable cluster ids, withdrawn
     comments), partitioned as the engine partitions, written by the client's threads."""
     with dask.config.set(DASK_SETTINGS):
