@@ -23,6 +23,8 @@ from pipeline.vocabulary import STATUS_REVIEW
 # The long per-row texts of the comments table: a sheet shows them for the rows it lists, none counts over them.
 ROW_TEXTS = ("text", "text_comment", "text_current", "text_proposal", "text_justification", "text_clean",
              "evidence", "added_text")
+# The columns that decide which rows a sheet shows (`shown_rows`): by priority, campaign, status, cluster size.
+_DECIDING = ("priority", "cluster_id", "cluster_role", "status", "cluster_size")
 
 
 class WorkbookRows:
@@ -41,22 +43,27 @@ class WorkbookRows:
 
     def table(self, parts: Iterable[pd.DataFrame], cfg: Config) -> pd.DataFrame:
         """Every row, with the texts (read from `parts`, the same parts again) of the rows shown."""
-        thin = pd.concat(self._thin)
-        self._thin = []
-        shown = shown_rows(thin, cfg)
+        # Built part by part and joined once: a whole table of the short columns, then one with the texts joined,
+        # then one in column order would each be a copy of every row held at the same time.
+        thin, self._thin = self._thin, []
+        shown = shown_rows(pd.concat([t[[c for c in _DECIDING if c in t.columns]] for t in thin]), cfg)
         texts = [c for c in ROW_TEXTS if c in self._columns]
-        kept = [part.loc[shown[part.index], texts] for part in parts]
-        full = pd.concat(kept).reindex(thin.index) if texts else None
-        table = thin.assign(**{c: full[c] for c in texts}) if full is not None else thin
-        table = table[self._columns]
-        table.attrs = dict(thin.attrs)
+        attrs = dict(thin[0].attrs) if thin else {}
+        pieces = []
+        for i, part in enumerate(parts):
+            piece, thin[i] = thin[i], None
+            mine = shown[part.index].to_numpy()
+            pieces.append(piece.assign(**{c: part[c].where(mine) for c in texts})[self._columns])
+        table = pd.concat(pieces)
+        table.attrs = attrs
         return table
 
 
 def shown_rows(table: pd.DataFrame, cfg: Config) -> pd.Series:
     """Per row (by index), whether a sheet or clusters.csv shows its texts."""
     shown = pd.Series(False, index=table.index)
-    shown[listed_comments(table.loc[priority_order(table)], cfg).index] = True
+    # The listed rows' labels only: the table itself in priority order would be a copy of every row.
+    shown[listed_comments(pd.DataFrame(index=priority_order(table)), cfg).index] = True
     if "status" in table:
         shown |= (table["status"] == STATUS_REVIEW).to_numpy()
     if "cluster_size" in table:
