@@ -567,3 +567,12 @@ def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
         text = pairs.groupby(counts["cluster_id"]).agg("; ".join)
         table["labels"] = table["cluster_id"].map(text).fillna("")
     return table.sort_values("size", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def template_rows(df: pd.DataFrame) -> pd.Index:
+    """The rows whose `text_clean` `cluster_table` reads: in each cluster of two or more, its representative and
+    its first `_TEMPLATE_SAMPLE` other members (in table order)."""
+    multi = df.loc[(df["cluster_size"] > 1).to_numpy(), ["cluster_id", "cluster_role"]]
+    is_rep = (multi["cluster_role"] == ROLE_REPRESENTATIVE).to_numpy()
+    nth = multi.groupby([multi["cluster_id"].to_numpy(), is_rep]).cumcount().to_numpy()
+    return multi.index[np.where(is_rep, nth == 0, nth < _TEMPLATE_SAMPLE)]

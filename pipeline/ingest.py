@@ -101,9 +101,10 @@ def text_digest(text: str) -> str:
     return hashlib.sha1(fold(text).encode("utf-8")).hexdigest()[:10]
 
 
-def numbered(digests: Sequence[str]) -> list[str]:
-    """Each digest with its occurrence number among `digests` (in batch order): the comment ids."""
-    seen: Counter[str] = Counter()
+def numbered(digests: Sequence[str], seen: Counter[str] | None = None) -> list[str]:
+    """Each digest with its occurrence number among `digests` (in batch order): the comment ids. `seen` counts the
+    digests of the batch's rows before these (a batch ingested part by part), and is updated."""
+    seen = Counter() if seen is None else seen
     ids = []
     for digest in digests:
         seen[digest] += 1

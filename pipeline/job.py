@@ -27,13 +27,14 @@ from pipeline.export.appending import write_parts
 from pipeline.export.big_workbook import is_big, write_full_table
 from pipeline.export.staging import SPILL_FOLDER, new_staging, publish, remove_leftovers
 from pipeline.export.manifest import build_manifest, write_manifest
-from pipeline.export.research import ResearchContext, date_column, write_research
+from pipeline.export.research import ResearchContext, date_column, first_date_column, write_research
 from pipeline.export.tables import write_csv
 from pipeline.edits import read_edits
 from pipeline.export.workbook_rows import WorkbookRows
 from pipeline.export.xlsx import H_PAPER, comments_view, write_workbook
 from pipeline.hashing import file_sha256
 from pipeline.ingest import ingest
+from pipeline.ingest_parts import WrittenParts, ingest_parts
 from pipeline.models import read_card
 from pipeline.pii_columns import detect_pii_columns
 from pipeline.engines import engine_for
@@ -174,17 +175,40 @@ def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Ba
 def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, staging: Path) -> Batch:
     if cfg.engine.name == "dask":
         return _read_on_dask(inputs, cfg, log)
-    batch = _ingest(inputs, cfg, log)
-    if not spills(cfg, len(batch.df)):
-        batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log, research_context(batch, cfg)))
-        return batch
+    written = _ingest_in_parts(inputs, cfg, log, staging) if spills(cfg, cfg.engine.spill_rows + 1) else None
+    if written is not None:
+        batch, source, date_col = written
+    else:
+        batch = _ingest(inputs, cfg, log)
+        if not spills(cfg, len(batch.df)):
+            batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log, research_context(batch, cfg)))
+            return batch
+        date_col = date_column(batch.df, batch.personal)
+        source, batch.df = [batch.df], pd.DataFrame(columns=batch.df.columns)  # no view that would keep its buffers
     # Whether a column holds submission dates is the input's to say, for the whole batch, before it goes to parts.
-    batch.research = replace(research_context(batch, cfg), date_col=date_column(batch.df, batch.personal) or "")
-    holder, batch.df = [batch.df], pd.DataFrame(columns=batch.df.columns)  # no view that would keep its buffers
-    batch.spilled, took = spill(holder, cfg, STAGES, staging / SPILL_FOLDER,
+    batch.research = replace(research_context(batch, cfg), date_col=date_col or "")
+    batch.spilled, took = spill(source, cfg, STAGES, staging / SPILL_FOLDER,
                                 on_stage=log.stage if log is not None else None)
     batch.timings.update(took)
     return batch
+
+
+def _ingest_in_parts(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, staging: Path
+                     ) -> tuple[Batch, WrittenParts, str | None] | None:
+    """A big CSV export read into part files a part at a time (`ingest_parts`), the whole input never in memory:
+    the batch (no rows in `df`), its parts and its date column; None where the file is ingested whole."""
+    start = time.perf_counter()
+    ingested = ingest_parts(inputs, cfg.ingest, cfg.engine.spill_rows, staging / SPILL_FOLDER)
+    if ingested is None:
+        return None
+    parts = ingested.parts
+    personal = pii_columns(parts.columns, [ingested.header], [ingested.table], cfg)
+    batch = Batch(pd.DataFrame(columns=parts.columns), [ingested.table], personal,
+                  {"ingest": round(time.perf_counter() - start, 3)}, tuple(inputs))
+    if log is not None:
+        log.stage("ingest", parts.bounds[-1], batch.timings["ingest"])
+    cells = [{c: found for c, found in part.items() if c not in personal} for part in ingested.date_cells]
+    return batch, parts, first_date_column(*cells)
 
 
 def _read_on_dask(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:

@@ -198,8 +198,13 @@ def _sniff_delimiter(text: str) -> tuple[str | None, int]:
     return (None, 1) if body.count(1) >= count else (delimiter, width)
 
 
-def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None = None
-               ) -> list[tuple[int, list[str], str | None]]:
+class NotStrict(Exception):
+    """A part of a CSV file holds a record strict CSV does not read as it is: how it is read depends on lines
+    outside the part, so the file is read whole."""
+
+
+def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None = None, *, after_row: int = 0,
+               strict: bool = False) -> list[tuple[int, list[str], str | None]]:
     """Non-blank records: the row a spreadsheet shows each on (blank lines are rows too, but not records), its
     fields, and why it is suspect, if it is.
 
@@ -208,10 +213,13 @@ def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None =
     swallow the rows below into one cell: when its record then has the wrong width (`width` fields), or the cell
     holds the next numbered row of the table, the line that opens it is read as written and marked suspect, and
     reading goes on from the next line.
+
+    `text` may be a part of a file, starting with spreadsheet row `after_row` + 1; with `strict`, a record that is
+    not strict CSV raises NotStrict (what reading it leniently gives can depend on lines beyond the part).
     """
     physical = _PHYSICAL_LINE.findall(text)
     records: list[tuple[int, list[str], str | None]] = []
-    start, number = 0, 0  # next physical line to read; spreadsheet rows read so far
+    start, number = 0, after_row  # next physical line to read; spreadsheet rows read so far
 
     def as_written(i: int) -> list[str]:
         line = physical[i].rstrip("\r\n")
@@ -247,6 +255,8 @@ def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None =
             if "field larger than field limit" in str(exc):
                 raise UserError(_TOO_LONG, path=path, row=number + 1) from None
             stray = "unexpected end of data" in str(exc)  # a quote never closed
+        if strict:
+            raise NotStrict(path)
         first, last = start + done, start + reader.line_num
         number += 1
         if stray or (last - first > 1 and swallows(first, last, [])):
@@ -274,11 +284,18 @@ def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
         delimiter = None
         lines = _csv_lines(text, delimiter, 1, path)
     header = unique_headers(lines[at][1], path)
+    return records_table(path, header, _rejoin_broken_lines(lines[at + 1:], len(header)), delimiter, at)
+
+
+def records_table(path: Path, header: list[str], lines: Sequence[tuple[int, list[str], str | None]],
+                  delimiter: str | None, preamble_rows: int = 0) -> RawTable:
+    """The RawTable of the CSV records `lines` (`_csv_lines`) below `header`: a record wider than the header is
+    kept as written, its cells empty, and marked."""
     records: list[list[str]] = []
     rows: list[int] = []
     errors: dict[int, str] = {}
     raw: dict[int, str] = {}
-    for number, fields, suspect in _rejoin_broken_lines(lines[at + 1:], len(header)):
+    for number, fields, suspect in lines:
         if len(fields) > len(header) and any(f.strip() for f in fields[len(header):]):
             errors[len(records)] = f"wiersz ma {plural(len(fields), 'pole', 'pola', 'pól')}, a nagłówek {len(header)}"
             raw[len(records)] = (delimiter or "").join(fields)
@@ -288,7 +305,7 @@ def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
         records.append((fields + [""] * len(header))[: len(header)])
         rows.append(number)
     return RawTable(path, pd.DataFrame(records, columns=header, dtype=object), rows, errors, raw=raw,
-                    preamble_rows=at)
+                    preamble_rows=preamble_rows)
 
 
 def _rejoin_broken_lines(lines: list[tuple[int, list[str], str | None]], width: int
@@ -301,13 +318,17 @@ def _rejoin_broken_lines(lines: list[tuple[int, list[str], str | None]], width: 
         return lines
     out: list[tuple[int, list[str], str | None]] = []
     for number, fields, suspect in lines:
-        if out and not fields[0].strip().isdecimal():
+        if out and completes(out[-1][1], fields, width):
             prev_number, prev, prev_suspect = out[-1]
-            if len(prev) < width and len(prev) + len(fields) - 1 == width:
-                out[-1] = (prev_number, [*prev[:-1], f"{prev[-1]}\n{fields[0]}", *fields[1:]], prev_suspect or suspect)
-                continue
+            out[-1] = (prev_number, [*prev[:-1], f"{prev[-1]}\n{fields[0]}", *fields[1:]], prev_suspect or suspect)
+            continue
         out.append((number, fields, suspect))
     return out
+
+
+def completes(prev: Sequence[str], fields: Sequence[str], width: int) -> bool:
+    """Whether the record `fields`, not numbered, is the rest of the short record `prev` broken by a line break."""
+    return not fields[0].strip().isdecimal() and len(prev) < width and len(prev) + len(fields) - 1 == width
 
 
 def unique_headers(fields: Sequence[object], path: Path) -> list[str]:

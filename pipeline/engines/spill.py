@@ -40,6 +40,7 @@ from pipeline.config import Config
 from pipeline.engines.local import jobs_for, mappable
 from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, merged_report, picked, put_back, reclassified
 from pipeline.engines.workers import WARM_ROWS, WorkerPool, chunk_bounds, shared_wall, worker_config
+from pipeline.ingest_parts import WrittenParts
 from pipeline.process import check_chain, process
 from pipeline.row_source import RowReader, reading_from
 from pipeline.stage import Stage
@@ -127,29 +128,38 @@ def _run_part(task: _Task, cfg: Config | None = None
     return kept, took, attrs, list(out.columns)
 
 
-def spill(holder: list[pd.DataFrame], cfg: Config, stages: Sequence[Stage], folder: Path, *,
+def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequence[Stage], folder: Path, *,
           on_stage: Callable[[str, int, float], None] | None = None) -> tuple[Spilled, dict[str, float]]:
-    """Run `stages` over the table `holder[0]` part by part into `folder` (`spills(cfg, rows)` must hold); the list
-    is emptied once the rows are in the part files, so that the table can be let go of. Returns the spilled table
-    and the seconds per stage."""
-    df = holder.pop()
-    check_chain(list(df.columns), stages)
-    n, jobs = len(df), jobs_for(cfg)
+    """Run `stages` over the table `source[0]` part by part into `folder` (`spills(cfg, rows)` must hold), the list
+    emptied once the rows are in the part files, so that the table can be let go of; or over the part files ingest
+    wrote into `folder` (`ingest_parts.WrittenParts`). Returns the spilled table and the seconds per stage."""
+    jobs = jobs_for(cfg)
+    df: pd.DataFrame | None = None
+    kept: pd.DataFrame | None = None
+    if isinstance(source, WrittenParts):
+        paths, bounds, kept = source.paths, source.bounds, source.joined
+        head = pd.read_pickle(paths[0]).iloc[:WARM_ROWS]
+    else:
+        df = source.pop()
+        bounds = chunk_bounds(len(df), jobs, cfg.engine.spill_rows)
+        paths = [folder / f"part-{i:05d}.pkl" for i in range(len(bounds) - 1)]
+        head = df.iloc[:WARM_ROWS]
+    check_chain(list(head.columns), stages)
+    n = bounds[-1]
     deferring = cfg.with_(engine=replace(cfg.engine, defer_new_vectors=True))
     mapped = mappable(stages, cfg)
     groups = [(in_parts, tuple(run)) for in_parts, run in itertools.groupby(stages, key=mapped.__contains__)]
-    bounds = chunk_bounds(n, jobs, cfg.engine.spill_rows)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"part-{i:05d}.pkl" for i in range(len(bounds) - 1)]
     timings: dict[str, float] = {}
-    kept: pd.DataFrame | None = None
-    assigned: list[str] = []  # columns batch-wide stages assigned since the last map
+    # Columns batch-wide stages assigned since the last map (and, before the first, the ids ingest settled last).
+    assigned: list[str] = list(kept.columns) if kept is not None else []
     dropped: list[str] = []  # and the ones they dropped
     in_files: list[str] = []
     pooled = jobs > 1 and n >= cfg.engine.pool_min_rows
     first = next(group for in_parts, group in groups if in_parts)
     # The pool keeps its warm-up rows for its life: a copy of them, not a view holding the whole table's buffers.
-    warm = pickle.loads(pickle.dumps(df.iloc[:WARM_ROWS]))
+    warm = pickle.loads(pickle.dumps(head))
+    del head
     with WorkerPool(cfg, jobs, warm, first) if pooled else _Inline(deferring) as pool:
         for i, (in_parts, group) in enumerate(groups):
             if not in_parts:

@@ -2,27 +2,30 @@
 or clusters.csv shows them.
 
 The workbook counts over every comment (the summary, the campaigns) but shows a comment's texts only on the rows
-it lists: "Uwagi" (`big_workbook.listed_comments`: past `workbook_max_comments`, the highest priorities), "Do
-weryfikacji" (every comment to check) and, through clusters.csv's templates, the members of clusters. Every other
-row's texts stay in the part files, so a million comments need not be in memory at once to write the workbook the
-whole table gives (the same cells).
+it lists: "Uwagi" (`big_workbook.listed_comments`: past `workbook_max_comments`, the highest priorities, every
+text) and "Do weryfikacji" (every comment to check, the one text its "Treść" shows); clusters.csv's templates read
+the redacted text of each cluster's representative and first members (`cluster.template_rows`). Every other row's texts stay in the part files, so a
+million comments need not be in memory at once to write the workbook the whole table gives (the same cells).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
+from pipeline.cluster import template_rows
 from pipeline.config import Config
 from pipeline.export.big_workbook import listed_comments
-from pipeline.export.xlsx import priority_order
+from pipeline.export.xlsx import priority_order, shown_text
 from pipeline.vocabulary import STATUS_REVIEW
 
 # The long per-row texts of the comments table: a sheet shows them for the rows it lists, none counts over them.
 ROW_TEXTS = ("text", "text_comment", "text_current", "text_proposal", "text_justification", "text_clean",
              "evidence", "added_text")
+# The columns that decide which rows' texts the outputs show: by priority, campaign, status, cluster.
+_DECIDING = ("priority", "cluster_id", "cluster_role", "status", "cluster_size")
 
 
 class WorkbookRows:
@@ -41,24 +44,33 @@ class WorkbookRows:
 
     def table(self, parts: Iterable[pd.DataFrame], cfg: Config) -> pd.DataFrame:
         """Every row, with the texts (read from `parts`, the same parts again) of the rows shown."""
-        thin = pd.concat(self._thin)
-        self._thin = []
-        shown = shown_rows(thin, cfg)
+        # Built part by part and joined once: a whole table of the short columns, then one with the texts joined,
+        # then one in column order would each be a copy of every row held at the same time.
+        thin, self._thin = self._thin, []
+        deciding = pd.concat([t[[c for c in _DECIDING if c in t.columns]] for t in thin])
         texts = [c for c in ROW_TEXTS if c in self._columns]
-        kept = [part.loc[shown[part.index], texts] for part in parts]
-        full = pd.concat(kept).reindex(thin.index) if texts else None
-        table = thin.assign(**{c: full[c] for c in texts}) if full is not None else thin
-        table = table[self._columns]
-        table.attrs = dict(thin.attrs)
+        shown = text_rows(deciding, texts, cfg)
+        attrs = dict(thin[0].attrs) if thin else {}
+        pieces = []
+        for i, part in enumerate(parts):
+            piece, thin[i] = thin[i], None
+            pieces.append(piece.assign(**{c: part[c].where(shown[c][part.index].to_numpy()) for c in texts})
+                          [self._columns])
+        table = pd.concat(pieces)
+        table.attrs = attrs
         return table
 
 
-def shown_rows(table: pd.DataFrame, cfg: Config) -> pd.Series:
-    """Per row (by index), whether a sheet or clusters.csv shows its texts."""
-    shown = pd.Series(False, index=table.index)
-    shown[listed_comments(table.loc[priority_order(table)], cfg).index] = True
-    if "status" in table:
-        shown |= (table["status"] == STATUS_REVIEW).to_numpy()
-    if "cluster_size" in table:
-        shown |= (pd.to_numeric(table["cluster_size"], errors="coerce").fillna(1) > 1).to_numpy()
-    return shown.astype(np.bool_)
+def text_rows(table: pd.DataFrame, texts: Sequence[str], cfg: Config) -> dict[str, pd.Series]:
+    """Per text column of `texts`, per row (by index), whether an output shows it: every text of the rows "Uwagi"
+    lists, the text "Do weryfikacji" shows of every comment to check, the redacted text of the cluster members
+    clusters.csv's templates read."""
+    listed = pd.Series(False, index=table.index)
+    # The listed rows' labels only: the table itself in priority order would be a copy of every row.
+    listed[listed_comments(pd.DataFrame(index=priority_order(table)), cfg).index] = True
+    review = listed | ((table["status"] == STATUS_REVIEW).to_numpy() if "status" in table else False)
+    reviewed = shown_text(pd.DataFrame(columns=list(texts)), cfg).name
+    shown = {c: (review if c == reviewed else listed).copy() for c in texts}
+    if "text_clean" in shown and "cluster_size" in table:
+        shown["text_clean"][template_rows(table)] = True
+    return {c: rows.astype(np.bool_) for c, rows in shown.items()}

@@ -1,0 +1,100 @@
+"""A big CSV export read a part at a time: the records `readers.read_table` reads from the whole file, with the same
+fields and row numbers, while only a block of lines is in memory at once.
+
+Only what reads the same from a part as from the whole file is read this way: UTF-8 text (with or without a BOM)
+with no NUL byte, every record strict CSV (`readers._csv_lines(strict=True)`), and no short record that the next
+one completes (a line break typed into a numbered table, `readers.completes`). Anything else raises
+`readers.NotStrict`, and the file is read whole, as before.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from pipeline.readers import (
+    _HEADER_SEARCH, _SNIFF_LINES, NotStrict, RawTable, _csv_lines, _sniff_delimiter, completes, header_index, records_table,
+    unique_headers,
+)
+
+# Physical lines read before a block may end: far more than the delimiter's sniffing and the header's search need.
+BLOCK_LINES = 20_000
+# A line ending a block holds a character no candidate delimiter or quote is, so the record it ends is not blank.
+_CONTENT = re.compile(r'[^\s";,]')
+Record = tuple[int, list[str], str | None]  # a record as `readers._csv_lines` gives it
+
+
+def csv_parts(path: Path, rows: int, text_cols: Sequence[str] = (), block_lines: int = BLOCK_LINES
+              ) -> Iterator[RawTable]:
+    """The records of the CSV file `path` as RawTables of `rows` records each (the last one fewer; each frame
+    indexed from 0), read `block_lines` lines at a time. Raises NotStrict where the file must be read whole."""
+    with path.open("rb") as raw:
+        start = raw.read(4)
+        if start.startswith((b"\xff\xfe", b"\xfe\xff", b"PK\x03\x04")):  # UTF-16, or a workbook named .csv
+            raise NotStrict(path)
+        raw.seek(0)
+        encoding = "utf-8-sig" if start.startswith(b"\xef\xbb\xbf") else "utf-8"
+        try:
+            for table in _tables(path, _blocks(io.TextIOWrapper(raw, encoding=encoding, newline=""), block_lines),
+                                 rows, text_cols):
+                table.encoding = encoding
+                yield table
+        except UnicodeDecodeError:  # another encoding is told from the whole file's bytes
+            raise NotStrict(path) from None
+
+
+def _blocks(lines: Iterable[str], size: int) -> Iterator[str]:
+    """The text in blocks of at least `size` physical lines (the first, of at least the lines the delimiter is
+    sniffed from), each ending where a strict CSV record ends: after a line with content, an even number of quotes
+    since the block began."""
+    block: list[str] = []
+    quotes, least = 0, max(size, _SNIFF_LINES)
+    for line in lines:
+        if "\x00" in line:  # shown as ␀ and its record marked by the whole file's reading
+            raise NotStrict()
+        block.append(line)
+        quotes += line.count('"')
+        if len(block) >= least and quotes % 2 == 0 and _CONTENT.search(line):
+            yield "".join(block)
+            block, quotes, least = [], 0, size
+    if block:
+        yield "".join(block)
+
+
+def _tables(path: Path, blocks: Iterator[str], rows: int, text_cols: Sequence[str]) -> Iterator[RawTable]:
+    head = next(blocks, "")
+    delimiter, width = _sniff_delimiter(head)
+    lines = _csv_lines(head, delimiter, width, path, strict=True)
+    ahead = next(blocks, None)
+    # Without the header search's rows in the first block, or with a table of one column (read again without a
+    # delimiter), the whole file's reading decides.
+    if not lines or (len(lines) < _HEADER_SEARCH and ahead is not None):
+        raise NotStrict(path)
+    at = header_index([fields for _, fields, _ in lines[:_HEADER_SEARCH]], text_cols)
+    if delimiter and len(lines[at][1]) == 1:
+        raise NotStrict(path)
+    header = unique_headers(lines[at][1], path)
+    rest = itertools.chain([ahead] if ahead is not None else [], blocks)
+    records = _records(path, lines[at + 1:], lines[-1][0], rest, delimiter, width, len(header))
+    while part := list(itertools.islice(records, rows)):
+        yield records_table(path, header, part, delimiter, at)
+
+
+def _records(path: Path, lines: list[Record], after_row: int, blocks: Iterator[str], delimiter: str | None,
+             width: int, columns: int) -> Iterator[Record]:
+    """Every record below the header, block after block; NotStrict at a record that completes the one before."""
+    previous: list[str] | None = None
+    while True:
+        for record in lines:
+            if previous is not None and columns > 1 and completes(previous, record[1], columns):
+                raise NotStrict(path)
+            previous = record[1]
+            yield record
+        block = next(blocks, None)
+        if block is None:
+            return
+        lines = _csv_lines(block, delimiter, width, path, after_row=after_row, strict=True)
+        after_row = lines[-1][0]

@@ -1,0 +1,109 @@
+"""A big CSV export ingested part by part (`csv_parts`, `ingest_parts`): the records, row numbers, ids and columns
+of reading the whole file, or, where a part cannot tell, the whole file read as before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from pipeline.config import IngestConfig
+from pipeline.csv_parts import csv_parts
+from pipeline.ingest import ingest
+from pipeline.ingest_parts import ingest_parts
+from pipeline.readers import NotStrict, read_table
+
+HEADER = "Nr;Treść uwagi;E-mail;Data wpływu\n"
+
+
+def records(first: int, last: int) -> str:
+    """Rows of an export, each comment over two lines (quoted), its text one of four."""
+    return "".join(f'{i};"Uwaga {i % 4}: proszę o zmianę zapisu\nw punkcie {i % 3}.";a{i}@x.pl;2023-03-{i % 28 + 1:02d}\n'
+                   for i in range(first, last))
+
+
+# More lines than the first block (the delimiter is sniffed from 200), then blocks of 3 lines.
+ROWS, MORE = records(1, 130), records(130, 160)
+# Files every part of which reads as the whole file does: they are read a part at a time.
+STREAMED = {
+    "plain": HEADER + ROWS + MORE,
+    "title rows and a BOM": "\ufeffUwagi do projektu\n\n" + HEADER + ROWS + MORE,
+    "CRLF, blank lines and an empty row": (HEADER + ROWS + "\n;;;\n\n" + MORE).replace("\n", "\r\n"),
+    "a row wider than the header": HEADER + ROWS + "99;za dużo;x@y.pl;2023-01-01;nadmiar\n" + MORE,
+}
+# Files where a record's reading depends on lines around it: read whole.
+READ_WHOLE = {
+    "a stray quote": HEADER + ROWS + '98;"Niedomknięty cudzysłów;x@y.pl;2023-01-01\n' + MORE,
+    "a line break typed into a numbered row": HEADER + ROWS + "97;Początek\ndalszy ciąg;z@y.pl;2023-01-02\n" + MORE,
+    "a NUL byte": HEADER + ROWS + "96;zepsuty\x00bajt;n@y.pl;2023-01-03\n" + MORE,
+    "cp1250": None,
+}
+
+
+def written(tmp_path: Path, text: str | None) -> Path:
+    path = tmp_path / "eksport.csv"
+    path.write_bytes((HEADER + ROWS + MORE).encode("cp1250") if text is None else text.encode("utf-8"))
+    return path
+
+
+def joined(path: Path) -> tuple[pd.DataFrame, list[int], dict[int, str], dict[int, str], list]:
+    """The parts of `path` (2 records each, read 3 lines at a time after the first block) put together, as one
+    file's reading gives."""
+    frames, rows, errors, raw, meta = [], [], {}, {}, set()
+    for part in csv_parts(path, 2, block_lines=3):
+        offset = len(rows)
+        frames.append(part.frame)
+        rows += part.rows
+        errors.update({offset + i: why for i, why in part.errors.items()})
+        raw.update({offset + i: line for i, line in part.raw.items()})
+        meta.add((part.encoding, part.preamble_rows))
+    return pd.concat(frames, ignore_index=True), rows, errors, raw, sorted(meta)
+
+
+@pytest.mark.parametrize("name", STREAMED)
+def test_a_file_read_in_parts_gives_the_records_of_the_whole_file(tmp_path, name):
+    path = written(tmp_path, STREAMED[name])
+    whole = read_table(path)
+    frame, rows, errors, raw, meta = joined(path)
+    assert_frame_equal(frame, whole.frame)
+    assert (rows, errors, raw) == (whole.rows, whole.errors, whole.raw)
+    assert meta == [(whole.encoding, whole.preamble_rows)]
+
+
+@pytest.mark.parametrize("name", READ_WHOLE)
+def test_a_file_whose_records_depend_on_their_neighbours_is_read_whole(tmp_path, name):
+    with pytest.raises(NotStrict):
+        joined(written(tmp_path, READ_WHOLE[name]))
+
+
+@pytest.mark.parametrize("id_col", [None, "Nr"])
+def test_the_parts_hold_the_rows_and_ids_of_the_whole_batch(tmp_path, id_col):
+    # Repeated texts are numbered across the parts; a repeated or empty --id-col value is settled over the batch.
+    rows = records(1, 17) + "3;Uwaga 3: proszę o zmianę zapisu;b@x.pl;2023-04-01\n;Uwaga bez numeru;c@x.pl;2023-04-02\n"
+    path = written(tmp_path, HEADER + rows + "3-2;Uwaga 3: proszę o zmianę zapisu;d@x.pl;2023-04-03\n")
+    cfg = IngestConfig(id_col=id_col)
+    expected, _ = ingest([path], cfg)
+    got = ingest_parts([path], cfg, 4, tmp_path / "parts")
+    assert got is not None and got.parts.bounds == [0, 4, 8, 12, 16, 19]
+    parts = pd.concat([pd.read_pickle(p) for p in got.parts.paths])
+    if got.parts.joined is not None:
+        parts = parts.assign(comment_id=got.parts.joined["comment_id"])
+    assert_frame_equal(parts, expected)
+    assert len(got.table.frame) == len(expected) and got.table.roles == read_roles(path, cfg)
+    assert [cells["Data wpływu"] for cells in got.date_cells] == [(4, True)] * 4 + [(3, True)]
+
+
+def read_roles(path: Path, cfg: IngestConfig):
+    _, tables = ingest([path], cfg)
+    return tables[0].roles
+
+
+def test_a_batch_of_one_part_or_several_files_is_ingested_whole(tmp_path):
+    path = written(tmp_path, HEADER + ROWS)
+    other = tmp_path / "drugi.csv"
+    other.write_text(HEADER + ROWS, encoding="utf-8")
+    assert ingest_parts([path], IngestConfig(), 129, tmp_path / "parts") is None  # 129 records: one part
+    assert ingest_parts([path, other], IngestConfig(), 4, tmp_path / "parts") is None
+    assert not (tmp_path / "parts").exists()
