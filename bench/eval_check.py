@@ -13,7 +13,7 @@ declared in advance, before any of them was scored on the check set:
                 at or below the learned margin, at most `encoder_budget` new vectors per run)
   (c) semantic  the same model with every comment decided by its semantic model (margin +inf, --encoder on)
   (d) tfidf     the plain baseline of issue 12: TF-IDF word 1-2 + character 2-5 (char_wb, sublinear tf) and logistic
-                regression (C 10), trained on the same 520 cleaned comments
+                regression (C 10), trained on the same cleaned comments as the model (the files its card names)
   (e) zeroshot  zero-shot with --taxonomy alone, --encoder auto (keyword overlap plus the encoder's similarity)
 
 One table: macro-F1, accuracy, the share flagged for review and the accuracy of the unflagged, the share the semantic
