@@ -1,6 +1,7 @@
 """The Gdańsk goal classifiers scored once on the check set nobody tuned on (issue 12).
 
-    .venv/bin/python bench/eval_check.py [--model models/gdansk_ngo_2023] [--json OUT] [--card]
+    .venv/bin/python bench/eval_check.py [--model models/gdansk_ngo_2023] [--check FILE] [--baseline MODEL_DIR]
+                                         [--json OUT] [--card]
 
 `data/gdansk_ngo_2023/check.jsonl` (198 comments written from the taxonomy alone; see the data README) is read as
 `uwagi run` reads comments (cleaned and redacted; `lang` detected by the clean stage) and put through the classify
@@ -12,7 +13,7 @@ declared in advance, before any of them was scored on the check set:
                 at or below the learned margin, at most `encoder_budget` new vectors per run)
   (c) semantic  the same model with every comment decided by its semantic model (margin +inf, --encoder on)
   (d) tfidf     the plain baseline of issue 12: TF-IDF word 1-2 + character 2-5 (char_wb, sublinear tf) and logistic
-                regression (C 10), trained on the same 520 cleaned comments
+                regression (C 10), trained on the same cleaned comments as the model (the files its card names)
   (e) zeroshot  zero-shot with --taxonomy alone, --encoder auto (keyword overlap plus the encoder's similarity)
 
 One table: macro-F1, accuracy, the share flagged for review and the accuracy of the unflagged, the share the semantic
@@ -21,6 +22,10 @@ seconds; then per-label F1, and 95% bootstrap intervals (2,000 resamples of the 
 the macro-F1 differences the decision rule reads: (c) - (b) and (b) - (a). Results in docs/benchmarks.md, "A check
 set nobody tuned on". `--card` records the figures of (b) and (a) in the model's card (`check_set`), tied to the
 model file and the check file by their SHA-256: run it once after `make model`, never to choose between models.
+
+`--check FILE` scores another check file of the same format (a fresh one, `check2.jsonl`: docs/benchmarks.md,
+"Training comments that paraphrase each goal"). `--baseline MODEL_DIR` compares two models instead: (a) and (b) of
+each, and the paired intervals of the differences model - baseline under `--encoder auto` and `off`.
 """
 
 from __future__ import annotations
@@ -43,12 +48,12 @@ from sklearn.pipeline import make_pipeline, make_union
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.classifier import load_classifier  # noqa: E402
+from pipeline.classifier import CommentClassifier, load_classifier  # noqa: E402
 from pipeline.classify import classify  # noqa: E402
 from pipeline.clean import detect_language  # noqa: E402
 from pipeline.config import ClassifyConfig, Config  # noqa: E402
 from pipeline.hashing import file_sha256  # noqa: E402
-from pipeline.labelled import combine_labelled, read_labelled  # noqa: E402
+from pipeline.labelled import card_files, combine_labelled, read_labelled  # noqa: E402
 from pipeline.models import CARD_FILE, read_card, utc_now  # noqa: E402
 from pipeline.reports import classification_report  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
@@ -56,7 +61,6 @@ from pipeline.taxonomy import load_taxonomy  # noqa: E402
 DATA = ROOT / "data" / "gdansk_ngo_2023"
 TAXONOMY = ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml"
 CHECK = DATA / "check.jsonl"
-TRAINING = ("train.jsonl", "demo_gold.jsonl")
 OUT_OF_SCOPE = "poza_zakresem"
 BOOTSTRAP = 2_000
 CHECK_PROTOCOL = ("ocenione raz na data/gdansk_ngo_2023/check.jsonl: 198 uwag napisanych przez zespół uwagi z samej "
@@ -90,16 +94,26 @@ def tfidf_baseline(train_texts: list[str], train_labels: list[str], texts: list[
     return pd.DataFrame({"label": model.predict(texts), "needs_review": np.nan, "semantic": False})
 
 
-def candidates(model_dir: Path) -> dict[str, Callable[[pd.DataFrame], pd.DataFrame]]:
+Candidate = Callable[[pd.DataFrame], pd.DataFrame]
+
+
+def model_candidates(model: CommentClassifier, tag: str = "") -> dict[str, Candidate]:
+    """(a) and (b): the model with --encoder off, and as a user runs it; `tag` names the model in the table."""
+    return {f"(a{tag}) lexical, --encoder off": lambda f: through_stage(f, model=model, encoder="off"),
+            f"(b{tag}) auto, as a user runs it": lambda f: through_stage(f, model=model, encoder="auto")}
+
+
+def candidates(model_dir: Path) -> dict[str, Candidate]:
     """name -> a function of the check frame giving `label`, `needs_review`, `semantic` per comment."""
     model = load_classifier(model_dir, TAXONOMY)
     # (c): the same fitted model, its cascade's margin lifted so that the semantic model decides every comment.
     every = copy.deepcopy(model)
     every.semantic_margin_ = np.inf
-    data = combine_labelled([read_labelled(DATA / name, load_taxonomy(TAXONOMY)) for name in TRAINING])
+    # (d) learns the comments the model learnt, the files its card names.
+    data = combine_labelled([read_labelled(DATA / name, load_taxonomy(TAXONOMY))
+                             for name, _ in card_files(read_card(model_dir)["training_data"])])
     return {
-        "(a) lexical, --encoder off": lambda f: through_stage(f, model=model, encoder="off"),
-        "(b) auto, as a user runs it": lambda f: through_stage(f, model=model, encoder="auto"),
+        **model_candidates(model),
         "(c) semantic for every comment": lambda f: through_stage(f, model=every, encoder="on"),
         "(d) TF-IDF word 1-2 + char 2-5, LR": lambda f: tfidf_baseline(data.texts, data.labels,
                                                                       f["text_clean"].tolist()),
@@ -136,19 +150,30 @@ def bootstrap_difference(y: np.ndarray, first: np.ndarray, second: np.ndarray, i
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "gdansk_ngo_2023")
+    parser.add_argument("--check", type=Path, default=CHECK, help="the check file (default: check.jsonl)")
+    parser.add_argument("--baseline", type=Path, metavar="MODEL_DIR",
+                        help="compare --model with this model: (a) and (b) of both, differences model - baseline")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--card", action="store_true", help="record (b) and (a) in the model's card (check_set)")
     args = parser.parse_args()
+    if args.card and (args.baseline or args.check.resolve() != CHECK.resolve()):
+        parser.error("--card records the model's figures on check.jsonl: without --check and --baseline")
     taxonomy = load_taxonomy(TAXONOMY)
     ids = taxonomy.ids
-    check = read_labelled(CHECK, taxonomy)
-    gold_langs = np.array([json.loads(line)["lang"] for line in CHECK.read_text(encoding="utf-8").splitlines()])
+    check = read_labelled(args.check, taxonomy)
+    gold_langs = np.array([json.loads(line)["lang"] for line in args.check.read_text(encoding="utf-8").splitlines()
+                           if line.strip()])
     y = np.asarray(check.labels, dtype=object)
     frame = stage_frame(check.texts)
     foreign = np.isin(gold_langs, ("uk", "en")) & (y != OUT_OF_SCOPE)
     results: dict[str, dict] = {}
     predictions: dict[str, np.ndarray] = {}
-    for name, run in candidates(args.model).items():
+    if args.baseline:
+        runs = {**model_candidates(load_classifier(args.model, TAXONOMY)),
+                **model_candidates(load_classifier(args.baseline, TAXONOMY), " baseline")}
+    else:
+        runs = candidates(args.model)
+    for name, run in runs.items():
         start = cpu_seconds()
         out = run(frame)
         cpu = cpu_seconds() - start
@@ -166,7 +191,7 @@ def main() -> None:
             "per_label_f1": {lb: m["f1"] for lb, m in report["per_label"].items()},
             "cpu_s": round(cpu, 1)}
     names = list(results)
-    print(f"check set: {len(y)} comments ({int(foreign.sum())} Ukrainian/English with a goal), "
+    print(f"check set: {args.check.name}, {len(y)} comments ({int(foreign.sum())} Ukrainian/English with a goal), "
           f"{time.strftime('%Y-%m-%d %H:%M')}")
     print("| candidate | macro-F1 | accuracy | flagged | unflagged right | semantic | uk/en -> poza_zakresem "
           "| uk/en right | CPU s |")
@@ -181,7 +206,8 @@ def main() -> None:
     print("|---|" + "---:|" * len(names))
     for lb in ids:
         print(f"| {lb} | " + " | ".join(f"{results[n]['per_label_f1'][lb]:.3f}" for n in names) + " |")
-    pairs = {"(c) - (b)": (names[2], names[1]), "(b) - (a)": (names[1], names[0])}
+    pairs = ({"(b) - (b baseline)": (names[1], names[3]), "(a) - (a baseline)": (names[0], names[2])} if args.baseline
+             else {"(c) - (b)": (names[2], names[1]), "(b) - (a)": (names[1], names[0])})
     print()
     intervals = {}
     for label, (first, second) in pairs.items():

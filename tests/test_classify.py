@@ -205,15 +205,19 @@ def test_project_proposals_from_another_city_are_typed_as_proposals(lodz_data: t
 def test_default_model_card_records_taxonomy_data_and_metrics() -> None:
     card = json.loads((DEFAULT / "model.json").read_text(encoding="utf-8"))
     assert card["taxonomy"]["sha256"] == GDANSK.sha256
-    assert card["training_data"]["rows"] == 520
-    # `make model`: every labelled comment, the demo slice among them; the honest figure is then the nested one.
-    assert [f["file"] for f in card["training_data"]["files"]] == ["train.jsonl", "demo_gold.jsonl"]
+    assert card["training_data"]["rows"] == 745
+    # `make model`: every labelled comment, the demo slice and the paraphrase file among them; the honest figure is
+    # then the nested one. It is over all 745: the 225 paraphrases name no goal's keywords and are harder than the
+    # 520 (whose own rows score 0.915 in the same validation; docs/benchmarks.md, "Training comments that
+    # paraphrase each goal").
+    assert [f["file"] for f in card["training_data"]["files"]] == ["train.jsonl", "demo_gold.jsonl",
+                                                                   "paraphrase.jsonl"]
     nested = card["nested_cross_validation"]
-    assert nested["protocol"].startswith("zagnieżdżona") and nested["macro_f1"] >= 0.9  # 0.905
-    assert nested["needs_review"]["flagged_share"] <= 0.2 and nested["needs_review"]["accuracy_unflagged"] >= 0.97
+    assert nested["protocol"].startswith("zagnieżdżona") and nested["macro_f1"] >= 0.87  # 0.880
+    assert nested["needs_review"]["flagged_share"] <= 0.25 and nested["needs_review"]["accuracy_unflagged"] >= 0.96
     assert set(card["cross_validation"]["per_label"]) == set(GDANSK.ids)
     assert {"scikit-learn", "numpy", "python"} <= set(card["libraries"])
-    assert (DEFAULT / "model.skops").stat().st_size < 5_000_000
+    assert (DEFAULT / "model.skops").stat().st_size < 6_000_000  # 5.6 MB: the vocabulary of 745 comments
 
 
 def test_tampered_model_is_refused_before_unpickling(tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ def _run(tmp_path: Path, *extra: str) -> int:
     # Two comments the lexical model is sure of, and one that names a crisis without the usual words.
     csv.write_text("Treść uwagi\nProponujemy zwiększenie puli małych grantów na wkład własny.\n"
                    "Wolontariusze powinni dostać ubezpieczenie.\n"
-                   "Jak w mieście zabraknie prądu, organizacje powinny wiedzieć, co robić.\n", encoding="utf-8")
+                   "Kiedy nagle przestanie działać ogrzewanie w całym bloku, kto pomoże ludziom?\n", encoding="utf-8")
     return main(["run", str(csv), "--out", str(tmp_path / "out"), *extra])
 
 
