@@ -541,7 +541,9 @@ def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
     share = (cfg or Config()).cluster.covered_share
     has_labels = "label" in df
     columns = ["cluster_id", "kind", "size", "representative_id", "template"] + (["labels"] if has_labels else [])
-    multi = df[df["cluster_size"] > 1]
+    # Only the columns read here: every member's whole row would be a copy of half a campaign-heavy table.
+    read = [c for c in ("cluster_id", "cluster_role", "text_clean", "comment_id", "cluster_kind", "label") if c in df]
+    multi = df.loc[(df["cluster_size"] > 1).to_numpy(), read]
     cids = multi["cluster_id"].to_numpy()
     codes, uniques = pd.factorize(cids)
     order = np.argsort(codes, kind="stable")

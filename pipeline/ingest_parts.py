@@ -65,7 +65,7 @@ def ingest_parts(paths: Sequence[str | Path], cfg: IngestConfig, rows: int, fold
     if cfg.encoding or cfg.sheet is not None or len(found) != 1 or found[0][1]:
         return None
     path = found[0][0]
-    if path.suffix.lower() not in STREAMED_SUFFIXES or not path.is_file():
+    if path.suffix.lower() not in STREAMED_SUFFIXES or not path.is_file() or _line_breaks(path) <= rows:
         return None
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -78,6 +78,17 @@ def ingest_parts(paths: Sequence[str | Path], cfg: IngestConfig, rows: int, fold
         if not any(folder.iterdir()):
             folder.rmdir()
     return ingested
+
+
+def _line_breaks(path: Path) -> int:
+    """The file's line feeds, at least its records (the header's line has one): a file with at most a part's worth
+    is read once, whole, not first into a part that is then thrown away (a file of CR-only lines counts none and is
+    read whole too)."""
+    breaks = 0
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            breaks += block.count(b"\n")
+    return breaks
 
 
 def _written(path: Path, cfg: IngestConfig, rows: int, folder: Path) -> IngestedParts | None:

@@ -38,7 +38,7 @@ from pipeline.ingest_parts import WrittenParts, ingest_parts
 from pipeline.models import read_card
 from pipeline.pii_columns import detect_pii_columns
 from pipeline.engines import engine_for
-from pipeline.engines.spill import Spilled, spill, spills
+from pipeline.engines.spill import Spilled, spill, spillable, spills
 from pipeline.lock import hold_run
 from pipeline.process import STAGES
 from pipeline.stage import Stage
@@ -175,7 +175,7 @@ def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Ba
 def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, staging: Path) -> Batch:
     if cfg.engine.name == "dask":
         return _read_on_dask(inputs, cfg, log)
-    written = _ingest_in_parts(inputs, cfg, log, staging) if spills(cfg, cfg.engine.spill_rows + 1) else None
+    written = _ingest_in_parts(inputs, cfg, log, staging) if spillable(cfg) else None
     if written is not None:
         batch, source, date_col = written
     else:

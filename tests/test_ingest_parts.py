@@ -107,3 +107,10 @@ def test_a_batch_of_one_part_or_several_files_is_ingested_whole(tmp_path):
     assert ingest_parts([path], IngestConfig(), 129, tmp_path / "parts") is None  # 129 records: one part
     assert ingest_parts([path, other], IngestConfig(), 4, tmp_path / "parts") is None
     assert not (tmp_path / "parts").exists()
+
+
+def test_a_file_of_at_most_a_parts_lines_is_read_once_whole(tmp_path, monkeypatch):
+    path = written(tmp_path, HEADER + "".join(f"{i};Uwaga {i};a{i}@x.pl;2023-03-01\n" for i in range(1, 100)))
+    monkeypatch.setattr("pipeline.ingest_parts.csv_parts", lambda *_, **__: pytest.fail("read into a part first"))
+    assert ingest_parts([path], IngestConfig(), 100, tmp_path / "parts") is None  # 100 lines: never past a part
+    assert not (tmp_path / "parts").exists()

@@ -51,11 +51,15 @@ from pipeline.stage import Stage
 READ_IF_PRESENT = ("status",)
 
 
+def spillable(cfg: Config) -> bool:
+    """Whether a run may spill at all: a plain local run whose classification can go part by part (zero-shot with
+    the encoder must see the whole batch at once)."""
+    return cfg.state.path is None and cfg.engine.name == "local" and not needs_whole_batch(cfg)
+
+
 def spills(cfg: Config, rows: int) -> bool:
-    """Whether a batch of `rows` rows is spilled: a plain local run past `spill_rows`, whose classification can go
-    part by part (zero-shot with the encoder must see the whole batch at once)."""
-    return (cfg.state.path is None and cfg.engine.name == "local" and rows > cfg.engine.spill_rows
-            and not needs_whole_batch(cfg))
+    """Whether a batch of `rows` rows is spilled: a spillable run past `spill_rows`."""
+    return spillable(cfg) and rows > cfg.engine.spill_rows
 
 
 @dataclass
