@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import resource
 import sys
 import time
 from collections.abc import Callable
@@ -57,6 +56,7 @@ from pipeline.labelled import card_files, combine_labelled, read_labelled  # noq
 from pipeline.models import CARD_FILE, read_card, utc_now  # noqa: E402
 from pipeline.reports import classification_report  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
+from bench_pipeline import cpu_seconds  # noqa: E402
 
 DATA = ROOT / "data" / "gdansk_ngo_2023"
 TAXONOMY = ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml"
@@ -66,11 +66,6 @@ BOOTSTRAP = 2_000
 CHECK_PROTOCOL = ("ocenione raz na data/gdansk_ngo_2023/check.jsonl: 198 uwag napisanych przez zespół uwagi z samej "
                   "taksonomii, bez wglądu w dane uczące; nigdy nie użyte do uczenia ani strojenia; etap classify jak "
                   "w uwagi run (bench/eval_check.py)")
-
-
-def cpu_seconds() -> float:
-    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-               for field in ("ru_utime", "ru_stime"))
 
 
 def stage_frame(texts: list[str]) -> pd.DataFrame:

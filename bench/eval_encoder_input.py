@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -32,6 +31,7 @@ from pipeline.labelled import combine_labelled, read_labelled  # noqa: E402
 from pipeline.reports import classification_report  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.training import cross_validate  # noqa: E402
+from bench_pipeline import cpu_seconds  # noqa: E402
 
 # corpus -> (taxonomy, files, text columns, label column)
 CORPORA = {
@@ -39,11 +39,6 @@ CORPORA = {
                (), None),
     "lodz": ("lodz_bo_2025.toml", ["tests/data/lodz_bo_2025/proposals.csv"], ("nazwa", "opis"), "kategoria"),
 }
-
-
-def cpu_seconds() -> float:
-    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-               for field in ("ru_utime", "ru_stime"))
 
 
 class QueryReader:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import sys
 from pathlib import Path
 
@@ -39,16 +38,12 @@ from pipeline.reports import classification_report  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.training import _cascaded, cross_validate  # noqa: E402
 from pipeline.tuning import select_params  # noqa: E402
+from bench_pipeline import cpu_seconds  # noqa: E402
 
 DATA = ROOT / "data" / "gdansk_ngo_2023"
 TAXONOMY = ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml"
 ORIGINAL = ("train.jsonl", "demo_gold.jsonl")
 PARAPHRASE = "paraphrase.jsonl"
-
-
-def cpu_seconds() -> float:
-    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
-               for field in ("ru_utime", "ru_stime"))
 
 
 def summary(y: np.ndarray, oof: pd.DataFrame, ids: tuple[str, ...]) -> dict:
