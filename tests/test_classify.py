@@ -29,6 +29,7 @@ from pipeline.resources import DEFAULT_MODEL, resource_path
 from pipeline.taxonomy import load_taxonomy
 from pipeline.training import cross_validate
 from pipeline.zero_shot import ZeroShotClassifier
+from tests.quality_data import GDANSK_PARAPHRASE, read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 GDANSK = load_taxonomy(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
@@ -48,9 +49,16 @@ def gdansk_data(gdansk_dev: list[dict]) -> tuple[pd.DataFrame, np.ndarray, np.nd
 
 @pytest.fixture(scope="module")
 def gdansk_oof(gdansk_dev: list[dict], gdansk_data: tuple) -> tuple[np.ndarray, pd.DataFrame]:
-    analysed, y, groups = gdansk_data
-    return y, cross_validate(CommentClassifier(GDANSK), analysed, y, groups=groups,
-                             secondary=[r["labels"] for r in gdansk_dev])
+    """Out-of-fold decisions on the 520 dev comments, in their own folds, with the default model's synthetic
+    paraphrases (paraphrase.jsonl) in every training part and never scored."""
+    analysed, y, _ = gdansk_data
+    rows = gdansk_dev + read_jsonl(GDANSK_PARAPHRASE)
+    texts = [clean_text(r["text"]) for r in rows]
+    groups = duplicate_groups(texts, [r["campaign"] for r in rows])
+    analysed = pd.concat([analysed, analyse(texts[len(gdansk_dev):])], ignore_index=True)
+    oof = cross_validate(CommentClassifier(GDANSK), analysed, [r["primary_label"] for r in rows], groups=groups,
+                         secondary=[r["labels"] for r in rows], train_only=np.arange(len(rows)) >= len(gdansk_dev))
+    return y, oof
 
 
 # A target the model does not reach yet stays in the suite as a strict expected failure, so the day it passes the
@@ -76,6 +84,31 @@ def test_unflagged_comments_are_almost_always_right(gdansk_oof: tuple[np.ndarray
     flagged = oof["needs_review"].to_numpy(dtype=bool)
     assert flagged.mean() <= 0.20
     assert (oof["label"].to_numpy()[~flagged] == y[~flagged]).mean() >= 0.97
+
+
+def test_training_only_rows_join_every_training_part_and_are_never_scored(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Figures with and without synthetic training rows compare only if the scored rows keep their folds; a
+    # training-only row repeating a test comment's text would hand the model that comment's label.
+    texts = [f"{stem} w dzielnicy numer {i}." for stem in ("Dotacje i granty dla organizacji",
+                                                           "Ubezpieczenie i szkolenia wolontariuszy",
+                                                           "Raport z ewaluacji programu") for i in range(8)]
+    y = ["finansowanie"] * 8 + ["wolontariat"] * 8 + ["ewaluacja"] * 8
+    extra_texts = [texts[0], "Wyższe kwoty małych grantów.", "Koordynator wolontariatu w szkołach."]
+    all_texts = texts + extra_texts
+    analysed = analyse(all_texts)
+    groups = duplicate_groups(all_texts)
+    parts: list[set[int]] = []
+    # The outer training part is what the nested selection receives; record it and keep the given parameters.
+    monkeypatch.setattr(importlib.import_module("pipeline.training"), "select_params",
+                        lambda classifier, rows, *args: parts.append(set(rows.index)) or {})
+    alone = cross_validate(CommentClassifier(GDANSK), analysed[:24], y, groups=groups[:24], nested=True)
+    alone_parts, parts[:] = list(parts), []
+    both = cross_validate(CommentClassifier(GDANSK), analysed, y + ["finansowanie", "finansowanie", "wolontariat"],
+                          groups=groups, nested=True, train_only=[False] * 24 + [True] * 3)
+    assert len(both) == len(alone) == 24 and len(parts) == len(alone_parts) == 5
+    for before, after in zip(alone_parts, parts):
+        assert after - {24, 25, 26} == before
+        assert {25, 26} <= after and (24 in after) == (0 in before)
 
 
 @pytest.fixture(scope="module")
@@ -296,6 +329,22 @@ def test_rows_left_out_of_training_and_evaluation_are_named(tmp_path: Path, caps
         assert main([*argv, "--text-col", "tekst", "--json"]) == 0
         out, err = capsys.readouterr()
         assert "luki.csv: pominięto 2 wiersze" in err and json.loads(out)["n"] == len(TRAIN_ROWS)
+
+
+def test_training_only_files_are_learnt_but_not_scored(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    data = write_csv(tmp_path / "a.csv", TRAIN_ROWS)
+    extra = write_csv(tmp_path / "extra.csv", [("Dotacje na wkład własny.", "finansowanie"),
+                                               ("Szkolenia dla wolontariuszy.", "wolontariat")])
+    taxonomy = str(ROOT / "data" / "taxonomies" / "gdansk_ngo_2023.toml")
+    common = ["--taxonomy", taxonomy, "--text-col", "tekst", "--encoder", "off"]
+    assert main(["crossval", str(data), "--train-only", str(extra), *common, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["n"] == len(TRAIN_ROWS)
+    assert main(["train", str(data), "--train-only", str(extra), "--tune", "--out", str(tmp_path / "m"), *common]) == 0
+    card = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert card["training_data"]["rows"] == len(TRAIN_ROWS) + 2  # the model learnt both files
+    nested = card["nested_cross_validation"]
+    assert nested["n"] == len(TRAIN_ROWS) and nested["training_only_files"] == ["extra.csv"]
+    assert "nigdy oceniane" in nested["protocol"]
 
 
 def test_labels_column_as_json_list_or_pipes(tmp_path: Path) -> None:

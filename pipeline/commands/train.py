@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier
-from pipeline.commands.data import add_data_arguments, read_data
+from pipeline.commands.data import add_data_arguments, add_train_only_argument, read_training_data
 from pipeline.commands.options import add_lemmatizer_argument, out_dir_arg
 from pipeline.export.atomic import check_out_dir
 from pipeline.models import save_model
@@ -19,7 +19,7 @@ from pipeline.training import train
 
 NAME = "train"
 SYNOPSIS = ("uwagi train DATA... --taxonomy T --out MODEL_DIR [--text-col COL]... [--label-col COL] [--labels-col COL] "
-            "[--lemmatizer NAME] [--encoder {on,off}] [--tune]")
+            "[--lemmatizer NAME] [--encoder {on,off}] [--tune [--train-only FILE...]]")
 HELP = "Wytrenuj klasyfikator celów programu na oznaczonych uwagach (CSV, XLSX, JSON Lines) i zapisz model."
 
 
@@ -33,6 +33,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tune", action="store_true",
                    help="wybierz parametry walidacją krzyżową na danych uczących; karta modelu poda wynik "
                         "zagnieżdżonej walidacji (dłużej)")
+    add_train_only_argument(p, "pliki z uwagami, których model uczy się jak DATA, ale których wynik zagnieżdżonej "
+                               "walidacji (--tune) nie ocenia (np. napisane dla modelu)")
 
 
 def add_encoder_argument(p: argparse.ArgumentParser) -> None:
@@ -61,11 +63,13 @@ def add_training_lemmatizer(p: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     check_out_dir(args.out)
     taxonomy = load_taxonomy(args.taxonomy)
-    data = read_data(args, taxonomy)
+    data, extra = read_training_data(args, taxonomy)
     trained = train(training_classifier(taxonomy, args), data.texts, data.labels,
                     groups=data.groups, comment_types=data.comment_types, data_sha256=data.sha256,
-                    secondary=data.all_labels, tune=args.tune)
+                    secondary=data.all_labels, tune=args.tune, train_only=extra)
     trained.card["training_data"].update(card_entry(data))
+    if args.train_only and "nested_cross_validation" in trained.card:
+        trained.card["nested_cross_validation"]["training_only_files"] = [path.name for path in args.train_only]
     save_model(trained.model, trained.card, args.out)
     cv = trained.card.get("nested_cross_validation", trained.card["cross_validation"])
     print(f"uwagi: model zapisano w {args.out} ({plural(len(data.texts), 'uwaga', 'uwagi', 'uwag')}; "
