@@ -69,7 +69,7 @@ def cross_validate(classifier: CommentClassifier, analysed: pd.DataFrame, y: Seq
     their order."""
     y = _labels(y, classifier)
     groups = np.arange(len(y)) if groups is None else np.asarray(groups)
-    extra = np.zeros(len(y), dtype=bool) if train_only is None else np.asarray(train_only, dtype=bool)
+    extra = _mask(train_only, len(y))
     scored, added = np.flatnonzero(~extra), np.flatnonzero(extra)
     out = pd.DataFrame({"label": pd.Series([""] * len(scored), dtype=object), "confidence": 0.0,
                         "needs_review": True, "semantic": False})
@@ -85,6 +85,10 @@ def cross_validate(classifier: CommentClassifier, analysed: pd.DataFrame, y: Seq
         for column in out.columns:  # one by one, so each keeps its dtype
             out.loc[te, column] = decided[column].to_numpy()
     return out
+
+
+def _mask(rows: Sequence[bool] | None, n: int) -> np.ndarray:
+    return np.zeros(n, dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
 
 
 def _cascaded(model: CommentClassifier, analysed: pd.DataFrame) -> pd.DataFrame:
@@ -120,7 +124,7 @@ def train(classifier: CommentClassifier, texts: Sequence[str], labels: Sequence[
     if tune:
         nested_oof = cross_validate(classifier, analysed, y, groups=groups, secondary=secondary, nested=True,
                                     train_only=train_only)
-        extra = np.zeros(len(y), dtype=bool) if train_only is None else np.asarray(train_only, dtype=bool)
+        extra = _mask(train_only, len(y))
         protocol = NESTED_PROTOCOL if not extra.any() else NESTED_PROTOCOL + TRAIN_ONLY_PROTOCOL.format(
             scored=plural(int((~extra).sum()), "wiersz", "wiersze", "wierszy"),
             extra=plural(int(extra.sum()), "wiersz", "wiersze", "wierszy"))
