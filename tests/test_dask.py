@@ -12,6 +12,7 @@ import threading
 import time
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from openpyxl import Workbook
@@ -134,6 +135,40 @@ def test_one_budget_of_new_sentence_vectors_for_the_batch(scheduler, tmp_path, m
             client.run(os.environ.__setitem__, "UWAGI_CACHE_DIR", str(vector_cache))
     assert 0 < local.attrs["encoder"]["embedded_new"] <= 6
     assert_frame_equal(got, local)
+
+
+def informacje(workbook: Path) -> dict[str, str]:
+    return {str(row[0]): row[1] for row in openpyxl.load_workbook(workbook)["Informacje"].iter_rows(values_only=True)
+            if row and row[0]}
+
+
+@pytest.mark.slow
+def test_the_encoder_report_is_the_local_runs(scheduler, tmp_path, monkeypatch, vector_cache, capsys):
+    """`--encoder auto` over three files (three partitions): run.json's encoder report, the stderr line and the
+    Informacje sheet name the comments the semantic model decided and the new vectors, as the local engine's do."""
+    sample = pd.read_csv(DEMO, sep=";", dtype=str, encoding="utf-8-sig")["Treść uwagi"].tolist()
+    texts = sample + make_corpus(60, seed=5).frame["text_clean"].tolist()
+    inputs = []
+    for i in range(3):
+        inputs.append(tmp_path / f"uwagi{i}.csv")
+        pd.DataFrame({"Treść uwagi": texts[i::3]}).to_csv(inputs[-1], sep=";", index=False)
+    said = {}
+    with Client(scheduler) as client:
+        try:
+            for engine in ("local", "dask"):
+                use_cache(tmp_path / f"cache-{engine}", vector_cache, monkeypatch, client)
+                out = tmp_path / engine
+                args = ["run", *map(str, inputs), "--out", str(out), "--encoder", "auto", "--encoder-budget", "4",
+                        "--engine", engine] + (["--scheduler", scheduler] if engine == "dask" else [])
+                assert main(args) == 0
+                report = json.loads((out / "run.json").read_text(encoding="utf-8"))["encoder"]
+                line = [x for x in capsys.readouterr().err.splitlines() if "model semantyczny" in x]
+                said[engine] = report, line, informacje(out / "triage.xlsx")["Model semantyczny"]
+        finally:
+            client.run(os.environ.__setitem__, "UWAGI_CACHE_DIR", str(vector_cache))
+    report = said["local"][0]
+    assert report["used"] and report["embedded_new"] == 4 and 4 < report["semantic"] == len(report["semantic_ids"])
+    assert said["dask"] == said["local"]
 
 
 @stage("slow", requires=("text_clean",), assigns=())

@@ -60,7 +60,7 @@ from pipeline.classify import OUTPUT_COLUMNS as CLASSIFY_COLUMNS
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.engines.spill import READ_IF_PRESENT, Spilled
-from pipeline.engines.vector_budget import CLASSIFY, embedding, picked
+from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, embedding, merged_report, picked
 from pipeline.errors import UserError
 from pipeline.export.research import ResearchContext, date_cells, first_date_column, research_table
 from pipeline.export.staging import SPILL_FOLDER, STAGING_NAME
@@ -263,15 +263,15 @@ _DISTRIBUTED = {"cluster": cluster_on_dask}
 
 def _driver(stage: Stage, cfg: Config, attrs: dict[str, Any], in_parts: bool = False
             ) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
-    """How a stage runs over the partitions: a row-wise one as a map, but classify with the sentence encoder with
-    one budget of new vectors for the whole batch (zero-shot, which must see the whole batch, on the client);
+    """How a stage runs over the partitions: a row-wise one as a map, but classify with one budget of new sentence
+    vectors and one encoder report for the whole batch (zero-shot, which must see the whole batch, on the client);
     clustering as its map/shuffle/reduce steps; any other stage that needs the whole batch (themes) on the client,
     over the gathered table, or, for a table kept in parts (`in_parts`), over the columns it reads (`_thin`). What
     a stage on the client keeps in `attrs` goes to `attrs`."""
-    if stage.info.name == CLASSIFY and cfg.classify.encoder != "off":
+    if stage.info.name == CLASSIFY:
         if needs_whole_batch(cfg):
             return functools.partial(_on_client, stage, attrs)
-        return functools.partial(_classified, stage)
+        return functools.partial(_classified, stage, attrs)
     if stage.info.row_wise:
         return functools.partial(_row_wise, stage)
     return _DISTRIBUTED.get(stage.info.name) or functools.partial(_thin if in_parts else _on_client, stage, attrs)
@@ -282,30 +282,46 @@ def _row_wise(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
 
 
 _DEFERRED = "_deferred_margin"
+_REPORT = "_encoder_report"
 
 
-def _classified(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
+def _classified(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
     """classify over the partitions, the new sentence vectors spent as one process spends them
     (`pipeline/engines/vector_budget.py`): a partition embeds none and gives each row it would embed its lexical
     margin; the client picks the least certain of the whole batch within the budget, classifies those rows again
-    with their vectors (the one process that writes the cache) and the partitions take their new columns."""
+    with their vectors (the one process that writes the cache) and the partitions take their new columns. The
+    partitions' encoder reports become the batch's in `attrs["encoder"]` (run.json, stderr, the Informacje sheet),
+    as `vector_budget.merged_report` makes it of a local run's chunks."""
     deferred = mapped(frame, _deferring, stage, cfg).persist()
-    margins = deferred[_DEFERRED].dropna().compute()
+    margins, reports = dask.compute(deferred[_DEFERRED].dropna(), deferred[_REPORT].dropna())
     rows = picked(dict(zip(margins.index.tolist(), margins.tolist())), cfg)
-    out = deferred.drop(columns=_DEFERRED)
-    if not rows:
-        return out
-    redone = stage(mapped(out, _rows, rows).compute(), embedding(cfg, rows))
-    # A plain dict (at most the budget's rows) is broadcast to the partitions as it is, like clustering's senders.
-    return mapped(out, _patched, {column: redone[column].to_dict() for column in CLASSIFY_COLUMNS})
+    out = deferred.drop(columns=[_DEFERRED, _REPORT])
+    embedded = 0
+    if rows:
+        redone = stage(mapped(out, _rows, rows).compute(), embedding(cfg, rows))
+        embedded = redone.attrs["encoder"]["embedded_new"]
+        # A plain dict (at most the budget's rows) is broadcast to the partitions as it is, like clustering's senders.
+        out = mapped(out, _patched, {column: redone[column].to_dict() for column in CLASSIFY_COLUMNS})
+    # The report's batch-wide counts: of the semantic rows only, a few columns each.
+    semantic = out[out["semantic"]][[c for c in REPORT_COLUMNS if c in out.columns]].compute()
+    # An empty batch is one empty partition, which has no row to carry its report: classify's of no rows.
+    attrs["encoder"] = merged_report(reports.tolist() or [stage(frame._meta, cfg).attrs["encoder"]], semantic,
+                                     embedded)
+    return out
 
 
 def _deferring(part: pd.DataFrame, stage: Stage, cfg: Config) -> pd.DataFrame:
+    """classify of the partition, new vectors deferred: each deferred row's margin, and the partition's encoder
+    report on its first row, in working columns (a partition's `attrs` do not reach the client)."""
     out = stage(part, cfg.with_(engine=replace(cfg.engine, defer_new_vectors=True)))
     margins = np.full(len(out), np.nan)
     deferred = out.attrs.pop(DEFERRED, {})
     margins[list(deferred)] = list(deferred.values())
-    return out.assign(**{_DEFERRED: margins})
+    reports = np.full(len(out), None, dtype=object)
+    report = out.attrs.pop("encoder")
+    if len(out):
+        reports[0] = report
+    return out.assign(**{_DEFERRED: margins, _REPORT: reports})
 
 
 def _rows(part: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
