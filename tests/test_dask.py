@@ -10,6 +10,7 @@ import shutil
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -31,13 +32,16 @@ from pipeline import (  # noqa: E402
 from pipeline.cli import main  # noqa: E402
 from pipeline.cluster import cluster  # noqa: E402
 from pipeline.cluster_keys import cluster_keys  # noqa: E402
+from pipeline.themes import themes  # noqa: E402
 from pipeline.config import EngineConfig, StateConfig  # noqa: E402
 from pipeline.engines.dask import DASK_SETTINGS, DaskEngine, cluster_on_dask, partitions  # noqa: E402
 from pipeline.engines.dask_reading import read_on_workers  # noqa: E402
+from pipeline.engines.dask_themes import themes_on_dask  # noqa: E402
 from pipeline.errors import UserError  # noqa: E402
 from pipeline.export.research import ResearchContext  # noqa: E402
 from pipeline.export.staging import STAGING_NAME  # noqa: E402
 from pipeline.ingest import text_digest  # noqa: E402
+from quality_data import LODZ_PROPOSALS  # noqa: E402
 from synthetic_campaigns import make_corpus  # noqa: E402
 from test_spill import cells  # noqa: E402
 
@@ -372,6 +376,42 @@ def spy_on_gathers(monkeypatch) -> list[tuple[int, list[str]]]:
     monkeypatch.setattr(dd.DataFrame, "compute", spied)
     monkeypatch.setattr(Client, "compute", gathered)
     return seen
+
+
+@pytest.fixture(scope="module")
+def before_themes(tmp_path_factory):
+    """300 Łódź proposals and 60 campaign letters through every stage before themes (several goals past a small
+    fit sample)."""
+    path = tmp_path_factory.mktemp("themes") / "uwagi.csv"
+    texts = pd.read_csv(LODZ_PROPOSALS)["opis"].head(300).tolist() + make_corpus(60, seed=7).frame["text_clean"].tolist()
+    pd.DataFrame({"Treść uwagi": texts}).to_csv(path, sep=";", index=False)
+    cfg = Config(classify=ClassifyConfig(encoder="off"))
+    comments, _ = ingest([path], cfg.ingest)
+    return process(comments, cfg, STAGES[:-1])[0], cfg
+
+
+@pytest.mark.parametrize("fit_sample", [3000, 40])
+def test_themes_are_fitted_on_the_client_and_placed_on_the_workers(scheduler, before_themes, monkeypatch,
+                                                                   fit_sample):
+    """Each goal fitted on the local stage's sample, every other comment placed at the nearest theme on the workers:
+    the local stage's theme column and themes table (key phrases, representative quotes, sizes, stability), while
+    the client gathers no text but the quotes and the content lemmas of the samples only."""
+    df, cfg = before_themes
+    cfg = cfg.with_(themes=replace(cfg.themes, fit_sample=fit_sample))
+    expected = themes(df, cfg)
+    table = pd.DataFrame(expected.attrs["themes"])
+    assert table.groupby("goal").size().max() > 1  # goals split into themes
+    attrs: dict = {}
+    seen = spy_on_gathers(monkeypatch)
+    with Client(scheduler), dask.config.set(DASK_SETTINGS):
+        out = themes_on_dask(themes, attrs, partitions(df, 70), cfg)
+        gathered = list(seen)
+        got = out.compute()
+    assert_frame_equal(got, expected)
+    assert_frame_equal(pd.DataFrame(attrs["themes"]), table)
+    assert [n for n, columns in gathered if "text_clean" in columns] == [len(table)]
+    read = [n for n, columns in gathered if "content" in columns]
+    assert sum(read) <= fit_sample * table["goal"].nunique() and (fit_sample > len(df) or sum(read) < len(df))
 
 
 def spilled_config(inputs: str, out: Path) -> Config:

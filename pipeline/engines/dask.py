@@ -259,6 +259,7 @@ def _kinds(part: pd.DataFrame, senders: dict[str, int]) -> pd.DataFrame:
 
 
 _DISTRIBUTED = {"cluster": cluster_on_dask}
+THEMES = "themes"
 
 
 def _driver(stage: Stage, cfg: Config, attrs: dict[str, Any], in_parts: bool = False
@@ -274,6 +275,10 @@ def _driver(stage: Stage, cfg: Config, attrs: dict[str, Any], in_parts: bool = F
         return functools.partial(_classified, stage, attrs)
     if stage.info.row_wise:
         return functools.partial(_row_wise, stage)
+    if stage.info.name == THEMES:
+        from pipeline.engines.dask_themes import themes_on_dask  # it builds on this module's steps
+
+        return functools.partial(themes_on_dask, stage, attrs)
     return _DISTRIBUTED.get(stage.info.name) or functools.partial(_thin if in_parts else _on_client, stage, attrs)
 
 
@@ -354,7 +359,7 @@ def _thin(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg: Config)
     read from the partitions (`row_source.column_rows`). The columns it assigns join the partitions on the workers,
     in partitions of the frame's divisions."""
     kept = [c for c in frame.columns if c in stage.info.requires or c in READ_IF_PRESENT or c not in OUTPUT_COLUMNS]
-    with reading_from(functools.partial(_read_rows, frame)):
+    with reading_from(functools.partial(read_rows, frame)):
         out = stage(frame[kept].compute(), cfg)
     attrs.update(out.attrs)
     dropped = [c for c in kept if c not in out.columns]
@@ -364,7 +369,7 @@ def _thin(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg: Config)
     return frame.drop(columns=dropped).assign(**{c: joined[c] for c in assigned})
 
 
-def _read_rows(frame: dd.DataFrame, column: str, rows: np.ndarray) -> pd.Series:
+def read_rows(frame: dd.DataFrame, column: str, rows: np.ndarray) -> pd.Series:
     """`column` at the batch positions `rows`, read from the partitions holding them (a `row_source.RowReader`)."""
     found = mapped(frame[[column]], _rows, sorted(set(rows.tolist()))).compute()[column]
     return pd.Series(found.reindex(rows).to_numpy(), index=rows, name=column)
