@@ -7,12 +7,15 @@
 * Clustering runs the steps of `pipeline/cluster.py` that the local stage runs one after another: each map step per
   partition, each group step per partition after a shuffle by its key (core text, band key, pair, component,
   representative). Only the verified pairs (two integers each) meet on the client, for connected components.
+* Themes are fitted on the client, on the sample of each goal the local stage fits on, and the other rows are
+  placed at their nearest theme on the workers (`engines/dask_themes.py`).
+* classify's encoder report (run.json, stderr, the Informacje sheet) is the batch's, merged from the partitions'.
 * Each stage's result is persisted on the workers and waited for, so a stage is timed and a worker lost later is
   recomputed from the lineage, not from the start.
 * The final table is gathered on the client, but in a plain run of a batch the local engine would spill
   (`exports_from_parts`): there the workers write its partitions as a spilled run's part files (`write_parts`),
-  which the job exports part by part, and themes, the one stage run on the client, get only the columns they read
-  (`_thin`), as `engines/spill.py` runs them.
+  which the job exports part by part, and a batch-wide stage of one's own gets only the columns it reads
+  (`_thin`), as `engines/spill.py` runs it.
 
 Nothing else in uwagi imports Dask: `pipeline.engines.engine_for` imports this module only for `--engine dask`.
 """
@@ -266,9 +269,10 @@ def _driver(stage: Stage, cfg: Config, attrs: dict[str, Any], in_parts: bool = F
             ) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
     """How a stage runs over the partitions: a row-wise one as a map, but classify with one budget of new sentence
     vectors and one encoder report for the whole batch (zero-shot, which must see the whole batch, on the client);
-    clustering as its map/shuffle/reduce steps; any other stage that needs the whole batch (themes) on the client,
-    over the gathered table, or, for a table kept in parts (`in_parts`), over the columns it reads (`_thin`). What
-    a stage on the client keeps in `attrs` goes to `attrs`."""
+    clustering as its map/shuffle/reduce steps; themes fitted on the client and placed on the workers; any other
+    stage that needs the whole batch (one of one's own) on the client, over the gathered table, or, for a table kept
+    in parts (`in_parts`), over the columns it reads (`_thin`). What a stage on the client keeps in `attrs` (the
+    encoder report, the themes table) goes to `attrs`."""
     if stage.info.name == CLASSIFY:
         if needs_whole_batch(cfg):
             return functools.partial(_on_client, stage, attrs)

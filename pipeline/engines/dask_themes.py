@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.config import Config
-from pipeline.engines.dask import read_rows, mapped
+from pipeline.engines.dask import mapped, read_rows
 from pipeline.stage import Stage
 from pipeline.themes import (
     Fitted, campaign_sizes, centre, closeness, fit_group, fit_sample, fitted_phrases, fixed_sum, group_content,
