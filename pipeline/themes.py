@@ -110,9 +110,7 @@ def fit_sample(weights: np.ndarray, bound: int, seed: int) -> tuple[np.ndarray, 
 def _by_size(labels: np.ndarray) -> np.ndarray:
     """Theme numbers 0, 1, … from the largest theme down (ties: first seen), so numbering does not depend on k-means."""
     uniques, first, counts = np.unique(labels, return_index=True, return_counts=True)
-    order = sorted(range(len(uniques)), key=lambda i: (-counts[i], first[i]))
-    rank = {uniques[i]: r for r, i in enumerate(order)}
-    return np.array([rank[x] for x in labels], dtype=int)
+    return numbering(counts, first)[np.searchsorted(uniques, labels)]
 
 
 def _stability(assignment: np.ndarray, reruns: Sequence[np.ndarray]) -> list[float]:
@@ -159,10 +157,78 @@ def key_phrases(content: Sequence[str], assignment: np.ndarray, count: int) -> l
     return phrases
 
 
+@dataclass(frozen=True)
+class Fitted:
+    """A group's themes as fitted on its sample (`fit_sample`): the LSA space, the k-means centres (None: one
+    theme), and the sample's positions in the group, LSA vectors, k-means labels and content lemmas, and the labels
+    of the reruns with other seeds (the stability score). Any text of the group joins it by `place`."""
+
+    project: Callable[[Sequence[str]], np.ndarray]
+    centres: np.ndarray | None
+    rows: np.ndarray
+    vectors: np.ndarray
+    labels: np.ndarray
+    content: list[str]
+    reruns: list[np.ndarray]
+
+    @threadpool_limits.wrap(limits=1)
+    def place(self, content: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The k-means label (the nearest centre) and LSA vector of each text outside the sample, each its own
+        whatever other texts come with it: the engines place a group's texts in slices of their own."""
+        vectors = self.project(content)
+        if self.centres is None:
+            return np.zeros(len(vectors), dtype=int), vectors
+        return pairwise_distances_argmin(vectors, self.centres), vectors
+
+
 # One thread for k-means (OpenMP) and the SVD (BLAS): on a busy machine the threads of a parallel k-means wait for
 # each other spinning, and 2 threads on 2 shared cores took 50x the CPU seconds of one (docs/benchmarks.md); the
 # engine's parallelism is its worker processes.
 @threadpool_limits.wrap(limits=1)
+def fit_group(content: Sequence[str], rows: np.ndarray, weights: np.ndarray, n: int, cfg: ThemesConfig
+              ) -> Fitted | None:
+    """The themes of a group of `n` texts fitted on its sample: the sample's content lemmas, positions and weights
+    (`fit_sample`). None when the group is one theme without an LSA space: too small, or too few shared words."""
+    content = list(content)
+    space = _lsa(content, cfg.seed) if n >= 2 * cfg.min_size else None
+    if space is None:
+        return None
+    vectors, project = space
+    labels, centres = _split(vectors, cfg.seed, cfg, weights)
+    reruns = [_split(s[0], cfg.seed + r, cfg, weights)[0] for r in range(1, cfg.runs)
+              if (s := _lsa(content, cfg.seed + r)) is not None]
+    return Fitted(project, centres, rows, vectors, labels, content, reruns)
+
+
+# Vector components as integers of this scale: a theme's centre is their exact sum, the same whatever order or
+# partitions the texts are summed in, so every engine picks the same representative.
+_FIXED = float(2 ** 40)
+
+
+def fixed_sum(vectors: np.ndarray) -> np.ndarray:
+    """The exact sum of (unit-length) LSA vectors, in fixed point (int64: 2**23 texts of components <= 1 fit)."""
+    return np.round(vectors * _FIXED).astype(np.int64).sum(axis=0)
+
+
+def centre(total: np.ndarray, count: int) -> np.ndarray:
+    """A theme's centre from `fixed_sum` of its `count` vectors."""
+    return total / _FIXED / count
+
+
+def closeness(vectors: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """Each vector's dot product with `to`, computed row by row alike however many rows come together (a matrix
+    product's rounding may depend on a row's place in the block)."""
+    return (vectors * to).sum(axis=1)
+
+
+def numbering(counts: Sequence[int], first: Sequence[int]) -> np.ndarray:
+    """Per k-means label, its theme number: 0 for the largest, ties by the label's first row (`_by_size`)."""
+    order = sorted(range(len(counts)), key=lambda i: (-counts[i], first[i]))
+    rank = np.zeros(len(counts), dtype=int)
+    rank[order] = np.arange(len(counts))
+    return rank
+
+
 def discover(content: Sequence[str], cfg: ThemesConfig | None = None, weights: Sequence[float] | None = None
              ) -> Discovery:
     """Themes of one group of texts given as space-joined content lemmas (see `pipeline.polish.Analysis.content`);
@@ -176,37 +242,38 @@ def discover(content: Sequence[str], cfg: ThemesConfig | None = None, weights: S
     n = len(content)
     weights = np.ones(n) if weights is None else np.asarray(weights, dtype=float) ** cfg.campaign_weight
     fit, fit_weights = fit_sample(weights, cfg.fit_sample, cfg.seed)
-    fit_content = [content[i] for i in fit]
-    space = _lsa(fit_content, cfg.seed) if n >= 2 * cfg.min_size else None
-    if space is None:
+    fitted = fit_group([content[i] for i in fit], fit, fit_weights, n, cfg)
+    if fitted is None:
         assignment = np.zeros(n, dtype=int)
         return Discovery(assignment, key_phrases(content, assignment, cfg.phrases), [0], [1.0])
-    vectors, project = space
-    labels, centres = _split(vectors, cfg.seed, cfg, fit_weights)
-    if len(fit) < n:
-        rest = np.setdiff1d(np.arange(n), fit)
-        every = np.empty((n, vectors.shape[1]))
-        every[fit], every_label = vectors, np.zeros(n, dtype=int)
-        every_label[fit] = labels
-        # A slice at a time: each text's vector and nearest centre are its own, and the TF-IDF rows of a million
-        # texts at once would outweigh their 30-dimensional vectors many times.
-        for lo in range(0, len(rest), _PROJECT_ROWS):
-            part = rest[lo:lo + _PROJECT_ROWS]
-            every[part] = project([content[i] for i in part])
-            if centres is not None:
-                every_label[part] = pairwise_distances_argmin(every[part], centres)
-        vectors, labels = every, every_label
-    assignment = _by_size(labels)
-    reruns = [_split(s[0], cfg.seed + r, cfg, fit_weights)[0] for r in range(1, cfg.runs)
-              if (s := _lsa(fit_content, cfg.seed + r)) is not None]
+    vectors, labels = np.empty((n, fitted.vectors.shape[1])), np.zeros(n, dtype=int)
+    vectors[fit], labels[fit] = fitted.vectors, fitted.labels
+    rest = np.setdiff1d(np.arange(n), fit)
+    # A slice at a time: the TF-IDF rows of a million texts at once would outweigh their 30-dimensional vectors
+    # many times.
+    for lo in range(0, len(rest), _PROJECT_ROWS):
+        part = rest[lo:lo + _PROJECT_ROWS]
+        labels[part], vectors[part] = fitted.place([content[i] for i in part])
+    return discovered(fitted, _by_size(labels), vectors, cfg)
+
+
+def discovered(fitted: Fitted, assignment: np.ndarray, vectors: np.ndarray, cfg: ThemesConfig) -> Discovery:
+    """The Discovery of a fitted group whose every text has its theme number (`assignment`) and LSA vector: the
+    representative of a theme is its text closest to the theme's centre (the first of equals)."""
     representative = []
     for t in range(assignment.max() + 1):
         idx = np.flatnonzero(assignment == t)
-        centre = vectors[idx].mean(axis=0)
-        representative.append(int(idx[np.argmax(vectors[idx] @ centre)]))
-    # Phrases from the texts fitted on, too: counting every word pair of a large group cost more than k-means.
-    return Discovery(assignment, key_phrases(fit_content, assignment[fit], cfg.phrases), representative,
-                     _stability(assignment[fit], reruns))
+        representative.append(int(idx[np.argmax(closeness(vectors[idx], centre(fixed_sum(vectors[idx]), len(idx))))]))
+    phrases, stability = fitted_phrases(fitted, assignment[fitted.rows], cfg)
+    return Discovery(assignment, phrases, representative, stability)
+
+
+def fitted_phrases(fitted: Fitted, sample_assignment: np.ndarray, cfg: ThemesConfig
+                   ) -> tuple[list[list[str]], list[float]]:
+    """The key phrases and the stability score of each theme, from the texts fitted on (`sample_assignment`: their
+    theme numbers): counting every word pair of a large group cost more than k-means."""
+    return (key_phrases(fitted.content, sample_assignment, cfg.phrases),
+            _stability(sample_assignment, fitted.reruns))
 
 
 def quote(text: str, limit: int = _QUOTE_CHARS) -> str:
@@ -260,35 +327,53 @@ def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]
     (`THEME_COLUMNS`, one row per theme, by goal then size)."""
     group = theme_groups(df, cfg)
     theme = pd.Series("", index=df.index, dtype=object)
-    rows = []
     grouped = group[group != ""]
     content = group_content(df, grouped.index, cfg)
-    # Only representatives have members: a unique comment, or a campaign member's own row, stands for itself.
-    sizes = df["cluster_size"].where(df["cluster_role"].eq(ROLE_REPRESENTATIVE), 1).fillna(1).astype(float)
-    representatives = []
+    sizes = campaign_sizes(df)
+    found, representatives = [], []
     for name in sorted(set(grouped)):
         idx = grouped.index[grouped == name]
-        found = discover(content[idx].tolist(), cfg.themes, sizes[idx].tolist())
-        ids = [f"{name}-{t + 1}" for t in range(found.assignment.max() + 1)]
-        theme[idx] = [ids[t] for t in found.assignment]
-        for t, theme_id in enumerate(ids):
-            rows.append([theme_id, name, 0, "; ".join(found.key_phrases[t]), "", found.stability[t]])
-            representatives.append(idx[found.representative[t]])
+        discovery = discover(content[idx].tolist(), cfg.themes, sizes[idx].tolist())
+        ids = theme_ids(name, discovery.assignment.max() + 1)
+        theme[idx] = [ids[t] for t in discovery.assignment]
+        found.append((name, discovery.key_phrases, discovery.stability))
+        representatives.extend(idx[discovery.representative])
     # The quotes are the only texts read, a few per goal: all at once, from wherever the rows are.
     quotes = column_rows(df, "text_clean", df.index.get_indexer(representatives), "themes").tolist()
+    theme = with_member_themes(df, theme)
+    return theme, themes_table(found, quotes, theme.value_counts())
+
+
+def campaign_sizes(df: pd.DataFrame) -> pd.Series:
+    """How many comments each row stands for in k-means: a campaign's representative its campaign's size; any
+    other row (a unique comment, a campaign member's own row) itself."""
+    return df["cluster_size"].where(df["cluster_role"].eq(ROLE_REPRESENTATIVE), 1).fillna(1).astype(float)
+
+
+def theme_ids(group: str, count: int) -> list[str]:
+    return [f"{group}-{t + 1}" for t in range(count)]
+
+
+def themes_table(found: Sequence[tuple[str, list[list[str]], list[float]]], quotes: Sequence[object],
+                 counts: pd.Series) -> pd.DataFrame:
+    """The themes table: per group (by name), its themes' key phrases and stability (`found`), the quotes of the
+    themes' representatives (their texts, in the same order) and each theme's comments (`counts`: theme -> rows)."""
+    rows = [[theme_id, name, 0, "; ".join(phrases[t]), "", stability[t]]
+            for name, phrases, stability in found for t, theme_id in enumerate(theme_ids(name, len(phrases)))]
     for row, text in zip(rows, quotes):
         row[4] = quote(str(text))
-    theme = with_member_themes(df, theme)
     table = pd.DataFrame(rows, columns=list(THEME_COLUMNS))
-    table["size"] = table["theme"].map(theme.value_counts()).fillna(0).astype(int)
-    return theme, table
+    table["size"] = table["theme"].map(counts).fillna(0).astype(int)
+    return table
 
 
-def with_member_themes(df: pd.DataFrame, theme: pd.Series) -> pd.Series:
-    """`theme` with every campaign member (of readable text) given its representative's theme."""
+def with_member_themes(df: pd.DataFrame, theme: pd.Series, by_id: pd.Series | None = None) -> pd.Series:
+    """`theme` with every campaign member (of readable text) given its representative's theme: `by_id`'s (comment
+    id -> theme), by default the table's own."""
     members = df["cluster_role"].eq(ROLE_MEMBER) & ~df["status"].isin(_NO_THEME_STATUSES)
     if members.any():
-        by_id = pd.Series(theme.to_numpy(), index=df["comment_id"].astype(str))
+        if by_id is None:
+            by_id = pd.Series(theme.to_numpy(), index=df["comment_id"].astype(str))
         theme = theme.copy()
         theme[members] = df.loc[members, "cluster_representative"].astype(str).map(by_id).fillna("").to_numpy()
     return theme

@@ -10,8 +10,10 @@ import shutil
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 from openpyxl import Workbook
@@ -30,13 +32,16 @@ from pipeline import (  # noqa: E402
 from pipeline.cli import main  # noqa: E402
 from pipeline.cluster import cluster  # noqa: E402
 from pipeline.cluster_keys import cluster_keys  # noqa: E402
+from pipeline.themes import themes  # noqa: E402
 from pipeline.config import EngineConfig, StateConfig  # noqa: E402
 from pipeline.engines.dask import DASK_SETTINGS, DaskEngine, cluster_on_dask, partitions  # noqa: E402
 from pipeline.engines.dask_reading import read_on_workers  # noqa: E402
+from pipeline.engines.dask_themes import themes_on_dask  # noqa: E402
 from pipeline.errors import UserError  # noqa: E402
 from pipeline.export.research import ResearchContext  # noqa: E402
 from pipeline.export.staging import STAGING_NAME  # noqa: E402
 from pipeline.ingest import text_digest  # noqa: E402
+from quality_data import LODZ_PROPOSALS  # noqa: E402
 from synthetic_campaigns import make_corpus  # noqa: E402
 from test_spill import cells  # noqa: E402
 
@@ -134,6 +139,40 @@ def test_one_budget_of_new_sentence_vectors_for_the_batch(scheduler, tmp_path, m
             client.run(os.environ.__setitem__, "UWAGI_CACHE_DIR", str(vector_cache))
     assert 0 < local.attrs["encoder"]["embedded_new"] <= 6
     assert_frame_equal(got, local)
+
+
+def informacje(workbook: Path) -> dict[str, str]:
+    return {str(row[0]): row[1] for row in openpyxl.load_workbook(workbook)["Informacje"].iter_rows(values_only=True)
+            if row and row[0]}
+
+
+@pytest.mark.slow
+def test_the_encoder_report_is_the_local_runs(scheduler, tmp_path, monkeypatch, vector_cache, capsys):
+    """`--encoder auto` over three files (three partitions): run.json's encoder report, the stderr line and the
+    Informacje sheet name the comments the semantic model decided and the new vectors, as the local engine's do."""
+    sample = pd.read_csv(DEMO, sep=";", dtype=str, encoding="utf-8-sig")["Treść uwagi"].tolist()
+    texts = sample + make_corpus(60, seed=5).frame["text_clean"].tolist()
+    inputs = []
+    for i in range(3):
+        inputs.append(tmp_path / f"uwagi{i}.csv")
+        pd.DataFrame({"Treść uwagi": texts[i::3]}).to_csv(inputs[-1], sep=";", index=False)
+    said = {}
+    with Client(scheduler) as client:
+        try:
+            for engine in ("local", "dask"):
+                use_cache(tmp_path / f"cache-{engine}", vector_cache, monkeypatch, client)
+                out = tmp_path / engine
+                args = ["run", *map(str, inputs), "--out", str(out), "--encoder", "auto", "--encoder-budget", "4",
+                        "--engine", engine] + (["--scheduler", scheduler] if engine == "dask" else [])
+                assert main(args) == 0
+                report = json.loads((out / "run.json").read_text(encoding="utf-8"))["encoder"]
+                line = [x for x in capsys.readouterr().err.splitlines() if "model semantyczny" in x]
+                said[engine] = report, line, informacje(out / "triage.xlsx")["Model semantyczny"]
+        finally:
+            client.run(os.environ.__setitem__, "UWAGI_CACHE_DIR", str(vector_cache))
+    report = said["local"][0]
+    assert report["used"] and report["embedded_new"] == 4 and 4 < report["semantic"] == len(report["semantic_ids"])
+    assert said["dask"] == said["local"]
 
 
 @stage("slow", requires=("text_clean",), assigns=())
@@ -337,6 +376,42 @@ def spy_on_gathers(monkeypatch) -> list[tuple[int, list[str]]]:
     monkeypatch.setattr(dd.DataFrame, "compute", spied)
     monkeypatch.setattr(Client, "compute", gathered)
     return seen
+
+
+@pytest.fixture(scope="module")
+def before_themes(tmp_path_factory):
+    """300 Łódź proposals and 60 campaign letters through every stage before themes (several goals past a small
+    fit sample)."""
+    path = tmp_path_factory.mktemp("themes") / "uwagi.csv"
+    texts = pd.read_csv(LODZ_PROPOSALS)["opis"].head(300).tolist() + make_corpus(60, seed=7).frame["text_clean"].tolist()
+    pd.DataFrame({"Treść uwagi": texts}).to_csv(path, sep=";", index=False)
+    cfg = Config(classify=ClassifyConfig(encoder="off"))
+    comments, _ = ingest([path], cfg.ingest)
+    return process(comments, cfg, STAGES[:-1])[0], cfg
+
+
+@pytest.mark.parametrize("fit_sample", [3000, 40])
+def test_themes_are_fitted_on_the_client_and_placed_on_the_workers(scheduler, before_themes, monkeypatch,
+                                                                   fit_sample):
+    """Each goal fitted on the local stage's sample, every other comment placed at the nearest theme on the workers:
+    the local stage's theme column and themes table (key phrases, representative quotes, sizes, stability), while
+    the client gathers no text but the quotes and the content lemmas of the samples only."""
+    df, cfg = before_themes
+    cfg = cfg.with_(themes=replace(cfg.themes, fit_sample=fit_sample))
+    expected = themes(df, cfg)
+    table = pd.DataFrame(expected.attrs["themes"])
+    assert table.groupby("goal").size().max() > 1  # goals split into themes
+    attrs: dict = {}
+    seen = spy_on_gathers(monkeypatch)
+    with Client(scheduler), dask.config.set(DASK_SETTINGS):
+        out = themes_on_dask(themes, attrs, partitions(df, 70), cfg)
+        gathered = list(seen)
+        got = out.compute()
+    assert_frame_equal(got, expected)
+    assert_frame_equal(pd.DataFrame(attrs["themes"]), table)
+    assert [n for n, columns in gathered if "text_clean" in columns] == [len(table)]
+    read = [n for n, columns in gathered if "content" in columns]
+    assert sum(read) <= fit_sample * table["goal"].nunique() and (fit_sample > len(df) or sum(read) < len(df))
 
 
 def spilled_config(inputs: str, out: Path) -> Config:

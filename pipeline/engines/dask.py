@@ -7,12 +7,15 @@
 * Clustering runs the steps of `pipeline/cluster.py` that the local stage runs one after another: each map step per
   partition, each group step per partition after a shuffle by its key (core text, band key, pair, component,
   representative). Only the verified pairs (two integers each) meet on the client, for connected components.
+* Themes are fitted on the client, on the sample of each goal the local stage fits on, and the other rows are
+  placed at their nearest theme on the workers (`engines/dask_themes.py`).
+* classify's encoder report (run.json, stderr, the Informacje sheet) is the batch's, merged from the partitions'.
 * Each stage's result is persisted on the workers and waited for, so a stage is timed and a worker lost later is
   recomputed from the lineage, not from the start.
 * The final table is gathered on the client, but in a plain run of a batch the local engine would spill
   (`exports_from_parts`): there the workers write its partitions as a spilled run's part files (`write_parts`),
-  which the job exports part by part, and themes, the one stage run on the client, get only the columns they read
-  (`_thin`), as `engines/spill.py` runs them.
+  which the job exports part by part, and a batch-wide stage of one's own gets only the columns it reads
+  (`_thin`), as `engines/spill.py` runs it.
 
 Nothing else in uwagi imports Dask: `pipeline.engines.engine_for` imports this module only for `--engine dask`.
 """
@@ -60,7 +63,7 @@ from pipeline.classify import OUTPUT_COLUMNS as CLASSIFY_COLUMNS
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.engines.spill import READ_IF_PRESENT, Spilled
-from pipeline.engines.vector_budget import CLASSIFY, embedding, picked
+from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, embedding, merged_report, picked
 from pipeline.errors import UserError
 from pipeline.export.research import ResearchContext, date_cells, first_date_column, research_table
 from pipeline.export.staging import SPILL_FOLDER, STAGING_NAME
@@ -259,21 +262,27 @@ def _kinds(part: pd.DataFrame, senders: dict[str, int]) -> pd.DataFrame:
 
 
 _DISTRIBUTED = {"cluster": cluster_on_dask}
+THEMES = "themes"
 
 
 def _driver(stage: Stage, cfg: Config, attrs: dict[str, Any], in_parts: bool = False
             ) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
-    """How a stage runs over the partitions: a row-wise one as a map, but classify with the sentence encoder with
-    one budget of new vectors for the whole batch (zero-shot, which must see the whole batch, on the client);
-    clustering as its map/shuffle/reduce steps; any other stage that needs the whole batch (themes) on the client,
-    over the gathered table, or, for a table kept in parts (`in_parts`), over the columns it reads (`_thin`). What
-    a stage on the client keeps in `attrs` goes to `attrs`."""
-    if stage.info.name == CLASSIFY and cfg.classify.encoder != "off":
+    """How a stage runs over the partitions: a row-wise one as a map, but classify with one budget of new sentence
+    vectors and one encoder report for the whole batch (zero-shot, which must see the whole batch, on the client);
+    clustering as its map/shuffle/reduce steps; themes fitted on the client and placed on the workers; any other
+    stage that needs the whole batch (one of one's own) on the client, over the gathered table, or, for a table kept
+    in parts (`in_parts`), over the columns it reads (`_thin`). What a stage on the client keeps in `attrs` (the
+    encoder report, the themes table) goes to `attrs`."""
+    if stage.info.name == CLASSIFY:
         if needs_whole_batch(cfg):
             return functools.partial(_on_client, stage, attrs)
-        return functools.partial(_classified, stage)
+        return functools.partial(_classified, stage, attrs)
     if stage.info.row_wise:
         return functools.partial(_row_wise, stage)
+    if stage.info.name == THEMES:
+        from pipeline.engines.dask_themes import themes_on_dask  # it builds on this module's steps
+
+        return functools.partial(themes_on_dask, stage, attrs)
     return _DISTRIBUTED.get(stage.info.name) or functools.partial(_thin if in_parts else _on_client, stage, attrs)
 
 
@@ -282,30 +291,46 @@ def _row_wise(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
 
 
 _DEFERRED = "_deferred_margin"
+_REPORT = "_encoder_report"
 
 
-def _classified(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
+def _classified(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
     """classify over the partitions, the new sentence vectors spent as one process spends them
     (`pipeline/engines/vector_budget.py`): a partition embeds none and gives each row it would embed its lexical
     margin; the client picks the least certain of the whole batch within the budget, classifies those rows again
-    with their vectors (the one process that writes the cache) and the partitions take their new columns."""
+    with their vectors (the one process that writes the cache) and the partitions take their new columns. The
+    partitions' encoder reports become the batch's in `attrs["encoder"]` (run.json, stderr, the Informacje sheet),
+    as `vector_budget.merged_report` makes it of a local run's chunks."""
     deferred = mapped(frame, _deferring, stage, cfg).persist()
-    margins = deferred[_DEFERRED].dropna().compute()
+    margins, reports = dask.compute(deferred[_DEFERRED].dropna(), deferred[_REPORT].dropna())
     rows = picked(dict(zip(margins.index.tolist(), margins.tolist())), cfg)
-    out = deferred.drop(columns=_DEFERRED)
-    if not rows:
-        return out
-    redone = stage(mapped(out, _rows, rows).compute(), embedding(cfg, rows))
-    # A plain dict (at most the budget's rows) is broadcast to the partitions as it is, like clustering's senders.
-    return mapped(out, _patched, {column: redone[column].to_dict() for column in CLASSIFY_COLUMNS})
+    out = deferred.drop(columns=[_DEFERRED, _REPORT])
+    embedded = 0
+    if rows:
+        redone = stage(mapped(out, _rows, rows).compute(), embedding(cfg, rows))
+        embedded = redone.attrs["encoder"]["embedded_new"]
+        # A plain dict (at most the budget's rows) is broadcast to the partitions as it is, like clustering's senders.
+        out = mapped(out, _patched, {column: redone[column].to_dict() for column in CLASSIFY_COLUMNS})
+    # The report's batch-wide counts: of the semantic rows only, a few columns each.
+    semantic = out[out["semantic"]][[c for c in REPORT_COLUMNS if c in out.columns]].compute()
+    # An empty batch is one empty partition, which has no row to carry its report: classify's of no rows.
+    attrs["encoder"] = merged_report(reports.tolist() or [stage(frame._meta, cfg).attrs["encoder"]], semantic,
+                                     embedded)
+    return out
 
 
 def _deferring(part: pd.DataFrame, stage: Stage, cfg: Config) -> pd.DataFrame:
+    """classify of the partition, new vectors deferred: each deferred row's margin, and the partition's encoder
+    report on its first row, in working columns (a partition's `attrs` do not reach the client)."""
     out = stage(part, cfg.with_(engine=replace(cfg.engine, defer_new_vectors=True)))
     margins = np.full(len(out), np.nan)
     deferred = out.attrs.pop(DEFERRED, {})
     margins[list(deferred)] = list(deferred.values())
-    return out.assign(**{_DEFERRED: margins})
+    reports = np.full(len(out), None, dtype=object)
+    report = out.attrs.pop("encoder")
+    if len(out):
+        reports[0] = report
+    return out.assign(**{_DEFERRED: margins, _REPORT: reports})
 
 
 def _rows(part: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
@@ -338,7 +363,7 @@ def _thin(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg: Config)
     read from the partitions (`row_source.column_rows`). The columns it assigns join the partitions on the workers,
     in partitions of the frame's divisions."""
     kept = [c for c in frame.columns if c in stage.info.requires or c in READ_IF_PRESENT or c not in OUTPUT_COLUMNS]
-    with reading_from(functools.partial(_read_rows, frame)):
+    with reading_from(functools.partial(read_rows, frame)):
         out = stage(frame[kept].compute(), cfg)
     attrs.update(out.attrs)
     dropped = [c for c in kept if c not in out.columns]
@@ -348,7 +373,7 @@ def _thin(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg: Config)
     return frame.drop(columns=dropped).assign(**{c: joined[c] for c in assigned})
 
 
-def _read_rows(frame: dd.DataFrame, column: str, rows: np.ndarray) -> pd.Series:
+def read_rows(frame: dd.DataFrame, column: str, rows: np.ndarray) -> pd.Series:
     """`column` at the batch positions `rows`, read from the partitions holding them (a `row_source.RowReader`)."""
     found = mapped(frame[[column]], _rows, sorted(set(rows.tolist()))).compute()[column]
     return pd.Series(found.reindex(rows).to_numpy(), index=rows, name=column)
