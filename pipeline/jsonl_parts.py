@@ -22,25 +22,22 @@ def jsonl_parts(path: Path, rows: int) -> Iterator[RawTable]:
     """The records of the JSON Lines file `path` as RawTables of `rows` records each (the last one fewer). Raises
     NotStrict where the file must be read whole."""
     columns = list(dict.fromkeys(str(key) for _, obj, _ in _entries(path) if isinstance(obj, dict) for key in obj))
+    with path.open("rb") as f:
+        encoding = "utf-8-sig" if f.read(3) == b"\xef\xbb\xbf" else "utf-8"
     part: list[Entry] = []
     for entry in _entries(path):
         part.append(entry)
         if len(part) == rows:
-            yield _table(path, part, columns)
+            yield _table(path, part, columns, encoding)
             part = []
     if part:
-        yield _table(path, part, columns)
+        yield _table(path, part, columns, encoding)
 
 
-def _table(path: Path, entries: list[Entry], columns: list[str]) -> RawTable:
+def _table(path: Path, entries: list[Entry], columns: list[str], encoding: str) -> RawTable:
     table = jsonl_table(path, entries, columns)
-    table.encoding = "utf-8-sig" if _has_bom(path) else "utf-8"
+    table.encoding = encoding
     return table
-
-
-def _has_bom(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(3) == b"\xef\xbb\xbf"
 
 
 def _entries(path: Path) -> Iterator[Entry]:
