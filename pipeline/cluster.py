@@ -7,7 +7,10 @@
    banding (a group-by on band hashes) proposes candidate pairs. Cores and signatures are the row-wise stage
    `cluster_keys`' (`pipeline/cluster_keys.py`): this stage only groups, verifies and numbers. Only the units in
    a candidate pair are read as text (`text_clean`, through `row_source.column_rows`: a spilled run keeps the
-   texts in its part files) and folded again: the rest of the batch is keys and signatures.
+   texts in its part files) and folded again: the rest of the batch is keys and signatures. For a big batch the
+   stage holds a slice at a time of what grows with it: the band keys' pairs band by band, the texts in row order
+   (a spilled run reads each part file about twice: folded cores, then the clustered units' added text), the
+   candidate pairs verified a batch at a time, the clusters given their texts back a few at a time.
 3. Every candidate pair is verified on character shingles: the shared shingles must cover most of the shorter
    text (`min_containment`, stricter for comments under `strict_words` words: typos, cut paragraphs and added
    sentences pass) and a fair part of the longer one (`min_coverage`: one shared stock sentence does not). The
@@ -24,7 +27,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import chain
 
 import numpy as np
@@ -68,6 +71,11 @@ _ESTIMATE_CHUNK = 100_000
 # Members read to find what a cluster shares; more only costs time.
 _TEMPLATE_SAMPLE = 50
 _TEMPLATE_SHARE = 0.8  # of a cluster's letters that hold a word pair for it to be the template's
+# What the stage holds at a time for a big batch: units whose texts are read (in row order, so that a spilled run
+# reads each part file about once), candidate pairs verified, cluster members given their texts back.
+_READ_UNITS = 50_000
+_VERIFY_PAIRS = 200_000
+_ADDED_UNITS = 20_000
 
 
 class _Verifier:
@@ -498,14 +506,80 @@ def cluster(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     positions = np.arange(len(df), dtype=np.int64)
     assigned = assign_units(row_cores(df, cfg, positions))
     units = first_rows(assigned)
-    candidates = bucket_pairs(band_rows(units, ccfg))
-    units = with_texts(units, unit_texts(column_rows(df, "text_clean", paired_units(candidates), "cluster")))
-    pairs = verify_pairs(with_cores(candidates, units), ccfg)
-    members = units.merge(pair_components(pairs), on="unit")
-    clusters = cluster_units(with_clusters(units, split_components(members, ccfg)), ccfg)
+    candidates = candidate_pairs(units, ccfg)
+    folded = paired_cores(df, paired_units(candidates))
+    units = units.assign(folded=pd.Series([folded.get(u) for u in units["unit"].tolist()], index=units.index,
+                                          dtype=object))
+    pairs = pd.concat([verify_pairs(with_cores(candidates.iloc[lo : lo + _VERIFY_PAIRS], units), ccfg)
+                       for lo in range(0, len(candidates), _VERIFY_PAIRS)] or [candidates], ignore_index=True)
+    del candidates
+    split = split_components(units.merge(pair_components(pairs), on="unit"), ccfg)
+    del pairs
+    clusters = clusters_in_batches(df, with_clusters(units.drop(columns="folded"), split), folded, ccfg)
     out = row_cluster_columns(df, positions, assigned[["row", "unit"]].merge(clusters, on="unit"))
     out.insert(out.columns.get_loc("cluster_size") + 1, "cluster_kind", cluster_kinds(out, cfg))
     return out
+
+
+def candidate_pairs(units: pd.DataFrame, cfg: ClusterConfig) -> pd.DataFrame:
+    """`unique_pairs(bucket_pairs(band_rows(units, cfg)))` one band at a time: the band table of every band at once
+    (and its sorted copies) is the largest thing clustering would hold for a big batch."""
+    long = units[units["signature"].notna()]
+    signatures = long["signature"].to_numpy(dtype=object)
+    # The band keys (8 bytes a band) from the signatures (4 bytes a value, 4 values a band) a slice at a time.
+    keys = np.empty((len(long), cfg.num_bins // cfg.rows_per_band), dtype=np.uint64)
+    for lo in range(0, len(long), _READ_UNITS):
+        keys[lo : lo + _READ_UNITS] = band_keys(signature_matrix(signatures[lo : lo + _READ_UNITS].tolist(), cfg),
+                                                cfg.rows_per_band)
+    unit = long["unit"].to_numpy(dtype=np.int64)
+    code = np.empty(0, dtype=np.int64)
+    for band in range(keys.shape[1]):
+        found = bucket_pairs(pd.DataFrame({"band": np.zeros(len(unit), dtype=np.int16), "key": keys[:, band],
+                                           "unit": unit}))
+        code = sorted_unique(np.concatenate([code, (found["a"].to_numpy(dtype=np.int64) << 32)
+                                             | found["b"].to_numpy(dtype=np.int64)]))
+    return pd.DataFrame({"a": code >> 32, "b": code & 0xFFFFFFFF})
+
+
+def _in_row_order(df: pd.DataFrame, units: np.ndarray) -> Iterator[dict[int, str]]:
+    """`unit_texts` of the units (sorted row positions), `_READ_UNITS` at a time: a spilled run reads each part
+    file about once, and the texts of only one slice are held at a time."""
+    for lo in range(0, len(units), _READ_UNITS):
+        yield unit_texts(column_rows(df, "text_clean", units[lo : lo + _READ_UNITS], "cluster"))
+
+
+def paired_cores(df: pd.DataFrame, units: np.ndarray) -> dict[int, str]:
+    """unit -> folded core (as `with_texts` gives it) of the units in a candidate pair (sorted): what verifying
+    and splitting read; the texts themselves are let go of slice by slice."""
+    folded: dict[int, str] = {}
+    for texts in _in_row_order(df, units):
+        folded.update((u, folded_core(t)) for u, t in texts.items())
+    return folded
+
+
+def clusters_in_batches(df: pd.DataFrame, units: pd.DataFrame, folded: Mapping[int, str],
+                        cfg: ClusterConfig) -> pd.DataFrame:
+    """`cluster_units` of `with_clusters`' table, whole clusters about `_ADDED_UNITS` units at a time, given the
+    folded cores of the units in a pair: the texts of the units in a cluster of two or more are read once, kept as
+    UTF-8 (half a Polish text's size as a Python string), and made strings again only for their batch."""
+    unit, rep = units["unit"].to_numpy(dtype=np.int64), units["rep"].to_numpy(dtype=np.int64)
+    clustered = unit != rep
+    clustered[np.searchsorted(unit, rep[clustered])] = True  # their representatives (`unit` is sorted)
+    stored: dict[int, bytes] = {}
+    for texts in _in_row_order(df, unit[clustered]):
+        stored.update((u, t.encode()) for u, t in texts.items())
+    alone = units[~clustered]
+    out = [cluster_units(alone.assign(text=None, folded=None), cfg)]
+    order = np.flatnonzero(clustered)[np.argsort(rep[clustered], kind="stable")]
+    starts = np.flatnonzero(np.concatenate(([True], rep[order][1:] != rep[order][:-1]))) if len(order) else order
+    cuts = np.unique(np.searchsorted(starts, np.arange(0, len(order), _ADDED_UNITS), side="right") - 1)
+    for lo, hi in zip(starts[cuts], np.append(starts[cuts][1:], len(order))):
+        batch = units.iloc[np.sort(order[lo:hi])]
+        members = batch["unit"].tolist()
+        out.append(cluster_units(batch.assign(
+            text=pd.Series([stored.pop(u).decode() for u in members], index=batch.index, dtype=object),
+            folded=pd.Series([folded[u] for u in members], index=batch.index, dtype=object)), cfg))
+    return pd.concat(out, ignore_index=True)
 
 
 def sender_keys(df: pd.DataFrame, cfg: Config) -> pd.Series:

@@ -1,15 +1,15 @@
-"""A big CSV export ingested straight into part files, for a run whose rows live in part files (a spilled run,
-`engines/spill.py`): the file is read a part at a time (`csv_parts`), each part becomes comment rows as
-`ingest.ingest` makes them and is written, so the whole input is never in memory.
+"""A big CSV or JSON Lines export ingested straight into part files, for a run whose rows live in part files (a
+spilled run, `engines/spill.py`): the file is read a part at a time (`csv_parts`, `jsonl_parts`), each part becomes
+comment rows as `ingest.ingest` makes them and is written, so the whole input is never in memory.
 
 The comment ids are the batch's: a repeated text is numbered across the parts by a count per text hash
 (`ingest.numbered`), and ids an --id-col gives, unique over the whole batch (`ingest.unique_ids`), are settled once
 every part is read and set in the parts by the first map (`WrittenParts.joined`).
 
-One CSV or TSV file in UTF-8, of more than a part's rows. Everything else is ingested whole as before: several
-files (their columns and names are the batch's), XLSX, ODS, JSON Lines, documents, a file `csv_parts` must read
-whole (`readers.NotStrict`), and a file whose text columns a part cannot tell as the whole file would (found by
-their cells, or by a header that only starts like a text header).
+One CSV, TSV or JSON Lines (`.jsonl`, `.ndjson`) file in UTF-8, of more than a part's rows. Everything else is
+ingested whole as before: several files (their columns and names are the batch's), XLSX, ODS, `.json`, documents,
+a file a part cannot read as the whole file would (`readers.NotStrict`), and a file whose text columns a part
+cannot tell as the whole file would (found by their cells, or by a header that only starts like a text header).
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from pipeline.export.research import date_cells
 from pipeline.ingest import decoded, id_column, numbered, passthrough_names, source_names, text_digest, to_comments, \
     unique_ids
 from pipeline.inputs import input_files
+from pipeline.jsonl_parts import JSONL_SUFFIXES, jsonl_parts
 from pipeline.readers import NotStrict, RawTable
 
-STREAMED_SUFFIXES = (".csv", ".tsv")
+STREAMED_SUFFIXES = (".csv", ".tsv", *JSONL_SUFFIXES)
 
 
 @dataclass
@@ -58,8 +59,8 @@ class IngestedParts:
 
 
 def ingest_parts(paths: Sequence[str | Path], cfg: IngestConfig, rows: int, folder: Path) -> IngestedParts | None:
-    """The batch in part files of `rows` rows in `folder`, the rows `ingest.ingest` gives, when it is one CSV file
-    of more than `rows` records that reads the same a part at a time; else None, and no part file or new folder
+    """The batch in part files of `rows` rows in `folder`, the rows `ingest.ingest` gives, when it is one CSV or
+    JSON Lines file of more than `rows` records that reads the same a part at a time; else None, and no part file or new folder
     left."""
     found = list(input_files(paths))
     if cfg.encoding or cfg.sheet is not None or len(found) != 1 or found[0][1]:
@@ -100,7 +101,9 @@ def _written(path: Path, cfg: IngestConfig, rows: int, folder: Path) -> Ingested
     first: RawTable | None = None
     cells: list[dict[str, tuple[int, bool]]] = []
     names: dict[str, str] = {}
-    for table in csv_parts(path, rows, cfg.text_cols):
+    tables = (jsonl_parts(path, rows) if path.suffix.lower() in JSONL_SUFFIXES
+              else csv_parts(path, rows, cfg.text_cols))
+    for table in tables:
         if first is None:
             names = passthrough_names([list(table.frame.columns)])
         comments = to_comments(table, cfg, source_names([table])[0], names, id_col)

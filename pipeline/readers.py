@@ -369,6 +369,15 @@ def _read_jsonl(path: Path, text: str) -> RawTable:
             document = arrays[0] if len(arrays) == 1 and len(document) == 1 else [document]
         items = document if isinstance(document, list) else [document]
         entries = [(number, item, json.dumps(item, ensure_ascii=False)) for number, item in enumerate(items, 1)]
+    if not entries:
+        raise UserError("plik nie zawiera żadnych rekordów", path=path)
+    return jsonl_table(path, entries)
+
+
+def jsonl_table(path: Path, entries: Sequence[tuple[int, object, str]], columns: Sequence[str] | None = None
+                ) -> RawTable:
+    """The records of JSON Lines entries (line number, the parsed line or why it is unreadable, the line), in
+    `columns` (default: every key of theirs, in the order first seen)."""
     records: list[dict[str, str]] = []
     errors: dict[int, str] = {}
     raw: dict[int, str] = {}
@@ -380,9 +389,8 @@ def _read_jsonl(path: Path, text: str) -> RawTable:
             errors[i] = obj if isinstance(obj, _Unreadable) else "rekord nie jest obiektem JSON"
             raw[i] = written
             records.append({})
-    if not records:
-        raise UserError("plik nie zawiera żadnych rekordów", path=path)
-    columns = list(dict.fromkeys(key for record in records for key in record))
+    if columns is None:
+        columns = list(dict.fromkeys(key for record in records for key in record))
     frame = pd.DataFrame([{c: r.get(c, "") for c in columns} for r in records], columns=columns, dtype=object)
     return RawTable(path, frame, [number for number, _, _ in entries], errors, raw=raw)
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -218,6 +219,33 @@ def test_keys_without_the_texts_read_only_the_texts_of_candidate_pairs(gdansk_de
     assert len(set(read) & set(alone.tolist())) < len(alone) / 10
     with pytest.raises(MissingColumnsError, match="text_clean"):
         cluster(keyed, CFG)
+
+
+def test_a_big_batch_in_slices_reads_the_texts_in_row_order_and_gives_the_same_clusters(gdansk_dev, monkeypatch):
+    """Clustering a big batch holds a slice at a time (texts read, pairs verified, clusters given their texts back):
+    in slices far smaller than the batch it finds the same clusters and reads the texts in row order, twice at most
+    (so a spilled run reads each part file about twice, not once per slice)."""
+    corpus = make_corpus(1500, seed=7, sample=[r["text"] for r in gdansk_dev]).frame
+    keyed = cluster_keys(corpus, CFG).drop(columns="text_clean")
+    reads: list[np.ndarray] = []
+
+    def reader(column: str, rows: np.ndarray) -> pd.Series:
+        reads.append(rows)
+        return pd.Series(corpus[column].iloc[rows].to_numpy(), index=rows)
+
+    with reading_from(reader):
+        whole = cluster(keyed, CFG)
+    stage = sys.modules[cluster.__module__]
+    for name, size in (("_READ_UNITS", 60), ("_VERIFY_PAIRS", 50), ("_ADDED_UNITS", 40)):
+        monkeypatch.setattr(stage, name, size)
+    reads.clear()
+    with reading_from(reader):
+        out = cluster(keyed, CFG)
+    pd.testing.assert_frame_equal(out, whole)
+    assert (out["cluster_size"] > 1).sum() > 400
+    assert len(reads) > 10 and max(len(r) for r in reads) <= 60
+    rows = np.concatenate(reads)
+    assert np.count_nonzero(np.diff(rows) < 0) <= 1
 
 
 def test_empty_input_gives_empty_tables():

@@ -1,8 +1,9 @@
-"""A big CSV export ingested part by part (`csv_parts`, `ingest_parts`): the records, row numbers, ids and columns
+"""A big CSV or JSON Lines export ingested part by part (`csv_parts`, `jsonl_parts`, `ingest_parts`): the records, row numbers, ids and columns
 of reading the whole file, or, where a part cannot tell, the whole file read as before."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ from pipeline.config import IngestConfig
 from pipeline.csv_parts import csv_parts
 from pipeline.ingest import ingest
 from pipeline.ingest_parts import ingest_parts
+from pipeline.jsonl_parts import jsonl_parts
 from pipeline.readers import NotStrict, read_table
 
 HEADER = "Nr;Treść uwagi;E-mail;Data wpływu\n"
@@ -114,3 +116,60 @@ def test_a_file_of_at_most_a_parts_lines_is_read_once_whole(tmp_path, monkeypatc
     monkeypatch.setattr("pipeline.ingest_parts.csv_parts", lambda *_, **__: pytest.fail("read into a part first"))
     assert ingest_parts([path], IngestConfig(), 100, tmp_path / "parts") is None  # 100 lines: never past a part
     assert not (tmp_path / "parts").exists()
+
+
+def jsonl_records(first: int, last: int) -> str:
+    """JSON Lines of an export: a text with a line break, a number, a key the first lines lack from line 150 on."""
+    return "".join(json.dumps({"Nr": i, "Treść uwagi": f"Uwaga {i % 4}: proszę o zmianę\nw punkcie {i % 3}.",
+                               "E-mail": f"a{i}@x.pl", **({"Dzielnica": "Oliwa"} if i >= 150 else {})},
+                              ensure_ascii=False) + "\n" for i in range(first, last))
+
+
+JSONL_ROWS, JSONL_MORE = jsonl_records(1, 130), jsonl_records(130, 160)
+JSONL_STREAMED = {
+    "plain": JSONL_ROWS + JSONL_MORE,
+    "a BOM, CRLF, blank lines, an unreadable line and an array": ("\ufeff" + JSONL_ROWS + "\n{zepsuty\n[1, 2]\n"
+                                                                   + JSONL_MORE).replace("\n", "\r\n"),
+}
+JSONL_READ_WHOLE = {
+    "one document over several lines": "[\n" + JSONL_ROWS.replace("}\n", "},\n") + "{}]\n",
+    "an escaped NUL": JSONL_ROWS + '{"Nr": 0, "Treść uwagi": "zepsuty\\u0000bajt"}\n' + JSONL_MORE,
+    "cp1250": None,
+}
+
+
+def jsonl_written(tmp_path: Path, text: str | None) -> Path:
+    path = tmp_path / "eksport.jsonl"
+    path.write_bytes(JSONL_ROWS.encode("cp1250") if text is None else text.encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("name", JSONL_STREAMED)
+def test_a_json_lines_file_read_in_parts_gives_the_records_of_the_whole_file(tmp_path, name):
+    path = jsonl_written(tmp_path, JSONL_STREAMED[name])
+    whole = read_table(path)
+    parts = list(jsonl_parts(path, 40))
+    assert [len(p.frame) for p in parts][:-1] == [40] * (len(parts) - 1) and len(parts) > 3
+    assert_frame_equal(pd.concat([p.frame for p in parts], ignore_index=True), whole.frame)
+    offsets = [sum(len(p.frame) for p in parts[:i]) for i in range(len(parts))]
+    assert [r for p in parts for r in p.rows] == whole.rows
+    assert {o + i: why for o, p in zip(offsets, parts) for i, why in p.errors.items()} == whole.errors
+    assert {o + i: line for o, p in zip(offsets, parts) for i, line in p.raw.items()} == whole.raw
+    assert {p.encoding for p in parts} == {whole.encoding}
+
+
+@pytest.mark.parametrize("name", JSONL_READ_WHOLE)
+def test_a_json_lines_file_a_part_cannot_read_as_the_whole_is_read_whole(tmp_path, name):
+    with pytest.raises(NotStrict):
+        list(jsonl_parts(jsonl_written(tmp_path, JSONL_READ_WHOLE[name]), 40))
+
+
+def test_a_big_json_lines_file_is_ingested_in_parts_as_whole(tmp_path):
+    path = jsonl_written(tmp_path, JSONL_STREAMED["a BOM, CRLF, blank lines, an unreadable line and an array"])
+    cfg = IngestConfig(id_col="Nr")
+    expected, _ = ingest([path], cfg)
+    got = ingest_parts([path], cfg, 40, tmp_path / "parts")
+    assert got is not None and len(got.parts.paths) == 5
+    parts = pd.concat([pd.read_pickle(p) for p in got.parts.paths]).assign(comment_id=got.parts.joined["comment_id"])
+    assert_frame_equal(parts, expected)
+    assert got.table.roles == read_roles(path, cfg)
