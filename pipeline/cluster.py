@@ -35,6 +35,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from pipeline import cluster_memo
 from pipeline.clean import fold, fold_chars
 from pipeline.columns import CLUSTER_COLUMNS, OUTPUT_COLUMNS
 from pipeline.config import ClusterConfig, Config
@@ -363,12 +364,19 @@ def _added_texts(units: pd.DataFrame, rep: np.ndarray, share: float) -> list[str
             members_of.setdefault(pos[r], []).append(i)
     added = [""] * len(unit)
     for r, members in members_of.items():
+        group = (r, *members)
         # Measured against the template, not the representative letter: what a sender added must not depend on
         # which letter came first, nor vanish because the representative's sender added it too.
-        reference = template_bigrams([cores[i] for i in (r, *members)])
-        memo: dict[str, float | None] = {}
-        for i in (r, *members):
-            added[i] = " ".join(added_sentences(core_text(texts[i]), reference, share, memo))
+        sample = [cores[i] for i in group[:_TEMPLATE_SAMPLE]]
+        base = cluster_memo.fingerprint("added", share, sample) if cluster_memo.active() else ""
+        keys = [cluster_memo.fingerprint(base, texts[i]) for i in group] if base else [""] * len(group)
+
+        def compute(todo: Sequence[int], group: tuple[int, ...] = group, sample: list[str] = sample) -> list[str]:
+            reference, memo = template_bigrams(sample), {}
+            return [" ".join(added_sentences(core_text(texts[group[n]]), reference, share, memo)) for n in todo]
+
+        for i, text in zip(group, cluster_memo.remembered(keys, compute)):
+            added[i] = text
     return added
 
 
@@ -631,10 +639,16 @@ def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
     for c in range(len(uniques)):
         idx = order[bounds[c] : bounds[c + 1]]
         rep = idx[is_rep[idx]][0]
-        rep_core = core_text(texts[rep])
-        others = [fold(core_text(texts[i])) for i in idx[~is_rep[idx]][:_TEMPLATE_SAMPLE]]
-        template = " ".join(template_sentences(rep_core, others, share)) or rep_core
-        rows.append((uniques[c], kinds[rep], len(idx), ids[rep], template))
+        sample = idx[~is_rep[idx]][:_TEMPLATE_SAMPLE]
+        key = (cluster_memo.fingerprint("template", share, texts[rep], texts[sample].tolist())
+               if cluster_memo.active() else "")
+
+        def compute(_: Sequence[int], rep: int = rep, sample: np.ndarray = sample) -> list[str]:
+            rep_core = core_text(texts[rep])
+            others = [fold(core_text(texts[i])) for i in sample]
+            return [" ".join(template_sentences(rep_core, others, share)) or rep_core]
+
+        rows.append((uniques[c], kinds[rep], len(idx), ids[rep], cluster_memo.remembered([key], compute)[0]))
     table = pd.DataFrame(rows, columns=columns[:5])
     if has_labels:
         counts = multi.groupby(["cluster_id", "label"], sort=False).size().reset_index(name="n")

@@ -17,6 +17,7 @@ from pipeline import __version__
 from pipeline.classifier import CommentClassifier
 from pipeline.classify import resolve_classifier
 from pipeline.cluster import cluster_table
+from pipeline.cluster_memo import remembering
 from pipeline.cluster_keys import KEY_COLUMNS
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
@@ -49,7 +50,7 @@ from pipeline.sheets import H_CHANGE, H_NEW, SHEET_CONFLICTS, SHEET_HISTORY
 from pipeline.state.incremental import incremental
 from pipeline.state.schema import open_state
 from pipeline.state.staff import conflicts, harvest, workbooks
-from pipeline.state.store import history, next_run_id, record_run, save_night
+from pipeline.state.store import cluster_memo, history, next_run_id, record_run, save_night
 from pipeline.themes import CONTENT_COLUMN, theme_table
 from pipeline.triage import TriageRules, load_rules
 
@@ -311,19 +312,21 @@ def nightly(inputs: Sequence[str | Path], cfg: Config, out: Path, staging: Path,
     try:
         batch = _ingest(inputs, cfg, log)
         harvest(conn, workbooks(out, WORKBOOK), our_headers(batch.df, cfg), run_id)
-        night = incremental(batch, cfg, conn, model_summary(cfg), run_stages, log, ordered, run_id)
-        if cfg.engine.name == "dask":
-            from pipeline.engines.dask import research_parts
+        # Clustering (a stage) and clusters.csv (the export) take what they derived from unchanged clusters last night.
+        with remembering(cluster_memo(conn)) as memo:
+            night = incremental(batch, cfg, conn, model_summary(cfg), run_stages, log, ordered, run_id)
+            if cfg.engine.name == "dask":
+                from pipeline.engines.dask import research_parts
 
-            research_parts(night.shown, cfg, staging, research_context(batch, cfg))
-        result = _write_run(batch, cfg, out, staging, log, {"counts": night.counts, "themes_fit": night.themes and
-                                                            night.themes.report},
-                            sheets=[(SHEET_HISTORY, history(conn, night.run_record(started, out, batch, run_id))),
-                                    (SHEET_CONFLICTS, conflicts(conn))], shown=night.shown)
+                research_parts(night.shown, cfg, staging, research_context(batch, cfg))
+            result = _write_run(batch, cfg, out, staging, log, {"counts": night.counts, "themes_fit": night.themes
+                                                                and night.themes.report},
+                                sheets=[(SHEET_HISTORY, history(conn, night.run_record(started, out, batch, run_id))),
+                                        (SHEET_CONFLICTS, conflicts(conn))], shown=night.shown)
         run = night.run_record(started, out, batch, run_id)
         save_night(conn, run_id, batch.df, night.outputs, night.change, night.withdrawn, night.config_key, run,
                    (result.manifest["workbook_sha256"], WORKBOOK), night.themes and night.themes.fit,
-                   night.triage_keys, night.triage_found, night.cluster_keys, night.cluster_found)
+                   night.triage_keys, night.triage_found, night.cluster_keys, night.cluster_found, memo.used)
         if log is not None:
             log.event("run", run_id=run_id, exit_status=0, counts=night.counts, total_s=batch.timings["total"])
         return result

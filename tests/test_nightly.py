@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from importlib import import_module
 from openpyxl import load_workbook
 
 from pipeline import polish
@@ -29,6 +30,7 @@ from pipeline.job import run_job
 from pipeline.lock import LOCK_NAME, LockHeld, hold_run
 from pipeline.process import process
 from pipeline.sheets import H_CHANGE, H_NEW
+from pipeline.state.schema import SCHEMA_VERSION
 from pipeline.vocabulary import CHANGE_NEW, ROLE_MEMBER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,6 +154,42 @@ def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path, monk
     assert [{h: r[h] for h in full_sheet[0]} for r in sheet] == full_sheet
 
 
+def test_a_grown_campaign_costs_a_night_only_its_new_letter(tmp_path: Path, monkeypatch) -> None:
+    clustering = import_module("pipeline.cluster")  # the package's `cluster` is the stage function
+    # More letters than a template is read from (`cluster._TEMPLATE_SAMPLE`): a new one leaves the template as it was.
+    letters = [CAMPAIGN + f"Podpisano: mieszkańcy domu nr {n}." for n in range(clustering._TEMPLATE_SAMPLE + 2)]
+    letters[3] += " Z poważaniem."
+    export, state = tmp_path / "formularz.csv", tmp_path / "stan.db"
+    lexical = ["--encoder", "off"]  # the encoder has no part in clustering
+    assert main(["run", str(write_export(export, comments(10) + letters)), "--out", str(tmp_path / "n1"), "--state",
+                 str(state), *lexical]) == 0
+    read: list[str] = []
+    added_sentences, template_sentences = clustering.added_sentences, clustering.template_sentences
+
+    def added(core, *args, **kwargs):
+        read.append(core)
+        return added_sentences(core, *args, **kwargs)
+
+    def template(*args, **kwargs):
+        read.append("szablon")
+        return template_sentences(*args, **kwargs)
+
+    monkeypatch.setattr(clustering, "added_sentences", added)
+    monkeypatch.setattr(clustering, "template_sentences", template)
+    write_export(export, comments(10) + letters + [CAMPAIGN + "Dopisuję się do apelu sąsiadów."])
+    assert main(["run", str(export), "--out", str(tmp_path / "n2"), "--state", str(state), *lexical]) == 0
+    monkeypatch.undo()
+    # What the campaign's known letters add, and its template, are remembered: only the new letter is read.
+    assert len(read) == 1 and "Dopisuję się" in read[0]
+    assert main(["run", str(export), "--out", str(tmp_path / "full"), *lexical]) == 0
+    for name in ("comments.csv", "clusters.csv"):
+        nightly = pd.read_csv(tmp_path / "n2" / name, dtype=str, keep_default_na=False)
+        full = pd.read_csv(tmp_path / "full" / name, dtype=str, keep_default_na=False)
+        pd.testing.assert_frame_equal(nightly.drop(columns="change", errors="ignore"), full)
+    assert {"Dopisuję się do apelu sąsiadów.", "Z poważaniem."} <= set(
+        pd.read_csv(tmp_path / "n2" / "comments.csv", dtype=str, keep_default_na=False)["added_text"])
+
+
 def test_a_night_with_few_new_comments_assigns_them_to_the_stored_themes(tmp_path: Path) -> None:
     texts = comments(100)
     export, state = tmp_path / "formularz.csv", tmp_path / "stan.db"
@@ -210,6 +248,7 @@ def test_a_state_from_before_the_cluster_keys_were_kept_is_migrated_and_keyed_on
     with sqlite3.connect(old) as conn:  # the file as schema 3 left it
         conn.execute("ALTER TABLE comments DROP COLUMN cluster_key")
         conn.execute("ALTER TABLE comments DROP COLUMN cluster_found")
+        conn.execute("DROP TABLE cluster_memo")
         conn.execute("PRAGMA user_version = 3")
     write_export(export, texts)
     migrated = night(export, tmp_path / "stary", old)
@@ -217,7 +256,7 @@ def test_a_state_from_before_the_cluster_keys_were_kept_is_migrated_and_keyed_on
     assert migrated["counts"]["keyed"] == 40 and kept["counts"]["keyed"] == 4
     assert (tmp_path / "stary" / "comments.csv").read_bytes() == (tmp_path / "n2" / "comments.csv").read_bytes()
     with sqlite3.connect(old) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("SELECT count(*) FROM comments WHERE cluster_key = ''").fetchone()[0] == 0
 
 

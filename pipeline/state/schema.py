@@ -55,6 +55,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE comments ADD COLUMN cluster_key TEXT NOT NULL DEFAULT '';
     ALTER TABLE comments ADD COLUMN cluster_found TEXT NOT NULL DEFAULT '';
     """,
+    # What clustering derived from each cluster's texts last night (pipeline/cluster_memo.py), by the fingerprint
+    # of those texts; a file migrated from version 4 has none, so its first night derives every cluster's once.
+    """
+    CREATE TABLE cluster_memo (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +70,11 @@ def load(conn: sqlite3.Connection) -> Stored:
                   triage_found, cluster_key, cluster_found)
 
 
+def cluster_memo(conn: sqlite3.Connection) -> dict[str, str]:
+    """What clustering derived from each cluster's texts last night, by fingerprint (`pipeline.cluster_memo`)."""
+    return dict(conn.execute("SELECT key, value FROM cluster_memo"))
+
+
 def next_run_id(conn: sqlite3.Connection) -> int:
     return (conn.execute("SELECT max(run_id) FROM runs").fetchone()[0] or 0) + 1
 
@@ -82,11 +87,13 @@ def save_night(conn: sqlite3.Connection, run_id: int, df: pd.DataFrame, outputs:
                change: Sequence[str], withdrawn: Sequence[str], config_key: str, run: dict[str, Any],
                workbook: tuple[str, str], theme_fit: ThemeFit | None = None,
                triage_keys: Sequence[str] | None = None, triage_found: Sequence[str] | None = None,
-               cluster_keys: Sequence[str] | None = None, cluster_found: Sequence[str] | None = None) -> None:
+               cluster_keys: Sequence[str] | None = None, cluster_found: Sequence[str] | None = None,
+               memo: Mapping[str, str] | None = None) -> None:
     """Tonight's comments (`df`, final rows; `outputs`, their costly-stage columns as JSON; `triage_found` and
     `triage_keys`, their triage findings and the fingerprint of those findings' inputs; `cluster_found` and
     `cluster_keys`, the same of their cluster keys), the withdrawn ids, the run's record, tonight's workbook
-    (SHA-256, name) and the themes' fit, in one transaction. The workbook counts as read: it holds what the state
+    (SHA-256, name), the themes' fit and what clustering derived from tonight's clusters (`memo`, which replaces
+    last night's: it holds tonight's clusters only), in one transaction. The workbook counts as read: it holds what the state
     holds, so the next night reads it only once staff have changed it."""
     rows = json_rows(df)
     records = [
@@ -115,6 +122,9 @@ def save_night(conn: sqlite3.Connection, run_id: int, df: pd.DataFrame, outputs:
         conn.executemany("UPDATE comments SET status = ? WHERE comment_id = ?", [(WITHDRAWN, i) for i in withdrawn])
         record_run(conn, run_id, run)
         conn.execute("INSERT OR IGNORE INTO workbooks_read VALUES (?,?,?)", (*workbook, run_id))
+        if memo is not None:
+            conn.execute("DELETE FROM cluster_memo")
+            conn.executemany("INSERT INTO cluster_memo VALUES (?,?)", memo.items())
         if theme_fit is not None:
             conn.execute("DELETE FROM theme_fit")
             conn.execute("INSERT INTO theme_fit VALUES (?,?,?,?)",
