@@ -254,13 +254,14 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     research = batch.research or research_context(batch, cfg)
     spilled = batch.spilled
     # The files of every row are written part by part on the second core while this one builds the rest.
-    with in_background(cfg, "comments.csv i research.*", _write_parts, spilled, staging, research, cfg) \
+    big = spilled is not None and is_big(len(spilled), cfg)
+    with in_background(cfg, "comments.csv i research.*", _write_parts_of, spilled, staging, research, big) \
             if spilled is not None else contextlib.nullcontext():
         if spilled is not None:  # the workbook's rows: every row's short columns, the shown rows' texts
             rows = WorkbookRows()
             collections.deque(rows.taken(map(ordered, spilled.parts())), maxlen=0)
             batch.df = rows.table(map(ordered, spilled.parts()), cfg)
-            full_table = [FULL_TABLE] if is_big(len(spilled), cfg) else []
+            full_table = [FULL_TABLE] if big else []
         df = batch.df
         shown = df if shown is None else shown
         taxonomy = resolve_classifier(cfg).taxonomy
@@ -305,8 +306,10 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     return JobResult(out / full_table[0] if batch.spilled is not None and full_table else shown, manifest, out)
 
 
-def _write_parts(spilled: Spilled, staging: Path, research: ResearchContext, cfg: Config) -> None:
-    write_parts(map(ordered, spilled.parts()), staging, research, is_big(len(spilled), cfg))
+def _write_parts_of(spilled: Spilled, staging: Path, research: ResearchContext, full_table: bool) -> None:
+    """comments.csv, research.* and (with `full_table`) comments.parquet of a spilled run's parts: no model or
+    configuration travels to the process that writes them."""
+    write_parts(map(ordered, spilled.parts()), staging, research, full_table)
 
 
 def _no_classification(cfg: Config) -> dict[str, Any]:
