@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import json
 import shutil
 import time
@@ -25,7 +27,7 @@ from pipeline.consultations import check_consultations, consultation_by_file, gi
 from pipeline.errors import UserError
 from pipeline.export.atomic import check_out_dir
 from pipeline.export.appending import write_parts
-from pipeline.export.big_workbook import is_big, write_full_table
+from pipeline.export.big_workbook import FULL_TABLE, is_big, write_full_table
 from pipeline.export.staging import SPILL_FOLDER, new_staging, publish, remove_leftovers
 from pipeline.export.manifest import build_manifest, write_manifest
 from pipeline.export.research import ResearchContext, date_column, first_date_column, write_research
@@ -39,6 +41,7 @@ from pipeline.ingest_parts import WrittenParts, ingest_parts
 from pipeline.models import read_card
 from pipeline.pii_columns import detect_pii_columns
 from pipeline.engines import engine_for
+from pipeline.engines.background import in_background
 from pipeline.engines.spill import Spilled, spill, spillable, spills
 from pipeline.lock import hold_run
 from pipeline.process import STAGES
@@ -250,42 +253,50 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     started = time.perf_counter()
     timings = batch.timings
     research = batch.research or research_context(batch, cfg)
-    if batch.spilled is not None:  # the files of every row part by part; the workbook's rows for what follows
-        rows = WorkbookRows()
-        full_table = write_parts(rows.taken(map(ordered, batch.spilled.parts())), staging, research,
-                                 is_big(len(batch.spilled), cfg))
-        batch.df = rows.table(map(ordered, batch.spilled.parts()), cfg)
+    spilled = batch.spilled
+    # The files of every row are written part by part on the second core while this one builds the rest.
+    big = spilled is not None and is_big(len(spilled), cfg)
+    with in_background(cfg, "comments.csv i research.*", _write_parts_of, spilled, staging, research, big) \
+            if spilled is not None else contextlib.nullcontext():
+        if spilled is not None:  # the workbook's rows: every row's short columns, the shown rows' texts
+            rows = WorkbookRows()
+            collections.deque(rows.taken(map(ordered, spilled.parts())), maxlen=0)
+            batch.df = rows.table(map(ordered, spilled.parts()), cfg)
+            full_table = [FULL_TABLE] if big else []
+        df = batch.df
+        shown = df if shown is None else shown
+        taxonomy = resolve_classifier(cfg).taxonomy
+        clusters = cluster_table(df, cfg)
+        if batch.spilled is None:
+            write_csv(shown, staging / "comments.csv")
+            full_table = write_full_table(shown, staging, cfg)
+            write_research(shown, staging, research)
+        write_csv(clusters, staging / "clusters.csv")
+        themes = theme_table(df, cfg)
+        write_csv(themes, staging / "themes.csv")
+        # An engine may have written partitioned outputs into the staging folder (the Dask engine: research/); the
+        # part files are read until the block ends.
+        outputs = [*OUTPUTS[:-1], *full_table, *(p.name for p in sorted(staging.iterdir())
+                                                 if p.is_dir() and p.name != SPILL_FOLDER), OUTPUTS[-1]]
+        manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
+                                  model=model_summary(cfg), clusters=len(clusters),
+                                  encoder=df.attrs.get("encoder") or _no_classification(cfg))
+        for key, value in (manifest_extra or {}).items():
+            if key == "counts":
+                manifest["counts"].update(value)
+            else:
+                manifest[key] = value
+        manifest["themes"] = len(themes)
+        given = given_names(cfg)
+        manifest["consultation"] = list(given) if len(given) > 1 else research.consultation
+        # With a state, staff entries are in the state and come back in the new workbook: nothing to keep aside.
+        kept = None if cfg.state.path is not None else edited_workbook_destination(out)
+        manifest["kept_workbook"] = kept.name if kept else None
+        write_workbook(shown, staging / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg,
+                       themes=themes, sheets=sheets)
+        manifest["workbook_sha256"] = file_sha256(staging / WORKBOOK)
+    if spilled is not None:
         shutil.rmtree(staging / SPILL_FOLDER)
-    df = batch.df
-    shown = df if shown is None else shown
-    taxonomy = resolve_classifier(cfg).taxonomy
-    clusters = cluster_table(df, cfg)
-    if batch.spilled is None:
-        write_csv(shown, staging / "comments.csv")
-        full_table = write_full_table(shown, staging, cfg)
-        write_research(shown, staging, research)
-    write_csv(clusters, staging / "clusters.csv")
-    themes = theme_table(df, cfg)
-    write_csv(themes, staging / "themes.csv")
-    # An engine may have written partitioned outputs into the staging folder (the Dask engine: research/).
-    outputs = [*OUTPUTS[:-1], *full_table, *(p.name for p in sorted(staging.iterdir()) if p.is_dir()), OUTPUTS[-1]]
-    manifest = build_manifest(batch.tables, df, timings, cfg, outputs=outputs, pii_columns=batch.personal,
-                              model=model_summary(cfg), clusters=len(clusters),
-                              encoder=df.attrs.get("encoder") or _no_classification(cfg))
-    for key, value in (manifest_extra or {}).items():
-        if key == "counts":
-            manifest["counts"].update(value)
-        else:
-            manifest[key] = value
-    manifest["themes"] = len(themes)
-    given = given_names(cfg)
-    manifest["consultation"] = list(given) if len(given) > 1 else research.consultation
-    # With a state, staff entries are in the state and come back in the new workbook: nothing to keep aside.
-    kept = None if cfg.state.path is not None else edited_workbook_destination(out)
-    manifest["kept_workbook"] = kept.name if kept else None
-    write_workbook(shown, staging / WORKBOOK, manifest, taxonomy=taxonomy, clusters=clusters, cfg=cfg,
-                   themes=themes, sheets=sheets)
-    manifest["workbook_sha256"] = file_sha256(staging / WORKBOOK)
     timings["export"] = round(time.perf_counter() - started, 3)
     timings["total"] = round(sum(v for k, v in timings.items() if k != "total"), 3)
     if log is not None:
@@ -294,6 +305,12 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     publish(staging, out, outputs, renames=[(out / WORKBOOK, kept)] if kept else [])
     # A big spilled run held only the workbook's rows' texts: the whole table is in comments.parquet.
     return JobResult(out / full_table[0] if batch.spilled is not None and full_table else shown, manifest, out)
+
+
+def _write_parts_of(spilled: Spilled, staging: Path, research: ResearchContext, full_table: bool) -> None:
+    """comments.csv, research.* and (with `full_table`) comments.parquet of a spilled run's parts: no model or
+    configuration travels to the process that writes them."""
+    write_parts(map(ordered, spilled.parts()), staging, research, full_table)
 
 
 def _no_classification(cfg: Config) -> dict[str, Any]:
