@@ -2,7 +2,7 @@
 fields and row numbers, while only a block of lines is in memory at once.
 
 Only what reads the same from a part as from the whole file is read this way: UTF-8 text (with or without a BOM)
-with no NUL byte, every record strict CSV (`readers._csv_lines(strict=True)`), and no short record that the next
+with no NUL byte, every record strict CSV (`readers.csv_lines(strict=True)`), and no short record that the next
 one completes (a line break typed into a numbered table, `readers.completes`). Anything else raises
 `readers.NotStrict`, and the file is read whole, as before.
 """
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from pipeline.readers import (
-    _HEADER_SEARCH, _SNIFF_LINES, NotStrict, RawTable, _csv_lines, _sniff_delimiter, completes, header_index, records_table,
+    HEADER_SEARCH, SNIFF_LINES, NotStrict, RawTable, completes, csv_lines, header_index, records_table, sniff_delimiter,
     unique_headers,
 )
 
@@ -24,7 +24,7 @@ from pipeline.readers import (
 BLOCK_LINES = 20_000
 # A line ending a block holds a character no candidate delimiter or quote is, so the record it ends is not blank.
 _CONTENT = re.compile(r'[^\s";,]')
-Record = tuple[int, list[str], str | None]  # a record as `readers._csv_lines` gives it
+Record = tuple[int, list[str], str | None]  # a record as `readers.csv_lines` gives it
 
 
 def csv_parts(path: Path, rows: int, text_cols: Sequence[str] = (), block_lines: int = BLOCK_LINES
@@ -51,7 +51,7 @@ def _blocks(lines: Iterable[str], size: int) -> Iterator[str]:
     sniffed from), each ending where a strict CSV record ends: after a line with content, an even number of quotes
     since the block began."""
     block: list[str] = []
-    quotes, least = 0, max(size, _SNIFF_LINES)
+    quotes, least = 0, max(size, SNIFF_LINES)
     for line in lines:
         if "\x00" in line:  # shown as ␀ and its record marked by the whole file's reading
             raise NotStrict()
@@ -66,14 +66,14 @@ def _blocks(lines: Iterable[str], size: int) -> Iterator[str]:
 
 def _tables(path: Path, blocks: Iterator[str], rows: int, text_cols: Sequence[str]) -> Iterator[RawTable]:
     head = next(blocks, "")
-    delimiter, width = _sniff_delimiter(head)
-    lines = _csv_lines(head, delimiter, width, path, strict=True)
+    delimiter, width = sniff_delimiter(head)
+    lines = csv_lines(head, delimiter, width, path, strict=True)
     ahead = next(blocks, None)
     # Without the header search's rows in the first block, or with a table of one column (read again without a
     # delimiter), the whole file's reading decides.
-    if not lines or (len(lines) < _HEADER_SEARCH and ahead is not None):
+    if not lines or (len(lines) < HEADER_SEARCH and ahead is not None):
         raise NotStrict(path)
-    at = header_index([fields for _, fields, _ in lines[:_HEADER_SEARCH]], text_cols)
+    at = header_index([fields for _, fields, _ in lines[:HEADER_SEARCH]], text_cols)
     if delimiter and len(lines[at][1]) == 1:
         raise NotStrict(path)
     header = unique_headers(lines[at][1], path)
@@ -96,5 +96,5 @@ def _records(path: Path, lines: list[Record], after_row: int, blocks: Iterator[s
         block = next(blocks, None)
         if block is None:
             return
-        lines = _csv_lines(block, delimiter, width, path, after_row=after_row, strict=True)
+        lines = csv_lines(block, delimiter, width, path, after_row=after_row, strict=True)
         after_row = lines[-1][0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import json
 import shutil
@@ -260,7 +259,7 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
             if spilled is not None else contextlib.nullcontext():
         if spilled is not None:  # the workbook's rows: every row's short columns, the shown rows' texts
             rows = WorkbookRows()
-            collections.deque(rows.taken(map(ordered, spilled.parts())), maxlen=0)
+            rows.take(map(ordered, spilled.parts()))
             batch.df = rows.table(map(ordered, spilled.parts()), cfg)
             full_table = [FULL_TABLE] if big else []
         df = batch.df

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from pipeline.readers import NotStrict, RawTable, _parse_line, jsonl_table
+from pipeline.readers import NotStrict, RawTable, parse_json_line, jsonl_table
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 Entry = tuple[int, object, str]  # (line number, the parsed line or why it is unreadable, the line)
@@ -57,7 +57,7 @@ def _entries(path: Path) -> Iterator[Entry]:
                 raise NotStrict(path)
             if not line.strip():
                 continue
-            parsed = _parse_line(line)
+            parsed = parse_json_line(line)
             # Lines that each parse are no one document, so the whole file is read line by line too.
             if first and not isinstance(parsed, dict):
                 raise NotStrict(path)

@@ -44,9 +44,9 @@ UNREADABLE_WORKBOOKS = {
 }
 _JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 # Rows searched for the header: room for a title, a date and a note above the table.
-_HEADER_SEARCH = 10
+HEADER_SEARCH = 10
 _DELIMITERS = ";,\t"  # ties go to ';', what Polish Excel writes
-_SNIFF_LINES = 200
+SNIFF_LINES = 200
 _PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # the line ends csv counts
 # csv's default cap on one cell, 131,072 characters, is below a long letter pasted into a form; this one is far above
 # any comment and still refuses a runaway cell with a message rather than exhausting memory.
@@ -175,14 +175,14 @@ def _kind(path: Path, data: bytes) -> str:
     return "csv"
 
 
-def _sniff_delimiter(text: str) -> tuple[str | None, int]:
+def sniff_delimiter(text: str) -> tuple[str | None, int]:
     """The delimiter that splits most lines into the same number of fields, and that number; (None, 1) for a
     one-column file.
 
     Lines with a single field (a title above the table) say nothing, so they are left out. csv.Sniffer is not used:
     it guesses ',' for a one-column file whose texts hold commas, and gives up when a title line is above the table.
     """
-    sample = [m.group() for m in islice(_PHYSICAL_LINE.finditer(text), _SNIFF_LINES)]
+    sample = [m.group() for m in islice(_PHYSICAL_LINE.finditer(text), SNIFF_LINES)]
     best: tuple[int, str, list[int]] | None = None  # (lines of the modal width, delimiter, width of each line)
     for delimiter in _DELIMITERS:
         lines = [len(f) for f in csv.reader(sample, delimiter=delimiter) if any(f)]
@@ -203,7 +203,7 @@ class NotStrict(Exception):
     outside the part, so the file is read whole."""
 
 
-def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None = None, *, after_row: int = 0,
+def csv_lines(text: str, delimiter: str | None, width: int, path: Path | None = None, *, after_row: int = 0,
                strict: bool = False) -> list[tuple[int, list[str], str | None]]:
     """Non-blank records: the row a spreadsheet shows each on (blank lines are rows too, but not records), its
     fields, and why it is suspect, if it is.
@@ -274,22 +274,22 @@ def _csv_lines(text: str, delimiter: str | None, width: int, path: Path | None =
 
 def _read_csv(path: Path, text: str, text_cols: Sequence[str] = ()) -> RawTable:
     text = text.replace("\x00", NUL_SIGN)  # shown, and its record marked (`_show_nul`)
-    delimiter, width = _sniff_delimiter(text)
-    lines = _csv_lines(text, delimiter, width, path)
+    delimiter, width = sniff_delimiter(text)
+    lines = csv_lines(text, delimiter, width, path)
     if not lines:
         raise UserError("plik nie zawiera nagłówka", path=path)
-    at = header_index([fields for _, fields, _ in lines[:_HEADER_SEARCH]], text_cols)
+    at = header_index([fields for _, fields, _ in lines[:HEADER_SEARCH]], text_cols)
     if delimiter and len(lines[at][1]) == 1:
         # A one-column table: a delimiter inside a text is part of that text, not a second field.
         delimiter = None
-        lines = _csv_lines(text, delimiter, 1, path)
+        lines = csv_lines(text, delimiter, 1, path)
     header = unique_headers(lines[at][1], path)
     return records_table(path, header, _rejoin_broken_lines(lines[at + 1:], len(header)), delimiter, at)
 
 
 def records_table(path: Path, header: list[str], lines: Sequence[tuple[int, list[str], str | None]],
                   delimiter: str | None, preamble_rows: int = 0) -> RawTable:
-    """The RawTable of the CSV records `lines` (`_csv_lines`) below `header`: a record wider than the header is
+    """The RawTable of the CSV records `lines` (`csv_lines`) below `header`: a record wider than the header is
     kept as written, its cells empty, and marked."""
     records: list[list[str]] = []
     rows: list[int] = []
@@ -362,7 +362,7 @@ def _read_jsonl(path: Path, text: str) -> RawTable:
                             row=exc.lineno) from None
         # Only "\n" ends a line: U+2028 and U+0085 may stand inside a JSON string.
         lines = [line.removesuffix("\r") for line in text.split("\n")]
-        entries = [(number, _parse_line(line), line) for number, line in enumerate(lines, 1) if line.strip()]
+        entries = [(number, parse_json_line(line), line) for number, line in enumerate(lines, 1) if line.strip()]
     else:
         if isinstance(document, dict):
             arrays = [v for v in document.values() if isinstance(v, list)]
@@ -415,7 +415,8 @@ _JSON_MESSAGES = {
 }
 
 
-def _parse_line(line: str) -> object:
+def parse_json_line(line: str) -> object:
+    """One JSON Lines line parsed, or why it cannot be (a marker the records show as an unreadable row)."""
     try:
         return json.loads(line)
     except json.JSONDecodeError as exc:
@@ -477,7 +478,7 @@ def _grid_table(path: Path, grid: list[list[str]], names: list[str], sheet: str 
     lines = [(number, cells) for number, cells in enumerate(grid, start=1) if any(c.strip() for c in cells)]
     if not lines:
         raise UserError("arkusz jest pusty", path=path)
-    at = header_index([cells for _, cells in lines[:_HEADER_SEARCH]], text_cols)
+    at = header_index([cells for _, cells in lines[:HEADER_SEARCH]], text_cols)
     header = unique_headers(lines[at][1], path)
     if sheet is None and len(names) > 1 and not _names_text(header, text_cols):
         raise UserError(f"pierwszy arkusz, „{names[0]}”, nie ma kolumny z treścią uwag; wskaż arkusz opcją --sheet "

@@ -10,7 +10,7 @@ million comments need not be in memory at once to write the workbook the whole t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,18 +29,17 @@ _DECIDING = ("priority", "cluster_id", "cluster_role", "status", "cluster_size")
 
 
 class WorkbookRows:
-    """Collects the table's parts without their texts (`taken`), then builds the workbook's table (`table`)."""
+    """Collects the table's parts without their texts (`take`), then builds the workbook's table (`table`)."""
 
     def __init__(self) -> None:
         self._thin: list[pd.DataFrame] = []
         self._columns: list[str] = []
 
-    def taken(self, parts: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        """`parts` as they are, each kept here without its texts."""
+    def take(self, parts: Iterable[pd.DataFrame]) -> None:
+        """Keeps each of `parts` without its texts."""
         for part in parts:
             self._columns = list(part.columns)
             self._thin.append(part.drop(columns=[c for c in ROW_TEXTS if c in part.columns]))
-            yield part
 
     def table(self, parts: Iterable[pd.DataFrame], cfg: Config) -> pd.DataFrame:
         """Every row, with the texts (read from `parts`, the same parts again) of the rows shown."""
