@@ -7,9 +7,10 @@ between the client and the workers, each step giving what the local one gives:
 1. the workers find each row's group, weight and content lemmas (`_grouped`, the rows themes read, persisted);
    the client gets the groups and weights of those rows, draws each group's sample and reads the sample's lemmas;
 2. the client fits each group on its sample (`themes.fit_group`): k-means, the reruns for the stability score;
-3. the workers place their rows outside the samples (`Fitted.place`) and tally, per k-means label, its rows, its
-   first row and the exact sum of its vectors (`themes.fixed_sum`); from the tallies the client numbers the themes
-   by size and finds their centres;
+3. the workers place their rows outside the samples (`Fitted.place`), once: each partition's labels and vectors
+   are kept on the workers for step 4. They tally, per k-means label, its rows, its first row and the exact sum of
+   its vectors (`themes.fixed_sum`); from the tallies the client numbers the themes by size and finds their
+   centres;
 4. the workers give each row its theme and its closeness to the theme's centre, and name per theme the row
    closest to it; the client picks each theme's representative among them, reads its quote, and the themes of the
    campaigns' representatives, which their members take on the workers.
@@ -20,12 +21,12 @@ never a text but the quotes, nor the table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import dask
 import dask.dataframe as dd
+from dask.delayed import Delayed
 import numpy as np
 import pandas as pd
 
@@ -41,6 +42,9 @@ from pipeline.vocabulary import ROLE_REPRESENTATIVE
 _GROUP, _WEIGHT, _CONTENT = "group", "weight", "content"
 _THEME, _CLOSENESS, _ROW = "theme", "closeness", "row"
 _TALLY = {_GROUP: object, "label": np.int64, "count": np.int64, "first": np.int64, "sum": object}
+# A partition's rows outside the samples as placed, per group with an LSA space: the rows, their k-means labels and
+# vectors.
+_Placed = dict[str, tuple[pd.Index, np.ndarray, np.ndarray]]
 
 
 @dataclass(frozen=True)
@@ -77,7 +81,10 @@ def themes_on_dask(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg
     placing = {name: _Placing(f and replace(f, vectors=f.vectors[:0], content=[], reruns=[]),
                               pd.Series(f.labels, index=groups[name].rows[f.rows]) if f else pd.Series(dtype=int))
                for name, f in fits.items()}
-    tallies = _on_partitions(grouped, _tallies, placing, _TALLY).compute()
+    # Each partition's rows placed once, kept on the workers for the tallies and then the themes.
+    parts = grouped.to_delayed()
+    placed = dask.persist(*[dask.delayed(_placed)(part, _shared(placing)) for part in parts])
+    tallies = pd.concat(dask.compute(*[dask.delayed(_tallies)(mine) for mine in placed]), ignore_index=True)
     found = []
     for name, g in groups.items():
         fitted = fits[name]
@@ -91,8 +98,12 @@ def themes_on_dask(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg
                                                                   fitted.vectors))
         placing[name] = replace(placing[name], ids=ids, centres=centres)
         found.append((name, *fitted_phrases(fitted, number[fitted.labels], cfg.themes)))
-    themed = _on_partitions(grouped, _themed, placing, {_THEME: object, _CLOSENESS: float}).persist()
-    del grouped
+    meta = pd.DataFrame({_THEME: pd.Series(dtype=object), _CLOSENESS: pd.Series(dtype=float)},
+                        index=pd.Index([], dtype=np.int64))
+    shared = _shared(placing)
+    themed = dd.from_delayed([dask.delayed(_themed)(part, mine, shared) for part, mine in zip(parts, placed)],
+                             meta=meta, divisions=grouped.divisions).persist()
+    del grouped, parts, placed
     closest = pd.concat([mapped(themed, _closest).compute()] +
                         [_closest(_sample_closeness(groups[name].rows[f.rows], f, placing[name]))
                          for name, f in fits.items() if f is not None])
@@ -110,12 +121,10 @@ def themes_on_dask(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg
     return out
 
 
-def _on_partitions(frame: dd.DataFrame, fn: Callable[..., pd.DataFrame], placing: dict[str, _Placing],
-                   dtypes: dict[str, Any]) -> dd.DataFrame:
-    """`fn(partition, placing)` per partition, `placing` one object of the graph that every task shares rather
-    than a copy in each."""
-    meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()}, index=pd.Index([], dtype=np.int64))
-    return frame.map_partitions(fn, dask.delayed(placing, traverse=False), meta=meta)
+def _shared(placing: dict[str, _Placing]) -> Delayed:
+    """`placing` as one object of the graph that every task shares rather than a copy in each (a new one after each
+    change: not pure, so never taken for the earlier one)."""
+    return dask.delayed(placing, traverse=False)
 
 
 def _grouped(part: pd.DataFrame, cfg: Config) -> pd.DataFrame:
@@ -140,7 +149,7 @@ def _samples(weights: pd.DataFrame, cfg: Config) -> dict[str, _Group]:
     return groups
 
 
-def _placed(part: pd.DataFrame, placing: dict[str, _Placing]) -> dict[str, tuple[pd.Index, np.ndarray, np.ndarray]]:
+def _placed(part: pd.DataFrame, placing: dict[str, _Placing]) -> _Placed:
     """Per group with an LSA space, its rows of the partition outside its sample: their k-means labels and
     vectors."""
     found = {}
@@ -162,9 +171,9 @@ def _tally(name: str, rows: np.ndarray, labels: np.ndarray, vectors: np.ndarray)
     return pd.DataFrame(out, columns=list(_TALLY)).astype({c: t for c, t in _TALLY.items() if t is not object})
 
 
-def _tallies(part: pd.DataFrame, placing: dict[str, _Placing]) -> pd.DataFrame:
-    tallies = [_tally(name, rows.to_numpy(), labels, vectors)
-               for name, (rows, labels, vectors) in _placed(part, placing).items()]
+def _tallies(placed: _Placed) -> pd.DataFrame:
+    """`_tally` of each group's rows a partition placed (`_placed`)."""
+    tallies = [_tally(name, rows.to_numpy(), labels, vectors) for name, (rows, labels, vectors) in placed.items()]
     return pd.concat(tallies, ignore_index=True) if tallies else _tally("", np.empty(0), np.empty(0), np.empty(0))
 
 
@@ -184,8 +193,9 @@ def _numbered(name: str, tallies: pd.DataFrame, sample: pd.DataFrame
              for label, t in zip(labels, by_label)}, numbers)
 
 
-def _themed(part: pd.DataFrame, placing: dict[str, _Placing]) -> pd.DataFrame:
-    """Each row's theme id, and, outside the samples, its closeness to the theme's centre."""
+def _themed(part: pd.DataFrame, placed: _Placed, placing: dict[str, _Placing]) -> pd.DataFrame:
+    """Each row's theme id, and, outside the samples, its closeness to the theme's centre (of the partition's rows
+    as `_placed` placed them)."""
     theme = pd.Series("", index=part.index, dtype=object)
     near = pd.Series(np.nan, index=part.index)
     for name, rows in part.groupby(_GROUP, sort=False).groups.items():
@@ -193,7 +203,7 @@ def _themed(part: pd.DataFrame, placing: dict[str, _Placing]) -> pd.DataFrame:
         theme[known.index] = [placing[name].ids[label] for label in known.tolist()]
         if placing[name].fitted is None:
             theme[rows] = placing[name].ids[0]
-    for name, (rows, labels, vectors) in _placed(part, placing).items():
+    for name, (rows, labels, vectors) in placed.items():
         theme[rows] = [placing[name].ids[label] for label in labels.tolist()]
         near[rows] = closeness(vectors, np.stack([placing[name].centres[label] for label in labels.tolist()]))
     return pd.DataFrame({_THEME: theme, _CLOSENESS: near})
