@@ -635,11 +635,12 @@ def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
     ids = multi["comment_id"].to_numpy()
     kinds = (multi["cluster_kind"] if "cluster_kind" in multi else pd.Series(KIND_CAMPAIGN, index=multi.index)
              ).to_numpy()
+    read = _template_read(cids, is_rep)
     rows = []
     for c in range(len(uniques)):
         idx = order[bounds[c] : bounds[c + 1]]
-        rep = idx[is_rep[idx]][0]
-        sample = idx[~is_rep[idx]][:_TEMPLATE_SAMPLE]
+        chosen = idx[read[idx]]
+        rep, sample = chosen[is_rep[chosen]][0], chosen[~is_rep[chosen]]
         key = (cluster_memo.fingerprint("template", share, texts[rep], texts[sample].tolist())
                if cluster_memo.active() else "")
 
@@ -660,9 +661,15 @@ def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
 
 
 def template_rows(df: pd.DataFrame) -> pd.Index:
-    """The rows whose `text_clean` `cluster_table` reads: in each cluster of two or more, its representative and
-    its first `_TEMPLATE_SAMPLE` other members (in table order)."""
+    """The rows whose `text_clean` `cluster_table` reads (`_template_read`)."""
     multi = df.loc[(df["cluster_size"] > 1).to_numpy(), ["cluster_id", "cluster_role"]]
-    is_rep = (multi["cluster_role"] == ROLE_REPRESENTATIVE).to_numpy()
-    nth = multi.groupby([multi["cluster_id"].to_numpy(), is_rep]).cumcount().to_numpy()
-    return multi.index[np.where(is_rep, nth == 0, nth < _TEMPLATE_SAMPLE)]
+    return multi.index[_template_read(multi["cluster_id"].to_numpy(),
+                                      (multi["cluster_role"] == ROLE_REPRESENTATIVE).to_numpy())]
+
+
+def _template_read(cluster_ids: np.ndarray, is_rep: np.ndarray) -> np.ndarray:
+    """Of the rows of clusters of two or more (their cluster ids and whether each is a representative, in table
+    order), those a cluster's template is made of: its representative and its first `_TEMPLATE_SAMPLE` other
+    members."""
+    nth = pd.Series(is_rep).groupby([cluster_ids, is_rep]).cumcount().to_numpy()
+    return np.where(is_rep, nth == 0, nth < _TEMPLATE_SAMPLE)
