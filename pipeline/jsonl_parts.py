@@ -10,6 +10,7 @@ JSON document over several lines, an array).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.readers import NotStrict, RawTable, parse_json_line, jsonl_table
@@ -21,17 +22,16 @@ Entry = tuple[int, object, str]  # (line number, the parsed line or why it is un
 def jsonl_parts(path: Path, rows: int) -> Iterator[RawTable]:
     """The records of the JSON Lines file `path` as RawTables of `rows` records each (the last one fewer). Raises
     NotStrict where the file must be read whole."""
-    columns = list(dict.fromkeys(str(key) for _, obj, _ in _entries(path) if isinstance(obj, dict) for key in obj))
-    with path.open("rb") as f:
-        encoding = "utf-8-sig" if f.read(3) == b"\xef\xbb\xbf" else "utf-8"
+    lines = _Lines(path)
+    columns = list(dict.fromkeys(str(key) for _, obj, _ in lines if isinstance(obj, dict) for key in obj))
     part: list[Entry] = []
-    for entry in _entries(path):
+    for entry in lines:
         part.append(entry)
         if len(part) == rows:
-            yield _table(path, part, columns, encoding)
+            yield _table(path, part, columns, lines.encoding)
             part = []
     if part:
-        yield _table(path, part, columns, encoding)
+        yield _table(path, part, columns, lines.encoding)
 
 
 def _table(path: Path, entries: list[Entry], columns: list[str], encoding: str) -> RawTable:
@@ -40,26 +40,34 @@ def _table(path: Path, entries: list[Entry], columns: list[str], encoding: str) 
     return table
 
 
-def _entries(path: Path) -> Iterator[Entry]:
-    """Every non-blank line, as `readers._read_jsonl` reads the lines of a file that is no single JSON document."""
-    with path.open("rb") as f:
-        first = True
-        for number, data in enumerate(f, 1):
-            try:
-                line = data.decode("utf-8")
-            except UnicodeDecodeError:  # another encoding is told from the whole file's bytes
-                raise NotStrict(path) from None
-            if number == 1:
-                line = line.lstrip("\ufeff")
-            # Only "\n" ends a line (binary lines split there alone): U+2028 may stand inside a JSON string.
-            line = line.removesuffix("\n").removesuffix("\r")
-            if "\x00" in line or "\\u0000" in line:  # shown as ␀ and its record marked by the whole file's reading
-                raise NotStrict(path)
-            if not line.strip():
-                continue
-            parsed = parse_json_line(line)
-            # Lines that each parse are no one document, so the whole file is read line by line too.
-            if first and not isinstance(parsed, dict):
-                raise NotStrict(path)
-            first = False
-            yield number, parsed, line
+@dataclass
+class _Lines:
+    """Every non-blank line of `path`, as `readers._read_jsonl` reads the lines of a file that is no single JSON
+    document; once line 1 is read, `encoding` says whether the file begins with a BOM ("utf-8-sig")."""
+
+    path: Path
+    encoding: str = "utf-8"
+
+    def __iter__(self) -> Iterator[Entry]:
+        with self.path.open("rb") as f:
+            first = True
+            for number, data in enumerate(f, 1):
+                try:
+                    line = data.decode("utf-8")
+                except UnicodeDecodeError:  # another encoding is told from the whole file's bytes
+                    raise NotStrict(self.path) from None
+                if number == 1 and line.startswith("\ufeff"):
+                    self.encoding, line = "utf-8-sig", line.lstrip("\ufeff")
+                # Only "\n" ends a line (binary lines split there alone): U+2028 may stand inside a JSON string.
+                line = line.removesuffix("\n").removesuffix("\r")
+                # Shown as ␀ and its record marked by the whole file's reading.
+                if "\x00" in line or "\\u0000" in line:
+                    raise NotStrict(self.path)
+                if not line.strip():
+                    continue
+                parsed = parse_json_line(line)
+                # Lines that each parse are no one document, so the whole file is read line by line too.
+                if first and not isinstance(parsed, dict):
+                    raise NotStrict(self.path)
+                first = False
+                yield number, parsed, line
