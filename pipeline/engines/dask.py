@@ -14,8 +14,7 @@
   recomputed from the lineage, not from the start.
 * The final table is gathered on the client, but in a plain run of a batch the local engine would spill
   (`exports_from_parts`): there the workers write its partitions as a spilled run's part files (`write_parts`),
-  which the job exports part by part, and a batch-wide stage of one's own gets only the columns it reads
-  (`_thin`), as `engines/spill.py` runs it.
+  which the job exports part by part.
 
 Nothing else in uwagi imports Dask: `pipeline.engines.engine_for` imports this module only for `--engine dask`.
 """
@@ -60,15 +59,13 @@ from pipeline.cluster import (
 )
 from pipeline.classify import DEFERRED, needs_whole_batch
 from pipeline.classify import OUTPUT_COLUMNS as CLASSIFY_COLUMNS
-from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
-from pipeline.engines.spill import READ_IF_PRESENT, Spilled
+from pipeline.engines.spill import Spilled, spills
 from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, embedding, merged_report, picked
 from pipeline.errors import UserError
 from pipeline.export.research import ResearchContext, date_cells, first_date_column, research_table
 from pipeline.export.staging import SPILL_FOLDER, STAGING_NAME
 from pipeline.process import STAGES, check_chain
-from pipeline.row_source import reading_from
 from pipeline.stage import Stage
 
 if TYPE_CHECKING:
@@ -130,7 +127,7 @@ class DaskEngine:
         attrs: dict[str, Any] = {}  # what the stages run on the client keep in `attrs` (the themes table)
         for stage in stages:
             start = time.perf_counter()
-            frame = _driver(stage, cfg, attrs, spill_to is not None)(frame, cfg).persist()
+            frame = _driver(stage, cfg, attrs)(frame, cfg).persist()
             wait(frame)
             timings[stage.info.name] = round(time.perf_counter() - start, 3)
             if on_stage is not None:
@@ -153,7 +150,7 @@ class DaskEngine:
 def exports_from_parts(cfg: Config, rows: int) -> bool:
     """Whether a plain run's final table stays in parts, never gathered on the client: a batch the local engine
     would spill (`engines.spill.spills`), so that the job exports both the same way, part by part."""
-    return rows > cfg.engine.spill_rows and not needs_whole_batch(cfg)
+    return spills(cfg.with_(engine=replace(cfg.engine, name="local")), rows)
 
 
 @contextlib.contextmanager
@@ -265,14 +262,12 @@ _DISTRIBUTED = {"cluster": cluster_on_dask}
 THEMES = "themes"
 
 
-def _driver(stage: Stage, cfg: Config, attrs: dict[str, Any], in_parts: bool = False
-            ) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
+def _driver(stage: Stage, cfg: Config, attrs: dict[str, Any]) -> Callable[[dd.DataFrame, Config], dd.DataFrame]:
     """How a stage runs over the partitions: a row-wise one as a map, but classify with one budget of new sentence
     vectors and one encoder report for the whole batch (zero-shot, which must see the whole batch, on the client);
     clustering as its map/shuffle/reduce steps; themes fitted on the client and placed on the workers; any other
-    stage that needs the whole batch (one of one's own) on the client, over the gathered table, or, for a table kept
-    in parts (`in_parts`), over the columns it reads (`_thin`). What a stage on the client keeps in `attrs` (the
-    encoder report, the themes table) goes to `attrs`."""
+    stage that needs the whole batch (one of one's own, run by `process`) on the client, over the gathered table.
+    What a stage on the client keeps in `attrs` (the encoder report, the themes table) goes to `attrs`."""
     if stage.info.name == CLASSIFY:
         if needs_whole_batch(cfg):
             return functools.partial(_on_client, stage, attrs)
@@ -283,7 +278,7 @@ def _driver(stage: Stage, cfg: Config, attrs: dict[str, Any], in_parts: bool = F
         from pipeline.engines.dask_themes import themes_on_dask  # it builds on this module's steps
 
         return functools.partial(themes_on_dask, stage, attrs)
-    return _DISTRIBUTED.get(stage.info.name) or functools.partial(_thin if in_parts else _on_client, stage, attrs)
+    return _DISTRIBUTED.get(stage.info.name) or functools.partial(_on_client, stage, attrs)
 
 
 def _row_wise(stage: Stage, frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
@@ -354,23 +349,6 @@ def _on_client(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg: Co
     # Side tables a stage keeps in `attrs` (the themes table) do not survive partitioning: kept aside for the job.
     attrs.update(out.attrs)
     return partitions(out, cfg.engine.partition_rows)
-
-
-def _thin(stage: Stage, attrs: dict[str, Any], frame: dd.DataFrame, cfg: Config) -> dd.DataFrame:
-    """A batch-wide stage over a table kept in parts, as the local engine runs it over spilled parts
-    (`engines/spill.py`): on the client, over the columns it requires and the working columns outside the output
-    contract only (themes' content lemmas, not the texts); the few texts it reads otherwise (themes' quotes) are
-    read from the partitions (`row_source.column_rows`). The columns it assigns join the partitions on the workers,
-    in partitions of the frame's divisions."""
-    kept = [c for c in frame.columns if c in stage.info.requires or c in READ_IF_PRESENT or c not in OUTPUT_COLUMNS]
-    with reading_from(functools.partial(read_rows, frame)):
-        out = stage(frame[kept].compute(), cfg)
-    attrs.update(out.attrs)
-    dropped = [c for c in kept if c not in out.columns]
-    assigned = [c for c in stage.info.assigns if c in out.columns]
-    # The assigned columns alone, cut as the frame is: joined partition to partition, no row moves.
-    joined = dd.from_pandas(out[assigned], npartitions=1, sort=True).repartition(divisions=frame.divisions)
-    return frame.drop(columns=dropped).assign(**{c: joined[c] for c in assigned})
 
 
 def read_rows(frame: dd.DataFrame, column: str, rows: np.ndarray) -> pd.Series:
