@@ -94,20 +94,26 @@ def test_dask_engine_gives_the_local_table(scheduler, demo, local, tmp_path, n_p
     assert "text" not in research  # the original text never reaches researchers
 
 
+@pytest.fixture(scope="module")
+def clustered():
+    """1,500 synthetic comments (campaigns, near-duplicates, exact copies) and the cluster stage's table of them."""
+    corpus = make_corpus(1500, seed=3).frame
+    corpus["source_file"] = "a.csv"
+    return corpus, cluster(corpus, Config())
+
+
 @pytest.mark.parametrize("keyed", [False, True])
-def test_clustering_on_partitions_matches_the_stage(scheduler, keyed):
+def test_clustering_on_partitions_matches_the_stage(scheduler, clustered, keyed):
     """Campaigns, near-duplicates and exact copies spread over partitions land in the same clusters, with the same
     representatives and added text, as the stage finds in one table; whether the partitions bring the cores and
     signatures of the row-wise `cluster_keys` stage (as in a run) or not."""
-    corpus = make_corpus(1500, seed=3).frame
-    corpus["source_file"] = "a.csv"
+    corpus, expected = clustered
     cfg = Config()
     with Client(scheduler), dask.config.set(DASK_SETTINGS):
         frame = partitions(corpus, 220)
         if keyed:
             frame = frame.map_partitions(cluster_keys, cfg, meta=cluster_keys(frame._meta, cfg))
         got = cluster_on_dask(frame, cfg).compute()
-    expected = cluster(corpus, cfg)
     assert (expected["cluster_size"] > 1).sum() > 500
     assert_frame_equal(got.sort_index(), expected)
 
@@ -185,7 +191,7 @@ def slow(df, cfg):
 def test_a_worker_killed_mid_run_changes_nothing(scheduler, demo, tmp_path):
     comments, cfg = demo
     stages = (clean, redact, slow, cluster)
-    local, _ = process(comments, cfg, stages)
+    local, _ = process(comments, cfg, (clean, redact, cluster))  # `slow` only takes time
     result: dict[str, pd.DataFrame] = {}
     run = threading.Thread(target=lambda: result.setdefault("table", DaskEngine().process(
         comments, on_dask(cfg, scheduler, 26, tmp_path), stages)[0]))
