@@ -138,12 +138,23 @@ def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path, monk
         analysed.update(batch)
         return analyze(batch, *args, **kwargs)
 
+    fingerprinted: list[str] = []
+    corrections = import_module("pipeline.corrections")  # the package's `corrections` is the stage function
+    fingerprint = corrections.fingerprint
+
+    def fingerprinting(text: str) -> str:
+        fingerprinted.append(text)
+        return fingerprint(text)
+
     monkeypatch.setattr(polish, "analyze", counting)
+    monkeypatch.setattr(corrections, "fingerprint", fingerprinting)
     manifest = night(write_export(export, texts), tmp_path / "n2", state)
     monkeypatch.undo()
     # The Polish layer (classifier features, theme lemmas) sees only the 8 new comments; 8 of 20 new is past the
     # share at which themes are found afresh over all 20, as a full run finds them.
     assert 0 < len(analysed) <= 8
+    # Corrections' fingerprints of the 12 known comments are the stored ones (the full run's, as compared below).
+    assert len(fingerprinted) == 8
     assert manifest["themes_fit"]["refit"] and manifest["themes_fit"]["share_since_fit"] > 0.2
     assert main(["run", str(export), "--out", str(tmp_path / "full")]) == 0
     nightly = pd.read_csv(tmp_path / "n2" / "comments.csv", dtype=str, keep_default_na=False)
