@@ -24,7 +24,7 @@ from pipeline.runlog import now
 from pipeline.state.changes import plan_night, stable_cluster_ids
 from pipeline.state.cluster_reuse import night_cluster_keys
 from pipeline.state.staff import apply_staff, staff_values
-from pipeline.state.store import frame_of, json_rows, load
+from pipeline.state.store import frame_of, json_rows, load, stored_rows
 from pipeline.state.theme_fit import NightThemes, fit_key, night_themes
 from pipeline.state.triage_reuse import night_triage
 from pipeline.themes import CONTENT_COLUMN, content_lemmas
@@ -163,7 +163,7 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     batch.df = order(df)
     shown = batch.df
     if night.withdrawn:
-        gone = frame_of([stored.rows[i] for i in night.withdrawn], pd.RangeIndex(len(night.withdrawn)))
+        gone = frame_of(stored_rows(conn, night.withdrawn), pd.RangeIndex(len(night.withdrawn)))
         gone = gone.assign(change=CHANGE_WITHDRAWN)
         if "cluster_id" in gone.columns:  # a withdrawn comment takes no part in tonight's clusters
             gone = gone.assign(cluster_id="", cluster_size=1, cluster_role=ROLE_UNIQUE, cluster_representative="",
