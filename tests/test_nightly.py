@@ -185,13 +185,21 @@ def test_a_grown_campaign_costs_a_night_only_its_new_letter(tmp_path: Path, monk
         read.append("szablon")
         return template_sentences(*args, **kwargs)
 
+    folded_core = clustering.folded_core
+
+    def folding(text: str) -> str:
+        read.append("rdzeń: " + text)
+        return folded_core(text)
+
     monkeypatch.setattr(clustering, "added_sentences", added)
     monkeypatch.setattr(clustering, "template_sentences", template)
+    monkeypatch.setattr(clustering, "folded_core", folding)
     write_export(export, comments(10) + letters + [CAMPAIGN + "Dopisuję się do apelu sąsiadów."])
     assert main(["run", str(export), "--out", str(tmp_path / "n2"), "--state", str(state), *lexical]) == 0
     monkeypatch.undo()
-    # What the campaign's known letters add, and its template, are remembered: only the new letter is read.
-    assert len(read) == 1 and "Dopisuję się" in read[0]
+    # What the campaign's known letters add, their folded cores and the template are remembered: only the new
+    # letter is read, for its core and for what it adds.
+    assert len(read) == 2 and all("Dopisuję się" in r for r in read)
     assert main(["run", str(export), "--out", str(tmp_path / "full"), *lexical]) == 0
     for name in ("comments.csv", "clusters.csv"):
         nightly = pd.read_csv(tmp_path / "n2" / name, dtype=str, keep_default_na=False)
