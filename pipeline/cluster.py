@@ -561,7 +561,10 @@ def paired_cores(df: pd.DataFrame, units: np.ndarray) -> dict[int, str]:
     and splitting read; the texts themselves are let go of slice by slice."""
     folded: dict[int, str] = {}
     for texts in _in_row_order(df, units):
-        folded.update((u, folded_core(t)) for u, t in texts.items())
+        found = list(texts.values())
+        # A night remembers the cores by text: most paired units are last night's, and folding cost more than hashing.
+        keys = [cluster_memo.fingerprint("core", t) for t in found] if cluster_memo.active() else [""] * len(found)
+        folded.update(zip(texts, cluster_memo.remembered(keys, lambda todo: [folded_core(found[n]) for n in todo])))
     return folded
 
 

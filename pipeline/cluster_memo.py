@@ -6,7 +6,8 @@ a fifth of a next night's CPU, although most clusters are those of the night bef
 but texts and settings: a member's added text on the cluster's first letters (which make the template) and its own
 text, a template on the representative's text and the first letters of its members. So they are remembered by a
 fingerprint of exactly those inputs (and uwagi's version): a cluster that grew keeps its first letters, and its
-known members and its template cost nothing. A run remembers only within `remembering` (a night with a state,
+known members and its template cost nothing. The folded core of each unit in a candidate pair, which verifying
+reads, is remembered by its text alone. A run remembers only within `remembering` (a night with a state,
 which keeps tonight's entries for the next); elsewhere everything is computed as before.
 """
 

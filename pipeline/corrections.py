@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
 from pathlib import Path
@@ -109,13 +109,17 @@ def corrections_jsonl(records: Iterable[Correction]) -> str:
 
 
 def apply_corrections(
-    df: pd.DataFrame, corrections: Mapping[str, Correction], override_labels: bool = True
+    df: pd.DataFrame, corrections: Mapping[str, Correction], override_labels: bool = True,
+    known: Sequence[str | None] | None = None,
 ) -> pd.DataFrame:
     """Add `fingerprint`, `decision`, `answer` and `label_corrected`; with `override_labels`, a comment a person
-    labelled gets that label (confidence 1, not for review, provenance as evidence) whatever the classifier said."""
+    labelled gets that label (confidence 1, not for review, provenance as evidence) whatever the classifier said.
+    `known`: per row, its fingerprint where the caller already has it for this `text_clean` (a night's state),
+    None where it is computed."""
     out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
     texts = out["text_clean"].fillna("").astype(str)
-    out["fingerprint"] = [fingerprint(t) for t in texts]
+    known = known if known is not None else [None] * len(out)
+    out["fingerprint"] = [k or fingerprint(t) for t, k in zip(texts, known)]
     # Empty comments all share one fingerprint: a decision on one of them must not spread to the rest.
     found = [corrections.get(k) if t.strip() else None for k, t in zip(out["fingerprint"], texts)]
     out["decision"] = [(c.decision or "") if c else "" for c in found]

@@ -19,15 +19,18 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from pipeline.clean import fold
 from pipeline.decode import check_text, decode_bytes
 from pipeline.ocr import read_page
 from pipeline.points import split_points
 from pipeline.readers import RawTable, header_index, header_key, is_text_header, unique_headers
+
+if TYPE_CHECKING:  # Pillow is imported by the readers of scans only (`pipeline.ocr`)
+    from PIL import Image
 
 PDF_SUFFIXES = {".pdf"}
 WORD_SUFFIXES = {".docx", ".odt", ".rtf"}
@@ -158,6 +161,8 @@ def _pdf_forms(data: bytes, numbers: Sequence[int]) -> list[_FormTable]:
 
 
 def _read_image(data: bytes) -> list[DocumentPage]:
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
     try:
         image = Image.open(io.BytesIO(data))
         frames = [frame.copy() for frame in ImageSequence.Iterator(image)]

@@ -12,9 +12,12 @@ import re
 import shutil
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps
+
+if TYPE_CHECKING:  # Pillow costs 0.25 s to import (its EXIF tag enums): only a run that reads a scan pays for it
+    from PIL import Image
 
 LANGUAGE = "pol"
 # Debian packages that provide what OCR needs; named to the user when one is missing.
@@ -54,6 +57,8 @@ def check_available() -> None:
 
 def _ink(image: Image.Image, width: int) -> np.ndarray:
     """A small binary copy of the page: 1 where there is ink."""
+    from PIL import Image, ImageOps
+
     gray = ImageOps.grayscale(image)
     if gray.width > width:
         gray = gray.resize((width, max(1, round(gray.height * width / gray.width))), Image.Resampling.BILINEAR)
@@ -64,6 +69,8 @@ def _ink(image: Image.Image, width: int) -> np.ndarray:
 def _profile_score(ink: np.ndarray, angle: float) -> float:
     """How sharply the rows of ink separate into lines when the page is turned by `angle`: text lines aligned with
     the rows give rows full of ink between empty ones, so the row sums vary most."""
+    from PIL import Image
+
     turned = Image.fromarray((ink * 255).astype(np.uint8)).rotate(angle, resample=Image.Resampling.NEAREST,
                                                                   fillcolor=0)
     rows = np.asarray(turned, dtype=np.float32).sum(axis=1)
@@ -83,6 +90,8 @@ def estimate_skew(image: Image.Image) -> float:
 
 def deskew(image: Image.Image) -> tuple[Image.Image, float]:
     """The page turned straight, and the angle it was turned by."""
+    from PIL import Image, ImageOps
+
     angle = estimate_skew(image)
     gray = ImageOps.grayscale(image)
     if abs(angle) < _FINE_STEP:
@@ -103,6 +112,8 @@ def _otsu(pixels: np.ndarray) -> int:
 def clean_scan(gray: Image.Image) -> Image.Image:
     """Specks removed (a 3×3 median keeps strokes, drops dust and toner dots) and the page made black on white,
     which Tesseract's own thresholding does worse on uneven copier grey."""
+    from PIL import Image, ImageFilter
+
     smooth = gray.filter(ImageFilter.MedianFilter(3))
     pixels = np.asarray(smooth, dtype=np.uint8)
     return Image.fromarray(np.where(pixels > _otsu(pixels), 255, 0).astype(np.uint8))

@@ -138,12 +138,23 @@ def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path, monk
         analysed.update(batch)
         return analyze(batch, *args, **kwargs)
 
+    fingerprinted: list[str] = []
+    corrections = import_module("pipeline.corrections")  # the package's `corrections` is the stage function
+    fingerprint = corrections.fingerprint
+
+    def fingerprinting(text: str) -> str:
+        fingerprinted.append(text)
+        return fingerprint(text)
+
     monkeypatch.setattr(polish, "analyze", counting)
+    monkeypatch.setattr(corrections, "fingerprint", fingerprinting)
     manifest = night(write_export(export, texts), tmp_path / "n2", state)
     monkeypatch.undo()
     # The Polish layer (classifier features, theme lemmas) sees only the 8 new comments; 8 of 20 new is past the
     # share at which themes are found afresh over all 20, as a full run finds them.
     assert 0 < len(analysed) <= 8
+    # Corrections' fingerprints of the 12 known comments are the stored ones (the full run's, as compared below).
+    assert len(fingerprinted) == 8
     assert manifest["themes_fit"]["refit"] and manifest["themes_fit"]["share_since_fit"] > 0.2
     assert main(["run", str(export), "--out", str(tmp_path / "full")]) == 0
     nightly = pd.read_csv(tmp_path / "n2" / "comments.csv", dtype=str, keep_default_na=False)
@@ -174,13 +185,21 @@ def test_a_grown_campaign_costs_a_night_only_its_new_letter(tmp_path: Path, monk
         read.append("szablon")
         return template_sentences(*args, **kwargs)
 
+    folded_core = clustering.folded_core
+
+    def folding(text: str) -> str:
+        read.append("rdzeń: " + text)
+        return folded_core(text)
+
     monkeypatch.setattr(clustering, "added_sentences", added)
     monkeypatch.setattr(clustering, "template_sentences", template)
+    monkeypatch.setattr(clustering, "folded_core", folding)
     write_export(export, comments(10) + letters + [CAMPAIGN + "Dopisuję się do apelu sąsiadów."])
     assert main(["run", str(export), "--out", str(tmp_path / "n2"), "--state", str(state), *lexical]) == 0
     monkeypatch.undo()
-    # What the campaign's known letters add, and its template, are remembered: only the new letter is read.
-    assert len(read) == 1 and "Dopisuję się" in read[0]
+    # What the campaign's known letters add, their folded cores and the template are remembered: only the new
+    # letter is read, for its core and for what it adds.
+    assert len(read) == 2 and all("Dopisuję się" in r for r in read)
     assert main(["run", str(export), "--out", str(tmp_path / "full"), *lexical]) == 0
     for name in ("comments.csv", "clusters.csv"):
         nightly = pd.read_csv(tmp_path / "n2" / name, dtype=str, keep_default_na=False)

@@ -17,13 +17,14 @@ import pandas as pd
 
 from pipeline import __version__
 from pipeline.config import Config
+from pipeline.corrections import apply_corrections, corrections_for
 from pipeline.hashing import file_sha256
 from pipeline.process import STAGES, Stage
 from pipeline.runlog import now
 from pipeline.state.changes import plan_night, stable_cluster_ids
 from pipeline.state.cluster_reuse import night_cluster_keys
 from pipeline.state.staff import apply_staff, staff_values
-from pipeline.state.store import frame_of, json_rows, load
+from pipeline.state.store import frame_of, json_rows, load, stored_rows
 from pipeline.state.theme_fit import NightThemes, fit_key, night_themes
 from pipeline.state.triage_reuse import night_triage
 from pipeline.themes import CONTENT_COLUMN, content_lemmas
@@ -126,8 +127,15 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     # than it would save them on a night's rows (measured: `docs/operations.md`, nightly runs).
     here = cfg.with_(engine=replace(cfg.engine, jobs=1))
     names = [s.info.name for s in rest]
-    keys_at, at = names.index("cluster_keys"), names.index("triage")
-    df = run_stages(df, here, rest[:keys_at], batch.timings, log)
+    fixes_at, keys_at, at = names.index("corrections"), names.index("cluster_keys"), names.index("triage")
+    df = run_stages(df, here, rest[:fixes_at], batch.timings, log)
+    started = time.perf_counter()
+    # A reused row's `text_clean` is last night's, so is its fingerprint: folding every known text again cost more
+    # than the rest of the stage.
+    df = apply_corrections(df, corrections_for(cfg.classify.model), cfg.classify.use_corrections,
+                           [stored.fingerprint.get(i) if r else None for i, r in zip(night.ids, reuse)])
+    _timed("corrections", started, len(df), batch.timings, log)
+    df = run_stages(df, here, rest[fixes_at + 1:keys_at], batch.timings, log)
     started = time.perf_counter()
     df, cluster_keys, cluster_found, keyed = night_cluster_keys(df, cfg, stored.cluster_key, stored.cluster_found)
     _timed("cluster_keys", started, len(df), batch.timings, log)
@@ -155,7 +163,7 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     batch.df = order(df)
     shown = batch.df
     if night.withdrawn:
-        gone = frame_of([stored.rows[i] for i in night.withdrawn], pd.RangeIndex(len(night.withdrawn)))
+        gone = frame_of(stored_rows(conn, night.withdrawn), pd.RangeIndex(len(night.withdrawn)))
         gone = gone.assign(change=CHANGE_WITHDRAWN)
         if "cluster_id" in gone.columns:  # a withdrawn comment takes no part in tonight's clusters
             gone = gone.assign(cluster_id="", cluster_size=1, cluster_role=ROLE_UNIQUE, cluster_representative="",

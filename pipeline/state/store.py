@@ -16,6 +16,8 @@ from pipeline.state.theme_fit import ThemeFit
 from pipeline.vocabulary import CHANGE_CHANGED
 
 ACTIVE, CHANGED = "active", "changed"
+# Below SQLite's oldest limit of bound parameters (999).
+_IDS_PER_QUERY = 900
 
 
 def json_rows(df: pd.DataFrame) -> list[str]:
@@ -44,30 +46,42 @@ class Stored:
     known: Known
     cluster: dict[str, str]  # comment id → cluster id
     outputs: dict[str, str]  # comment id → the costly stages' columns as JSON
-    rows: dict[str, str]  # comment id → the last run's full row as JSON
     theme: dict[str, str]  # comment id → its theme in the last run
     theme_fit: ThemeFit | None
     triage_key: dict[str, str]  # comment id → the fingerprint of its triage findings' inputs in the last run
     triage_found: dict[str, str]  # comment id → its triage findings (`triage_reuse.dumps`) in the last run
     cluster_key: dict[str, str]  # comment id → the fingerprint of its cluster keys' inputs in the last run
     cluster_found: dict[str, str]  # comment id → its cluster keys (`cluster_reuse.dumps`) in the last run
+    fingerprint: dict[str, str | None]  # comment id → its corrections' fingerprint in the last run
 
 
 def load(conn: sqlite3.Connection) -> Stored:
-    sha, source, status, key, text, cluster, outputs, rows, theme = {}, {}, {}, {}, {}, {}, {}, {}, {}
-    triage_key, triage_found, cluster_key, cluster_found = {}, {}, {}, {}
-    # SQLite picks the text and theme out of each stored row: parsing every row in Python cost more than the rest.
-    for cid, s, src, st, k, cl, out, row, tk, tf, ck, cf, tx, th in conn.execute(
-            "SELECT comment_id, content_sha, source_file, status, config_key, cluster_id, outputs, row_json, "
+    sha, source, status, key, text, cluster, outputs, theme = {}, {}, {}, {}, {}, {}, {}, {}
+    triage_key, triage_found, cluster_key, cluster_found, fingerprint = {}, {}, {}, {}, {}
+    # SQLite picks the text, theme and fingerprint out of each stored row: parsing every row in Python cost more
+    # than the rest. The rows themselves, half the state's bytes, are read for the withdrawn only (`stored_rows`).
+    for cid, s, src, st, k, cl, out, tk, tf, ck, cf, tx, th, fp in conn.execute(
+            "SELECT comment_id, content_sha, source_file, status, config_key, cluster_id, outputs, "
             "triage_key, triage_found, cluster_key, cluster_found, json_extract(row_json, '$.text'), "
-            "json_extract(row_json, '$.theme') FROM comments ORDER BY first_seen, rowid"):
-        sha[cid], source[cid], status[cid], key[cid], cluster[cid], outputs[cid], rows[cid] = s, src, st, k, cl, out, row
+            "json_extract(row_json, '$.theme'), json_extract(row_json, '$.fingerprint') FROM comments "
+            "ORDER BY first_seen, rowid"):
+        sha[cid], source[cid], status[cid], key[cid], cluster[cid], outputs[cid] = s, src, st, k, cl, out
         text[cid], theme[cid], triage_key[cid], triage_found[cid] = tx or "", th or "", tk, tf
-        cluster_key[cid], cluster_found[cid] = ck, cf
+        cluster_key[cid], cluster_found[cid], fingerprint[cid] = ck, cf, fp
     fit = conn.execute("SELECT run_id, fit_key, themes, members FROM theme_fit").fetchone()
-    return Stored(Known(sha, source, status, key, text), cluster, outputs, rows, theme,
+    return Stored(Known(sha, source, status, key, text), cluster, outputs, theme,
                   fit and ThemeFit(fit[0], fit[1], json.loads(fit[2]), frozenset(json.loads(fit[3]))), triage_key,
-                  triage_found, cluster_key, cluster_found)
+                  triage_found, cluster_key, cluster_found, fingerprint)
+
+
+def stored_rows(conn: sqlite3.Connection, ids: Sequence[str]) -> list[str]:
+    """The last run's full rows of `ids` (known comment ids) as JSON, in that order."""
+    found: dict[str, str] = {}
+    for lo in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[lo:lo + _IDS_PER_QUERY]
+        found.update(conn.execute(f"SELECT comment_id, row_json FROM comments WHERE comment_id IN "
+                                  f"({','.join('?' * len(chunk))})", chunk))
+    return [found[i] for i in ids]
 
 
 def cluster_memo(conn: sqlite3.Connection) -> dict[str, str]:
