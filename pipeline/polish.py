@@ -401,13 +401,31 @@ def _analyses(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: 
                                   content_bounds[1:].tolist())]
 
 
+# Distinct word forms one pipeline meets before it starts afresh. spaCy keeps a lexeme and its strings for every form
+# it tokenizes, and the lemmatizer and `_INFO` a lemma and an analysis, so a worker that reads a million comments
+# would grow with every new spelling (typos, names, numbers): about 2 KB a form. Rebuilding the pipeline is what
+# spaCy advises for long-lived processes (`Language.memory_zone` would forget the lemmas' strings that the caches
+# point at); the forms met since are looked up again. 100k comments of the benchmark meet about 100k forms.
+MAX_FORMS = 200_000
+
+
+def _bounded_nlp(lemmatizer: str) -> Language:
+    """`get_nlp(lemmatizer)`, built anew, with empty caches, once it has met `MAX_FORMS` word forms."""
+    nlp = get_nlp(lemmatizer)
+    if len(nlp.vocab) > MAX_FORMS:
+        get_nlp.cache_clear()
+        _INFO.clear()
+        nlp = get_nlp(lemmatizer)
+    return nlp
+
+
 def analyze(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int = 1_000,
             langs: Iterable[str] | None = None) -> list[Analysis]:
     """Tokens, lemmas, folded lemmas and content lemmas of each text (missing values count as empty). `langs`, when
     known, are `detect_language` of each text, which the lemmatizer then need not detect again. The texts go through
     `get_nlp`'s tokenizer and lemmatizer `batch_size` at a time: the more texts in a batch, the fewer distinct word
     forms per token to look up."""
-    nlp = get_nlp(lemmatizer)
+    nlp = _bounded_nlp(lemmatizer)
     component: PolishLemmatizer = nlp.get_pipe("pl_lemmatizer")
     cleaned = [text if isinstance(text, str) else "" for text in texts]
     known = None if langs is None else list(langs)

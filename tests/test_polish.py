@@ -217,3 +217,21 @@ def test_a_batch_of_texts_is_analysed_as_each_text_alone() -> None:
     assert analyze(texts, batch_size=2) == alone
     assert alone[1].lemmas[0] == "człowiek" and alone[1].content[-1] == "mały"  # restored, and opens a sentence
     assert [token.lemma_ for token in get_nlp()("Bez sensu, ludzie")] == list(alone[0].lemmas)
+
+
+def test_a_long_lived_process_forgets_word_forms_past_the_bound_and_analyses_as_before(monkeypatch) -> None:
+    # A worker reads a million comments: the pipeline's vocabulary and caches must not grow with every new spelling.
+    import pipeline.polish as polish
+
+    texts = [f"Wniosek {n} o zmianę planu: słowo{n} i drzewa{n} przy ulicy Długiej {n}." for n in range(300)]
+    get_nlp.cache_clear()
+    fresh = len(get_nlp("simplemma").vocab)  # the tokenizer's exceptions and special cases
+    before = analyze(texts)
+    monkeypatch.setattr(polish, "MAX_FORMS", fresh + 100)
+    sizes, after = [], []
+    for lo in range(0, len(texts), 20):
+        after += analyze(texts[lo:lo + 20])
+        sizes.append(len(get_nlp("simplemma").vocab))
+    assert after == before
+    # The bound plus one call's new forms (3 a text), never the 900 new forms of all the texts.
+    assert max(sizes) < fresh + 200
