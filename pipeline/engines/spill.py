@@ -105,8 +105,8 @@ class _Task:
     dropped: tuple[str, ...]
     # Columns the next batch-wide stage requires.
     needed: tuple[str, ...]
-    # The rows' triage findings, read while the batch-wide stage before this map ran (`triage.findings_of`).
-    found: pd.Series | None = None
+    # The file of the rows' triage findings, read while the batch-wide stage before this map ran (`_find_ahead`).
+    found: Path | None = None
 
 
 def _run_part(task: _Task, cfg: Config | None = None
@@ -122,7 +122,7 @@ def _run_part(task: _Task, cfg: Config | None = None
     # A part is written as one file, but run `chunk_rows` rows at a time: a stage's working memory is a chunk's.
     took: Counter[str] = Counter()
     pieces, attrs, deferred = [], {}, {}
-    with found_before(task.found) if task.found is not None else contextlib.nullcontext():
+    with found_before(pd.read_pickle(task.found)) if task.found is not None else contextlib.nullcontext():
         for lo in range(0, len(part), cfg.engine.chunk_rows):
             piece, seconds = process(part.iloc[lo:lo + cfg.engine.chunk_rows], cfg, task.stages)
             took.update(seconds)
@@ -135,6 +135,8 @@ def _run_part(task: _Task, cfg: Config | None = None
     out = pd.concat(pieces) if len(pieces) > 1 else pieces[0]
     attrs = {**attrs, DEFERRED: deferred} if deferred else attrs
     out.to_pickle(task.path)
+    if task.found is not None:
+        task.found.unlink()
     kept = out[[c for c in out.columns if c in task.needed or c not in OUTPUT_COLUMNS]]
     return kept, took, attrs, list(out.columns)
 
@@ -176,7 +178,7 @@ def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequen
     last_map = max(i for i, (in_parts, _) in enumerate(groups) if in_parts)
     waiting: Callable[[], Any] | None = None
     early: Any = None
-    found: list[Callable[[], pd.Series]] = []
+    found: list[Callable[[], Path]] = []
     # The pool keeps its warm-up rows for its life: a copy of them, not a view holding the whole table's buffers.
     warm = pickle.loads(pickle.dumps(head))
     del head
@@ -187,7 +189,7 @@ def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequen
                 # The workers would wait for this stage: they read meanwhile what triage, in the next map, finds in
                 # each part's own texts, which no batch-wide stage changes.
                 then = groups[i + 1][1] if i + 1 < len(groups) else ()
-                found = ([pool.later(_findings_of_part, path, f"etapie {triage.info.name}") for path in paths]
+                found = ([pool.later(_find_ahead, path, f"etapie {triage.info.name}") for path in paths]
                          if pooled and triage in then else [])
                 with reading_from(_part_reader(paths, bounds)):
                     kept, took = process(kept, cfg, group)
@@ -245,8 +247,12 @@ def _run_ahead(task: _AheadTask, cfg: Config | None = None) -> Any:
     return task.fn(task.paths, task.bounds, cfg or worker_config())
 
 
-def _findings_of_part(path: Path, cfg: Config | None = None) -> pd.Series:
-    return findings_of(pd.read_pickle(path), cfg or worker_config())
+def _find_ahead(path: Path, cfg: Config | None = None) -> Path:
+    """The triage findings of a part's rows (`triage.findings_of`) into a file beside it: in a file, not sent back,
+    so that this process never holds those of the whole batch."""
+    found = path.with_name(f"{path.stem}.found.pkl")
+    findings_of(pd.read_pickle(path), cfg or worker_config()).to_pickle(found)
+    return found
 
 
 def _part_reader(paths: Sequence[Path], bounds: Sequence[int]) -> RowReader:
