@@ -32,6 +32,7 @@ from pipeline.export.manifest import build_manifest, write_manifest
 from pipeline.export.research import ResearchContext, date_column, first_date_column, write_research
 from pipeline.export.tables import write_csv
 from pipeline.edits import read_edits
+from pipeline.export.spilled_clusters import spilled_cluster_table
 from pipeline.export.workbook_rows import WorkbookRows
 from pipeline.export.xlsx import H_PAPER, comments_view, write_workbook
 from pipeline.hashing import file_sha256
@@ -190,8 +191,9 @@ def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, stagin
         source, batch.df = [batch.df], pd.DataFrame(columns=batch.df.columns)  # no view that would keep its buffers
     # Whether a column holds submission dates is the input's to say, for the whole batch, before it goes to parts.
     batch.research = replace(research_context(batch, cfg), date_col=date_col or "")
+    # clusters.csv is built on a worker from the part files while themes are found here.
     batch.spilled, took = spill(source, cfg, STAGES, staging / SPILL_FOLDER,
-                                on_stage=log.stage if log is not None else None)
+                                on_stage=log.stage if log is not None else None, ahead=spilled_cluster_table)
     batch.timings.update(took)
     return batch
 
@@ -265,7 +267,7 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
         df = batch.df
         shown = df if shown is None else shown
         taxonomy = resolve_classifier(cfg).taxonomy
-        clusters = cluster_table(df, cfg)
+        clusters = spilled.ahead if spilled is not None and spilled.ahead is not None else cluster_table(df, cfg)
         if batch.spilled is None:
             write_csv(shown, staging / "comments.csv")
             full_table = write_full_table(shown, staging, cfg)

@@ -31,7 +31,9 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -453,7 +455,32 @@ _OUTPUT = ("status", "status_reason", "priority", "priority_reason", "cited_prov
 def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: set `status` and add `status_reason`, `priority`, `priority_reason`, `cited_provisions`; a comment
     read by OCR with low confidence gets `needs_review` too."""
-    return triage_with(df, cfg)[0]
+    found = _FOUND.get()
+    known = None if found is None else [f if isinstance(f, TextFindings) else None for f in found.reindex(df.index)]
+    return triage_with(df, cfg, known)[0]
+
+
+# Rows' findings read before the stage runs (by row label): a spilled run's workers read them while clustering,
+# which needs no triage, runs in the main process.
+_FOUND: ContextVar[pd.Series | None] = ContextVar("triage_found", default=None)
+
+
+@contextmanager
+def found_before(found: pd.Series) -> Iterator[None]:
+    """While the block runs, the stage takes the rows' `text_findings` from `found` (indexed by row label) for the
+    rows it has them of."""
+    token = _FOUND.set(found)
+    try:
+        yield
+    finally:
+        _FOUND.reset(token)
+
+
+def findings_of(df: pd.DataFrame, cfg: Config) -> pd.Series:
+    """Every row's `text_findings` (indexed as `df`), from its `TEXT_INPUTS` alone: what `found_before` takes."""
+    columns = [c for c in TEXT_INPUTS if c in df.columns]
+    rows = [dict(zip(columns, values)) for values in zip(*(df[c].tolist() for c in columns))]
+    return pd.Series(_findings(rows, load_rules(cfg.triage.rules), None), index=df.index, dtype=object)
 
 
 # Every column `triage_row` reads.

@@ -22,6 +22,7 @@ part defers the new vectors, and the rows one process would embed are classified
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import pickle
 import time
@@ -44,6 +45,7 @@ from pipeline.ingest_parts import WrittenParts
 from pipeline.process import check_chain, process
 from pipeline.row_source import RowReader, reading_from
 from pipeline.stage import Stage
+from pipeline.triage import findings_of, found_before, triage
 
 
 # Columns a batch-wide stage reads when the table has them, which its `requires` cannot say: clustering leaves out
@@ -71,6 +73,8 @@ class Spilled:
     bounds: list[int]
     batch: pd.DataFrame
     attrs: dict[str, Any] = field(default_factory=dict)
+    # What `spill(..., ahead=fn)`'s `fn` gave (None without one).
+    ahead: Any = None
 
     def __len__(self) -> int:
         return self.bounds[-1]
@@ -101,6 +105,8 @@ class _Task:
     dropped: tuple[str, ...]
     # Columns the next batch-wide stage requires.
     needed: tuple[str, ...]
+    # The file of the rows' triage findings, read while the batch-wide stage before this map ran (`_find_ahead`).
+    found: Path | None = None
 
 
 def _run_part(task: _Task, cfg: Config | None = None
@@ -116,27 +122,35 @@ def _run_part(task: _Task, cfg: Config | None = None
     # A part is written as one file, but run `chunk_rows` rows at a time: a stage's working memory is a chunk's.
     took: Counter[str] = Counter()
     pieces, attrs, deferred = [], {}, {}
-    for lo in range(0, len(part), cfg.engine.chunk_rows):
-        piece, seconds = process(part.iloc[lo:lo + cfg.engine.chunk_rows], cfg, task.stages)
-        took.update(seconds)
-        deferred.update((lo + row, margin) for row, margin in piece.attrs.pop(DEFERRED, {}).items())
-        if not attrs or (not attrs.get("encoder", {}).get("used", True) and piece.attrs["encoder"]["used"]):
-            attrs = piece.attrs  # the first piece's, but the encoder report of the first that used the encoder
-        piece.attrs = {}
-        pieces.append(piece)
+    with found_before(pd.read_pickle(task.found)) if task.found is not None else contextlib.nullcontext():
+        for lo in range(0, len(part), cfg.engine.chunk_rows):
+            piece, seconds = process(part.iloc[lo:lo + cfg.engine.chunk_rows], cfg, task.stages)
+            took.update(seconds)
+            deferred.update((lo + row, margin) for row, margin in piece.attrs.pop(DEFERRED, {}).items())
+            if not attrs or (not attrs.get("encoder", {}).get("used", True) and piece.attrs["encoder"]["used"]):
+                attrs = piece.attrs  # the first piece's, but the encoder report of the first that used the encoder
+            piece.attrs = {}
+            pieces.append(piece)
     del part
     out = pd.concat(pieces) if len(pieces) > 1 else pieces[0]
     attrs = {**attrs, DEFERRED: deferred} if deferred else attrs
     out.to_pickle(task.path)
+    if task.found is not None:
+        task.found.unlink()
     kept = out[[c for c in out.columns if c in task.needed or c not in OUTPUT_COLUMNS]]
     return kept, took, attrs, list(out.columns)
 
 
 def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequence[Stage], folder: Path, *,
-          on_stage: Callable[[str, int, float], None] | None = None) -> tuple[Spilled, dict[str, float]]:
+          on_stage: Callable[[str, int, float], None] | None = None, ahead: Ahead | None = None
+          ) -> tuple[Spilled, dict[str, float]]:
     """Run `stages` over the table `source[0]` part by part into `folder` (`spills(cfg, rows)` must hold), the list
     emptied once the rows are in the part files, so that the table can be let go of; or over the part files ingest
-    wrote into `folder` (`ingest_parts.WrittenParts`). Returns the spilled table and the seconds per stage."""
+    wrote into `folder` (`ingest_parts.WrittenParts`). Returns the spilled table and the seconds per stage.
+
+    `ahead(paths, bounds, cfg)` (a module-level function) is export work that reads only columns final after the
+    last map: it runs in a worker, which would otherwise wait, while the batch-wide stages after that map run here;
+    its result is `Spilled.ahead`, and the seconds this process then waits for it count as the last stage's."""
     jobs = jobs_for(cfg)
     df: pd.DataFrame | None = None
     kept: pd.DataFrame | None = None
@@ -161,6 +175,10 @@ def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequen
     in_files: list[str] = []
     pooled = jobs > 1 and n >= cfg.engine.pool_min_rows
     first = next(group for in_parts, group in groups if in_parts)
+    last_map = max(i for i, (in_parts, _) in enumerate(groups) if in_parts)
+    waiting: Callable[[], Any] | None = None
+    early: Any = None
+    found: list[Callable[[], Path]] = []
     # The pool keeps its warm-up rows for its life: a copy of them, not a view holding the whole table's buffers.
     warm = pickle.loads(pickle.dumps(head))
     del head
@@ -168,6 +186,11 @@ def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequen
         for i, (in_parts, group) in enumerate(groups):
             if not in_parts:
                 before_columns = list(kept.columns)
+                # The workers would wait for this stage: they read meanwhile what triage, in the next map, finds in
+                # each part's own texts, which no batch-wide stage changes.
+                then = groups[i + 1][1] if i + 1 < len(groups) else ()
+                found = ([pool.later(_find_ahead, path, f"etapie {triage.info.name}") for path in paths]
+                         if pooled and triage in then else [])
                 with reading_from(_part_reader(paths, bounds)):
                     kept, took = process(kept, cfg, group)
                 timings.update(took)
@@ -178,8 +201,10 @@ def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequen
                                for c in s.info.requires)
                 needed += READ_IF_PRESENT + REPORT_COLUMNS if CLASSIFY in (s.info.name for s in group) else ()
                 tasks = [_Task(group, path, df.iloc[lo:hi] if df is not None else None,
-                               kept[assigned].iloc[lo:hi] if assigned else None, tuple(dropped), needed)
-                         for path, lo, hi in zip(paths, bounds[:-1], bounds[1:])]
+                               kept[assigned].iloc[lo:hi] if assigned else None, tuple(dropped), needed,
+                               found[k]() if found else None)
+                         for k, (path, lo, hi) in enumerate(zip(paths, bounds[:-1], bounds[1:]))]
+                found = []
                 df = None  # the tasks hold their rows until sent; the rows' only home then is the part files
                 started = time.perf_counter()
                 results = pool.run(_run_part, tasks, group)
@@ -190,13 +215,44 @@ def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequen
                 seconds.update(_spend_budget(kept, results, deferred, paths, bounds, cfg, group))
                 timings.update(shared_wall(seconds, time.perf_counter() - started, group))
                 del tasks, results
+                if i == last_map and ahead is not None:
+                    waiting = pool.later(_run_ahead, _AheadTask(ahead, tuple(paths), tuple(bounds)),
+                                         "przygotowaniu eksportu")
+            if i == len(groups) - 1 and waiting is not None:
+                started = time.perf_counter()
+                early = waiting()
+                name = group[-1].info.name
+                timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - started, 3)
             for stage in group:
                 if on_stage is not None:
                     on_stage(stage.info.name, n, timings.get(stage.info.name, 0.0))
     assert kept is not None
     attrs, kept.attrs = kept.attrs, {}
     batch = kept[[c for c in kept.columns if c not in in_files]]
-    return Spilled(paths, bounds, batch, attrs), timings
+    return Spilled(paths, bounds, batch, attrs, early), timings
+
+
+# Export work on the finished part files: (part paths, row bounds, the run's configuration) -> its result.
+Ahead = Callable[[Sequence[Path], Sequence[int], Config], Any]
+
+
+@dataclass(frozen=True)
+class _AheadTask:
+    fn: Ahead
+    paths: tuple[Path, ...]
+    bounds: tuple[int, ...]
+
+
+def _run_ahead(task: _AheadTask, cfg: Config | None = None) -> Any:
+    return task.fn(task.paths, task.bounds, cfg or worker_config())
+
+
+def _find_ahead(path: Path, cfg: Config | None = None) -> Path:
+    """The triage findings of a part's rows (`triage.findings_of`) into a file beside it: in a file, not sent back,
+    so that this process never holds those of the whole batch."""
+    found = path.with_name(f"{path.stem}.found.pkl")
+    findings_of(pd.read_pickle(path), cfg or worker_config()).to_pickle(found)
+    return found
 
 
 def _part_reader(paths: Sequence[Path], bounds: Sequence[int]) -> RowReader:
@@ -269,3 +325,7 @@ class _Inline:
 
     def run(self, fn: Callable[..., Any], tasks: Sequence[Any], stages: Sequence[Stage]) -> list[Any]:
         return [fn(task, self.cfg) for task in tasks]
+
+    def later(self, fn: Callable[..., Any], task: Any, what: str) -> Callable[[], Any]:
+        result = fn(task, self.cfg)
+        return lambda: result

@@ -87,9 +87,25 @@ class WorkerPool:
         try:
             return list(self._pool.map(fn, tasks))
         except BrokenProcessPool as err:
-            names = ", ".join(s.info.name for s in stages)
-            raise WorkerDied(f"proces roboczy zakończył się nieoczekiwanie (zabity albo zabrakło pamięci) w etapach "
-                             f"{names}; nie zapisano żadnych wyników. Uruchom ponownie, np. z mniejszym --jobs") from err
+            raise _died(f"w etapach {', '.join(s.info.name for s in stages)}") from err
+
+    def later(self, fn: Callable[[Any], Any], task: Any, what: str) -> Callable[[], Any]:
+        """`fn(task)` started in a worker; returns what waits for its result. `what` names the work for the
+        message of a worker that died."""
+        future = self._pool.submit(fn, task)
+
+        def result() -> Any:
+            try:
+                return future.result()
+            except BrokenProcessPool as err:
+                raise _died(f"przy {what}") from err
+
+        return result
+
+
+def _died(where: str) -> WorkerDied:
+    return WorkerDied(f"proces roboczy zakończył się nieoczekiwanie (zabity albo zabrakło pamięci) {where}; nie "
+                      f"zapisano żadnych wyników. Uruchom ponownie, np. z mniejszym --jobs")
 
 
 def shared_wall(seconds: Counter[str], wall: float, stages: Sequence[Stage]) -> dict[str, float]:
