@@ -208,11 +208,11 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         flat = np.concatenate(word_cols) if word_cols else np.zeros(0, dtype=np.int32)
         grams = sp.csr_matrix((np.ones(len(flat), dtype=self.dtype), flat, np.concatenate([[0], np.cumsum(sizes)])),
                               shape=(len(word_ids), len(vocabulary)))
-        # Integer counts, exact in float32 whatever the order of the sums; sorted indices as `sum_duplicates` left
-        # them before, so the TF-IDF rows are normalised in the same order and give the same floats.
-        counts = (texts @ grams).tocsr()
-        counts.sum_duplicates()
-        return counts
+        # Integer counts, exact in float32 whatever the order of the sums. The TF-IDF rows are normalised in the order
+        # of their indices, so those must be sorted (the same floats): the product is made transposed (n-grams x
+        # texts, a row's entries unsorted) and turned into texts x n-grams by the linear CSC-to-CSR pass, which
+        # lists each row's n-grams in order; sorting every row of the product took twice as long.
+        return (grams.T.tocsr() @ texts.T.tocsr()).T.tocsr()
 
     def _cache(self) -> dict[str, np.ndarray]:
         if getattr(self, "_word_cache", None) is None:
