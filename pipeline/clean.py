@@ -6,6 +6,7 @@ Pure functions over strings plus one table-level stage; no I/O.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import unicodedata
 
@@ -121,9 +122,12 @@ def has_polish_letters(text: str) -> bool:
     return bool(_POLISH_LETTERS.search(text))
 
 
-def polish_word_count(text: str) -> int:
-    """How many of `text.split()`'s words have a Polish letter, counted in one pass of a regex."""
-    return len(_POLISH_WORD.findall(text))
+def polish_word_count(text: str, stop_at: int | None = None) -> int:
+    """How many of `text.split()`'s words have a Polish letter, counted in one pass of a regex; no further than
+    `stop_at` when given (whether a text has that many, without reading the rest of it)."""
+    if stop_at is None:
+        return len(_POLISH_WORD.findall(text))
+    return sum(1 for _ in itertools.islice(_POLISH_WORD.finditer(text), stop_at))
 
 
 _LANGS = ("pl", "uk", "en", "ru", "de", "cs", "sk")

@@ -7,6 +7,7 @@ diacritics) and per-label counts of taxonomy keywords matched on the folded lemm
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Sequence
 
@@ -36,11 +37,11 @@ _NAMES_ONLY_SHARE = 0.05
 def _glossary_language(text: str, lang: str) -> str:
     """The language whose glossary applies. `lang` follows the foundation's rule that any Polish letter makes a
     text Polish; translating an English letter that names Gdańsk still pays, so such a text is asked again."""
-    if lang != "pl" or len(text) < _NAMES_ONLY_CHARS:
+    if lang != "pl" or len(text) < _NAMES_ONLY_CHARS or text.isascii():  # ASCII: nothing to strip, `lang` stays
         return lang
-    if polish_word_count(text) > _NAMES_ONLY_SHARE * len(text.split()):
-        return lang
-    if text.isascii():  # nothing to strip: the answer is `lang`, as below
+    # More Polish words than the share: finding that many is enough, most Polish texts have them in the first lines.
+    enough = math.floor(_NAMES_ONLY_SHARE * len(text.split())) + 1
+    if polish_word_count(text, stop_at=enough) >= enough:
         return lang
     stripped = strip_diacritics(text)
     return lang if stripped == text else detect_language(stripped)  # the same text asks the same question
