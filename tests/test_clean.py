@@ -7,10 +7,12 @@ import unicodedata
 
 import ftfy
 import pytest
+from ftfy.badness import is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import clean_text, detect_language, fold, normalize_whitespace, strip_diacritics, strip_html
+from pipeline.clean import (_PLAIN, _PLAIN_MAYBE_BAD, clean_text, detect_language, fold, normalize_whitespace,
+                            strip_diacritics, strip_html)
 
 
 @pytest.mark.parametrize(
@@ -45,6 +47,39 @@ def test_cleaning_equals_ftfy_on_every_text(text: str) -> None:
     fixed = ftfy.fix_text(text, normalization="NFC", unescape_html=False)
     reference = normalize_whitespace(unicodedata.normalize("NFC", strip_html(fixed))) if text else ""
     assert clean_text(text) == reference
+
+
+def _de_bruijn(alphabet: list[str], n: int) -> str:
+    """A cyclic string holding every sequence of `n` characters of `alphabet` once, made linear."""
+    k, a, seq = len(alphabet), [0] * len(alphabet) * n, []
+
+    def extend(t: int, p: int) -> None:
+        if t > n:
+            if n % p == 0:
+                seq.extend(a[1:p + 1])
+            return
+        a[t] = a[t - p]
+        extend(t + 1, p)
+        for j in range(a[t - p] + 1, k):
+            a[t] = j
+            extend(t + 1, t)
+
+    extend(1, 1)
+    text = "".join(alphabet[i] for i in seq)
+    return text + text[:n - 1]
+
+
+def test_plain_text_without_the_telltale_characters_never_looks_like_mojibake() -> None:
+    # clean_text asks ftfy's heuristic about a plain Polish text only when it holds one of the characters every
+    # match needs. Over the plain characters the heuristic's pattern matches at most three in a row (its longer
+    # alternatives each need a character outside them, e.g. "Ã", "Ø", Cyrillic): so no sequence of three plain
+    # characters without those may look bad, and a string holding every such sequence must not.
+    plain = [c for c in ["\t", "\n", *map(chr, range(32, 127)), *"ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—…«»§°€"]
+             if not _PLAIN_MAYBE_BAD.search(c)]
+    assert all(_PLAIN.fullmatch(c) for c in plain) and len(plain) == 112
+    assert not is_bad(_de_bruijn(plain, 3))
+    # Each character set aside does make a plain sequence look bad: the pre-test cannot drop one of them.
+    assert all(is_bad(f"ą{c}0") or is_bad(f"{c}ą") for c in _PLAIN_MAYBE_BAD.pattern.strip("[]"))
 
 
 def test_fold_matches_with_and_without_polish_letters() -> None:

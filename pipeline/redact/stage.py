@@ -14,12 +14,14 @@ from collections.abc import Callable
 import pandas as pd
 
 from pipeline.config import Config
+from pipeline.distinct import map_distinct
 from pipeline.redact import addresses, contacts, numbers, people
 from pipeline.redact.scan import PiiSpan, Scan, placeholder
 from pipeline.stage import stage
 
 Detector = Callable[[Scan], None]
-"""Reads `scan.work` and reports each finding with `scan.add(start, end, kind)`."""
+"""Reads `scan.work` and reports each finding with `scan.add(start, end, kind)`; what it finds depends on the text
+alone (the stage redacts each distinct text of a chunk once)."""
 
 # Run order is insertion order.
 _DETECTORS: dict[str, Detector] = {
@@ -113,7 +115,8 @@ def redact(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     if not cfg.nlp.redact:
         out["pii"] = ""
         return out
-    results = [redact_text(t) for t in out["text_clean"].fillna("").astype(str)]
+    # A detector depends on the text alone, so copies of one text (a campaign's letters) are redacted once.
+    results = map_distinct(redact_text, out["text_clean"].fillna("").astype(str).tolist())
     out["text_clean"] = [text for text, _ in results]
     out["pii"] = ["|".join(kinds) for _, kinds in results]
     return out
