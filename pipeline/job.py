@@ -255,10 +255,11 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     timings = batch.timings
     research = batch.research or research_context(batch, cfg)
     spilled = batch.spilled
-    # The files of every row are written part by part on the second core while this one builds the rest.
     big = spilled is not None and is_big(len(spilled), cfg)
-    with in_background(cfg, "comments.csv i research.*", _write_parts_of, spilled, staging, research, big) \
-            if spilled is not None else contextlib.nullcontext():
+    # The files of every row are written part by part on the second core while this one builds the rest.
+    per_row_files = (in_background(cfg, "comments.csv i research.*", _write_parts_of, spilled, staging, research, big)
+                     if spilled is not None else contextlib.nullcontext())
+    with per_row_files:
         if spilled is not None:  # the workbook's rows: every row's short columns, the shown rows' texts
             rows = WorkbookRows()
             rows.take(map(ordered, spilled.parts()))
@@ -267,8 +268,9 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
         df = batch.df
         shown = df if shown is None else shown
         taxonomy = resolve_classifier(cfg).taxonomy
+        # A spilled run's clusters.csv was built on a worker from the part files (`spill(..., ahead=...)`).
         clusters = spilled.ahead if spilled is not None and spilled.ahead is not None else cluster_table(df, cfg)
-        if batch.spilled is None:
+        if spilled is None:
             write_csv(shown, staging / "comments.csv")
             full_table = write_full_table(shown, staging, cfg)
             write_research(shown, staging, research)
@@ -305,7 +307,7 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
     write_manifest(manifest, staging / MANIFEST)
     publish(staging, out, outputs, renames=[(out / WORKBOOK, kept)] if kept else [])
     # A big spilled run held only the workbook's rows' texts: the whole table is in comments.parquet.
-    return JobResult(out / full_table[0] if batch.spilled is not None and full_table else shown, manifest, out)
+    return JobResult(out / full_table[0] if spilled is not None and full_table else shown, manifest, out)
 
 
 def _write_parts_of(spilled: Spilled, staging: Path, research: ResearchContext, full_table: bool) -> None:

@@ -13,12 +13,23 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
 import pandas as pd
 
 from pipeline.config import Config
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """The costly part of a row-wise stage's work that reads only columns the batch-wide stage before it leaves as
+    they are: an engine may have it read (`read(df, cfg)`: a Series indexed as `df`) while that stage runs, and
+    then run the stage within `given(found)`, where it takes those rows' results instead of reading them again."""
+
+    read: Callable[[pd.DataFrame, Config], pd.Series]
+    given: Callable[[pd.Series], AbstractContextManager[None]]
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,7 @@ class StageInfo:
     # False only for a stage that must see the whole batch at once (clustering); every other stage gives the same
     # result on any split of the rows into chunks.
     row_wise: bool = True
+    ahead: ReadAhead | None = None
 
 
 class Stage(Protocol):
@@ -54,10 +66,10 @@ def missing_columns(columns: Iterable[str], required: Iterable[str]) -> list[str
     return [c for c in required if c not in have]
 
 
-def stage(name: str, *, requires: Iterable[str], assigns: Iterable[str], row_wise: bool = True
-          ) -> Callable[[Callable[[pd.DataFrame, Config], pd.DataFrame]], Stage]:
+def stage(name: str, *, requires: Iterable[str], assigns: Iterable[str], row_wise: bool = True,
+          ahead: ReadAhead | None = None) -> Callable[[Callable[[pd.DataFrame, Config], pd.DataFrame]], Stage]:
     """Declare a stage function's columns; the returned function checks them and defaults `cfg` to `Config()`."""
-    info = StageInfo(name, tuple(requires), tuple(assigns), row_wise)
+    info = StageInfo(name, tuple(requires), tuple(assigns), row_wise, ahead)
 
     def decorate(fn: Callable[[pd.DataFrame, Config], pd.DataFrame]) -> Stage:
         @functools.wraps(fn)

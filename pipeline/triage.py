@@ -44,7 +44,7 @@ from pipeline.clean import fold
 from pipeline.config import Config
 from pipeline.errors import UserError, plural, read_toml
 from pipeline.provisions import UNITS, ProvisionFinder, document_provisions
-from pipeline.stage import stage
+from pipeline.stage import ReadAhead, stage
 from pipeline.vocabulary import (
     KIND_DUPLICATE,
     PLACEHOLDER,
@@ -451,17 +451,8 @@ def _low_ocr(row: dict[str, Any], rules: TriageRules) -> bool:
 _OUTPUT = ("status", "status_reason", "priority", "priority_reason", "cited_provisions")
 
 
-@stage("triage", requires=("text_clean",), assigns=_OUTPUT)
-def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """Stage: set `status` and add `status_reason`, `priority`, `priority_reason`, `cited_provisions`; a comment
-    read by OCR with low confidence gets `needs_review` too."""
-    found = _FOUND.get()
-    known = None if found is None else [f if isinstance(f, TextFindings) else None for f in found.reindex(df.index)]
-    return triage_with(df, cfg, known)[0]
-
-
-# Rows' findings read before the stage runs (by row label): a spilled run's workers read them while clustering,
-# which needs no triage, runs in the main process.
+# Rows' findings read before the stage runs (by row label, `found_before`): the stage's `ReadAhead`, which a spilled
+# run's workers read while clustering, which changes no `TEXT_INPUTS`, runs in the main process.
 _FOUND: ContextVar[pd.Series | None] = ContextVar("triage_found", default=None)
 
 
@@ -478,9 +469,17 @@ def found_before(found: pd.Series) -> Iterator[None]:
 
 def findings_of(df: pd.DataFrame, cfg: Config) -> pd.Series:
     """Every row's `text_findings` (indexed as `df`), from its `TEXT_INPUTS` alone: what `found_before` takes."""
-    columns = [c for c in TEXT_INPUTS if c in df.columns]
-    rows = [dict(zip(columns, values)) for values in zip(*(df[c].tolist() for c in columns))]
-    return pd.Series(_findings(rows, load_rules(cfg.triage.rules), None), index=df.index, dtype=object)
+    return pd.Series(_findings(_rows(df, TEXT_INPUTS), load_rules(cfg.triage.rules), None), index=df.index,
+                     dtype=object)
+
+
+@stage("triage", requires=("text_clean",), assigns=_OUTPUT, ahead=ReadAhead(findings_of, found_before))
+def triage(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    """Stage: set `status` and add `status_reason`, `priority`, `priority_reason`, `cited_provisions`; a comment
+    read by OCR with low confidence gets `needs_review` too."""
+    found = _FOUND.get()
+    known = None if found is None else [f if isinstance(f, TextFindings) else None for f in found.reindex(df.index)]
+    return triage_with(df, cfg, known)[0]
 
 
 # Every column `triage_row` reads.
@@ -505,15 +504,20 @@ def _findings(rows: Sequence[dict[str, Any]], rules: TriageRules,
     return out
 
 
+def _rows(df: pd.DataFrame, reads: Sequence[str]) -> list[dict[str, Any]]:
+    """Each row as a dict of the columns of `reads` it has. Column by column into plain lists: iterating rows of
+    Arrow-backed text converts cell by cell, slowly."""
+    columns = [c for c in reads if c in df.columns]
+    return [dict(zip(columns, values)) for values in zip(*(df[c].tolist() for c in columns))]
+
+
 def triage_with(df: pd.DataFrame, cfg: Config, known: Sequence[TextFindings | None] | None = None
                 ) -> tuple[pd.DataFrame, list[TextFindings]]:
     """The triage stage's work, given the rows' `text_findings` where the caller has them (None: read here); the
     table and every row's findings, which a nightly run keeps in its state by text."""
     rules = load_rules(cfg.triage.rules)
     out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
-    columns = [c for c in _READS if c in out.columns]
-    # Column by column into plain lists: iterating rows of Arrow-backed text converts cell by cell, slowly.
-    rows = [dict(zip(columns, values)) for values in zip(*(out[c].tolist() for c in columns))]
+    rows = _rows(out, _READS)
     found = _findings(rows, rules, known)
     results = [triage_row(row, rules, f) for row, f in zip(rows, found)]
     for column in _OUTPUT:

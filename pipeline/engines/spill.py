@@ -45,7 +45,6 @@ from pipeline.ingest_parts import WrittenParts
 from pipeline.process import check_chain, process
 from pipeline.row_source import RowReader, reading_from
 from pipeline.stage import Stage
-from pipeline.triage import findings_of, found_before, triage
 
 
 # Columns a batch-wide stage reads when the table has them, which its `requires` cannot say: clustering leaves out
@@ -105,8 +104,9 @@ class _Task:
     dropped: tuple[str, ...]
     # Columns the next batch-wide stage requires.
     needed: tuple[str, ...]
-    # The file of the rows' triage findings, read while the batch-wide stage before this map ran (`_find_ahead`).
-    found: Path | None = None
+    # A stage of this map and the file of what it reads ahead (`StageInfo.ahead`), read while the batch-wide stage
+    # before this map ran (`_read_ahead`).
+    found: tuple[Stage, Path] | None = None
 
 
 def _run_part(task: _Task, cfg: Config | None = None
@@ -122,7 +122,8 @@ def _run_part(task: _Task, cfg: Config | None = None
     # A part is written as one file, but run `chunk_rows` rows at a time: a stage's working memory is a chunk's.
     took: Counter[str] = Counter()
     pieces, attrs, deferred = [], {}, {}
-    with found_before(pd.read_pickle(task.found)) if task.found is not None else contextlib.nullcontext():
+    given = task.found[0].info.ahead.given(pd.read_pickle(task.found[1])) if task.found is not None else None
+    with given or contextlib.nullcontext():
         for lo in range(0, len(part), cfg.engine.chunk_rows):
             piece, seconds = process(part.iloc[lo:lo + cfg.engine.chunk_rows], cfg, task.stages)
             took.update(seconds)
@@ -136,7 +137,7 @@ def _run_part(task: _Task, cfg: Config | None = None
     attrs = {**attrs, DEFERRED: deferred} if deferred else attrs
     out.to_pickle(task.path)
     if task.found is not None:
-        task.found.unlink()
+        task.found[1].unlink()
     kept = out[[c for c in out.columns if c in task.needed or c not in OUTPUT_COLUMNS]]
     return kept, took, attrs, list(out.columns)
 
@@ -178,7 +179,7 @@ def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequen
     last_map = max(i for i, (in_parts, _) in enumerate(groups) if in_parts)
     waiting: Callable[[], Any] | None = None
     early: Any = None
-    found: list[Callable[[], Path]] = []
+    found: list[Callable[[], tuple[Stage, Path]]] = []
     # The pool keeps its warm-up rows for its life: a copy of them, not a view holding the whole table's buffers.
     warm = pickle.loads(pickle.dumps(head))
     del head
@@ -186,11 +187,12 @@ def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequen
         for i, (in_parts, group) in enumerate(groups):
             if not in_parts:
                 before_columns = list(kept.columns)
-                # The workers would wait for this stage: they read meanwhile what triage, in the next map, finds in
-                # each part's own texts, which no batch-wide stage changes.
+                # The workers would wait for this stage: meanwhile they read what a stage of the next map can read
+                # ahead of it (`StageInfo.ahead`) in each part.
                 then = groups[i + 1][1] if i + 1 < len(groups) else ()
-                found = ([pool.later(_find_ahead, path, f"etapie {triage.info.name}") for path in paths]
-                         if pooled and triage in then else [])
+                reader = next((s for s in then if s.info.ahead is not None), None)
+                found = ([pool.later(_read_ahead, (reader, path), f"etapie {reader.info.name}") for path in paths]
+                         if pooled and reader is not None else [])
                 with reading_from(_part_reader(paths, bounds)):
                     kept, took = process(kept, cfg, group)
                 timings.update(took)
@@ -247,12 +249,13 @@ def _run_ahead(task: _AheadTask, cfg: Config | None = None) -> Any:
     return task.fn(task.paths, task.bounds, cfg or worker_config())
 
 
-def _find_ahead(path: Path, cfg: Config | None = None) -> Path:
-    """The triage findings of a part's rows (`triage.findings_of`) into a file beside it: in a file, not sent back,
-    so that this process never holds those of the whole batch."""
-    found = path.with_name(f"{path.stem}.found.pkl")
-    findings_of(pd.read_pickle(path), cfg or worker_config()).to_pickle(found)
-    return found
+def _read_ahead(job: tuple[Stage, Path], cfg: Config | None = None) -> tuple[Stage, Path]:
+    """What the stage reads ahead (`StageInfo.ahead`) of a part's rows, into a file beside the part: in a file, not
+    sent back, so that this process never holds that of the whole batch."""
+    reader, path = job
+    found = path.with_name(f"{path.stem}.{reader.info.name}.ahead.pkl")
+    reader.info.ahead.read(pd.read_pickle(path), cfg or worker_config()).to_pickle(found)
+    return reader, found
 
 
 def _part_reader(paths: Sequence[Path], bounds: Sequence[int]) -> RowReader:
