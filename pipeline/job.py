@@ -37,7 +37,7 @@ from pipeline.export.workbook_rows import WorkbookRows
 from pipeline.export.xlsx import H_PAPER, comments_view, write_workbook
 from pipeline.hashing import file_sha256
 from pipeline.ingest import ingest
-from pipeline.ingest_parts import WrittenParts, ingest_parts
+from pipeline.ingest_parts import PartReading, part_reading
 from pipeline.models import read_card
 from pipeline.pii_columns import detect_pii_columns
 from pipeline.engines import engine_for
@@ -46,7 +46,7 @@ from pipeline.engines.spill import Spilled, spill, spillable, spills
 from pipeline.lock import hold_run
 from pipeline.process import STAGES
 from pipeline.stage import Stage
-from pipeline.readers import RawTable
+from pipeline.readers import NotStrict, RawTable
 from pipeline.resources import DEFAULT_MODEL, resource_path
 from pipeline.runlog import RunLog, now
 from pipeline.sheets import H_CHANGE, H_NEW, SHEET_CONFLICTS, SHEET_HISTORY
@@ -179,41 +179,57 @@ def _ingest(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Ba
 def _batch(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, staging: Path) -> Batch:
     if cfg.engine.name == "dask":
         return _read_on_dask(inputs, cfg, log)
-    written = _ingest_in_parts(inputs, cfg, log, staging) if spillable(cfg) else None
-    if written is not None:
-        batch, source, date_col = written
-    else:
-        batch = _ingest(inputs, cfg, log)
-        if not spills(cfg, len(batch.df)):
-            batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log, research_context(batch, cfg)))
-            return batch
-        date_col = date_column(batch.df, batch.personal)
-        source, batch.df = [batch.df], pd.DataFrame(columns=batch.df.columns)  # no view that would keep its buffers
+    reading = part_reading(inputs, cfg.ingest, cfg.engine.spill_rows, staging / SPILL_FOLDER) if spillable(cfg) \
+        else None
+    if reading is not None:
+        with contextlib.suppress(NotStrict):
+            return _spilled_from(reading, inputs, cfg, log, staging)
+        reading.discard()
+    batch = _ingest(inputs, cfg, log)
+    if not spills(cfg, len(batch.df)):
+        batch.df = ordered(run_stages(batch.df, cfg, STAGES, batch.timings, log, research_context(batch, cfg)))
+        return batch
     # Whether a column holds submission dates is the input's to say, for the whole batch, before it goes to parts.
-    batch.research = replace(research_context(batch, cfg), date_col=date_col or "")
-    # clusters.csv is built on a worker from the part files while themes are found here.
-    batch.spilled, took = spill(source, cfg, STAGES, staging / SPILL_FOLDER,
-                                on_stage=log.stage if log is not None else None, ahead=spilled_cluster_table)
+    batch.research = replace(research_context(batch, cfg), date_col=date_column(batch.df, batch.personal) or "")
+    source, batch.df = [batch.df], pd.DataFrame(columns=batch.df.columns)  # no view that would keep its buffers
+    batch.spilled, took = _spill(source, cfg, log, staging)
     batch.timings.update(took)
     return batch
 
 
-def _ingest_in_parts(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None, staging: Path
-                     ) -> tuple[Batch, WrittenParts, str | None] | None:
-    """A big CSV export read into part files a part at a time (`ingest_parts`), the whole input never in memory:
-    the batch (no rows in `df`), its parts and its date column; None where the file is ingested whole."""
-    start = time.perf_counter()
-    ingested = ingest_parts(inputs, cfg.ingest, cfg.engine.spill_rows, staging / SPILL_FOLDER)
-    if ingested is None:
-        return None
+def _spill(source: list[pd.DataFrame] | PartReading, cfg: Config, log: RunLog | None, staging: Path
+           ) -> tuple[Spilled, dict[str, float]]:
+    # clusters.csv is built on a worker from the part files while themes are found here.
+    return spill(source, cfg, STAGES, staging / SPILL_FOLDER, on_stage=log.stage if log is not None else None,
+                 ahead=spilled_cluster_table)
+
+
+def _spilled_from(reading: PartReading, inputs: Sequence[str | Path], cfg: Config, log: RunLog | None,
+                  staging: Path) -> Batch:
+    """A big CSV export read into part files a part at a time, the whole input never in memory, each part's first
+    map begun as soon as it is written: the batch, its rows in part files. NotStrict where the file must be
+    ingested whole."""
+    def first(reading: PartReading) -> None:  # a --pii-col the file lacks stops the run before any work
+        ingested = reading.ingested
+        assert ingested is not None
+        pii_columns(ingested.parts.columns, [ingested.header], [ingested.table], cfg)
+
+    def read(reading: PartReading) -> None:
+        if log is not None:
+            log.stage("ingest", reading.parts.bounds[-1], round(reading.seconds, 3))
+
+    reading.on_first, reading.on_read = first, read
+    spilled, took = _spill(reading, cfg, log, staging)
+    ingested = reading.ingested
+    assert ingested is not None
     parts = ingested.parts
     personal = pii_columns(parts.columns, [ingested.header], [ingested.table], cfg)
     batch = Batch(pd.DataFrame(columns=parts.columns), [ingested.table], personal,
-                  {"ingest": round(time.perf_counter() - start, 3)}, tuple(inputs))
-    if log is not None:
-        log.stage("ingest", parts.bounds[-1], batch.timings["ingest"])
+                  {"ingest": round(reading.seconds, 3), **took}, tuple(inputs), spilled)
     cells = [{c: found for c, found in part.items() if c not in personal} for part in ingested.date_cells]
-    return batch, parts, first_date_column(*cells)
+    # Whether a column holds submission dates is the input's to say, for the whole batch.
+    batch.research = replace(research_context(batch, cfg), date_col=first_date_column(*cells) or "")
+    return batch
 
 
 def _read_on_dask(inputs: Sequence[str | Path], cfg: Config, log: RunLog | None) -> Batch:

@@ -1,5 +1,5 @@
-"""A big CSV or JSON Lines export ingested part by part (`csv_parts`, `jsonl_parts`, `ingest_parts`): the records, row numbers, ids and columns
-of reading the whole file, or, where a part cannot tell, the whole file read as before."""
+"""A big CSV or JSON Lines export ingested part by part (`csv_parts`, `jsonl_parts`, `ingest_parts`): the records, row
+numbers, ids and columns of reading the whole file, or, where a part cannot tell, the whole file read as before."""
 
 from __future__ import annotations
 
@@ -13,11 +13,25 @@ from pandas.testing import assert_frame_equal
 from pipeline.config import IngestConfig
 from pipeline.csv_parts import csv_parts
 from pipeline.ingest import ingest
-from pipeline.ingest_parts import ingest_parts
+from pipeline.ingest_parts import IngestedParts, part_reading
 from pipeline.jsonl_parts import jsonl_parts
 from pipeline.readers import NotStrict, read_table
 
 HEADER = "Nr;Treść uwagi;E-mail;Data wpływu\n"
+
+
+def ingest_parts(paths: list[Path], cfg: IngestConfig, rows: int, folder: Path) -> IngestedParts | None:
+    """The whole reading into part files, as a run does it; None where the file is ingested whole, no part left."""
+    reading = part_reading(paths, cfg, rows, folder)
+    if reading is None:
+        return None
+    try:
+        for _ in reading:
+            pass
+    except NotStrict:
+        reading.discard()
+        return None
+    return reading.ingested
 
 
 def records(first: int, last: int) -> str:

@@ -27,7 +27,7 @@ import itertools
 import pickle
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,7 @@ from pipeline.config import Config
 from pipeline.engines.local import jobs_for, mappable
 from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, merged_report, picked, put_back, reclassified
 from pipeline.engines.workers import WARM_ROWS, WorkerPool, chunk_bounds, shared_wall, worker_config
-from pipeline.ingest_parts import WrittenParts
+from pipeline.ingest_parts import PartReading
 from pipeline.process import check_chain, process
 from pipeline.row_source import RowReader, reading_from
 from pipeline.stage import Stage
@@ -142,40 +142,54 @@ def _run_part(task: _Task, cfg: Config | None = None
     return kept, took, attrs, list(out.columns)
 
 
-def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequence[Stage], folder: Path, *,
+def spill(source: list[pd.DataFrame] | PartReading, cfg: Config, stages: Sequence[Stage], folder: Path, *,
           on_stage: Callable[[str, int, float], None] | None = None, ahead: Ahead | None = None
           ) -> tuple[Spilled, dict[str, float]]:
     """Run `stages` over the table `source[0]` part by part into `folder` (`spills(cfg, rows)` must hold), the list
     emptied once the rows are in the part files, so that the table can be let go of; or over the part files ingest
-    wrote into `folder` (`ingest_parts.WrittenParts`). Returns the spilled table and the seconds per stage.
+    writes into `folder` (`ingest_parts.PartReading`, whose `NotStrict` comes through once the work begun on its
+    parts has ended). Returns the spilled table and the seconds per stage.
+
+    The first map works on each part as soon as the reading has written it, unless one of its stages requires a
+    column the reading settles only once every part is read (`WrittenParts.late`): those join the parts in the next
+    map, or the table after the last one, as a batch-wide stage's columns do.
 
     `ahead(paths, bounds, cfg)` (a module-level function) is export work that reads only columns final after the
     last map: it runs in a worker, which would otherwise wait, while the batch-wide stages after that map run here;
     its result is `Spilled.ahead`, and the seconds this process then waits for it count as the last stage's."""
     jobs = jobs_for(cfg)
+    mapped = mappable(stages, cfg)
+    groups = [(in_parts, tuple(run)) for in_parts, run in itertools.groupby(stages, key=mapped.__contains__)]
+    first = next(group for in_parts, group in groups if in_parts)
     df: pd.DataFrame | None = None
     kept: pd.DataFrame | None = None
-    if isinstance(source, WrittenParts):
-        paths, bounds, kept = source.paths, source.bounds, source.joined
+    reading = source if isinstance(source, PartReading) else None
+    arriving: Iterator[int] | None = None  # the parts the reading writes while the first map runs
+    if isinstance(source, PartReading):
+        arriving = iter(source)
+        next(arriving)
+        paths, bounds = source.parts.paths, source.parts.bounds  # growing as the reading goes on
         head = pd.read_pickle(paths[0]).iloc[:WARM_ROWS]
+        if any(c in source.parts.late for s in first for c in s.info.requires):  # the map waits for every part
+            for _ in arriving:
+                pass
+            arriving, kept = None, source.parts.joined
     else:
         df = source.pop()
         bounds = chunk_bounds(len(df), jobs, cfg.engine.spill_rows)
         paths = [folder / f"part-{i:05d}.pkl" for i in range(len(bounds) - 1)]
         head = df.iloc[:WARM_ROWS]
     check_chain(list(head.columns), stages)
-    n = bounds[-1]
     deferring = cfg.with_(engine=replace(cfg.engine, defer_new_vectors=True))
-    mapped = mappable(stages, cfg)
-    groups = [(in_parts, tuple(run)) for in_parts, run in itertools.groupby(stages, key=mapped.__contains__)]
     folder.mkdir(parents=True, exist_ok=True)
     timings: dict[str, float] = {}
-    # Columns batch-wide stages assigned since the last map (and, before the first, the ids ingest settled last).
+    # Columns batch-wide stages assigned since the last map (and, before a first map that waited for them, the ones
+    # the reading settled last).
     assigned: list[str] = list(kept.columns) if kept is not None else []
     dropped: list[str] = []  # and the ones they dropped
     in_files: list[str] = []
-    pooled = jobs > 1 and n >= cfg.engine.pool_min_rows
-    first = next(group for in_parts, group in groups if in_parts)
+    # A reading still under way has more rows than it has written: else it ends in NotStrict.
+    pooled = jobs > 1 and bounds[-1] + (arriving is not None) >= cfg.engine.pool_min_rows
     last_map = max(i for i, (in_parts, _) in enumerate(groups) if in_parts)
     waiting: Callable[[], Any] | None = None
     early: Any = None
@@ -202,20 +216,31 @@ def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequen
                 needed = tuple(c for in_parts_later, later in groups[i + 1:i + 2] for s in later
                                for c in s.info.requires)
                 needed += READ_IF_PRESENT + REPORT_COLUMNS if CLASSIFY in (s.info.name for s in group) else ()
-                tasks = [_Task(group, path, df.iloc[lo:hi] if df is not None else None,
-                               kept[assigned].iloc[lo:hi] if assigned else None, tuple(dropped), needed,
-                               found[k]() if found else None)
-                         for k, (path, lo, hi) in enumerate(zip(paths, bounds[:-1], bounds[1:]))]
+                tasks: Iterable[_Task] = [
+                    _Task(group, path, df.iloc[lo:hi] if df is not None else None,
+                          kept[assigned].iloc[lo:hi] if assigned else None, tuple(dropped), needed,
+                          found[k]() if found else None)
+                    for k, (path, lo, hi) in enumerate(zip(paths, bounds[:-1], bounds[1:]))]
+                if arriving is not None:  # each part's task sent as soon as the reading has written the part
+                    tasks = (_Task(group, paths[k], None, None, (), needed) for k in itertools.chain([0], arriving))
                 found = []
                 df = None  # the tasks hold their rows until sent; the rows' only home then is the part files
-                started = time.perf_counter()
+                started, read_before = time.perf_counter(), reading.seconds if reading is not None else 0.0
                 results = pool.run(_run_part, tasks, group)
                 before = kept.attrs if kept is not None else {}  # the parts' tables had none: they start afresh
                 kept, seconds, deferred = _gathered(results, bounds)
                 kept.attrs = {**before, **kept.attrs}
                 in_files, assigned, dropped = results[0][3], [], []
+                if arriving is not None and reading is not None and reading.parts.joined is not None:
+                    # What the reading settled last joins the parts in the next map, or the table after this one.
+                    kept = _joined(kept, reading.parts.joined)
+                    assigned = list(reading.parts.joined.columns)
+                    in_files = [c for c in in_files if c not in assigned]
+                arriving = None
                 seconds.update(_spend_budget(kept, results, deferred, paths, bounds, cfg, group))
-                timings.update(shared_wall(seconds, time.perf_counter() - started, group))
+                # The seconds the reading took meanwhile are ingest's.
+                read = reading.seconds - read_before if reading is not None else 0.0
+                timings.update(shared_wall(seconds, time.perf_counter() - started - read, group))
                 del tasks, results
                 if i == last_map and ahead is not None:
                     waiting = pool.later(_run_ahead, _AheadTask(ahead, tuple(paths), tuple(bounds)),
@@ -227,7 +252,7 @@ def spill(source: list[pd.DataFrame] | WrittenParts, cfg: Config, stages: Sequen
                 timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - started, 3)
             for stage in group:
                 if on_stage is not None:
-                    on_stage(stage.info.name, n, timings.get(stage.info.name, 0.0))
+                    on_stage(stage.info.name, bounds[-1], timings.get(stage.info.name, 0.0))
     assert kept is not None
     attrs, kept.attrs = kept.attrs, {}
     batch = kept[[c for c in kept.columns if c not in in_files]]
@@ -326,7 +351,7 @@ class _Inline:
     def __exit__(self, *exc: object) -> None:
         pass
 
-    def run(self, fn: Callable[..., Any], tasks: Sequence[Any], stages: Sequence[Stage]) -> list[Any]:
+    def run(self, fn: Callable[..., Any], tasks: Iterable[Any], stages: Sequence[Stage]) -> list[Any]:
         return [fn(task, self.cfg) for task in tasks]
 
     def later(self, fn: Callable[..., Any], task: Any, what: str) -> Callable[[], Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -57,6 +57,10 @@ class WorkerPool:
         self._pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
             initargs=(worker_cfg, warm.iloc[:WARM_ROWS], tuple(warm_stages)))
+        # Every worker started now, not as tasks come (the executor starts one per task while none is idle): they
+        # load the model while the caller still reads its input.
+        for _ in range(jobs):
+            self._pool.submit(_started)
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -81,8 +85,9 @@ class WorkerPool:
         return out, shared_wall(seconds, time.perf_counter() - started, stages)
 
 
-    def run(self, fn: Callable[[Any], Any], tasks: Sequence[Any], stages: Sequence[Stage]) -> list[Any]:
-        """`fn` of each task in the workers, in order (`fn` a module-level function, the tasks picklable);
+    def run(self, fn: Callable[[Any], Any], tasks: Iterable[Any], stages: Sequence[Stage]) -> list[Any]:
+        """`fn` of each task in the workers, in order (`fn` a module-level function, the tasks picklable), each
+        sent as soon as `tasks` gives it (a generator may make the next while the workers run the first);
         `stages` name what they run for the message of a worker that died."""
         try:
             return list(self._pool.map(fn, tasks))
@@ -127,6 +132,10 @@ def _start_worker(cfg: Config, warm: pd.DataFrame, stages: tuple[Stage, ...]) ->
     global _cfg
     _cfg = cfg  # once per worker, not per chunk: a model in memory travels inside the configuration
     process(warm, cfg, stages)
+
+
+def _started() -> None:
+    """A task that only makes the pool start a worker."""
 
 
 def _run_chunk(stages: tuple[Stage, ...], chunk: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
