@@ -118,9 +118,13 @@ def dies(df, cfg):
     return df
 
 
-def test_a_killed_worker_fails_the_run_with_exit_1_and_no_outputs(export, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("spill_rows", [10_000, 100], ids=["one table", "while ingest still reads"])
+def test_a_killed_worker_fails_the_run_with_exit_1_and_no_outputs(export, tmp_path, monkeypatch, capsys, spill_rows):
+    # In parts of 100 rows, the export is read a part at a time and the first map works on the first parts while
+    # the rest is read.
     monkeypatch.setattr("pipeline.job.STAGES", (STAGES[0], dies, *STAGES[1:]))
-    monkeypatch.setattr("pipeline.commands.run.EngineConfig", functools.partial(EngineConfig, pool_min_rows=0))
+    monkeypatch.setattr("pipeline.commands.run.EngineConfig",
+                        functools.partial(EngineConfig, pool_min_rows=0, spill_rows=spill_rows))
     out = tmp_path / "wyniki"
     code = main(["run", str(export), "--out", str(out), "--id-col", ID, "--encoder", "off", "--jobs", "2"])
     assert code == 1

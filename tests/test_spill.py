@@ -3,6 +3,8 @@ to the export, writes the very files the same batch gives in one part, with one 
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -10,9 +12,12 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from pipeline import Config, IngestConfig, run_job
+from pipeline import Config, IngestConfig, ingest, run_job, stage
 from pipeline.config import ClassifyConfig, EngineConfig, ExportConfig
-from pipeline.engines.spill import spills
+from pipeline.csv_parts import csv_parts
+from pipeline.errors import UserError
+from pipeline.engines.spill import spill, spills
+from pipeline.ingest_parts import part_reading
 from pipeline.export.staging import STAGING_NAME
 
 pytestmark = pytest.mark.timeout(900)
@@ -64,3 +69,105 @@ def test_a_run_in_small_parts_writes_the_files_of_one_part(one_part, tmp_path, j
     assert not (out / STAGING_NAME).exists()  # nor the part files in it
     # The table the run never held whole comes from comments.parquet: the same rows and values.
     assert_frame_equal(parts.comments, whole.comments, check_dtype=False, check_index_type=False)
+
+
+def part_zero_mapped(out: Path) -> bool:
+    """Whether the first map has written the first part back (it then holds `text_clean`)."""
+    for part in out.parent.rglob("part-00000.pkl"):
+        try:
+            return "text_clean" in pd.read_pickle(part).columns
+        except Exception:  # being written by the worker
+            return False
+    return False
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_first_map_works_on_a_part_while_ingest_still_reads(one_part, tmp_path, monkeypatch, jobs):
+    # The reading waits before its last part until the first part has been through the first map: without the
+    # overlap that never happens, and the run would not give its outputs.
+    whole, expected = one_part
+    out = tmp_path / "wyniki"
+    seen: list[bool] = []
+
+    def slow_parts(path, rows, text_cols=()):
+        tables = list(csv_parts(path, rows, text_cols))
+        for k, table in enumerate(tables):
+            if k == len(tables) - 1:
+                deadline = time.monotonic() + 300
+                while not part_zero_mapped(out) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                seen.append(part_zero_mapped(out))
+            yield table
+
+    monkeypatch.setattr("pipeline.ingest_parts.csv_parts", slow_parts)
+    run_job([DEMO], config(out, spill_rows=23, jobs=jobs))
+    assert seen == [True]
+    for name in TEXTS:
+        assert (out / name).read_bytes() == (expected / name).read_bytes(), name
+
+
+@stage("copies_ids", requires=("comment_id",), assigns=("seen_id",))
+def copies_ids(df, cfg):
+    return df.assign(seen_id=df["comment_id"])
+
+
+@stage("copies_nothing", requires=("text",), assigns=())
+def copies_nothing(df, cfg):
+    return df
+
+
+@pytest.mark.parametrize("first_map", [(copies_ids,), (copies_nothing,)], ids=["requires ids", "reads no id"])
+def test_ids_settled_after_the_last_part_reach_every_row_and_a_stage_that_requires_them(tmp_path, first_map):
+    # Repeated and empty --id-col values are settled over the whole batch, after the parts the first map may
+    # already work on: a stage that requires the ids waits for them, the others' rows get them after.
+    path = tmp_path / "eksport.csv"
+    rows = "".join(f"{i // 3 if i % 5 else ''};Uwaga {i % 4}: proszę o zmianę zapisu\n" for i in range(60))
+    path.write_text("Nr;Treść uwagi\n" + rows, encoding="utf-8")
+    cfg = Config(ingest=IngestConfig(id_col="Nr"), engine=EngineConfig(jobs=1, spill_rows=8))
+    expected = ingest([path], cfg.ingest)[0]["comment_id"]
+    reading = part_reading([path], cfg.ingest, 8, tmp_path / "parts")
+    assert reading is not None
+    spilled, _ = spill(reading, cfg, first_map, tmp_path / "parts")
+    got = pd.concat(list(spilled.parts()))
+    assert len(spilled.paths) == 8 and got["comment_id"].tolist() == expected.tolist()
+    assert expected.nunique() == len(expected) and {"1", "1-2", "1-3"} <= set(expected)  # not the parts' hash ids
+    if "seen_id" in got.columns:
+        assert got["seen_id"].tolist() == expected.tolist()
+
+
+def test_a_file_a_later_part_cannot_read_is_ingested_whole_after_the_work_begun_on_its_parts(tmp_path, monkeypatch):
+    # A stray quote far into the file, read 30 lines at a time: the parts already sent to the workers are let go,
+    # and the file is read whole.
+    lines = DEMO.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    broken = tmp_path / "eksport.csv"
+    broken.write_text("".join(lines[:-40]) + '"' + "".join(lines[-40:]), encoding="utf-8")
+    given: list[int] = []
+
+    def small_blocks(path, rows, text_cols=()):
+        for table in csv_parts(path, rows, text_cols, block_lines=30):
+            given.append(len(table.frame))
+            yield table
+
+    read_whole: list[int] = []
+
+    def whole(inputs, cfg):
+        read_whole.append(len(inputs))
+        return ingest(inputs, cfg)
+
+    monkeypatch.setattr("pipeline.ingest_parts.csv_parts", small_blocks)
+    monkeypatch.setattr("pipeline.job.ingest", whole)
+    out = tmp_path / "wyniki"
+    run = run_job([broken], config(out, spill_rows=23, jobs=2))
+    assert len(given) > 2 and read_whole == [1]  # parts the first map had begun on, then the whole file
+    assert len(run.comments) == len(ingest([broken], IngestConfig(id_col=ID))[0])
+    assert not (out / STAGING_NAME).exists()
+
+
+def test_a_pii_column_the_file_lacks_stops_the_run_before_any_work(tmp_path, monkeypatch):
+    def no_pool(*_, **__):
+        pytest.fail("the workers started")
+
+    monkeypatch.setattr("pipeline.engines.spill.WorkerPool", no_pool)
+    cfg = config(tmp_path / "wyniki", spill_rows=23, jobs=2)
+    with pytest.raises(UserError, match="--pii-col"):
+        run_job([DEMO], cfg.with_(ingest=replace(cfg.ingest, pii_cols=("Nie ma takiej",))))

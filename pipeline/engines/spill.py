@@ -216,13 +216,14 @@ def spill(source: list[pd.DataFrame] | PartReading, cfg: Config, stages: Sequenc
                 needed = tuple(c for in_parts_later, later in groups[i + 1:i + 2] for s in later
                                for c in s.info.requires)
                 needed += READ_IF_PRESENT + REPORT_COLUMNS if CLASSIFY in (s.info.name for s in group) else ()
-                tasks: Iterable[_Task] = [
-                    _Task(group, path, df.iloc[lo:hi] if df is not None else None,
-                          kept[assigned].iloc[lo:hi] if assigned else None, tuple(dropped), needed,
-                          found[k]() if found else None)
-                    for k, (path, lo, hi) in enumerate(zip(paths, bounds[:-1], bounds[1:]))]
+                tasks: Iterable[_Task]
                 if arriving is not None:  # each part's task sent as soon as the reading has written the part
                     tasks = (_Task(group, paths[k], None, None, (), needed) for k in itertools.chain([0], arriving))
+                else:
+                    tasks = [_Task(group, path, df.iloc[lo:hi] if df is not None else None,
+                                   kept[assigned].iloc[lo:hi] if assigned else None, tuple(dropped), needed,
+                                   found[k]() if found else None)
+                             for k, (path, lo, hi) in enumerate(zip(paths, bounds[:-1], bounds[1:]))]
                 found = []
                 df = None  # the tasks hold their rows until sent; the rows' only home then is the part files
                 started, read_before = time.perf_counter(), reading.seconds if reading is not None else 0.0
@@ -231,10 +232,10 @@ def spill(source: list[pd.DataFrame] | PartReading, cfg: Config, stages: Sequenc
                 kept, seconds, deferred = _gathered(results, bounds)
                 kept.attrs = {**before, **kept.attrs}
                 in_files, assigned, dropped = results[0][3], [], []
-                if arriving is not None and reading is not None and reading.parts.joined is not None:
-                    # What the reading settled last joins the parts in the next map, or the table after this one.
-                    kept = _joined(kept, reading.parts.joined)
-                    assigned = list(reading.parts.joined.columns)
+                late = reading.parts.joined if reading is not None and arriving is not None else None
+                if late is not None:  # what the reading settled last joins the parts in the next map, or the table
+                    kept = _joined(kept, late)
+                    assigned = list(late.columns)
                     in_files = [c for c in in_files if c not in assigned]
                 arriving = None
                 seconds.update(_spend_budget(kept, results, deferred, paths, bounds, cfg, group))

@@ -9,7 +9,8 @@ Workers are fresh processes (`spawn`), never forks of this one: a fork would cop
 threads (which then deadlock in the child) and an open SQLite connection of the vector cache. As with any spawned
 process, a script that calls uwagi's API must guard its top level with `if __name__ == "__main__":`. Each worker
 loads the model and the Polish dictionaries once, in its initializer, by running the stages on a few rows (about
-10 s of CPU, hence `EngineConfig.pool_min_rows`); one pool serves every map of a run. A worker that dies (killed,
+10 s of CPU, hence `EngineConfig.pool_min_rows`), as soon as the pool is made, not at its first task (the spilled
+engine makes it while ingest still reads); one pool serves every map of a run. A worker that dies (killed,
 out of memory) breaks the pool: the run stops with `WorkerDied`, never with the chunks that happened to finish.
 """
 
