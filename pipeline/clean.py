@@ -94,18 +94,25 @@ def strip_diacritics(text: str) -> str:
 
 
 class _FoldTable(dict):
-    """str.translate table giving, per character, its diacritic-free case fold (filled on demand).
+    """str.translate table giving, per character, its diacritic-free case fold (filled on demand); with `words`,
+    each character of the fold that is no word character (`\\W`) made a space.
 
     Valid because NFKD decomposition and case folding both map a string character by character; a table lookup
     is about 20x faster than normalising long texts, which matters when clustering a million comments.
     """
 
+    def __init__(self, words: bool):
+        super().__init__()
+        self.words = words
+
     def __missing__(self, code: int) -> str:
-        self[code] = value = strip_diacritics(chr(code)).casefold()
+        value = strip_diacritics(chr(code)).casefold()
+        self[code] = value = _NON_WORD.sub(" ", value) if self.words else value
         return value
 
 
-_FOLD_CHARS = _FoldTable()
+_NON_WORD = re.compile(r"\W")
+_FOLD_CHARS, _FOLD_WORDS = _FoldTable(words=False), _FoldTable(words=True)
 
 
 def fold_chars(text: str) -> str:
@@ -115,7 +122,9 @@ def fold_chars(text: str) -> str:
 
 def fold(text: str) -> str:
     """Matching key: lower case, no diacritics, words joined by single spaces, no punctuation."""
-    return " ".join(_WORD.findall(fold_chars(text))).replace("_", " ")
+    # The words of `fold_chars(text)`, its runs of word characters: the table turns every other character into a
+    # space and `split` drops those (no word character is a space), a third faster than finding the runs.
+    return " ".join(text.translate(_FOLD_WORDS).split()).replace("_", " ")
 
 
 def has_polish_letters(text: str) -> bool:

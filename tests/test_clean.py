@@ -11,8 +11,8 @@ from ftfy.badness import is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import (_PLAIN, _PLAIN_MAYBE_BAD, clean_text, detect_language, fold, normalize_whitespace,
-                            strip_diacritics, strip_html)
+from pipeline.clean import (_PLAIN, _PLAIN_MAYBE_BAD, clean_text, detect_language, fold, fold_chars,
+                            normalize_whitespace, strip_diacritics, strip_html)
 
 
 @pytest.mark.parametrize(
@@ -95,6 +95,15 @@ def test_fast_fold_equals_normalising_the_whole_text(text: str) -> None:
     reference = " ".join(re.findall(r"\w+", strip_diacritics(text).casefold())).replace("_", " ")
     assert fold(text) == reference
     assert strip_diacritics("Źródło") == "Zrodlo"
+
+
+def test_fold_gives_the_words_of_the_folded_text_of_any_character() -> None:
+    # The basic plane (no lone surrogate), mathematical letters and enclosed alphanumerics ("(A)", "0,").
+    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x1D400, 0x1D800), *range(0x1F100, 0x1F200)]
+    every = "".join(map(chr, codes))
+    words = [every[i:i + 7] + " _" + every[i + 7:i + 12] for i in range(0, 0x3000, 12)]
+    for text in (every, *every[:0x3000], *words):
+        assert fold(text) == " ".join(re.findall(r"\w+", fold_chars(text))).replace("_", " ")
 
 
 @pytest.mark.parametrize(
