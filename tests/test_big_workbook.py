@@ -14,9 +14,10 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline import Config, ExportConfig, IngestConfig, run_job
+from pipeline.export.workbook_rows import text_rows
 from pipeline.export.xlsx import priority_order, write_workbook
 from pipeline.sheets import SHEET_CAMPAIGNS, SHEET_COMMENTS, SHEET_REVIEW, SHEET_SUMMARY
-from pipeline.vocabulary import STATUS_REVIEW
+from pipeline.vocabulary import ROLE_MEMBER, ROLE_REPRESENTATIVE, STATUS_REVIEW
 from tests.workbook_checks import follow, link_formulas
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,3 +122,14 @@ def test_writing_a_big_workbook_copies_only_the_rows_it_lists(big, tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < numbers.to_numpy().nbytes / 2
+
+
+def test_templates_texts_are_held_only_where_clusters_csv_is_built_from_the_workbook_table():
+    # A spilled run builds clusters.csv on a worker from the part files: the workbook's table then needs no text of
+    # the campaign members the templates read (most comments of a campaign-heavy consultation).
+    table = pd.DataFrame({"priority": [1, 2, 3, 3], "cluster_id": [None, "c1", "c1", None],
+                          "cluster_role": ["", ROLE_REPRESENTATIVE, ROLE_MEMBER, ""],
+                          "status": ["do analizy"] * 4, "cluster_size": [1, 2, 2, 1]})
+    cfg = Config(export=ExportConfig(workbook_max_comments=1))
+    assert text_rows(table, ["text_clean"], cfg)["text_clean"].tolist() == [True, True, True, False]
+    assert text_rows(table, ["text_clean"], cfg, templates=False)["text_clean"].tolist() == [True, False, False, False]

@@ -740,9 +740,9 @@ def write_workbook(
         taxonomy_rows = _taxonomy_rows(taxonomy, sorted({str(v) for v in _col(df, "label") if cell_text(v)}))
         write_comments_sheet(wb, fmt, view, *dropdown_sources(len(taxonomy_rows)))
 
+        in_order = df.loc[order, [c for c in CAMPAIGN_READS if c in df.columns]]
         write_table_sheet(
-            wb, fmt, SHEET_CAMPAIGNS, on_sheet(on_sheet(campaigns_view(clusters, df.loc[order, [
-                c for c in CAMPAIGN_READS if c in df.columns]], taxonomy, campaigns),
+            wb, fmt, SHEET_CAMPAIGNS, on_sheet(on_sheet(campaigns_view(clusters, in_order, taxonomy, campaigns),
                                                         "Reprezentant", H_TO_REPRESENTATIVE, view[H_ID]),
                                                "Kampania", H_TO_OTHERS, view[H_CAMPAIGN]),
             [Column("Kampania", 10), Column("Rodzaj", 10), Column("Liczba uwag", 9, "number"),
