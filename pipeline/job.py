@@ -279,7 +279,8 @@ def _write_run(batch: Batch, cfg: Config, out: Path, staging: Path, log: RunLog 
         if spilled is not None:  # the workbook's rows: every row's short columns, the shown rows' texts
             rows = WorkbookRows()
             rows.take(map(ordered, spilled.parts()))
-            batch.df = rows.table(map(ordered, spilled.parts()), cfg)
+            # The templates' texts only where clusters.csv is still to be built from this table.
+            batch.df = rows.table(map(ordered, spilled.parts()), cfg, templates=spilled.ahead is None)
             full_table = [FULL_TABLE] if big else []
         df = batch.df
         shown = df if shown is None else shown

@@ -5,16 +5,19 @@ table is in comments.csv and comments.parquet. No sheet passes Excel's row limit
 from __future__ import annotations
 
 import json
+import tracemalloc
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
 from pipeline import Config, ExportConfig, IngestConfig, run_job
-from pipeline.export.xlsx import priority_order
+from pipeline.export.workbook_rows import text_rows
+from pipeline.export.xlsx import priority_order, write_workbook
 from pipeline.sheets import SHEET_CAMPAIGNS, SHEET_COMMENTS, SHEET_REVIEW, SHEET_SUMMARY
-from pipeline.vocabulary import STATUS_REVIEW
+from pipeline.vocabulary import ROLE_MEMBER, ROLE_REPRESENTATIVE, STATUS_REVIEW
 from tests.workbook_checks import follow, link_formulas
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,3 +101,35 @@ def test_every_link_of_a_reduced_workbook_finds_its_comment(tmp_path):
         assert follow(wb, sheet, coordinate) >= 2
     review = data_rows(wb, SHEET_REVIEW)
     assert sum(1 for row in review if row[-1] is None) > 0  # comments to check not listed on "Uwagi" have no link
+
+
+def test_writing_a_big_workbook_copies_only_the_rows_it_lists(big, tmp_path):
+    # A million comments' table is gigabytes: the workbook may read every row, but copy only the rows a sheet
+    # lists. The demo's comments repeated, with input columns of numbers (tracemalloc sees numpy's buffers).
+    result, _ = big
+    copies = 200
+    table = pd.concat([result.comments] * copies, ignore_index=True)
+    table["comment_id"] = [f"{i}-{c}" for i, c in enumerate(table["comment_id"])]
+    numbers = pd.DataFrame(np.arange(len(table) * 200, dtype=np.float64).reshape(len(table), 200),
+                           columns=[f"Liczba {j}" for j in range(200)])
+    table = pd.concat([table, numbers], axis=1)
+    clusters = pd.read_csv(result.out_dir / "clusters.csv", dtype=str)
+    cfg = Config(export=ExportConfig(out_dir=tmp_path, workbook_max_comments=LIMIT))
+    tracemalloc.start()
+    try:
+        write_workbook(table, tmp_path / "triage.xlsx", {}, clusters=clusters, cfg=cfg)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < numbers.to_numpy().nbytes / 2
+
+
+def test_templates_texts_are_held_only_where_clusters_csv_is_built_from_the_workbook_table():
+    # A spilled run builds clusters.csv on a worker from the part files: the workbook's table then needs no text of
+    # the campaign members the templates read (most comments of a campaign-heavy consultation).
+    table = pd.DataFrame({"priority": [1, 2, 3, 3], "cluster_id": [None, "c1", "c1", None],
+                          "cluster_role": ["", ROLE_REPRESENTATIVE, ROLE_MEMBER, ""],
+                          "status": ["do analizy"] * 4, "cluster_size": [1, 2, 2, 1]})
+    cfg = Config(export=ExportConfig(workbook_max_comments=1))
+    assert text_rows(table, ["text_clean"], cfg)["text_clean"].tolist() == [True, True, True, False]
+    assert text_rows(table, ["text_clean"], cfg, templates=False)["text_clean"].tolist() == [True, False, False, False]

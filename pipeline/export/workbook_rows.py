@@ -3,9 +3,10 @@ or clusters.csv shows them.
 
 The workbook counts over every comment (the summary, the campaigns) but shows a comment's texts only on the rows
 it lists: "Uwagi" (`big_workbook.listed_comments`: past `workbook_max_comments`, the highest priorities, every
-text) and "Do weryfikacji" (every comment to check, the one text its "Treść" shows); clusters.csv's templates read
-the redacted text of each cluster's representative and first members (`cluster.template_rows`). Every other row's texts stay in the part files, so a
-million comments need not be in memory at once to write the workbook the whole table gives (the same cells).
+text) and "Do weryfikacji" (every comment to check, the one text its "Treść" shows); clusters.csv's templates,
+when the export builds clusters.csv from this table, read the redacted text of each cluster's representative and
+first members (`cluster.template_rows`). Every other row's texts stay in the part files, so a million comments need
+not be in memory at once to write the workbook the whole table gives (the same cells).
 """
 
 from __future__ import annotations
@@ -41,14 +42,15 @@ class WorkbookRows:
             self._columns = list(part.columns)
             self._thin.append(part.drop(columns=[c for c in ROW_TEXTS if c in part.columns]))
 
-    def table(self, parts: Iterable[pd.DataFrame], cfg: Config) -> pd.DataFrame:
-        """Every row, with the texts (read from `parts`, the same parts again) of the rows shown."""
+    def table(self, parts: Iterable[pd.DataFrame], cfg: Config, templates: bool = True) -> pd.DataFrame:
+        """Every row, with the texts (read from `parts`, the same parts again) of the rows shown; with `templates`
+        False, without those only clusters.csv's templates read (built elsewhere: `spilled_clusters.py`)."""
         # Built part by part and joined once: a whole table of the short columns, then one with the texts joined,
         # then one in column order would each be a copy of every row held at the same time.
         thin, self._thin = self._thin, []
         deciding = pd.concat([t[[c for c in _DECIDING if c in t.columns]] for t in thin])
         texts = [c for c in ROW_TEXTS if c in self._columns]
-        shown = text_rows(deciding, texts, cfg)
+        shown = text_rows(deciding, texts, cfg, templates)
         attrs = dict(thin[0].attrs) if thin else {}
         pieces = []
         for i, part in enumerate(parts):
@@ -60,16 +62,17 @@ class WorkbookRows:
         return table
 
 
-def text_rows(table: pd.DataFrame, texts: Sequence[str], cfg: Config) -> dict[str, pd.Series]:
+def text_rows(table: pd.DataFrame, texts: Sequence[str], cfg: Config, templates: bool = True
+              ) -> dict[str, pd.Series]:
     """Per text column of `texts`, per row (by index), whether an output shows it: every text of the rows "Uwagi"
-    lists, the text "Do weryfikacji" shows of every comment to check, the redacted text of the cluster members
-    clusters.csv's templates read."""
+    lists, the text "Do weryfikacji" shows of every comment to check, and (with `templates`) the redacted text of
+    the cluster members clusters.csv's templates read."""
     listed = pd.Series(False, index=table.index)
     # The listed rows' labels only: the table itself in priority order would be a copy of every row.
     listed[listed_comments(pd.DataFrame(index=priority_order(table)), cfg).index] = True
     review = listed | ((table["status"] == STATUS_REVIEW).to_numpy() if "status" in table else False)
     reviewed = shown_text(pd.DataFrame(columns=list(texts)), cfg).name
     shown = {c: (review if c == reviewed else listed).copy() for c in texts}
-    if "text_clean" in shown and "cluster_size" in table:
+    if templates and "text_clean" in shown and "cluster_size" in table:
         shown["text_clean"][template_rows(table)] = True
     return {c: rows.astype(np.bool_) for c, rows in shown.items()}

@@ -269,6 +269,10 @@ def review_view(df: pd.DataFrame, taxonomy: Taxonomy | None, cfg: Config) -> pd.
     }, index=df.index)
 
 
+# What "Kampanie" reads of each comment.
+CAMPAIGN_READS = ("cluster_id", "comment_id", "label")
+
+
 def campaigns_view(clusters: pd.DataFrame, df: pd.DataFrame, taxonomy: Taxonomy | None,
                    campaigns: dict[str, str]) -> pd.DataFrame:
     names = label_names(taxonomy)
@@ -708,8 +712,11 @@ def write_workbook(
         clusters = pd.DataFrame(columns=["cluster_id", "size", "representative_id", "template"])
     clusters = fitting(clusters)
     campaigns = campaign_names(clusters)
-    ordered = df.loc[priority_order(df)]
-    view = comments_view(listed_comments(ordered, cfg), taxonomy, campaigns, cfg, manifest.get("pii_columns", ()))
+    # Labels in priority order, and of the rows a sheet lists only: the table itself in that order would be a
+    # copy of every row held while the workbook is written.
+    order = priority_order(df)
+    view = comments_view(df.loc[listed_comments(pd.DataFrame(index=order), cfg).index], taxonomy, campaigns, cfg,
+                         manifest.get("pii_columns", ()))
     by_id, by_group = list(view.columns).index(H_ID), list(view.columns).index(H_CAMPAIGN)
     extra = []
     model = manifest.get("model", {}).get("path") or manifest.get("config", {}).get("classify", {}).get("model")
@@ -733,8 +740,9 @@ def write_workbook(
         taxonomy_rows = _taxonomy_rows(taxonomy, sorted({str(v) for v in _col(df, "label") if cell_text(v)}))
         write_comments_sheet(wb, fmt, view, *dropdown_sources(len(taxonomy_rows)))
 
+        in_order = df.loc[order, [c for c in CAMPAIGN_READS if c in df.columns]]
         write_table_sheet(
-            wb, fmt, SHEET_CAMPAIGNS, on_sheet(on_sheet(campaigns_view(clusters, ordered, taxonomy, campaigns),
+            wb, fmt, SHEET_CAMPAIGNS, on_sheet(on_sheet(campaigns_view(clusters, in_order, taxonomy, campaigns),
                                                         "Reprezentant", H_TO_REPRESENTATIVE, view[H_ID]),
                                                "Kampania", H_TO_OTHERS, view[H_CAMPAIGN]),
             [Column("Kampania", 10), Column("Rodzaj", 10), Column("Liczba uwag", 9, "number"),
@@ -746,7 +754,7 @@ def write_workbook(
             write_table_sheet(
                 wb, fmt, SHEET_THEMES, themes_view(themes, taxonomy), [Column(*c) for c in THEME_LAYOUT])
         # Triage decides what needs checking (an unsure campaign member is answered with its campaign).
-        review = fitting(ordered[_col(ordered, "status") == STATUS_REVIEW])
+        review = fitting(df.loc[order[(_col(df, "status") == STATUS_REVIEW).loc[order].to_numpy()]])
         write_table_sheet(
             wb, fmt, SHEET_REVIEW, on_sheet(review_view(review, taxonomy, cfg), H_ID, H_TO_COMMENT, view[H_ID]),
             [Column(H_ID, 13), Column(H_TEXT, 70, "wrap"), Column(H_LABEL, 26, "wrap"),
