@@ -9,6 +9,7 @@ import html
 import itertools
 import re
 import unicodedata
+from functools import lru_cache
 
 import ftfy
 import pandas as pd
@@ -116,6 +117,23 @@ def fold_chars(text: str) -> str:
 def fold(text: str) -> str:
     """Matching key: lower case, no diacritics, words joined by single spaces, no punctuation."""
     return " ".join(_WORD.findall(fold_chars(text))).replace("_", " ")
+
+
+# Classify's features, corrections' fingerprint and clustering's core (most cores are the whole text) fold the same
+# comment one stage after another, a chunk of rows at a time: the last comments' folds are kept for the next stage.
+# Bounded in count and in length, so a worker keeps at most about 60 MB of them whatever its comments hold.
+_REMEMBERED_FOLDS = 2_048
+_REMEMBERED_CHARS = 10_000
+
+
+@lru_cache(maxsize=_REMEMBERED_FOLDS)
+def _remembered_fold(text: str) -> str:
+    return fold(text)
+
+
+def fold_comment(text: str) -> str:
+    """`fold` of a whole comment's text, done once for the stages that each ask for it in turn."""
+    return _remembered_fold(text) if len(text) <= _REMEMBERED_CHARS else fold(text)
 
 
 def has_polish_letters(text: str) -> bool:

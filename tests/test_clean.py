@@ -11,8 +11,8 @@ from ftfy.badness import is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import (_PLAIN, _PLAIN_MAYBE_BAD, clean_text, detect_language, fold, normalize_whitespace,
-                            strip_diacritics, strip_html)
+from pipeline.clean import (_PLAIN, _PLAIN_MAYBE_BAD, _REMEMBERED_CHARS, _remembered_fold, clean_text,
+                            detect_language, fold, fold_comment, normalize_whitespace, strip_diacritics, strip_html)
 
 
 @pytest.mark.parametrize(
@@ -95,6 +95,18 @@ def test_fast_fold_equals_normalising_the_whole_text(text: str) -> None:
     reference = " ".join(re.findall(r"\w+", strip_diacritics(text).casefold())).replace("_", " ")
     assert fold(text) == reference
     assert strip_diacritics("Źródło") == "Zrodlo"
+
+
+def test_a_comment_folded_for_one_stage_is_not_folded_again_for_the_next() -> None:
+    # classify, corrections and cluster_keys fold the same comments in turn; each must get `fold`'s answer, the
+    # repeated texts from memory, a very long letter folded again rather than kept.
+    comments = ["Współpraca z NGO-sami, ŁÓDŹ!", "zwiekszyc   pule\nna granty", "", "Ꭰ ß ﬁ İ" * 3,
+                "Prosimy o dotacje. " * (_REMEMBERED_CHARS // 10)]
+    first = [fold_comment(text) for text in comments]
+    hits = _remembered_fold.cache_info().hits
+    again = [fold_comment(text) for text in comments]
+    assert first == again == [fold(text) for text in comments]
+    assert _remembered_fold.cache_info().hits - hits == len(comments) - 1
 
 
 @pytest.mark.parametrize(
