@@ -9,6 +9,7 @@ import html
 import itertools
 import re
 import unicodedata
+from functools import lru_cache
 
 import ftfy
 import pandas as pd
@@ -44,6 +45,14 @@ _PLAIN = re.compile(r"[\t\n -~ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—…«»�
 _PLAIN_MAYBE_BAD = re.compile(r"[ĄĆĘŁŃŚŹŻ€«»]")
 
 
+def _plain_looks_bad(text: str) -> bool:
+    """`is_bad(text)` for a text of `_PLAIN`'s characters. A match there is at most three characters, one of them
+    one of `_PLAIN_MAYBE_BAD`, and the pattern reads no context beyond what it matches (its one anchor, "^", opens
+    an alternative that needs "Ã" or "Â"), so it is found in the two characters either side of such a character:
+    the heuristic reads a few characters per capital Polish letter instead of the whole letter (a twentieth)."""
+    return any(is_bad(text[max(0, m.start() - 2):m.end() + 2]) for m in _PLAIN_MAYBE_BAD.finditer(text))
+
+
 _ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#\d+|#[xX][0-9a-fA-F]+);")
 
 
@@ -68,19 +77,28 @@ def strip_html(text: str) -> str:
     return unescape_entities(text)
 
 
+def _tidy_lines(text: str) -> bool:
+    """Whether no line of `text` has spacing to collapse or strip: its only whitespace is single spaces between
+    words and line breaks. Every other whitespace character is unprintable, so substring tests and `isprintable`,
+    a few passes in C, tell most comments apart without a regex per line."""
+    return ("  " not in text and " \n" not in text and "\n " not in text and text[:1] != " " and text[-1:] != " "
+            and text.replace("\n", "").isprintable())
+
+
 def normalize_whitespace(text: str) -> str:
     """Collapse runs of spaces inside lines, keep paragraph breaks (at most one blank line)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
     text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
-    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return _MANY_NEWLINES.sub("\n\n", "\n".join(lines)).strip()
+    if not _tidy_lines(text):
+        text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return (_MANY_NEWLINES.sub("\n\n", text) if "\n\n\n" in text else text).strip()
 
 
 def clean_text(text: str) -> str:
     """Repair mojibake, strip HTML, NFC-normalise and tidy whitespace."""
     if not text:
         return ""
-    if not _PLAIN.fullmatch(text) or (_PLAIN_MAYBE_BAD.search(text) and is_bad(text)):
+    if not _PLAIN.fullmatch(text) or _plain_looks_bad(text):
         text = ftfy.fix_text(text, normalization="NFC", unescape_html=False)
     text = strip_html(text)
     text = unicodedata.normalize("NFC", text)
@@ -125,6 +143,23 @@ def fold(text: str) -> str:
     # The words of `fold_chars(text)`, its runs of word characters: the table turns every other character into a
     # space and `split` drops those (no word character is a space), a third faster than finding the runs.
     return " ".join(text.translate(_FOLD_WORDS).split()).replace("_", " ")
+
+
+# Classify's features, corrections' fingerprint and clustering's core (most cores are the whole text) fold the same
+# comment one stage after another, a chunk of rows at a time: the last comments' folds are kept for the next stage.
+# Bounded in count and in length, so a worker keeps at most about 60 MB of them whatever its comments hold.
+_REMEMBERED_FOLDS = 2_048
+_REMEMBERED_CHARS = 10_000
+
+
+@lru_cache(maxsize=_REMEMBERED_FOLDS)
+def _remembered_fold(text: str) -> str:
+    return fold(text)
+
+
+def fold_comment(text: str) -> str:
+    """`fold` of a whole comment's text, done once for the stages that each ask for it in turn."""
+    return _remembered_fold(text) if len(text) <= _REMEMBERED_CHARS else fold(text)
 
 
 def has_polish_letters(text: str) -> bool:

@@ -24,7 +24,7 @@ from itertools import islice
 import numpy as np
 import pandas as pd
 
-from pipeline.clean import fold
+from pipeline.clean import fold, fold_comment
 from pipeline.config import ClusterConfig, Config
 from pipeline.letters import CLOSINGS, first_words_pattern, phrases_pattern
 from pipeline.minhash import batched_signatures
@@ -112,7 +112,7 @@ def core_key(core: str) -> int:
 
 def folded_core(text: str) -> str:
     """What `row_keys` keys and signs for a text: its core (`core_text`), folded."""
-    return fold(core_text(text))
+    return fold_comment(core_text(text))
 
 
 def is_long(core: str, cfg: ClusterConfig) -> bool:

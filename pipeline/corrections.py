@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.clean import fold
+from pipeline.clean import fold, fold_comment
 from pipeline.config import Config
 from pipeline.errors import UserError
 from pipeline.stage import stage
@@ -28,7 +28,7 @@ CORRECTIONS_FILE = "corrections.jsonl"
 
 def fingerprint(text_clean: str) -> str:
     """Content key of a comment: the same text up to case, diacritics and spacing has the same fingerprint."""
-    return hashlib.sha1(fold(text_clean).encode("utf-8")).hexdigest()
+    return hashlib.sha1(fold_comment(text_clean).encode("utf-8")).hexdigest()
 
 
 def resolve_decision(value: str) -> str | None:

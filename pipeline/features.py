@@ -19,7 +19,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from pipeline import polish
-from pipeline.clean import detect_language, fold, polish_word_count, strip_diacritics
+from pipeline.clean import detect_language, fold, fold_comment, polish_word_count, strip_diacritics
 from pipeline.glossary import Glossary, default_glossary
 from pipeline.taxonomy import Taxonomy
 from pipeline.vocabulary import PLACEHOLDER
@@ -72,7 +72,7 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
         rows.append((
             " ".join(content),
             " ".join(lemmas),
-            fold(text),
+            fold_comment(text),
             fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]),
             lang,
             len(_WORD.findall(PLACEHOLDER.sub(" ", text))),

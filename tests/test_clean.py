@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 
 import ftfy
@@ -11,8 +12,9 @@ from ftfy.badness import is_bad
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import (_PLAIN, _PLAIN_MAYBE_BAD, clean_text, detect_language, fold, fold_chars,
-                            normalize_whitespace, strip_diacritics, strip_html)
+from pipeline.clean import (_PLAIN, _PLAIN_MAYBE_BAD, _REMEMBERED_CHARS, _plain_looks_bad, _remembered_fold,
+                            clean_text, detect_language, fold, fold_chars, fold_comment, normalize_whitespace,
+                            strip_diacritics, strip_html)
 
 
 @pytest.mark.parametrize(
@@ -38,6 +40,24 @@ def test_clean_text_repairs_what_forms_send(raw: str, expected: str) -> None:
 _FORM_TEXT = st.lists(st.sampled_from(list("ab zA.\n\t-<>&;ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–…«»€") + [
     "Ă", "Ĺ", "‚", "Ăł", "Ã", "Â", "Ä…", "Å‚", "Ã³", "„", "”", "’", "\r", "\r\n", "\u0301", "\u0307", "\x85",
     "\ufb01", "\uff21", "\x1b[1m", "\x00", "¤", "ż", "Ó"]), max_size=60).map("".join)
+
+
+# Plain characters, the telltale ones and the neighbours the heuristic's pairs and triples use ("Ł€", "ą»x", " Ź€")
+# drawn often, so that texts with and without a bad sequence both come up.
+_PLAIN_SAMPLE = [*"ĄĆĘŁŃŚŹŻ€«»ąćęłńóśźż–—…§°", " ", "\n", "\t", "a", "Z", "0", ".", "(", "\"", "x"]
+
+
+@settings(max_examples=2_000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_PLAIN_SAMPLE) | st.characters(min_codepoint=32, max_codepoint=126)))
+def test_plain_text_looks_bad_exactly_when_ftfy_says_so(text: str) -> None:
+    # The heuristic read only around the telltale characters must agree with it read over the whole text.
+    assert _plain_looks_bad(text) == is_bad(text)
+
+
+@pytest.mark.parametrize("text", ["Koszt: x Ł€ y", "W punkcie ą»x proszę", "Łódź, Śródmieście i Żoliborz"])
+def test_plain_text_looks_bad_as_ftfy_says_in_a_long_letter(text: str) -> None:
+    letter = "Szanowni Państwo,\n" + "proponujemy zmianę zapisów programu. " * 50 + text
+    assert _plain_looks_bad(letter) == is_bad(letter)
 
 
 @settings(max_examples=500, deadline=None)
@@ -104,6 +124,34 @@ def test_fold_gives_the_words_of_the_folded_text_of_any_character() -> None:
     words = [every[i:i + 7] + " _" + every[i + 7:i + 12] for i in range(0, 0x3000, 12)]
     for text in (every, *every[:0x3000], *words):
         assert fold(text) == " ".join(re.findall(r"\w+", fold_chars(text))).replace("_", " ")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \n\t\r\x0b\x85\u00a0\u2003\u2028\u2029\u3000\u200bab.ł")))
+       | st.text())
+def test_whitespace_is_tidied_as_line_by_line(raw: str) -> None:
+    # The shortcut for comments already tidy must give what collapsing and stripping every line gives.
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    lines = [re.sub(r"[^\S\n]+", " ", line).strip() for line in text.split("\n")]
+    assert normalize_whitespace(raw) == re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def test_every_whitespace_but_space_and_line_break_is_unprintable() -> None:
+    # What the shortcut relies on to find tabs, no-break and other spaces without a regex.
+    assert not [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c not in " \n" and c.isprintable()]
+
+
+def test_a_comment_folded_for_one_stage_is_not_folded_again_for_the_next() -> None:
+    # classify, corrections and cluster_keys fold the same comments in turn; each must get `fold`'s answer, the
+    # repeated texts from memory, a very long letter folded again rather than kept.
+    comments = ["Współpraca z NGO-sami, ŁÓDŹ!", "zwiekszyc   pule\nna granty", "", "Ꭰ ß ﬁ İ" * 3,
+                "Prosimy o dotacje. " * (_REMEMBERED_CHARS // 10)]
+    first = [fold_comment(text) for text in comments]
+    hits = _remembered_fold.cache_info().hits
+    again = [fold_comment(text) for text in comments]
+    assert first == again == [fold(text) for text in comments]
+    assert _remembered_fold.cache_info().hits - hits == len(comments) - 1
 
 
 @pytest.mark.parametrize(
