@@ -5,6 +5,7 @@ Pure functions over strings plus one table-level stage; no I/O.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -106,11 +107,22 @@ class _FoldTable(dict):
 
 
 _FOLD_CHARS = _FoldTable()
+# Characters below U+2070 (Latin, Greek, Cyrillic, general punctuation: nearly every comment's) are folded ahead
+# into a plain dict, which `str.translate` looks up about a third faster than one with `__missing__`.
+_FOLDED_AHEAD = 0x2070
+_BEYOND_AHEAD = re.compile(f"[^\\x00-\\u{_FOLDED_AHEAD - 1:04x}]")
+
+
+@functools.cache
+def _fold_ahead() -> dict[int, str]:
+    return {code: _FOLD_CHARS[code] for code in range(_FOLDED_AHEAD)}
 
 
 def fold_chars(text: str) -> str:
     """Lower case without diacritics, punctuation and spacing kept: 'Współpraca, ŁÓDŹ' -> 'wspolpraca, lodz'."""
-    return text.translate(_FOLD_CHARS)
+    if text.isascii():  # no diacritics, and ASCII's case fold is its lower case
+        return text.lower()
+    return text.translate(_fold_ahead() if _BEYOND_AHEAD.search(text) is None else _FOLD_CHARS)
 
 
 def fold(text: str) -> str:

@@ -8,11 +8,11 @@ import unicodedata
 import ftfy
 import pytest
 from ftfy.badness import is_bad
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import (_PLAIN, _PLAIN_MAYBE_BAD, clean_text, detect_language, fold, normalize_whitespace,
-                            strip_diacritics, strip_html)
+from pipeline.clean import (_PLAIN, _PLAIN_MAYBE_BAD, clean_text, detect_language, fold, fold_chars,
+                            normalize_whitespace, strip_diacritics, strip_html)
 
 
 @pytest.mark.parametrize(
@@ -111,3 +111,13 @@ def test_fast_fold_equals_normalising_the_whole_text(text: str) -> None:
 )
 def test_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(max_codepoint=0x2100)) | st.text(st.characters(max_codepoint=0x7F)) | st.text())
+@example("Straße ŁÓDŹ ﬁ İ\u206f Ω")
+@example("Straße ŁÓDŹ ﬁ İ\u2070 Ω")
+@example("ABC, def")
+def test_fold_chars_folds_each_character_whichever_table_it_takes(text: str) -> None:
+    # ASCII, characters folded ahead (below U+2070) and the rest take different paths; each must give the same.
+    assert fold_chars(text) == "".join(strip_diacritics(c).casefold() for c in text)
