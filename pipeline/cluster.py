@@ -244,8 +244,8 @@ def with_texts(units: pd.DataFrame, texts: Mapping[int, str]) -> pd.DataFrame:
 def unit_texts(texts: pd.Series) -> dict[int, str]:
     """unit -> text, from `text_clean` of the units' rows (indexed by their positions), read as `row_keys` reads
     it."""
-    texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
-    return dict(zip(texts.index.tolist(), texts.tolist()))
+    values = (texts.fillna("") if texts.hasnans else texts).tolist()
+    return dict(zip(texts.index.tolist(), [v if isinstance(v, str) else str(v) for v in values]))
 
 
 def _verifier(cores: Sequence[str], signatures: Sequence[bytes], cfg: ClusterConfig) -> _Verifier:
