@@ -5,7 +5,6 @@ Pure functions over strings plus one table-level stage; no I/O.
 
 from __future__ import annotations
 
-import functools
 import html
 import itertools
 import re
@@ -107,22 +106,24 @@ class _FoldTable(dict):
 
 
 _FOLD_CHARS = _FoldTable()
-# Characters below U+2070 (Latin, Greek, Cyrillic, general punctuation: nearly every comment's) are folded ahead
-# into a plain dict, which `str.translate` looks up about a third faster than one with `__missing__`.
-_FOLDED_AHEAD = 0x2070
-_BEYOND_AHEAD = re.compile(f"[^\\x00-\\u{_FOLDED_AHEAD - 1:04x}]")
-
-
-@functools.cache
-def _fold_ahead() -> dict[int, str]:
-    return {code: _FOLD_CHARS[code] for code in range(_FOLDED_AHEAD)}
+# A text of ASCII, Polish letters and the punctuation Polish texts use (nearly every comment) folds by `str.lower()`
+# and a replacement per letter whose fold is not its lower case: C scans, about twice as fast as `str.translate`,
+# which looks every character up in the table. Each of these characters lowers to one character.
+_LOWERED_CHARS = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ„”“‘’–—…«»§°€"
+_LOWERED_TEXT = re.compile(f"[\\x00-\\x7f{_LOWERED_CHARS}]*")
+_AFTER_LOWER = {c.lower(): c.translate(_FOLD_CHARS) for c in _LOWERED_CHARS
+                if c.translate(_FOLD_CHARS) != c.lower()}
 
 
 def fold_chars(text: str) -> str:
     """Lower case without diacritics, punctuation and spacing kept: 'Współpraca, ŁÓDŹ' -> 'wspolpraca, lodz'."""
-    if text.isascii():  # no diacritics, and ASCII's case fold is its lower case
-        return text.lower()
-    return text.translate(_fold_ahead() if _BEYOND_AHEAD.search(text) is None else _FOLD_CHARS)
+    if _LOWERED_TEXT.fullmatch(text) is None:
+        return text.translate(_FOLD_CHARS)
+    text = text.lower()  # ASCII's case fold is its lower case
+    for letter, folded in _AFTER_LOWER.items():
+        if letter in text:
+            text = text.replace(letter, folded)
+    return text
 
 
 def fold(text: str) -> str:
