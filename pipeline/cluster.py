@@ -483,7 +483,12 @@ def _line_shares(line: str, folded: str, reference: set[tuple[str, ...]], only_u
             spans[span] = len(own & reference) / len(own) if own else None
         return spans[span]
 
-    covered = share_of(0, len(line)) in (None, 1.0)
+    # Covered (share 1, or no bigrams): tested without building the line's set, stopping at a bigram it lacks.
+    words = _WORD_PIECE.findall(folded)
+    if len(words) > 1:
+        covered = reference.issuperset(zip(words, words[1:]))
+    else:
+        covered = not words or tuple(words) in reference
     if covered and only_uncovered:
         return []
     out = []
