@@ -131,11 +131,24 @@ class _FoldTable(dict):
 
 _NON_WORD = re.compile(r"\W")
 _FOLD_CHARS, _FOLD_WORDS = _FoldTable(words=False), _FoldTable(words=True)
+# A text of ASCII, Polish letters and the punctuation Polish texts use (nearly every comment) folds by `str.lower()`
+# and a replacement per letter whose fold is not its lower case: C scans, about twice as fast as `str.translate`,
+# which looks every character up in the table. Each of these characters lowers to one character.
+_LOWERED_CHARS = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ„”“‘’–—…«»§°€"
+_LOWERED_TEXT = re.compile(f"[\\x00-\\x7f{_LOWERED_CHARS}]*")
+_AFTER_LOWER = {c.lower(): c.translate(_FOLD_CHARS) for c in _LOWERED_CHARS
+                if c.translate(_FOLD_CHARS) != c.lower()}
 
 
 def fold_chars(text: str) -> str:
     """Lower case without diacritics, punctuation and spacing kept: 'Współpraca, ŁÓDŹ' -> 'wspolpraca, lodz'."""
-    return text.translate(_FOLD_CHARS)
+    if _LOWERED_TEXT.fullmatch(text) is None:
+        return text.translate(_FOLD_CHARS)
+    text = text.lower()  # ASCII's case fold is its lower case
+    for letter, folded in _AFTER_LOWER.items():
+        if letter in text:
+            text = text.replace(letter, folded)
+    return text
 
 
 def fold(text: str) -> str:

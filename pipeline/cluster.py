@@ -28,6 +28,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import chain
 
 import numpy as np
@@ -67,6 +68,7 @@ from pipeline.vocabulary import (
 _EXACT_CHUNK = 500
 _NEGATIONS = frozenset({"nie", "przeciw", "przeciwko", "bez", "brak", "ani", "nigdy", "sprzeciw", "sprzeciwiam"})
 _WORD = re.compile(r"\w+")
+_WORD_PIECE = re.compile(r"[^\W_]+")  # the words `fold` gives, found without joining and splitting them
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _ESTIMATE_CHUNK = 100_000
 # Members read to find what a cluster shares; more only costs time.
@@ -242,8 +244,8 @@ def with_texts(units: pd.DataFrame, texts: Mapping[int, str]) -> pd.DataFrame:
 def unit_texts(texts: pd.Series) -> dict[int, str]:
     """unit -> text, from `text_clean` of the units' rows (indexed by their positions), read as `row_keys` reads
     it."""
-    texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
-    return dict(zip(texts.index.tolist(), texts.tolist()))
+    values = (texts.fillna("") if texts.hasnans else texts).tolist()
+    return dict(zip(texts.index.tolist(), [v if isinstance(v, str) else str(v) for v in values]))
 
 
 def _verifier(cores: Sequence[str], signatures: Sequence[bytes], cfg: ClusterConfig) -> _Verifier:
@@ -372,7 +374,7 @@ def _added_texts(units: pd.DataFrame, rep: np.ndarray, share: float) -> list[str
         keys = [cluster_memo.fingerprint(base, texts[i]) for i in group] if base else [""] * len(group)
 
         def compute(todo: Sequence[int], group: tuple[int, ...] = group, sample: list[str] = sample) -> list[str]:
-            reference, memo = template_bigrams(sample), {}
+            reference, memo = template_bigrams(sample), ShareMemo()
             return [" ".join(added_sentences(core_text(texts[group[n]]), reference, share, memo)) for n in todo]
 
         for i, text in zip(group, cluster_memo.remembered(keys, compute)):
@@ -427,55 +429,78 @@ def with_clusters(units: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame:
 
 def _bigrams(folded: str) -> set[tuple[str, ...]]:
     """Word bigrams of a folded text (the word itself for a one-word text)."""
-    words = folded.split()
+    return _word_bigrams(folded.split())
+
+
+def _word_bigrams(words: list[str]) -> set[tuple[str, ...]]:
     if len(words) < 2:
         return {tuple(words)} if words else set()
     return set(zip(words, words[1:]))
 
 
-def _folded_bigrams(folded_chars: str, start: int, end: int) -> set[tuple[str, ...]]:
-    """Bigrams of `fold` applied to a span, given the text already passed through the fold table."""
-    return _bigrams(" ".join(_WORD.findall(folded_chars, start, end)).replace("_", " "))
+@dataclass
+class ShareMemo:
+    """What `_sentence_shares` measured against one `reference` (a cluster's members repeat its template's lines
+    and sentences, so the caller keeps one per cluster): per folded span, the share of its bigrams in `reference`
+    (None: it has none); per line as written, the (sentence, share) pairs it gives."""
+
+    spans: dict[str, float | None] = field(default_factory=dict)
+    lines: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
 
 def _sentence_shares(core: str, reference: set[tuple[str, ...]], only_uncovered: bool,
-                     memo: dict[str, float | None] | None = None) -> list[tuple[str, float]]:
+                     memo: ShareMemo | None = None) -> list[tuple[str, float]]:
     """(sentence, share of its word bigrams found in `reference`) for the sentences of a core text.
 
     A line whose bigrams are all in `reference` has only fully covered sentences (share 1): with
     `only_uncovered` they are skipped without splitting the line, the common case for campaign members.
-    `memo` (kept by the caller for one `reference`: a cluster's members repeat its template's lines and sentences)
-    holds the share of each folded span already measured.
+    A line is measured once per `memo` (members' lines repeat the template's), and folded only then.
     """
-    folded = fold_chars(core)
-    if len(folded) != len(core):  # a character folded to several: positions no longer line up
-        core = folded = fold(core)
-    memo = {} if memo is None else memo
+    memo = ShareMemo() if memo is None else memo
+    out: list[tuple[str, float]] = []
+    for line in core.split("\n"):
+        found = memo.lines.get(line)
+        if found is None:
+            folded = fold_chars(line)
+            if len(folded) != len(line):  # a character folded to several or none: positions no longer line up
+                whole = fold(core)
+                return _line_shares(whole, whole, reference, only_uncovered, memo.spans)
+            found = memo.lines[line] = _line_shares(line, folded, reference, only_uncovered, memo.spans)
+        out.extend(found)
+    return out
+
+
+def _line_shares(line: str, folded: str, reference: set[tuple[str, ...]], only_uncovered: bool,
+                 spans: dict[str, float | None]) -> list[tuple[str, float]]:
+    """`_sentence_shares` of one line, given it passed through the fold table (`folded`, of the same length);
+    `spans` as `ShareMemo` holds them."""
 
     def share_of(start: int, end: int) -> float | None:
-        """The share of the span's bigrams in `reference` (None: it has none)."""
         span = folded[start:end]
-        if span not in memo:
-            own = _folded_bigrams(folded, start, end)
-            memo[span] = len(own & reference) / len(own) if own else None
-        return memo[span]
+        if span not in spans:
+            # `fold`'s words: its underscores part words as its spaces do.
+            own = _word_bigrams(_WORD_PIECE.findall(folded, start, end))
+            spans[span] = len(own & reference) / len(own) if own else None
+        return spans[span]
 
+    # Covered (share 1, or no bigrams): tested without building the line's set, stopping at a bigram it lacks.
+    words = _WORD_PIECE.findall(folded)
+    if len(words) > 1:
+        covered = reference.issuperset(zip(words, words[1:]))
+    else:
+        covered = not words or tuple(words) in reference
+    if covered and only_uncovered:
+        return []
     out = []
-    pos = 0
-    for line in core.split("\n"):
-        end = pos + len(line)
-        covered = share_of(pos, end) in (None, 1.0)
-        if not (covered and only_uncovered):
-            for a, b in sentence_spans(line):
-                own = share_of(pos + a, pos + b)
-                if own is not None:
-                    out.append((line[a:b].strip(), 1.0 if covered else own))
-        pos = end + 1
+    for a, b in sentence_spans(line):
+        own = share_of(a, b)
+        if own is not None:
+            out.append((line[a:b].strip(), 1.0 if covered else own))
     return out
 
 
 def added_sentences(core: str, reference: set[tuple[str, ...]], min_share: float,
-                    memo: dict[str, float | None] | None = None) -> list[str]:
+                    memo: ShareMemo | None = None) -> list[str]:
     """Sentences of a member mostly absent from the template, given the template's word bigrams
     (order-free, so moved paragraphs do not count as added); `memo` as `_sentence_shares` takes it."""
     return [s for s, share in _sentence_shares(core, reference, True, memo) if share < min_share]

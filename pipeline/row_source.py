@@ -40,7 +40,9 @@ def column_rows(df: pd.DataFrame, column: str, rows: np.ndarray, stage: str) -> 
     it has the column, else from where the engine keeps the rows (`MissingColumnsError` naming `stage` if nowhere)."""
     rows = np.asarray(rows, dtype=np.int64)
     if column in df.columns:
-        return pd.Series(df[column].iloc[rows].to_numpy(), index=rows, name=column)
+        values = df[column].iloc[rows].to_numpy()
+        # The NumPy dtype kept: inferring `str` would copy the texts into Arrow, which the readers turn back.
+        return pd.Series(values, index=rows, name=column, dtype=values.dtype)
     reader = _READER.get()
     if not len(rows):
         return pd.Series([], index=rows, name=column, dtype=object)

@@ -38,8 +38,9 @@ def _ends_by_abbreviation() -> dict[str, bool]:
     return {abbr.lower().rstrip("."): entry.ends_sentence for abbr, entry in abbreviations().items()}
 
 
-# A possible boundary: final punctuation, an optional closing quote or bracket, then spaces.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"”»)]?\s+")
+# A possible boundary: final punctuation, then (group 1) an optional closing quote or bracket and spaces. The
+# punctuation is matched, not looked behind for, so the engine jumps to candidates instead of trying every position.
+_SENTENCE_END = re.compile(r"[.!?…]([\"”»)]?\s+)")
 # The word a full stop follows, with the dots inside it ("m.in.", "Dz.U.").
 _LAST_WORD = re.compile(r"((?:\w+\.)*\w+)\.$")
 
@@ -47,7 +48,9 @@ _LAST_WORD = re.compile(r"((?:\w+\.)*\w+)\.$")
 def _ends_at(line: str, start: int, end: int) -> bool:
     """Whether the sentence that began at `start` ends with the punctuation just before `end`, given that the
     next sentence would open with a character that is not lower case."""
-    word = _LAST_WORD.search(line, start, end)
+    # The word is all word characters and dots, so it starts after the last space: searched from there, not from
+    # `start`, which would try every position of the sentence (quadratic in a long line).
+    word = _LAST_WORD.search(line, max(start, line.rfind(" ", start, end) + 1), end)
     if word is None:  # "!", "?", "…" or a full stop after punctuation
         return True
     key = word.group(1)
@@ -69,7 +72,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for line in text.split("\n"):
         start = 0
         for m in _SENTENCE_END.finditer(line):
-            if line[m.end() : m.end() + 1].islower() or not _ends_at(line, start, m.start()):
+            if line[m.end() : m.end() + 1].islower() or not _ends_at(line, start, m.start(1)):
                 continue
             spans.append((pos + start, pos + m.end()))
             start = m.end()

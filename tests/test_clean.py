@@ -9,12 +9,12 @@ import unicodedata
 import ftfy
 import pytest
 from ftfy.badness import is_bad
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import (_PLAIN, _PLAIN_MAYBE_BAD, _REMEMBERED_CHARS, _plain_looks_bad, _remembered_fold,
-                            clean_text, detect_language, fold, fold_chars, fold_comment, normalize_whitespace,
-                            strip_diacritics, strip_html)
+from pipeline.clean import (_LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _REMEMBERED_CHARS, _plain_looks_bad,
+                            _remembered_fold, clean_text, detect_language, fold, fold_chars, fold_comment,
+                            normalize_whitespace, strip_diacritics, strip_html)
 
 
 @pytest.mark.parametrize(
@@ -168,3 +168,14 @@ def test_a_comment_folded_for_one_stage_is_not_folded_again_for_the_next() -> No
 )
 def test_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from([*map(chr, range(128)), *_LOWERED_CHARS])) | st.text())
+@example("Straße ŁÓDŹ – „Współpraca” … § 5")
+@example("ZAŻÓŁĆ GĘŚLĄ JAŹŃ… „tak” – § 5 °C €")
+@example("ABC, def")
+def test_fold_chars_folds_each_character_whichever_way_it_takes(text: str) -> None:
+    # A Polish text folds by lower() and replacements, any other through the table: each must give the fold of
+    # every character.
+    assert fold_chars(text) == "".join(strip_diacritics(c).casefold() for c in text)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import clean_text, fold
-from pipeline.cluster import cluster, cluster_table
+from pipeline.cluster import ShareMemo, added_sentences, cluster, cluster_table, template_bigrams
 from pipeline.cluster_keys import KEY_COLUMNS, cluster_keys, strip_boilerplate
 from pipeline.config import Config
 from pipeline.minhash import estimate_jaccard, signatures
@@ -66,6 +67,43 @@ def test_sentences_respect_polish_abbreviations():
         "Proszę o zmianę!",
         "Czy to m.in. możliwe?",
     ]
+
+
+@pytest.mark.parametrize(("text", "sentences"), [
+    ("Powiedział: „Nie.” Potem wyszedł.", ["Powiedział: „Nie.”", "Potem wyszedł."]),
+    ("Zob. (art. 5.) Dalej idziemy.", ["Zob. (art. 5.)", "Dalej idziemy."]),
+    ("Tak… Nie?! Może.", ["Tak…", "Nie?!", "Może."]),
+    ("J. Kowalski pisze. 12. Proponujemy zmiany.", ["J. Kowalski pisze.", "12. Proponujemy zmiany."]),
+    ("Jak w Dz.U. Tak. Dz.U. z 2023 r. Jesteśmy", ["Jak w Dz.U. Tak.", "Dz.U. z 2023 r.", "Jesteśmy"]),
+])
+def test_sentences_end_after_closing_quotes_brackets_and_marks(text: str, sentences: list[str]):
+    assert split_sentences(text) == sentences
+
+
+def test_a_long_line_full_of_abbreviations_is_split_at_once():
+    # Each full stop looks back only at the word before it: from the sentence's start this took seconds.
+    line = "Wnoszę o zmianę w " + "ust. 5 pkt. 3 " * 2000 + "i tyle. Koniec."
+    start = time.process_time()
+    assert split_sentences(line) == [line[: -len(" Koniec.")], "Koniec."]
+    assert time.process_time() - start < 1.0
+
+
+def test_a_letters_added_sentences_do_not_depend_on_the_letters_measured_before_it():
+    # A cluster's letters share one memo of lines and sentences measured against the template: a letter pasted
+    # without Polish letters, one with a character that folds to two ("ﬁ") and repeated lines must each get what
+    # they get measured alone.
+    own = "Mieszkam na Zaspie od urodzenia i codziennie widzę, jak bardzo brakuje tu świetlicy."
+    plain = str.maketrans("ąćęłńóśźżĄĆĘŁŃÓŚŹŻ", "acelnoszzACELNOSZZ")
+    letters = [TEMPLATE, TEMPLATE + "\n" + own, (TEMPLATE + "\n" + own).translate(plain),
+               own + " Dziękuję za ﬁnansowanie.\n" + TEMPLATE, TEMPLATE.replace("Gdańska", "Gdanska") + "\n" + own,
+               TEMPLATE + "\n" + own + " Tak.\n" + own]
+    reference = template_bigrams([fold(TEMPLATE)] * 3)
+    alone = [added_sentences(t, reference, 0.5) for t in letters]
+    for order in (letters, letters[::-1]):
+        memo = ShareMemo()
+        assert {t: added_sentences(t, reference, 0.5, memo) for t in order} == dict(zip(letters, alone))
+    assert alone[1] == alone[4] == [own]
+    assert alone[2] == [own.translate(plain)]
 
 
 # ------------------------------------------------------------------------------------------------------ minhash

@@ -296,7 +296,7 @@ def _part_reader(paths: Sequence[Path], bounds: Sequence[int]) -> RowReader:
         values = np.concatenate(found) if found else np.empty(0, dtype=object)
         out = np.empty(len(rows), dtype=values.dtype)
         out[order] = values
-        return pd.Series(out, index=rows, name=column)
+        return pd.Series(out, index=rows, name=column, dtype=out.dtype)  # as `column_rows` keeps it
 
     return read
 
