@@ -21,7 +21,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.metrics import pairwise_distances_argmin, silhouette_score
+from sklearn.metrics import pairwise_distances_argmin, pairwise_distances_chunked, silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
@@ -80,15 +80,25 @@ def _split(vectors: np.ndarray, seed: int, cfg: ThemesConfig, weights: np.ndarra
     `min_silhouette`."""
     n = len(vectors)
     best, centres, best_score = np.zeros(n, dtype=int), None, cfg.min_silhouette
+    distances = None
     for k in range(2, min(cfg.max_themes, n // cfg.min_size) + 1):
         fitted = KMeans(k, n_init=10, random_state=seed).fit(vectors, sample_weight=weights)
         labels = fitted.labels_
         if len(set(labels)) < 2:
             continue
-        score = silhouette_score(vectors, labels)
+        if distances is None:
+            distances = _distances(vectors)
+        score = silhouette_score(distances, labels, metric="precomputed")
         if score > best_score:
             best, centres, best_score = labels, fitted.cluster_centers_, score
     return best, centres
+
+
+def _distances(vectors: np.ndarray) -> np.ndarray:
+    """The texts' pairwise distances, once for every k the silhouette scores: the very values (the same chunks, the
+    diagonal zeroed) `silhouette_score(vectors, ...)` computes anew each time, at n * n * 8 bytes (72 MB at the
+    `fit_sample` bound)."""
+    return np.vstack(list(pairwise_distances_chunked(vectors)))
 
 
 def fit_sample(weights: np.ndarray, bound: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
