@@ -12,7 +12,8 @@ from pandas.testing import assert_frame_equal
 
 from pipeline import Config, IngestConfig, run_job
 from pipeline.config import ClassifyConfig, EngineConfig, ExportConfig
-from pipeline.engines.spill import spills
+from pipeline.engines.spill import spill, spills
+from pipeline.stage import stage
 from pipeline.export.staging import STAGING_NAME
 
 pytestmark = pytest.mark.timeout(900)
@@ -64,3 +65,35 @@ def test_a_run_in_small_parts_writes_the_files_of_one_part(one_part, tmp_path, j
     assert not (out / STAGING_NAME).exists()  # nor the part files in it
     # The table the run never held whole comes from comments.parquet: the same rows and values.
     assert_frame_equal(parts.comments, whole.comments, check_dtype=False, check_index_type=False)
+
+
+# Toy stages for what this process keeps between maps: a working column the map after the batch-wide stage assigns
+# again stays in the part files; another working column is kept for the batch-wide stage.
+SEEN: list[list[str]] = []
+
+
+@stage("toy_first", requires=("text",), assigns=("work", "other"))
+def _first(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    return df.assign(work=df["text"].str.upper(), other=df["text"].str.len())
+
+
+@stage("toy_batch", requires=("text",), assigns=("theme",), row_wise=False)
+def _batch(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    SEEN.append(list(df.columns))
+    return df.assign(theme="t")
+
+
+@stage("toy_again", requires=("text", "work"), assigns=("work",))
+def _again(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    return df.assign(work=df["work"] + "!")
+
+
+def test_a_working_column_the_next_map_assigns_again_stays_in_the_part_files(tmp_path):
+    rows = pd.DataFrame({"text": [f"uwaga {i}" for i in range(50)]})
+    cfg = Config(engine=EngineConfig(jobs=1, spill_rows=10))
+    SEEN.clear()
+    spilled, _ = spill([rows], cfg, [_first, _batch, _again], tmp_path)
+    assert "work" not in SEEN[0] and "other" in SEEN[0]  # the batch-wide stage's table, for every row
+    whole = pd.concat(spilled.parts())
+    assert whole["work"].tolist() == [f"UWAGA {i}!" for i in range(50)]  # the next map read it from the parts
+    assert whole["theme"].eq("t").all()
