@@ -37,7 +37,8 @@ from pipeline.vocabulary import (
 
 # The group of comments no goal fits: off-topic by the rules, or classified with low confidence.
 POOL = "poza_celami"
-# Optional input column: content lemmas computed earlier (a nightly run stores them with each comment's results).
+# Optional input column: content lemmas computed earlier (classify's analysis gives them; a nightly run stores them
+# with each comment's results).
 CONTENT_COLUMN = "content_lemmas"
 THEME_COLUMNS = ("theme", "goal", "size", "key_phrases", "quote", "stability")
 _NO_THEME_STATUSES = (STATUS_EMPTY, STATUS_ERROR, STATUS_UNREADABLE)
@@ -315,10 +316,14 @@ def readable(df: pd.DataFrame) -> pd.Series:
     raise MissingColumnsError("themes", ["text_clean"])
 
 
+def content_lemmatizer(cfg: Config) -> str:
+    """The lemmatizer of themes' content lemmas: classify's analysis gives them when it used this one."""
+    return cfg.nlp.lemmatizer or DEFAULT_LEMMATIZER
+
+
 def content_lemmas(texts: Sequence[str], cfg: Config) -> list[str]:
     """The space-joined content lemmas themes are found from (the Polish layer: the stage's costly part)."""
-    lemmatizer = cfg.nlp.lemmatizer or DEFAULT_LEMMATIZER
-    return [" ".join(a.content) for a in polish.analyze(texts, lemmatizer=lemmatizer)]
+    return [" ".join(a.content) for a in polish.analyze(texts, lemmatizer=content_lemmatizer(cfg))]
 
 
 def group_content(df: pd.DataFrame, rows: pd.Index, cfg: Config) -> pd.Series:
