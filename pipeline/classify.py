@@ -99,7 +99,7 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     report = {"mode": cfg.classify.encoder, "name": None, "used": False, "semantic": 0, "embedded_new": 0,
               "budget": cfg.classify.encoder_budget if cfg.classify.encoder == "auto" else None, "note": ""}
     deferred: dict[int, float] = {}
-    content = pd.Series(None, index=range(len(texts)), dtype=object)
+    content = pd.Series([None] * len(texts), dtype=object)
     if filled:
         predicted = _predict(classifier, [texts[i] for i in filled], cfg, report, _known_langs(out, filled),
                              deferred)

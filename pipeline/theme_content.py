@@ -28,7 +28,7 @@ def theme_content(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     the others and with themes off. Lemmas the table already holds (classify's, a nightly run's stored ones) are
     kept."""
     out = df.copy(deep=False)  # copy-on-write: the column set below never reaches `df`
-    content = pd.Series(None, index=df.index, dtype=object)
+    content = pd.Series([None] * len(df), index=df.index, dtype=object)
     if cfg.themes.enabled and len(df):  # an empty table (a Dask partition's meta) may hold untyped columns
         rows = df.index[(theme_groups(df, cfg) != "").to_numpy()]
         if CONTENT_COLUMN in df.columns:
