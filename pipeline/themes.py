@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
@@ -57,16 +58,21 @@ class Discovery:
     stability: list[float]
 
 
-def _lsa(content: Sequence[str], seed: int) -> tuple[np.ndarray, Callable[[Sequence[str]], np.ndarray]] | None:
-    """LSA vectors (unit length) of the content lemmas, and the projection of other texts into the same space; None
-    when the texts share too few words to split."""
-    n = len(content)
-    vectorizer = TfidfVectorizer(min_df=2, max_df=0.5 if n >= 20 else 1.0, sublinear_tf=True)
+def _tfidf(content: Sequence[str]) -> tuple[TfidfVectorizer, sp.csr_matrix] | None:
+    """The TF-IDF weights of the content lemmas and their vectorizer; None when no word occurs twice."""
+    vectorizer = TfidfVectorizer(min_df=2, max_df=0.5 if len(content) >= 20 else 1.0, sublinear_tf=True)
     try:
-        tfidf = vectorizer.fit_transform(content)
-    except ValueError:  # no word occurs twice
+        return vectorizer, vectorizer.fit_transform(content)
+    except ValueError:
         return None
-    dims = min(30, tfidf.shape[1] - 1, n - 1)
+
+
+def _lsa(weighted: tuple[TfidfVectorizer, sp.csr_matrix], seed: int
+         ) -> tuple[np.ndarray, Callable[[Sequence[str]], np.ndarray]] | None:
+    """LSA vectors (unit length) of the texts `_tfidf` weighted, and the projection of other texts into the same
+    space; None when the texts share too few words to split."""
+    vectorizer, tfidf = weighted
+    dims = min(30, tfidf.shape[1] - 1, tfidf.shape[0] - 1)
     if dims < 2:
         return None
     svd = TruncatedSVD(dims, random_state=seed)
@@ -201,13 +207,15 @@ def fit_group(content: Sequence[str], rows: np.ndarray, weights: np.ndarray, n: 
     """The themes of a group of `n` texts fitted on its sample: the sample's content lemmas, positions and weights
     (`fit_sample`). None when the group is one theme without an LSA space: too small, or too few shared words."""
     content = list(content)
-    space = _lsa(content, cfg.seed) if n >= 2 * cfg.min_size else None
+    # Weighted once: the reruns differ from the first run only in the SVD's and k-means' seeds.
+    weighted = _tfidf(content) if n >= 2 * cfg.min_size else None
+    space = _lsa(weighted, cfg.seed) if weighted is not None else None
     if space is None:
         return None
     vectors, project = space
     labels, centres = _split(vectors, cfg.seed, cfg, weights)
     reruns = [_split(s[0], cfg.seed + r, cfg, weights)[0] for r in range(1, cfg.runs)
-              if (s := _lsa(content, cfg.seed + r)) is not None]
+              if (s := _lsa(weighted, cfg.seed + r)) is not None]
     return Fitted(project, centres, rows, vectors, labels, content, reruns)
 
 
