@@ -104,8 +104,9 @@ def _split(vectors: np.ndarray, seed: int, cfg: ThemesConfig, weights: np.ndarra
 def _distances(vectors: np.ndarray) -> np.ndarray:
     """The texts' pairwise distances, once for every k the silhouette scores: the very values (the same chunks, the
     diagonal zeroed) `silhouette_score(vectors, ...)` computes anew each time, at n * n * 8 bytes (72 MB at the
-    `fit_sample` bound)."""
-    return np.vstack(list(pairwise_distances_chunked(vectors)))
+    `fit_sample` bound: one chunk, not copied)."""
+    chunks = list(pairwise_distances_chunked(vectors))
+    return chunks[0] if len(chunks) == 1 else np.vstack(chunks)
 
 
 def fit_sample(weights: np.ndarray, bound: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
