@@ -22,6 +22,7 @@ from pipeline.models import check_taxonomy
 from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
 from pipeline.stage import stage
 from pipeline.taxonomy import load_taxonomy
+from pipeline.themes import CONTENT_COLUMN, content_lemmatizer
 from pipeline.zero_shot import ZeroShotClassifier
 
 OUTPUT_COLUMNS = ("label", "labels", "confidence", "evidence", "needs_review", "comment_type", "semantic")
@@ -30,6 +31,8 @@ ENCODER_MODES = ("auto", "on", "off")
 # semantic model should decide but whose text is not in the vector cache to its lexical margin; the row keeps its
 # lexical result until the engine spends the run's budget over every chunk (`pipeline/engines/vector_budget.py`).
 DEFERRED = "deferred_vectors"
+# The column of `_predict`'s frame holding each text's own content lemmas (`features.analyse`), where it has one.
+_OWN_CONTENT = "own_content"
 
 
 @lru_cache(maxsize=4)
@@ -76,10 +79,13 @@ def _known_langs(df: pd.DataFrame, rows: list[int]) -> list[str] | None:
     return [next(detected) if a else langs[i] for i, a in zip(rows, again)]
 
 
-@stage("classify", requires=("text_clean",), assigns=OUTPUT_COLUMNS)
+@stage("classify", requires=("text_clean",), assigns=(*OUTPUT_COLUMNS, CONTENT_COLUMN))
 def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     """Stage: add `label`, `labels`, `confidence`, `evidence`, `needs_review`, `comment_type` and `semantic` from
-    `text_clean`; `df.attrs["encoder"]` says how the sentence encoder was used (`run.json`'s `encoder`).
+    `text_clean`; `df.attrs["encoder"]` says how the sentence encoder was used (`run.json`'s `encoder`). The
+    working column `content_lemmas` holds the themes' input its analysis gave (`theme_content` then need not
+    analyse the text again): each comment's content lemmas where a trained model analysed it with the themes'
+    lemmatizer and themes are on, else None.
 
     Empty texts get no label (their status already says so) and are not flagged for review; a comment that says
     nothing (`features.says_nothing`: a few words, or only words like "ok", "brak uwag") is flagged by the classifier.
@@ -93,13 +99,18 @@ def classify(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
     report = {"mode": cfg.classify.encoder, "name": None, "used": False, "semantic": 0, "embedded_new": 0,
               "budget": cfg.classify.encoder_budget if cfg.classify.encoder == "auto" else None, "note": ""}
     deferred: dict[int, float] = {}
+    content = pd.Series([None] * len(texts), dtype=object)
     if filled:
         predicted = _predict(classifier, [texts[i] for i in filled], cfg, report, _known_langs(out, filled),
                              deferred)
         for column in OUTPUT_COLUMNS:
             result.loc[filled, column] = predicted[column].to_numpy()
+        if (cfg.themes.enabled and _OWN_CONTENT in predicted.columns
+                and classifier.lemmatizer == content_lemmatizer(cfg)):
+            content[filled] = predicted[_OWN_CONTENT].to_numpy()
     for column in OUTPUT_COLUMNS:
         out[column] = result[column].to_numpy()
+    out[CONTENT_COLUMN] = content.to_numpy()
     out["needs_review"] = out["needs_review"].astype(bool)
     out["semantic"] = out["semantic"].astype(bool)
     out["confidence"] = out["confidence"].astype(float)
@@ -156,7 +167,7 @@ def _predict(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str
                 deferred.update(left_out)
             else:
                 analysed = classifier.cascade(texts, analysed, budget)
-            predicted = classifier.predict_frame_analysed(analysed)
+            predicted = _with_own_content(classifier.predict_frame_analysed(analysed), analysed)
         report["embedded_new"] = len(cache) - before
     except EncoderUnavailable as exc:
         if mode == "on":
@@ -166,6 +177,10 @@ def _predict(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str
         return _lexical(classifier, texts, langs)
     report["used"] = True
     return predicted
+
+
+def _with_own_content(predicted: pd.DataFrame, analysed: pd.DataFrame) -> pd.DataFrame:
+    return predicted.assign(**{_OWN_CONTENT: analysed[_OWN_CONTENT].to_numpy()})
 
 
 # Texts analysed and classified at a time by the lexical model, which decides each text on its own: the Polish
@@ -187,6 +202,7 @@ def _lexical(classifier: CommentClassifier | ZeroShotClassifier, texts: list[str
         if isinstance(classifier, ZeroShotClassifier):
             parts.append(classifier.predict_frame(part, semantic=False, langs=part_langs))
         else:
-            parts.append(classifier.predict_frame_analysed(classifier.analyse(part, langs=part_langs)))
+            analysed = classifier.analyse(part, langs=part_langs)
+            parts.append(_with_own_content(classifier.predict_frame_analysed(analysed), analysed))
     predicted = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return predicted if len(distinct) == len(texts) else predicted.iloc[copy_of].reset_index(drop=True)

@@ -24,7 +24,7 @@ from pipeline.glossary import Glossary, default_glossary
 from pipeline.taxonomy import Taxonomy
 from pipeline.vocabulary import PLACEHOLDER
 
-ANALYSED_COLUMNS = ("content", "lemmas", "folded", "head", "lang", "words")
+ANALYSED_COLUMNS = ("content", "lemmas", "folded", "head", "lang", "words", "own_content")
 # The opening line (a title, a subject, the first sentence of a letter) usually names the topic.
 _HEAD_CHARS = 200
 _WORD = re.compile(r"[^\W\d_]+")
@@ -50,8 +50,9 @@ def _glossary_language(text: str, lang: str) -> str:
 def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Glossary | None = None,
             langs: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per text: `content` (content lemmas), `lemmas` (folded lemmas of every word, and "?"), `folded`
-    (the folded text), `head` (its folded first line), `lang` and `words` (how many words, redaction placeholders
-    such as "[EMAIL]" not counted).
+    (the folded text), `head` (its folded first line), `lang`, `words` (how many words, redaction placeholders
+    such as "[EMAIL]" not counted) and `own_content` (the content lemmas of the text's own words: what themes are
+    found from, `themes.content_lemmas`).
 
     For English and Ukrainian texts the glossary's Polish lemmas follow the original words in `content` and
     `lemmas` (`glossary`: the packaged one by default), so word and keyword features fire for them too.
@@ -62,20 +63,20 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
     langs = [detect_language(text) for text in texts] if langs is None else list(langs)
     rows = []
     for text, lang, a in zip(texts, langs, polish.analyze(texts, lemmatizer=lemmatizer, langs=langs)):
-        content = list(a.content)
+        own = " ".join(a.content)
         # Folded lemmas let keywords match comments typed without Polish letters; "?" marks questions.
         lemmas = [t for t in a.folded if t.isalnum() or t == "?" or any(ch.isalnum() for ch in t)]
         translated = glossary.translate(a.tokens, _glossary_language(text, lang))
         if translated:
-            content += translated
             lemmas += [fold(t) for t in translated]
         rows.append((
-            " ".join(content),
+            " ".join([*a.content, *translated]) if translated else own,
             " ".join(lemmas),
             fold_comment(text),
             fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]),
             lang,
             len(_WORD.findall(PLACEHOLDER.sub(" ", text))),
+            own,
         ))
     return pd.DataFrame(rows, columns=list(ANALYSED_COLUMNS))
 

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.metrics import pairwise_distances_argmin, silhouette_score
+from sklearn.metrics import pairwise_distances_argmin, pairwise_distances_chunked, silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
@@ -37,7 +38,8 @@ from pipeline.vocabulary import (
 
 # The group of comments no goal fits: off-topic by the rules, or classified with low confidence.
 POOL = "poza_celami"
-# Optional input column: content lemmas computed earlier (a nightly run stores them with each comment's results).
+# Optional input column: content lemmas computed earlier (classify's analysis gives them; a nightly run stores them
+# with each comment's results).
 CONTENT_COLUMN = "content_lemmas"
 THEME_COLUMNS = ("theme", "goal", "size", "key_phrases", "quote", "stability")
 _NO_THEME_STATUSES = (STATUS_EMPTY, STATUS_ERROR, STATUS_UNREADABLE)
@@ -56,16 +58,21 @@ class Discovery:
     stability: list[float]
 
 
-def _lsa(content: Sequence[str], seed: int) -> tuple[np.ndarray, Callable[[Sequence[str]], np.ndarray]] | None:
-    """LSA vectors (unit length) of the content lemmas, and the projection of other texts into the same space; None
-    when the texts share too few words to split."""
-    n = len(content)
-    vectorizer = TfidfVectorizer(min_df=2, max_df=0.5 if n >= 20 else 1.0, sublinear_tf=True)
+def _tfidf(content: Sequence[str]) -> tuple[TfidfVectorizer, sp.csr_matrix] | None:
+    """The TF-IDF weights of the content lemmas and their vectorizer; None when no word occurs twice."""
+    vectorizer = TfidfVectorizer(min_df=2, max_df=0.5 if len(content) >= 20 else 1.0, sublinear_tf=True)
     try:
-        tfidf = vectorizer.fit_transform(content)
-    except ValueError:  # no word occurs twice
+        return vectorizer, vectorizer.fit_transform(content)
+    except ValueError:
         return None
-    dims = min(30, tfidf.shape[1] - 1, n - 1)
+
+
+def _lsa(weighted: tuple[TfidfVectorizer, sp.csr_matrix], seed: int
+         ) -> tuple[np.ndarray, Callable[[Sequence[str]], np.ndarray]] | None:
+    """LSA vectors (unit length) of the texts `_tfidf` weighted, and the projection of other texts into the same
+    space; None when the texts share too few words to split."""
+    vectorizer, tfidf = weighted
+    dims = min(30, tfidf.shape[1] - 1, tfidf.shape[0] - 1)
     if dims < 2:
         return None
     svd = TruncatedSVD(dims, random_state=seed)
@@ -80,15 +87,26 @@ def _split(vectors: np.ndarray, seed: int, cfg: ThemesConfig, weights: np.ndarra
     `min_silhouette`."""
     n = len(vectors)
     best, centres, best_score = np.zeros(n, dtype=int), None, cfg.min_silhouette
+    distances = None
     for k in range(2, min(cfg.max_themes, n // cfg.min_size) + 1):
         fitted = KMeans(k, n_init=10, random_state=seed).fit(vectors, sample_weight=weights)
         labels = fitted.labels_
         if len(set(labels)) < 2:
             continue
-        score = silhouette_score(vectors, labels)
+        if distances is None:
+            distances = _distances(vectors)
+        score = silhouette_score(distances, labels, metric="precomputed")
         if score > best_score:
             best, centres, best_score = labels, fitted.cluster_centers_, score
     return best, centres
+
+
+def _distances(vectors: np.ndarray) -> np.ndarray:
+    """The texts' pairwise distances, once for every k the silhouette scores: the very values (the same chunks, the
+    diagonal zeroed) `silhouette_score(vectors, ...)` computes anew each time, at n * n * 8 bytes (72 MB at the
+    `fit_sample` bound: one chunk, not copied)."""
+    chunks = list(pairwise_distances_chunked(vectors))
+    return chunks[0] if len(chunks) == 1 else np.vstack(chunks)
 
 
 def fit_sample(weights: np.ndarray, bound: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -190,13 +208,15 @@ def fit_group(content: Sequence[str], rows: np.ndarray, weights: np.ndarray, n: 
     """The themes of a group of `n` texts fitted on its sample: the sample's content lemmas, positions and weights
     (`fit_sample`). None when the group is one theme without an LSA space: too small, or too few shared words."""
     content = list(content)
-    space = _lsa(content, cfg.seed) if n >= 2 * cfg.min_size else None
+    # Weighted once: the reruns differ from the first run only in the SVD's and k-means' seeds.
+    weighted = _tfidf(content) if n >= 2 * cfg.min_size else None
+    space = _lsa(weighted, cfg.seed) if weighted is not None else None
     if space is None:
         return None
     vectors, project = space
     labels, centres = _split(vectors, cfg.seed, cfg, weights)
     reruns = [_split(s[0], cfg.seed + r, cfg, weights)[0] for r in range(1, cfg.runs)
-              if (s := _lsa(content, cfg.seed + r)) is not None]
+              if (s := _lsa(weighted, cfg.seed + r)) is not None]
     return Fitted(project, centres, rows, vectors, labels, content, reruns)
 
 
@@ -305,10 +325,14 @@ def readable(df: pd.DataFrame) -> pd.Series:
     raise MissingColumnsError("themes", ["text_clean"])
 
 
+def content_lemmatizer(cfg: Config) -> str:
+    """The lemmatizer of themes' content lemmas: classify's analysis gives them when it used this one."""
+    return cfg.nlp.lemmatizer or DEFAULT_LEMMATIZER
+
+
 def content_lemmas(texts: Sequence[str], cfg: Config) -> list[str]:
     """The space-joined content lemmas themes are found from (the Polish layer: the stage's costly part)."""
-    lemmatizer = cfg.nlp.lemmatizer or DEFAULT_LEMMATIZER
-    return [" ".join(a.content) for a in polish.analyze(texts, lemmatizer=lemmatizer)]
+    return [" ".join(a.content) for a in polish.analyze(texts, lemmatizer=content_lemmatizer(cfg))]
 
 
 def group_content(df: pd.DataFrame, rows: pd.Index, cfg: Config) -> pd.Series:

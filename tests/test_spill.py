@@ -171,3 +171,35 @@ def test_a_pii_column_the_file_lacks_stops_the_run_before_any_work(tmp_path, mon
     cfg = config(tmp_path / "wyniki", spill_rows=23, jobs=2)
     with pytest.raises(UserError, match="--pii-col"):
         run_job([DEMO], cfg.with_(ingest=replace(cfg.ingest, pii_cols=("Nie ma takiej",))))
+
+
+# Toy stages for what this process keeps between maps: a working column the map after the batch-wide stage assigns
+# again stays in the part files; another working column is kept for the batch-wide stage.
+SEEN: list[list[str]] = []
+
+
+@stage("toy_first", requires=("text",), assigns=("work", "other"))
+def _first(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    return df.assign(work=df["text"].str.upper(), other=df["text"].str.len())
+
+
+@stage("toy_batch", requires=("text",), assigns=("theme",), row_wise=False)
+def _batch(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    SEEN.append(list(df.columns))
+    return df.assign(theme="t")
+
+
+@stage("toy_again", requires=("text", "work"), assigns=("work",))
+def _again(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    return df.assign(work=df["work"] + "!")
+
+
+def test_a_working_column_the_next_map_assigns_again_stays_in_the_part_files(tmp_path):
+    rows = pd.DataFrame({"text": [f"uwaga {i}" for i in range(50)]})
+    cfg = Config(engine=EngineConfig(jobs=1, spill_rows=10))
+    SEEN.clear()
+    spilled, _ = spill([rows], cfg, [_first, _batch, _again], tmp_path)
+    assert "work" not in SEEN[0] and "other" in SEEN[0]  # the batch-wide stage's table, for every row
+    whole = pd.concat(spilled.parts())
+    assert whole["work"].tolist() == [f"UWAGA {i}!" for i in range(50)]  # the next map read it from the parts
+    assert whole["theme"].eq("t").all()

@@ -51,3 +51,32 @@ def test_without_the_texts_the_lemmas_tell_which_rows_to_group_and_only_the_quot
     assert alone["theme"].iloc[12] == ""  # the blank comment gets no theme either way
     assert found.attrs["themes"] == alone.attrs["themes"]
     assert sorted(read) == sorted(set(read)) and len(read) == len(alone.attrs["themes"]) < len(df)
+
+
+def test_classify_gives_the_lemmas_themes_analyse_and_the_stage_keeps_only_those_it_groups(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Classify's analysis leaves each comment's content lemmas (English ones without the glossary's Polish), so
+    theme_content analyses nothing again; it keeps those of the comments themes group, None for the others."""
+    from pipeline.classify import classify
+    from pipeline.config import ClassifyConfig, ThemesConfig
+    from pipeline.themes import content_lemmas
+
+    texts = PARKS + ROADS + ["Please plant more trees in the park near the school.", "Kampania: drzewa!", ""]
+    cfg = Config(classify=ClassifyConfig(encoder="off"))
+    classified = classify(pd.DataFrame({"text_clean": texts}), cfg)
+    assert classified[CONTENT_COLUMN].tolist()[:-1] == content_lemmas(texts[:-1], cfg)
+    assert pd.isna(classified[CONTENT_COLUMN].iloc[-1])
+    assert classify(pd.DataFrame({"text_clean": texts}),
+                    Config(classify=ClassifyConfig(encoder="off"), themes=ThemesConfig(enabled=False))
+                    )[CONTENT_COLUMN].isna().all()
+    df = _table(texts, ["zielen"] * 15, [0.9] * 15).assign(content_lemmas=classified[CONTENT_COLUMN])
+    df.loc[13, ["cluster_role", "cluster_representative"]] = ["członek", "c0"]
+    df.loc[14, "status"] = "pusta"
+
+    def analysed_again(texts: list[str], cfg: Config) -> list[str]:
+        raise AssertionError("analysed again")
+
+    monkeypatch.setattr(importlib.import_module("pipeline.theme_content"), "content_lemmas", analysed_again)
+    ahead = theme_content(df, Config())
+    assert ahead[CONTENT_COLUMN].tolist()[:13] == classified[CONTENT_COLUMN].tolist()[:13]
+    assert ahead[CONTENT_COLUMN].iloc[13:].isna().all()

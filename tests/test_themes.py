@@ -71,6 +71,19 @@ def test_the_texts_outside_the_fit_sample_join_the_same_themes_a_slice_at_a_time
     assert sliced.representative == whole.representative
 
 
+def test_the_silhouette_from_distances_computed_once_is_the_one_of_the_vectors() -> None:
+    # Computed once per group for every k: the choice of k must not move by a rounding.
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+    from sklearn.preprocessing import normalize
+
+    vectors = normalize(np.random.default_rng(0).normal(size=(700, 30)))
+    distances = importlib.import_module("pipeline.themes")._distances(vectors)
+    for k in (2, 5):
+        labels = KMeans(k, n_init=2, random_state=0).fit(vectors).labels_
+        assert silhouette_score(distances, labels, metric="precomputed") == silhouette_score(vectors, labels)
+
+
 def test_the_fit_sample_keeps_the_largest_campaigns_and_stands_for_every_comment() -> None:
     weights = np.ones(1000)
     weights[[7, 500, 999]] = [30.0, 12.0, 5.0]  # campaign representatives, √size

@@ -7,7 +7,10 @@ worker processes with `--jobs`, else here), and each part's result is written to
 whoever computed it. What stays in this process is, per row, only what the following batch-wide stage reads: the
 columns it `requires`, the input's own columns (clustering tells senders apart by the personal-data ones) and the
 stages' working columns outside the output contract (themes' content lemmas), i.e. every column not in
-`columns.OUTPUT_COLUMNS` but the ones it requires. The batch-wide stage runs on that table, and reads a column it
+`columns.OUTPUT_COLUMNS` but the ones it requires; except a working column a stage of the next map assigns again,
+which is that map's input, not the batch-wide stage's (classify's content lemmas, which `theme_content` narrows to
+the comments themes group, stay in the part files while clustering runs). The batch-wide stage runs on that table,
+and reads a column it
 does not require for the few rows it needs it of from the part files (`row_source.column_rows`: clustering's
 texts of the units in candidate pairs, themes' quotes); the columns it assigns join each part in the next map
 (read from its file and written back by the worker), or, after the last map, stay here and join each part as it is
@@ -104,6 +107,8 @@ class _Task:
     dropped: tuple[str, ...]
     # Columns the next batch-wide stage requires.
     needed: tuple[str, ...]
+    # Columns a stage of the map after it assigns again: left in the part file, not kept, unless `needed`.
+    renewed: tuple[str, ...] = ()
     # A stage of this map and the file of what it reads ahead (`StageInfo.ahead`), read while the batch-wide stage
     # before this map ran (`_read_ahead`).
     found: tuple[Stage, Path] | None = None
@@ -138,7 +143,8 @@ def _run_part(task: _Task, cfg: Config | None = None
     out.to_pickle(task.path)
     if task.found is not None:
         task.found[1].unlink()
-    kept = out[[c for c in out.columns if c in task.needed or c not in OUTPUT_COLUMNS]]
+    kept = out[[c for c in out.columns
+                if c in task.needed or (c not in OUTPUT_COLUMNS and c not in task.renewed)]]
     return kept, took, attrs, list(out.columns)
 
 
@@ -216,13 +222,15 @@ def spill(source: list[pd.DataFrame] | PartReading, cfg: Config, stages: Sequenc
                 needed = tuple(c for in_parts_later, later in groups[i + 1:i + 2] for s in later
                                for c in s.info.requires)
                 needed += READ_IF_PRESENT + REPORT_COLUMNS if CLASSIFY in (s.info.name for s in group) else ()
+                renewed = tuple(c for _, later in groups[i + 2:i + 3] for s in later for c in s.info.assigns)
                 tasks: Iterable[_Task]
                 if arriving is not None:  # each part's task sent as soon as the reading has written the part
-                    tasks = (_Task(group, paths[k], None, None, (), needed) for k in itertools.chain([0], arriving))
+                    tasks = (_Task(group, paths[k], None, None, (), needed, renewed)
+                             for k in itertools.chain([0], arriving))
                 else:
                     tasks = [_Task(group, path, df.iloc[lo:hi] if df is not None else None,
                                    kept[assigned].iloc[lo:hi] if assigned else None, tuple(dropped), needed,
-                                   found[k]() if found else None)
+                                   renewed, found[k]() if found else None)
                              for k, (path, lo, hi) in enumerate(zip(paths, bounds[:-1], bounds[1:]))]
                 found = []
                 df = None  # the tasks hold their rows until sent; the rows' only home then is the part files

@@ -106,7 +106,11 @@ def incremental(batch: Any, cfg: Config, conn: sqlite3.Connection, model: dict[s
     rest = [s for s in STAGES if s.info.name not in batch_wide]
     fresh = run_stages(df[~reuse], cfg, costly, batch.timings, log) if (~reuse).any() or not reuse.any() else None
     if fresh is not None and cfg.themes.enabled:  # the Polish layer of the themes stage, stored like the rest
-        fresh[CONTENT_COLUMN] = content_lemmas(fresh["text_clean"].fillna("").astype(str).tolist(), cfg)
+        missing = fresh.index[fresh[CONTENT_COLUMN].isna().to_numpy()]  # those classify's analysis did not give
+        fresh.loc[missing, CONTENT_COLUMN] = content_lemmas(
+            fresh.loc[missing, "text_clean"].fillna("").astype(str).tolist(), cfg)
+    elif fresh is not None:
+        fresh = fresh.drop(columns=CONTENT_COLUMN)
     if fresh is not None:
         columns = [c for c in fresh.columns if c not in df.columns]
     else:
