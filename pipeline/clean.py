@@ -160,7 +160,7 @@ def fold(text: str) -> str:
 
 # Classify's features, corrections' fingerprint and clustering's core (most cores are the whole text) fold the same
 # comment one stage after another, a chunk of rows at a time: the last comments' folds are kept for the next stage.
-# Bounded in count and in length, so a worker keeps at most about 60 MB of them whatever its comments hold.
+# Bounded in count and in length, so a worker keeps at most about 60 MB of them (Polish text, two bytes a character).
 _REMEMBERED_FOLDS = 2_048
 _REMEMBERED_CHARS = 10_000
 
