@@ -209,10 +209,12 @@ def _spilled_from(reading: PartReading, inputs: Sequence[str | Path], cfg: Confi
     """A big CSV export read into part files a part at a time, the whole input never in memory, each part's first
     map begun as soon as it is written: the batch, its rows in part files. NotStrict where the file must be
     ingested whole."""
+    personal: list[str] = []
+
     def first(reading: PartReading) -> None:  # a --pii-col the file lacks stops the run before any work
         ingested = reading.ingested
         assert ingested is not None
-        pii_columns(ingested.parts.columns, [ingested.header], [ingested.table], cfg)
+        personal.extend(pii_columns(ingested.parts.columns, [ingested.header], [ingested.table], cfg))
 
     def read(reading: PartReading) -> None:
         if log is not None:
@@ -223,7 +225,6 @@ def _spilled_from(reading: PartReading, inputs: Sequence[str | Path], cfg: Confi
     ingested = reading.ingested
     assert ingested is not None
     parts = ingested.parts
-    personal = pii_columns(parts.columns, [ingested.header], [ingested.table], cfg)
     batch = Batch(pd.DataFrame(columns=parts.columns), [ingested.table], personal,
                   {"ingest": round(reading.seconds, 3), **took}, tuple(inputs), spilled)
     cells = [{c: found for c, found in part.items() if c not in personal} for part in ingested.date_cells]
