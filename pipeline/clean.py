@@ -151,11 +151,29 @@ def fold_chars(text: str) -> str:
     return text
 
 
+def _byte_fold_table() -> bytes:
+    """The `str.translate` table `_FOLD_WORDS` for `_LOWERED_TEXT`'s characters, as a table of their Windows-1250
+    bytes (one byte each, Polish letters included) to the ASCII byte each folds to, a space for one that folds to
+    none but spaces (`…` to three)."""
+    table = bytearray(range(256))
+    for char in [*map(chr, range(128)), *_LOWERED_CHARS]:
+        folded = char.translate(_FOLD_WORDS)
+        table[char.encode("cp1250")[0]] = ord(" " if folded.isspace() else folded)
+    return bytes(table)
+
+
+_FOLD_BYTES = _byte_fold_table()
+
+
 def fold(text: str) -> str:
     """Matching key: lower case, no diacritics, words joined by single spaces, no punctuation."""
     # The words of `fold_chars(text)`, its runs of word characters: the table turns every other character into a
-    # space and `split` drops those (no word character is a space), a third faster than finding the runs.
-    return " ".join(text.translate(_FOLD_WORDS).split()).replace("_", " ")
+    # space and `split` drops those (no word character is a space), a third faster than finding the runs. A text
+    # of `_LOWERED_TEXT` goes through a byte table (`bytes.translate`), twice as fast again as looking each
+    # character up in `_FOLD_WORDS`.
+    if _LOWERED_TEXT.fullmatch(text) is None:
+        return " ".join(text.translate(_FOLD_WORDS).split()).replace("_", " ")
+    return " ".join(text.encode("cp1250").translate(_FOLD_BYTES).decode("ascii").split()).replace("_", " ")
 
 
 # Classify's features, corrections' fingerprint and clustering's core (most cores are the whole text) fold the same

@@ -117,6 +117,16 @@ def test_fast_fold_equals_normalising_the_whole_text(text: str) -> None:
     assert strip_diacritics("Źródło") == "Zrodlo"
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from([*map(chr, range(128)), *_LOWERED_CHARS])))
+@example("ZAŻÓŁĆ GĘŚLĄ JAŹŃ… „tak” – § 5 °C € a_b __c\x1f\x00d")
+def test_a_polish_text_folds_through_bytes_as_through_the_table(text: str) -> None:
+    # Nearly every comment is made of these characters and takes the byte table's path: it must give the words of
+    # every character's fold, as any other text does.
+    reference = " ".join(re.findall(r"\w+", strip_diacritics(text).casefold())).replace("_", " ")
+    assert fold(text) == reference
+
+
 def test_fold_gives_the_words_of_the_folded_text_of_any_character() -> None:
     # The basic plane (no lone surrogate), mathematical letters and enclosed alphanumerics ("(A)", "0,").
     codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x1D400, 0x1D800), *range(0x1F100, 0x1F200)]
