@@ -13,6 +13,7 @@ Global like clustering (a theme depends on every comment of its group), so the s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import pairwise_distances_argmin, pairwise_distances_chunked, silhouette_score
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
@@ -29,6 +30,7 @@ from threadpoolctl import threadpool_limits
 from pipeline import polish
 from pipeline.classifier import DEFAULT_LEMMATIZER
 from pipeline.config import Config, ThemesConfig
+from pipeline.minhash import sorted_unique
 from pipeline.row_source import column_rows
 from pipeline.stage import MissingColumnsError, stage
 from pipeline.triage import load_rules
@@ -144,19 +146,50 @@ def _stability(assignment: np.ndarray, reruns: Sequence[np.ndarray]) -> list[flo
     return scores
 
 
+_TOKEN = re.compile(r"\S+")
+
+
+def _theme_term_counts(content: Sequence[str], assignment: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The terms (lower-case words and word pairs, sorted) in at most half the texts (all, under ten texts), and
+    per theme (`assignment`: each text's) how often each occurs; None when no term is left. What scikit-learn's
+    `CountVectorizer(ngram_range=(1, 2), token_pattern=r"\\S+", max_df=...)` counts, without a sparse row per text
+    and its Python loop per word pair and per term: a third of the CPU for a large group."""
+    n = len(content)
+    found: list[str] = []
+    per_text = np.zeros(n, dtype=np.int64)
+    for i, text in enumerate(content):
+        words = _TOKEN.findall(text.lower())
+        found += words
+        found += map(" ".join, zip(words, words[1:]))
+        per_text[i] = max(2 * len(words) - 1, 0)
+    if not found:
+        return None
+    codes, uniques = pd.factorize(np.array(found, dtype=object))
+    texts = np.repeat(np.arange(n, dtype=np.int64), per_text)
+    # A word in most comments of a group ("nie", "program") says nothing about any one theme.
+    in_texts = np.bincount(sorted_unique(texts * len(uniques) + codes) % len(uniques), minlength=len(uniques))
+    kept = np.flatnonzero(in_texts <= (0.5 if n >= 10 else 1.0) * n)
+    if not len(kept):
+        return None
+    names = uniques[kept]
+    order = np.array(sorted(range(len(names)), key=names.__getitem__), dtype=np.int64)
+    column = np.full(len(uniques), -1, dtype=np.int64)
+    column[kept[order]] = np.arange(len(order))
+    column = column[codes]
+    counted = column >= 0
+    themes = assignment.max() + 1
+    per_theme = np.bincount(assignment[texts[counted]] * len(order) + column[counted],
+                            minlength=themes * len(order))
+    return names[order], per_theme.reshape(themes, len(order))
+
+
 def key_phrases(content: Sequence[str], assignment: np.ndarray, count: int) -> list[list[str]]:
     """Per theme, the lemma words and word pairs most typical of it against the rest of its group (class TF-IDF);
     a word already inside a chosen pair is skipped."""
-    try:
-        # A word in most comments of a group ("nie", "program") says nothing about any one theme.
-        vectorizer = CountVectorizer(ngram_range=(1, 2), token_pattern=r"\S+",
-                                     max_df=0.5 if len(content) >= 10 else 1.0)
-        counts = vectorizer.fit_transform(content)
-    except ValueError:
+    counted = _theme_term_counts(content, assignment)
+    if counted is None:
         return [[] for _ in range(assignment.max() + 1)]
-    terms = vectorizer.get_feature_names_out()
-    per_theme = np.vstack([np.asarray(counts[assignment == t].sum(axis=0)).ravel()
-                           for t in range(assignment.max() + 1)])
+    terms, per_theme = counted
     # Pairs weigh a little more than single words: "mały grant" says more than "grant".
     words = np.array([t.count(" ") + 1 for t in terms])
     tf = per_theme / np.maximum(per_theme.sum(axis=1, keepdims=True), 1)

@@ -4,14 +4,18 @@ a stability score; and the quality they reach on the Gdańsk dev set and the Ł�
 from __future__ import annotations
 
 import importlib
+import random
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import CountVectorizer
 
 from pipeline import polish
 from pipeline.config import Config, ThemesConfig
-from pipeline.themes import POOL, discover, find_themes, fit_sample, theme_table, themes
+from pipeline.themes import POOL, _theme_term_counts, discover, find_themes, fit_sample, theme_table, themes
 from tests.theme_quality import held_out_goal, lodz_themes
 
 PARKS = ["Posadzić drzewa i krzewy w parku przy ulicy, nowe nasadzenia zieleni i ławki w parku.",
@@ -137,3 +141,30 @@ def test_themes_of_the_lodz_proposals_follow_the_official_categories() -> None:
     these themes 0.34-0.35 over seeds 0-2, so the test guards that level."""
     nmi, _ = lodz_themes()
     assert nmi >= 0.32
+
+
+_LEMMAS = ["drzewo", "Park", "ławka", "chodnik", "nie", "grant", "mały", "ŁÓDŹ", "x"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_LEMMAS), max_size=12).map(" ".join), min_size=1, max_size=30),
+       st.integers(1, 4), st.randoms(use_true_random=False))
+@example(["", " "], 2, random.Random(0))  # no word at all
+@example(["drzewo park"] * 12, 2, random.Random(0))  # every term in every text: none left
+def test_key_phrases_count_what_a_count_vectorizer_counts(content: list[str], themes: int, rng: random.Random
+                                                          ) -> None:
+    # The themes' key phrases rest on these counts: the terms in their order (ties between equal scores go to the
+    # earlier term) and each theme's counts must be scikit-learn's, whatever the texts.
+    assignment = np.array([rng.randrange(themes) for _ in content])
+    assignment[0] = themes - 1
+    try:
+        vectorizer = CountVectorizer(ngram_range=(1, 2), token_pattern=r"\S+",
+                                     max_df=0.5 if len(content) >= 10 else 1.0)
+        counts = vectorizer.fit_transform(content)
+    except ValueError:
+        assert _theme_term_counts(content, assignment) is None
+        return
+    terms, per_theme = _theme_term_counts(content, assignment)
+    assert terms.tolist() == vectorizer.get_feature_names_out().tolist()
+    expected = np.vstack([np.asarray(counts[assignment == t].sum(axis=0)).ravel() for t in range(themes)])
+    assert per_theme.dtype == expected.dtype and np.array_equal(per_theme, expected)
