@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from functools import lru_cache
-from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -56,7 +56,6 @@ _MAX_GREETING_WORDS = 6
 _MAX_GREETING_CHARS = 80
 _HEAD_END = re.compile(r"[,!:\n]")
 _A_WORD = re.compile(r"\w")
-_NON_SPACE = re.compile(r"\S+")  # a word as str.split() counts it
 _ROW_CHUNK = 50_000
 
 
@@ -71,9 +70,7 @@ def strip_boilerplate(text: str) -> str:
         if _GREETING.match(head) and len(head.split()) <= _MAX_GREETING_WORDS:
             text = text[head_end.end() :].lstrip()
     signature_from: int | None = None  # where the last _MAX_SIGNATURE_WORDS words may start
-    for m in _CLOSING_START.finditer(text):
-        if m.start() == 0:
-            continue
+    for m in _closing_starts(text):
         if signature_from is None:  # found once: counting the words after each candidate is quadratic
             signature_from = _last_words_start(text)
         if m.start() < signature_from:
@@ -88,11 +85,23 @@ def strip_boilerplate(text: str) -> str:
     return text
 
 
+def _closing_starts(text: str) -> Iterator[re.Match[str]]:
+    """`_CLOSING_START`'s matches after the first line: tried at each line's start (a match never crosses a line),
+    not searched for at every position of the text."""
+    pos = text.find("\n") + 1
+    while pos:
+        m = _CLOSING_START.match(text, pos)
+        if m is not None:
+            yield m
+        pos = text.find("\n", pos) + 1
+
+
 def _last_words_start(text: str) -> int:
     """Where the last `_MAX_SIGNATURE_WORDS` words may start: the end of the word before them (0 for a shorter
-    text). Counted from the end, on the reversed text, so a long letter's words are not all walked."""
-    before = next(islice(_NON_SPACE.finditer(text[::-1]), _MAX_SIGNATURE_WORDS, None), None)
-    return len(text) - before.start() if before is not None else 0
+    text). Split from the end (`str.rsplit` counts words as `str.split` does), so a long letter's words are not
+    all walked."""
+    head = text.rsplit(None, _MAX_SIGNATURE_WORDS)
+    return len(head[0]) if len(head) > _MAX_SIGNATURE_WORDS else 0
 
 
 # Cached: the added texts and clusters.csv's templates need the cores of the same texts.

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -57,6 +58,23 @@ def test_boilerplate_is_stripped():
     # A sentence that merely starts like a closing is content.
     body = "Popieram.\nZ tego powodu proszę o zmianę zapisu w § 5 ust. 2 i przedłużenie terminu."
     assert strip_boilerplate(body) == body
+
+
+cluster_keys_module = sys.modules[cluster_keys.__module__]
+_SIGNATURE_PIECES = ["Pozdrawiam", "z poważaniem", "Z", "--", "  ", " ", "\n", "\t", "\x1c", "\x85", "\u2028",
+                     "\u3000", "Jan", ",", ".", "ą", "-"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_SIGNATURE_PIECES), max_size=120).map("".join))
+def test_a_closing_is_looked_for_at_each_line_start_and_the_last_words_counted_as_split_counts_them(text: str):
+    # What strip_boilerplate reads of a letter's end: a closing's candidates are its pattern's matches at the
+    # start of every line but the first, and the last words are str.split()'s (any Unicode space parts them).
+    expected = [m.span() for m in cluster_keys_module._CLOSING_START.finditer(text) if m.start() > 0]
+    assert [m.span() for m in cluster_keys_module._closing_starts(text)] == expected
+    words = list(re.finditer(r"\S+", text))
+    limit = cluster_keys_module._MAX_SIGNATURE_WORDS
+    assert cluster_keys_module._last_words_start(text) == (words[-limit - 1].end() if len(words) > limit else 0)
 
 
 def test_sentences_respect_polish_abbreviations():
