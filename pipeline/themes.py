@@ -153,7 +153,7 @@ def _theme_term_counts(content: Sequence[str], assignment: np.ndarray) -> tuple[
     """The terms (lower-case words and word pairs, sorted) in at most half the texts (all, under ten texts), and
     per theme (`assignment`: each text's) how often each occurs; None when no term is left. What scikit-learn's
     `CountVectorizer(ngram_range=(1, 2), token_pattern=r"\\S+", max_df=...)` counts, without a sparse row per text
-    and its Python loop per word pair and per term: a third of the CPU for a large group."""
+    and its Python loop per word pair and per term: less than half its CPU (docs/benchmarks.md)."""
     n = len(content)
     found: list[str] = []
     per_text = np.zeros(n, dtype=np.int64)
