@@ -136,26 +136,38 @@ _FOLD_CHARS, _FOLD_WORDS = _FoldTable(words=False), _FoldTable(words=True)
 # which looks every character up in the table. Each of these characters lowers to one character.
 _LOWERED_CHARS = "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ„”“‘’–—…«»§°€"
 _LOWERED_TEXT = re.compile(f"[\\x00-\\x7f{_LOWERED_CHARS}]*")
-_AFTER_LOWER = {c.lower(): c.translate(_FOLD_CHARS) for c in _LOWERED_CHARS
-                if c.translate(_FOLD_CHARS) != c.lower()}
+_AFTER_LOWER, _AFTER_LOWER_WORDS = ({c.lower(): c.translate(table) for c in _LOWERED_CHARS
+                                     if c.translate(table) != c.lower()} for table in (_FOLD_CHARS, _FOLD_WORDS))
+# What is left of such a text once `_AFTER_LOWER_WORDS` has replaced its characters is ASCII, which `str.translate`
+# maps in C through a table of 128 characters, without a dictionary look-up per character.
+_ASCII_WORDS = {code: _FOLD_WORDS[code] for code in range(128)}
+
+
+def _lowered(text: str, after_lower: dict[str, str]) -> str:
+    text = text.lower()  # ASCII's case fold is its lower case
+    for letter, folded in after_lower.items():
+        if letter in text:
+            text = text.replace(letter, folded)
+    return text
 
 
 def fold_chars(text: str) -> str:
     """Lower case without diacritics, punctuation and spacing kept: 'Współpraca, ŁÓDŹ' -> 'wspolpraca, lodz'."""
     if _LOWERED_TEXT.fullmatch(text) is None:
         return text.translate(_FOLD_CHARS)
-    text = text.lower()  # ASCII's case fold is its lower case
-    for letter, folded in _AFTER_LOWER.items():
-        if letter in text:
-            text = text.replace(letter, folded)
-    return text
+    return _lowered(text, _AFTER_LOWER)
 
 
 def fold(text: str) -> str:
     """Matching key: lower case, no diacritics, words joined by single spaces, no punctuation."""
     # The words of `fold_chars(text)`, its runs of word characters: the table turns every other character into a
-    # space and `split` drops those (no word character is a space), a third faster than finding the runs.
-    return " ".join(text.translate(_FOLD_WORDS).split()).replace("_", " ")
+    # space and `split` drops those (no word character is a space), a third faster than finding the runs; a Polish
+    # text is lowered as `fold_chars` lowers it, about 1.6x faster again.
+    if _LOWERED_TEXT.fullmatch(text) is None:
+        spaced = text.translate(_FOLD_WORDS)
+    else:
+        spaced = _lowered(text, _AFTER_LOWER_WORDS).translate(_ASCII_WORDS)
+    return " ".join(spaced.split()).replace("_", " ")
 
 
 # Classify's features, corrections' fingerprint and clustering's core (most cores are the whole text) fold the same
