@@ -176,7 +176,12 @@ def load_rules(rules: TriageRules | Path | str | None = None) -> TriageRules:
 
 # --- text tests -----------------------------------------------------------------------------------------------
 
-_URL = re.compile(r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:pl|com|net|org|eu|info|biz|io)\b(?:/\S*)?")
+_TLDS = "pl|com|net|org|eu|info|biz|io"
+_URL = re.compile(rf"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:{_TLDS})\b(?:/\S*)?")
+# What every link `_URL` finds holds, case aside: "://", or a "." that "www" precedes or a top-level domain follows.
+# Starting at a literal ".", the search passes all other characters in C, where `_URL` tries each word as a domain:
+# about 30x faster, and almost no comment holds a link.
+_MAYBE_URL = re.compile(rf"\.(?:(?<=(?i:www)\.)|(?i:{_TLDS})\b)")
 _LETTER_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 _ACRONYM = re.compile(r"[A-ZĄĆĘŁŃÓŚŹŻ]{2,7}")
 _REPEATED_CHUNK = re.compile(r"(.{1,3}?)\1{2,}")
@@ -200,18 +205,24 @@ class PhraseSet:
         object.__setattr__(self, "_by_first", by_first)
         object.__setattr__(self, "_prefixes", tuple(prefixes))
         object.__setattr__(self, "_prefix_keys", tuple(p for p, _ in prefixes))
-        # Most comments hold no phrase: one regex over the whole text tells so without a loop over its words.
-        entries = [entry for pairs in by_first.values() for entry in pairs] + [((p,), ph) for p, ph in prefixes]
-        alternatives = [r"\s+".join(map(re.escape, words)) + ("" if phrase.endswith("*") else r"(?!\S)")
-                        for words, phrase in entries]
-        object.__setattr__(self, "_any", re.compile(rf"(?<!\S)(?:{'|'.join(alternatives)})") if entries else None)
+        # Most comments hold no phrase. A phrase is only where each of its whole words is (a last word a "*" makes
+        # a prefix aside), so set operations in C tell most comments apart before any loop over their words: the
+        # phrases by their longest whole word (the least common, mostly), which a comment must hold for them.
+        needs: dict[str, list[frozenset[str]]] = {}
+        for words, phrase in (entry for pairs in by_first.values() for entry in pairs):
+            whole = words[:-1] if phrase.endswith("*") else words
+            needs.setdefault(max(whole, key=len), []).append(frozenset(whole))
+        object.__setattr__(self, "_needs", needs)
+        object.__setattr__(self, "_need_keys", frozenset(needs))
 
-    def find(self, folded: str) -> list[str]:
-        """Phrases present in `folded` (output of `fold`), in order of first appearance, each once."""
+    def find(self, folded: str, words: Sequence[str] | None = None) -> list[str]:
+        """Phrases present in `folded` (output of `fold`; `words` its words, `folded.split()`, when the caller has
+        them), in order of first appearance, each once."""
+        words = folded.split() if words is None else words
+        return self._scan(words) if self._may_hold(folded, words) else []
+
+    def _scan(self, words: Sequence[str]) -> list[str]:
         by_first, prefixes, keys = getattr(self, "_by_first"), getattr(self, "_prefixes"), getattr(self, "_prefix_keys")
-        if getattr(self, "_any") is None or not getattr(self, "_any").search(folded):
-            return []
-        words = folded.split()
         found: dict[str, None] = {}
         for i, word in enumerate(words):
             for pattern, phrase in by_first.get(word, ()):
@@ -225,6 +236,17 @@ class PhraseSet:
                     if word.startswith(key):
                         found.setdefault(phrase, None)
         return list(found)
+
+    def _may_hold(self, folded: str, words: Sequence[str]) -> bool:
+        """False only where no phrase can be: none has all its whole words among `words`, no prefix is in `folded`."""
+        if any(key in folded for key in getattr(self, "_prefix_keys")):
+            return True
+        needs = getattr(self, "_needs")
+        present = getattr(self, "_need_keys").intersection(words)
+        if not present:
+            return False
+        held = set(words)
+        return any(need <= held for key in present for need in needs[key])
 
 
 @dataclass(frozen=True)
@@ -262,47 +284,58 @@ def is_mash(word: str, rules: TriageRules) -> bool:
     return _REPEATED_CHUNK.fullmatch(w) is not None
 
 
-def _real_share_below(words: list[str], rules: TriageRules, lang: str) -> tuple[bool, int]:
-    """Whether fewer than the minimum share of words are real, and how many are.
+def _real_words_below(words: list[str], rules: TriageRules, lang: str) -> int | None:
+    """How many words are real when fewer than the minimum share of them are, else None.
 
     Words are looked up in the row's own language and in Polish (comments mix them); a row in a language without
     a word list is not judged. Only the needed lists are loaded (about 70 MB each)."""
     if lang not in rules.nonsense_word_languages:
-        return False, 0
+        return None
     vocabularies = [_vocabulary(lang_) for lang_ in dict.fromkeys((lang, "pl"))
                     if lang_ in rules.nonsense_word_languages]
     needed = math.ceil(rules.nonsense_min_real_word_share * len(words))
-    # Dictionary look-ups run in C over the whole list; only the few unknown words are looked at one by one.
+    # Nearly every comment is mostly known words: the first half again as many words as are needed show it, and
+    # the rest are not looked up (every known word is real; the whole count is only for a message).
+    head = words[:needed + needed // 2]
+    if len(head) < len(words) and _known(head, vocabularies).count(True) >= needed:
+        return None
+    known = _known(words, vocabularies)
+    unknown = list(itertools.compress(words, map(operator.not_, known)))
+    real = len(words) - len(unknown) + sum(1 for w in unknown if _ACRONYM.fullmatch(w) and not is_mash(w, rules))
+    return real if real < needed else None
+
+
+def _known(words: list[str], vocabularies: list[dict[str, float]]) -> list[bool]:
+    """Per word, whether a vocabulary holds it (lower-cased): dictionary look-ups in C over the whole list."""
     lowered = list(map(str.lower, words))
     known = list(map(vocabularies[0].__contains__, lowered))
     for vocabulary in vocabularies[1:]:
         known = list(map(operator.or_, known, map(vocabulary.__contains__, lowered)))
-    unknown = list(itertools.compress(words, map(operator.not_, known)))
-    real = len(words) - len(unknown) + sum(1 for w in unknown if _ACRONYM.fullmatch(w) and not is_mash(w, rules))
-    return real < needed, real
+    return known
 
 
 def _strip_links(text: str) -> tuple[int, str]:
     """Number of links, and the text without links and redaction placeholders (neither is the sender's words)."""
-    urls = _URL.findall(text)
+    urls = _URL.findall(text) if "://" in text or _MAYBE_URL.search(text) else []
     return len(urls), PLACEHOLDER.sub(" ", _URL.sub(" ", text) if urls else text)
 
 
-def _unreadable(n_urls: int, plain: str, folded: str, rules: TriageRules, lang: str) -> str | None:
+def _unreadable(n_urls: int, plain: str, folded: str, folded_words: list[str], rules: TriageRules, lang: str
+                ) -> str | None:
     words = _LETTER_WORD.findall(plain)
     if not words:
         return None if n_urls else "Brak słów: same znaki, liczby lub usunięte dane osobowe"
     if n_urls >= rules.spam_min_urls and len(words) < rules.spam_max_words_per_url * n_urls:
         return f"Spam z linkami ({plural(n_urls, 'adres', 'adresy', 'adresów')}, mało tekstu)"
-    spam = _matchers(rules).spam.find(folded)
+    spam = _matchers(rules).spam.find(folded, folded_words)
     if len(spam) >= rules.spam_min_phrases:
         return "Reklama lub spam: " + ", ".join(f"„{p}”" for p in spam)
     junk = _matchers(rules).junk
     if len(words) <= rules.nonsense_junk_max_words and all(fold(w) in junk or is_mash(w, rules) for w in words):
         return f"Wpis testowy lub przypadkowe znaki: „{' '.join(words)[:40]}”"
     if rules.nonsense_min_real_word_share > 0:
-        below, real = _real_share_below(words, rules, lang)
-        if below:
+        real = _real_words_below(words, rules, lang)
+        if real is not None:
             return f"Brak rozpoznawalnych słów ({real} z {len(words)})"
     return None
 
@@ -310,7 +343,8 @@ def _unreadable(n_urls: int, plain: str, folded: str, rules: TriageRules, lang: 
 def unreadable_reason(text: str, rules: TriageRules, lang: str = "pl") -> str | None:
     """Why the text is spam or junk (in Polish), or None when it is a readable comment."""
     n_urls, plain = _strip_links(text)
-    return _unreadable(n_urls, plain, fold(plain), rules, lang)
+    folded = fold(plain)
+    return _unreadable(n_urls, plain, folded, folded.split(), rules, lang)
 
 
 # --- the stage -------------------------------------------------------------------------------------------------
@@ -362,8 +396,10 @@ def text_findings(row: dict[str, Any], rules: TriageRules) -> TextFindings:
                                      *m.provisions.find(text)]))
     n_urls, plain = _strip_links(text)
     folded = fold(plain)
-    unreadable = _unreadable(n_urls, plain, folded, rules, _text(row.get("lang")) or "pl") if text.strip() else None
-    phrases = tuple(m.proposal.find(folded)) if unreadable is None else ()
+    words = folded.split()  # both phrase sets read them
+    unreadable = (_unreadable(n_urls, plain, folded, words, rules, _text(row.get("lang")) or "pl") if text.strip()
+                  else None)
+    phrases = tuple(m.proposal.find(folded, words)) if unreadable is None else ()
     if _text(row.get("text_proposal")).strip():  # the form's "Proponowane brzmienie zapisu" column
         phrases = ("proponowane brzmienie", *phrases)
     return TextFindings(citations, unreadable, phrases)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import importlib
+import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -13,10 +16,13 @@ from hypothesis import strategies as st
 from pipeline.clean import clean_text, fold
 from pipeline.config import Config, TriageConfig
 from pipeline.errors import UserError
-from pipeline.provisions import ProvisionFinder
+from pipeline.provisions import UNITS, ProvisionFinder
 from pipeline.triage import (
     PhraseSet, load_rules, rules_from_dict, text_findings, triage, triage_with, unreadable_reason,
 )
+
+triage_module = importlib.import_module("pipeline.triage")  # the package's name `triage` is the stage
+provisions_module = importlib.import_module("pipeline.provisions")
 
 
 @pytest.mark.parametrize(
@@ -63,6 +69,52 @@ def test_dates_and_amounts_after_a_unit_never_become_its_number(unit: str, day: 
     finder = ProvisionFinder()
     for text in (f"{unit} {day}.{month:02d}.{year} r.", f"{unit} {amount} {tail}", f"{unit} {amount},5 {tail}"):
         assert finder.find(text) == finder.find(unit), text  # only what the unit itself cites ("§ 5"), if anything
+
+
+def _searching_every_character(units: tuple[str, ...] = UNITS) -> ProvisionFinder:
+    """A finder whose citations start wherever one of the spellings matches, tried at every character."""
+    finder = ProvisionFinder(units)
+    spellings = "|".join(alternative for unit in units for alternative in provisions_module._SPELLINGS[unit])
+    object.__setattr__(finder, "_start", re.compile(f"({spellings})", re.IGNORECASE))
+    return finder
+
+
+_CITATION_PARTS = ["§", "§§", "par.", "Paragrafie", "art", "ART.", "artykułu", "ust", "Ustęp", "pkt", "PUNKTU",
+                   "punkcie", "lit", "litera", "rozdz.", "Rozdziale", " ", "  ", "5", "19a", "IV", "b)", ",", " i ",
+                   "x", "_", "2023 r."]
+
+
+@settings(max_examples=500, deadline=None)
+@given(parts=st.lists(st.sampled_from(_CITATION_PARTS), max_size=14),
+       units=st.sampled_from([UNITS, ("pkt",), ("§", "lit."), ("rozdział", "art.")]))
+def test_citations_start_where_a_search_at_every_character_starts_them(parts: list[str], units: tuple[str, ...]
+                                                                      ) -> None:
+    text = "".join(parts)
+    assert ProvisionFinder(units).find(text) == _searching_every_character(units).find(text)
+
+
+@pytest.mark.parametrize("text", ["5 §§ 3", "5§§5 i §§ 6", "45 pkt. 3 lata, pkt 4", "artykułu x, art. 7",
+                                  "§§ x 5", "uſt. 5 i PKT 3", "dopart. 5 apkt 3 x§ 4 _art 5 (art. 6)"])
+def test_citations_of_edge_cases_are_those_of_the_search_at_every_character(text: str) -> None:
+    assert ProvisionFinder().find(text) == _searching_every_character().find(text)
+
+
+def test_a_unit_is_found_whatever_the_case_of_its_first_letter() -> None:
+    # The fast search scans for the first characters with every case written out: each character that matches
+    # one under IGNORECASE (in all of Unicode) must start a citation as the plain search starts it.
+    spellings = [a.removeprefix(r"\b") for unit in UNITS for a in provisions_module._SPELLINGS[unit]]
+    firsts = "".join(sorted({a[0] for a in spellings}))
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    variants = re.findall(f"(?i)[{re.escape(firsts)}]", every)
+    assert len(variants) > len(firsts)  # upper and lower case at least
+    words = {"§": "§ 5", "a": "art. 5", "l": "lit. b", "p": "pkt 5", "r": "rozdz. 5", "u": "ust. 5"}
+    assert set(words) == set(firsts.lower())
+    fast, slow = ProvisionFinder(), _searching_every_character()
+    for variant in variants:
+        for key, word in words.items():
+            if re.fullmatch(f"(?i){re.escape(key)}", variant):
+                text = f"w {variant}{word[1:]} i ({variant}{word[1:]})"
+                assert fast.find(text) == slow.find(text) != [], text
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:
@@ -275,3 +327,73 @@ def test_residents_proposals_are_never_unreadable(lodz_proposals: Path) -> None:
 def test_phrases_are_found_as_whole_words_in_order_of_appearance(text: str, expected: list[str]) -> None:
     phrases = PhraseSet(("nowe brzmienie", "chwilówk*", "kup teraz", "szybka pożyczka*"))
     assert phrases.find(fold(text)) == expected
+
+
+# --- shortcuts: each only proves that nothing is there, so the findings stay those of the full search ----------
+
+_EDGE_TEXTS = [
+    "Raport: www.fundacja.pl", "WWW.Urzad.Gdansk/konsultacje", "HTTPS://example.org/a?b=1", "ftp://x.y",
+    "plik raport.PDF", "adres x.Pl", "skrót np.pl.", "inf.INFO", "kasa.eu", "a.bız", "b.İnfo", "c.ınfo", "d.iO/x",
+    "[EMAIL] i [TELEFON], [OSOBA] pisze: https://a.pl/1 https://b.pl/2 https://c.pl/3 super oferta",
+    "W § 5 ust. 2 pkt 3 lit. b) i art. 19a; §§ 3 i 4; 5 §§ 3; 45 pkt. 3 lata; ARTYKUŁ 7, Ustęp 2, PUNKT 4",
+    "rozdział IV, Rozdz. 2, paragraf 8 i 9, uſt. 5, pKt 3, LITERA c, dopart. 5, apkt 3, x§ 4, _art 5",
+    "Kup teraz! Chwilówki, KASYNO i bitcoiny; praca w domu tanio; tylko dziś rabat; pożyczka bez bik",
+    "Proponujemy brzmienie: „§ 3 otrzymuje brzmienie”; w brzmieniu; proponuje_zapis; wnosimy  o  dodanie",
+    "test", "asdf qwerty", "NGO GRDPP xqzv brrk", "???", "", "xqzv brrk pfft mmm dom kot jest",
+]
+
+
+def _findings_of(texts: list[str]) -> list:
+    rules = load_rules()
+    return [text_findings({"text_clean": t, "lang": "pl"}, rules) for t in texts]
+
+
+def test_findings_of_real_comments_are_those_of_the_search_without_shortcuts(gdansk_dev: list[dict],
+                                                                            lodz_proposals: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    with lodz_proposals.open(encoding="utf-8", newline="") as f:
+        lodz = [clean_text(f"{r['nazwa']}\n\n{r['opis']}") for r in csv.DictReader(f)]
+    texts = [clean_text(r["text"]) for r in gdansk_dev] + lodz + _EDGE_TEXTS
+    fast = _findings_of(texts)
+    assert sum(bool(f.citations) for f in fast) > 50 and sum(bool(f.phrases) for f in fast) > 5
+    monkeypatch.setattr(triage_module, "_MAYBE_URL", re.compile(""))  # every text may hold a link
+    monkeypatch.setattr(PhraseSet, "_may_hold", lambda self, folded, words: True)
+    assert _findings_of(texts) == fast
+
+
+_URL_CHARS = list("htps:/.wW HTTPSplcomnetorgeuinfobizPLCOMIO-_[]§09 ıİſKx\n") + [
+    "www.", "WwW.", "://", ".pl", ".PL", ".info", ".İnfo", ".bız", ".Eu"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.lists(st.sampled_from(_URL_CHARS), max_size=30).map("".join))
+def test_a_text_the_link_prefilter_passes_over_holds_no_link(text: str) -> None:
+    if triage_module._URL.search(text):
+        assert "://" in text or triage_module._MAYBE_URL.search(text), text
+
+
+_PHRASE_WORDS = ["kup", "teraz", "nowe", "brzmienie", "brzmienia", "szybka", "pożyczkaaa", "pożyczka", "chwilówki",
+                 "xchwilówki", "KUP", "Teraz", "w", "i", "tekst", "—", "_", "  "]
+
+
+@settings(max_examples=500, deadline=None)
+@given(words=st.lists(st.sampled_from(_PHRASE_WORDS), max_size=12))
+def test_phrases_found_after_the_prefilter_are_those_of_the_whole_scan(words: list[str]) -> None:
+    phrases = PhraseSet(("nowe brzmienie", "chwilówk*", "kup teraz", "szybka pożyczka*", "teraz"))
+    folded = fold(" ".join(words))
+    assert phrases.find(folded) == phrases.find(folded, folded.split()) == phrases._scan(folded.split())
+
+
+_KNOWN, _UNKNOWN = ["dom", "jest", "program", "Miasto", "organizacje"], ["xqzv", "brrk", "ASDFG", "xqzvw"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.lists(st.sampled_from(_KNOWN + _UNKNOWN + ["NGO", "GRDPP"]), min_size=1, max_size=40),
+       lang=st.sampled_from(["pl", "en", "de"]))
+def test_real_word_count_is_the_count_of_every_word_whatever_the_first_ones(words: list[str], lang: str) -> None:
+    # The first words may prove a comment readable; an unreadable one still reports how many of all its words
+    # are real, and a comment in a language without a word list is never judged.
+    rules = load_rules()
+    real = sum(w in _KNOWN or w in ("NGO", "GRDPP") for w in words)
+    expected = real if lang != "de" and real < math.ceil(rules.nonsense_min_real_word_share * len(words)) else None
+    assert triage_module._real_words_below(words, rules, lang) == expected
