@@ -140,8 +140,8 @@ class EngineConfig:
     # Dask: worker processes of the LocalCluster (None: one per core).
     workers: int | None = None
     # Local: worker processes for the row-wise stages (None: one per core, as `uwagi run` without `--jobs`). One by
-    # default from Python: the workers are spawned, which re-imports the calling script, and a script without
-    # `if __name__ == "__main__":` would then run itself again in every worker.
+    # default from Python: the workers' fork server imports the calling script (`engines/processes.py`), and a
+    # script without `if __name__ == "__main__":` would then run itself again there.
     jobs: int | None = 1
     # Local: rows per chunk handed to a worker.
     chunk_rows: int = 1_000

@@ -2,22 +2,21 @@
 
 A spilled run's export has two halves that do not wait on each other: the files of every row, written part by part
 (comments.csv, research.*, comments.parquet), and what the main process builds from the whole batch (clusters.csv's
-templates, the workbook). With `--jobs` above 1 the first half runs in a spawned process (as the workers are: never a
-fork of this one) while this process does the second; with one job it runs here first, as before. Either way the
-files are the same: each half writes files of its own.
+templates, the workbook). With `--jobs` above 1 the first half runs in a process of its own (forked from the fork
+server as the workers are, `engines/processes.py`: never a fork of this one) while this process does the second;
+with one job it runs here first, as before. Either way the files are the same: each half writes files of its own.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from pipeline.config import Config
 from pipeline.engines.local import jobs_for
+from pipeline.engines.processes import process_pool
 from pipeline.engines.workers import WorkerDied
 
 
@@ -30,7 +29,7 @@ def in_background(cfg: Config, what: str, fn: Callable[..., Any], *args: Any) ->
         fn(*args)
         yield
         return
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with process_pool(1) as pool:
         done = pool.submit(fn, *args)
         yield
         try:

@@ -5,22 +5,21 @@ single process runs, and since every row-wise stage gives the same rows on any s
 chunks put back in order are the table one process gives. The one batch-wide decision inside a row-wise stage, how
 many new sentence vectors classify may compute, is taken here in the parent (`vector_budget.py`).
 
-Workers are fresh processes (`spawn`), never forks of this one: a fork would copy the sentence encoder's OpenMP
-threads (which then deadlock in the child) and an open SQLite connection of the vector cache. As with any spawned
-process, a script that calls uwagi's API must guard its top level with `if __name__ == "__main__":`. Each worker
-loads the model and the Polish dictionaries once, in its initializer, by running the stages on a few rows (about
-10 s of CPU, hence `EngineConfig.pool_min_rows`), as soon as the pool is made, not at its first task (the spilled
-engine makes it while ingest still reads); one pool serves every map of a run. A worker that dies (killed,
-out of memory) breaks the pool: the run stops with `WorkerDied`, never with the chunks that happened to finish.
+Workers are never forks of this process: a fork would copy the sentence encoder's OpenMP threads (which then
+deadlock in the child) and an open SQLite connection of the vector cache. They are forked from a fork server that has
+only imported uwagi (`engines/processes.py`), so they start with it imported; as with spawned processes, a script
+that calls uwagi's API must guard its top level with `if __name__ == "__main__":`. Each worker loads the model and
+the Polish dictionaries once, in its initializer, by running the stages on a few rows (hence
+`EngineConfig.pool_min_rows`), as soon as the pool is made, not at its first task (the spilled engine makes it while
+ingest still reads); one pool serves every map of a run. A worker that dies (killed, out of memory) breaks the pool:
+the run stops with `WorkerDied`, never with the chunks that happened to finish.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import partial
@@ -30,6 +29,7 @@ import pandas as pd
 
 from pipeline.classify import DEFERRED
 from pipeline.config import Config
+from pipeline.engines.processes import process_pool
 from pipeline.engines.vector_budget import spend_budget
 from pipeline.process import process
 from pipeline.stage import Stage
@@ -55,9 +55,7 @@ class WorkerPool:
     def __init__(self, cfg: Config, jobs: int, warm: pd.DataFrame, warm_stages: Sequence[Stage]):
         self.cfg, self.jobs = cfg, jobs
         worker_cfg = cfg.with_(engine=replace(cfg.engine, defer_new_vectors=True))
-        self._pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker,
-            initargs=(worker_cfg, warm.iloc[:WARM_ROWS], tuple(warm_stages)))
+        self._pool = process_pool(jobs, _start_worker, (worker_cfg, warm.iloc[:WARM_ROWS], tuple(warm_stages)))
         # Every worker started now, not as tasks come (the executor starts one per task while none is idle): they
         # load the model while the caller still reads its input.
         for _ in range(jobs):
