@@ -228,7 +228,8 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         self.features_, self.svm_, self.semantic_svm_ = self._fit_core(analysed, y, secondary, groups)
         # The cascade's margin: `semantic_share` of the (out-of-fold, else training) comments fall at or below it.
         lexical = (softmax(calibration_scores[:, :k] / self.temperature_, axis=1) if calibrated else
-                   softmax(_scores(self.svm_, feature_matrix(self.features_, analysed), ids) / self.temperature_, axis=1))
+                   softmax(_scores(self.svm_, feature_matrix(self.features_, analysed), ids) / self.temperature_,
+                           axis=1))
         self.semantic_margin_ = (cascade_threshold(lexical, self.semantic_share) if self.encoder is not None
                                  else -np.inf)
         drop_fit_only_state(self.features_)
