@@ -236,7 +236,8 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        return self.tfidf_.transform(self._counts(list(X), grow=False)).astype(self.dtype)
+        # The counts are this call's own and already `dtype`: weighted in place, not copied twice.
+        return self.tfidf_.transform(self._counts(list(X), grow=False), copy=False).astype(self.dtype, copy=False)
 
     def __getstate__(self) -> dict:
         # The word cache is rebuilt on demand; pickling it would bloat the model file.
