@@ -7,6 +7,7 @@ diacritics) and per-label counts of taxonomy keywords matched on the folded lemm
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -17,6 +18,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from pipeline import polish
 from pipeline.clean import detect_language, fold, fold_comment, polish_word_count, strip_diacritics
@@ -93,8 +95,8 @@ def says_nothing(analysed: pd.DataFrame) -> np.ndarray:
     or no content lemma outside the content-free words. Every classifier
     flags such a comment for review and caps its confidence."""
     return np.array([
-        words <= SHORT_COMMENT_WORDS or not set(content.split()) - _EMPTY_WORDS
-        for content, words in zip(analysed["content"], analysed["words"])
+        words <= SHORT_COMMENT_WORDS or _EMPTY_WORDS.issuperset(content.split())  # stops at the first other word
+        for content, words in zip(analysed["content"].tolist(), analysed["words"].tolist())
     ], dtype=bool)
 
 
@@ -234,7 +236,8 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        return self.tfidf_.transform(self._counts(list(X), grow=False)).astype(self.dtype)
+        # The counts are this call's own and already `dtype`: weighted in place, not copied twice.
+        return self.tfidf_.transform(self._counts(list(X), grow=False), copy=False).astype(self.dtype, copy=False)
 
     def __getstate__(self) -> dict:
         # The word cache is rebuilt on demand; pickling it would bloat the model file.
@@ -258,6 +261,53 @@ def build_features(taxonomy: Taxonomy, *, word_ngrams: tuple[int, int], char_ngr
         transformer_weights={"chars": char_weight, "head": head_weight},
         sparse_threshold=1.0,
     )
+
+
+def split_tfidf(vectorizer: TfidfVectorizer, docs: list[str]) -> sp.csr_matrix:
+    """`vectorizer.transform(docs)` for a fitted vectorizer whose terms are the documents' words split at whitespace
+    (the word block's `token_pattern` "\\S+" with single words, the comment type's `split_lemmas`): the words of
+    every document looked up in the vocabulary by one C-level `map`, the counts summed by sparse arithmetic, then
+    the vectorizer's own TF-IDF weighting, the same steps in the same order, so the same floats. The vectorizer's
+    Python loop per word was most of the two blocks' time."""
+    words = [doc.split() for doc in docs]
+    flat = list(itertools.chain.from_iterable(words))
+    ids = np.fromiter(map(vectorizer.vocabulary_.get, flat, itertools.repeat(-1)), dtype=np.int64, count=len(flat))
+    rows = np.repeat(np.arange(len(docs)), [len(w) for w in words])
+    known = ids >= 0
+    X = sp.csr_matrix((np.ones(int(known.sum()), dtype=vectorizer.dtype), (rows[known], ids[known])),
+                      shape=(len(docs), len(vectorizer.vocabulary_)))
+    X.sum_duplicates()  # sorted indices, as CountVectorizer leaves them
+    if vectorizer.sublinear_tf:
+        np.log(X.data, X.data)
+        X.data += 1.0
+    if vectorizer.use_idf:
+        X.data *= vectorizer.idf_[X.indices]
+    return normalize(X, norm=vectorizer.norm, copy=False) if vectorizer.norm is not None else X
+
+
+def _splits_words(vectorizer: TfidfVectorizer) -> bool:
+    """Whether the vectorizer's terms are its documents' `str.split()` words (`split_tfidf` may count them)."""
+    return (vectorizer.analyzer == "word" and vectorizer.token_pattern == r"\S+" and not vectorizer.lowercase
+            and tuple(vectorizer.ngram_range) == (1, 1) and not vectorizer.binary
+            and vectorizer.preprocessor is None and vectorizer.tokenizer is None and vectorizer.stop_words is None
+            and vectorizer.strip_accents is None)
+
+
+def feature_matrix(features: ColumnTransformer, analysed: pd.DataFrame) -> sp.csr_matrix:
+    """`features.transform(analysed)` (a fitted `build_features` union), each block's transformer called directly on
+    its column as a list: the same matrix without `ColumnTransformer.transform`'s checks of the frame, its joblib
+    dispatch and the blocks' iteration of Arrow-backed columns (an eighth of the union's time on a worker's chunk of
+    1,000 comments)."""
+    weights = features.transformer_weights or {}
+    blocks = []
+    for name, transformer, column in features.transformers_:
+        if transformer == "drop":  # the remainder: the columns no block reads
+            continue
+        docs = analysed[column].tolist()
+        split = isinstance(transformer, TfidfVectorizer) and _splits_words(transformer)
+        block = split_tfidf(transformer, docs) if split else transformer.transform(docs)
+        blocks.append(block if weights.get(name) is None else block * weights[name])
+    return sp.hstack(blocks).tocsr()
 
 
 def drop_fit_only_state(features: ColumnTransformer | TfidfVectorizer) -> None:

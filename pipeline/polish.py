@@ -250,9 +250,11 @@ class PolishLemmatizer:
         self.set_lemmas([doc])
         return doc
 
-    def set_lemmas(self, docs: Sequence[Doc]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-        """Set the lemmas of `docs`. Returns their tokens' cases, document after document (a token's case: its form
-        and lemma), and the ORTH and LEMMA hashes of each case.
+    def set_lemmas(self, docs: Sequence[Doc], write: bool = True
+                   ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """Set the lemmas of `docs` (unless not `write`: a caller that reads only what this returns). Returns their
+        tokens' cases, document after document (a token's case: its form and lemma), and the ORTH and LEMMA hashes of
+        each case.
 
         A document typed without Polish letters (but with letters, and in Polish) has its forms restored first;
         a token opening a sentence is looked up as `_Form.sentence_initial`.
@@ -290,10 +292,11 @@ class PolishLemmatizer:
             if lemma is None:
                 lemma = cache[key] = self._strings.add(self.lemma(key, restore=restored))
             lemma_of_case[i] = lemma
-        lemmas = lemma_of_case[case_of]
-        for doc, start, end in zip(docs, starts[:-1].tolist(), starts[1:].tolist()):
-            if end > start:
-                doc.from_array([LEMMA], lemmas[start:end])
+        if write:
+            lemmas = lemma_of_case[case_of]
+            for doc, start, end in zip(docs, starts[:-1].tolist(), starts[1:].tolist()):
+                if end > start:
+                    doc.from_array([LEMMA], lemmas[start:end])
         return case_of, distinct[cases >> 2], lemma_of_case
 
     def lemma(self, form: str, restore: bool = False) -> str:
@@ -437,7 +440,8 @@ def analyze(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int
         if known is not None:
             for doc, lang in zip(docs, known[lo:lo + batch_size]):
                 doc.user_data["lang"] = lang
-        out += _analyses(nlp.vocab.strings, *component.set_lemmas(docs), [len(doc) for doc in docs])
+        # The documents are dropped once analysed: their tokens need no lemma of their own.
+        out += _analyses(nlp.vocab.strings, *component.set_lemmas(docs, write=False), [len(doc) for doc in docs])
     return out
 
 

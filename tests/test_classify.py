@@ -515,3 +515,67 @@ def test_char_ngrams_count_each_occurrence_of_each_word() -> None:
     # The very floats, not nearly: the model's scores, and so every label and confidence, are sums of these.
     reference = chars.tfidf_.transform(expected).astype(np.float32)
     assert np.array_equal(chars.transform(texts).toarray(), reference.toarray())
+
+
+# ------------------------------------------------------------------------------- the features, computed faster
+
+def _same_matrix(a, b) -> bool:
+    """The very floats in the very places: every score, label and confidence is a sum of these."""
+    return (a.shape == b.shape and a.dtype == b.dtype and np.array_equal(a.indptr, b.indptr)
+            and np.array_equal(a.indices, b.indices) and np.array_equal(a.data, b.data))
+
+
+@pytest.mark.parametrize("params", [{}, {"word_ngrams": (1, 2), "head_weight": 0.0}])
+def test_the_feature_matrix_is_the_feature_union_s(params: dict) -> None:
+    """`feature_matrix` calls the blocks itself; a model's matrix must be what its `ColumnTransformer` gives, with
+    the default blocks and with word pairs (which the vectorizer counts itself) and no first-line block."""
+    from pipeline.features import feature_matrix
+
+    texts = [t for t, _ in TRAIN_ROWS]
+    labels = [GDANSK.resolve(v) for _, v in TRAIN_ROWS]
+    model = CommentClassifier(GDANSK, calibration_folds=0, **params).fit(texts, labels) if params else \
+        load_classifier(DEFAULT)
+    analysed = analyse(texts + ["", "Nieznane słowa: kwerenda, ćwierćnuta.", "Hello, more money for NGOs please."])
+    assert _same_matrix(feature_matrix(model.features_, analysed), model.features_.transform(analysed).tocsr())
+
+
+def test_word_counts_by_vocabulary_look_up_give_the_vectorizer_s_tfidf() -> None:
+    """`split_tfidf` for the word block's vectorizer and the comment type's: repeated and unknown words, empty
+    documents, a non-breaking space (whitespace to `str.split` and to the pattern "\\S+" alike)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from pipeline.comment_type import split_lemmas
+    from pipeline.features import split_tfidf
+
+    train = ["dotacja grant dotacja", "szkoła park ? ?", "ngo dotacja szkoła", "park"]
+    docs = ["dotacja dotacja dotacja park", "", "nieznane słowo", "szkoła\u00a0park ? dotacja", "? ?  ?"]
+    for vectorizer in (TfidfVectorizer(analyzer="word", token_pattern=r"\S+", lowercase=False, sublinear_tf=True,
+                                       dtype=np.float32),
+                       TfidfVectorizer(analyzer=split_lemmas, sublinear_tf=True, dtype=np.float32)):
+        vectorizer.fit(train)
+        assert _same_matrix(split_tfidf(vectorizer, docs), vectorizer.transform(docs).tocsr())
+
+
+def test_evidence_ranks_each_comment_s_words_strongest_first() -> None:
+    """The words of one sort over the whole chunk are each row's own: strongest first, ties in column order, only
+    positive weights, at most the candidates' number; rows without words get none."""
+    import scipy.sparse as sp
+
+    from pipeline.classifier import _EVIDENCE_CANDIDATES, _ranked_words
+
+    rng = np.random.default_rng(0)
+    X = sp.random(60, 40, density=0.5, format="csr", random_state=1, dtype=np.float32)
+    X.data = np.round(X.data * 4) / 4  # many ties
+    X = sp.vstack([X, sp.csr_matrix((2, 40), dtype=np.float32)], format="csr")
+    weights = (rng.integers(-2, 3, size=(3, 40)) / 2).astype(np.float32)
+    names = np.array([f"w{j}" for j in range(40)], dtype=object)
+    winners = rng.integers(0, 3, size=X.shape[0])
+    for w in (weights, None):
+        expected = []
+        for i, winner in enumerate(winners):
+            row = X.getrow(i)
+            weight = row.data * (w[winner, row.indices] if w is not None else 1.0)
+            top = np.argsort(-weight, kind="stable")[:_EVIDENCE_CANDIDATES]
+            expected.append([names[row.indices[j]] for j in top if weight[j] > 0])
+        assert _ranked_words(X, winners, w, names) == expected
+    assert any(len(words) == _EVIDENCE_CANDIDATES for words in expected)

@@ -219,6 +219,20 @@ def test_a_batch_of_texts_is_analysed_as_each_text_alone() -> None:
     assert [token.lemma_ for token in get_nlp()("Bez sensu, ludzie")] == list(alone[0].lemmas)
 
 
+def test_lemmas_read_without_writing_them_into_the_documents_are_the_same() -> None:
+    # `analyze` drops its documents, so it does not write lemmas into them; what it reads must not change.
+    import numpy
+
+    texts = ["Bez sensu, ludzie", "Srodki na wspolprace z organizacjami", "", "Współpraca z NGO-sami w Gdańsku."]
+    nlp = get_nlp()
+    component = nlp.get_pipe("pl_lemmatizer")
+    written, unwritten = [nlp.make_doc(t) for t in texts], [nlp.make_doc(t) for t in texts]
+    for a, b in zip(component.set_lemmas(written), component.set_lemmas(unwritten, write=False)):
+        assert numpy.array_equal(a, b)
+    assert [t.lemma_ for t in written[0]] == ["bez", "sens", ",", "człowiek"]
+    assert not any(t.lemma for doc in unwritten for t in doc)
+
+
 def test_a_long_lived_process_forgets_word_forms_past_the_bound_and_analyses_as_before(monkeypatch) -> None:
     # A worker reads a million comments: the pipeline's vocabulary and caches must not grow with every new spelling.
     import pipeline.polish as polish
