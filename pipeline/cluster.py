@@ -663,7 +663,7 @@ def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
     ids = multi["comment_id"].to_numpy()
     kinds = (multi["cluster_kind"] if "cluster_kind" in multi else pd.Series(KIND_CAMPAIGN, index=multi.index)
              ).to_numpy()
-    # The rows a template reads, cluster by cluster (table order within one), and where each cluster's start.
+    # The rows a template reads, cluster by cluster (table order within one), and where each cluster's begin.
     order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes, minlength=len(uniques))
     chosen = order[_template_read(cids, is_rep)[order]]
