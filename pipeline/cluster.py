@@ -79,6 +79,8 @@ _TEMPLATE_SHARE = 0.8  # of a cluster's letters that hold a word pair for it to 
 _READ_UNITS = 50_000
 _VERIFY_PAIRS = 200_000
 _ADDED_UNITS = 20_000
+# Texts of the clusters' templates held at a time (whole clusters: one may pass it by its 51 texts).
+_TEMPLATE_TEXTS = 5_000
 
 
 class _Verifier:
@@ -651,33 +653,45 @@ def cluster_table(df: pd.DataFrame, cfg: Config | None = None) -> pd.DataFrame:
     share = (cfg or Config()).cluster.covered_share
     has_labels = "label" in df
     columns = ["cluster_id", "kind", "size", "representative_id", "template"] + (["labels"] if has_labels else [])
-    # Only the columns read here: every member's whole row would be a copy of half a campaign-heavy table.
-    read = [c for c in ("cluster_id", "cluster_role", "text_clean", "comment_id", "cluster_kind", "label") if c in df]
-    multi = df.loc[(df["cluster_size"] > 1).to_numpy(), read]
+    # Only the short columns read here: every member's whole row would be a copy of half a campaign-heavy table.
+    read = [c for c in ("cluster_id", "cluster_role", "comment_id", "cluster_kind", "label") if c in df]
+    in_multi = (df["cluster_size"] > 1).to_numpy()
+    multi = df.loc[in_multi, read]
     cids = multi["cluster_id"].to_numpy()
     codes, uniques = pd.factorize(cids)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
     is_rep = (multi["cluster_role"] == ROLE_REPRESENTATIVE).to_numpy()
-    texts = multi["text_clean"].fillna("").astype(str).to_numpy(dtype=object)
     ids = multi["comment_id"].to_numpy()
     kinds = (multi["cluster_kind"] if "cluster_kind" in multi else pd.Series(KIND_CAMPAIGN, index=multi.index)
              ).to_numpy()
-    read = _template_read(cids, is_rep)
+    # The rows a template reads, cluster by cluster (table order within one), and where each cluster's begin.
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes, minlength=len(uniques))
+    chosen = order[_template_read(cids, is_rep)[order]]
+    bounds = np.searchsorted(codes[chosen], np.arange(len(uniques) + 1))
+    # Their texts become Python strings a slice of clusters at a time: all at once they are several times the
+    # UTF-8 a spilled run reads them as (`export/spilled_clusters.py`).
+    text_rows = np.flatnonzero(in_multi)[chosen]
     rows = []
-    for c in range(len(uniques)):
-        idx = order[bounds[c] : bounds[c + 1]]
-        chosen = idx[read[idx]]
-        rep, sample = chosen[is_rep[chosen]][0], chosen[~is_rep[chosen]]
-        key = (cluster_memo.fingerprint("template", share, texts[rep], texts[sample].tolist())
-               if cluster_memo.active() else "")
+    first = 0
+    while first < len(uniques):
+        lo = bounds[first]
+        last = max(int(np.searchsorted(bounds, lo + _TEMPLATE_TEXTS, side="right")) - 1, first + 1)
+        texts = df["text_clean"].iloc[text_rows[lo : bounds[last]]].fillna("").astype(str).to_numpy(dtype=object)
+        for c in range(first, last):
+            mine = texts[bounds[c] - lo : bounds[c + 1] - lo]
+            rep_at = np.flatnonzero(is_rep[chosen[bounds[c] : bounds[c + 1]]])[0]
+            rep, sample = mine[rep_at], np.delete(mine, rep_at)
+            key = (cluster_memo.fingerprint("template", share, rep, sample.tolist()) if cluster_memo.active()
+                   else "")
 
-        def compute(_: Sequence[int], rep: int = rep, sample: np.ndarray = sample) -> list[str]:
-            rep_core = core_text(texts[rep])
-            others = [fold(core_text(texts[i])) for i in sample]
-            return [" ".join(template_sentences(rep_core, others, share)) or rep_core]
+            def compute(_: Sequence[int], rep: str = rep, sample: np.ndarray = sample) -> list[str]:
+                rep_core = core_text(rep)
+                others = [fold(core_text(text)) for text in sample]
+                return [" ".join(template_sentences(rep_core, others, share)) or rep_core]
 
-        rows.append((uniques[c], kinds[rep], len(idx), ids[rep], cluster_memo.remembered([key], compute)[0]))
+            at = chosen[bounds[c] + rep_at]
+            rows.append((uniques[c], kinds[at], int(sizes[c]), ids[at], cluster_memo.remembered([key], compute)[0]))
+        first = last
     table = pd.DataFrame(rows, columns=columns[:5])
     if has_labels:
         counts = multi.groupby(["cluster_id", "label"], sort=False).size().reset_index(name="n")

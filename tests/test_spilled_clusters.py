@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+from importlib import import_module
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +13,8 @@ from pipeline.cluster import cluster_table
 from pipeline.config import Config
 from pipeline.export.spilled_clusters import spilled_cluster_table
 from pipeline.vocabulary import KIND_CAMPAIGN, KIND_DUPLICATE, ROLE_MEMBER, ROLE_REPRESENTATIVE, ROLE_UNIQUE
+
+clustering = import_module("pipeline.cluster")  # the package's `cluster` is the stage function
 
 TEMPLATE = "Wnoszę o zmianę zapisu dotyczącego parkingów. Proszę o więcej zieleni przy szkołach."
 
@@ -43,3 +47,45 @@ def test_the_parts_give_the_clusters_of_the_whole_table(tmp_path: Path) -> None:
     assert_frame_equal(found, cluster_table(table, Config()))
     assert found["size"].tolist() == [70, 2]
     assert found["template"].tolist() == [TEMPLATE, "Popieram."]
+
+
+def letters_table(clusters: int, members: int, sentences: int) -> pd.DataFrame:
+    """`clusters` campaigns of `members` long letters each (every letter its own sentences), interleaved."""
+    rows = []
+    for m in range(members):
+        for c in range(clusters):
+            text = " ".join(f"Zdanie {s} listu {m} w kampanii {c}: żądam zieleni i ścieżek." for s in range(sentences))
+            rows.append((f"K-{c}", ROLE_REPRESENTATIVE if m == 0 else ROLE_MEMBER, members, KIND_CAMPAIGN, text))
+    table = pd.DataFrame(rows, columns=["cluster_id", "cluster_role", "cluster_size", "cluster_kind", "text_clean"])
+    return table.assign(comment_id=[f"C-{i}" for i in range(len(table))], label="cel-1")
+
+
+def test_the_templates_are_the_same_read_a_slice_of_clusters_at_a_time(monkeypatch) -> None:
+    table = pd.concat([letters_table(7, 3, 2), clustered_table()], ignore_index=True)
+    whole = cluster_table(table, Config())
+    for texts in (1, 4, 10):  # one cluster at a time; slices that end inside a cluster's texts
+        monkeypatch.setattr(clustering, "_TEMPLATE_TEXTS", texts)
+        assert_frame_equal(cluster_table(table, Config()), whole)
+
+
+def test_the_worker_holds_the_template_texts_as_utf8_and_a_slice_at_a_time_as_strings(tmp_path: Path,
+                                                                                      monkeypatch) -> None:
+    # 600 letters of 17,000 characters, some Polish: 20 MB as Python strings (two bytes a character), 11 MB UTF-8.
+    table = letters_table(20, 30, 300)
+    utf8 = int(table["text_clean"].str.encode("utf-8").str.len().sum())
+    bounds = list(range(0, 601, 50))
+    paths = [tmp_path / f"part-{i}.pkl" for i in range(12)]
+    for path, lo, hi in zip(paths, bounds[:-1], bounds[1:]):
+        table.iloc[lo:hi].to_pickle(path)
+    del table
+    monkeypatch.setattr(clustering, "_TEMPLATE_TEXTS", 60)
+    # The cores' cache would keep every text it saw (up to its bound, far past this test's texts).
+    monkeypatch.setattr(clustering, "core_text", clustering.core_text.__wrapped__)
+    tracemalloc.start()
+    try:
+        found = spilled_cluster_table(paths, bounds, Config())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(found) == 20
+    assert peak < 1.5 * utf8

@@ -11,9 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from xlsxwriter.worksheet import Worksheet
 
 from pipeline.config import Config, ExportConfig, IngestConfig
-from pipeline.export.xlsx import cell_text, write_workbook
+from pipeline.export.row_links import LinkSheet, RowLink
+from pipeline.export.xlsx import (
+    TO_COMMENT, TO_OTHERS, TO_REPRESENTATIVE, cell_text, on_sheet, write_workbook,
+)
 from pipeline.sheets import (
     FORMAT_VALUE, H_ANSWER, H_DECISION, H_FINGERPRINT, H_LABEL_FIX, SHEET_CAMPAIGNS, SHEET_COMMENTS,
     SHEET_INFO, SHEET_REVIEW, SHEET_SUMMARY, SHEET_TAXONOMY,
@@ -282,3 +286,20 @@ def test_libreoffice_renders_every_sheet(workbook: Path, tmp_path: Path) -> None
         subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-png", str(pdf), str(tmp_path / "page")],
                        check=True, timeout=60)
         assert list(tmp_path.glob("page*.png"))
+
+
+def test_links_are_prepared_as_xlsxwriter_prepares_any_formula() -> None:
+    # LinkSheet skips xlsxwriter's search for newer Excel functions: the links must not need it.
+    links = [RowLink(5, 0, TO_REPRESENTATIVE), RowLink(0, 30, TO_OTHERS), RowLink(0, 0, TO_COMMENT)]
+    for link in links:
+        for row in (1, 99, 1_048_575):
+            formula = link.formula(row)
+            assert LinkSheet()._prepare_formula(formula) == Worksheet()._prepare_formula(formula)
+    assert LinkSheet()._prepare_formula("=FILTER(A:A,B:B)") != Worksheet()._prepare_formula("=FILTER(A:A,B:B)")
+
+
+def test_a_link_is_kept_only_where_its_key_is_on_the_comments_sheet() -> None:
+    table = pd.DataFrame({"key": ["K1", "K2", "K3", "", "K1"], "link": ["idź"] * 4 + ["idź"]})
+    found = on_sheet(table, "key", "link", pd.Series(["K2", "K1", "K1", "K9"]))  # group names repeat on "Uwagi"
+    assert found["link"].tolist() == ["idź", "idź", "", "", "idź"]
+    assert found["key"].tolist() == table["key"].tolist()

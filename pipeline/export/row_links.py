@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
 from pipeline.sheets import SHEET_COMMENTS
 
@@ -31,3 +32,15 @@ class RowLink:
         target = xl_col_to_name(self.target_col)
         return (f"=HYPERLINK(\"#'{SHEET_COMMENTS}'!A\"&MATCH({key},'{SHEET_COMMENTS}'!{target}:{target},0),"
                 f"\"{self.label}\")")
+
+
+class LinkSheet(Worksheet):
+    """A worksheet whose only formulas are `RowLink`s (`Workbook.add_worksheet(..., worksheet_class=LinkSheet)`).
+
+    xlsxwriter prepares every formula by trying some thirty regular expressions that prefix Excel's newer functions
+    (`FILTER(` → `_xlfn._xlws.FILTER(`): most of what a link costs to write. A link calls HYPERLINK and MATCH, none
+    of them, so the preparation leaves it as it is but for its leading `=`, which is all this does.
+    """
+
+    def _prepare_formula(self, formula: str, expand_future_functions: bool = False) -> str:
+        return formula[1:] if formula.startswith("=") else formula

@@ -32,7 +32,7 @@ from pipeline.encoder import encoder_line
 from pipeline.errors import plural
 from pipeline.export.atomic import write_atomic
 from pipeline.export.cell_types import DATE_FORMAT, typed_cells
-from pipeline.export.row_links import RowLink
+from pipeline.export.row_links import LinkSheet, RowLink
 from pipeline.export.big_workbook import big_workbook_note, fitting, listed_comments
 from pipeline.export.tables import FORMULA_STARTS
 from pipeline.export.themes import THEME_LAYOUT, themes_view
@@ -252,7 +252,9 @@ def links_where(keys: pd.Series, label: str) -> pd.Series:
 def on_sheet(table: pd.DataFrame, key: str, link: str, listed: pd.Series) -> pd.DataFrame:
     """`table` without the `link` cells whose `key` is not on "Uwagi" (`listed`: the column they are looked up in):
     a big workbook lists only part of the comments, and a link that finds no row would show #N/A."""
-    return table.assign(**{link: table[link].where(table[key].astype(str).isin(set(listed.astype(str))), "")})
+    # An index's lookup: `isin` with Arrow text turns the listed values into Python strings first, ten times slower.
+    found = pd.Index(listed.astype(str)).unique().get_indexer(table[key].astype(str)) >= 0
+    return table.assign(**{link: table[link].where(found, "")})
 
 
 def review_view(df: pd.DataFrame, taxonomy: Taxonomy | None, cfg: Config) -> pd.DataFrame:
@@ -439,22 +441,23 @@ def write_table_sheet(
 
     `links` maps a column position to the link its filled cells get to a row of "Uwagi" (`RowLink`).
     """
-    ws = wb.add_worksheet(name)
+    ws = wb.add_worksheet(name, worksheet_class=LinkSheet if links else None)
     for j, col in enumerate(columns):
         ws.write_string(0, j, col.header, fmt.staff_head if col.kind.startswith("staff") else fmt.head)
         ws.set_column(j, j, col.width, None, {"hidden": col.kind == "hidden"})
     links = links or {}
     formats = [fmt.of(c.kind) for c in columns]
-    # Column by column into plain lists: iterating rows of Arrow-backed text converts cell by cell, slowly.
-    values = [view.iloc[:, j].tolist() for j in range(view.shape[1])]
-    heights = _row_heights(values, columns)
-    # Text columns (but links) as their cells show them, made ready a column at a time rather than cell by cell.
+    # Text columns (but links) as their cells show them, made ready a column at a time rather than cell by cell; the
+    # others column by column into plain lists: iterating rows of Arrow-backed text converts cell by cell, slowly.
     ready = [None if j in links else cell_texts(view.iloc[:, j]) for j in range(view.shape[1])]
-    for i, (row, height) in enumerate(zip(zip(*[v if r is None else r for v, r in zip(values, ready)]), heights),
-                                      start=1):
-        for j, value in enumerate(row):
-            cell_fmt = formats[j]
-            if ready[j] is None:
+    values = [view.iloc[:, j].tolist() if texts is None else texts for j, texts in enumerate(ready)]
+    heights = _row_heights(values, columns)
+    # Bound once: a sheet of 50,000 comments is a million cells.
+    write_string, write_blank, quoted = ws.write_string, ws.write_blank, fmt.quoted
+    typed = [(j, cell_fmt, texts is None) for j, (cell_fmt, texts) in enumerate(zip(formats, ready))]
+    for i, (row, height) in enumerate(zip(zip(*values), heights), start=1):
+        for (j, cell_fmt, mixed), value in zip(typed, row):
+            if mixed:
                 if _is_number(value):
                     ws.write_number(i, j, value, cell_fmt)
                     continue
@@ -468,9 +471,9 @@ def write_table_sheet(
                     continue
                 value = cell_text(value)
             if value:
-                ws.write_string(i, j, value, fmt.quoted(cell_fmt) if value.startswith(FORMULA_STARTS) else cell_fmt)
+                write_string(i, j, value, quoted(cell_fmt) if value.startswith(FORMULA_STARTS) else cell_fmt)
             else:  # a truly empty cell, so Excel's filters list it under "(Puste)"
-                ws.write_blank(i, j, None, cell_fmt)
+                write_blank(i, j, None, cell_fmt)
         if height:
             ws.set_row(i, height)
     ws.set_row(0, 27)
