@@ -172,7 +172,7 @@ def _theme_term_counts(content: Sequence[str], assignment: np.ndarray) -> tuple[
     if not len(kept):
         return None
     names = uniques[kept]
-    order = np.array(sorted(range(len(names)), key=names.__getitem__), dtype=np.int64)
+    order = np.argsort(names)  # the terms are distinct: any sort gives the one order
     column = np.full(len(uniques), -1, dtype=np.int64)
     column[kept[order]] = np.arange(len(order))
     column = column[codes]
