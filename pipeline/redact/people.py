@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.clean import strip_diacritics
 from pipeline.letters import CLOSINGS, phrases_pattern
 from pipeline.redact.addresses import STREET_WORD
-from pipeline.redact.alphabet import ALLCAPS, CAP, LO, UP, WORD_CHARS
+from pipeline.redact.alphabet import ALLCAPS, ALLCAPS_TAIL, CAP, CAP_TAIL, LO, UP, WORD_CHARS
 from pipeline.redact.scan import FOUND, Scan
 
 _RESOURCES = Path(__file__).resolve().parents[1] / "resources"
@@ -35,7 +35,9 @@ _PLACE_BEFORE = re.compile(
     rf"{_PLACE_CUE}(?:(?:{STREET_WORD}|i)[ ]){{0,4}}$"
 )
 
-_NAME_RUN = re.compile(rf"(?<![{WORD_CHARS}\-.@])(?:{CAP}|{ALLCAPS})(?:[ ]+(?:{CAP}|{ALLCAPS})){{0,3}}")
+_NAME_RUN = re.compile(
+    rf"[{UP}](?<![{WORD_CHARS}\-.@].)(?:{CAP_TAIL}|{ALLCAPS_TAIL})(?:[ ]+(?:{CAP}|{ALLCAPS})){{0,3}}"
+)
 _WORD_IN_RUN = re.compile(rf"{CAP}|{ALLCAPS}")
 _SURNAME_ENDINGS = tuple(
     "ski ska cki cka dzki dzka wicz czyk czak iak iuk yk uk enko ук енко ський ська цький цька ович евич "
@@ -65,7 +67,7 @@ _INITIAL_AFTER = re.compile(rf"[ ][{UP}]\.(?![ ]?[{UP}][{LO}])")
 _SIGN_OFF_BEFORE = re.compile(rf"(?:[.!?]|(?i:{_CLOSINGS}|dziękuję|dzięki)[ ]*,?)[ ]+$")
 _SIGN_OFF_AFTER = re.compile(r"[\s.!,\x00]*\Z")
 # An initial and a surname, "J. Kowalski", "A.Nowak-Kowalska".
-_INITIALLED = re.compile(rf"(?<![{WORD_CHARS}.])[{UP}]\.[ ]?(?P<surname>{CAP})")
+_INITIALLED = re.compile(rf"[{UP}](?<![{WORD_CHARS}.].)\.[ ]?(?P<surname>{CAP})")
 # Mid-sentence, after a plain lower-case word ("podpisał K. Dudek"), a capital and a dot are an initial, not the end
 # of a sentence.
 _MID_SENTENCE = re.compile(rf"(?<![.\w])[{LO}]{{2,}}[ ]$")
