@@ -43,16 +43,20 @@ _SURNAME_ENDINGS = tuple(
     "ski ska cki cka dzki dzka wicz czyk czak iak iuk yk uk enko ук енко ський ська цький цька ович евич "
     "skiego ckiego skiej ckiej skim ckim ską cką wicza wiczem czyka".split()
 )
+# The label and honorific patterns open with the class of their words' first letters (every letter that matches one
+# case-insensitively, "İ" and "ı" too) and check what precedes and which word follows by look-behinds after it: the
+# regex engine then skips in C to those letters instead of trying a match at every position.
 _PERSON_LABEL = re.compile(
-    r"(?<!\w)(?i:imię[ ]i[ ]nazwisko|nazwisko[ ]i[ ]imię|imię|nazwisko|podpis|autor|autorka|zgłaszający|"
-    r"zgłaszająca|wnioskodawca|wnioskodawczyni|osoba[ ]do[ ]kontaktu|osoba[ ]kontaktowa|name|full[ ]name)"
+    r"[AFINOPWZafinopwzİı](?<!\w.)(?i:(?<=i)mię[ ]i[ ]nazwisko|(?<=n)azwisko[ ]i[ ]imię|(?<=i)mię|(?<=n)azwisko|"
+    r"(?<=p)odpis|(?<=a)utor|(?<=a)utorka|(?<=z)głaszający|(?<=z)głaszająca|(?<=w)nioskodawca|(?<=w)nioskodawczyni|"
+    r"(?<=o)soba[ ]do[ ]kontaktu|(?<=o)soba[ ]kontaktowa|(?<=n)ame|(?<=f)ull[ ]name)"
     rf"[ ]*[:\-–][ ]*(?P<name>(?:(?:{CAP}|{ALLCAPS}|[{UP}]\.)[ ]?){{1,4}})"
 )
 _PERSON_LABEL_HINTS = ("imi", "nazwisk", "podpis", "autor", "zgłasza", "wniosko", "osoba ", "name")
 _HONORIFIC_HINTS = ("pan", "p.", "herr", "frau", "mr", "ms", "nazywam", "name is")
 _HONORIFIC = re.compile(
-    r"(?<![\w])(?:[Nn]azywam[ ]się|[Mm]y[ ]name[ ]is|[Pp]an(?:i|a|u|ią|ie|em)?|[Pp]\.|[Hh]err|[Ff]rau|"
-    r"[Mm]r\.?|[Mm]rs\.?|[Mm]s\.?)[ ]+(?=\S)"
+    r"[FHMNPfhmnp](?<!\w.)(?:(?<=[Nn])azywam[ ]się|(?<=[Mm])y[ ]name[ ]is|(?<=[Pp])an(?:i|a|u|ią|ie|em)?|(?<=[Pp])\.|"
+    r"(?<=[Hh])err|(?<=[Ff])rau|(?<=[Mm])r\.?|(?<=[Mm])rs\.?|(?<=[Mm])s\.?)[ ]+(?=\S)"
 )
 # Start of a line where a bare name is a signature or contact, plus titles that may sit before it.
 _CLOSINGS = phrases_pattern(CLOSINGS)
