@@ -33,8 +33,11 @@ _POSTAL_ADDRESS = re.compile(_POSTAL)
 _STREET_BEFORE_POSTAL = re.compile(rf"(?<![\w.])(?:{_STREET_NAME})[ ,]*{_HOUSE}[ ]*,?[ ]*$")
 # Without "ul." an address needs a cue such as "mieszkam przy Długie Ogrody 14/6".
 _ADDRESS_CUES = ("mieszk", "zamieszk", "zam.", "adres")
+# It opens with the cues' first letters (all that match them case-insensitively) and reads the rest behind them, so
+# the regex engine skips in C to those letters.
 _CUED_ADDRESS = re.compile(
-    r"(?i:\b(?:mieszkam|zamieszkał[aey]?|zamieszkali|zam\.|adres(?:[ ]zamieszkania|[ ]do[ ]korespondencji)?[ ]?:))"
+    r"[AMZamz](?<!\w.)(?i:(?<=m)ieszkam|(?<=z)amieszkał[aey]?|(?<=z)amieszkali|(?<=z)am\.|"
+    r"(?<=a)dres(?:[ ]zamieszkania|[ ]do[ ]korespondencji)?[ ]?:)"
     rf"[ ]?(?:(?:przy|na|w)[ ])?(?P<addr>{_STREET_NAME}[ ,]*{_HOUSE}(?:,?[ ]*{_POSTAL})?)"
 )
 
@@ -59,6 +62,8 @@ def _public_place_after(work: str, end: int) -> bool:
 def find_addresses(scan: Scan) -> None:
     """Street addresses, postal codes with their town (and the street before them), cued addresses; not the
     address of a public place named after it."""
+    if not scan.has_digit:  # every address holds a house number or a postal code
+        return
     work = scan.work  # what follows a match is never masked by an earlier one
     for m in _STREET_ADDRESS.finditer(work):
         if not _public_place_after(work, m.end()):

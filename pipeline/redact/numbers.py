@@ -201,7 +201,7 @@ def find_checksummed(scan: Scan) -> None:
 
 def find_documents(scan: Scan) -> None:
     """Identity card (ABA 300000) and passport (ZS 0000177) numbers whose check digit holds."""
-    if not _SIX_DIGITS.search(scan.work):
+    if not scan.has_digit or not _SIX_DIGITS.search(scan.work):
         return
     for m in _DOCUMENT.finditer(scan.work):
         if is_valid_id_card(m.group()) or is_valid_passport(m.group()):
