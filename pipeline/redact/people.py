@@ -214,6 +214,11 @@ def _after_closing(work: str, start: int) -> bool:
 
 
 def _in_place_name(work: str, start: int) -> bool:
+    # A place name's cue and words end with a space, right before `start` or before a line break there (where "$"
+    # also matches): a name after anything else is spared the search.
+    before = work[max(0, start - 2) : start]
+    if before[-1:] != " " and before != " \n":
+        return False
     return _PLACE_BEFORE.search(work, max(0, start - 80), start) is not None
 
 
@@ -254,16 +259,17 @@ def find_named_people(scan: Scan) -> None:
         text = run.group()
         if " " not in text:  # most runs are one capitalised word: decide without building lists
             name = _as_name(text)
-            if _DAY_BEFORE.search(work, max(0, run.start() - 4), run.start()):
-                continue
             if name in nominative:
+                if _DAY_BEFORE.search(work, max(0, run.start() - 4), run.start()):
+                    continue
                 cue_needed = name in _AMBIGUOUS_NAMES  # "Kuba" alone is Cuba unless it signs a contact line
                 signs = _signature_position(work, run.start(), run.end(), cue_needed) or _signs_off(
                     work, run.start(), run.end(), cue_needed)
                 if signs and not _in_place_name(work, run.start()):
                     initial = _INITIAL_AFTER.match(work, run.end())
                     scan.add(run.start(), initial.end() if initial else run.end(), "OSOBA")
-            elif name not in inflected and _strong_surname(name):
+            elif (name not in inflected and _strong_surname(name)
+                  and not _DAY_BEFORE.search(work, max(0, run.start() - 4), run.start())):
                 _maybe_bare_surname(scan, run.start(), run.end(), [name])
             continue
         words = list(_WORD_IN_RUN.finditer(text))
@@ -291,12 +297,12 @@ def find_named_people(scan: Scan) -> None:
         initial = _INITIAL_AFTER.match(work, end)
         if initial and first == last:
             end = initial.end()  # "Halina K."
-        if _in_place_name(work, start):
-            continue
         if first == last:
             lone = names[found]
             if lone in inflected or lone in _AMBIGUOUS_NAMES or not _signature_position(work, start, end):
                 continue
+        if _in_place_name(work, start):  # the costliest test last
+            continue
         scan.add(start, end, "OSOBA")
 
 
@@ -319,12 +325,16 @@ def find_lowercase_signatures(scan: Scan) -> None:
         return
     nominative, _ = first_names()
     work = scan.work
-    for m in _LOWERCASE_SIGNATURE.finditer(work):
-        if m.group("first").capitalize() not in nominative:
-            continue
-        if m.group("cue") is None and not _after_closing(work, m.start("name")):
-            continue
-        scan.add(m.start("name"), m.end("name"), "OSOBA")
+    # A signature fills its line: matched at each line's start rather than tried by the engine at every position.
+    start = 0
+    while True:
+        m = _LOWERCASE_SIGNATURE.match(work, start)
+        if m and m.group("first").capitalize() in nominative and (
+                m.group("cue") is not None or _after_closing(work, m.start("name"))):
+            scan.add(m.start("name"), m.end("name"), "OSOBA")
+        start = work.find("\n", m.end() if m else start) + 1
+        if not start:
+            return
 
 
 def _maybe_bare_surname(scan: Scan, start: int, end: int, names: list[str]) -> None:
