@@ -7,6 +7,7 @@ Street, patron and saint names are topics, not people; a first name alone counts
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -53,6 +54,7 @@ _PERSON_LABEL = re.compile(
     rf"[ ]*[:\-–][ ]*(?P<name>(?:(?:{CAP}|{ALLCAPS}|[{UP}]\.)[ ]?){{1,4}})"
 )
 _PERSON_LABEL_HINTS = ("imi", "nazwisk", "podpis", "autor", "zgłasza", "wniosko", "osoba ", "name")
+_PERSON_LABEL_SEPARATORS = (":", "-", "–")  # one follows every label
 _HONORIFIC_HINTS = ("pan", "p.", "herr", "frau", "mr", "ms", "nazywam", "name is")
 _HONORIFIC = re.compile(
     r"[FHMNPfhmnp](?<!\w.)(?:(?<=[Nn])azywam[ ]się|(?<=[Mm])y[ ]name[ ]is|(?<=[Pp])an(?:i|a|u|ią|ie|em)?|(?<=[Pp])\.|"
@@ -224,7 +226,7 @@ def _in_place_name(work: str, start: int) -> bool:
 
 def find_labelled_people(scan: Scan) -> None:
     """'Imię i nazwisko: Anna Kowalska', 'Autor: KOWALSKI JAN'."""
-    if not scan.mentions(_PERSON_LABEL_HINTS):
+    if not scan.mentions(_PERSON_LABEL_HINTS) or not scan.mentions(_PERSON_LABEL_SEPARATORS):
         return
     for m in _PERSON_LABEL.finditer(scan.work):
         name = m.group("name").rstrip()
@@ -325,14 +327,23 @@ def find_lowercase_signatures(scan: Scan) -> None:
         return
     nominative, _ = first_names()
     work = scan.work
-    # A signature fills its line: matched at each line's start rather than tried by the engine at every position.
+    for m in _at_line_starts(_LOWERCASE_SIGNATURE, work):
+        if m.group("first").capitalize() not in nominative:
+            continue
+        if m.group("cue") is None and not _after_closing(work, m.start("name")):
+            continue
+        scan.add(m.start("name"), m.end("name"), "OSOBA")
+
+
+def _at_line_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern that starts at a line's start and ends within that line: tried at
+    each line's start instead of at every position."""
     start = 0
     while True:
-        m = _LOWERCASE_SIGNATURE.match(work, start)
-        if m and m.group("first").capitalize() in nominative and (
-                m.group("cue") is not None or _after_closing(work, m.start("name"))):
-            scan.add(m.start("name"), m.end("name"), "OSOBA")
-        start = work.find("\n", m.end() if m else start) + 1
+        m = pattern.match(text, start)
+        if m:
+            yield m
+        start = text.find("\n", m.end() if m else start) + 1
         if not start:
             return
 
