@@ -1,8 +1,8 @@
 """Redaction's shortcuts change how fast the detectors search, never what they find: patterns that open with a
 character class (their look-behinds after it), addresses and documents only in texts with a digit, labels only in
-texts with a separator, lower-case signatures tried at line starts, the place-name search only after a space. Each
-test holds the redacted text and the findings (kinds and spans) to those of the same detectors with every shortcut
-switched off."""
+texts with a separator, postal codes only in texts with a dash, lower-case signatures tried at line starts, the
+place-name search only after a space. Each test holds the redacted text and the findings (kinds and spans) to those
+of the same detectors with every shortcut switched off."""
 
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ def _shortcuts_off() -> Iterator[None]:
         for (module, name), pattern in _PLAIN.items():
             patch.setattr(module, name, re.compile(pattern))
         patch.setattr(scan_module, "_DIGIT", re.compile(""))  # every text may hold a number
-        patch.setattr(people, "_PERSON_LABEL_SEPARATORS", ("",))  # and a label
+        patch.setattr(people, "_PERSON_LABEL_SEPARATORS", ("",))  # a label
+        patch.setattr(addresses, "_POSTAL_DASH", "")  # a postal code
         patch.setattr(people, "_at_line_starts", lambda pattern, text: pattern.finditer(text))
         patch.setattr(people, "_in_place_name", lambda work, start: people._PLACE_BEFORE.search(
             work, max(0, start - 80), start) is not None)

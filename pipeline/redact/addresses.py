@@ -30,6 +30,7 @@ _TOWN = rf"[{UP}][{LO}]+(?:[ -][{UP}][{LO}]+)?"
 _POSTAL = rf"\d(?<![\w-]\d)\d[ ]?-[ ]?\d{{3}}(?![\w-])[ ]+{_TOWN}"
 _STREET_ADDRESS = re.compile(rf"{_STREET_PREFIX}{_STREET_NAME}[ ,]*{_HOUSE}(?:,?[ ]*{_POSTAL})?")
 _POSTAL_ADDRESS = re.compile(_POSTAL)
+_POSTAL_DASH = "-"  # in every postal code: a text without one is spared the search
 _STREET_BEFORE_POSTAL = re.compile(rf"(?<![\w.])(?:{_STREET_NAME})[ ,]*{_HOUSE}[ ]*,?[ ]*$")
 # Without "ul." an address needs a cue such as "mieszkam przy Długie Ogrody 14/6".
 _ADDRESS_CUES = ("mieszk", "zamieszk", "zam.", "adres")
@@ -68,13 +69,14 @@ def find_addresses(scan: Scan) -> None:
     for m in _STREET_ADDRESS.finditer(work):
         if not _public_place_after(work, m.end()):
             scan.add(m.start(), m.end(), "ADRES")
-    for m in _POSTAL_ADDRESS.finditer(scan.work):
-        # "Długa 12/4, 80-001 Gdańsk": a street and number on the same line before the code belong to it. The 60
-        # characters before it are read, and the one before them that the look-behind needs.
-        offset = max(0, m.start() - 61)
-        before = scan.masked(offset, m.start())
-        street = _STREET_BEFORE_POSTAL.search(before, max(before.rfind("\n") + 1, m.start() - 60 - offset))
-        scan.add(offset + street.start() if street else m.start(), m.end(), "ADRES")
+    if _POSTAL_DASH in scan.text:
+        for m in _POSTAL_ADDRESS.finditer(scan.work):
+            # "Długa 12/4, 80-001 Gdańsk": a street and number on the same line before the code belong to it. The
+            # 60 characters before it are read, and the one before them that the look-behind needs.
+            offset = max(0, m.start() - 61)
+            before = scan.masked(offset, m.start())
+            street = _STREET_BEFORE_POSTAL.search(before, max(before.rfind("\n") + 1, m.start() - 60 - offset))
+            scan.add(offset + street.start() if street else m.start(), m.end(), "ADRES")
     if scan.mentions(_ADDRESS_CUES):
         for m in _CUED_ADDRESS.finditer(scan.work):
             scan.add(m.start("addr"), m.end("addr"), "ADRES")
