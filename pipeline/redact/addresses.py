@@ -30,11 +30,15 @@ _TOWN = rf"[{UP}][{LO}]+(?:[ -][{UP}][{LO}]+)?"
 _POSTAL = rf"\d(?<![\w-]\d)\d[ ]?-[ ]?\d{{3}}(?![\w-])[ ]+{_TOWN}"
 _STREET_ADDRESS = re.compile(rf"{_STREET_PREFIX}{_STREET_NAME}[ ,]*{_HOUSE}(?:,?[ ]*{_POSTAL})?")
 _POSTAL_ADDRESS = re.compile(_POSTAL)
+_POSTAL_DASH = "-"  # in every postal code: a text without one is spared the search
 _STREET_BEFORE_POSTAL = re.compile(rf"(?<![\w.])(?:{_STREET_NAME})[ ,]*{_HOUSE}[ ]*,?[ ]*$")
 # Without "ul." an address needs a cue such as "mieszkam przy Długie Ogrody 14/6".
 _ADDRESS_CUES = ("mieszk", "zamieszk", "zam.", "adres")
+# It opens with the cues' first letters (all that match them case-insensitively) and reads the rest behind them, so
+# the regex engine skips in C to those letters.
 _CUED_ADDRESS = re.compile(
-    r"(?i:\b(?:mieszkam|zamieszkał[aey]?|zamieszkali|zam\.|adres(?:[ ]zamieszkania|[ ]do[ ]korespondencji)?[ ]?:))"
+    r"[AMZamz](?<!\w.)(?i:(?<=m)ieszkam|(?<=z)amieszkał[aey]?|(?<=z)amieszkali|(?<=z)am\.|"
+    r"(?<=a)dres(?:[ ]zamieszkania|[ ]do[ ]korespondencji)?[ ]?:)"
     rf"[ ]?(?:(?:przy|na|w)[ ])?(?P<addr>{_STREET_NAME}[ ,]*{_HOUSE}(?:,?[ ]*{_POSTAL})?)"
 )
 
@@ -59,17 +63,20 @@ def _public_place_after(work: str, end: int) -> bool:
 def find_addresses(scan: Scan) -> None:
     """Street addresses, postal codes with their town (and the street before them), cued addresses; not the
     address of a public place named after it."""
+    if not scan.has_digit:  # every address holds a house number or a postal code
+        return
     work = scan.work  # what follows a match is never masked by an earlier one
     for m in _STREET_ADDRESS.finditer(work):
         if not _public_place_after(work, m.end()):
             scan.add(m.start(), m.end(), "ADRES")
-    for m in _POSTAL_ADDRESS.finditer(scan.work):
-        # "Długa 12/4, 80-001 Gdańsk": a street and number on the same line before the code belong to it. The 60
-        # characters before it are read, and the one before them that the look-behind needs.
-        offset = max(0, m.start() - 61)
-        before = scan.masked(offset, m.start())
-        street = _STREET_BEFORE_POSTAL.search(before, max(before.rfind("\n") + 1, m.start() - 60 - offset))
-        scan.add(offset + street.start() if street else m.start(), m.end(), "ADRES")
+    if _POSTAL_DASH in scan.text:
+        for m in _POSTAL_ADDRESS.finditer(scan.work):
+            # "Długa 12/4, 80-001 Gdańsk": a street and number on the same line before the code belong to it. The
+            # 60 characters before it are read, and the one before them that the look-behind needs.
+            offset = max(0, m.start() - 61)
+            before = scan.masked(offset, m.start())
+            street = _STREET_BEFORE_POSTAL.search(before, max(before.rfind("\n") + 1, m.start() - 60 - offset))
+            scan.add(offset + street.start() if street else m.start(), m.end(), "ADRES")
     if scan.mentions(_ADDRESS_CUES):
         for m in _CUED_ADDRESS.finditer(scan.work):
             scan.add(m.start("addr"), m.end("addr"), "ADRES")

@@ -7,13 +7,14 @@ Street, patron and saint names are topics, not people; a first name alone counts
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from pipeline.clean import strip_diacritics
 from pipeline.letters import CLOSINGS, phrases_pattern
 from pipeline.redact.addresses import STREET_WORD
-from pipeline.redact.alphabet import ALLCAPS, CAP, LO, UP, WORD_CHARS
+from pipeline.redact.alphabet import ALLCAPS, ALLCAPS_TAIL, CAP, CAP_TAIL, LO, UP, WORD_CHARS
 from pipeline.redact.scan import FOUND, Scan
 
 _RESOURCES = Path(__file__).resolve().parents[1] / "resources"
@@ -35,22 +36,29 @@ _PLACE_BEFORE = re.compile(
     rf"{_PLACE_CUE}(?:(?:{STREET_WORD}|i)[ ]){{0,4}}$"
 )
 
-_NAME_RUN = re.compile(rf"(?<![{WORD_CHARS}\-.@])(?:{CAP}|{ALLCAPS})(?:[ ]+(?:{CAP}|{ALLCAPS})){{0,3}}")
+_NAME_RUN = re.compile(
+    rf"[{UP}](?<![{WORD_CHARS}\-.@].)(?:{CAP_TAIL}|{ALLCAPS_TAIL})(?:[ ]+(?:{CAP}|{ALLCAPS})){{0,3}}"
+)
 _WORD_IN_RUN = re.compile(rf"{CAP}|{ALLCAPS}")
 _SURNAME_ENDINGS = tuple(
     "ski ska cki cka dzki dzka wicz czyk czak iak iuk yk uk enko ук енко ський ська цький цька ович евич "
     "skiego ckiego skiej ckiej skim ckim ską cką wicza wiczem czyka".split()
 )
+# The label and honorific patterns open with the class of their words' first letters (every letter that matches one
+# case-insensitively, "İ" and "ı" too) and check what precedes and which word follows by look-behinds after it: the
+# regex engine then skips in C to those letters instead of trying a match at every position.
 _PERSON_LABEL = re.compile(
-    r"(?<!\w)(?i:imię[ ]i[ ]nazwisko|nazwisko[ ]i[ ]imię|imię|nazwisko|podpis|autor|autorka|zgłaszający|"
-    r"zgłaszająca|wnioskodawca|wnioskodawczyni|osoba[ ]do[ ]kontaktu|osoba[ ]kontaktowa|name|full[ ]name)"
+    r"[AFINOPWZafinopwzİı](?<!\w.)(?i:(?<=i)mię[ ]i[ ]nazwisko|(?<=n)azwisko[ ]i[ ]imię|(?<=i)mię|(?<=n)azwisko|"
+    r"(?<=p)odpis|(?<=a)utor|(?<=a)utorka|(?<=z)głaszający|(?<=z)głaszająca|(?<=w)nioskodawca|(?<=w)nioskodawczyni|"
+    r"(?<=o)soba[ ]do[ ]kontaktu|(?<=o)soba[ ]kontaktowa|(?<=n)ame|(?<=f)ull[ ]name)"
     rf"[ ]*[:\-–][ ]*(?P<name>(?:(?:{CAP}|{ALLCAPS}|[{UP}]\.)[ ]?){{1,4}})"
 )
 _PERSON_LABEL_HINTS = ("imi", "nazwisk", "podpis", "autor", "zgłasza", "wniosko", "osoba ", "name")
+_PERSON_LABEL_SEPARATORS = (":", "-", "–")  # one follows every label
 _HONORIFIC_HINTS = ("pan", "p.", "herr", "frau", "mr", "ms", "nazywam", "name is")
 _HONORIFIC = re.compile(
-    r"(?<![\w])(?:[Nn]azywam[ ]się|[Mm]y[ ]name[ ]is|[Pp]an(?:i|a|u|ią|ie|em)?|[Pp]\.|[Hh]err|[Ff]rau|"
-    r"[Mm]r\.?|[Mm]rs\.?|[Mm]s\.?)[ ]+(?=\S)"
+    r"[FHMNPfhmnp](?<!\w.)(?:(?<=[Nn])azywam[ ]się|(?<=[Mm])y[ ]name[ ]is|(?<=[Pp])an(?:i|a|u|ią|ie|em)?|(?<=[Pp])\.|"
+    r"(?<=[Hh])err|(?<=[Ff])rau|(?<=[Mm])r\.?|(?<=[Mm])rs\.?|(?<=[Mm])s\.?)[ ]+(?=\S)"
 )
 # Start of a line where a bare name is a signature or contact, plus titles that may sit before it.
 _CLOSINGS = phrases_pattern(CLOSINGS)
@@ -65,7 +73,7 @@ _INITIAL_AFTER = re.compile(rf"[ ][{UP}]\.(?![ ]?[{UP}][{LO}])")
 _SIGN_OFF_BEFORE = re.compile(rf"(?:[.!?]|(?i:{_CLOSINGS}|dziękuję|dzięki)[ ]*,?)[ ]+$")
 _SIGN_OFF_AFTER = re.compile(r"[\s.!,\x00]*\Z")
 # An initial and a surname, "J. Kowalski", "A.Nowak-Kowalska".
-_INITIALLED = re.compile(rf"(?<![{WORD_CHARS}.])[{UP}]\.[ ]?(?P<surname>{CAP})")
+_INITIALLED = re.compile(rf"[{UP}](?<![{WORD_CHARS}.].)\.[ ]?(?P<surname>{CAP})")
 # Mid-sentence, after a plain lower-case word ("podpisał K. Dudek"), a capital and a dot are an initial, not the end
 # of a sentence.
 _MID_SENTENCE = re.compile(rf"(?<![.\w])[{LO}]{{2,}}[ ]$")
@@ -208,12 +216,17 @@ def _after_closing(work: str, start: int) -> bool:
 
 
 def _in_place_name(work: str, start: int) -> bool:
+    # A place name's cue and words end with a space, right before `start` or before a line break there (where "$"
+    # also matches): a name after anything else is spared the search.
+    before = work[max(0, start - 2) : start]
+    if before[-1:] != " " and before != " \n":
+        return False
     return _PLACE_BEFORE.search(work, max(0, start - 80), start) is not None
 
 
 def find_labelled_people(scan: Scan) -> None:
     """'Imię i nazwisko: Anna Kowalska', 'Autor: KOWALSKI JAN'."""
-    if not scan.mentions(_PERSON_LABEL_HINTS):
+    if not scan.mentions(_PERSON_LABEL_HINTS) or not scan.mentions(_PERSON_LABEL_SEPARATORS):
         return
     for m in _PERSON_LABEL.finditer(scan.work):
         name = m.group("name").rstrip()
@@ -248,16 +261,17 @@ def find_named_people(scan: Scan) -> None:
         text = run.group()
         if " " not in text:  # most runs are one capitalised word: decide without building lists
             name = _as_name(text)
-            if _DAY_BEFORE.search(work, max(0, run.start() - 4), run.start()):
-                continue
             if name in nominative:
+                if _DAY_BEFORE.search(work, max(0, run.start() - 4), run.start()):
+                    continue
                 cue_needed = name in _AMBIGUOUS_NAMES  # "Kuba" alone is Cuba unless it signs a contact line
                 signs = _signature_position(work, run.start(), run.end(), cue_needed) or _signs_off(
                     work, run.start(), run.end(), cue_needed)
                 if signs and not _in_place_name(work, run.start()):
                     initial = _INITIAL_AFTER.match(work, run.end())
                     scan.add(run.start(), initial.end() if initial else run.end(), "OSOBA")
-            elif name not in inflected and _strong_surname(name):
+            elif (name not in inflected and _strong_surname(name)
+                  and not _DAY_BEFORE.search(work, max(0, run.start() - 4), run.start())):
                 _maybe_bare_surname(scan, run.start(), run.end(), [name])
             continue
         words = list(_WORD_IN_RUN.finditer(text))
@@ -285,12 +299,12 @@ def find_named_people(scan: Scan) -> None:
         initial = _INITIAL_AFTER.match(work, end)
         if initial and first == last:
             end = initial.end()  # "Halina K."
-        if _in_place_name(work, start):
-            continue
         if first == last:
             lone = names[found]
             if lone in inflected or lone in _AMBIGUOUS_NAMES or not _signature_position(work, start, end):
                 continue
+        if _in_place_name(work, start):  # the costliest test last
+            continue
         scan.add(start, end, "OSOBA")
 
 
@@ -313,12 +327,25 @@ def find_lowercase_signatures(scan: Scan) -> None:
         return
     nominative, _ = first_names()
     work = scan.work
-    for m in _LOWERCASE_SIGNATURE.finditer(work):
+    for m in _at_line_starts(_LOWERCASE_SIGNATURE, work):
         if m.group("first").capitalize() not in nominative:
             continue
         if m.group("cue") is None and not _after_closing(work, m.start("name")):
             continue
         scan.add(m.start("name"), m.end("name"), "OSOBA")
+
+
+def _at_line_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """`pattern.finditer(text)` for a pattern that starts at a line's start and ends within that line: tried at
+    each line's start instead of at every position."""
+    start = 0
+    while True:
+        m = pattern.match(text, start)
+        if m:
+            yield m
+        start = text.find("\n", m.end() if m else start) + 1
+        if not start:
+            return
 
 
 def _maybe_bare_surname(scan: Scan, start: int, end: int, names: list[str]) -> None:

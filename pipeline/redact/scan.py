@@ -11,7 +11,8 @@ from pipeline.vocabulary import PLACEHOLDER, PLACEHOLDERS
 # Found spans are masked with a character no detector matches, so offsets stay stable.
 FOUND = "\x00"
 # Every numeric identifier has at least eight digits in one run; most comments have no such run, and the number
-# detectors that ask are spared.
+# detectors that ask are spared. An address needs a digit (its house number or postal code).
+_DIGIT = re.compile(r"\d")
 _DIGIT_CLUSTER = re.compile(r"\d[\d ()+./–-]{6,}\d")
 
 
@@ -44,8 +45,10 @@ class Scan:
         self._pending: list[tuple[int, int]] = []
         self._longest = 0
         self.lower = text.lower()  # for substring hints only; offsets may differ
+        digit = _DIGIT.search(text)
+        self.has_digit = digit is not None
         # A run of eight or more digits (with separators): an identifier may be in the text.
-        self.has_digit_run = _DIGIT_CLUSTER.search(text) is not None
+        self.has_digit_run = digit is not None and _DIGIT_CLUSTER.search(text, digit.start()) is not None
         self.spans: list[PiiSpan] = []
 
     def mentions(self, hints: tuple[str, ...]) -> bool:
