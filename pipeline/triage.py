@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -383,18 +383,35 @@ def _strip_links(text: str) -> tuple[int, str]:
     return len(urls), PLACEHOLDER.sub(" ", _URL.sub(" ", text) if urls else text)
 
 
-def _unreadable(n_urls: int, plain: str, folded: str, folded_words: list[str], held: set[str], rules: TriageRules,
-                lang: str) -> str | None:
-    words = _LetterWords(plain)
+class _Plain(NamedTuple):
+    """A comment's own words: its links' number and its text without them (`_strip_links`), that folded, the folded
+    words (both phrase sets read them) and their set (both phrase gates test it)."""
+
+    n_urls: int
+    text: str
+    folded: str
+    words: list[str]
+    held: set[str]
+
+
+def _plain(text: str) -> _Plain:
+    n_urls, plain = _strip_links(text)
+    folded = fold(plain)
+    words = folded.split()
+    return _Plain(n_urls, plain, folded, words, set(words))
+
+
+def _unreadable(plain: _Plain, m: _Matchers, rules: TriageRules, lang: str) -> str | None:
+    n_urls = plain.n_urls
+    words = _LetterWords(plain.text)
     if not words.count:
         return None if n_urls else "Brak słów: same znaki, liczby lub usunięte dane osobowe"
     if n_urls >= rules.spam_min_urls and words.count < rules.spam_max_words_per_url * n_urls:
         return f"Spam z linkami ({plural(n_urls, 'adres', 'adresy', 'adresów')}, mało tekstu)"
-    spam = _matchers(rules).spam.find(folded, folded_words, held)
+    spam = m.spam.find(plain.folded, plain.words, plain.held)
     if len(spam) >= rules.spam_min_phrases:
         return "Reklama lub spam: " + ", ".join(f"„{p}”" for p in spam)
-    junk = _matchers(rules).junk
-    if words.count <= rules.nonsense_junk_max_words and all(fold(w) in junk or is_mash(w, rules)
+    if words.count <= rules.nonsense_junk_max_words and all(fold(w) in m.junk or is_mash(w, rules)
                                                            for w in words.every()):
         return f"Wpis testowy lub przypadkowe znaki: „{' '.join(words.every())[:40]}”"
     if rules.nonsense_min_real_word_share > 0:
@@ -406,10 +423,7 @@ def _unreadable(n_urls: int, plain: str, folded: str, folded_words: list[str], h
 
 def unreadable_reason(text: str, rules: TriageRules, lang: str = "pl") -> str | None:
     """Why the text is spam or junk (in Polish), or None when it is a readable comment."""
-    n_urls, plain = _strip_links(text)
-    folded = fold(plain)
-    words = folded.split()
-    return _unreadable(n_urls, plain, folded, words, set(words), rules, lang)
+    return _unreadable(_plain(text), _matchers(rules), rules, lang)
 
 
 # --- the stage -------------------------------------------------------------------------------------------------
@@ -454,18 +468,19 @@ class TextFindings:
 
 def text_findings(row: dict[str, Any], rules: TriageRules) -> TextFindings:
     """The findings of one row, from its `TEXT_INPUTS` alone."""
-    m = _matchers(rules)
+    return _text_findings(row, rules, _matchers(rules))
+
+
+def _text_findings(row: dict[str, Any], rules: TriageRules, m: _Matchers) -> TextFindings:
+    """`text_findings`, given the rules' matchers (looking them up hashes every rule: a tenth of the findings'
+    time when it was done three times a row)."""
     text = _text(row.get("text_clean"))
     # The form's "Część dokumentu (§)" column cites a provision as a § in the text does.
     citations = tuple(dict.fromkeys([*document_provisions(_text(row.get("document_part")), m.provisions),
                                      *m.provisions.find(text)]))
-    n_urls, plain = _strip_links(text)
-    folded = fold(plain)
-    words = folded.split()  # both phrase sets read them, and their set
-    held = set(words)
-    unreadable = (_unreadable(n_urls, plain, folded, words, held, rules, _text(row.get("lang")) or "pl")
-                  if text.strip() else None)
-    phrases = tuple(m.proposal.find(folded, words, held)) if unreadable is None else ()
+    plain = _plain(text)
+    unreadable = _unreadable(plain, m, rules, _text(row.get("lang")) or "pl") if text.strip() else None
+    phrases = tuple(m.proposal.find(plain.folded, plain.words, plain.held)) if unreadable is None else ()
     if _text(row.get("text_proposal")).strip():  # the form's "Proponowane brzmienie zapisu" column
         phrases = ("proponowane brzmienie", *phrases)
     return TextFindings(citations, unreadable, phrases)
@@ -595,12 +610,13 @@ def _findings(rows: Sequence[dict[str, Any]], rules: TriageRules,
     """Each row's `text_findings`: `known`'s where it has them, the others read once per distinct `TEXT_INPUTS` (the
     copies in a campaign share them)."""
     seen: dict[tuple[Any, ...], TextFindings] = {}
+    matchers = _matchers(rules)
     out = []
     for row, found in zip(rows, known if known is not None else [None] * len(rows)):
         if found is None:
             key = tuple(row.get(c) for c in TEXT_INPUTS)
             if key not in seen:
-                seen[key] = text_findings(row, rules)
+                seen[key] = _text_findings(row, rules, matchers)
             found = seen[key]
         out.append(found)
     return out
