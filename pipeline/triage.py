@@ -358,10 +358,17 @@ def _real_words_below(words: _LetterWords, rules: TriageRules, lang: str) -> int
                     if lang_ in rules.nonsense_word_languages]
     needed = math.ceil(rules.nonsense_min_real_word_share * words.count)
     # Nearly every comment is mostly known words: the first half again as many words as are needed show it, and
-    # the rest are not looked up (every known word is real; the whole count is only for a message).
+    # the rest are not looked up (every known word is real; the whole count is only for a message). Within them,
+    # each look-up takes only as many more words as are still missing: most comments need `needed` words.
     head = needed + needed // 2
-    if head < words.count and _known(words.lowered_head(head), vocabularies).count(True) >= needed:
-        return None
+    if head < words.count:
+        lowered, known, looked = words.lowered_head(head), 0, 0
+        while looked < head and known < needed:
+            more = lowered[looked:looked + needed - known]
+            known += _known(more, vocabularies).count(True)
+            looked += len(more)
+        if known >= needed:
+            return None
     every = words.every()
     known = _known(list(map(str.lower, every)), vocabularies)
     unknown = list(itertools.compress(every, map(operator.not_, known)))
