@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from pipeline.clean import fold
+from pipeline.clean import fold, fold_split
 from pipeline.config import Config
 from pipeline.errors import UserError, plural, read_toml
 from pipeline.provisions import UNITS, ProvisionFinder, document_provisions
@@ -403,8 +403,7 @@ class _Plain(NamedTuple):
 
 def _plain(text: str) -> _Plain:
     n_urls, plain = _strip_links(text)
-    folded = fold(plain)
-    words = folded.split()
+    folded, words = fold_split(plain)
     return _Plain(n_urls, plain, folded, words, set(words))
 
 
