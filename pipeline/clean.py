@@ -165,15 +165,29 @@ def _byte_fold_table() -> bytes:
 _FOLD_BYTES = _byte_fold_table()
 
 
+def _folded_runs(text: str) -> list[str]:
+    """The runs of word characters of `fold_chars(text)`, "_" included."""
+    # The table turns every other character into a space and `split` drops those (no word character is a space), a
+    # third faster than finding the runs. A text of `_LOWERED_TEXT` goes through a byte table (`bytes.translate`),
+    # twice as fast again as looking each character up in `_FOLD_WORDS`.
+    if _LOWERED_TEXT.fullmatch(text) is None:
+        return text.translate(_FOLD_WORDS).split()
+    return text.encode("cp1250").translate(_FOLD_BYTES).decode("ascii").split()
+
+
 def fold(text: str) -> str:
     """Matching key: lower case, no diacritics, words joined by single spaces, no punctuation."""
-    # The words of `fold_chars(text)`, its runs of word characters: the table turns every other character into a
-    # space and `split` drops those (no word character is a space), a third faster than finding the runs. A text
-    # of `_LOWERED_TEXT` goes through a byte table (`bytes.translate`), twice as fast again as looking each
-    # character up in `_FOLD_WORDS`.
-    if _LOWERED_TEXT.fullmatch(text) is None:
-        return " ".join(text.translate(_FOLD_WORDS).split()).replace("_", " ")
-    return " ".join(text.encode("cp1250").translate(_FOLD_BYTES).decode("ascii").split()).replace("_", " ")
+    return " ".join(_folded_runs(text)).replace("_", " ")
+
+
+def fold_split(text: str) -> tuple[str, list[str]]:
+    """`fold(text)` and its words, `fold(text).split()`: the runs `fold` joins, unless one holds a "_"."""
+    runs = _folded_runs(text)
+    folded = " ".join(runs)
+    if "_" not in folded:
+        return folded, runs
+    folded = folded.replace("_", " ")
+    return folded, folded.split()
 
 
 # Classify's features, corrections' fingerprint and clustering's core (most cores are the whole text) fold the same

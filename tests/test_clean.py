@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from pipeline.clean import (_LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _REMEMBERED_CHARS, _plain_looks_bad,
                             _remembered_fold, clean_text, detect_language, fold, fold_chars, fold_comment,
-                            normalize_whitespace, strip_diacritics, strip_html)
+                            fold_split, normalize_whitespace, strip_diacritics, strip_html)
 
 
 @pytest.mark.parametrize(
@@ -125,6 +125,14 @@ def test_a_polish_text_folds_through_bytes_as_through_the_table(text: str) -> No
     # every character's fold, as any other text does.
     reference = " ".join(re.findall(r"\w+", strip_diacritics(text).casefold())).replace("_", " ")
     assert fold(text) == reference
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*"aB _-.ł\u00a0²ﬁ", "__", "_x_", "Ǆ_ž"])).map("".join) | st.text())
+@example("_a b_ _ c__d_")
+def test_a_text_folded_and_split_at_once_is_its_fold_and_the_folds_words(text: str) -> None:
+    # Triage reads both: the words as the fold's split gives them, also where a "_" became spaces.
+    assert fold_split(text) == (fold(text), fold(text).split())
 
 
 def test_fold_gives_the_words_of_the_folded_text_of_any_character() -> None:

@@ -16,7 +16,7 @@ from pipeline.cluster_keys import KEY_COLUMNS, cluster_keys, strip_boilerplate
 from pipeline.config import Config
 from pipeline.minhash import estimate_jaccard, signatures
 from pipeline.row_source import reading_from
-from pipeline import sentences
+from pipeline import minhash, sentences
 from pipeline.sentences import split_sentences
 from pipeline.stage import MissingColumnsError
 from pipeline.vocabulary import ROLE_MEMBER, ROLE_REPRESENTATIVE, ROLE_UNIQUE
@@ -148,6 +148,25 @@ def test_signature_agreement_estimates_jaccard():
     true = len(a & b) / len(a | b)
     sig = signatures([base, edited], num_bins=256)
     assert abs(estimate_jaccard(sig[:1], sig[1:])[0] - true) < 0.1
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.text(alphabet=st.sampled_from(list("ab ąż\x00🙂")), max_size=12), max_size=8),
+       k=st.integers(1, 6), seed=st.integers(0, 2**64 - 1))
+def test_shingle_hashes_are_each_texts_own_k_grams_hashed_one_by_one(texts: list[str], k: int, seed: int) -> None:
+    # Every k-gram of each text (a shorter text padded to one), hashed alone: none crosses into the next text.
+    expected, owners = [], []
+    for doc, text in enumerate(texts):
+        padded = text.ljust(k, "\x00") if text else ""
+        for i in range(len(padded) - k + 1):
+            h = 0
+            for char in padded[i : i + k]:
+                h = (h * int(minhash._BASE) + ord(char)) % 2**64
+            expected.append(h)
+            owners.append(doc)
+    hashes, docs = minhash.shingle_hashes(texts, k, seed)
+    assert hashes.tolist() == minhash._mix(np.array(expected, dtype=np.uint64), seed).tolist()
+    assert docs.tolist() == owners
 
 
 # ------------------------------------------------------------------------------------------------------- stage

@@ -357,7 +357,8 @@ def test_findings_of_real_comments_are_those_of_the_search_without_shortcuts(gda
     fast = _findings_of(texts)
     assert sum(bool(f.citations) for f in fast) > 50 and sum(bool(f.phrases) for f in fast) > 5
     monkeypatch.setattr(triage_module, "_MAYBE_URL", re.compile(""))  # every text may hold a link
-    monkeypatch.setattr(PhraseSet, "_may_hold", lambda self, folded, words: True)
+    monkeypatch.setattr(PhraseSet, "_may_hold", lambda self, folded, held: True)
+    monkeypatch.setattr(triage_module, "_windows_1250", lambda text: None)  # every text's words by `findall`
     assert _findings_of(texts) == fast
 
 
@@ -381,7 +382,9 @@ _PHRASE_WORDS = ["kup", "teraz", "nowe", "brzmienie", "brzmienia", "szybka", "po
 def test_phrases_found_after_the_prefilter_are_those_of_the_whole_scan(words: list[str]) -> None:
     phrases = PhraseSet(("nowe brzmienie", "chwilówk*", "kup teraz", "szybka pożyczka*", "teraz"))
     folded = fold(" ".join(words))
-    assert phrases.find(folded) == phrases.find(folded, folded.split()) == phrases._scan(folded.split())
+    words_ = folded.split()
+    assert phrases.find(folded) == phrases.find(folded, words_) == phrases.find(folded, words_, set(words_)) \
+        == phrases._scan(words_)
 
 
 _KNOWN, _UNKNOWN = ["dom", "jest", "program", "Miasto", "organizacje"], ["xqzv", "brrk", "ASDFG", "xqzvw"]
@@ -396,4 +399,30 @@ def test_real_word_count_is_the_count_of_every_word_whatever_the_first_ones(word
     rules = load_rules()
     real = sum(w in _KNOWN or w in ("NGO", "GRDPP") for w in words)
     expected = real if lang != "de" and real < math.ceil(rules.nonsense_min_real_word_share * len(words)) else None
-    assert triage_module._real_words_below(words, rules, lang) == expected
+    assert triage_module._real_words_below(triage_module._LetterWords(" ".join(words)), rules, lang) == expected
+
+
+# Every letter, digit and space character of Windows-1250, a few outside it, apostrophes and what joins them.
+_WINDOWS_1250 = [c for c in (bytes([b]).decode("cp1250", "ignore") for b in range(256)) if c]
+_WORD_PIECES = _WINDOWS_1250 + ["'", "’", "a'b", "Ł’ó", "İ", "ſ", "Σ", "ΑΣ ", "ß", "ǅ", "ж", "²", "_", "🙂",
+                                "\u0301"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(text=st.lists(st.sampled_from(_WORD_PIECES), max_size=40).map("".join), n=st.integers(0, 45))
+def test_letter_words_counted_and_lowered_as_far_as_needed_are_those_of_the_whole_findall(text: str, n: int) -> None:
+    every = triage_module._LETTER_WORD.findall(text)
+    words = triage_module._LetterWords(text)
+    assert words.count == len(every)
+    assert words.lowered_head(n) == [w.lower() for w in every[:n]]
+    assert words.every() == every
+
+
+def test_every_windows_1250_letter_is_lowered_and_counted_as_findall_does() -> None:
+    letters = [c for c in _WINDOWS_1250 if re.fullmatch(r"[^\W\d_]", c)]
+    assert len(letters) > 100 and "Ł" in letters and "ś" in letters
+    text = " ".join(letters) + " " + "".join(letters) + "-" + "".join(reversed(letters))
+    every = triage_module._LETTER_WORD.findall(text)
+    words = triage_module._LetterWords(text)
+    assert triage_module._windows_1250(text) is not None  # the shortcut's path
+    assert (words.count, words.lowered_head(len(every))) == (len(every), [w.lower() for w in every])
