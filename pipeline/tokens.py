@@ -9,9 +9,11 @@ pieces are looked up and only the new ones tokenized, and every token takes its 
 
 The one way a piece's neighbours count: the tokenizer then matches special cases over the whole `Doc`
 (`_apply_special_cases`), where a match that crosses a space retokenizes nothing (the rules holding whitespace are
-single characters) but, being longer, can keep a shorter match inside a piece from being applied. A piece whose
-tokens such a match changed (its tokens without that pass differ) is "risky": a text holding one, or any text
-`whole` says a tokenizer's own later step may join across pieces, is tokenized whole.
+single characters) but, when it is at least as long and overlaps its first or last token, keeps a match inside a
+piece from being applied ("Dz.U ." stays "Dz" "." "U" "." for "Dz.U."'s sake, "Dz.U" alone is "Dz." "U"). A piece
+is "risky" when that pass joined some of its tokens and a special case's tokens could run over the piece's edge
+onto the first or last of them: a text holding a risky piece, or any text `whole` says a tokenizer's own later step
+may join across pieces, is tokenized whole.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from collections.abc import Callable, Sequence
 from itertools import chain, repeat
 
 import numpy
-from spacy.attrs import ORTH
+from spacy.attrs import IDX, ORTH
 from spacy.tokenizer import Tokenizer
+from spacy.tokens import Doc
 
 # `\s` is `str.isspace`, the test the tokenizer cuts at (checked for every code point in tests/test_tokens.py).
 _PIECE = re.compile(r"\A\s+|\S+\s*")
@@ -42,7 +45,11 @@ class PieceOrths:
         self._whole = whole
         self._max_pieces = max_pieces
         self._rules = {tokenizer.vocab.strings.add(rule) for rule in tokenizer.rules if not rule.isspace()}
-        self._unmatched = _without_special_matches(tokenizer)
+        self._unmatched = _without_special_matches(tokenizer, tokenizer.rules)
+        # What that pass matches: each special case as the affix patterns alone tokenize it (`add_special_case`).
+        unruled = _without_special_matches(tokenizer, rules=None)
+        patterns = (unruled(rule).to_array(ORTH).tolist() for rule in tokenizer.rules)
+        self._patterns = [pattern for pattern in patterns if len(pattern) > 1]
         self._forget()
 
     def _forget(self) -> None:
@@ -83,8 +90,9 @@ class PieceOrths:
         return orths, sizes
 
     def _add(self, piece: str) -> int:
-        orths = self._tokenize(piece).to_array(ORTH)
-        if self._risky(piece, orths):
+        doc = self._tokenize(piece)
+        orths = doc.to_array(ORTH)
+        if self._risky(piece, doc, orths):
             self._ids[piece] = _RISKY
             return _RISKY
         piece_id, start = self._pieces, self._tokens
@@ -98,16 +106,40 @@ class PieceOrths:
         self._ids[piece] = piece_id
         return piece_id
 
-    def _risky(self, piece: str, orths: numpy.ndarray) -> bool:
+    def _risky(self, piece: str, doc: Doc, orths: numpy.ndarray) -> bool:
         # A special-case match inside a piece leaves a rule's string as a token; most such tokens were found as
         # affixes, which the unmatched tokenizer finds too.
         if len(orths) < 2 or self._rules.isdisjoint(orths.tolist()):
             return False
-        return not numpy.array_equal(orths, self._unmatched(piece).to_array(ORTH))
+        unmatched = self._unmatched(piece)
+        tokens = unmatched.to_array(ORTH).tolist()
+        if tokens == orths.tolist():
+            return False
+        # Each token of `doc` joins the unmatched tokens from the one starting where it starts.
+        starts, joined_starts = unmatched.to_array(IDX), doc.to_array(IDX)
+        first = numpy.searchsorted(starts, joined_starts).clip(max=len(starts) - 1)
+        if not numpy.array_equal(starts[first], joined_starts):
+            return True
+        last = numpy.append(first[1:], len(starts)) - 1
+        return any(_runs_over(pattern, tokens, a, b) for a, b in zip(first.tolist(), last.tolist()) if b > a
+                   for pattern in self._patterns if len(pattern) > b - a)
 
 
-def _without_special_matches(tokenizer: Tokenizer) -> Tokenizer:
-    """A tokenizer like `tokenizer` (no subclass's later steps) but for its final pass over special cases.
+def _runs_over(pattern: list[int], tokens: list[int], a: int, b: int) -> bool:
+    """Whether `pattern` can match tokens that start before `tokens` or end after them, among them token `a` or
+    token `b`."""
+    for start in range(1 - len(pattern), len(tokens)):
+        end = start + len(pattern)
+        lo, hi = max(start, 0), min(end, len(tokens))
+        if (start < 0 or end > len(tokens)) and (start <= a < end or start <= b < end) and \
+                pattern[lo - start:hi - start] == tokens[lo:hi]:
+            return True
+    return False
+
+
+def _without_special_matches(tokenizer: Tokenizer, rules: dict | None) -> Tokenizer:
+    """A tokenizer like `tokenizer` (no subclass's later steps), with the special cases `rules`, but for its final
+    pass over special cases.
 
     A special case goes into that pass when the affix patterns find something in it (`add_special_case`), so the
     patterns find nothing while the rules are loaded."""
@@ -116,7 +148,7 @@ def _without_special_matches(tokenizer: Tokenizer) -> Tokenizer:
     def quiet(find: Callable, nothing: object) -> Callable:
         return lambda text: nothing if loading else find(text)
 
-    unmatched = Tokenizer(tokenizer.vocab, rules=tokenizer.rules,
+    unmatched = Tokenizer(tokenizer.vocab, rules=rules,
                           prefix_search=quiet(tokenizer.prefix_search, None),
                           suffix_search=quiet(tokenizer.suffix_search, None),
                           infix_finditer=quiet(tokenizer.infix_finditer, ()),
