@@ -104,7 +104,7 @@ class PolishTokenizer(Tokenizer):
 
     def orths(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
         """The ORTH hashes of `texts`' tokens, text after text, as `self(text)` gives them, and how many each text
-        has: without a `Doc` per text (`pipeline.tokens`), the word forms met kept up to `MAX_FORMS` pieces."""
+        has, without a `Doc` per text (`pipeline.tokens`; it keeps the pieces met, up to `MAX_FORMS` of them)."""
         if self._pieces is None:
             # Only a group of digits joins tokens across a space; a placeholder stays inside its piece.
             self._pieces = PieceOrths(self, _GROUP_HINT.search, MAX_FORMS)
