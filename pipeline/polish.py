@@ -35,6 +35,7 @@ from pipeline.diacritics import fold_polish, polish_frequencies, restore_word
 from pipeline.polish_dictionary import polish_lemmatizer
 from pipeline.resources import resource_lines
 from pipeline.sentences import abbreviations
+from pipeline.tokens import PieceOrths
 from pipeline.vocabulary import PLACEHOLDER, PLACEHOLDERS
 
 # Tokens the tokenizer cannot keep whole because they contain spaces or unknown bracketed names. Each branch opens
@@ -86,6 +87,8 @@ class PolishTokenizer(Tokenizer):
     """spaCy's tokenizer, then a merge of what it cannot keep whole: space-grouped numbers ("1 200 000")
     and bracketed placeholders it has no special case for ("[KOD_POCZTOWY]")."""
 
+    _pieces: PieceOrths | None = None
+
     def __call__(self, text: str) -> Doc:
         doc = super().__call__(text)
         # Cheap tests on the string first: most comments have neither.
@@ -98,6 +101,14 @@ class PolishTokenizer(Tokenizer):
                 for span in spans:
                     retokenizer.merge(span)
         return doc
+
+    def orths(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
+        """The ORTH hashes of `texts`' tokens, text after text, as `self(text)` gives them, and how many each text
+        has, without a `Doc` per text (`pipeline.tokens`; it keeps the pieces met, up to `MAX_FORMS` of them)."""
+        if self._pieces is None:
+            # Only a group of digits joins tokens across a space; a placeholder stays inside its piece.
+            self._pieces = PieceOrths(self, _GROUP_HINT.search, MAX_FORMS)
+        return self._pieces.orths(texts)
 
 
 @spacy.registry.tokenizers("uwagi.pl_tokenizer.v1")
@@ -252,16 +263,30 @@ class PolishLemmatizer:
 
     def set_lemmas(self, docs: Sequence[Doc], write: bool = True
                    ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-        """Set the lemmas of `docs` (unless not `write`: a caller that reads only what this returns). Returns their
-        tokens' cases, document after document (a token's case: its form and lemma), and the ORTH and LEMMA hashes of
-        each case.
+        """Set the lemmas of `docs` (unless not `write`: a caller that reads only what this returns). Returns
+        `lemma_cases` of their tokens."""
+        sizes = numpy.array([len(doc) for doc in docs], dtype=numpy.int64)
+        orths = (numpy.concatenate([doc.to_array(ORTH) for doc in docs]) if len(docs) else
+                 numpy.zeros(0, dtype=numpy.uint64))
+        cases = self.lemma_cases(orths, sizes, lambda k: _lang(docs[k].user_data.get("lang"), docs[k].text))
+        if write and len(orths):
+            case_of, _, lemma_of_case = cases
+            lemmas = lemma_of_case[case_of]
+            starts = numpy.concatenate([[0], numpy.cumsum(sizes)])
+            for doc, start, end in zip(docs, starts[:-1].tolist(), starts[1:].tolist()):
+                if end > start:
+                    doc.from_array([LEMMA], lemmas[start:end])
+        return cases
+
+    def lemma_cases(self, orths: numpy.ndarray, sizes: numpy.ndarray, lang: Callable[[int], str]
+                    ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """The cases of the tokens of documents of `sizes` tokens each, whose ORTH hashes are `orths` one document
+        after another (a token's case: its form and lemma), and the ORTH and LEMMA hashes of each case. `lang(k)`
+        is the language of document k.
 
         A document typed without Polish letters (but with letters, and in Polish) has its forms restored first;
         a token opening a sentence is looked up as `_Form.sentence_initial`.
         """
-        sizes = numpy.array([len(doc) for doc in docs], dtype=numpy.int64)
-        orths = (numpy.concatenate([doc.to_array(ORTH) for doc in docs]) if len(docs) else
-                 numpy.zeros(0, dtype=numpy.uint64))
         if not len(orths):
             return numpy.zeros(0, dtype=numpy.int64), orths, orths
         which, distinct = pandas.factorize(orths)  # hashing: no sort of every token
@@ -269,12 +294,12 @@ class PolishLemmatizer:
         flags = numpy.array([form.flags for form in forms], dtype=numpy.uint8)[which]
         polish, alpha, space, ends = ((flags & flag) > 0 for flag in (_POLISH, _ALPHA, _SPACE, _ENDS))
         starts = numpy.concatenate([[0], numpy.cumsum(sizes)])
-        restore = numpy.zeros(len(docs), dtype=bool)
+        restore = numpy.zeros(len(sizes), dtype=bool)
         if self.restore_diacritics:
             with_polish, with_alpha = (numpy.diff(numpy.concatenate([[0], numpy.cumsum(held)])[starts])
                                        for held in (polish, alpha))
             for k in numpy.flatnonzero((with_polish == 0) & (with_alpha > 0)).tolist():
-                restore[k] = _lang(docs[k]) == "pl"
+                restore[k] = lang(k) == "pl"
         # A token opens a sentence when the last token before it in its document that is not a plain space ends
         # one (final punctuation, a line break), or when there is no such token.
         position = numpy.arange(len(orths))
@@ -292,11 +317,6 @@ class PolishLemmatizer:
             if lemma is None:
                 lemma = cache[key] = self._strings.add(self.lemma(key, restore=restored))
             lemma_of_case[i] = lemma
-        if write:
-            lemmas = lemma_of_case[case_of]
-            for doc, start, end in zip(docs, starts[:-1].tolist(), starts[1:].tolist()):
-                if end > start:
-                    doc.from_array([LEMMA], lemmas[start:end])
         return case_of, distinct[cases >> 2], lemma_of_case
 
     def lemma(self, form: str, restore: bool = False) -> str:
@@ -432,23 +452,23 @@ def analyze(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int
     forms per token to look up."""
     nlp = _bounded_nlp(lemmatizer)
     component: PolishLemmatizer = nlp.get_pipe("pl_lemmatizer")
+    tokenizer: PolishTokenizer = nlp.tokenizer
     cleaned = [text if isinstance(text, str) else "" for text in texts]
     known = None if langs is None else list(langs)
     out: list[Analysis] = []
     for lo in range(0, len(cleaned), batch_size):
-        docs = [nlp.make_doc(text) for text in cleaned[lo:lo + batch_size]]
-        if known is not None:
-            for doc, lang in zip(docs, known[lo:lo + batch_size]):
-                doc.user_data["lang"] = lang
-        # The documents are dropped once analysed: their tokens need no lemma of their own.
-        out += _analyses(nlp.vocab.strings, *component.set_lemmas(docs, write=False), [len(doc) for doc in docs])
+        batch = cleaned[lo:lo + batch_size]
+        # The tokens' hashes are all the lemmatizer reads: no `Doc` is built.
+        orths, sizes = tokenizer.orths(batch)
+        cases = component.lemma_cases(
+            orths, sizes, lambda k: _lang(None if known is None else known[lo + k], batch[k]))
+        out += _analyses(nlp.vocab.strings, *cases, sizes)
     return out
 
 
-def _lang(doc: Doc) -> str:
-    """The text's language: as `analyze` was given it, else detected."""
-    lang = doc.user_data.get("lang")
-    return detect_language(doc.text) if lang is None else lang
+def _lang(lang: str | None, text: str) -> str:
+    """The text's language: `lang` as `analyze` was given it, else detected."""
+    return detect_language(text) if lang is None else lang
 
 
 def lemmatize_words(words: Iterable[str], lemmatizer: str = "simplemma") -> list[str]:

@@ -1,0 +1,118 @@
+"""`PolishTokenizer.orths` (pipeline/tokens.py) gives the tokens `nlp.make_doc` gives, without a `Doc` per text."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import numpy
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from spacy.attrs import ORTH
+
+from pipeline.polish import _analyses, analyze, get_nlp
+from pipeline.tokens import _PIECE, _RISKY, PieceOrths
+from tests.quality_data import ROOT, read_jsonl
+
+NLP = get_nlp()
+RULES = sorted(NLP.tokenizer.rules)
+WORDS = ["Współpraca", "z", "organizacjami", "pozarządowymi", "źdźbło", "ŻÓŁW", "srodki", "NGO-sów", "e-mail",
+         "biało-czerwonych", "Dz.U.", "Dz.U", "m.in.", "np.", "r.", "ul.", "tzw.", "itd.", "[OSOBA]", "[EMAIL]",
+         "[KOD_POCZTOWY]", "[osoba]", "https://gdansk.pl/konsultacje?id=12&x=y", "www.gdansk.pl", "jan@x.pl",
+         "15.03.2024", "2022-2023", "1 200 000", "12 345,50", "1.200.000", "3", "333", "§", "5", "ust.", "1",
+         "pkt", "2a", "art.", "19a", ":)", ":-(", "(-:", "„cytat”", "«tak»", "(nawias)", "[", "]", "...", "…",
+         "—", "–", "-", "--", "?!", "!!", "'", "''", '"', "/", ":", ";", ",", ".", "%", "zł", "100zł", "A-0001"]
+# A rule cut in two: a space between its parts lets a special case match across pieces ("Dz.U .").
+HALVES = sorted({half for rule in RULES for half in (rule[:len(rule) // 2], rule[len(rule) // 2:]) if half.strip()})
+SPACES = ["", " ", " ", " ", "  ", "   ", "\n", "\n\n", "\r\n", "\t", "\xa0", " \n ", "\u2009", "\u3000", " \t"]
+
+
+def make_doc_orths(texts: list[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
+    arrays = [NLP.make_doc(text).to_array(ORTH) for text in texts]
+    return numpy.concatenate([numpy.zeros(0, dtype=numpy.uint64), *arrays]), numpy.array([len(a) for a in arrays])
+
+
+def assert_same_tokens(texts: list[str], pieces: PieceOrths | None = None) -> None:
+    orths, sizes = (pieces or NLP.tokenizer).orths(texts)
+    expected, expected_sizes = make_doc_orths(texts)
+    assert sizes.tolist() == expected_sizes.tolist()
+    assert orths.tolist() == expected.tolist()
+
+
+def test_pieces_are_cut_where_the_tokenizer_cuts_them_at_every_whitespace_character() -> None:
+    # The tokenizer cuts at a change of `str.isspace`; the pieces' pattern must agree on every code point.
+    space = re.compile(r"\s")
+    assert [c for c in range(sys.maxunicode + 1) if bool(space.fullmatch(chr(c))) != chr(c).isspace()] == []
+    assert _PIECE.findall("  Ala  ma\n\nkota ") == ["  ", "Ala  ", "ma\n\n", "kota "]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.one_of(*map(st.sampled_from, (WORDS, RULES, HALVES, "([{}])!?.,:;-*_<>=^'\""))),
+                          st.sampled_from(SPACES)),
+                max_size=12),
+       st.sampled_from(SPACES))
+def test_tokens_are_those_of_make_doc(parts: list[tuple[str, str]], opening: str) -> None:
+    texts = [opening + "".join(word + space for word, space in parts)]
+    assert_same_tokens(texts + [text.upper() for text in texts] + [""])
+
+
+def test_a_special_case_matched_across_a_space_keeps_the_one_inside_a_piece_from_applying() -> None:
+    # Alone, "Dz.U" is "Dz." "U"; in "Dz.U ." the special case "Dz.U." matched across the space (which changes
+    # nothing itself) takes precedence, so the tokenizer leaves "Dz" "." "U" ".": such a text is tokenized whole.
+    texts = ["Dz.U .", "Dz.U", ". Dz.U .", "Sp.n.:( ((*>", "według Dz.U . z 2023 r."]
+    assert_same_tokens(texts)
+    assert [NLP.vocab.strings[h] for h in NLP.tokenizer.orths(["Dz.U ."])[0]] == ["Dz", ".", "U", "."]
+
+
+def test_only_a_piece_whose_joined_tokens_a_special_case_could_run_onto_is_tokenized_whole() -> None:
+    # "[OSOBA]!!" is "[" "OSOBA" "]" "!" "!" before the pass joins the placeholder, but no special case's tokens end
+    # in "[" "OSOBA" or begin with "]" "!" and are as long: tokenizing every text holding one whole would cost 5% of
+    # the benchmark's texts.
+    pieces = PieceOrths(NLP.tokenizer, lambda text: False, max_pieces=1_000)
+    texts = ["Pozdrawiam [OSOBA]!! i[EMAIL] [OSOBA]ewandowski a[TELEFON]", "według Dz.U . z 2023 r."]
+    assert_same_tokens(texts, pieces)
+    assert [piece for piece, piece_id in pieces._ids.items() if piece_id == _RISKY] == ["Dz.U "]
+
+
+def test_the_table_of_pieces_starts_afresh_past_its_bound_and_gives_the_same_tokens() -> None:
+    pieces = PieceOrths(NLP.tokenizer, lambda text: False, max_pieces=5)
+    texts = [f"Wniosek nr {n}: zmiana planu, ul. Długa {n}." for n in range(20)]
+    for lo in range(0, len(texts), 4):
+        assert_same_tokens(texts[lo:lo + 4], pieces)
+        assert len(pieces._ids) <= 5 + 4 * 8  # the bound plus one batch's pieces
+
+
+def corpus_texts() -> list[str]:
+    texts = [row["text"] for path in sorted((ROOT / "data").glob("*/*.jsonl")) for row in read_jsonl(path)]
+    sample = pd.read_csv(ROOT / "data" / "samples" / "konsultacje_2023_demo.csv", sep=";", dtype=str,
+                         encoding="utf-8-sig")
+    return texts + sample["Treść uwagi"].fillna("").tolist()
+
+
+def test_tokens_of_the_labelled_corpora_are_those_of_make_doc() -> None:
+    assert_same_tokens(corpus_texts())
+
+
+def test_tokens_of_the_shared_corpora_are_those_of_make_doc(shared_dir: Path) -> None:
+    texts = [row["text"] for row in read_jsonl(shared_dir / "data" / "gdansk_ngo_2023" / "dev.jsonl")]
+    proposals = pd.read_csv(shared_dir / "data" / "lodz_bo_2025" / "proposals.csv", dtype=str)
+    assert_same_tokens(texts + [f"{name}\n{text}" for name, text in zip(proposals["nazwa"].fillna(""),
+                                                                          proposals["opis"].fillna(""))])
+
+
+@pytest.mark.slow
+def test_tokens_and_analyses_of_the_benchmark_export_are_those_of_make_doc() -> None:
+    # The 20,000 comments `bench/bench_pipeline.py` exports: campaigns, duplicates, redaction placeholders.
+    from tests.synthetic_campaigns import make_corpus
+
+    sample = pd.read_csv(ROOT / "data" / "samples" / "konsultacje_2023_demo.csv", sep=";", dtype=str,
+                         encoding="utf-8-sig")["Treść uwagi"].tolist()
+    texts = make_corpus(20_000, seed=0, sample=sample).frame["text_clean"].tolist()
+    assert_same_tokens(texts)
+    component = NLP.get_pipe("pl_lemmatizer")
+    docs = [NLP.make_doc(text) for text in texts[:5_000]]
+    from_docs = _analyses(NLP.vocab.strings, *component.set_lemmas(docs, write=False), [len(doc) for doc in docs])
+    assert analyze(texts[:5_000]) == from_docs
