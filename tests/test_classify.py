@@ -579,3 +579,34 @@ def test_evidence_ranks_each_comment_s_words_strongest_first() -> None:
             expected.append([names[row.indices[j]] for j in top if weight[j] > 0])
         assert _ranked_words(X, winners, w, names) == expected
     assert any(len(words) == _EVIDENCE_CANDIDATES for words in expected)
+
+
+@pytest.mark.parametrize("params", [None, {"keyword_weight": 0.0}])
+def test_evidence_searches_keywords_only_where_the_winning_label_s_count_says_they_are(params: dict | None) -> None:
+    """The evidence looks for keyword phrases only in rows whose winning label's keyword count is positive: it must
+    name what a search of every row names, whichever label wins (here random ones), and search every row when the
+    counts weigh 0."""
+    from pipeline.classifier import _feature_names, _ranked_words
+    from pipeline.features import feature_matrix
+
+    texts = [t for t, _ in TRAIN_ROWS] + ["", "Hello, more money for NGOs please.", "Brak uwag."]
+    if params is None:
+        model = load_classifier(DEFAULT)
+    else:
+        labels = [GDANSK.resolve(v) for _, v in TRAIN_ROWS]
+        model = CommentClassifier(GDANSK, calibration_folds=0, **params).fit([t for t, _ in TRAIN_ROWS], labels)
+    analysed = analyse(texts)
+    X = feature_matrix(model.features_, analysed)
+    keywords = model.features_.named_transformers_["keywords"]
+    rng = np.random.default_rng(0)
+    for winners in (model._proba(X).argmax(axis=1), rng.integers(0, len(GDANSK.ids), size=len(texts))):
+        words = X[:, model.features_.output_indices_["words"]]
+        ranked = _ranked_words(words, winners, model.evidence_weights_,
+                               _feature_names(model.features_.named_transformers_["words"]))
+        expected = [pick_evidence(list(dict.fromkeys(p for k, p in keywords.matches(lemmas) if k == winner)) + w)
+                    for winner, lemmas, w in zip(winners, analysed["lemmas"], ranked)]
+        assert model._evidence(analysed, X, winners) == expected
+    if params is None:  # the comparison covers rows with keyword phrases in the evidence
+        assert any(any(k == w for k, _ in keywords.matches(lemmas))
+                   for w, lemmas in zip(model._proba(X).argmax(axis=1), analysed["lemmas"]))
+
