@@ -610,3 +610,16 @@ def test_evidence_searches_keywords_only_where_the_winning_label_s_count_says_th
         assert any(any(k == w for k, _ in keywords.matches(lemmas))
                    for w, lemmas in zip(model._proba(X).argmax(axis=1), analysed["lemmas"]))
 
+
+@pytest.mark.parametrize("ngram_range", [(2, 5), (1, 3)])
+def test_char_ngrams_of_a_word_are_its_padded_slices_by_length_then_position(ngram_range: tuple[int, int]) -> None:
+    """A new word's n-grams, cut by cached slices (or, for a rare long word, slices made for it), in the order the
+    vectorizer counts them: by length, then position; words shorter than n give no n-gram of that length."""
+    from pipeline.features import _SLICED_LENGTH, CharNgrams
+
+    chars = CharNgrams(ngram_range)
+    low, high = ngram_range
+    for word in ["a", "ab", "dotacja", "ż" * (_SLICED_LENGTH - 2), "x" * (_SLICED_LENGTH - 1), "długie" * 40]:
+        padded = f" {word} "
+        expected = [padded[i:i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+        assert chars._ngrams(word) == expected
