@@ -13,6 +13,7 @@ enough, a confidence, the lemmas that weighed most (evidence), a review flag and
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
@@ -581,10 +582,9 @@ def label_columns(proba: np.ndarray, ids: Sequence[str], max_labels: int, second
     ids_arr = np.array(ids, dtype=object)
     order = np.argsort(-proba, axis=1)
     top = proba[np.arange(len(proba)), order[:, 0]]
-    labels = []
-    for row, ranks, p1 in zip(proba, order, top):
-        chosen = [r for r in ranks[:max_labels] if row[r] >= secondary_ratio * p1]
-        labels.append("|".join(ids_arr[chosen]))
+    first = order[:, :max_labels]
+    kept = np.take_along_axis(proba, first, axis=1) >= secondary_ratio * top[:, None]
+    labels = ["|".join(itertools.compress(names, keep)) for names, keep in zip(ids_arr[first].tolist(), kept.tolist())]
     return pd.DataFrame({"label": ids_arr[order[:, 0]] if len(proba) else [], "labels": labels,
                          "confidence": np.round(top, 4)})
 

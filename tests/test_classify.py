@@ -623,3 +623,23 @@ def test_char_ngrams_of_a_word_are_its_padded_slices_by_length_then_position(ngr
         padded = f" {word} "
         expected = [padded[i:i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
         assert chars._ngrams(word) == expected
+
+
+@pytest.mark.parametrize("max_labels, ratio", [(3, 0.5), (5, 0.0), (1, 1.0), (2, 0.9)])
+def test_labels_are_the_most_probable_ones_within_the_ratio_of_the_first(max_labels: int, ratio: float) -> None:
+    """`labels` lists, most probable first, up to `max_labels` labels whose probability reaches `ratio` of the
+    first's; `label` is the first, `confidence` its probability to four places (rows with ties, more labels allowed
+    than there are, no rows)."""
+    from pipeline.classifier import label_columns
+
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(4), size=50)
+    proba[:10] = np.round(proba[:10] * 4) / 4  # ties
+    ids = ["a", "b", "c", "d"]
+    columns = label_columns(proba, ids, max_labels, ratio)
+    for row, label, labels, confidence in zip(proba, columns["label"], columns["labels"], columns["confidence"]):
+        ranked = np.argsort(-row)
+        assert label == ids[ranked[0]] and confidence == round(float(row[ranked[0]]), 4)
+        expected = [ids[j] for j in ranked[:max_labels] if row[j] >= ratio * row[ranked[0]]]
+        assert labels == "|".join(expected)
+    assert label_columns(np.zeros((0, 4)), ids, max_labels, ratio).empty
