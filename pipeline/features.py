@@ -182,8 +182,8 @@ _SLICED_LENGTH = 64
 @lru_cache(maxsize=_SLICED_LENGTH)
 def _gram_slices(length: int, low: int, high: int) -> tuple[slice, ...]:
     """The slices of a string of `length` characters that give its n-grams, n from `low` to `high`, by n then
-    position: a new word's n-grams are cut by one C-level `map` over them (a Python loop per n-gram was most of the
-    cost of a word not met before)."""
+    position: a new word's n-grams are cut by one C-level `map` over them rather than a Python loop per n-gram
+    (cutting them is most of what a word not met before costs)."""
     return tuple(slice(i, i + n) for n in range(low, high + 1) for i in range(length - n + 1))
 
 
