@@ -13,6 +13,7 @@ enough, a confidence, the lemmas that weighed most (evidence), a review flag and
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Sequence
 from functools import lru_cache
@@ -374,7 +375,7 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         proba = self._proba(X, analysed)
         out = self.decisions(proba, analysed)
         out["semantic"] = semantic_rows(analysed) if self.semantic_svm_ is not None else False
-        out["evidence"] = self._evidence(analysed, X[:, self.features_.output_indices_["words"]], proba.argmax(axis=1))
+        out["evidence"] = self._evidence(analysed, X, proba.argmax(axis=1))
         types = self.type_model_ if self.type_model_ is not None else default_comment_type_model()
         out["comment_type"] = types.predict(analysed)
         return out
@@ -411,14 +412,18 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
         return proba
 
     def _evidence(self, analysed: pd.DataFrame, X: sp.csr_matrix, winners: np.ndarray) -> list[str]:
-        """`X`: the word block of the features (TF-IDF of content lemmas), already computed for the scores."""
+        """`X`: the features already computed for the scores."""
         keywords: KeywordMatcher = self.features_.named_transformers_["keywords"]
-        ranked = _ranked_words(X, winners, self.evidence_weights_,
+        ranked = _ranked_words(X[:, self.features_.output_indices_["words"]], winners, self.evidence_weights_,
                                _feature_names(self.features_.named_transformers_["words"]))
+        # A row whose winning label's keyword count is 0 matched none of its keywords: only the others are searched
+        # again for the phrases (with weight 0 every count is 0, so then every row is).
+        searched = (_keyword_counts(X, self.features_, winners) > 0 if keywords.weight > 0
+                    else np.ones(len(winners), dtype=bool)).tolist()
         out = []
-        for winner, lemmas, words in zip(winners.tolist(), analysed["lemmas"].tolist(), ranked):
-            hits = dict.fromkeys(p for k, p in keywords.matches(lemmas) if k == winner)
-            out.append(pick_evidence(list(hits) + words))
+        for winner, lemmas, words, search in zip(winners.tolist(), analysed["lemmas"].tolist(), ranked, searched):
+            hits = dict.fromkeys(p for k, p in keywords.matches(lemmas) if k == winner) if search else ()
+            out.append(pick_evidence([*hits, *words]))
         return out
 
 
@@ -534,30 +539,41 @@ def _ranked_words(X: sp.csr_matrix, winners: np.ndarray, weights: np.ndarray | N
     return [words[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-# The phrases evidence is picked from are a model's words and keyword phrases: a bounded set, folded once each.
-_folded_phrase = lru_cache(maxsize=1 << 16)(fold_chars)
+def _keyword_counts(X: sp.csr_matrix, features: ColumnTransformer, winners: np.ndarray) -> np.ndarray:
+    """Per row of the features `X`, the value of its winning label's keyword count (the `keywords` block)."""
+    start = features.output_indices_["keywords"].start
+    if not X.shape[0]:  # scipy's element look-up gives no flat array for no rows
+        return np.zeros(0, dtype=X.dtype)
+    return np.asarray(X[np.arange(X.shape[0]), start + winners]).ravel()
+
+
+@lru_cache(maxsize=1 << 16)
+def _folded_phrase(phrase: str) -> tuple[str, frozenset[str]]:
+    """A phrase folded and its folded words. The phrases evidence is picked from are a model's words and keyword
+    phrases: a bounded set, folded and split once each."""
+    key = fold_chars(phrase)
+    return key, frozenset(key.split())
 
 
 def pick_evidence(candidates: list[str], most: int = 5) -> str:
     """Up to `most` distinct phrases, dropping a word already shown inside a longer phrase. Phrases are compared
     folded, so a word is named once, in its Polish spelling when a candidate up to the last one chosen has it."""
-    chosen: list[str] = []  # folded
+    chosen: list[tuple[str, frozenset[str]]] = []  # folded, and its words
     spelling: dict[str, str] = {}
     for phrase in candidates:
-        key = _folded_phrase(phrase)
+        key, words = _folded_phrase(phrase)
         if key in spelling:
             if spelling[key] == key:
                 spelling[key] = phrase
             continue
-        words = set(key.split())
-        if any(words <= set(c.split()) for c in chosen):
+        if any(words <= other for _, other in chosen):
             continue
         if len(chosen) == most:
             break
-        chosen = [c for c in chosen if not set(c.split()) <= words]
-        chosen.append(key)
+        chosen = [(c, other) for c, other in chosen if not other <= words]
+        chosen.append((key, words))
         spelling[key] = phrase
-    return "; ".join(spelling[c] for c in chosen)
+    return "; ".join(spelling[c] for c, _ in chosen)
 
 
 def label_columns(proba: np.ndarray, ids: Sequence[str], max_labels: int, secondary_ratio: float) -> pd.DataFrame:
@@ -566,10 +582,9 @@ def label_columns(proba: np.ndarray, ids: Sequence[str], max_labels: int, second
     ids_arr = np.array(ids, dtype=object)
     order = np.argsort(-proba, axis=1)
     top = proba[np.arange(len(proba)), order[:, 0]]
-    labels = []
-    for row, ranks, p1 in zip(proba, order, top):
-        chosen = [r for r in ranks[:max_labels] if row[r] >= secondary_ratio * p1]
-        labels.append("|".join(ids_arr[chosen]))
+    first = order[:, :max_labels]
+    kept = np.take_along_axis(proba, first, axis=1) >= secondary_ratio * top[:, None]
+    labels = ["|".join(itertools.compress(names, keep)) for names, keep in zip(ids_arr[first].tolist(), kept.tolist())]
     return pd.DataFrame({"label": ids_arr[order[:, 0]] if len(proba) else [], "labels": labels,
                          "confidence": np.round(top, 4)})
 

@@ -11,6 +11,7 @@ import itertools
 import math
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -165,6 +166,27 @@ class KeywordMatcher(BaseEstimator, TransformerMixin):
         return np.array([f"keywords_{k}" for k in range(self.n_labels_)], dtype=object)
 
 
+class _Numbering(dict):
+    """Numbers keys in the order first asked for: `numbering[key]` is a new key's number, its count so far. Looked up
+    by a C-level `map`, the Python code runs once per distinct key, not once per occurrence."""
+
+    def __missing__(self, key: str) -> int:
+        self[key] = number = len(self)
+        return number
+
+
+# Words up to this long (padded) have their n-grams' slices kept: nearly every word, a few thousand slices in all.
+_SLICED_LENGTH = 64
+
+
+@lru_cache(maxsize=_SLICED_LENGTH)
+def _gram_slices(length: int, low: int, high: int) -> tuple[slice, ...]:
+    """The slices of a string of `length` characters that give its n-grams, n from `low` to `high`, by n then
+    position: a new word's n-grams are cut by one C-level `map` over them rather than a Python loop per n-gram
+    (cutting them is most of what a word not met before costs)."""
+    return tuple(slice(i, i + n) for n in range(low, high + 1) for i in range(length - n + 1))
+
+
 class CharNgrams(BaseEstimator, TransformerMixin):
     """TF-IDF of character n-grams within words (scikit-learn's `char_wb`), computed once per distinct word.
 
@@ -181,34 +203,31 @@ class CharNgrams(BaseEstimator, TransformerMixin):
 
     def _ngrams(self, word: str) -> list[str]:
         padded = f" {word} "
-        low, high = self.ngram_range
-        return [padded[i:i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+        slices = _gram_slices if len(padded) <= _SLICED_LENGTH else _gram_slices.__wrapped__  # a rare long word
+        return list(map(padded.__getitem__, slices(len(padded), *self.ngram_range)))
 
     def _counts(self, X: Iterable[str], grow: bool) -> sp.csr_matrix:
         # Counts = (texts x distinct words) @ (distinct words x n-grams): the Python work is one dictionary look-up
         # per word occurrence; each distinct word's n-grams are listed once and summed by sparse arithmetic.
         cache, vocabulary = self._cache(), self.vocabulary_
-        word_ids: dict[str, int] = {}
+        word_ids = _Numbering()
         ids: list[int] = []
         indptr = [0]
         for text in X:
-            ids.extend([word_ids.setdefault(word, len(word_ids)) for word in text.split()])
+            ids.extend(map(word_ids.__getitem__, text.split()))
             indptr.append(len(ids))
-        word_cols = []
-        for word in word_ids:
-            cols = cache.get(word)
-            if cols is None:
-                grams = self._ngrams(word)
-                if grow:
-                    for gram in grams:
-                        vocabulary.setdefault(gram, len(vocabulary))
-                cols = np.array([vocabulary[g] for g in grams if g in vocabulary], dtype=np.int32)
-                if len(cache) < self._CACHE_LIMIT:
-                    cache[word] = cols
-            word_cols.append(cols)
+        word_cols = list(map(cache.get, word_ids))
+        for i, word in [(i, word) for i, (word, cols) in enumerate(zip(word_ids, word_cols)) if cols is None]:
+            grams = self._ngrams(word)
+            if grow:
+                for gram in grams:
+                    vocabulary.setdefault(gram, len(vocabulary))
+            word_cols[i] = cols = np.array([c for c in map(vocabulary.get, grams) if c is not None], dtype=np.int32)
+            if len(cache) < self._CACHE_LIMIT:
+                cache[word] = cols
         texts = sp.csr_matrix((np.ones(len(ids), dtype=self.dtype), np.array(ids, dtype=np.int32), np.array(indptr)),
                               shape=(len(indptr) - 1, len(word_ids)))
-        sizes = np.array([len(cols) for cols in word_cols], dtype=np.int64)
+        sizes = np.fromiter(map(len, word_cols), dtype=np.int64, count=len(word_cols))
         flat = np.concatenate(word_cols) if word_cols else np.zeros(0, dtype=np.int32)
         grams = sp.csr_matrix((np.ones(len(flat), dtype=self.dtype), flat, np.concatenate([[0], np.cumsum(sizes)])),
                               shape=(len(word_ids), len(vocabulary)))

@@ -579,3 +579,67 @@ def test_evidence_ranks_each_comment_s_words_strongest_first() -> None:
             expected.append([names[row.indices[j]] for j in top if weight[j] > 0])
         assert _ranked_words(X, winners, w, names) == expected
     assert any(len(words) == _EVIDENCE_CANDIDATES for words in expected)
+
+
+@pytest.mark.parametrize("params", [None, {"keyword_weight": 0.0}])
+def test_evidence_searches_keywords_only_where_the_winning_label_s_count_says_they_are(params: dict | None) -> None:
+    """The evidence looks for keyword phrases only in rows whose winning label's keyword count is positive: it must
+    name what a search of every row names, whichever label wins (here random ones), and search every row when the
+    counts weigh 0."""
+    from pipeline.classifier import _feature_names, _ranked_words
+    from pipeline.features import feature_matrix
+
+    texts = [t for t, _ in TRAIN_ROWS] + ["", "Hello, more money for NGOs please.", "Brak uwag."]
+    if params is None:
+        model = load_classifier(DEFAULT)
+    else:
+        labels = [GDANSK.resolve(v) for _, v in TRAIN_ROWS]
+        model = CommentClassifier(GDANSK, calibration_folds=0, **params).fit([t for t, _ in TRAIN_ROWS], labels)
+    analysed = analyse(texts)
+    X = feature_matrix(model.features_, analysed)
+    keywords = model.features_.named_transformers_["keywords"]
+    rng = np.random.default_rng(0)
+    for winners in (model._proba(X).argmax(axis=1), rng.integers(0, len(GDANSK.ids), size=len(texts))):
+        words = X[:, model.features_.output_indices_["words"]]
+        ranked = _ranked_words(words, winners, model.evidence_weights_,
+                               _feature_names(model.features_.named_transformers_["words"]))
+        expected = [pick_evidence(list(dict.fromkeys(p for k, p in keywords.matches(lemmas) if k == winner)) + w)
+                    for winner, lemmas, w in zip(winners, analysed["lemmas"], ranked)]
+        assert model._evidence(analysed, X, winners) == expected
+    if params is None:  # the comparison covers rows with keyword phrases in the evidence
+        assert any(any(k == w for k, _ in keywords.matches(lemmas))
+                   for w, lemmas in zip(model._proba(X).argmax(axis=1), analysed["lemmas"]))
+
+
+@pytest.mark.parametrize("ngram_range", [(2, 5), (1, 3)])
+def test_char_ngrams_of_a_word_are_its_padded_slices_by_length_then_position(ngram_range: tuple[int, int]) -> None:
+    """A new word's n-grams, cut by cached slices (or, for a rare long word, slices made for it), in the order the
+    vectorizer counts them: by length, then position; words shorter than n give no n-gram of that length."""
+    from pipeline.features import _SLICED_LENGTH, CharNgrams
+
+    chars = CharNgrams(ngram_range)
+    low, high = ngram_range
+    for word in ["a", "ab", "dotacja", "ż" * (_SLICED_LENGTH - 2), "x" * (_SLICED_LENGTH - 1), "długie" * 40]:
+        padded = f" {word} "
+        expected = [padded[i:i + n] for n in range(low, high + 1) for i in range(len(padded) - n + 1)]
+        assert chars._ngrams(word) == expected
+
+
+@pytest.mark.parametrize("max_labels, ratio", [(3, 0.5), (5, 0.0), (1, 1.0), (2, 0.9)])
+def test_labels_are_the_most_probable_ones_within_the_ratio_of_the_first(max_labels: int, ratio: float) -> None:
+    """`labels` lists, most probable first, up to `max_labels` labels whose probability reaches `ratio` of the
+    first's; `label` is the first, `confidence` its probability to four places (rows with ties, more labels allowed
+    than there are, no rows)."""
+    from pipeline.classifier import label_columns
+
+    rng = np.random.default_rng(0)
+    proba = rng.dirichlet(np.ones(4), size=50)
+    proba[:10] = np.round(proba[:10] * 4) / 4  # ties
+    ids = ["a", "b", "c", "d"]
+    columns = label_columns(proba, ids, max_labels, ratio)
+    for row, label, labels, confidence in zip(proba, columns["label"], columns["labels"], columns["confidence"]):
+        ranked = np.argsort(-row)
+        assert label == ids[ranked[0]] and confidence == round(float(row[ranked[0]]), 4)
+        expected = [ids[j] for j in ranked[:max_labels] if row[j] >= ratio * row[ranked[0]]]
+        assert labels == "|".join(expected)
+    assert label_columns(np.zeros((0, 4)), ids, max_labels, ratio).empty

@@ -197,3 +197,30 @@ def test_fold_chars_folds_each_character_whichever_way_it_takes(text: str) -> No
     # A Polish text folds by lower() and replacements, any other through the table: each must give the fold of
     # every character.
     assert fold_chars(text) == "".join(strip_diacritics(c).casefold() for c in text)
+
+
+def _decomposed_without_marks(text: str) -> str:
+    """What `strip_diacritics` means: NFKD of the text (ł and a few others folded first), its combining marks
+    dropped."""
+    from pipeline.clean import _FOLD_TABLE
+
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_TABLE))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_MARKS = [*map(chr, range(0x300, 0x370)), "\u0345", "\u05b0", "\u093c", "\u0e48", "\u3099", "\u20d2"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(st.sampled_from([*"aeoAEOłŁđØąęóśżźćńĄĘŚŻŹÓ가힣ﬁ①ǅᾀǰ ", *_MARKS])) | st.text())
+@example("a\u0316\u0301\u0345e\u0301\u0316")  # marks of several classes, which NFKD reorders
+@example("Współpraca, ŁÓDŹ, 가, ﬁ")
+def test_strip_diacritics_character_by_character_is_the_decomposition_without_marks(text: str) -> None:
+    # The table strips each character alone; decomposing the whole text reorders adjacent combining marks, which are
+    # all dropped, so the two must agree on any text, and on every character.
+    assert strip_diacritics(text) == _decomposed_without_marks(text)
+
+
+def test_strip_diacritics_of_every_character_is_its_decomposition_without_marks() -> None:
+    every = "".join(map(chr, [*range(0xD800), *range(0xE000, sys.maxunicode + 1)]))
+    assert strip_diacritics(every) == _decomposed_without_marks(every)
