@@ -43,14 +43,41 @@ _PLAIN = re.compile(r"[\t\n -~ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—…«»�
 # three plain characters; tests/test_clean.py checks every such sequence): most Polish comments have none, and are
 # spared ftfy's heuristic, which was about half of cleaning's time.
 _PLAIN_MAYBE_BAD = re.compile(r"[ĄĆĘŁŃŚŹŻ€«»]")
+# Curly double quotes („Polish”, “English”) are what keeps most lines that ftfy would see out of `_PLAIN`. Of ftfy's
+# fixes only `uncurl_quotes` changes them (to '"'), and in its heuristic they are punctuation that can make a bad
+# sequence of at most three characters, like the telltale characters above: so a line of `_QUOTED` that does not look
+# bad, and whose straightened form is a `_PLAIN` line that does not look bad either, is what ftfy makes of it.
+_CURLY_DOUBLE_QUOTES = "“”„‟"  # ftfy's DOUBLE_QUOTE_RE, [\u201c-\u201f]
+_QUOTED = re.compile(f"[\\t\\n -~ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—…«»§°€{_CURLY_DOUBLE_QUOTES}]*")
+_QUOTED_MAYBE_BAD = re.compile(f"[ĄĆĘŁŃŚŹŻ€«»{_CURLY_DOUBLE_QUOTES}]")
+_STRAIGHTENED = str.maketrans(dict.fromkeys(_CURLY_DOUBLE_QUOTES, '"'))
+# ftfy's segments: it fixes each line (up to and with its line break) on its own.
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")
 
 
-def _plain_looks_bad(text: str) -> bool:
-    """`is_bad(text)` for a text of `_PLAIN`'s characters. A match there is at most three characters, one of them
-    one of `_PLAIN_MAYBE_BAD`, and the pattern reads no context beyond what it matches (its one anchor, "^", opens
-    an alternative that needs "Ã" or "Â"), so it is found in the two characters either side of such a character:
-    the heuristic reads a few characters per capital Polish letter instead of the whole letter (a twentieth)."""
-    return any(is_bad(text[max(0, m.start() - 2):m.end() + 2]) for m in _PLAIN_MAYBE_BAD.finditer(text))
+def _looks_bad(text: str, telltales: re.Pattern[str]) -> bool:
+    """`is_bad(text)` for a text of `_PLAIN`'s characters with `_PLAIN_MAYBE_BAD` as `telltales` (of `_QUOTED`'s
+    with `_QUOTED_MAYBE_BAD`). A match there is at most three characters, one of them a telltale one, and the
+    pattern reads no context beyond what it matches (its one anchor, "^", opens an alternative that needs "Ã" or
+    "Â"), so it is found in the two characters either side of such a character: the heuristic reads a few
+    characters per telltale one instead of the whole letter (a twentieth)."""
+    return any(is_bad(text[max(0, m.start() - 2):m.end() + 2]) for m in telltales.finditer(text))
+
+
+def ftfy_fixed(text: str) -> str:
+    """`ftfy.fix_text(text, normalization="NFC", unescape_html=False)`, ftfy itself run only on the lines no cheap
+    check can answer for (Cyrillic, emoji, mojibake): about one line in twenty of the comments that are not plain."""
+    if _PLAIN.fullmatch(text) and not _looks_bad(text, _PLAIN_MAYBE_BAD):
+        return text
+    return "".join(map(_fixed_line, _LINES.findall(text)))
+
+
+def _fixed_line(line: str) -> str:
+    if _QUOTED.fullmatch(line) and not _looks_bad(line, _QUOTED_MAYBE_BAD):
+        straight = line.translate(_STRAIGHTENED)
+        if not _looks_bad(straight, _PLAIN_MAYBE_BAD):
+            return straight
+    return ftfy.fix_text(line, normalization="NFC", unescape_html=False)
 
 
 _ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#\d+|#[xX][0-9a-fA-F]+);")
@@ -98,9 +125,7 @@ def clean_text(text: str) -> str:
     """Repair mojibake, strip HTML, NFC-normalise and tidy whitespace."""
     if not text:
         return ""
-    if not _PLAIN.fullmatch(text) or _plain_looks_bad(text):
-        text = ftfy.fix_text(text, normalization="NFC", unescape_html=False)
-    text = strip_html(text)
+    text = strip_html(ftfy_fixed(text))
     text = unicodedata.normalize("NFC", text)
     return normalize_whitespace(text)
 
