@@ -49,8 +49,8 @@ _PLAIN = re.compile(r"[\t\n -~ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—…«»�
 _PLAIN_MAYBE_BAD = re.compile(r"[ĄĆĘŁŃŚŹŻ€«»]")
 # Curly double quotes („Polish”, “English”) are what keeps most lines that ftfy would see out of `_PLAIN`. Of ftfy's
 # fixes only `uncurl_quotes` changes them (to '"'), and in its heuristic they are punctuation that can make a bad
-# sequence of at most three characters, like the telltale characters above: so a line of `_QUOTED` that does not look
-# bad, and whose straightened form is a `_PLAIN` line that does not look bad either, is what ftfy makes of it.
+# sequence of at most three characters, like the telltale characters above: so for a line of `_QUOTED` that does not
+# look bad, and whose straightened form (a `_PLAIN` line) does not look bad either, ftfy gives that straightened form.
 _CURLY_DOUBLE_QUOTES = "“”„‟"  # ftfy's DOUBLE_QUOTE_RE, [\u201c-\u201f]
 _QUOTED = re.compile(f"[\\t\\n -~ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—…«»§°€{_CURLY_DOUBLE_QUOTES}]*")
 _QUOTED_MAYBE_BAD = re.compile(f"[ĄĆĘŁŃŚŹŻ€«»{_CURLY_DOUBLE_QUOTES}]")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from pipeline.clean import (_CURLY_DOUBLE_QUOTES, _LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _QUOTED,
                             _QUOTED_MAYBE_BAD, _REMEMBERED_CHARS, _STRAIGHTENED, _looks_bad, _remembered_fold,
-                            clean_text, ftfy_fixed, detect_language, fold, fold_chars, fold_comment,
+                            clean_text, detect_language, fold, fold_chars, fold_comment, ftfy_fixed,
                             normalize_whitespace, strip_diacritics, strip_html)
 
 
