@@ -10,6 +10,7 @@ import itertools
 import re
 import unicodedata
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import ftfy
 import pandas as pd
@@ -19,6 +20,9 @@ from pipeline.columns import TEXT_PART_COLUMNS
 from pipeline.config import Config
 from pipeline.distinct import map_distinct
 from pipeline.stage import stage
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
 
 # Polish letters that NFKD does not decompose (ł) or that we want folded explicitly.
 _FOLD_TABLE = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
@@ -43,14 +47,41 @@ _PLAIN = re.compile(r"[\t\n -~ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—…«»�
 # three plain characters; tests/test_clean.py checks every such sequence): most Polish comments have none, and are
 # spared ftfy's heuristic, which was about half of cleaning's time.
 _PLAIN_MAYBE_BAD = re.compile(r"[ĄĆĘŁŃŚŹŻ€«»]")
+# Curly double quotes („Polish”, “English”) are what keeps most lines that ftfy would see out of `_PLAIN`. Of ftfy's
+# fixes only `uncurl_quotes` changes them (to '"'), and in its heuristic they are punctuation that can make a bad
+# sequence of at most three characters, like the telltale characters above: so for a line of `_QUOTED` that does not
+# look bad, and whose straightened form (a `_PLAIN` line) does not look bad either, ftfy gives that straightened form.
+_CURLY_DOUBLE_QUOTES = "“”„‟"  # ftfy's DOUBLE_QUOTE_RE, [\u201c-\u201f]
+_QUOTED = re.compile(f"[\\t\\n -~ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—…«»§°€{_CURLY_DOUBLE_QUOTES}]*")
+_QUOTED_MAYBE_BAD = re.compile(f"[ĄĆĘŁŃŚŹŻ€«»{_CURLY_DOUBLE_QUOTES}]")
+_STRAIGHTENED = str.maketrans(dict.fromkeys(_CURLY_DOUBLE_QUOTES, '"'))
+# ftfy's segments: it fixes each line (up to and with its line break) on its own.
+_LINES = re.compile(r"[^\n]*\n|[^\n]+")
 
 
-def _plain_looks_bad(text: str) -> bool:
-    """`is_bad(text)` for a text of `_PLAIN`'s characters. A match there is at most three characters, one of them
-    one of `_PLAIN_MAYBE_BAD`, and the pattern reads no context beyond what it matches (its one anchor, "^", opens
-    an alternative that needs "Ã" or "Â"), so it is found in the two characters either side of such a character:
-    the heuristic reads a few characters per capital Polish letter instead of the whole letter (a twentieth)."""
-    return any(is_bad(text[max(0, m.start() - 2):m.end() + 2]) for m in _PLAIN_MAYBE_BAD.finditer(text))
+def _looks_bad(text: str, telltales: re.Pattern[str]) -> bool:
+    """`is_bad(text)` for a text of `_PLAIN`'s characters with `_PLAIN_MAYBE_BAD` as `telltales` (of `_QUOTED`'s
+    with `_QUOTED_MAYBE_BAD`). A match there is at most three characters, one of them a telltale one, and the
+    pattern reads no context beyond what it matches (its one anchor, "^", opens an alternative that needs "Ã" or
+    "Â"), so it is found in the two characters either side of such a character: the heuristic reads a few
+    characters per telltale one instead of the whole letter (a twentieth)."""
+    return any(is_bad(text[max(0, m.start() - 2):m.end() + 2]) for m in telltales.finditer(text))
+
+
+def ftfy_fixed(text: str) -> str:
+    """`ftfy.fix_text(text, normalization="NFC", unescape_html=False)`, ftfy itself run only on the lines no cheap
+    check can answer for (Cyrillic, emoji, mojibake): about one line in twenty of the comments that are not plain."""
+    if _PLAIN.fullmatch(text) and not _looks_bad(text, _PLAIN_MAYBE_BAD):
+        return text
+    return "".join(map(_fixed_line, _LINES.findall(text)))
+
+
+def _fixed_line(line: str) -> str:
+    if _QUOTED.fullmatch(line) and not _looks_bad(line, _QUOTED_MAYBE_BAD):
+        straight = line.translate(_STRAIGHTENED)
+        if not _looks_bad(straight, _PLAIN_MAYBE_BAD):
+            return straight
+    return ftfy.fix_text(line, normalization="NFC", unescape_html=False)
 
 
 _ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]*|#\d+|#[xX][0-9a-fA-F]+);")
@@ -98,9 +129,7 @@ def clean_text(text: str) -> str:
     """Repair mojibake, strip HTML, NFC-normalise and tidy whitespace."""
     if not text:
         return ""
-    if not _PLAIN.fullmatch(text) or _plain_looks_bad(text):
-        text = ftfy.fix_text(text, normalization="NFC", unescape_html=False)
-    text = strip_html(text)
+    text = strip_html(ftfy_fixed(text))
     text = unicodedata.normalize("NFC", text)
     return normalize_whitespace(text)
 
@@ -240,7 +269,8 @@ _LANGS = ("pl", "uk", "en", "ru", "de", "cs", "sk")
 _identifier = None
 
 
-def _langid():
+def language_identifier() -> "LanguageIdentifier":
+    """py3langid's model restricted to `_LANGS`, loaded on first use (0.5 s of CPU, 73 MB), then kept."""
     global _identifier
     if _identifier is None:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
@@ -260,7 +290,7 @@ def detect_language(text: str) -> str:
     words = _WORD.findall(text)
     if len(words) < 4:
         return "pl"
-    lang, _ = _langid().classify(text)
+    lang, _ = language_identifier().classify(text)
     # Russian and Ukrainian share most letters; Ukrainian-only letters decide, Russian-only ones too.
     if lang in ("uk", "ru"):
         if re.search(r"[іїєґІЇЄҐ]", text):

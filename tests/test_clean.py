@@ -12,9 +12,10 @@ from ftfy.badness import is_bad
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import (_LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _REMEMBERED_CHARS, _plain_looks_bad,
-                            _remembered_fold, clean_text, detect_language, fold, fold_chars, fold_comment,
-                            fold_split, normalize_whitespace, strip_diacritics, strip_html)
+from pipeline.clean import (_CURLY_DOUBLE_QUOTES, _LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _QUOTED,
+                            _QUOTED_MAYBE_BAD, _REMEMBERED_CHARS, _STRAIGHTENED, _looks_bad, _remembered_fold,
+                            clean_text, detect_language, fold, fold_chars, fold_comment, fold_split, ftfy_fixed,
+                            normalize_whitespace, strip_diacritics, strip_html)
 
 
 @pytest.mark.parametrize(
@@ -51,13 +52,13 @@ _PLAIN_SAMPLE = [*"ĄĆĘŁŃŚŹŻ€«»ąćęłńóśźż–—…§°", " ",
 @given(st.text(alphabet=st.sampled_from(_PLAIN_SAMPLE) | st.characters(min_codepoint=32, max_codepoint=126)))
 def test_plain_text_looks_bad_exactly_when_ftfy_says_so(text: str) -> None:
     # The heuristic read only around the telltale characters must agree with it read over the whole text.
-    assert _plain_looks_bad(text) == is_bad(text)
+    assert _looks_bad(text, _PLAIN_MAYBE_BAD) == is_bad(text)
 
 
 @pytest.mark.parametrize("text", ["Koszt: x Ł€ y", "W punkcie ą»x proszę", "Łódź, Śródmieście i Żoliborz"])
 def test_plain_text_looks_bad_as_ftfy_says_in_a_long_letter(text: str) -> None:
     letter = "Szanowni Państwo,\n" + "proponujemy zmianę zapisów programu. " * 50 + text
-    assert _plain_looks_bad(letter) == is_bad(letter)
+    assert _looks_bad(letter, _PLAIN_MAYBE_BAD) == is_bad(letter)
 
 
 @settings(max_examples=500, deadline=None)
@@ -67,6 +68,42 @@ def test_cleaning_equals_ftfy_on_every_text(text: str) -> None:
     fixed = ftfy.fix_text(text, normalization="NFC", unescape_html=False)
     reference = normalize_whitespace(unicodedata.normalize("NFC", strip_html(fixed))) if text else ""
     assert clean_text(text) == reference
+
+
+# Lines of Polish text with curly quotes, the characters that make them look bad next to a quote ("ą”a", "”Ż",
+# "aŁ„"), and lines ftfy has to see (Cyrillic, emoji, mojibake, a no-break space) drawn often.
+_QUOTED_SAMPLE = [*_CURLY_DOUBLE_QUOTES, *"ĄĆĘŁŃŚŹŻ€«»ąćęłńóśźż–—…§°", " ", "\n", "\t", "a", "Z", "0", ".", "\""]
+_LINED_TEXT = st.lists(st.sampled_from(_QUOTED_SAMPLE + ["\n", "\n", "„cytat”", "“quote”", "Привіт", "😂", "Ã³", "Å‚",
+                                                         "\u00a0", "\r", "\u0301", "\x85", "ﬁ", "Ａ"])
+                       | st.characters(min_codepoint=32, max_codepoint=126), max_size=80).map("".join)
+
+
+@settings(max_examples=3_000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_QUOTED_SAMPLE) | st.characters(min_codepoint=32, max_codepoint=126)))
+def test_quoted_text_looks_bad_exactly_when_ftfy_says_so(text: str) -> None:
+    assert _QUOTED.fullmatch(text)
+    assert _looks_bad(text, _QUOTED_MAYBE_BAD) == is_bad(text)
+
+
+@settings(max_examples=3_000, deadline=None)
+@given(_LINED_TEXT)
+@example("„Zmiana” w § 3\nПривіт, „друзі”\n“Ż”a ą”b\n")
+def test_text_is_fixed_line_by_line_exactly_as_ftfy_fixes_it(text: str) -> None:
+    assert ftfy_fixed(text) == ftfy.fix_text(text, normalization="NFC", unescape_html=False)
+
+
+def test_ftfy_changes_the_quoted_characters_only_by_straightening_the_quotes() -> None:
+    # What `_fixed_line` relies on besides the heuristic: every fix ftfy applies after the encoding's leaves the
+    # characters of `_QUOTED` alone, but `uncurl_quotes`, which makes each curly double quote a straight one; all are
+    # NFC. (Each of these fixes maps characters one by one, or needs "\r" or ESC, which `_QUOTED` lacks.)
+    chars = ["\t", "\n", *map(chr, range(32, 127)), *"ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–—…«»§°€", *_CURLY_DOUBLE_QUOTES]
+    assert all(_QUOTED.fullmatch(c) for c in chars) and not _QUOTED.fullmatch("".join(chars) + "’")
+    others = [ftfy.fixes.fix_c1_controls, ftfy.fixes.fix_latin_ligatures, ftfy.fixes.fix_character_width,
+              ftfy.fixes.fix_line_breaks, ftfy.fixes.fix_surrogates, ftfy.fixes.remove_terminal_escapes,
+              ftfy.fixes.remove_control_chars]
+    assert all(fix(c) == c for fix in others for c in chars)
+    assert all(ftfy.fixes.uncurl_quotes(c) == c.translate(_STRAIGHTENED) for c in chars)
+    assert all(_PLAIN.fullmatch(c.translate(_STRAIGHTENED)) and unicodedata.is_normalized("NFC", c) for c in chars)
 
 
 def _de_bruijn(alphabet: list[str], n: int) -> str:
@@ -100,6 +137,9 @@ def test_plain_text_without_the_telltale_characters_never_looks_like_mojibake() 
     assert not is_bad(_de_bruijn(plain, 3))
     # Each character set aside does make a plain sequence look bad: the pre-test cannot drop one of them.
     assert all(is_bad(f"ą{c}0") or is_bad(f"{c}ą") for c in _PLAIN_MAYBE_BAD.pattern.strip("[]"))
+    # A quoted line has the same characters besides its telltale ones: the quotes are telltale characters there.
+    quoted = [c for c in [*plain, *_CURLY_DOUBLE_QUOTES] if not _QUOTED_MAYBE_BAD.search(c)]
+    assert quoted == plain
 
 
 def test_fold_matches_with_and_without_polish_letters() -> None:

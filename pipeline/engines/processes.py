@@ -4,11 +4,12 @@ server that has imported uwagi once, not each spawned afresh.
 A spawned process starts Python and imports the calling script, uwagi and what it stands on (spaCy, scikit-learn,
 SciPy, pandas, Arrow) before its first task: about 2.2 s of CPU each, three times a run with `--jobs 2` (two workers
 and the background writer). The fork server (`multiprocessing`'s "forkserver") is a fresh process, started by the
-first pool a process makes, that imports those modules (`PRELOAD`) and then only forks: each worker starts with them
-imported. The reasons the workers are never forks of the run's process do not hold for the server: it has run
-nothing but imports, so it holds no OpenMP threads (the sentence encoder's) and no open SQLite connection (the vector
-cache); the threads its imports start (the idle OpenBLAS pools of NumPy and SciPy, Arrow's jemalloc background
-thread) are left consistent in the child by their libraries' fork handlers.
+first pool a process makes, that imports those modules (`PRELOAD`), loads the data every worker needs (`preload.py`)
+and then only forks: each worker starts with them. The reasons the workers are never forks of the run's process do
+not hold for the server: it has run nothing but imports and that loading, so it holds no OpenMP threads (the
+sentence encoder's) and no open SQLite connection (the vector cache); the threads its imports start (the idle
+OpenBLAS pools of NumPy and SciPy, Arrow's jemalloc background thread) are left consistent in the child by their
+libraries' fork handlers.
 
 The server lives as long as the process that started it (a test session, a notebook), so what it inherited at start
 may be stale: the child takes the caller's current working folder and `sys.path` as a spawned one does
@@ -25,9 +26,9 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 # What the server imports once for every process it forks: the calling script (a script file, as `uwagi` is; it is
-# imported as a spawned process would import it, so it needs the same `if __name__ == "__main__":`) and the package,
-# whose `__init__` imports every stage.
-PRELOAD = ["__main__", "pipeline"]
+# imported as a spawned process would import it, so it needs the same `if __name__ == "__main__":`), the package,
+# whose `__init__` imports every stage, and the data every worker would load (`preload.py`).
+PRELOAD = ["__main__", "pipeline", "pipeline.engines.preload"]
 
 
 def process_pool(workers: int, initializer: Callable[..., None] | None = None,

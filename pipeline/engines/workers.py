@@ -6,13 +6,13 @@ chunks put back in order are the table one process gives. The one batch-wide dec
 many new sentence vectors classify may compute, is taken here in the parent (`vector_budget.py`).
 
 Workers are never forks of this process: a fork would copy the sentence encoder's OpenMP threads (which then
-deadlock in the child) and an open SQLite connection of the vector cache. They are forked from a fork server that has
-only imported uwagi (`engines/processes.py`), so they start with it imported; as with spawned processes, a script
-that calls uwagi's API must guard its top level with `if __name__ == "__main__":`. Each worker loads the model and
-the Polish dictionaries once, in its initializer, by running the stages on a few rows (hence
-`EngineConfig.pool_min_rows`), as soon as the pool is made, not at its first task (the spilled engine makes it while
-ingest still reads); one pool serves every map of a run. A worker that dies (killed, out of memory) breaks the pool:
-the run stops with `WorkerDied`, never with the chunks that happened to finish.
+deadlock in the child) and an open SQLite connection of the vector cache. They are forked from a fork server that
+has only imported uwagi and loaded py3langid's model (`engines/processes.py`), so they start with both; as with
+spawned processes, a script that calls uwagi's API must guard its top level with `if __name__ == "__main__":`. Each
+worker loads the model and the Polish dictionaries once, in its initializer, by running the stages on a few rows
+(hence `EngineConfig.pool_min_rows`), as soon as the pool is made, not at its first task (the spilled engine makes
+it while ingest still reads); one pool serves every map of a run. A worker that dies (killed, out of memory) breaks
+the pool: the run stops with `WorkerDied`, never with the chunks that happened to finish.
 """
 
 from __future__ import annotations
