@@ -261,15 +261,14 @@ class PolishLemmatizer:
         self.set_lemmas([doc])
         return doc
 
-    def set_lemmas(self, docs: Sequence[Doc], write: bool = True
-                   ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
-        """Set the lemmas of `docs` (unless not `write`: a caller that reads only what this returns). Returns
-        `lemma_cases` of their tokens."""
+    def set_lemmas(self, docs: Sequence[Doc]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """Set the lemmas of `docs` (the spaCy component's path; `analyze` builds no `Doc` and calls `lemma_cases`).
+        Returns `lemma_cases` of their tokens."""
         sizes = numpy.array([len(doc) for doc in docs], dtype=numpy.int64)
         orths = (numpy.concatenate([doc.to_array(ORTH) for doc in docs]) if len(docs) else
                  numpy.zeros(0, dtype=numpy.uint64))
         cases = self.lemma_cases(orths, sizes, lambda k: _lang(docs[k].user_data.get("lang"), docs[k].text))
-        if write and len(orths):
+        if len(orths):
             case_of, _, lemma_of_case = cases
             lemmas = lemma_of_case[case_of]
             starts = numpy.concatenate([[0], numpy.cumsum(sizes)])
