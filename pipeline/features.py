@@ -65,23 +65,35 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
     glossary = default_glossary() if glossary is None else glossary
     langs = [detect_language(text) for text in texts] if langs is None else list(langs)
     rows = []
-    for text, lang, a in zip(texts, langs, polish.analyze(texts, lemmatizer=lemmatizer, langs=langs)):
-        own = " ".join(a.content)
+    for batch in polish.analyze_tokens(texts, lemmatizer=lemmatizer, langs=langs):
+        first = len(rows)
         # Folded lemmas let keywords match comments typed without Polish letters; "?" marks questions.
-        lemmas = [t for t in a.folded if t.isalnum() or t == "?" or any(ch.isalnum() for ch in t)]
-        translated = glossary.translate(a.tokens, _glossary_language(text, lang))
-        if translated:
-            lemmas += [fold(t) for t in translated]
-        rows.append((
-            " ".join([*a.content, *translated]) if translated else own,
-            " ".join(lemmas),
-            fold_comment(text),
-            fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]),
-            lang,
-            len(_WORD.findall(PLACEHOLDER.sub(" ", text))),
-            own,
-        ))
+        lemmas = batch.per_text(batch.folded, _is_lemma_word(batch.folded), " ".join)
+        for k, (own, folded_lemmas) in enumerate(zip(batch.content_lemmas(), lemmas)):
+            text, lang = texts[first + k], langs[first + k]
+            glossary_lang = _glossary_language(text, lang)
+            translated = glossary.translate(batch.tokens_of(k), glossary_lang) if glossary.covers(glossary_lang) else []
+            rows.append((
+                _joined(own, translated),
+                _joined(folded_lemmas, [fold(t) for t in translated]),
+                fold_comment(text),
+                fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]),
+                lang,
+                len(_WORD.findall(PLACEHOLDER.sub(" ", text))),
+                own,
+            ))
     return pd.DataFrame(rows, columns=list(ANALYSED_COLUMNS))
+
+
+def _is_lemma_word(folded: np.ndarray) -> np.ndarray:
+    """Which of the folded lemmas `analyse` keeps in its `lemmas` column: those with a letter or digit, and "?"."""
+    return np.fromiter((t.isalnum() or t == "?" or any(ch.isalnum() for ch in t) for t in folded.tolist()),
+                       dtype=bool, count=len(folded))
+
+
+def _joined(words: str, more: list[str]) -> str:
+    """`" ".join` of the words of `words` (joined by spaces) and `more`."""
+    return f"{words} {' '.join(more)}" if words and more else words or " ".join(more)
 
 
 # Content lemmas that say nothing about a goal ("test", "ok", "brak uwag", "nie mam uwag").

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
 from typing import Any, NamedTuple
 
 import numpy
@@ -374,14 +375,38 @@ def get_nlp(lemmatizer: str = "simplemma") -> Language:
     return nlp
 
 
-_Info = tuple[str, str, str, bool]  # text, lemma, folded lemma, is content
-_INFO: dict[tuple[int, int], _Info | None] = {}  # (orth, lemma) hashes -> info; None for whitespace
-_UNSEEN = object()
+class _Infos:
+    """What `_token_info` tells of each (ORTH, LEMMA) pair of hashes met, in columns, by a number given on first
+    sight: a batch's cases take theirs by array indexing."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.ids: dict[tuple[int, int], int] = {}
+        self.text, self.lemma, self.folded = (numpy.empty(1024, dtype=object) for _ in range(3))
+        self.content, self.kept = numpy.zeros(1024, dtype=bool), numpy.zeros(1024, dtype=bool)
+
+    def add(self, key: tuple[int, int], strings: Any) -> int:
+        info_id = self.ids.get(key)
+        if info_id is None:
+            info_id = self.ids[key] = len(self.ids)
+            if info_id == len(self.text):
+                for name in ("text", "lemma", "folded", "content", "kept"):
+                    setattr(self, name, numpy.resize(getattr(self, name), 2 * info_id))
+            (self.text[info_id], self.lemma[info_id], self.folded[info_id], self.content[info_id],
+             self.kept[info_id]) = _token_info(strings[key[0]], strings[key[1]])
+        return info_id
 
 
-def _token_info(text: str, lemma: str) -> _Info | None:
+_INFO = _Infos()
+_WHITESPACE = ("", "", "", False, False)
+
+
+def _token_info(text: str, lemma: str) -> tuple[str, str, str, bool, bool]:
+    """A token's text, lemma, folded lemma, whether the lemma is content, whether it is a token (not whitespace)."""
     if text.isspace():
-        return None
+        return _WHITESPACE
     is_content = (
         len(lemma) > 1
         and any(ch.isalpha() for ch in text)
@@ -393,36 +418,60 @@ def _token_info(text: str, lemma: str) -> _Info | None:
         and lemma not in stop_words()
         and text.lower() not in stop_words()
     )
-    return text, lemma, strip_diacritics(lemma), is_content
+    return text, lemma, strip_diacritics(lemma), is_content, True
 
 
-def _analyses(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: numpy.ndarray,
-              sizes: Sequence[int]) -> list[Analysis]:
-    """The analyses of documents of `sizes` tokens each, one after another, from `PolishLemmatizer.set_lemmas`:
+@dataclass(frozen=True)
+class Tokens:
+    """The tokens of a batch of texts, whitespace dropped, text after text, each as its case (a word form and its
+    lemma): token i is case `cases[i]`, text k's tokens are `cases[bounds[k]:bounds[k + 1]]`, and the other
+    arrays hold each case's surface token, lemma, folded lemma and whether the lemma is content (`Analysis`).
+    What a reader keeps of a text is taken by array indexing per case, not a Python object per token."""
+
+    cases: numpy.ndarray
+    bounds: numpy.ndarray
+    text: numpy.ndarray
+    lemma: numpy.ndarray
+    folded: numpy.ndarray
+    content: numpy.ndarray
+
+    def per_text(self, values: numpy.ndarray, where: numpy.ndarray | None = None,
+                 make: Callable[[list], Any] = tuple) -> list:
+        """`make` of the list of each text's `values` (one per case), of its tokens whose case is `where`."""
+        cases, bounds = self.cases, self.bounds
+        if where is not None:
+            kept = where[cases]
+            bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[bounds]
+            cases = cases[kept]
+        flat = values[cases].tolist()  # a slice of a list is made faster than of an array
+        return [make(flat[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+    def content_lemmas(self) -> list[str]:
+        """Each text's content lemmas, joined by spaces (what themes are found from)."""
+        return self.per_text(self.lemma, self.content, " ".join)
+
+    def tokens_of(self, k: int) -> list[str]:
+        """Text k's surface tokens."""
+        return self.text[self.cases[self.bounds[k]:self.bounds[k + 1]]].tolist()
+
+    def analyses(self) -> list[Analysis]:
+        return list(map(Analysis, self.per_text(self.text), self.per_text(self.lemma), self.per_text(self.folded),
+                        self.per_text(self.lemma, self.content)))
+
+
+def _tokens(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: numpy.ndarray,
+            sizes: numpy.ndarray) -> Tokens:
+    """The tokens of documents of `sizes` tokens each, one after another, from `PolishLemmatizer.lemma_cases`:
     each token's case, and each case's ORTH and LEMMA hashes. A case is looked at once; its tokens take what it
     gives by array indexing."""
-    if not len(cases):
-        return [Analysis((), (), (), ())] * len(sizes)
-    infos = []
-    for key in zip(orths.tolist(), lemmas.tolist()):
-        info = _INFO.get(key, _UNSEEN)
-        if info is _UNSEEN:
-            info = _INFO[key] = _token_info(strings[key[0]], strings[key[1]])
-        infos.append(info)
-    kept = numpy.array([info is not None for info in infos], dtype=bool)[cases]
-    token_cases = cases[kept]
-    tokens, lemma_texts, folded = (numpy.array([info[k] if info else "" for info in infos], dtype=object)[token_cases]
-                                   for k in range(3))
-    is_content = numpy.array([bool(info and info[3]) for info in infos], dtype=bool)[token_cases]
-    content = lemma_texts[is_content].tolist()
-    # Lists: a tuple of a list's slice is made faster than of an array's.
-    tokens, lemma_texts, folded = tokens.tolist(), lemma_texts.tolist(), folded.tolist()
-    # Where each document's tokens start among the kept tokens, and its content lemmas among all content lemmas.
+    keys = list(zip(orths.tolist(), lemmas.tolist()))
+    ids = numpy.fromiter(map(_INFO.ids.get, keys, repeat(-1)), dtype=numpy.int64, count=len(keys))
+    for i in numpy.flatnonzero(ids < 0).tolist():
+        ids[i] = _INFO.add(keys[i], strings)
+    kept = _INFO.kept[ids][cases]
+    # Where each document's tokens start among the kept tokens.
     bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[numpy.concatenate([[0], numpy.cumsum(sizes)])]
-    content_bounds = numpy.concatenate([[0], numpy.cumsum(is_content)])[bounds]
-    return [Analysis(tuple(tokens[a:b]), tuple(lemma_texts[a:b]), tuple(folded[a:b]), tuple(content[c:d]))
-            for a, b, c, d in zip(bounds[:-1].tolist(), bounds[1:].tolist(), content_bounds[:-1].tolist(),
-                                  content_bounds[1:].tolist())]
+    return Tokens(cases[kept], bounds, _INFO.text[ids], _INFO.lemma[ids], _INFO.folded[ids], _INFO.content[ids])
 
 
 # Distinct word forms one pipeline meets before it starts afresh. spaCy keeps a lexeme and its strings for every form
@@ -449,20 +498,25 @@ def analyze(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int
     known, are `detect_language` of each text, which the lemmatizer then need not detect again. The texts go through
     `get_nlp`'s tokenizer and lemmatizer `batch_size` at a time: the more texts in a batch, the fewer distinct word
     forms per token to look up."""
+    return [analysis for batch in analyze_tokens(texts, lemmatizer, batch_size, langs) for analysis in batch.analyses()]
+
+
+def analyze_tokens(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int = 1_000,
+                   langs: Iterable[str] | None = None) -> Iterator[Tokens]:
+    """`analyze`'s analyses as `Tokens`, one per batch of `batch_size` texts, for a reader that keeps only some of
+    each text's tokens or joins them into strings."""
     nlp = _bounded_nlp(lemmatizer)
     component: PolishLemmatizer = nlp.get_pipe("pl_lemmatizer")
     tokenizer: PolishTokenizer = nlp.tokenizer
     cleaned = [text if isinstance(text, str) else "" for text in texts]
     known = None if langs is None else list(langs)
-    out: list[Analysis] = []
     for lo in range(0, len(cleaned), batch_size):
         batch = cleaned[lo:lo + batch_size]
         # The tokens' hashes are all the lemmatizer reads: no `Doc` is built.
         orths, sizes = tokenizer.orths(batch)
         cases = component.lemma_cases(
             orths, sizes, lambda k: _lang(None if known is None else known[lo + k], batch[k]))
-        out += _analyses(nlp.vocab.strings, *cases, sizes)
-    return out
+        yield _tokens(nlp.vocab.strings, *cases, sizes)
 
 
 def _lang(lang: str | None, text: str) -> str:

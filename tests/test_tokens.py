@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.attrs import ORTH
 
-from pipeline.polish import _analyses, analyze, get_nlp
+from pipeline.polish import _tokens, analyze, get_nlp
 from pipeline.tokens import _PIECE, _RISKY, PieceOrths
 from tests.quality_data import ROOT, read_jsonl
 
@@ -114,5 +114,6 @@ def test_tokens_and_analyses_of_the_benchmark_export_are_those_of_make_doc() -> 
     assert_same_tokens(texts)
     component = NLP.get_pipe("pl_lemmatizer")
     docs = [NLP.make_doc(text) for text in texts[:5_000]]
-    from_docs = _analyses(NLP.vocab.strings, *component.set_lemmas(docs), [len(doc) for doc in docs])
+    sizes = numpy.array([len(doc) for doc in docs])
+    from_docs = _tokens(NLP.vocab.strings, *component.set_lemmas(docs), sizes).analyses()
     assert analyze(texts[:5_000]) == from_docs
