@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy
@@ -244,6 +245,9 @@ class PolishLemmatizer:
         # form -> lemma hash, separately for forms taken as written and for forms restored first
         self._cache: dict[str, int] = {}
         self._restored_cache: dict[str, int] = {}
+        # The same by ORTH hash, one table per kind of case (`_case_lemma`): a batch's cases look their lemmas up by one
+        # C-level `map` per kind, only the new ones in Python.
+        self._lemmas: tuple[dict[int, int], ...] = ({}, {}, {}, {})
 
     def _form(self, orth: int) -> _Form:
         text = self._strings[orth]
@@ -290,8 +294,10 @@ class PolishLemmatizer:
         if not len(orths):
             return numpy.zeros(0, dtype=numpy.int64), orths, orths
         which, distinct = pandas.factorize(orths)  # hashing: no sort of every token
-        forms = [self._forms.get(orth) or self._form(orth) for orth in distinct.tolist()]
-        flags = numpy.array([form.flags for form in forms], dtype=numpy.uint8)[which]
+        forms = list(map(self._forms.get, distinct.tolist()))
+        for k in [k for k, form in enumerate(forms) if form is None]:
+            forms[k] = self._form(int(distinct[k]))
+        flags = numpy.fromiter(map(itemgetter(2), forms), dtype=numpy.uint8, count=len(forms))[which]
         polish, alpha, space, ends = ((flags & flag) > 0 for flag in (_POLISH, _ALPHA, _SPACE, _ENDS))
         starts = numpy.concatenate([[0], numpy.cumsum(sizes)])
         restore = numpy.zeros(len(sizes), dtype=bool)
@@ -308,16 +314,26 @@ class PolishLemmatizer:
         initial = (before < numpy.repeat(starts[:-1], sizes)) | ends[numpy.maximum(before, 0)]
         # Each (form, sentence-initial, restored) once: the caches hold lemmas by the form looked up.
         case_of, cases = pandas.factorize(which * 4 + initial * 2 + numpy.repeat(restore, sizes))
+        case_orths = distinct[cases >> 2]
         lemma_of_case = numpy.zeros(len(cases), dtype=numpy.uint64)
-        for i, case in enumerate(cases.tolist()):
-            form, restored = forms[case >> 2], bool(case & 1)
-            key = form.sentence_initial if case & 2 else form.text
-            cache = self._restored_cache if restored else self._cache
-            lemma = cache.get(key)
-            if lemma is None:
-                lemma = cache[key] = self._strings.add(self.lemma(key, restore=restored))
-            lemma_of_case[i] = lemma
-        return case_of, distinct[cases >> 2], lemma_of_case
+        for kind in numpy.unique(cases & 3).tolist():
+            at = numpy.flatnonzero(cases & 3 == kind)
+            known = self._lemmas[kind]
+            lemmas = list(map(known.get, case_orths[at].tolist()))
+            for k in [k for k, lemma in enumerate(lemmas) if lemma is None]:
+                lemmas[k] = known[int(case_orths[at[k]])] = self._case_lemma(forms[cases[at[k]] >> 2], kind)
+            lemma_of_case[at] = lemmas
+        return case_of, case_orths, lemma_of_case
+
+    def _case_lemma(self, form: _Form, kind: int) -> int:
+        """The LEMMA hash of a case of `form` of this kind: 2 if it opens a sentence, plus 1 if restored."""
+        restored = bool(kind & 1)
+        key = form.sentence_initial if kind & 2 else form.text
+        cache = self._restored_cache if restored else self._cache
+        lemma = cache.get(key)
+        if lemma is None:
+            lemma = cache[key] = self._strings.add(self.lemma(key, restore=restored))
+        return lemma
 
     def lemma(self, form: str, restore: bool = False) -> str:
         """Lower-case lemma of one token; `restore` first puts back Polish letters."""
