@@ -45,6 +45,7 @@ from pipeline.vocabulary import PLACEHOLDER, PLACEHOLDERS
 # a digit or "[" instead of trying the look-behind at every position: 2.5 times faster.
 _MERGE = re.compile(r"\d(?<![\d.,]\d)\d{0,2}(?: \d{3})+(?![\d])|" + PLACEHOLDER.pattern)
 _GROUP_HINT = re.compile(r"\d \d\d\d")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -104,13 +105,20 @@ class PolishTokenizer(Tokenizer):
                     retokenizer.merge(span)
         return doc
 
-    def orths(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
-        """The ORTH hashes of `texts`' tokens, text after text, as `self(text)` gives them, and how many each text
-        has, without a `Doc` per text (`pipeline.tokens`; it keeps the pieces met, up to `MAX_FORMS` of them)."""
+    def orths(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """The ORTH hashes of `texts`' tokens, text after text, as `self(text)` gives them, how many each text
+        has, and each text's `word_count`, without a `Doc` per text (`pipeline.tokens`; it keeps the pieces met, up
+        to `MAX_FORMS` of them)."""
         if self._pieces is None:
             # Only a group of digits joins tokens across a space; a placeholder stays inside its piece.
-            self._pieces = PieceOrths(self, _GROUP_HINT.search, MAX_FORMS)
+            self._pieces = PieceOrths(self, _GROUP_HINT.search, MAX_FORMS, word_count)
         return self._pieces.orths(texts)
+
+
+def word_count(text: str) -> int:
+    """How many words `text` has: runs of letters, redaction placeholders ("[EMAIL]") not counted. Neither a run
+    of letters nor a placeholder holds whitespace, so a text's count is the sum of its pieces' (`PieceOrths`)."""
+    return len(_WORD.findall(PLACEHOLDER.sub(" ", text)))
 
 
 @spacy.registry.tokenizers("uwagi.pl_tokenizer.v1")
@@ -441,8 +449,9 @@ def _token_info(text: str, lemma: str) -> tuple[str, str, str, bool, bool]:
 class Tokens:
     """The tokens of a batch of texts, whitespace dropped, text after text, each as its case (a word form and its
     lemma): token i is case `cases[i]`, text k's tokens are `cases[bounds[k]:bounds[k + 1]]`, and the other
-    arrays hold each case's surface token, lemma, folded lemma and whether the lemma is content (`Analysis`).
-    What a reader keeps of a text is taken by array indexing per case, not a Python object per token."""
+    arrays hold each case's surface token, lemma, folded lemma and whether the lemma is content (`Analysis`);
+    `words` is each text's `word_count`. What a reader keeps of a text is taken by array indexing per case, not a
+    Python object per token."""
 
     cases: numpy.ndarray
     bounds: numpy.ndarray
@@ -450,6 +459,7 @@ class Tokens:
     lemma: numpy.ndarray
     folded: numpy.ndarray
     content: numpy.ndarray
+    words: numpy.ndarray
 
     def per_text(self, values: numpy.ndarray, where: numpy.ndarray | None = None,
                  make: Callable[[list], Any] = tuple) -> list:
@@ -476,9 +486,9 @@ class Tokens:
 
 
 def _tokens(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: numpy.ndarray,
-            sizes: numpy.ndarray) -> Tokens:
-    """The tokens of documents of `sizes` tokens each, one after another, from `PolishLemmatizer.lemma_cases`:
-    each token's case, and each case's ORTH and LEMMA hashes. A case is looked at once; its tokens take what it
+            sizes: numpy.ndarray, words: numpy.ndarray) -> Tokens:
+    """The tokens of documents of `sizes` tokens and `words` words each, one after another, from
+    `PolishLemmatizer.lemma_cases`: each token's case, and each case's ORTH and LEMMA hashes. A case is looked at once; its tokens take what it
     gives by array indexing."""
     keys = list(zip(orths.tolist(), lemmas.tolist()))
     ids = numpy.fromiter(map(_INFO.ids.get, keys, repeat(-1)), dtype=numpy.int64, count=len(keys))
@@ -487,7 +497,8 @@ def _tokens(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: nu
     kept = _INFO.kept[ids][cases]
     # Where each document's tokens start among the kept tokens.
     bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[numpy.concatenate([[0], numpy.cumsum(sizes)])]
-    return Tokens(cases[kept], bounds, _INFO.text[ids], _INFO.lemma[ids], _INFO.folded[ids], _INFO.content[ids])
+    return Tokens(cases[kept], bounds, _INFO.text[ids], _INFO.lemma[ids], _INFO.folded[ids], _INFO.content[ids],
+                  words)
 
 
 # Distinct word forms one pipeline meets before it starts afresh. spaCy keeps a lexeme and its strings for every form
@@ -529,10 +540,10 @@ def analyze_tokens(texts: Iterable[str], lemmatizer: str = "simplemma", batch_si
     for lo in range(0, len(cleaned), batch_size):
         batch = cleaned[lo:lo + batch_size]
         # The tokens' hashes are all the lemmatizer reads: no `Doc` is built.
-        orths, sizes = tokenizer.orths(batch)
+        orths, sizes, words = tokenizer.orths(batch)
         cases = component.lemma_cases(
             orths, sizes, lambda k: _lang(None if known is None else known[lo + k], batch[k]))
-        yield _tokens(nlp.vocab.strings, *cases, sizes)
+        yield _tokens(nlp.vocab.strings, *cases, sizes, words)
 
 
 def _lang(lang: str | None, text: str) -> str:

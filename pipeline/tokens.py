@@ -36,13 +36,16 @@ class PieceOrths:
     """Tokens' ORTH hashes as `tokenizer(text).to_array(ORTH)` gives them, for texts in batches.
 
     `whole(text)` is true for a text whose tokens a subclass's `__call__` may join across pieces after spaCy's
-    `Tokenizer.__call__` has run. At most `max_pieces` pieces are kept: then the table starts afresh
+    `Tokenizer.__call__` has run. `count(text)` is a number the table keeps per piece and sums per text, so it must
+    be the sum of `count` of the text's pieces. At most `max_pieces` pieces are kept: then the table starts afresh
     (the hashes' strings stay in the tokenizer's vocabulary, which its owner bounds).
     """
 
-    def __init__(self, tokenizer: Tokenizer, whole: Callable[[str], object], max_pieces: int):
+    def __init__(self, tokenizer: Tokenizer, whole: Callable[[str], object], max_pieces: int,
+                 count: Callable[[str], int]):
         self._tokenize = tokenizer
         self._whole = whole
+        self._count = count
         self._max_pieces = max_pieces
         self._rules = {tokenizer.vocab.strings.add(rule) for rule in tokenizer.rules if not rule.isspace()}
         self._unmatched = _without_special_matches(tokenizer, tokenizer.rules)
@@ -56,11 +59,12 @@ class PieceOrths:
         self._ids: dict[str, int] = {}
         self._starts = numpy.zeros(1024, dtype=numpy.int64)  # each piece's first token in `_table`, by id
         self._lengths = numpy.zeros(1024, dtype=numpy.int64)
+        self._counts = numpy.zeros(1024, dtype=numpy.int64)
         self._table = numpy.zeros(4096, dtype=numpy.uint64)
         self._pieces = self._tokens = 0
 
-    def orths(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
-        """The tokens' ORTH hashes of `texts`, text after text, and how many tokens each text has."""
+    def orths(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """The tokens' ORTH hashes of `texts`, text after text, how many tokens each text has, and its `count`."""
         if len(self._ids) > self._max_pieces:
             self._forget()
         pieces = [_PIECE.findall(text) for text in texts]
@@ -81,13 +85,16 @@ class PieceOrths:
         positions = numpy.repeat(self._starts[piece_ids[kept]] - (ends - lengths), lengths)
         orths = self._table[positions + numpy.arange(len(positions))]
         sizes = numpy.bincount(text_of[kept], weights=lengths, minlength=len(texts)).astype(numpy.int64)
+        counts = numpy.bincount(text_of[kept], weights=self._counts[piece_ids[kept]],
+                                minlength=len(texts)).astype(numpy.int64)
         if whole.any():
             at = numpy.flatnonzero(whole)
+            counts[at] = [self._count(texts[k]) for k in at.tolist()]
             alone = [self._tokenize(texts[k]).to_array(ORTH) for k in at.tolist()]
             before = (numpy.cumsum(sizes) - sizes)[at]  # where each goes among the other texts' tokens
             sizes[at] = [len(a) for a in alone]
             orths = numpy.insert(orths, numpy.repeat(before, sizes[at]), numpy.concatenate(alone))
-        return orths, sizes
+        return orths, sizes, counts
 
     def _add(self, piece: str) -> int:
         doc = self._tokenize(piece)
@@ -97,11 +104,13 @@ class PieceOrths:
             return _RISKY
         piece_id, start = self._pieces, self._tokens
         if piece_id == len(self._starts):
-            self._starts, self._lengths = (numpy.resize(a, 2 * len(a)) for a in (self._starts, self._lengths))
+            self._starts, self._lengths, self._counts = (numpy.resize(a, 2 * len(a))
+                                                         for a in (self._starts, self._lengths, self._counts))
         while start + len(orths) > len(self._table):
             self._table = numpy.resize(self._table, 2 * len(self._table))
         self._table[start:start + len(orths)] = orths
         self._starts[piece_id], self._lengths[piece_id] = start, len(orths)
+        self._counts[piece_id] = self._count(piece)
         self._pieces, self._tokens = piece_id + 1, start + len(orths)
         self._ids[piece] = piece_id
         return piece_id

@@ -5,6 +5,7 @@ Python object per token, kept here as the references."""
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -14,11 +15,13 @@ from hypothesis import strategies as st
 
 from pipeline import polish
 from pipeline.clean import detect_language, fold, fold_comment, strip_diacritics
-from pipeline.features import _HEAD_CHARS, _WORD, ANALYSED_COLUMNS, _glossary_language, analyse
+from pipeline.features import _HEAD_CHARS, ANALYSED_COLUMNS, _glossary_language, analyse
 from pipeline.glossary import default_glossary
 from pipeline.polish import Analysis, get_nlp
 from pipeline.vocabulary import PLACEHOLDER
 from tests.quality_data import ROOT, read_jsonl
+
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 def reference_analyse(texts: list[str]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.attrs import ORTH
 
-from pipeline.polish import _tokens, analyze, get_nlp
+from pipeline.polish import _tokens, analyze, get_nlp, word_count
 from pipeline.tokens import _PIECE, _RISKY, PieceOrths
 from tests.quality_data import ROOT, read_jsonl
 
@@ -36,10 +36,12 @@ def make_doc_orths(texts: list[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
 
 
 def assert_same_tokens(texts: list[str], pieces: PieceOrths | None = None) -> None:
-    orths, sizes = (pieces or NLP.tokenizer).orths(texts)
+    orths, sizes, words = (pieces or NLP.tokenizer).orths(texts)
     expected, expected_sizes = make_doc_orths(texts)
     assert sizes.tolist() == expected_sizes.tolist()
     assert orths.tolist() == expected.tolist()
+    # The word count summed over the pieces is the whole text's.
+    assert words.tolist() == [word_count(text) for text in texts]
 
 
 def test_pieces_are_cut_where_the_tokenizer_cuts_them_at_every_whitespace_character() -> None:
@@ -71,14 +73,14 @@ def test_only_a_piece_whose_joined_tokens_a_special_case_could_run_onto_is_token
     # "[OSOBA]!!" is "[" "OSOBA" "]" "!" "!" before the pass joins the placeholder, but no special case's tokens end
     # in "[" "OSOBA" or begin with "]" "!" and are as long: tokenizing every text holding one whole would cost 5% of
     # the benchmark's texts.
-    pieces = PieceOrths(NLP.tokenizer, lambda text: False, max_pieces=1_000)
+    pieces = PieceOrths(NLP.tokenizer, lambda text: False, 1_000, word_count)
     texts = ["Pozdrawiam [OSOBA]!! i[EMAIL] [OSOBA]ewandowski a[TELEFON]", "według Dz.U . z 2023 r."]
     assert_same_tokens(texts, pieces)
     assert [piece for piece, piece_id in pieces._ids.items() if piece_id == _RISKY] == ["Dz.U "]
 
 
 def test_the_table_of_pieces_starts_afresh_past_its_bound_and_gives_the_same_tokens() -> None:
-    pieces = PieceOrths(NLP.tokenizer, lambda text: False, max_pieces=5)
+    pieces = PieceOrths(NLP.tokenizer, lambda text: False, 5, word_count)
     texts = [f"Wniosek nr {n}: zmiana planu, ul. Długa {n}." for n in range(20)]
     for lo in range(0, len(texts), 4):
         assert_same_tokens(texts[lo:lo + 4], pieces)
@@ -115,5 +117,6 @@ def test_tokens_and_analyses_of_the_benchmark_export_are_those_of_make_doc() -> 
     component = NLP.get_pipe("pl_lemmatizer")
     docs = [NLP.make_doc(text) for text in texts[:5_000]]
     sizes = numpy.array([len(doc) for doc in docs])
-    from_docs = _tokens(NLP.vocab.strings, *component.set_lemmas(docs), sizes).analyses()
+    words = numpy.array([word_count(text) for text in texts[:5_000]])
+    from_docs = _tokens(NLP.vocab.strings, *component.set_lemmas(docs), sizes, words).analyses()
     assert analyze(texts[:5_000]) == from_docs
