@@ -488,8 +488,8 @@ class Tokens:
 def _tokens(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: numpy.ndarray,
             sizes: numpy.ndarray, words: numpy.ndarray) -> Tokens:
     """The tokens of documents of `sizes` tokens and `words` words each, one after another, from
-    `PolishLemmatizer.lemma_cases`: each token's case, and each case's ORTH and LEMMA hashes. A case is looked at once; its tokens take what it
-    gives by array indexing."""
+    `PolishLemmatizer.lemma_cases`: each token's case, and each case's ORTH and LEMMA hashes. A case is looked at
+    once; its tokens take what it gives by array indexing."""
     keys = list(zip(orths.tolist(), lemmas.tolist()))
     ids = numpy.fromiter(map(_INFO.ids.get, keys, repeat(-1)), dtype=numpy.int64, count=len(keys))
     for i in numpy.flatnonzero(ids < 0).tolist():

@@ -53,6 +53,8 @@ class PieceOrths:
         unruled = _without_special_matches(tokenizer, rules=None)
         patterns = (unruled(rule).to_array(ORTH).tolist() for rule in tokenizer.rules)
         self._patterns = [pattern for pattern in patterns if len(pattern) > 1]
+        self._separable = not any(tokenizer.vocab.strings[orth].isspace() for pattern in self._patterns
+                                  for orth in pattern)
         self._forget()
 
     def _forget(self) -> None:
@@ -68,13 +70,15 @@ class PieceOrths:
         if len(self._ids) > self._max_pieces:
             self._forget()
         pieces = [_PIECE.findall(text) for text in texts]
-        counts = numpy.fromiter(map(len, pieces), dtype=numpy.int64, count=len(pieces))
+        n_pieces = numpy.fromiter(map(len, pieces), dtype=numpy.int64, count=len(pieces))
         flat = list(chain.from_iterable(pieces))
         piece_ids = numpy.fromiter(map(self._ids.get, flat, repeat(_NEW)), dtype=numpy.int64, count=len(flat))
-        for k in numpy.flatnonzero(piece_ids == _NEW).tolist():
-            piece_id = self._ids.get(flat[k])  # a piece new to this batch comes again
-            piece_ids[k] = self._add(flat[k]) if piece_id is None else piece_id
-        text_of = numpy.repeat(numpy.arange(len(texts)), counts)
+        new = numpy.flatnonzero(piece_ids == _NEW).tolist()
+        if new:
+            new_pieces = [flat[k] for k in new]
+            self._add_all(list(dict.fromkeys(new_pieces)))
+            piece_ids[new] = list(map(self._ids.__getitem__, new_pieces))
+        text_of = numpy.repeat(numpy.arange(len(texts)), n_pieces)
         whole = numpy.zeros(len(texts), dtype=bool)
         whole[text_of[piece_ids == _RISKY]] = True
         whole |= numpy.fromiter((bool(self._whole(text)) for text in texts), dtype=bool, count=len(texts))
@@ -96,12 +100,39 @@ class PieceOrths:
             orths = numpy.insert(orths, numpy.repeat(before, sizes[at]), numpy.concatenate(alone))
         return orths, sizes, counts
 
-    def _add(self, piece: str) -> int:
+    def _add_all(self, pieces: list[str]) -> None:
+        """Tokenize the new `pieces` and keep their tokens. A piece whose whitespace is at most one " " (which makes
+        no token) is tokenized with the others, their non-space runs joined by line breaks in one text: a line break
+        is a token of its own, which no special case of several tokens holds (`_separable`), so each run's tokens
+        are what it gives alone. A piece of other whitespace, or one whose tokens hold a special case's string
+        (`_risky` asks about it), is tokenized alone."""
+        runs = [piece[:-1] if piece[-1] == " " else piece for piece in pieces]
+        together = ([k for k, run in enumerate(runs) if run and not (run[0].isspace() or run[-1].isspace())]
+                    if self._separable else [])
+        if together:
+            joined = [runs[k] for k in together]
+            doc = self._tokenize("\n".join(joined))
+            orths, starts = doc.to_array(ORTH), doc.to_array(IDX).astype(numpy.int64)
+            lengths = numpy.fromiter(map(len, joined), dtype=numpy.int64, count=len(joined))
+            begins = numpy.cumsum(lengths + 1) - lengths - 1
+            firsts, ends = numpy.searchsorted(starts, begins), numpy.searchsorted(starts, begins + lengths)
+            for k, a, b in zip(together, firsts.tolist(), ends.tolist()):
+                if b - a > 1 and not self._rules.isdisjoint(orths[a:b].tolist()):
+                    self._add(pieces[k])
+                else:
+                    self._store(pieces[k], orths[a:b])
+        for k in sorted(set(range(len(pieces))).difference(together)):
+            self._add(pieces[k])
+
+    def _add(self, piece: str) -> None:
         doc = self._tokenize(piece)
         orths = doc.to_array(ORTH)
         if self._risky(piece, doc, orths):
             self._ids[piece] = _RISKY
-            return _RISKY
+        else:
+            self._store(piece, orths)
+
+    def _store(self, piece: str, orths: numpy.ndarray) -> None:
         piece_id, start = self._pieces, self._tokens
         if piece_id == len(self._starts):
             self._starts, self._lengths, self._counts = (numpy.resize(a, 2 * len(a))
@@ -113,7 +144,6 @@ class PieceOrths:
         self._counts[piece_id] = self._count(piece)
         self._pieces, self._tokens = piece_id + 1, start + len(orths)
         self._ids[piece] = piece_id
-        return piece_id
 
     def _risky(self, piece: str, doc: Doc, orths: numpy.ndarray) -> bool:
         # A special-case match inside a piece leaves a rule's string as a token; most such tokens were found as

@@ -253,8 +253,8 @@ def test_a_long_lived_process_forgets_word_forms_past_the_bound_and_analyses_as_
     assert max(sizes) < fresh + 200
 
 
-_FORMS = ["Bez", "bez", "sensu", "Ludzie", "ludzie", "mowia", "mówią", "srodki", "Środki", "sa", "za", "male", "NGO-sów",
-          "Sad", "sad", "owocowy", "ul.", "[OSOBA]", ".", ",", "?", "\n", "12"]
+_FORMS = ["Bez", "bez", "sensu", "Ludzie", "ludzie", "mowia", "mówią", "srodki", "Środki", "sa", "za", "male",
+          "NGO-sów", "Sad", "sad", "owocowy", "ul.", "[OSOBA]", ".", ",", "?", "\n", "12"]
 
 
 @settings(max_examples=40, deadline=None)

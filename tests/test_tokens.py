@@ -79,6 +79,21 @@ def test_only_a_piece_whose_joined_tokens_a_special_case_could_run_onto_is_token
     assert [piece for piece, piece_id in pieces._ids.items() if piece_id == _RISKY] == ["Dz.U "]
 
 
+def test_new_pieces_are_tokenized_in_one_text_and_give_each_piece_s_own_tokens() -> None:
+    # The non-space runs of the new pieces whose whitespace makes no token, joined by line breaks, are tokenized
+    # once; a piece of other whitespace, or whose tokens hold a special case's string, alone.
+    pieces = PieceOrths(NLP.tokenizer, lambda text: False, 1_000, word_count)
+    calls: list[str] = []
+    pieces._tokenize = lambda text: calls.append(text) or NLP.tokenizer(text)
+    texts = ["Wniosek o zmianę (planu) ul. Długiej, np. 12 drzew! [OSOBA]-ów", " Proszę:\n\nwięcej  tu\tteż Dz.U. 5"]
+    assert_same_tokens(texts, pieces)
+    assert pieces._separable
+    new = list(dict.fromkeys(piece for text in texts for piece in _PIECE.findall(text)))
+    runs = [run for run in (piece.removesuffix(" ") for piece in new) if not (run[0].isspace() or run[-1].isspace())]
+    assert calls[0] == "\n".join(runs)
+    assert set(calls[1:]) <= set(new) and {" ", "Proszę:\n\n", "więcej  ", "tu\t"} <= set(calls[1:])
+
+
 def test_the_table_of_pieces_starts_afresh_past_its_bound_and_gives_the_same_tokens() -> None:
     pieces = PieceOrths(NLP.tokenizer, lambda text: False, 5, word_count)
     texts = [f"Wniosek nr {n}: zmiana planu, ul. Długa {n}." for n in range(20)]
