@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -25,12 +24,10 @@ from pipeline import polish
 from pipeline.clean import detect_language, fold, fold_comment, polish_word_count, strip_diacritics
 from pipeline.glossary import Glossary, default_glossary
 from pipeline.taxonomy import Taxonomy
-from pipeline.vocabulary import PLACEHOLDER
 
 ANALYSED_COLUMNS = ("content", "lemmas", "folded", "head", "lang", "words", "own_content")
 # The opening line (a title, a subject, the first sentence of a letter) usually names the topic.
 _HEAD_CHARS = 200
-_WORD = re.compile(r"[^\W\d_]+")
 # A text this long whose words carry Polish letters at most this often may be in another language that names
 # Polish places or people ("Gdańsk"); the glossary asks the language detector about it without those letters.
 _NAMES_ONLY_CHARS = 120
@@ -65,23 +62,35 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
     glossary = default_glossary() if glossary is None else glossary
     langs = [detect_language(text) for text in texts] if langs is None else list(langs)
     rows = []
-    for text, lang, a in zip(texts, langs, polish.analyze(texts, lemmatizer=lemmatizer, langs=langs)):
-        own = " ".join(a.content)
+    for batch in polish.analyze_tokens(texts, lemmatizer=lemmatizer, langs=langs):
+        first = len(rows)
         # Folded lemmas let keywords match comments typed without Polish letters; "?" marks questions.
-        lemmas = [t for t in a.folded if t.isalnum() or t == "?" or any(ch.isalnum() for ch in t)]
-        translated = glossary.translate(a.tokens, _glossary_language(text, lang))
-        if translated:
-            lemmas += [fold(t) for t in translated]
-        rows.append((
-            " ".join([*a.content, *translated]) if translated else own,
-            " ".join(lemmas),
-            fold_comment(text),
-            fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]),
-            lang,
-            len(_WORD.findall(PLACEHOLDER.sub(" ", text))),
-            own,
-        ))
+        lemmas = batch.per_text(batch.folded, _is_lemma_word(batch.folded), " ".join)
+        for k, (own, folded_lemmas, words) in enumerate(zip(batch.content_lemmas(), lemmas, batch.words.tolist())):
+            text, lang = texts[first + k], langs[first + k]
+            glossary_lang = _glossary_language(text, lang)
+            translated = glossary.translate(batch.tokens_of(k), glossary_lang) if glossary.covers(glossary_lang) else []
+            rows.append((
+                _joined(own, translated),
+                _joined(folded_lemmas, [fold(t) for t in translated]),
+                fold_comment(text),
+                fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]),
+                lang,
+                words,
+                own,
+            ))
     return pd.DataFrame(rows, columns=list(ANALYSED_COLUMNS))
+
+
+def _is_lemma_word(folded: np.ndarray) -> np.ndarray:
+    """Which of the folded lemmas `analyse` keeps in its `lemmas` column: those with a letter or digit, and "?"."""
+    return np.fromiter((t.isalnum() or t == "?" or any(ch.isalnum() for ch in t) for t in folded.tolist()),
+                       dtype=bool, count=len(folded))
+
+
+def _joined(joined: str, more: list[str]) -> str:
+    """`" ".join` of the words of `joined` (words joined by spaces) and `more`."""
+    return f"{joined} {' '.join(more)}" if joined and more else joined or " ".join(more)
 
 
 # Content lemmas that say nothing about a goal ("test", "ok", "brak uwag", "nie mam uwag").

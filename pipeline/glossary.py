@@ -92,12 +92,16 @@ class Glossary:
                 else resources.files("pipeline").joinpath("resources", RESOURCE).read_text(encoding="utf-8"))
         return cls.parse(text.splitlines())
 
+    def covers(self, lang: str) -> bool:
+        """Whether `translate` can give lemmas for a text in `lang` (a table of it is not empty)."""
+        return bool(self.entries.get(lang))
+
     def translate(self, tokens: Sequence[str], lang: str) -> list[str]:
         """Polish lemmas (with diacritics) for the tokens of a text in `lang`, in text order; [] for other
         languages. A phrase target contributes its lemmas in order, so multi-word keywords can match."""
-        words = self.entries.get(lang)
-        if not words:
+        if not self.covers(lang):
             return []
+        words = self.entries[lang]
         out: list[str] = []
         for token in tokens:
             key = fold(token)

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy
@@ -43,6 +45,7 @@ from pipeline.vocabulary import PLACEHOLDER, PLACEHOLDERS
 # a digit or "[" instead of trying the look-behind at every position: 2.5 times faster.
 _MERGE = re.compile(r"\d(?<![\d.,]\d)\d{0,2}(?: \d{3})+(?![\d])|" + PLACEHOLDER.pattern)
 _GROUP_HINT = re.compile(r"\d \d\d\d")
+_WORD = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -102,13 +105,20 @@ class PolishTokenizer(Tokenizer):
                     retokenizer.merge(span)
         return doc
 
-    def orths(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
-        """The ORTH hashes of `texts`' tokens, text after text, as `self(text)` gives them, and how many each text
-        has, without a `Doc` per text (`pipeline.tokens`; it keeps the pieces met, up to `MAX_FORMS` of them)."""
+    def orths(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """The ORTH hashes of `texts`' tokens, text after text, as `self(text)` gives them, how many each text
+        has, and each text's `word_count`, without a `Doc` per text (`pipeline.tokens`; it keeps the pieces met, up
+        to `MAX_FORMS` of them)."""
         if self._pieces is None:
             # Only a group of digits joins tokens across a space; a placeholder stays inside its piece.
-            self._pieces = PieceOrths(self, _GROUP_HINT.search, MAX_FORMS)
+            self._pieces = PieceOrths(self, _GROUP_HINT.search, MAX_FORMS, word_count)
         return self._pieces.orths(texts)
+
+
+def word_count(text: str) -> int:
+    """How many words `text` has: runs of letters, redaction placeholders ("[EMAIL]") not counted. Neither a run
+    of letters nor a placeholder holds whitespace, so a text's count is the sum of its pieces' (`PieceOrths`)."""
+    return len(_WORD.findall(PLACEHOLDER.sub(" ", text)))
 
 
 @spacy.registry.tokenizers("uwagi.pl_tokenizer.v1")
@@ -243,6 +253,9 @@ class PolishLemmatizer:
         # form -> lemma hash, separately for forms taken as written and for forms restored first
         self._cache: dict[str, int] = {}
         self._restored_cache: dict[str, int] = {}
+        # The same by ORTH hash, one table per kind of case (`_case_lemma`): a batch's cases look their lemmas up by one
+        # C-level `map` per kind, only the new ones in Python.
+        self._lemmas: tuple[dict[int, int], ...] = ({}, {}, {}, {})
 
     def _form(self, orth: int) -> _Form:
         text = self._strings[orth]
@@ -289,8 +302,10 @@ class PolishLemmatizer:
         if not len(orths):
             return numpy.zeros(0, dtype=numpy.int64), orths, orths
         which, distinct = pandas.factorize(orths)  # hashing: no sort of every token
-        forms = [self._forms.get(orth) or self._form(orth) for orth in distinct.tolist()]
-        flags = numpy.array([form.flags for form in forms], dtype=numpy.uint8)[which]
+        forms = list(map(self._forms.get, distinct.tolist()))
+        for k in [k for k, form in enumerate(forms) if form is None]:
+            forms[k] = self._form(int(distinct[k]))
+        flags = numpy.fromiter(map(itemgetter(2), forms), dtype=numpy.uint8, count=len(forms))[which]
         polish, alpha, space, ends = ((flags & flag) > 0 for flag in (_POLISH, _ALPHA, _SPACE, _ENDS))
         starts = numpy.concatenate([[0], numpy.cumsum(sizes)])
         restore = numpy.zeros(len(sizes), dtype=bool)
@@ -307,16 +322,26 @@ class PolishLemmatizer:
         initial = (before < numpy.repeat(starts[:-1], sizes)) | ends[numpy.maximum(before, 0)]
         # Each (form, sentence-initial, restored) once: the caches hold lemmas by the form looked up.
         case_of, cases = pandas.factorize(which * 4 + initial * 2 + numpy.repeat(restore, sizes))
+        case_orths = distinct[cases >> 2]
         lemma_of_case = numpy.zeros(len(cases), dtype=numpy.uint64)
-        for i, case in enumerate(cases.tolist()):
-            form, restored = forms[case >> 2], bool(case & 1)
-            key = form.sentence_initial if case & 2 else form.text
-            cache = self._restored_cache if restored else self._cache
-            lemma = cache.get(key)
-            if lemma is None:
-                lemma = cache[key] = self._strings.add(self.lemma(key, restore=restored))
-            lemma_of_case[i] = lemma
-        return case_of, distinct[cases >> 2], lemma_of_case
+        for kind in numpy.unique(cases & 3).tolist():
+            at = numpy.flatnonzero(cases & 3 == kind)
+            known = self._lemmas[kind]
+            lemmas = list(map(known.get, case_orths[at].tolist()))
+            for k in [k for k, lemma in enumerate(lemmas) if lemma is None]:
+                lemmas[k] = known[int(case_orths[at[k]])] = self._case_lemma(forms[cases[at[k]] >> 2], kind)
+            lemma_of_case[at] = lemmas
+        return case_of, case_orths, lemma_of_case
+
+    def _case_lemma(self, form: _Form, kind: int) -> int:
+        """The LEMMA hash of a case of `form` of this kind: 2 if it opens a sentence, plus 1 if restored."""
+        restored = bool(kind & 1)
+        key = form.sentence_initial if kind & 2 else form.text
+        cache = self._restored_cache if restored else self._cache
+        lemma = cache.get(key)
+        if lemma is None:
+            lemma = cache[key] = self._strings.add(self.lemma(key, restore=restored))
+        return lemma
 
     def lemma(self, form: str, restore: bool = False) -> str:
         """Lower-case lemma of one token; `restore` first puts back Polish letters."""
@@ -374,14 +399,38 @@ def get_nlp(lemmatizer: str = "simplemma") -> Language:
     return nlp
 
 
-_Info = tuple[str, str, str, bool]  # text, lemma, folded lemma, is content
-_INFO: dict[tuple[int, int], _Info | None] = {}  # (orth, lemma) hashes -> info; None for whitespace
-_UNSEEN = object()
+class _Infos:
+    """What `_token_info` tells of each (ORTH, LEMMA) pair of hashes met, in columns, by a number given on first
+    sight: a batch's cases take theirs by array indexing."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.ids: dict[tuple[int, int], int] = {}
+        self.text, self.lemma, self.folded = (numpy.empty(1024, dtype=object) for _ in range(3))
+        self.content, self.kept = numpy.zeros(1024, dtype=bool), numpy.zeros(1024, dtype=bool)
+
+    def add(self, key: tuple[int, int], strings: Any) -> int:
+        info_id = self.ids.get(key)
+        if info_id is None:
+            info_id = self.ids[key] = len(self.ids)
+            if info_id == len(self.text):
+                for name in ("text", "lemma", "folded", "content", "kept"):
+                    setattr(self, name, numpy.resize(getattr(self, name), 2 * info_id))
+            (self.text[info_id], self.lemma[info_id], self.folded[info_id], self.content[info_id],
+             self.kept[info_id]) = _token_info(strings[key[0]], strings[key[1]])
+        return info_id
 
 
-def _token_info(text: str, lemma: str) -> _Info | None:
+_INFO = _Infos()
+_WHITESPACE = ("", "", "", False, False)
+
+
+def _token_info(text: str, lemma: str) -> tuple[str, str, str, bool, bool]:
+    """A token's text, lemma, folded lemma, whether the lemma is content, whether it is a token (not whitespace)."""
     if text.isspace():
-        return None
+        return _WHITESPACE
     is_content = (
         len(lemma) > 1
         and any(ch.isalpha() for ch in text)
@@ -393,36 +442,63 @@ def _token_info(text: str, lemma: str) -> _Info | None:
         and lemma not in stop_words()
         and text.lower() not in stop_words()
     )
-    return text, lemma, strip_diacritics(lemma), is_content
+    return text, lemma, strip_diacritics(lemma), is_content, True
 
 
-def _analyses(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: numpy.ndarray,
-              sizes: Sequence[int]) -> list[Analysis]:
-    """The analyses of documents of `sizes` tokens each, one after another, from `PolishLemmatizer.set_lemmas`:
-    each token's case, and each case's ORTH and LEMMA hashes. A case is looked at once; its tokens take what it
-    gives by array indexing."""
-    if not len(cases):
-        return [Analysis((), (), (), ())] * len(sizes)
-    infos = []
-    for key in zip(orths.tolist(), lemmas.tolist()):
-        info = _INFO.get(key, _UNSEEN)
-        if info is _UNSEEN:
-            info = _INFO[key] = _token_info(strings[key[0]], strings[key[1]])
-        infos.append(info)
-    kept = numpy.array([info is not None for info in infos], dtype=bool)[cases]
-    token_cases = cases[kept]
-    tokens, lemma_texts, folded = (numpy.array([info[k] if info else "" for info in infos], dtype=object)[token_cases]
-                                   for k in range(3))
-    is_content = numpy.array([bool(info and info[3]) for info in infos], dtype=bool)[token_cases]
-    content = lemma_texts[is_content].tolist()
-    # Lists: a tuple of a list's slice is made faster than of an array's.
-    tokens, lemma_texts, folded = tokens.tolist(), lemma_texts.tolist(), folded.tolist()
-    # Where each document's tokens start among the kept tokens, and its content lemmas among all content lemmas.
+@dataclass(frozen=True)
+class Tokens:
+    """The tokens of a batch of texts, whitespace dropped, text after text, each as its case (a word form and its
+    lemma): token i is case `cases[i]`, text k's tokens are `cases[bounds[k]:bounds[k + 1]]`, and the other
+    arrays hold each case's surface token, lemma, folded lemma and whether the lemma is content (`Analysis`);
+    `words` is each text's `word_count`. What a reader keeps of a text is taken by array indexing per case, not a
+    Python object per token."""
+
+    cases: numpy.ndarray
+    bounds: numpy.ndarray
+    text: numpy.ndarray
+    lemma: numpy.ndarray
+    folded: numpy.ndarray
+    content: numpy.ndarray
+    words: numpy.ndarray
+
+    def per_text(self, values: numpy.ndarray, where: numpy.ndarray | None = None,
+                 make: Callable[[list], Any] = tuple) -> list:
+        """`make` of the list of each text's `values` (one per case), of its tokens whose case is `where`."""
+        cases, bounds = self.cases, self.bounds
+        if where is not None:
+            kept = where[cases]
+            bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[bounds]
+            cases = cases[kept]
+        flat = values[cases].tolist()  # a slice of a list is made faster than of an array
+        return [make(flat[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+    def content_lemmas(self) -> list[str]:
+        """Each text's content lemmas, joined by spaces (what themes are found from)."""
+        return self.per_text(self.lemma, self.content, " ".join)
+
+    def tokens_of(self, k: int) -> list[str]:
+        """Text k's surface tokens."""
+        return self.text[self.cases[self.bounds[k]:self.bounds[k + 1]]].tolist()
+
+    def analyses(self) -> list[Analysis]:
+        return list(map(Analysis, self.per_text(self.text), self.per_text(self.lemma), self.per_text(self.folded),
+                        self.per_text(self.lemma, self.content)))
+
+
+def _tokens(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: numpy.ndarray,
+            sizes: numpy.ndarray, words: numpy.ndarray) -> Tokens:
+    """The tokens of documents of `sizes` tokens and `words` words each, one after another, from
+    `PolishLemmatizer.lemma_cases`: each token's case, and each case's ORTH and LEMMA hashes. A case is looked at
+    once; its tokens take what it gives by array indexing."""
+    keys = list(zip(orths.tolist(), lemmas.tolist()))
+    ids = numpy.fromiter(map(_INFO.ids.get, keys, repeat(-1)), dtype=numpy.int64, count=len(keys))
+    for i in numpy.flatnonzero(ids < 0).tolist():
+        ids[i] = _INFO.add(keys[i], strings)
+    kept = _INFO.kept[ids][cases]
+    # Where each document's tokens start among the kept tokens.
     bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[numpy.concatenate([[0], numpy.cumsum(sizes)])]
-    content_bounds = numpy.concatenate([[0], numpy.cumsum(is_content)])[bounds]
-    return [Analysis(tuple(tokens[a:b]), tuple(lemma_texts[a:b]), tuple(folded[a:b]), tuple(content[c:d]))
-            for a, b, c, d in zip(bounds[:-1].tolist(), bounds[1:].tolist(), content_bounds[:-1].tolist(),
-                                  content_bounds[1:].tolist())]
+    return Tokens(cases[kept], bounds, _INFO.text[ids], _INFO.lemma[ids], _INFO.folded[ids], _INFO.content[ids],
+                  words)
 
 
 # Distinct word forms one pipeline meets before it starts afresh. spaCy keeps a lexeme and its strings for every form
@@ -449,20 +525,25 @@ def analyze(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int
     known, are `detect_language` of each text, which the lemmatizer then need not detect again. The texts go through
     `get_nlp`'s tokenizer and lemmatizer `batch_size` at a time: the more texts in a batch, the fewer distinct word
     forms per token to look up."""
+    return [analysis for batch in analyze_tokens(texts, lemmatizer, batch_size, langs) for analysis in batch.analyses()]
+
+
+def analyze_tokens(texts: Iterable[str], lemmatizer: str = "simplemma", batch_size: int = 1_000,
+                   langs: Iterable[str] | None = None) -> Iterator[Tokens]:
+    """`analyze`'s analyses as `Tokens`, one per batch of `batch_size` texts, for a reader that keeps only some of
+    each text's tokens or joins them into strings."""
     nlp = _bounded_nlp(lemmatizer)
     component: PolishLemmatizer = nlp.get_pipe("pl_lemmatizer")
     tokenizer: PolishTokenizer = nlp.tokenizer
     cleaned = [text if isinstance(text, str) else "" for text in texts]
     known = None if langs is None else list(langs)
-    out: list[Analysis] = []
     for lo in range(0, len(cleaned), batch_size):
         batch = cleaned[lo:lo + batch_size]
         # The tokens' hashes are all the lemmatizer reads: no `Doc` is built.
-        orths, sizes = tokenizer.orths(batch)
+        orths, sizes, words = tokenizer.orths(batch)
         cases = component.lemma_cases(
             orths, sizes, lambda k: _lang(None if known is None else known[lo + k], batch[k]))
-        out += _analyses(nlp.vocab.strings, *cases, sizes)
-    return out
+        yield _tokens(nlp.vocab.strings, *cases, sizes, words)
 
 
 def _lang(lang: str | None, text: str) -> str:

@@ -365,7 +365,8 @@ def content_lemmatizer(cfg: Config) -> str:
 
 def content_lemmas(texts: Sequence[str], cfg: Config) -> list[str]:
     """The space-joined content lemmas themes are found from (the Polish layer: the stage's costly part)."""
-    return [" ".join(a.content) for a in polish.analyze(texts, lemmatizer=content_lemmatizer(cfg))]
+    return [lemmas for batch in polish.analyze_tokens(texts, lemmatizer=content_lemmatizer(cfg))
+            for lemmas in batch.content_lemmas()]
 
 
 def group_content(df: pd.DataFrame, rows: pd.Index, cfg: Config) -> pd.Series:

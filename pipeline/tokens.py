@@ -36,13 +36,16 @@ class PieceOrths:
     """Tokens' ORTH hashes as `tokenizer(text).to_array(ORTH)` gives them, for texts in batches.
 
     `whole(text)` is true for a text whose tokens a subclass's `__call__` may join across pieces after spaCy's
-    `Tokenizer.__call__` has run. At most `max_pieces` pieces are kept: then the table starts afresh
+    `Tokenizer.__call__` has run. `count(text)` is a number the table keeps per piece and sums per text, so it must
+    be the sum of `count` of the text's pieces. At most `max_pieces` pieces are kept: then the table starts afresh
     (the hashes' strings stay in the tokenizer's vocabulary, which its owner bounds).
     """
 
-    def __init__(self, tokenizer: Tokenizer, whole: Callable[[str], object], max_pieces: int):
+    def __init__(self, tokenizer: Tokenizer, whole: Callable[[str], object], max_pieces: int,
+                 count: Callable[[str], int]):
         self._tokenize = tokenizer
         self._whole = whole
+        self._count = count
         self._max_pieces = max_pieces
         self._rules = {tokenizer.vocab.strings.add(rule) for rule in tokenizer.rules if not rule.isspace()}
         self._unmatched = _without_special_matches(tokenizer, tokenizer.rules)
@@ -50,27 +53,32 @@ class PieceOrths:
         unruled = _without_special_matches(tokenizer, rules=None)
         patterns = (unruled(rule).to_array(ORTH).tolist() for rule in tokenizer.rules)
         self._patterns = [pattern for pattern in patterns if len(pattern) > 1]
+        self._separable = not any(tokenizer.vocab.strings[orth].isspace() for pattern in self._patterns
+                                  for orth in pattern)
         self._forget()
 
     def _forget(self) -> None:
         self._ids: dict[str, int] = {}
         self._starts = numpy.zeros(1024, dtype=numpy.int64)  # each piece's first token in `_table`, by id
         self._lengths = numpy.zeros(1024, dtype=numpy.int64)
+        self._counts = numpy.zeros(1024, dtype=numpy.int64)
         self._table = numpy.zeros(4096, dtype=numpy.uint64)
         self._pieces = self._tokens = 0
 
-    def orths(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
-        """The tokens' ORTH hashes of `texts`, text after text, and how many tokens each text has."""
+    def orths(self, texts: Sequence[str]) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """The tokens' ORTH hashes of `texts`, text after text, how many tokens each text has, and its `count`."""
         if len(self._ids) > self._max_pieces:
             self._forget()
         pieces = [_PIECE.findall(text) for text in texts]
-        counts = numpy.fromiter(map(len, pieces), dtype=numpy.int64, count=len(pieces))
+        n_pieces = numpy.fromiter(map(len, pieces), dtype=numpy.int64, count=len(pieces))
         flat = list(chain.from_iterable(pieces))
         piece_ids = numpy.fromiter(map(self._ids.get, flat, repeat(_NEW)), dtype=numpy.int64, count=len(flat))
-        for k in numpy.flatnonzero(piece_ids == _NEW).tolist():
-            piece_id = self._ids.get(flat[k])  # a piece new to this batch comes again
-            piece_ids[k] = self._add(flat[k]) if piece_id is None else piece_id
-        text_of = numpy.repeat(numpy.arange(len(texts)), counts)
+        new = numpy.flatnonzero(piece_ids == _NEW).tolist()
+        if new:
+            new_pieces = [flat[k] for k in new]
+            self._add_all(list(dict.fromkeys(new_pieces)))
+            piece_ids[new] = list(map(self._ids.__getitem__, new_pieces))
+        text_of = numpy.repeat(numpy.arange(len(texts)), n_pieces)
         whole = numpy.zeros(len(texts), dtype=bool)
         whole[text_of[piece_ids == _RISKY]] = True
         whole |= numpy.fromiter((bool(self._whole(text)) for text in texts), dtype=bool, count=len(texts))
@@ -81,30 +89,61 @@ class PieceOrths:
         positions = numpy.repeat(self._starts[piece_ids[kept]] - (ends - lengths), lengths)
         orths = self._table[positions + numpy.arange(len(positions))]
         sizes = numpy.bincount(text_of[kept], weights=lengths, minlength=len(texts)).astype(numpy.int64)
+        counts = numpy.bincount(text_of[kept], weights=self._counts[piece_ids[kept]],
+                                minlength=len(texts)).astype(numpy.int64)
         if whole.any():
             at = numpy.flatnonzero(whole)
+            counts[at] = [self._count(texts[k]) for k in at.tolist()]
             alone = [self._tokenize(texts[k]).to_array(ORTH) for k in at.tolist()]
             before = (numpy.cumsum(sizes) - sizes)[at]  # where each goes among the other texts' tokens
             sizes[at] = [len(a) for a in alone]
             orths = numpy.insert(orths, numpy.repeat(before, sizes[at]), numpy.concatenate(alone))
-        return orths, sizes
+        return orths, sizes, counts
 
-    def _add(self, piece: str) -> int:
+    def _add_all(self, pieces: list[str]) -> None:
+        """Tokenize the new `pieces` and keep their tokens. A piece whose whitespace is at most one " " (which makes
+        no token) is tokenized with the others, their non-space runs joined by line breaks in one text: a line break
+        is a token of its own, which no special case of several tokens holds (`_separable`), so each run's tokens
+        are what it gives alone. A piece of other whitespace, or one whose tokens hold a special case's string
+        (`_risky` asks about it), is tokenized alone."""
+        runs = [piece[:-1] if piece[-1] == " " else piece for piece in pieces]
+        together = ([k for k, run in enumerate(runs) if run and not (run[0].isspace() or run[-1].isspace())]
+                    if self._separable else [])
+        if together:
+            joined = [runs[k] for k in together]
+            doc = self._tokenize("\n".join(joined))
+            orths, starts = doc.to_array(ORTH), doc.to_array(IDX).astype(numpy.int64)
+            lengths = numpy.fromiter(map(len, joined), dtype=numpy.int64, count=len(joined))
+            begins = numpy.cumsum(lengths + 1) - lengths - 1
+            firsts, ends = numpy.searchsorted(starts, begins), numpy.searchsorted(starts, begins + lengths)
+            for k, a, b in zip(together, firsts.tolist(), ends.tolist()):
+                if b - a > 1 and not self._rules.isdisjoint(orths[a:b].tolist()):
+                    self._add(pieces[k])
+                else:
+                    self._store(pieces[k], orths[a:b])
+        for k in sorted(set(range(len(pieces))).difference(together)):
+            self._add(pieces[k])
+
+    def _add(self, piece: str) -> None:
         doc = self._tokenize(piece)
         orths = doc.to_array(ORTH)
         if self._risky(piece, doc, orths):
             self._ids[piece] = _RISKY
-            return _RISKY
+        else:
+            self._store(piece, orths)
+
+    def _store(self, piece: str, orths: numpy.ndarray) -> None:
         piece_id, start = self._pieces, self._tokens
         if piece_id == len(self._starts):
-            self._starts, self._lengths = (numpy.resize(a, 2 * len(a)) for a in (self._starts, self._lengths))
+            self._starts, self._lengths, self._counts = (numpy.resize(a, 2 * len(a))
+                                                         for a in (self._starts, self._lengths, self._counts))
         while start + len(orths) > len(self._table):
             self._table = numpy.resize(self._table, 2 * len(self._table))
         self._table[start:start + len(orths)] = orths
         self._starts[piece_id], self._lengths[piece_id] = start, len(orths)
+        self._counts[piece_id] = self._count(piece)
         self._pieces, self._tokens = piece_id + 1, start + len(orths)
         self._ids[piece] = piece_id
-        return piece_id
 
     def _risky(self, piece: str, doc: Doc, orths: numpy.ndarray) -> bool:
         # A special-case match inside a piece leaves a rule's string as a token; most such tokens were found as

@@ -459,6 +459,8 @@ def test_glossary_is_swappable() -> None:
     assert glossary.translate(["More", "subsidies", "please"], "en") == ["dotacja"]
     assert glossary.translate(["дотації"], "uk") == ["dotacja"]
     assert glossary.translate(["subsidies"], "pl") == []
+    assert glossary.covers("en") and glossary.covers("uk") and not glossary.covers("pl")
+    assert not Glossary({}).covers("en")
     empty = analyse(["We need more grants for volunteers and NGOs in the city."], glossary=Glossary({}))
     assert "wolontariusz" not in empty["content"][0].split()
 

@@ -228,7 +228,7 @@ def test_lemmas_written_into_documents_are_those_analyze_reads_from_the_tokens_h
     nlp = get_nlp()
     component = nlp.get_pipe("pl_lemmatizer")
     docs = [nlp.make_doc(t) for t in texts]
-    orths, sizes = nlp.tokenizer.orths(texts)
+    orths, sizes, _ = nlp.tokenizer.orths(texts)
     from_hashes = component.lemma_cases(orths, sizes, lambda k: detect_language(texts[k]))
     for a, b in zip(component.set_lemmas(docs), from_hashes):
         assert numpy.array_equal(a, b)
@@ -251,3 +251,27 @@ def test_a_long_lived_process_forgets_word_forms_past_the_bound_and_analyses_as_
     assert after == before
     # The bound plus one call's new forms (3 a text), never the 900 new forms of all the texts.
     assert max(sizes) < fresh + 200
+
+
+_FORMS = ["Bez", "bez", "sensu", "Ludzie", "ludzie", "mowia", "mówią", "srodki", "Środki", "sa", "za", "male",
+          "NGO-sów", "Sad", "sad", "owocowy", "ul.", "[OSOBA]", ".", ",", "?", "\n", "12"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_FORMS), max_size=12).map(" ".join), min_size=2, max_size=8),
+       st.sampled_from(["pl", "en"]))
+def test_lemma_cases_looked_up_by_hash_are_those_of_a_fresh_lemmatizer(texts: list[str], lang: str) -> None:
+    # The component keeps each case's lemma by its form's hash and kind (opening a sentence, restored): a form met
+    # before in one kind and now in another must get the other kind's lemma, as a lemmatizer meeting it first would.
+    import numpy
+
+    from pipeline.polish import PolishLemmatizer
+
+    nlp = get_nlp()
+    component = nlp.get_pipe("pl_lemmatizer")
+    component.lemma_cases(*nlp.tokenizer.orths(texts[:len(texts) // 2])[:2], lambda k: "pl")
+    orths, sizes, _ = nlp.tokenizer.orths(texts)
+    warm = component.lemma_cases(orths, sizes, lambda k: lang)
+    fresh = PolishLemmatizer(nlp, "fresh", "simplemma", True).lemma_cases(orths, sizes, lambda k: lang)
+    for a, b in zip(warm, fresh):
+        assert numpy.array_equal(a, b)

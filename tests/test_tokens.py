@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.attrs import ORTH
 
-from pipeline.polish import _analyses, analyze, get_nlp
+from pipeline.polish import _tokens, analyze, get_nlp, word_count
 from pipeline.tokens import _PIECE, _RISKY, PieceOrths
 from tests.quality_data import ROOT, read_jsonl
 
@@ -36,10 +36,12 @@ def make_doc_orths(texts: list[str]) -> tuple[numpy.ndarray, numpy.ndarray]:
 
 
 def assert_same_tokens(texts: list[str], pieces: PieceOrths | None = None) -> None:
-    orths, sizes = (pieces or NLP.tokenizer).orths(texts)
+    orths, sizes, words = (pieces or NLP.tokenizer).orths(texts)
     expected, expected_sizes = make_doc_orths(texts)
     assert sizes.tolist() == expected_sizes.tolist()
     assert orths.tolist() == expected.tolist()
+    # The word count summed over the pieces is the whole text's.
+    assert words.tolist() == [word_count(text) for text in texts]
 
 
 def test_pieces_are_cut_where_the_tokenizer_cuts_them_at_every_whitespace_character() -> None:
@@ -71,14 +73,29 @@ def test_only_a_piece_whose_joined_tokens_a_special_case_could_run_onto_is_token
     # "[OSOBA]!!" is "[" "OSOBA" "]" "!" "!" before the pass joins the placeholder, but no special case's tokens end
     # in "[" "OSOBA" or begin with "]" "!" and are as long: tokenizing every text holding one whole would cost 5% of
     # the benchmark's texts.
-    pieces = PieceOrths(NLP.tokenizer, lambda text: False, max_pieces=1_000)
+    pieces = PieceOrths(NLP.tokenizer, lambda text: False, 1_000, word_count)
     texts = ["Pozdrawiam [OSOBA]!! i[EMAIL] [OSOBA]ewandowski a[TELEFON]", "według Dz.U . z 2023 r."]
     assert_same_tokens(texts, pieces)
     assert [piece for piece, piece_id in pieces._ids.items() if piece_id == _RISKY] == ["Dz.U "]
 
 
+def test_new_pieces_are_tokenized_in_one_text_and_give_each_piece_s_own_tokens() -> None:
+    # The non-space runs of the new pieces whose whitespace makes no token, joined by line breaks, are tokenized
+    # once; a piece of other whitespace, or whose tokens hold a special case's string, alone.
+    pieces = PieceOrths(NLP.tokenizer, lambda text: False, 1_000, word_count)
+    calls: list[str] = []
+    pieces._tokenize = lambda text: calls.append(text) or NLP.tokenizer(text)
+    texts = ["Wniosek o zmianę (planu) ul. Długiej, np. 12 drzew! [OSOBA]-ów", " Proszę:\n\nwięcej  tu\tteż Dz.U. 5"]
+    assert_same_tokens(texts, pieces)
+    assert pieces._separable
+    new = list(dict.fromkeys(piece for text in texts for piece in _PIECE.findall(text)))
+    runs = [run for run in (piece.removesuffix(" ") for piece in new) if run.strip() == run != ""]
+    assert calls[0] == "\n".join(runs)
+    assert set(calls[1:]) <= set(new) and {" ", "Proszę:\n\n", "więcej  ", "tu\t"} <= set(calls[1:])
+
+
 def test_the_table_of_pieces_starts_afresh_past_its_bound_and_gives_the_same_tokens() -> None:
-    pieces = PieceOrths(NLP.tokenizer, lambda text: False, max_pieces=5)
+    pieces = PieceOrths(NLP.tokenizer, lambda text: False, 5, word_count)
     texts = [f"Wniosek nr {n}: zmiana planu, ul. Długa {n}." for n in range(20)]
     for lo in range(0, len(texts), 4):
         assert_same_tokens(texts[lo:lo + 4], pieces)
@@ -114,5 +131,7 @@ def test_tokens_and_analyses_of_the_benchmark_export_are_those_of_make_doc() -> 
     assert_same_tokens(texts)
     component = NLP.get_pipe("pl_lemmatizer")
     docs = [NLP.make_doc(text) for text in texts[:5_000]]
-    from_docs = _analyses(NLP.vocab.strings, *component.set_lemmas(docs), [len(doc) for doc in docs])
+    sizes = numpy.array([len(doc) for doc in docs])
+    words = numpy.array([word_count(text) for text in texts[:5_000]])
+    from_docs = _tokens(NLP.vocab.strings, *component.set_lemmas(docs), sizes, words).analyses()
     assert analyze(texts[:5_000]) == from_docs
