@@ -150,14 +150,15 @@ class KeywordMatcher(BaseEstimator, TransformerMixin):
         return found
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        X = list(X)
-        rows, cols = [], []
-        for i, text in enumerate(X):
-            for k, _ in self.matches(text):
-                rows.append(i)
-                cols.append(k)
+        return self.counts([self.matches(text) for text in X])
+
+    def counts(self, matches: Sequence[list[tuple[int, str]]]) -> sp.csr_matrix:
+        """The block (`transform`) of the texts whose `matches` these are."""
+        rows = [i for i, found in enumerate(matches) for _ in found]
+        cols = [k for found in matches for k, _ in found]
         # float32 like the other blocks, so stacking them needs no conversion
-        counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(X), self.n_labels_))
+        counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                               shape=(len(matches), self.n_labels_))
         counts.sum_duplicates()
         counts.data = self.weight * np.log1p(counts.data)
         return counts
@@ -371,16 +372,29 @@ def feature_matrix(features: ColumnTransformer, analysed: pd.DataFrame) -> sp.cs
     its column as a list: the same matrix without `ColumnTransformer.transform`'s checks of the frame, its joblib
     dispatch and the blocks' iteration of Arrow-backed columns (an eighth of the union's time on a worker's chunk of
     1,000 comments)."""
+    return features_and_matches(features, analysed)[0]
+
+
+def features_and_matches(features: ColumnTransformer, analysed: pd.DataFrame
+                         ) -> tuple[sp.csr_matrix, list[list[tuple[int, str]]]]:
+    """`feature_matrix`, and each text's keyword matches (`KeywordMatcher.matches`) that its `keywords` block counts:
+    the evidence names them, and searching the lemmas once serves both."""
     weights = features.transformer_weights or {}
     blocks = []
+    matches: list[list[tuple[int, str]]] = []
     for name, transformer, column in features.transformers_:
         if transformer == "drop":  # the remainder: the columns no block reads
             continue
         docs = analysed[column].tolist()
-        split = isinstance(transformer, TfidfVectorizer) and _splits_words(transformer)
-        block = split_tfidf(transformer, docs) if split else transformer.transform(docs)
+        if isinstance(transformer, KeywordMatcher):
+            matches = list(map(transformer.matches, docs))
+            block = transformer.counts(matches)
+        elif isinstance(transformer, TfidfVectorizer) and _splits_words(transformer):
+            block = split_tfidf(transformer, docs)
+        else:
+            block = transformer.transform(docs)
         blocks.append(block if weights.get(name) is None else block * weights[name])
-    return sp.hstack(blocks).tocsr()
+    return sp.hstack(blocks).tocsr(), matches
 
 
 def drop_fit_only_state(features: ColumnTransformer | TfidfVectorizer) -> None:

@@ -646,12 +646,12 @@ def test_evidence_ranks_each_comment_s_words_strongest_first() -> None:
 
 
 @pytest.mark.parametrize("params", [None, {"keyword_weight": 0.0}])
-def test_evidence_searches_keywords_only_where_the_winning_label_s_count_says_they_are(params: dict | None) -> None:
-    """The evidence looks for keyword phrases only in rows whose winning label's keyword count is positive: it must
-    name what a search of every row names, whichever label wins (here random ones), and search every row when the
-    counts weigh 0."""
+def test_evidence_names_the_keyword_phrases_the_keyword_block_counted(params: dict | None) -> None:
+    """The lemmas are searched for keyword phrases once, for the `keywords` block and the evidence: the evidence must
+    name what a search of each row for its winning label's phrases names, whichever label wins (here random ones),
+    also when the counts weigh 0; the matrix is `feature_matrix`'s."""
     from pipeline.classifier import _feature_names, _ranked_words
-    from pipeline.features import feature_matrix
+    from pipeline.features import feature_matrix, features_and_matches
 
     texts = [t for t, _ in TRAIN_ROWS] + ["", "Hello, more money for NGOs please.", "Brak uwag."]
     if params is None:
@@ -660,7 +660,8 @@ def test_evidence_searches_keywords_only_where_the_winning_label_s_count_says_th
         labels = [GDANSK.resolve(v) for _, v in TRAIN_ROWS]
         model = CommentClassifier(GDANSK, calibration_folds=0, **params).fit([t for t, _ in TRAIN_ROWS], labels)
     analysed = analyse(texts)
-    X = feature_matrix(model.features_, analysed)
+    X, matches = features_and_matches(model.features_, analysed)
+    assert _same_matrix(X, feature_matrix(model.features_, analysed))
     keywords = model.features_.named_transformers_["keywords"]
     rng = np.random.default_rng(0)
     for winners in (model._proba(X).argmax(axis=1), rng.integers(0, len(GDANSK.ids), size=len(texts))):
@@ -669,7 +670,7 @@ def test_evidence_searches_keywords_only_where_the_winning_label_s_count_says_th
                                _feature_names(model.features_.named_transformers_["words"]))
         expected = [pick_evidence(list(dict.fromkeys(p for k, p in keywords.matches(lemmas) if k == winner)) + w)
                     for winner, lemmas, w in zip(winners, analysed["lemmas"], ranked)]
-        assert model._evidence(analysed, X, winners) == expected
+        assert model._evidence(X, winners, matches) == expected
     if params is None:  # the comparison covers rows with keyword phrases in the evidence
         assert any(any(k == w for k, _ in keywords.matches(lemmas))
                    for w, lemmas in zip(model._proba(X).argmax(axis=1), analysed["lemmas"]))
