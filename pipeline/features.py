@@ -218,7 +218,7 @@ class _GramMemo:
         return np.arange(start, end)
 
     def gather(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The slots' columns one after another, and where each slot's begin (and the last ends)."""
+        """The slots' columns one after another, and where each slot's columns begin (and the last's end)."""
         starts = self.bounds[slots]
         sizes = self.bounds[slots + 1] - starts
         indptr = np.concatenate([[0], np.cumsum(sizes)])
