@@ -568,7 +568,8 @@ def test_char_ngram_blocks_of_the_corpora_are_the_counted_ngrams(gdansk_dev: lis
     rng = np.random.default_rng(0)
     lodz = pd.read_csv(lodz_proposals, dtype=str, keep_default_na=False)
     texts = ([clean_text(gdansk_dev[i]["text"]) for i in rng.choice(len(gdansk_dev), 120, replace=False)]
-             + [clean_text(f"{lodz['nazwa'][i]}\n\n{lodz['opis'][i]}") for i in rng.choice(len(lodz), 120, replace=False)]
+             + [clean_text(f"{lodz['nazwa'][i]}\n\n{lodz['opis'][i]}")
+                for i in rng.choice(len(lodz), 120, replace=False)]
              + [clean_text(text) for text in _export_texts(360)])
     analysed = analyse(texts)
     features = copy.deepcopy(load_classifier(DEFAULT).features_)
