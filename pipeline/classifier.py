@@ -38,7 +38,7 @@ from pipeline.clean import fold_chars
 from pipeline.comment_type import CommentTypeModel
 from pipeline.encoder import EncoderUnavailable, cached_mask, embed, get_encoder, open_cache
 from pipeline.errors import UserError
-from pipeline.features import (KeywordMatcher, analyse, build_features, drop_fit_only_state, feature_matrix,
+from pipeline.features import (analyse, build_features, drop_fit_only_state, feature_matrix, features_and_matches,
                                says_nothing)
 from pipeline.folds import fold_rows, grouped_folds
 from pipeline.models import load_model
@@ -371,11 +371,11 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
     def predict_frame_analysed(self, analysed: pd.DataFrame) -> pd.DataFrame:
         """`predict_frame` for texts already analysed with this lemmatizer."""
         check_is_fitted(self)
-        X = feature_matrix(self.features_, analysed)
+        X, matches = features_and_matches(self.features_, analysed)
         proba = self._proba(X, analysed)
         out = self.decisions(proba, analysed)
         out["semantic"] = semantic_rows(analysed) if self.semantic_svm_ is not None else False
-        out["evidence"] = self._evidence(analysed, X, proba.argmax(axis=1))
+        out["evidence"] = self._evidence(X, proba.argmax(axis=1), matches)
         types = self.type_model_ if self.type_model_ is not None else default_comment_type_model()
         out["comment_type"] = types.predict(analysed)
         return out
@@ -411,18 +411,14 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
             proba[rows] = softmax(scores / self.semantic_temperature_, axis=1)
         return proba
 
-    def _evidence(self, analysed: pd.DataFrame, X: sp.csr_matrix, winners: np.ndarray) -> list[str]:
-        """`X`: the features already computed for the scores."""
-        keywords: KeywordMatcher = self.features_.named_transformers_["keywords"]
+    def _evidence(self, X: sp.csr_matrix, winners: np.ndarray, matches: list[list[tuple[int, str]]]) -> list[str]:
+        """`X`: the features already computed for the scores; `matches`: each row's keyword matches, found for them
+        (`features_and_matches`)."""
         ranked = _ranked_words(X[:, self.features_.output_indices_["words"]], winners, self.evidence_weights_,
                                _feature_names(self.features_.named_transformers_["words"]))
-        # A row whose winning label's keyword count is 0 matched none of its keywords: only the others are searched
-        # again for the phrases (with weight 0 every count is 0, so then every row is).
-        searched = (_keyword_counts(X, self.features_, winners) > 0 if keywords.weight > 0
-                    else np.ones(len(winners), dtype=bool)).tolist()
         out = []
-        for winner, lemmas, words, search in zip(winners.tolist(), analysed["lemmas"].tolist(), ranked, searched):
-            hits = dict.fromkeys(p for k, p in keywords.matches(lemmas) if k == winner) if search else ()
+        for winner, found, words in zip(winners.tolist(), matches, ranked):
+            hits = dict.fromkeys(p for k, p in found if k == winner)
             out.append(pick_evidence([*hits, *words]))
         return out
 
@@ -537,14 +533,6 @@ def _ranked_words(X: sp.csr_matrix, winners: np.ndarray, weights: np.ndarray | N
     words = names[X.indices[chosen]].tolist()
     bounds = np.concatenate([[0], np.cumsum(np.bincount(rows[chosen], minlength=X.shape[0]))]).tolist()
     return [words[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
-
-
-def _keyword_counts(X: sp.csr_matrix, features: ColumnTransformer, winners: np.ndarray) -> np.ndarray:
-    """Per row of the features `X`, the value of its winning label's keyword count (the `keywords` block)."""
-    start = features.output_indices_["keywords"].start
-    if not X.shape[0]:  # scipy's element look-up gives no flat array for no rows
-        return np.zeros(0, dtype=X.dtype)
-    return np.asarray(X[np.arange(X.shape[0]), start + winners]).ravel()
 
 
 @lru_cache(maxsize=1 << 16)

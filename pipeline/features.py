@@ -159,14 +159,15 @@ class KeywordMatcher(BaseEstimator, TransformerMixin):
         return found
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
-        X = list(X)
-        rows, cols = [], []
-        for i, text in enumerate(X):
-            for k, _ in self.matches(text):
-                rows.append(i)
-                cols.append(k)
+        return self.counts([self.matches(text) for text in X])
+
+    def counts(self, matches: Sequence[list[tuple[int, str]]]) -> sp.csr_matrix:
+        """The block (`transform`) of the texts whose `matches` these are."""
+        rows = [i for i, found in enumerate(matches) for _ in found]
+        cols = [k for found in matches for k, _ in found]
         # float32 like the other blocks, so stacking them needs no conversion
-        counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(X), self.n_labels_))
+        counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                               shape=(len(matches), self.n_labels_))
         counts.sum_duplicates()
         counts.data = self.weight * np.log1p(counts.data)
         return counts
@@ -196,10 +197,59 @@ def _gram_slices(length: int, low: int, high: int) -> tuple[slice, ...]:
     return tuple(slice(i, i + n) for n in range(low, high + 1) for i in range(length - n + 1))
 
 
+class _GramMemo:
+    """Words' n-gram columns, remembered: a word's slot, each slot's columns a slice of one flat array (`bounds[s]` to
+    `bounds[s + 1]`). A chunk's columns are gathered by array indexing; with an array per word, listing and joining
+    them was a Python step per distinct word. The first `limit` words are kept; a chunk's words beyond them get
+    slots for that chunk only (`forget_unkept`)."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.slots: dict[str, int] = {}
+        self.bounds = np.zeros(1 << 12, dtype=np.int64)  # grown by doubling: room for more slots and columns
+        self.columns = np.zeros(1 << 16, dtype=np.int32)
+        self.used = 0  # slots in use
+
+    def add(self, words: list[str], columns: list[list[int]]) -> np.ndarray:
+        """Slots for new words and their columns."""
+        sizes = np.fromiter(map(len, columns), dtype=np.int64, count=len(columns))
+        start, end = self.used, self.used + len(words)
+        first = self.bounds[start]
+        stop = first + int(sizes.sum())
+        self.bounds = _room(self.bounds, end + 1)
+        self.columns = _room(self.columns, stop)
+        self.columns[first:stop] = np.fromiter(itertools.chain.from_iterable(columns), dtype=np.int32,
+                                               count=stop - first)
+        self.bounds[start + 1:end + 1] = first + np.cumsum(sizes)
+        kept = max(0, min(len(words), self.limit - len(self.slots)))
+        self.slots.update(zip(words[:kept], range(start, start + kept)))
+        self.used = end
+        return np.arange(start, end)
+
+    def gather(self, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The slots' columns one after another, and where each slot's columns begin (and the last's end)."""
+        starts = self.bounds[slots]
+        sizes = self.bounds[slots + 1] - starts
+        indptr = np.concatenate([[0], np.cumsum(sizes)])
+        return self.columns[np.repeat(starts - indptr[:-1], sizes) + np.arange(indptr[-1])], indptr
+
+    def forget_unkept(self) -> None:
+        self.used = len(self.slots)  # the kept words' slots come first
+
+
+def _room(array: np.ndarray, size: int) -> np.ndarray:
+    """`array`, or a copy twice as long until it holds `size` items."""
+    if size <= len(array):
+        return array
+    grown = np.zeros(max(size, 2 * len(array)), dtype=array.dtype)
+    grown[:len(array)] = array
+    return grown
+
+
 class CharNgrams(BaseEstimator, TransformerMixin):
     """TF-IDF of character n-grams within words (scikit-learn's `char_wb`), computed once per distinct word.
 
-    Words repeat across comments far more than documents do, so caching each word's n-gram columns makes this
+    Words repeat across comments far more than documents do, so remembering each word's n-gram columns makes this
     several times faster than `TfidfVectorizer(analyzer="char_wb")`. Unlike it, a padded word shorter than n
     is not counted once more as an n-gram (it already is one of its shorter n-grams).
     """
@@ -215,48 +265,53 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         slices = _gram_slices if len(padded) <= _SLICED_LENGTH else _gram_slices.__wrapped__  # a rare long word
         return list(map(padded.__getitem__, slices(len(padded), *self.ngram_range)))
 
+    def _columns(self, word: str, grow: bool) -> list[int]:
+        grams = self._ngrams(word)
+        vocabulary = self.vocabulary_
+        if grow:
+            for gram in grams:
+                vocabulary.setdefault(gram, len(vocabulary))
+        return list(filter((-1).__ne__, map(vocabulary.get, grams, itertools.repeat(-1))))
+
     def _counts(self, X: Iterable[str], grow: bool) -> sp.csr_matrix:
         # Counts = (texts x distinct words) @ (distinct words x n-grams): the Python work is one dictionary look-up
         # per word occurrence; each distinct word's n-grams are listed once and summed by sparse arithmetic.
-        cache, vocabulary = self._cache(), self.vocabulary_
+        memo = self._memo()
         word_ids = _Numbering()
         ids: list[int] = []
         indptr = [0]
         for text in X:
             ids.extend(map(word_ids.__getitem__, text.split()))
             indptr.append(len(ids))
-        word_cols = list(map(cache.get, word_ids))
-        for i, word in [(i, word) for i, (word, cols) in enumerate(zip(word_ids, word_cols)) if cols is None]:
-            grams = self._ngrams(word)
-            if grow:
-                for gram in grams:
-                    vocabulary.setdefault(gram, len(vocabulary))
-            word_cols[i] = cols = np.array([c for c in map(vocabulary.get, grams) if c is not None], dtype=np.int32)
-            if len(cache) < self._CACHE_LIMIT:
-                cache[word] = cols
+        slots = np.fromiter(map(memo.slots.get, word_ids, itertools.repeat(-1)), dtype=np.int64, count=len(word_ids))
+        new = np.flatnonzero(slots < 0)
+        if len(new):
+            words = list(word_ids)
+            new_words = [words[i] for i in new.tolist()]
+            slots[new] = memo.add(new_words, [self._columns(word, grow) for word in new_words])
+        flat, word_indptr = memo.gather(slots)
+        memo.forget_unkept()
         texts = sp.csr_matrix((np.ones(len(ids), dtype=self.dtype), np.array(ids, dtype=np.int32), np.array(indptr)),
                               shape=(len(indptr) - 1, len(word_ids)))
-        sizes = np.fromiter(map(len, word_cols), dtype=np.int64, count=len(word_cols))
-        flat = np.concatenate(word_cols) if word_cols else np.zeros(0, dtype=np.int32)
-        grams = sp.csr_matrix((np.ones(len(flat), dtype=self.dtype), flat, np.concatenate([[0], np.cumsum(sizes)])),
-                              shape=(len(word_ids), len(vocabulary)))
+        grams = sp.csr_matrix((np.ones(len(flat), dtype=self.dtype), flat, word_indptr),
+                              shape=(len(word_ids), len(self.vocabulary_)))
         # Integer counts, exact in float32 whatever the order of the sums. The TF-IDF rows are normalised in the order
         # of their indices, so those must be sorted (the same floats): the product is made transposed (n-grams x
         # texts, a row's entries unsorted) and turned into texts x n-grams by the linear CSC-to-CSR pass, which
         # lists each row's n-grams in order; sorting every row of the product took twice as long.
         return (grams.T.tocsr() @ texts.T.tocsr()).T.tocsr()
 
-    def _cache(self) -> dict[str, np.ndarray]:
+    def _memo(self) -> _GramMemo:
         if getattr(self, "_word_cache", None) is None:
-            self._word_cache: dict[str, np.ndarray] = {}
+            self._word_cache = _GramMemo(self._CACHE_LIMIT)
         return self._word_cache
 
     def fit_transform(self, X: Iterable[str], y: object = None) -> sp.csr_matrix:
         self.vocabulary_: dict[str, int] = {}
-        self._word_cache = {}
+        self._word_cache = None
         counts = self._counts(list(X), grow=True)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
-        self._word_cache = {}  # the cache of a growing vocabulary lists columns of a smaller matrix; start over
+        self._word_cache = None  # the memo of a growing vocabulary lists columns of a smaller matrix; start over
         return self.tfidf_.transform(counts).astype(self.dtype)
 
     def fit(self, X: Iterable[str], y: object = None) -> "CharNgrams":
@@ -268,7 +323,7 @@ class CharNgrams(BaseEstimator, TransformerMixin):
         return self.tfidf_.transform(self._counts(list(X), grow=False), copy=False).astype(self.dtype, copy=False)
 
     def __getstate__(self) -> dict:
-        # The word cache is rebuilt on demand; pickling it would bloat the model file.
+        # The words' memo is rebuilt on demand; pickling it would bloat the model file.
         return {k: v for k, v in self.__dict__.items() if k != "_word_cache"}
 
 
@@ -326,16 +381,29 @@ def feature_matrix(features: ColumnTransformer, analysed: pd.DataFrame) -> sp.cs
     its column as a list: the same matrix without `ColumnTransformer.transform`'s checks of the frame, its joblib
     dispatch and the blocks' iteration of Arrow-backed columns (an eighth of the union's time on a worker's chunk of
     1,000 comments)."""
+    return features_and_matches(features, analysed)[0]
+
+
+def features_and_matches(features: ColumnTransformer, analysed: pd.DataFrame
+                         ) -> tuple[sp.csr_matrix, list[list[tuple[int, str]]]]:
+    """`feature_matrix`, and each text's keyword matches (`KeywordMatcher.matches`) that its `keywords` block counts:
+    the evidence names them, and searching the lemmas once serves both."""
     weights = features.transformer_weights or {}
     blocks = []
+    matches: list[list[tuple[int, str]]] = []
     for name, transformer, column in features.transformers_:
         if transformer == "drop":  # the remainder: the columns no block reads
             continue
         docs = analysed[column].tolist()
-        split = isinstance(transformer, TfidfVectorizer) and _splits_words(transformer)
-        block = split_tfidf(transformer, docs) if split else transformer.transform(docs)
+        if isinstance(transformer, KeywordMatcher):
+            matches = list(map(transformer.matches, docs))
+            block = transformer.counts(matches)
+        elif isinstance(transformer, TfidfVectorizer) and _splits_words(transformer):
+            block = split_tfidf(transformer, docs)
+        else:
+            block = transformer.transform(docs)
         blocks.append(block if weights.get(name) is None else block * weights[name])
-    return sp.hstack(blocks).tocsr()
+    return sp.hstack(blocks).tocsr(), matches
 
 
 def drop_fit_only_state(features: ColumnTransformer | TfidfVectorizer) -> None:

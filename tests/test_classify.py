@@ -5,11 +5,14 @@ from __future__ import annotations
 import importlib
 import json
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
@@ -497,8 +500,6 @@ def test_one_rule_says_which_comments_say_nothing() -> None:
 
 
 def test_char_ngrams_count_each_occurrence_of_each_word() -> None:
-    from collections import Counter
-
     import scipy.sparse as sp
 
     from pipeline.features import CharNgrams
@@ -517,6 +518,70 @@ def test_char_ngrams_count_each_occurrence_of_each_word() -> None:
     # The very floats, not nearly: the model's scores, and so every label and confidence, are sums of these.
     reference = chars.tfidf_.transform(expected).astype(np.float32)
     assert np.array_equal(chars.transform(texts).toarray(), reference.toarray())
+    assert _same_matrix(chars.transform(texts), _counted_char_tfidf(chars, texts))
+
+
+def _counted_char_tfidf(chars, texts: list[str]):
+    """The plain computation of a fitted `CharNgrams` block: each text's n-grams counted word by word, then the
+    block's TF-IDF."""
+    import scipy.sparse as sp
+
+    cells = Counter((i, chars.vocabulary_[g]) for i, text in enumerate(texts) for word in text.split()
+                    for g in chars._ngrams(word) if g in chars.vocabulary_)
+    rows, cols = zip(*cells) if cells else ((), ())
+    counts = sp.csr_matrix((np.array(list(cells.values()), dtype=np.float32), (rows, cols)),
+                           shape=(len(texts), len(chars.vocabulary_)))
+    counts.sort_indices()
+    return chars.tfidf_.transform(counts).astype(np.float32)
+
+
+@given(chunks=st.lists(st.lists(st.text(alphabet="ab ż\n", max_size=14), min_size=1, max_size=6), min_size=1,
+                      max_size=4),
+       limit=st.integers(0, 4))
+def test_char_ngrams_of_remembered_and_forgotten_words_are_the_counted_ngrams(chunks: list[list[str]],
+                                                                            limit: int) -> None:
+    """Chunk after chunk, each word's n-gram columns come from the memo of words met before or are cut afresh
+    (beyond the memo's `limit` words, for the chunk only); either way the block is the plain count's TF-IDF."""
+    from pipeline.features import CharNgrams
+
+    chars = CharNgrams((1, 3)).fit(["ab ba aab", "ż ab b", "bżb"])
+    chars._CACHE_LIMIT = limit
+    for texts in chunks:
+        assert _same_matrix(chars.transform(texts), _counted_char_tfidf(chars, texts))
+    assert len(chars._word_cache.slots) <= limit
+
+
+def _export_texts(n: int) -> list[str]:
+    """`n` texts drawn (seeded) from the 20,000-comment export of `bench/bench_pipeline.write_export`."""
+    from tests.synthetic_campaigns import make_corpus
+
+    sample = pd.read_csv(ROOT / "data" / "samples" / "konsultacje_2023_demo.csv", sep=";", dtype=str,
+                         encoding="utf-8-sig")["Treść uwagi"].tolist()
+    texts = make_corpus(20_000, seed=0, sample=sample).frame["text_clean"].fillna("").tolist()
+    return [texts[i] for i in np.random.default_rng(0).choice(len(texts), n, replace=False)]
+
+
+def test_char_ngram_blocks_of_the_corpora_are_the_counted_ngrams(gdansk_dev: list[dict], lodz_proposals: Path
+                                                                 ) -> None:
+    """The default model's two character blocks on a seeded sample of the labelled corpora and of the 20k export,
+    chunk after chunk as a worker runs them, with a memo that fills up midway: the plain count's TF-IDF."""
+    import copy
+
+    rng = np.random.default_rng(0)
+    lodz = pd.read_csv(lodz_proposals, dtype=str, keep_default_na=False)
+    texts = ([clean_text(gdansk_dev[i]["text"]) for i in rng.choice(len(gdansk_dev), 120, replace=False)]
+             + [clean_text(f"{lodz['nazwa'][i]}\n\n{lodz['opis'][i]}")
+                for i in rng.choice(len(lodz), 120, replace=False)]
+             + [clean_text(text) for text in _export_texts(360)])
+    analysed = analyse(texts)
+    features = copy.deepcopy(load_classifier(DEFAULT).features_)
+    for name, column in (("chars", "folded"), ("head", "head")):
+        chars = features.named_transformers_[name]
+        chars._CACHE_LIMIT = 2_000
+        for lo in range(0, len(texts), 200):
+            docs = analysed[column].iloc[lo:lo + 200].tolist()
+            assert _same_matrix(chars.transform(docs), _counted_char_tfidf(chars, docs))
+        assert len(chars._word_cache.slots) == chars._CACHE_LIMIT
 
 
 # ------------------------------------------------------------------------------- the features, computed faster
@@ -584,12 +649,12 @@ def test_evidence_ranks_each_comment_s_words_strongest_first() -> None:
 
 
 @pytest.mark.parametrize("params", [None, {"keyword_weight": 0.0}])
-def test_evidence_searches_keywords_only_where_the_winning_label_s_count_says_they_are(params: dict | None) -> None:
-    """The evidence looks for keyword phrases only in rows whose winning label's keyword count is positive: it must
-    name what a search of every row names, whichever label wins (here random ones), and search every row when the
-    counts weigh 0."""
+def test_evidence_names_the_keyword_phrases_the_keyword_block_counted(params: dict | None) -> None:
+    """The lemmas are searched for keyword phrases once, for the `keywords` block and the evidence: the evidence must
+    name what a search of each row for its winning label's phrases names, whichever label wins (here random ones),
+    also when the counts weigh 0; the matrix is `feature_matrix`'s."""
     from pipeline.classifier import _feature_names, _ranked_words
-    from pipeline.features import feature_matrix
+    from pipeline.features import feature_matrix, features_and_matches
 
     texts = [t for t, _ in TRAIN_ROWS] + ["", "Hello, more money for NGOs please.", "Brak uwag."]
     if params is None:
@@ -598,7 +663,8 @@ def test_evidence_searches_keywords_only_where_the_winning_label_s_count_says_th
         labels = [GDANSK.resolve(v) for _, v in TRAIN_ROWS]
         model = CommentClassifier(GDANSK, calibration_folds=0, **params).fit([t for t, _ in TRAIN_ROWS], labels)
     analysed = analyse(texts)
-    X = feature_matrix(model.features_, analysed)
+    X, matches = features_and_matches(model.features_, analysed)
+    assert _same_matrix(X, feature_matrix(model.features_, analysed))
     keywords = model.features_.named_transformers_["keywords"]
     rng = np.random.default_rng(0)
     for winners in (model._proba(X).argmax(axis=1), rng.integers(0, len(GDANSK.ids), size=len(texts))):
@@ -607,7 +673,7 @@ def test_evidence_searches_keywords_only_where_the_winning_label_s_count_says_th
                                _feature_names(model.features_.named_transformers_["words"]))
         expected = [pick_evidence(list(dict.fromkeys(p for k, p in keywords.matches(lemmas) if k == winner)) + w)
                     for winner, lemmas, w in zip(winners, analysed["lemmas"], ranked)]
-        assert model._evidence(analysed, X, winners) == expected
+        assert model._evidence(X, winners, matches) == expected
     if params is None:  # the comparison covers rows with keyword phrases in the evidence
         assert any(any(k == w for k, _ in keywords.matches(lemmas))
                    for w, lemmas in zip(model._proba(X).argmax(axis=1), analysed["lemmas"]))
