@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import xlsxwriter
 from openpyxl import load_workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -268,6 +270,27 @@ def test_works_on_a_table_from_early_stages_only(tmp_path: Path) -> None:
     path = write_workbook(df, tmp_path / "t.xlsx", MANIFEST)
     wb = load_workbook(path)
     assert wb.sheetnames == SHEETS and wb[SHEET_COMMENTS].max_row == 11
+
+
+def test_the_collector_is_held_off_while_the_cells_pile_up_and_left_as_found(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    closing = []
+    close = xlsxwriter.Workbook.close
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", lambda wb: closing.append(gc.isenabled()) or close(wb))
+    write_workbook(comments(), tmp_path / "t.xlsx", MANIFEST, taxonomy=TAXONOMY, clusters=CLUSTERS, cfg=CFG)
+    assert closing == [False] and gc.isenabled()
+    assert load_workbook(tmp_path / "t.xlsx")[SHEET_COMMENTS].max_row == 11
+    monkeypatch.setattr(xlsxwriter.Workbook, "close", lambda wb: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # a writer that fails gives the collector back too
+        write_workbook(comments(), tmp_path / "u.xlsx", MANIFEST, cfg=CFG)
+    assert gc.isenabled()
+    gc.disable()  # a caller that holds it off itself finds it off still
+    try:
+        monkeypatch.setattr(xlsxwriter.Workbook, "close", close)
+        write_workbook(comments(), tmp_path / "v.xlsx", MANIFEST, cfg=CFG)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")

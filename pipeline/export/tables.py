@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -21,22 +22,20 @@ def escape_formula(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
-# `escape_formula`'s test as a regular expression, for string columns tested in Arrow rather than cell by cell.
-_FORMULA_START = "[" + "".join("\\" + c if c == "-" else c for c in FORMULA_STARTS) + "]"
-
-
 def _escaped(values: pd.Series) -> pd.Series:
-    """`values.map(escape_formula)`. A string column is tested whole and copied only when a cell needs escaping; a
+    """`values.map(escape_formula)`. A string column is tested and escaped in Arrow (pandas' `str.match` and a
+    masked assignment cost more than the rest of the CSV's text) and copied only when a cell needs escaping; a
     column of Python objects is mapped, whose result pandas may give another dtype (numbers, missing values), which
     decides how the CSV spells them."""
     if not isinstance(values.dtype, pd.StringDtype):
         return values.map(escape_formula)
-    formula = values.str.match(_FORMULA_START).fillna(False).to_numpy(dtype=bool)
-    if not formula.any():
+    text = pa.array(values, from_pandas=True)
+    formula = functools.reduce(pc.or_, [pc.starts_with(text, start) for start in FORMULA_STARTS]).fill_null(False)
+    if not pc.any(formula).as_py():
         return values
-    values = values.copy()
-    values[formula] = "'" + values[formula]
-    return values
+    apostrophe = pc.if_else(formula, pa.scalar("'", text.type), pa.scalar("", text.type))
+    return pd.Series(pc.binary_join_element_wise(apostrophe, text, pa.scalar("", text.type)), index=values.index,
+                     name=values.name, dtype=values.dtype)
 
 
 def without_attrs(df: pd.DataFrame) -> pd.DataFrame:
@@ -73,40 +72,60 @@ def _large(text: str) -> pa.Scalar:
     return pa.scalar(text, pa.large_string())  # Arrow joins strings of one type only
 
 
-_QUOTE, _NOTHING = _large('"'), _large("")
+_QUOTE, _NOTHING, _COMMA, _CRLF = _large('"'), _large(""), _large(","), _large("\r\n")
+
+# A column's cells as pieces that, put one after another, spell each cell: the lines are joined once, from all
+# the columns' pieces, rather than column by column and then row by row (a copy of every byte each time).
+_Pieces = list[pa.Array | pa.Scalar]
 
 
-def _text_cells(values: pd.Series) -> pa.Array | None:
-    """The CSV cells of a column of text (missing: empty), as Arrow strings quoted as pandas' writer quotes them;
-    None for a column holding anything but text."""
+def _text_cells(values: pd.Series) -> _Pieces | None:
+    """The CSV cells of a column of text (missing: empty), quoted as pandas' writer quotes them: the text with its
+    quotes doubled between an opening and a closing quote where the cell needs them, nothing where not; None for a
+    column holding anything but text."""
     try:
         text = pa.array(values, from_pandas=True)
     except (pa.ArrowException, TypeError, ValueError):
         return None
     if pa.types.is_null(text.type):  # every cell missing
-        return pa.repeat(_NOTHING, len(text))
+        return [pa.repeat(_NOTHING, len(text))]
     if not (pa.types.is_string(text.type) or pa.types.is_large_string(text.type)):
         return None
     if isinstance(text, pa.ChunkedArray):  # a column of Arrow strings in several chunks (a concatenated table)
         text = text.combine_chunks()
     text = text.cast(pa.large_string()).fill_null("")
-    quoted = pc.binary_join_element_wise(_QUOTE, pc.replace_substring(text, '"', '""'), _QUOTE, _NOTHING)
-    return pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES), quoted, text)
+    # A cell without quotes is not changed by doubling them.
+    quote = pc.if_else(pc.match_substring_regex(text, _NEEDS_QUOTES), _QUOTE, _NOTHING)
+    return [quote, pc.replace_substring(text, '"', '""'), quote]
 
 
-def _cells(values: pd.Series) -> pa.Array | None:
+def _number_cells(values: np.ndarray) -> pa.Array:
+    """The CSV cells of a column of numpy numbers as pandas' writer spells them (its `get_values_for_csv`, whose
+    cells Python's csv module writes as they are): an integer as Python's `str`, which Arrow's cast spells the
+    same; a float as numpy's `astype(str)`, the very call pandas makes, a missing one empty."""
+    if values.dtype.kind in "iu":
+        return pa.array(values).cast(pa.large_string())
+    cells = values.astype(str)
+    cells[np.isnan(values)] = ""
+    return pa.array(cells, pa.large_string())
+
+
+def _cells(values: pd.Series) -> _Pieces | None:
     """A column's CSV cells, as pandas' writer spells them, or None where only that writer can tell.
 
     Text is quoted in Arrow (where pandas' writer turns every cell into a Python string first: most of its time);
-    numbers and one column of dates (whose spelling pandas chooses for the whole column) by pandas alone, a
-    column at a time: their cells hold no delimiter, quote or line break, so its lines are the cells, but for the
-    quotes Python's csv module puts around an empty cell alone on its line."""
+    numbers of a numpy dtype as that writer formats them (`_number_cells`); other numbers and one column of dates
+    (whose spelling pandas chooses for the whole column) by pandas alone, a column at a time: their cells hold no
+    delimiter, quote or line break, so its lines are the cells, but for the quotes Python's csv module puts around
+    an empty cell alone on its line."""
     if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
         return _text_cells(values)
     if values.dtype.kind not in "iufM":
         return None
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind != "M":
+        return [_number_cells(values.to_numpy())]
     lines = values.to_frame().to_csv(index=False, header=False, lineterminator="\n").split("\n")[:-1]
-    return pa.array(["" if line == '""' else line for line in lines], pa.large_string())
+    return [pa.array(["" if line == '""' else line for line in lines], pa.large_string())]
 
 
 def _csv_bytes(ready: pd.DataFrame) -> bytes | memoryview:
@@ -115,8 +134,9 @@ def _csv_bytes(ready: pd.DataFrame) -> bytes | memoryview:
     cells = [_cells(values) for _, values in ready.items()] if ready.shape[1] > 1 and dates <= 1 else [None]
     if any(c is None for c in cells):
         return ready.to_csv(index=False, header=False, lineterminator="\r\n").encode("utf-8")
-    rows = pc.binary_join_element_wise(*cells, _large(","))
-    lines = pc.binary_join_element_wise(rows, _large("\r\n"), _NOTHING)
+    pieces = [piece for column in cells for piece in (*column, _COMMA)]
+    pieces[-1] = _CRLF
+    lines = pc.binary_join_element_wise(*pieces, _NOTHING)
     # The lines one after another are the bytes of the array's data, between its first and last offsets.
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)
     return memoryview(lines.buffers()[2])[offsets[lines.offset]:offsets[lines.offset + len(lines)]]

@@ -31,6 +31,7 @@ from pipeline.corrections import fingerprint
 from pipeline.encoder import encoder_line
 from pipeline.errors import plural
 from pipeline.export.atomic import write_atomic
+from pipeline.export.gc_pause import collector_paused
 from pipeline.export.cell_types import DATE_FORMAT, typed_cells
 from pipeline.export.row_links import LinkSheet, RowLink
 from pipeline.export.big_workbook import big_workbook_note, fitting, listed_comments
@@ -771,4 +772,5 @@ def write_workbook(
         write_info_sheet(wb, manifest, fmt, extra)
         wb.close()
 
-    return write_atomic(path, write)
+    with collector_paused():  # xlsxwriter holds a tuple per cell until the file is closed
+        return write_atomic(path, write)
