@@ -1,7 +1,8 @@
 """The independent pieces of a batch-wide stage, run where the engine says.
 
-A batch-wide stage decides on the whole batch, but some of its work may fall into pieces that are pure and
-independent of each other: clustering's added text per batch of whole clusters. The stage runs them with `mapped`: one after another in this process by default (one process, `--jobs 1`, the Dask client, a
+A batch-wide stage (clustering, themes) decides on the whole batch, but some of its work falls into pieces that are
+pure and independent of each other: clustering's added text per batch of whole clusters, themes per goal. The stage
+runs them with `mapped`: one after another in this process by default (one process, `--jobs 1`, the Dask client, a
 nightly run), or, while the engine says so (`mapping_with`: a spilled run's worker pool, which would otherwise wait
 for the stage), wherever the engine sends them. Either way the results come in the order of the pieces, so the stage
 gives the same table.

@@ -1,6 +1,6 @@
-"""The independent pieces of the batch-wide stages (`pipeline.pieces`): clustering's batches of whole clusters run
-in the worker pool of a spilled run and give the columns they give in this process; a worker that dies during one
-fails the run."""
+"""The independent pieces of the batch-wide stages (`pipeline.pieces`): clustering's batches of whole clusters and
+themes' goals run in the worker pool of a spilled run and give the columns they give in this process; a worker that
+dies during one fails the run."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pandas.testing import assert_frame_equal
 from pipeline import Config, IngestConfig, cluster, cluster_memo, run_job
 from pipeline.cluster import cluster_units
 from pipeline.columns import CLUSTER_COLUMNS
-from pipeline.config import ClassifyConfig, EngineConfig, ExportConfig, ThemesConfig
+from pipeline.config import ClassifyConfig, EngineConfig, ExportConfig
 from pipeline.engines.workers import WorkerDied, WorkerPool
 from pipeline.pieces import mapped, mapping_with
 from synthetic_campaigns import make_corpus
@@ -67,9 +67,8 @@ def export(tmp_path_factory) -> Path:
 
 
 def config(out: Path) -> Config:
-    # Themes off, for time: they run in this process.
     return Config(ingest=IngestConfig(id_col=ID), classify=ClassifyConfig(encoder="off"),
-                  themes=ThemesConfig(enabled=False), export=ExportConfig(out_dir=out),
+                  export=ExportConfig(out_dir=out),
                   engine=EngineConfig(jobs=2, spill_rows=SPILL_ROWS, chunk_rows=50, pool_min_rows=0))
 
 
@@ -89,19 +88,21 @@ def in_workers(monkeypatch):
     return ran
 
 
-def test_a_spilled_run_gives_the_same_cluster_columns_with_its_pieces_in_the_workers(
+def test_a_spilled_run_gives_the_same_cluster_and_theme_columns_with_its_pieces_in_the_workers(
         export, tmp_path, monkeypatch, in_workers):
     run_job([export], config(tmp_path / "pool"))
-    assert in_workers == ["_units_clustered"]
+    assert in_workers == ["_units_clustered", "_discovered"]
     monkeypatch.setattr("pipeline.engines.spill.mapping_with", lambda mapper: contextlib.nullcontext())
     run_job([export], config(tmp_path / "here"))
-    assert in_workers == ["_units_clustered"]  # not called again
-    columns = ["comment_id", *CLUSTER_COLUMNS]
+    assert in_workers == ["_units_clustered", "_discovered"]  # not called again
+    columns = ["comment_id", *CLUSTER_COLUMNS, "theme"]
     pooled, here = (pd.read_csv(tmp_path / out / "comments.csv", usecols=columns, dtype=str, keep_default_na=False)
                     for out in ("pool", "here"))
-    assert (here["cluster_size"].astype(int) > 1).sum() > 100 and (here["added_text"] != "").any()
+    assert (here["cluster_size"].astype(int) > 1).sum() > 100 and here["theme"].nunique() > 1
+    assert (here["added_text"] != "").any()
     assert_frame_equal(pooled, here)
-    assert (tmp_path / "pool" / "clusters.csv").read_bytes() == (tmp_path / "here" / "clusters.csv").read_bytes()
+    for name in ("clusters.csv", "themes.csv"):
+        assert (tmp_path / "pool" / name).read_bytes() == (tmp_path / "here" / name).read_bytes(), name
 
 
 def dying_batch(cfg, batch):
