@@ -29,6 +29,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import chain
 
 import numpy as np
@@ -36,7 +37,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from pipeline import cluster_memo
+from pipeline import cluster_memo, pieces
 from pipeline.clean import fold, fold_chars
 from pipeline.columns import CLUSTER_COLUMNS, OUTPUT_COLUMNS
 from pipeline.config import ClusterConfig, Config
@@ -78,7 +79,8 @@ _TEMPLATE_SHARE = 0.8  # of a cluster's letters that hold a word pair for it to 
 # reads each part file about once), candidate pairs verified, cluster members given their texts back.
 _READ_UNITS = 50_000
 _VERIFY_PAIRS = 200_000
-_ADDED_UNITS = 20_000
+# Also a piece a worker may run (`pipeline.pieces`): small enough that the workers end together.
+_ADDED_UNITS = 5_000
 # Texts of the clusters' templates held at a time (whole clusters: one may pass it by its 51 texts).
 _TEMPLATE_TEXTS = 5_000
 
@@ -599,7 +601,8 @@ def clusters_in_batches(df: pd.DataFrame, units: pd.DataFrame, folded: Mapping[i
                         cfg: ClusterConfig) -> pd.DataFrame:
     """`cluster_units` of `with_clusters`' table, whole clusters about `_ADDED_UNITS` units at a time, given the
     folded cores of the units in a pair: the texts of the units in a cluster of two or more are read once, kept as
-    UTF-8 (half a Polish text's size as a Python string), and made strings again only for their batch."""
+    UTF-8 (half a Polish text's size as a Python string), and made strings again only for their batch, wherever
+    the engine runs it (`pipeline.pieces`: the batches are independent)."""
     unit, rep = units["unit"].to_numpy(dtype=np.int64), units["rep"].to_numpy(dtype=np.int64)
     clustered = unit != rep
     clustered[np.searchsorted(unit, rep[clustered])] = True  # their representatives (`unit` is sorted)
@@ -611,13 +614,26 @@ def clusters_in_batches(df: pd.DataFrame, units: pd.DataFrame, folded: Mapping[i
     order = np.flatnonzero(clustered)[np.argsort(rep[clustered], kind="stable")]
     starts = np.flatnonzero(np.concatenate(([True], rep[order][1:] != rep[order][:-1]))) if len(order) else order
     cuts = np.unique(np.searchsorted(starts, np.arange(0, len(order), _ADDED_UNITS), side="right") - 1)
-    for lo, hi in zip(starts[cuts], np.append(starts[cuts][1:], len(order))):
-        batch = units.iloc[np.sort(order[lo:hi])]
-        members = batch["unit"].tolist()
-        out.append(cluster_units(batch.assign(
-            text=pd.Series([stored.pop(u).decode() for u in members], index=batch.index, dtype=object),
-            folded=pd.Series([folded[u] for u in members], index=batch.index, dtype=object)), cfg))
+    read = [units.columns.get_loc(c) for c in ("unit", "unit_id", "weight", "rep", "similarity")]  # no signatures
+
+    def batches() -> Iterator[pd.DataFrame]:
+        for lo, hi in zip(starts[cuts], np.append(starts[cuts][1:], len(order))):
+            batch = units.iloc[np.sort(order[lo:hi]), read]
+            members = batch["unit"].tolist()
+            yield batch.assign(text=pd.Series([stored.pop(u) for u in members], index=batch.index, dtype=object),
+                               folded=pd.Series([folded[u] for u in members], index=batch.index, dtype=object))
+
+    # A night's results are remembered in this process (`cluster_memo`): its batches stay here.
+    mapper = map if cluster_memo.active() else pieces.mapped
+    out.extend(mapper(partial(_units_clustered, cfg), batches()))
     return pd.concat(out, ignore_index=True)
+
+
+def _units_clustered(cfg: ClusterConfig, batch: pd.DataFrame) -> pd.DataFrame:
+    """`cluster_units` of a batch of whole clusters whose texts are UTF-8 (as they travel to a worker: half their
+    size as Python strings)."""
+    texts = [t.decode() for t in batch["text"].tolist()]
+    return cluster_units(batch.assign(text=pd.Series(texts, index=batch.index, dtype=object)), cfg)
 
 
 def sender_keys(df: pd.DataFrame, cfg: Config) -> pd.Series:

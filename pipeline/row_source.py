@@ -10,13 +10,14 @@ read directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 
 import numpy as np
 import pandas as pd
 
+from pipeline.scoped import scoped
 from pipeline.stage import MissingColumnsError
 
 # (column, positions) -> the column's values at those positions of the batch, as a Series indexed by them.
@@ -25,14 +26,9 @@ RowReader = Callable[[str, np.ndarray], pd.Series]
 _READER: ContextVar[RowReader | None] = ContextVar("row_reader", default=None)
 
 
-@contextmanager
-def reading_from(reader: RowReader) -> Iterator[None]:
+def reading_from(reader: RowReader) -> AbstractContextManager[None]:
     """While the block runs, `column_rows` reads a column the table lacks through `reader`."""
-    token = _READER.set(reader)
-    try:
-        yield
-    finally:
-        _READER.reset(token)
+    return scoped(_READER, reader)
 
 
 def column_rows(df: pd.DataFrame, column: str, rows: np.ndarray, stage: str) -> pd.Series:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from pipeline import polish
 from pipeline.classifier import DEFAULT_LEMMATIZER
 from pipeline.config import Config, ThemesConfig
 from pipeline.minhash import sorted_unique
+from pipeline.pieces import mapped
 from pipeline.row_source import column_rows
 from pipeline.stage import MissingColumnsError, stage
 from pipeline.triage import load_rules
@@ -389,9 +391,12 @@ def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]
     content = group_content(df, grouped.index, cfg)
     sizes = campaign_sizes(df)
     found, representatives = [], []
-    for name in sorted(set(grouped)):
-        idx = grouped.index[grouped == name]
-        discovery = discover(content[idx].tolist(), cfg.themes, sizes[idx].tolist())
+    names = sorted(set(grouped))
+    groups = [grouped.index[grouped == name] for name in names]
+    # The goals are independent: the engine may find their themes side by side (`pipeline.pieces`).
+    discoveries = mapped(partial(_discovered, cfg.themes), ((content[idx].tolist(), sizes[idx].tolist())
+                                                             for idx in groups))
+    for name, idx, discovery in zip(names, groups, discoveries):
         ids = theme_ids(name, discovery.assignment.max() + 1)
         theme[idx] = [ids[t] for t in discovery.assignment]
         found.append((name, discovery.key_phrases, discovery.stability))
@@ -400,6 +405,12 @@ def find_themes(df: pd.DataFrame, cfg: Config) -> tuple[pd.Series, pd.DataFrame]
     quotes = column_rows(df, "text_clean", df.index.get_indexer(representatives), "themes").tolist()
     theme = with_member_themes(df, theme)
     return theme, themes_table(found, quotes, theme.value_counts())
+
+
+def _discovered(cfg: ThemesConfig, group: tuple[list[str], list[float]]) -> Discovery:
+    """`discover` of a group's content lemmas and weights."""
+    content, weights = group
+    return discover(content, cfg, weights)
 
 
 def campaign_sizes(df: pd.DataFrame) -> pd.Series:

@@ -31,8 +31,8 @@ import itertools
 import math
 import operator
 import re
-from collections.abc import Iterator, Sequence, Set as AbstractSet
-from contextlib import contextmanager
+from collections.abc import Sequence, Set as AbstractSet
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -44,6 +44,7 @@ from pipeline.clean import fold, fold_split
 from pipeline.config import Config
 from pipeline.errors import UserError, plural, read_toml
 from pipeline.provisions import UNITS, ProvisionFinder, document_provisions
+from pipeline.scoped import scoped
 from pipeline.stage import ReadAhead, stage
 from pipeline.vocabulary import (
     KIND_DUPLICATE,
@@ -579,15 +580,10 @@ _OUTPUT = ("status", "status_reason", "priority", "priority_reason", "cited_prov
 _FOUND: ContextVar[pd.Series | None] = ContextVar("triage_found", default=None)
 
 
-@contextmanager
-def found_before(found: pd.Series) -> Iterator[None]:
+def found_before(found: pd.Series) -> AbstractContextManager[None]:
     """While the block runs, the stage takes the rows' `text_findings` from `found` (indexed by row label) for the
     rows it has them of."""
-    token = _FOUND.set(found)
-    try:
-        yield
-    finally:
-        _FOUND.reset(token)
+    return scoped(_FOUND, found)
 
 
 def findings_of(df: pd.DataFrame, cfg: Config) -> pd.Series:

@@ -32,6 +32,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from pipeline.engines.local import jobs_for, mappable
 from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, merged_report, picked, put_back, reclassified
 from pipeline.engines.workers import WARM_ROWS, WorkerPool, chunk_bounds, shared_wall, worker_config
 from pipeline.ingest_parts import PartReading
+from pipeline.pieces import mapping_with
 from pipeline.process import check_chain, process
 from pipeline.row_source import RowReader, reading_from
 from pipeline.stage import Stage
@@ -213,7 +215,10 @@ def spill(source: list[pd.DataFrame] | PartReading, cfg: Config, stages: Sequenc
                 reader = next((s for s in then if s.info.ahead is not None), None)
                 found = ([pool.later(_read_ahead, (reader, path), f"etapie {reader.info.name}") for path in paths]
                          if pooled and reader is not None else [])
-                with reading_from(_part_reader(paths, bounds)):
+                # Its independent pieces (`pipeline.pieces`) go to the workers too, behind what they read ahead.
+                what = f"etapie {', '.join(s.info.name for s in group)}"
+                pieces = mapping_with(partial(pool.ordered, what=what)) if pooled else contextlib.nullcontext()
+                with reading_from(_part_reader(paths, bounds)), pieces:
                     kept, took = process(kept, cfg, group)
                 timings.update(took)
                 assigned += [c for s in group for c in s.info.assigns if c not in assigned]

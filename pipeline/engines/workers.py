@@ -18,8 +18,9 @@ the pool: the run stops with `WorkerDied`, never with the chunks that happened t
 from __future__ import annotations
 
 import time
-from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import partial
@@ -36,6 +37,8 @@ from pipeline.stage import Stage
 
 # Rows each worker runs at start, to load the model and the resources every stage keeps once per process.
 WARM_ROWS = 20
+# Tasks per worker `WorkerPool.ordered` keeps sent: each worker finds its next one as it ends one.
+_SENT_AHEAD = 2
 
 
 class WorkerDied(RuntimeError):
@@ -105,6 +108,22 @@ class WorkerPool:
                 raise _died(f"przy {what}") from err
 
         return result
+
+    def ordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any], what: str) -> Iterator[Any]:
+        """`fn` of each task in the workers, in order (`fn` a module-level function, the tasks picklable): the
+        pieces of a batch-wide stage (`pipeline.pieces`), behind the work sent before them (what a stage reads
+        ahead). A few tasks per worker are sent ahead of the one whose result is taken, so that a generator makes
+        and holds only those. `what` names the work for the message of a worker that died."""
+        sent: deque[Future[Any]] = deque()
+        try:
+            for task in tasks:
+                sent.append(self._pool.submit(fn, task))
+                if len(sent) > _SENT_AHEAD * self.jobs:
+                    yield sent.popleft().result()
+            while sent:
+                yield sent.popleft().result()
+        except BrokenProcessPool as err:
+            raise _died(f"przy {what}") from err
 
 
 def _died(where: str) -> WorkerDied:
