@@ -108,7 +108,7 @@ def token_kind(text: str) -> tuple[bool, ...]:
     """What the pieces' shortcut and the tokenizer's later merge treat apart: a text tokenized whole (a digit group
     may join across pieces), a placeholder merged inside its piece, line breaks and double spaces in the pieces'
     whitespace, digits, a text lower-cased whole (a duplicate's kind)."""
-    return ("[" in text, _GROUP_HINT.search(text) is not None, "\n" in text, "  " in text,
+    return (_GROUP_HINT.search(text) is not None, "[" in text, "\n" in text, "  " in text,
             any(c.isdigit() for c in text), text == text.lower())
 
 
