@@ -551,18 +551,8 @@ def test_char_ngrams_of_remembered_and_forgotten_words_are_the_counted_ngrams(ch
     assert len(chars._word_cache.slots) <= limit
 
 
-def _export_texts(n: int) -> list[str]:
-    """`n` texts drawn (seeded) from the 20,000-comment export of `bench/bench_pipeline.write_export`."""
-    from tests.synthetic_campaigns import make_corpus
-
-    sample = pd.read_csv(ROOT / "data" / "samples" / "konsultacje_2023_demo.csv", sep=";", dtype=str,
-                         encoding="utf-8-sig")["Treść uwagi"].tolist()
-    texts = make_corpus(20_000, seed=0, sample=sample).frame["text_clean"].fillna("").tolist()
-    return [texts[i] for i in np.random.default_rng(0).choice(len(texts), n, replace=False)]
-
-
-def test_char_ngram_blocks_of_the_corpora_are_the_counted_ngrams(gdansk_dev: list[dict], lodz_proposals: Path
-                                                                 ) -> None:
+def test_char_ngram_blocks_of_the_corpora_are_the_counted_ngrams(gdansk_dev: list[dict], lodz_proposals: Path,
+                                                                 benchmark_export: list[str]) -> None:
     """The default model's two character blocks on a seeded sample of the labelled corpora and of the 20k export,
     chunk after chunk as a worker runs them, with a memo that fills up midway: the plain count's TF-IDF."""
     import copy
@@ -572,7 +562,8 @@ def test_char_ngram_blocks_of_the_corpora_are_the_counted_ngrams(gdansk_dev: lis
     texts = ([clean_text(gdansk_dev[i]["text"]) for i in rng.choice(len(gdansk_dev), 120, replace=False)]
              + [clean_text(f"{lodz['nazwa'][i]}\n\n{lodz['opis'][i]}")
                 for i in rng.choice(len(lodz), 120, replace=False)]
-             + [clean_text(text) for text in _export_texts(360)])
+             + [clean_text(benchmark_export[i])
+                for i in np.random.default_rng(0).choice(len(benchmark_export), 360, replace=False)])
     analysed = analyse(texts)
     features = copy.deepcopy(load_classifier(DEFAULT).features_)
     for name, column in (("chars", "folded"), ("head", "head")):
