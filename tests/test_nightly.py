@@ -131,12 +131,13 @@ def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path, monk
     export, state = tmp_path / "formularz.csv", tmp_path / "stan.db"
     night(write_export(export, texts[:12]), tmp_path / "n1", state)
     analysed: set[str] = set()
-    analyze = polish.analyze
+    # Every analysis of the Polish layer (`analyze`, classify's `features.analyse`) goes through `analyze_tokens`.
+    analyze_tokens = polish.analyze_tokens
 
     def counting(batch, *args, **kwargs):
         batch = list(batch)
         analysed.update(batch)
-        return analyze(batch, *args, **kwargs)
+        return analyze_tokens(batch, *args, **kwargs)
 
     fingerprinted: list[str] = []
     corrections = import_module("pipeline.corrections")  # the package's `corrections` is the stage function
@@ -146,7 +147,7 @@ def test_an_incremental_night_writes_what_a_full_run_writes(tmp_path: Path, monk
         fingerprinted.append(text)
         return fingerprint(text)
 
-    monkeypatch.setattr(polish, "analyze", counting)
+    monkeypatch.setattr(polish, "analyze_tokens", counting)
     monkeypatch.setattr(corrections, "fingerprint", fingerprinting)
     manifest = night(write_export(export, texts), tmp_path / "n2", state)
     monkeypatch.undo()
