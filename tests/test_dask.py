@@ -78,7 +78,8 @@ def on_dask(cfg: Config, scheduler: str, partition_rows: int, out: Path) -> Conf
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("n_partitions", [1, 3, 7])
+# One partition, and several of uneven size (the demo's rows do not divide by 7): 3 covered nothing more.
+@pytest.mark.parametrize("n_partitions", [1, 7])
 def test_dask_engine_gives_the_local_table(scheduler, demo, local, tmp_path, n_partitions):
     comments, cfg = demo
     rows = -(-DEMO_ROWS // n_partitions)
