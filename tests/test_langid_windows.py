@@ -1,0 +1,59 @@
+"""py3langid's answers for many texts at once: the same features, scores and languages as its byte-by-byte walk."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from py3langid.langid import visit_counts
+
+from pipeline import langid_windows
+from pipeline.clean import _needs_model, detect_language, detect_languages, language_identifier
+from pipeline.langid_windows import PROVEN_TRANSITIONS, WindowedIdentifier, transitions_fingerprint
+
+_WORDS = ["Prosimy", "o", "dotacje", "we", "would", "like", "Просимо", "фінансування", "Wir", "möchten", "ŁÓDŹ",
+          "zwiekszenie", "puli", "NGO", "2024", "€", "„tak”", "🙂", "e\u0301", "\n", "!!", "ﬁ", "ß", "Ꭰ"]
+
+
+def _walk(identifier: WindowedIdentifier, text: str):
+    return visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, identifier._encode(text))
+
+
+def test_the_installed_model_is_the_one_proven_to_forget() -> None:
+    # Otherwise every text is walked byte by byte again: the right answers, three times the CPU.
+    assert transitions_fingerprint(language_identifier()) == PROVEN_TRANSITIONS
+
+
+def test_the_export_texts_get_py3langids_own_answers(benchmark_export: list[str]) -> None:
+    # The texts the detector sees in the benchmark export (no Polish letters, four words or more), in batches the
+    # size a worker's chunk sends: each the language and score of py3langid's own walk.
+    identifier = language_identifier()
+    asked = [text for text in dict.fromkeys(benchmark_export) if _needs_model(text)][::4]
+    assert len(asked) > 300
+    batches = [asked[i:i + 100] for i in range(0, len(asked), 100)]
+    assert [answer for batch in batches for answer in identifier.classify_many(batch)] == [
+        identifier.classify(text) for text in asked]
+    assert detect_languages(asked + asked[:5]) == [detect_language(text) for text in asked + asked[:5]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS)).map(" ".join) | st.text(max_size=40), max_size=6))
+@example(["", "a", "ab cd", "ABCDEFGH IJKL", "Ä" * 7, "x" * 5])  # shorter than the window, empty, all capitals
+def test_features_counted_together_are_the_walks(texts: list[str]) -> None:
+    # Counts and the order in which features first appear (py3langid sums their scores in that order).
+    identifier = language_identifier()
+    counted = identifier.feature_counts([identifier._encode(text) for text in texts])
+    walked = [_walk(identifier, text) for text in texts]
+    assert [None if c is None else list(c.items()) for c in counted] == [
+        None if w is None else list(w.items()) for w in walked]
+
+
+def test_other_transitions_are_walked_byte_by_byte(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A model nobody proved forgets after six bytes (another py3langid) must not be read by windows.
+    identifier = language_identifier()
+    monkeypatch.setattr(langid_windows, "PROVEN_TRANSITIONS", PROVEN_TRANSITIONS ^ 1)
+    unproven = WindowedIdentifier(identifier.nb_ptc, identifier.nb_pc, identifier.nb_classes, identifier.tk_nextmove,
+                                  identifier.tk_output, tk_row=identifier.tk_row)
+    monkeypatch.setattr(WindowedIdentifier, "feature_counts", lambda self, encoded: pytest.fail("read by windows"))
+    texts = ["We would like the city to fund more programmes", "Wir möchten mehr Geld für die Vereine haben"]
+    assert unproven.classify_many(texts) == [identifier.classify(text) for text in texts]
