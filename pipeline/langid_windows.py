@@ -5,15 +5,15 @@ a quarter of a microsecond a byte and most of its time. Its model's automaton fo
 the same state whatever state it started from (`bench/langid_window.py` proves it for the model py3langid 0.4.0
 ships, by following the set of all states through every byte string until each set is one state). So the state
 after a byte depends on that byte and the five before it alone, and all the states of a batch of texts are six
-array look-ups over all their bytes. The features, their counts and the order in which they first appear are the
-walk's; the scores are then py3langid's own code (`_sparse_score`, `_decide`, `classify`), so the languages are the
-library's. A model with other transitions (another py3langid) is walked byte by byte as before.
+array look-ups over all their bytes. Each text's features, their counts and the order in which they first appear are
+the walk's, and its scores the same product py3langid computes (`_sparse_score`), one text at a time, so the scores
+are equal to the last bit and the languages are the library's (`_decide` and `classify` are its own code). A model
+with other transitions (another py3langid) is walked byte by byte as before.
 """
 
 from __future__ import annotations
 
 import zlib
-from collections import Counter
 
 import numpy as np
 from py3langid.langid import LanguageIdentifier
@@ -40,22 +40,39 @@ class WindowedIdentifier(LanguageIdentifier):
             self._next = np.frombuffer(self.tk_nextmove, dtype=item)  # the model's own memory, not a copy
             self._row_start = np.asarray(self._rowbase, dtype=np.int64)
             self._feature = np.asarray(self.tk_output, dtype=np.int32)
-        self._batch: dict[bytes, Counter[int] | None] = {}
+        self._batch: dict[bytes, np.ndarray] = {}
 
     def classify_many(self, texts: list[str]) -> list[tuple[str, float]]:
         """`classify` of each text, the features of all of them counted together."""
         if self._windows:
             encoded = [self._encode(text) for text in texts]
-            self._batch = dict(zip(encoded, self.feature_counts(encoded)))
+            self._batch = {text: scores for text, scores in zip(encoded, self.feature_scores(encoded))
+                           if scores is not None}
         try:
             return [self.classify(text) for text in texts]
         finally:
             self._batch = {}
 
-    def feature_counts(self, encoded: list[bytes]) -> list[Counter[int] | None]:
-        """Per text, `visit_counts`' answer: its features' counts in the order each first appears, None for none."""
-        if not encoded:
-            return []
+    def feature_scores(self, encoded: list[bytes]) -> list[np.ndarray | None]:
+        """Per text, py3langid's scores of its features (`_sparse_score` of `visit_counts`), None for no feature."""
+        features, ends = self._features(encoded)
+        text = np.repeat(np.arange(len(encoded)), np.diff(ends, prepend=0))
+        found = features >= 0
+        features, text = features[found], text[found]
+        # Each text's features with their counts, in the order each first appears: py3langid sums their scores in
+        # that order (`visit_counts` is a `Counter`), and a float sum in another order may differ in its last bit.
+        table = self.nb_ptc
+        _, first, counts = np.unique(text * len(table) + features, return_index=True, return_counts=True)
+        order = np.argsort(first)
+        first_at = first[order]
+        rows = table[features[first_at].astype(np.intp)]
+        weights = np.log1p(counts[order].astype(np.float32))
+        bounds = np.searchsorted(text[first_at], np.arange(len(encoded) + 1)).tolist()
+        return [weights[a:z] @ rows[a:z] + self.nb_pc if a < z else None for a, z in zip(bounds, bounds[1:])]
+
+    def _features(self, encoded: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+        """The feature (or -1) at each byte of the texts one after another, as `visit_counts` meets them; where each
+        text ends."""
         lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
         data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
         ends = np.cumsum(lengths)
@@ -73,11 +90,9 @@ class WindowedIdentifier(LanguageIdentifier):
             moves = at >= back
             state[moves] = self._next[self._row_start[state[moves]] + data[head[moves] - back]]
         before[head] = state
-        features = self._feature[self._next[self._row_start[before] + data]]
-        return [Counter(found[found >= 0].tolist()) or None for found in np.split(features, ends[:-1])]
+        return self._feature[self._next[self._row_start[before] + data]], ends
 
     def _raw_score(self, text: bytes) -> np.ndarray:
-        visits = self._batch.get(text)
-        if visits:
-            return self._sparse_score(visits, self.nb_ptc)
-        return super()._raw_score(text)
+        # A text's scores serve one classification (py3langid may change them in place); a repeat is walked again.
+        scores = self._batch.pop(text, None)
+        return super()._raw_score(text) if scores is None else scores

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from py3langid.langid import visit_counts
+from py3langid.langid import LanguageIdentifier, visit_counts
 
 from pipeline import langid_windows
 from pipeline.clean import _needs_model, detect_language, detect_languages, language_identifier
@@ -15,8 +15,8 @@ _WORDS = ["Prosimy", "o", "dotacje", "we", "would", "like", "Просимо", "�
           "zwiekszenie", "puli", "NGO", "2024", "€", "„tak”", "🙂", "e\u0301", "\n", "!!", "ﬁ", "ß", "Ꭰ"]
 
 
-def _walk(identifier: WindowedIdentifier, text: str):
-    return visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, identifier._encode(text))
+def _walk(identifier: WindowedIdentifier, data: bytes):
+    return visit_counts(identifier.tk_nextmove, identifier._rowbase, identifier.tk_output, data)
 
 
 def test_the_installed_model_is_the_one_proven_to_forget() -> None:
@@ -38,14 +38,17 @@ def test_the_export_texts_get_py3langids_own_answers(benchmark_export: list[str]
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(_WORDS)).map(" ".join) | st.text(max_size=40), max_size=6))
-@example(["", "a", "ab cd", "ABCDEFGH IJKL", "Ä" * 7, "x" * 5])  # shorter than the window, empty, all capitals
-def test_features_counted_together_are_the_walks(texts: list[str]) -> None:
-    # Counts and the order in which features first appear (py3langid sums their scores in that order).
+@example(["", "a", "ab cd", "ABCDEFGH IJKL", "Ä" * 7, "x" * 5, "ab cd"])  # shorter than the window, empty, repeated
+def test_scores_of_texts_counted_together_are_the_walks(texts: list[str]) -> None:
+    # Equal to the last bit: py3langid sums the features' scores in the order they first appear.
     identifier = language_identifier()
-    counted = identifier.feature_counts([identifier._encode(text) for text in texts])
-    walked = [_walk(identifier, text) for text in texts]
-    assert [None if c is None else list(c.items()) for c in counted] == [
-        None if w is None else list(w.items()) for w in walked]
+    encoded = [identifier._encode(text) for text in texts]
+    for scores, data in zip(identifier.feature_scores(encoded), encoded, strict=True):
+        if scores is None:
+            assert _walk(identifier, data) is None
+        else:
+            walked = LanguageIdentifier._raw_score(identifier, data)
+            assert scores.dtype == walked.dtype and scores.tobytes() == walked.tobytes()
 
 
 def test_other_transitions_are_walked_byte_by_byte(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,6 +57,6 @@ def test_other_transitions_are_walked_byte_by_byte(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(langid_windows, "PROVEN_TRANSITIONS", PROVEN_TRANSITIONS ^ 1)
     unproven = WindowedIdentifier(identifier.nb_ptc, identifier.nb_pc, identifier.nb_classes, identifier.tk_nextmove,
                                   identifier.tk_output, tk_row=identifier.tk_row)
-    monkeypatch.setattr(WindowedIdentifier, "feature_counts", lambda self, encoded: pytest.fail("read by windows"))
+    monkeypatch.setattr(WindowedIdentifier, "feature_scores", lambda self, encoded: pytest.fail("read by windows"))
     texts = ["We would like the city to fund more programmes", "Wir möchten mehr Geld für die Vereine haben"]
     assert unproven.classify_many(texts) == [identifier.classify(text) for text in texts]
