@@ -14,12 +14,16 @@ with other transitions (another py3langid) is walked byte by byte as before.
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 
 import numpy as np
 from py3langid.langid import LanguageIdentifier
 
 # After this many bytes the automaton is in one state whatever state it started from.
 WINDOW = 6
+# The bytes read together: a batch's arrays take up to about 60 bytes for each of its bytes (measured), so a chunk of
+# long letters, or a whole table where a stage is given one, adds at most about 60 MB.
+BATCH_BYTES = 1_000_000
 # CRC-32 of the transitions that `bench/langid_window.py` proved forget after `WINDOW` bytes (py3langid 0.4.0).
 PROVEN_TRANSITIONS = 0x96FD3E27
 
@@ -45,9 +49,9 @@ class WindowedIdentifier(LanguageIdentifier):
     def classify_many(self, texts: list[str]) -> list[tuple[str, float]]:
         """`classify` of each text, the features of all of them counted together."""
         if self._windows:
-            encoded = [self._encode(text) for text in texts]
-            self._batch = {text: scores for text, scores in zip(encoded, self.feature_scores(encoded))
-                           if scores is not None}
+            for encoded in _batches([self._encode(text) for text in texts]):
+                self._batch.update((data, scores) for data, scores in zip(encoded, self.feature_scores(encoded))
+                                   if scores is not None)
         try:
             return [self.classify(text) for text in texts]
         finally:
@@ -96,3 +100,17 @@ class WindowedIdentifier(LanguageIdentifier):
         # A text's scores serve one classification (py3langid may change them in place); a repeat is walked again.
         scores = self._batch.pop(text, None)
         return super()._raw_score(text) if scores is None else scores
+
+
+def _batches(encoded: list[bytes]) -> Iterator[list[bytes]]:
+    """`encoded` in consecutive slices of at most `BATCH_BYTES` bytes, a longer text alone."""
+    batch: list[bytes] = []
+    size = 0
+    for data in encoded:
+        if batch and size + len(data) > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(data)
+        size += len(data)
+    if batch:
+        yield batch

@@ -24,9 +24,11 @@ def test_the_installed_model_is_the_one_proven_to_forget() -> None:
     assert transitions_fingerprint(language_identifier()) == PROVEN_TRANSITIONS
 
 
-def test_the_export_texts_get_py3langids_own_answers(benchmark_export: list[str]) -> None:
-    # The texts the detector sees in the benchmark export (no Polish letters, four words or more), in batches the
-    # size a worker's chunk sends: each the language and score of py3langid's own walk.
+def test_the_export_texts_get_py3langids_own_answers(benchmark_export: list[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # The texts the detector sees in the benchmark export (no Polish letters, four words or more), in chunks the
+    # size a worker's sends, each read in several batches: each the language and score of py3langid's own walk.
+    monkeypatch.setattr(langid_windows, "BATCH_BYTES", 20_000)
     identifier = language_identifier()
     asked = [text for text in dict.fromkeys(benchmark_export) if _needs_model(text)][::4]
     assert len(asked) > 300
@@ -60,3 +62,13 @@ def test_other_transitions_are_walked_byte_by_byte(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(WindowedIdentifier, "feature_scores", lambda self, encoded: pytest.fail("read by windows"))
     texts = ["We would like the city to fund more programmes", "Wir möchten mehr Geld für die Vereine haben"]
     assert unproven.classify_many(texts) == [identifier.classify(text) for text in texts]
+
+
+def test_a_long_input_is_read_in_bounded_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A batch's arrays take about 60 bytes per byte: a table of long letters must not be read as one.
+    monkeypatch.setattr(langid_windows, "BATCH_BYTES", 10)
+    encoded = [b"abcd", b"efgh", b"ij", b"k" * 25, b"", b"lmnop"]
+    batches = list(langid_windows._batches(encoded))
+    assert [data for batch in batches for data in batch] == encoded
+    assert all(len(batch) == 1 or sum(map(len, batch)) <= 10 for batch in batches)
+    assert len(batches) == 3
