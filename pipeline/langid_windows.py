@@ -97,7 +97,8 @@ class WindowedIdentifier(LanguageIdentifier):
         return self._feature[self._next[self._row_start[before] + data]], ends
 
     def _raw_score(self, text: bytes) -> np.ndarray:
-        # A text's scores serve one classification (py3langid may change them in place); a repeat is walked again.
+        # A text's scores serve one classification (py3langid may change them in place). A text not found (a
+        # repeat, or a batch another thread's `classify_many` ended) is walked: the same scores either way.
         scores = self._batch.pop(text, None)
         return super()._raw_score(text) if scores is None else scores
 
