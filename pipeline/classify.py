@@ -13,9 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.classifier import DEFAULT_LEMMATIZER, CommentClassifier, load_classifier
-from pipeline.clean import detect_language
+from pipeline.clean import detect_languages
 from pipeline.config import Config
-from pipeline.distinct import map_distinct
 from pipeline.encoder import DEFAULT_ENCODER, EncoderUnavailable, cached_mask, get_encoder, open_cache
 from pipeline.errors import UserError
 from pipeline.models import check_taxonomy
@@ -75,7 +74,7 @@ def _known_langs(df: pd.DataFrame, rows: list[int]) -> list[str] | None:
         return None
     langs, pii, texts = df["lang"].tolist(), df["pii"].fillna("").tolist(), df["text_clean"].fillna("").tolist()
     again = [bool(pii[i]) or not isinstance(langs[i], str) for i in rows]
-    detected = iter(map_distinct(detect_language, [str(texts[i]) for i, a in zip(rows, again) if a]))
+    detected = iter(detect_languages([str(texts[i]) for i, a in zip(rows, again) if a]))
     return [next(detected) if a else langs[i] for i, a in zip(rows, again)]
 
 

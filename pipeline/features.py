@@ -21,7 +21,7 @@ from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from pipeline import polish
-from pipeline.clean import detect_language, fold, fold_comment, polish_word_count, strip_diacritics
+from pipeline.clean import detect_language, detect_languages, fold, fold_comment, polish_word_count, strip_diacritics
 from pipeline.glossary import Glossary, default_glossary
 from pipeline.taxonomy import Taxonomy
 
@@ -60,7 +60,7 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
     """
     texts = list(texts)
     glossary = default_glossary() if glossary is None else glossary
-    langs = [detect_language(text) for text in texts] if langs is None else list(langs)
+    langs = detect_languages(texts) if langs is None else list(langs)
     rows = []
     for batch in polish.analyze_tokens(texts, lemmatizer=lemmatizer, langs=langs):
         first = len(rows)
