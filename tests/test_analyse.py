@@ -38,6 +38,7 @@ def reference_analyse(texts: list[str]) -> pd.DataFrame:
         rows.append((" ".join([*a.content, *translated]) if translated else own, " ".join(lemmas),
                      fold_comment(text), fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]), lang,
                      len(_WORD.findall(PLACEHOLDER.sub(" ", text))), own))
+    rows = [(*row, row[0].split(), row[1].split()) for row in rows]
     return pd.DataFrame(rows, columns=list(ANALYSED_COLUMNS))
 
 
