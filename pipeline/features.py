@@ -69,6 +69,9 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
         # Folded lemmas let keywords match comments typed without Polish letters; "?" marks questions.
         lemmas = batch.per_text(batch.folded, _is_lemma_word(batch.folded), list)
         own_lemmas = batch.per_text(batch.lemma, batch.content, list)
+        # A lemma holding a space (a grouped number, "1 200") is several words to the columns' readers: such a
+        # text's words are split from its joined strings.
+        resplit = batch.texts_with(~batch.one_word).tolist()
         for k, (own_terms, lemma_terms, words) in enumerate(zip(own_lemmas, lemmas, batch.words.tolist())):
             text, lang = texts[first + k], langs[first + k]
             glossary_lang = _glossary_language(text, lang)
@@ -84,19 +87,10 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
                 lang,
                 words,
                 own,
-                own_terms if not translated and _split_as(own, own_terms) else content.split(),
-                lemma_terms if not translated and _split_as(folded_lemmas, lemma_terms) else folded_lemmas.split(),
+                content.split() if translated or resplit[k] else own_terms,
+                folded_lemmas.split() if translated or resplit[k] else lemma_terms,
             ))
     return pd.DataFrame(rows, columns=list(ANALYSED_COLUMNS))
-
-
-def _split_as(joined: str, words: list[str]) -> bool:
-    """Whether `joined`, `" ".join(words)`, splits back into `words`: each a word without whitespace, none empty. A
-    lemma may hold a space (a grouped number "1 200") or be empty, rarely; the three scans of the joined string cost
-    less than splitting it."""
-    return (joined.isprintable()  # whitespace other than " " is not printable
-            and joined.count(" ") == len(words) - 1 and "  " not in joined
-            and joined[:1] != " " and joined[-1:] != " " and bool(joined) == bool(words))
 
 
 def terms(analysed: pd.DataFrame, column: str) -> list[list[str]]:
