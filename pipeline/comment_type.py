@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-from pipeline.features import drop_fit_only_state, split_tfidf
+from pipeline.features import drop_fit_only_state, split_tfidf, terms
 
 COMMENT_TYPES = ("propozycja", "pytanie", "poparcie", "krytyka", "inne")
 
@@ -48,7 +48,7 @@ class CommentTypeModel(BaseEstimator, ClassifierMixin):
         return self.svm_.classes_
 
     def predict(self, analysed: pd.DataFrame) -> np.ndarray:
-        X = split_tfidf(self.words_, analysed["lemmas"].tolist())  # the analyzer is `split_lemmas`
+        X = split_tfidf(self.words_, terms(analysed, "lemmas"))  # the analyzer is `split_lemmas`
         # A comment without one known word ("test", "asdf") would get whichever type the intercepts favour.
         return np.where(X.getnnz(axis=1) == 0, "inne", self.svm_.predict(X)).astype(object)
 

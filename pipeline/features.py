@@ -25,7 +25,8 @@ from pipeline.clean import detect_language, detect_languages, fold, fold_comment
 from pipeline.glossary import Glossary, default_glossary
 from pipeline.taxonomy import Taxonomy
 
-ANALYSED_COLUMNS = ("content", "lemmas", "folded", "head", "lang", "words", "own_content")
+ANALYSED_COLUMNS = ("content", "lemmas", "folded", "head", "lang", "words", "own_content", "content_terms",
+                    "lemmas_terms")
 # The opening line (a title, a subject, the first sentence of a letter) usually names the topic.
 _HEAD_CHARS = 200
 # A text this long whose words carry Polish letters at most this often may be in another language that names
@@ -51,8 +52,9 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
             langs: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per text: `content` (content lemmas), `lemmas` (folded lemmas of every word, and "?"), `folded`
     (the folded text), `head` (its folded first line), `lang`, `words` (how many words, redaction placeholders
-    such as "[EMAIL]" not counted) and `own_content` (the content lemmas of the text's own words: what themes are
-    found from, `themes.content_lemmas`).
+    such as "[EMAIL]" not counted), `own_content` (the content lemmas of the text's own words: what themes are
+    found from, `themes.content_lemmas`), and `content_terms` and `lemmas_terms`, the words of `content` and
+    `lemmas` as lists (their `str.split()`; `terms`).
 
     For English and Ukrainian texts the glossary's Polish lemmas follow the original words in `content` and
     `lemmas` (`glossary`: the packaged one by default), so word and keyword features fire for them too.
@@ -65,21 +67,36 @@ def analyse(texts: Sequence[str], lemmatizer: str = "simplemma", glossary: Gloss
     for batch in polish.analyze_tokens(texts, lemmatizer=lemmatizer, langs=langs):
         first = len(rows)
         # Folded lemmas let keywords match comments typed without Polish letters; "?" marks questions.
-        lemmas = batch.per_text(batch.folded, _is_lemma_word(batch.folded), " ".join)
-        for k, (own, folded_lemmas, words) in enumerate(zip(batch.content_lemmas(), lemmas, batch.words.tolist())):
+        lemmas = batch.per_text(batch.folded, _is_lemma_word(batch.folded), list)
+        own_lemmas = batch.per_text(batch.lemma, batch.content, list)
+        # A lemma holding a space (a grouped number, "1 200") is several words to the columns' readers: such a
+        # text's words are split from its joined strings.
+        resplit = batch.texts_with(~batch.one_word).tolist()
+        for k, (own_terms, lemma_terms, words) in enumerate(zip(own_lemmas, lemmas, batch.words.tolist())):
             text, lang = texts[first + k], langs[first + k]
             glossary_lang = _glossary_language(text, lang)
             translated = glossary.translate(batch.tokens_of(k), glossary_lang) if glossary.covers(glossary_lang) else []
+            own = " ".join(own_terms)
+            content = _joined(own, translated)
+            folded_lemmas = _joined(" ".join(lemma_terms), [fold(t) for t in translated])
             rows.append((
-                _joined(own, translated),
-                _joined(folded_lemmas, [fold(t) for t in translated]),
+                content,
+                folded_lemmas,
                 fold_comment(text),
                 fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]),
                 lang,
                 words,
                 own,
+                content.split() if translated or resplit[k] else own_terms,
+                folded_lemmas.split() if translated or resplit[k] else lemma_terms,
             ))
     return pd.DataFrame(rows, columns=list(ANALYSED_COLUMNS))
+
+
+def terms(analysed: pd.DataFrame, column: str) -> list[list[str]]:
+    """The words (`str.split()`) of each text's `content` or `lemmas`, as `analyse` keeps them: the strings the
+    lemma columns are joined from, so splitting them again, and hashing each new word to look it up, is saved."""
+    return analysed[f"{column}_terms"].tolist()
 
 
 def _is_lemma_word(folded: np.ndarray) -> np.ndarray:
@@ -105,8 +122,8 @@ def says_nothing(analysed: pd.DataFrame) -> np.ndarray:
     or no content lemma outside the content-free words. Every classifier
     flags such a comment for review and caps its confidence."""
     return np.array([
-        words <= SHORT_COMMENT_WORDS or _EMPTY_WORDS.issuperset(content.split())  # stops at the first other word
-        for content, words in zip(analysed["content"].tolist(), analysed["words"].tolist())
+        words <= SHORT_COMMENT_WORDS or _EMPTY_WORDS.issuperset(content)  # stops at the first other word
+        for content, words in zip(terms(analysed, "content"), analysed["words"].tolist())
     ], dtype=bool)
 
 
@@ -148,7 +165,10 @@ class KeywordMatcher(BaseEstimator, TransformerMixin):
 
     def matches(self, lemma_string: str) -> list[tuple[int, str]]:
         """(label index, matched phrase as spelled in the taxonomy) for every keyword occurrence."""
-        words = lemma_string.split()
+        return self.matches_words(lemma_string.split())
+
+    def matches_words(self, words: list[str]) -> list[tuple[int, str]]:
+        """`matches` of the lemma string whose words (`str.split()`) these are."""
         index = self.index_
         found = []
         # The few words that start a keyword found first, in one pass: most words start none.
@@ -346,19 +366,18 @@ def build_features(taxonomy: Taxonomy, *, word_ngrams: tuple[int, int], char_ngr
     )
 
 
-def split_tfidf(vectorizer: TfidfVectorizer, docs: list[str]) -> sp.csr_matrix:
+def split_tfidf(vectorizer: TfidfVectorizer, words: list[list[str]]) -> sp.csr_matrix:
     """`vectorizer.transform(docs)` for a fitted vectorizer whose terms are the documents' words split at whitespace
-    (the word block's `token_pattern` "\\S+" with single words, the comment type's `split_lemmas`): the words of
-    every document looked up in the vocabulary by one C-level `map`, the counts summed by sparse arithmetic, then
-    the vectorizer's own TF-IDF weighting, the same steps in the same order, so the same floats. The vectorizer's
-    Python loop per word was most of the two blocks' time."""
-    words = [doc.split() for doc in docs]
+    (the word block's `token_pattern` "\\S+" with single words, the comment type's `split_lemmas`), given each
+    document's `str.split()` words (`terms`): they are looked up in the vocabulary by one C-level `map`, the counts
+    summed by sparse arithmetic, then the vectorizer's own TF-IDF weighting, the same steps in the same order, so
+    the same floats. The vectorizer's Python loop per word was most of the two blocks' time."""
     flat = list(itertools.chain.from_iterable(words))
     ids = np.fromiter(map(vectorizer.vocabulary_.get, flat, itertools.repeat(-1)), dtype=np.int64, count=len(flat))
-    rows = np.repeat(np.arange(len(docs)), [len(w) for w in words])
+    rows = np.repeat(np.arange(len(words)), [len(w) for w in words])
     known = ids >= 0
     X = sp.csr_matrix((np.ones(int(known.sum()), dtype=vectorizer.dtype), (rows[known], ids[known])),
-                      shape=(len(docs), len(vectorizer.vocabulary_)))
+                      shape=(len(words), len(vectorizer.vocabulary_)))
     X.sum_duplicates()  # sorted indices, as CountVectorizer leaves them
     if vectorizer.sublinear_tf:
         np.log(X.data, X.data)
@@ -394,14 +413,13 @@ def features_and_matches(features: ColumnTransformer, analysed: pd.DataFrame
     for name, transformer, column in features.transformers_:
         if transformer == "drop":  # the remainder: the columns no block reads
             continue
-        docs = analysed[column].tolist()
         if isinstance(transformer, KeywordMatcher):
-            matches = list(map(transformer.matches, docs))
+            matches = list(map(transformer.matches_words, terms(analysed, column)))
             block = transformer.counts(matches)
         elif isinstance(transformer, TfidfVectorizer) and _splits_words(transformer):
-            block = split_tfidf(transformer, docs)
+            block = split_tfidf(transformer, terms(analysed, column))
         else:
-            block = transformer.transform(docs)
+            block = transformer.transform(analysed[column].tolist())
         blocks.append(block if weights.get(name) is None else block * weights[name])
     return sp.hstack(blocks).tocsr(), matches
 

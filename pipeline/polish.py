@@ -409,17 +409,19 @@ class _Infos:
     def clear(self) -> None:
         self.ids: dict[tuple[int, int], int] = {}
         self.text, self.lemma, self.folded = (numpy.empty(1024, dtype=object) for _ in range(3))
-        self.content, self.kept = numpy.zeros(1024, dtype=bool), numpy.zeros(1024, dtype=bool)
+        self.content, self.kept, self.one_word = (numpy.zeros(1024, dtype=bool) for _ in range(3))
 
     def add(self, key: tuple[int, int], strings: Any) -> int:
         info_id = self.ids.get(key)
         if info_id is None:
             info_id = self.ids[key] = len(self.ids)
             if info_id == len(self.text):
-                for name in ("text", "lemma", "folded", "content", "kept"):
+                for name in ("text", "lemma", "folded", "content", "kept", "one_word"):
                     setattr(self, name, numpy.resize(getattr(self, name), 2 * info_id))
-            (self.text[info_id], self.lemma[info_id], self.folded[info_id], self.content[info_id],
-             self.kept[info_id]) = _token_info(strings[key[0]], strings[key[1]])
+            text, lemma, folded, self.content[info_id], self.kept[info_id] = _token_info(strings[key[0]],
+                                                                                          strings[key[1]])
+            self.text[info_id], self.lemma[info_id], self.folded[info_id] = text, lemma, folded
+            self.one_word[info_id] = lemma.split() == [lemma] and folded.split() == [folded]
         return info_id
 
 
@@ -460,6 +462,7 @@ class Tokens:
     folded: numpy.ndarray
     content: numpy.ndarray
     words: numpy.ndarray
+    one_word: numpy.ndarray  # per case: its lemma and its folded lemma are each one word to `str.split`
 
     def per_text(self, values: numpy.ndarray, where: numpy.ndarray | None = None,
                  make: Callable[[list], Any] = tuple) -> list:
@@ -471,6 +474,11 @@ class Tokens:
             cases = cases[kept]
         flat = values[cases].tolist()  # a slice of a list is made faster than of an array
         return [make(flat[a:b]) for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist())]
+
+    def texts_with(self, where: numpy.ndarray) -> numpy.ndarray:
+        """Whether each text has a token whose case is `where`."""
+        held = numpy.concatenate([[0], numpy.cumsum(where[self.cases])])
+        return held[self.bounds[1:]] > held[self.bounds[:-1]]
 
     def content_lemmas(self) -> list[str]:
         """Each text's content lemmas, joined by spaces (what themes are found from)."""
@@ -498,7 +506,7 @@ def _tokens(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: nu
     # Where each document's tokens start among the kept tokens.
     bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[numpy.concatenate([[0], numpy.cumsum(sizes)])]
     return Tokens(cases[kept], bounds, _INFO.text[ids], _INFO.lemma[ids], _INFO.folded[ids], _INFO.content[ids],
-                  words)
+                  words, _INFO.one_word[ids])
 
 
 # Distinct word forms one pipeline meets before it starts afresh. spaCy keeps a lexeme and its strings for every form

@@ -38,6 +38,7 @@ def reference_analyse(texts: list[str]) -> pd.DataFrame:
         rows.append((" ".join([*a.content, *translated]) if translated else own, " ".join(lemmas),
                      fold_comment(text), fold(text.strip().split("\n", 1)[0][:_HEAD_CHARS]), lang,
                      len(_WORD.findall(PLACEHOLDER.sub(" ", text))), own))
+    rows = [(*row, row[0].split(), row[1].split()) for row in rows]
     return pd.DataFrame(rows, columns=list(ANALYSED_COLUMNS))
 
 
@@ -105,3 +106,17 @@ def test_tokens_per_batch_cover_every_text(batch_size: int) -> None:
                                                            for lo in range(0, len(texts), batch_size)]
     joined = [lemmas for batch in batches for lemmas in batch.content_lemmas()]
     assert joined == [" ".join(a.content) for a in reference_analyses(texts)]
+
+
+def test_the_lemma_columns_words_are_what_splitting_them_gives() -> None:
+    """`content_terms` and `lemmas_terms`, which the word block, the comment type and the keyword search read, are
+    the `str.split()` words of `content` and `lemmas`: also where a lemma holds spaces (a grouped number), the
+    glossary adds words to an English text, and a text has no words."""
+    texts = ["Prosimy o 1 200 000 zł dla organizacji i  szkół.", "?", "...", "Ala ma kota.",
+             "Dear Sirs, as a foundation working with refugees we ask the city to keep the grants for volunteers."]
+    analysed = analyse(texts)
+    for column in ("content", "lemmas"):
+        assert analysed[f"{column}_terms"].tolist() == [doc.split() for doc in analysed[column]]
+    assert analysed["lemmas_terms"][0][2:5] == ["1", "200", "000"]
+    assert analysed["content_terms"][2] == []
+

@@ -611,7 +611,8 @@ def test_word_counts_by_vocabulary_look_up_give_the_vectorizer_s_tfidf() -> None
                                        dtype=np.float32),
                        TfidfVectorizer(analyzer=split_lemmas, sublinear_tf=True, dtype=np.float32)):
         vectorizer.fit(train)
-        assert _same_matrix(split_tfidf(vectorizer, docs), vectorizer.transform(docs).tocsr())
+        words = [doc.split() for doc in docs]
+        assert _same_matrix(split_tfidf(vectorizer, words), vectorizer.transform(docs).tocsr())
 
 
 def test_evidence_ranks_each_comment_s_words_strongest_first() -> None:
