@@ -623,9 +623,7 @@ def clusters_in_batches(df: pd.DataFrame, units: pd.DataFrame, folded: Mapping[i
             yield batch.assign(text=pd.Series([stored.pop(u) for u in members], index=batch.index, dtype=object),
                                folded=pd.Series([folded[u] for u in members], index=batch.index, dtype=object))
 
-    # A night's results are remembered in this process (`cluster_memo`): its batches stay here.
-    mapper = map if cluster_memo.active() else pieces.mapped
-    out.extend(mapper(partial(_units_clustered, cfg), batches()))
+    out.extend(pieces.mapped(partial(_units_clustered, cfg), batches()))
     return pd.concat(out, ignore_index=True)
 
 
