@@ -516,8 +516,16 @@ def template_bigrams(folded: Sequence[str]) -> set[tuple[str, ...]]:
     that a few senders, the representative's among them, added alike is no part of it; a few letters that reword
     the template do not shrink it."""
     sample = folded[:_TEMPLATE_SAMPLE]
-    counts = Counter(chain.from_iterable(_bigrams(m) for m in sample))
     need = max(2, math.ceil(_TEMPLATE_SHARE * len(sample)))
+    if need == len(sample):
+        # Most clusters are of two to four letters, whose template is what every letter holds: intersected, the
+        # other letters' pairs are looked up, not gathered into sets and counted.
+        shared = _bigrams(sample[0])
+        for m in sample[1:]:
+            words = m.split()
+            shared.intersection_update(zip(words, words[1:]) if len(words) > 1 else _word_bigrams(words))
+        return shared
+    counts = Counter(chain.from_iterable(_bigrams(m) for m in sample))
     return {b for b, c in counts.items() if c >= need}
 
 
