@@ -129,10 +129,17 @@ def batched_signatures(texts: Sequence[str], num_bins: int, k: int, seed: int = 
     return out
 
 
-def sorted_unique(x: np.ndarray) -> np.ndarray:
-    """np.unique by sorting: numpy 2.4's default hash-based unique is ~10x slower on large integer arrays."""
-    x = np.sort(x)
+def sorted_unique(x: np.ndarray, kind: str | None = None) -> np.ndarray:
+    """np.unique by sorting: numpy 2.4's default hash-based unique is ~10x slower on large integer arrays. `kind` as
+    `np.sort` takes it: "stable" (timsort) for values that come in sorted runs, which it merges."""
+    x = np.sort(x, kind=kind)
     return x[np.concatenate(([True], x[1:] != x[:-1]))] if x.size else x
+
+
+def sorted_union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of two sorted arrays: a stable sort (timsort) merges their two runs in linear
+    time, where the default sort would sort the whole anew (20 times slower for a few million integers)."""
+    return sorted_unique(np.concatenate([a, b]), kind="stable")
 
 
 def estimate_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:

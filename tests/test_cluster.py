@@ -169,6 +169,27 @@ def test_shingle_hashes_are_each_texts_own_k_grams_hashed_one_by_one(texts: list
     assert docs.tolist() == owners
 
 
+@given(a=st.lists(st.integers(0, 2**62), max_size=30), b=st.lists(st.integers(0, 2**62), max_size=30))
+def test_the_union_of_two_sorted_arrays_is_every_value_once_in_order(a: list[int], b: list[int]) -> None:
+    # Candidate pairs gather band by band this way: a pair two bands found is verified once.
+    x, y = (np.unique(np.array(v, dtype=np.int64)) for v in (a, b))
+    assert minhash.sorted_union(x, y).tolist() == sorted(set(a) | set(b))
+
+
+@given(st.lists(st.lists(st.sampled_from(["ala", "ma", "kota", "psa", "nie"]), max_size=5).map(" ".join),
+                max_size=7))
+@settings(max_examples=300)
+def test_a_template_holds_the_word_pairs_of_at_least_four_fifths_of_its_letters(letters: list[str]) -> None:
+    # Small clusters (every letter must hold a pair) are intersected rather than counted: the same pairs.
+    def pairs(letter: str) -> set[tuple[str, ...]]:
+        words = letter.split()
+        return set(zip(words, words[1:])) if len(words) > 1 else {tuple(words)} if words else set()
+
+    need = max(2, -(-4 * len(letters) // 5))
+    expected = {p for p in set().union(*map(pairs, letters)) if sum(p in pairs(m) for m in letters) >= need}
+    assert template_bigrams(letters) == expected
+
+
 # ------------------------------------------------------------------------------------------------------- stage
 
 

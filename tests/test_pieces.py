@@ -45,11 +45,14 @@ def test_pieces_run_here_in_order_unless_the_engine_maps_them():
     assert list(mapped(str.upper, ["c"])) == ["C"]
 
 
+def refusing(fn, pieces):
+    raise AssertionError("a night's pieces must stay in this process")
+
+
 def test_a_night_clusters_here_whatever_maps_the_pieces():
     # Its memo lives in this process: what a worker computed would be missing from the next night's.
-    def refusing(fn, pieces):
-        raise AssertionError("a night's batches of clusters must stay in this process")
-
+    with cluster_memo.remembering({}), mapping_with(refusing):
+        assert list(mapped(str.upper, ["a", "b"])) == ["A", "B"]
     table = make_corpus(120, seed=5).frame
     with cluster_memo.remembering({}) as memo, mapping_with(refusing):
         clustered = cluster(table, Config())
