@@ -45,8 +45,10 @@ install: $(STAMP) ocr-packages
 demo: $(STAMP) ocr-packages
 	$(BIN)/uwagi run data/samples/konsultacje_2023_demo.csv --id-col "Nr zgłoszenia" --submitter-col "Typ zgłaszającego" --out out/demo
 
+# Two processes (pytest-xdist), one per core: most tests use one core. A module's tests stay in one process
+# (`loadscope`), so its module fixtures (the Dask cluster, trained models) are built once.
 test: $(STAMP) ocr-packages browser-packages office-packages
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 # Retrain the default model on all the labelled data, the demo slice and the paraphrase file included
 # (data/gdansk_ngo_2023/README.md), with parameters chosen inside it; its card gives the nested cross-validation
