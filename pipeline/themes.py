@@ -92,7 +92,10 @@ def _split(vectors: np.ndarray, seed: int, cfg: ThemesConfig, weights: np.ndarra
     n = len(vectors)
     best, centres, best_score = np.zeros(n, dtype=int), None, cfg.min_silhouette
     distances = None
-    for k in range(2, min(cfg.max_themes, n // cfg.min_size) + 1):
+    # Copies of one letter (a campaign personalised by a number or a name) are one point: more groups than points
+    # split nothing further, and k-means warns of each such fit.
+    points = len(np.unique(vectors, axis=0))
+    for k in range(2, min(cfg.max_themes, n // cfg.min_size, points) + 1):
         fitted = KMeans(k, n_init=10, random_state=seed).fit(vectors, sample_weight=weights)
         labels = fitted.labels_
         if len(set(labels)) < 2:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import importlib
 import random
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer
 
 from pipeline import polish
@@ -47,6 +49,17 @@ def test_two_matters_become_two_themes_with_their_words_and_same_result_for_same
     assert any("chodnik" in p or "jezdnia" in p for p in found.key_phrases[road])
     assert found.stability == [1.0, 1.0]
     assert found.representative[park] < 6 <= found.representative[road]
+
+
+def test_copies_of_a_few_letters_give_their_themes_without_a_kmeans_warning() -> None:
+    """Sixty comments that are five letters personalised by a number: the groups k-means may try stop at the five
+    distinct texts, so nothing warns on the run's output; copies of a letter share its theme, and parks are not roads."""
+    letters = [f"{(PARKS[:3] + ROADS[:2])[i % 5]} Numer {i}." for i in range(60)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        found = discover(_content(letters))
+    assert {i % 5: found.assignment[i] for i in range(60)} == {i % 5: found.assignment[i] for i in range(5)}
+    assert found.assignment[0] != found.assignment[3]  # parks and roads
 
 
 def test_a_group_past_the_fit_sample_is_fitted_on_a_sample_and_every_text_joins_its_matter() -> None:
