@@ -35,12 +35,16 @@ SAMPLE = ROOT / "data" / "samples" / "konsultacje_2023_demo.csv"
 TEXT, ID, SUBMITTER = "Treść uwagi", "Nr zgłoszenia", "Typ zgłaszającego"
 
 
-def write_export(n: int, path: Path) -> None:
+def export_texts(n: int) -> list[str]:
+    """The texts of `write_export(n)`'s comments (the tests check the stages' shortcuts on them)."""
     sample = pd.read_csv(SAMPLE, sep=";", dtype=str, encoding="utf-8-sig")[TEXT].tolist()
-    corpus = make_corpus(n, seed=0, sample=sample)
+    return make_corpus(n, seed=0, sample=sample).frame["text_clean"].tolist()
+
+
+def write_export(n: int, path: Path) -> None:
     kinds = ["osoba fizyczna", "organizacja pozarządowa", "grupa nieformalna"]
     frame = pd.DataFrame({ID: [f"Z-{i:07d}" for i in range(n)],
-                          TEXT: corpus.frame["text_clean"],
+                          TEXT: export_texts(n),
                           SUBMITTER: [kinds[i % 3] for i in range(n)]})
     frame.to_csv(path, sep=";", index=False, encoding="utf-8")
 

@@ -35,13 +35,9 @@ def gdansk_dev() -> list[dict]:
 def benchmark_export() -> list[str]:
     """The texts of the 20,000 comments `bench/bench_pipeline.py` exports (`write_export`): campaigns, duplicates,
     redaction placeholders, the texts the stages' CPU figures are measured on."""
-    import pandas as pd
+    from bench.bench_pipeline import export_texts
 
-    from bench.bench_pipeline import SAMPLE, TEXT
-    from tests.synthetic_campaigns import make_corpus
-
-    sample = pd.read_csv(SAMPLE, sep=";", dtype=str, encoding="utf-8-sig")[TEXT].tolist()
-    return make_corpus(20_000, seed=0, sample=sample).frame["text_clean"].tolist()
+    return export_texts(20_000)
 
 
 @pytest.fixture(scope="session")

@@ -119,4 +119,3 @@ def test_the_lemma_columns_words_are_what_splitting_them_gives() -> None:
         assert analysed[f"{column}_terms"].tolist() == [doc.split() for doc in analysed[column]]
     assert analysed["lemmas_terms"][0][2:5] == ["1", "200", "000"]
     assert analysed["content_terms"][2] == []
-
