@@ -60,6 +60,7 @@ from pipeline.cluster import (
 from pipeline.classify import DEFERRED, needs_whole_batch
 from pipeline.classify import OUTPUT_COLUMNS as CLASSIFY_COLUMNS
 from pipeline.config import Config
+from pipeline.engines.dask_singletons import mend_singleton_lookup
 from pipeline.engines.spill import Spilled, spills
 from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, embedding, merged_report, picked
 from pipeline.errors import UserError
@@ -75,6 +76,8 @@ RESEARCH_PARTS = "research"
 # Shuffles by task graph, not p2p: p2p converts partitions to Arrow, which refuses the tuples of `neighbours`; and
 # strings stay as the stages made them, so each partition holds exactly what the local engine would.
 DASK_SETTINGS = {"dataframe.shuffle.method": "tasks", "dataframe.convert-string": False}
+
+mend_singleton_lookup()  # before any graph is built: the in-process scheduler unpickles what the client drops
 
 
 class DaskEngine:
