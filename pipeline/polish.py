@@ -110,8 +110,9 @@ class PolishTokenizer(Tokenizer):
         has, and each text's `word_count`, without a `Doc` per text (`pipeline.tokens`; it keeps the pieces met, up
         to `MAX_FORMS` of them)."""
         if self._pieces is None:
-            # Only a group of digits joins tokens across a space; a placeholder stays inside its piece.
-            self._pieces = PieceOrths(self, _GROUP_HINT.search, MAX_FORMS, word_count)
+            # Only a group of digits joins tokens across a space; a placeholder stays inside its piece. No affix
+            # pattern here matches letters alone (tests/test_tokens.py checks each), and there is no `token_match`.
+            self._pieces = PieceOrths(self, _GROUP_HINT.search, MAX_FORMS, word_count, letters_alone=True)
         return self._pieces.orths(texts)
 
 
@@ -256,6 +257,10 @@ class PolishLemmatizer:
         # The same by ORTH hash, one table per kind of case (`_case_lemma`): a batch's cases look their lemmas up by one
         # C-level `map` per kind, only the new ones in Python.
         self._lemmas: tuple[dict[int, int], ...] = ({}, {}, {}, {})
+
+    def forms_met(self) -> int:
+        """How many distinct token forms (ORTH hashes) the lemmatizer has looked at: what its caches grow with."""
+        return len(self._forms)
 
     def _form(self, orth: int) -> _Form:
         text = self._strings[orth]
@@ -509,9 +514,10 @@ def _tokens(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: nu
                   words, _INFO.one_word[ids])
 
 
-# Distinct word forms one pipeline meets before it starts afresh. spaCy keeps a lexeme and its strings for every form
-# it tokenizes, and the lemmatizer and `_INFO` a lemma and an analysis, so a worker that reads a million comments
-# would grow with every new spelling (typos, names, numbers): about 2 KB a form. Rebuilding the pipeline is what
+# Distinct word forms one pipeline meets before it starts afresh. spaCy keeps the strings of every form (and a lexeme
+# of every form its tokenizer makes: `PieceOrths` keeps a word of letters by its string alone), and the lemmatizer
+# and `_INFO` a lemma and an analysis, so a worker that reads a million comments would grow with every new spelling
+# (typos, names, numbers): about 2 KB a form. The forms are counted as the lemmatizer meets them. Rebuilding the pipeline is what
 # spaCy advises for long-lived processes (`Language.memory_zone` would forget the lemmas' strings that the caches
 # point at); the forms met since are looked up again. 100k comments of the benchmark meet about 100k forms.
 MAX_FORMS = 200_000
@@ -520,7 +526,7 @@ MAX_FORMS = 200_000
 def _bounded_nlp(lemmatizer: str) -> Language:
     """`get_nlp(lemmatizer)`, built anew, with empty caches, once it has met `MAX_FORMS` word forms."""
     nlp = get_nlp(lemmatizer)
-    if len(nlp.vocab) > MAX_FORMS:
+    if nlp.get_pipe("pl_lemmatizer").forms_met() > MAX_FORMS:
         get_nlp.cache_clear()
         _INFO.clear()
         nlp = get_nlp(lemmatizer)

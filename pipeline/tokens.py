@@ -14,6 +14,13 @@ piece from being applied ("Dz.U ." stays "Dz" "." "U" "." for "Dz.U."'s sake, "D
 is "risky" when that pass joined some of its tokens and a special case's tokens could run over the piece's edge
 onto the first or last of them: a text holding a risky piece, or any text `whole` says a tokenizer's own later step
 may join across pieces, is tokenized whole.
+
+Within a piece the tokenizer cuts again between the non-space run and its whitespace, so a piece's tokens are its
+run's, then its whitespace's. Most new runs are words of letters alone, which a tokenizer whose affix and URL
+patterns all need a character other than a letter (`letters_alone`, `polish.PolishTokenizer`'s, which
+tests/test_tokens.py reads pattern by pattern) leaves whole unless a special case names them: such a piece is
+stored without the tokenizer, whose regular expressions and new vocabulary entry (spaCy computes two dozen lexical
+attributes for it, which nothing here reads) cost some 17 µs a word.
 """
 
 from __future__ import annotations
@@ -38,16 +45,20 @@ class PieceOrths:
     `whole(text)` is true for a text whose tokens a subclass's `__call__` may join across pieces after spaCy's
     `Tokenizer.__call__` has run. `count(text)` is a number the table keeps per piece and sums per text, so it must
     be the sum of `count` of the text's pieces. At most `max_pieces` pieces are kept: then the table starts afresh
-    (the hashes' strings stay in the tokenizer's vocabulary, which its owner bounds).
+    (the hashes' strings stay in the tokenizer's vocabulary, which its owner bounds). `letters_alone` vouches that
+    the tokenizer leaves a run of letters (`str.isalpha`) that is no special case one token: no prefix, suffix,
+    infix or URL pattern of it matches letters alone, and it has no `token_match`.
     """
 
     def __init__(self, tokenizer: Tokenizer, whole: Callable[[str], object], max_pieces: int,
-                 count: Callable[[str], int]):
+                 count: Callable[[str], int], letters_alone: bool = False):
         self._tokenize = tokenizer
         self._whole = whole
         self._count = count
         self._max_pieces = max_pieces
-        self._rules = {tokenizer.vocab.strings.add(rule) for rule in tokenizer.rules if not rule.isspace()}
+        self._strings = tokenizer.vocab.strings
+        self._rules = {self._strings.add(rule) for rule in tokenizer.rules if not rule.isspace()}
+        self._special = frozenset(tokenizer.rules)
         self._unmatched = _without_special_matches(tokenizer, tokenizer.rules)
         # What that pass matches: each special case as the affix patterns alone tokenize it (`add_special_case`).
         unruled = _without_special_matches(tokenizer, rules=None)
@@ -55,6 +66,8 @@ class PieceOrths:
         self._patterns = [pattern for pattern in patterns if len(pattern) > 1]
         self._separable = not any(tokenizer.vocab.strings[orth].isspace() for pattern in self._patterns
                                   for orth in pattern)
+        self._letters_alone = letters_alone
+        self._spaces: dict[str, list[int]] = {}  # whitespace after a run -> its tokens
         self._forget()
 
     def _forget(self) -> None:
@@ -101,14 +114,29 @@ class PieceOrths:
         return orths, sizes, counts
 
     def _add_all(self, pieces: list[str]) -> None:
-        """Tokenize the new `pieces` and keep their tokens. A piece whose whitespace is at most one " " (which makes
-        no token) is tokenized with the others, their non-space runs joined by line breaks in one text: a line break
-        is a token of its own, which no special case of several tokens holds (`_separable`), so each run's tokens
-        are what it gives alone. A piece of other whitespace, or one whose tokens hold a special case's string
-        (`_risky` asks about it), is tokenized alone."""
-        runs = [piece[:-1] if piece[-1] == " " else piece for piece in pieces]
-        together = ([k for k, run in enumerate(runs) if run and not (run[0].isspace() or run[-1].isspace())]
-                    if self._separable else [])
+        """Tokenize the new `pieces` and keep their tokens: a piece's run's tokens, then its whitespace's (each kind
+        of whitespace tokenized once). No special case of several tokens holds whitespace (`_separable`), so the
+        special-case pass never joins a run's tokens with its whitespace's, and a line break is a token of its own:
+        the runs are tokenized together, joined by line breaks in one text, each giving what it gives alone. A run
+        of letters alone is one token (`letters_alone`), stored without the tokenizer. A piece whose run's tokens
+        hold a special case's string (`_risky` asks about it), and a text's opening whitespace, are tokenized
+        alone."""
+        if not self._separable:
+            for piece in pieces:
+                self._add(piece)
+            return
+        runs = [piece.rstrip() for piece in pieces]
+        spaces = [piece[len(run):] for piece, run in zip(pieces, runs)]
+        for space in set(spaces).difference(self._spaces):
+            # The tokenizer cuts a leading " " off the whitespace after a run (it marks the run's last token).
+            rest = space[1:] if space[:1] == " " else space
+            self._spaces[space] = self._tokenize(rest).to_array(ORTH).tolist() if rest else []
+        words = ([k for k, run in enumerate(runs) if run.isalpha() and run not in self._special]
+                 if self._letters_alone else [])
+        add = self._strings.add
+        stored = ([pieces[k] for k in words], [[add(runs[k]), *self._spaces[spaces[k]]] for k in words])
+        others = sorted(set(range(len(pieces))).difference(words))
+        together = [k for k in others if runs[k]]
         if together:
             joined = [runs[k] for k in together]
             doc = self._tokenize("\n".join(joined))
@@ -116,13 +144,17 @@ class PieceOrths:
             lengths = numpy.fromiter(map(len, joined), dtype=numpy.int64, count=len(joined))
             begins = numpy.cumsum(lengths + 1) - lengths - 1
             firsts, ends = numpy.searchsorted(starts, begins), numpy.searchsorted(starts, begins + lengths)
+            orths = orths.tolist()
             for k, a, b in zip(together, firsts.tolist(), ends.tolist()):
-                if b - a > 1 and not self._rules.isdisjoint(orths[a:b].tolist()):
+                if not self._rules.isdisjoint(orths[a:b]):
                     self._add(pieces[k])
                 else:
-                    self._store(pieces[k], orths[a:b])
-        for k in sorted(set(range(len(pieces))).difference(together)):
-            self._add(pieces[k])
+                    stored[0].append(pieces[k])
+                    stored[1].append(orths[a:b] + self._spaces[spaces[k]])
+        self._store_all(*stored)
+        for k in others:
+            if not runs[k]:
+                self._add(pieces[k])
 
     def _add(self, piece: str) -> None:
         doc = self._tokenize(piece)
@@ -133,17 +165,21 @@ class PieceOrths:
             self._store(piece, orths)
 
     def _store(self, piece: str, orths: numpy.ndarray) -> None:
-        piece_id, start = self._pieces, self._tokens
-        if piece_id == len(self._starts):
-            self._starts, self._lengths, self._counts = (numpy.resize(a, 2 * len(a))
-                                                         for a in (self._starts, self._lengths, self._counts))
-        while start + len(orths) > len(self._table):
-            self._table = numpy.resize(self._table, 2 * len(self._table))
-        self._table[start:start + len(orths)] = orths
-        self._starts[piece_id], self._lengths[piece_id] = start, len(orths)
-        self._counts[piece_id] = self._count(piece)
-        self._pieces, self._tokens = piece_id + 1, start + len(orths)
-        self._ids[piece] = piece_id
+        self._store_all([piece], [orths])
+
+    def _store_all(self, pieces: list[str], orths: Sequence[Sequence[int]]) -> None:
+        """Keep the tokens' hashes of each of `pieces`, the next ids and table rows, in arrays at once."""
+        lengths = numpy.fromiter(map(len, orths), dtype=numpy.int64, count=len(orths))
+        first, start = self._pieces, self._tokens
+        end, stop = first + len(pieces), start + int(lengths.sum())
+        self._starts, self._lengths, self._counts = (_room(a, end) for a in (self._starts, self._lengths, self._counts))
+        self._table = _room(self._table, stop)
+        self._table[start:stop] = numpy.fromiter(chain.from_iterable(orths), dtype=numpy.uint64, count=stop - start)
+        self._starts[first:end] = start + numpy.cumsum(lengths) - lengths
+        self._lengths[first:end] = lengths
+        self._counts[first:end] = list(map(self._count, pieces))
+        self._pieces, self._tokens = end, stop
+        self._ids.update(zip(pieces, range(first, end)))
 
     def _risky(self, piece: str, doc: Doc, orths: numpy.ndarray) -> bool:
         # A special-case match inside a piece leaves a rule's string as a token; most such tokens were found as
@@ -162,6 +198,14 @@ class PieceOrths:
         last = numpy.append(first[1:], len(starts)) - 1
         return any(_runs_over(pattern, tokens, a, b) for a, b in zip(first.tolist(), last.tolist()) if b > a
                    for pattern in self._patterns if len(pattern) > b - a)
+
+
+def _room(array: numpy.ndarray, size: int) -> numpy.ndarray:
+    """`array`, or it resized to twice its length until it holds `size` items (the rows past its use unread)."""
+    grown = len(array)
+    while grown < size:
+        grown *= 2
+    return array if grown == len(array) else numpy.resize(array, grown)
 
 
 def _runs_over(pattern: list[int], tokens: list[int], a: int, b: int) -> bool:

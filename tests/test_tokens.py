@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from re import _constants, _parser  # the patterns' syntax trees
 from pathlib import Path
 
 import numpy
@@ -80,19 +81,59 @@ def test_only_a_piece_whose_joined_tokens_a_special_case_could_run_onto_is_token
     assert [piece for piece, piece_id in pieces._ids.items() if piece_id == _RISKY] == ["Dz.U "]
 
 
-def test_new_pieces_are_tokenized_in_one_text_and_give_each_piece_s_own_tokens() -> None:
-    # The non-space runs of the new pieces whose whitespace makes no token, joined by line breaks, are tokenized
-    # once; a piece of other whitespace, or whose tokens hold a special case's string, alone.
-    pieces = PieceOrths(NLP.tokenizer, lambda text: False, 1_000, word_count)
+@pytest.mark.parametrize("letters_alone", [False, True])
+def test_new_pieces_are_tokenized_run_by_run_in_one_text_and_words_of_letters_without_the_tokenizer(
+        letters_alone: bool) -> None:
+    # A piece's tokens are its run's, then its whitespace's, each kind of whitespace tokenized once. The new pieces'
+    # runs are joined by line breaks and tokenized once; with `letters_alone`, but for a special case ("xD"), a run of
+    # letters is its own token without the tokenizer. A piece whose run's tokens hold a special case's string, and a
+    # text's opening whitespace, are tokenized alone.
+    pieces = PieceOrths(NLP.tokenizer, lambda text: False, 1_000, word_count, letters_alone)
     calls: list[str] = []
     pieces._tokenize = lambda text: calls.append(text) or NLP.tokenizer(text)
-    texts = ["Wniosek o zmianę (planu) ul. Długiej, np. 12 drzew! [OSOBA]-ów", " Proszę:\n\nwięcej  tu\tteż Dz.U. 5"]
+    texts = ["Wniosek o zmianę (planu) ul. Długiej, np. 12 drzew! [OSOBA]-ów xD", " Proszę:\n\nwięcej  tu\tteż Dz.U. 5"]
     assert_same_tokens(texts, pieces)
     assert pieces._separable
     new = list(dict.fromkeys(piece for text in texts for piece in _PIECE.findall(text)))
-    runs = [run for run in (piece.removesuffix(" ") for piece in new) if run.strip() == run != ""]
-    assert calls[0] == "\n".join(runs)
-    assert set(calls[1:]) <= set(new) and {" ", "Proszę:\n\n", "więcej  ", "tu\t"} <= set(calls[1:])
+    runs = [piece.rstrip() for piece in new if piece.strip()]
+    joined = [run for run in runs if not (letters_alone and run.isalpha() and run != "xD")]
+    assert "\n".join(joined) in calls
+    assert sorted(calls) == sorted(["\n".join(joined), "\n\n", " ", "\t",  # "  " without the " " it opens with
+                                    " ", "ul. ", "np. ", "[OSOBA]-ów ", "xD", "Dz.U. "])
+
+
+# Whether every match of a parsed regular expression takes, or looks around at, a character that is no letter.
+def needs_other_than_letters(items: list) -> bool:
+    return any(item_needs_other_than_letters(op, av) for op, av in items)
+
+
+def item_needs_other_than_letters(op: object, av: object) -> bool:
+    if op is _constants.LITERAL:
+        return not chr(av).isalpha()
+    if op is _constants.IN:
+        return all(op is _constants.LITERAL and not chr(v).isalpha()
+                   or op is _constants.RANGE and not any(chr(c).isalpha() for c in range(v[0], v[1] + 1))
+                   or op is _constants.CATEGORY and v in (_constants.CATEGORY_DIGIT, _constants.CATEGORY_SPACE)
+                   for op, v in av)  # NEGATE and the other categories may take a letter
+    if op is _constants.BRANCH:
+        return all(map(needs_other_than_letters, av[1]))
+    if op is _constants.SUBPATTERN:
+        return needs_other_than_letters(av[-1])
+    if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT):
+        return av[0] >= 1 and needs_other_than_letters(av[2])
+    if op is _constants.ASSERT:  # a lookaround (within the run the pattern searches) that must see one
+        return needs_other_than_letters(av[1])
+    return False  # any character, a negated literal, an anchor, a negative lookaround: letters may do
+
+
+def test_no_affix_or_url_pattern_of_the_tokenizer_matches_letters_alone() -> None:
+    # What `letters_alone` vouches for: a run of letters that is no special case is one token.
+    assert not needs_other_than_letters(_parser.parse(r"(?<![0-9])[^.]|(?=\d)|a"))
+    assert needs_other_than_letters(_parser.parse(r"(?<=[0-9])(?:km|m)|\.+|(?:[?!]|…)[a-z]*|(?=\s)ą"))
+    tokenizer = NLP.tokenizer
+    assert tokenizer.token_match is None
+    for find in (tokenizer.prefix_search, tokenizer.suffix_search, tokenizer.infix_finditer, tokenizer.url_match):
+        assert needs_other_than_letters(_parser.parse(find.__self__.pattern)), find
 
 
 def test_the_table_of_pieces_starts_afresh_past_its_bound_and_gives_the_same_tokens() -> None:
