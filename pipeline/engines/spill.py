@@ -9,10 +9,11 @@ columns it `requires`, the input's own columns (clustering tells senders apart b
 stages' working columns outside the output contract (themes' content lemmas), i.e. every column not in
 `columns.OUTPUT_COLUMNS` but the ones it requires; except a working column a stage of the next map assigns again,
 which is that map's input, not the batch-wide stage's (classify's content lemmas, which `theme_content` narrows to
-the comments themes group, stay in the part files while clustering runs). The batch-wide stage runs on that table,
-and reads a column it
-does not require for the few rows it needs it of from the part files (`row_source.column_rows`: clustering's
-texts of the units in candidate pairs, themes' quotes); the columns it assigns join each part in the next map
+the comments themes group, stay in the part files while clustering runs), nor one a stage declares for the next
+batch-wide stage alone (`StageInfo.spilled_only`: `cluster_keys`' folded cores, which the map after clustering
+drops). The batch-wide stage runs on that table, and reads a column it does not require for the few rows it needs
+it of from the part files (`row_source.column_rows`: clustering's folded cores and texts of the units in candidate
+pairs, themes' quotes); the columns it assigns join each part in the next map
 (read from its file and written back by the worker), or, after the last map, stay here and join each part as it is
 read (`Spilled.parts`). The columns it drops (clustering's keys) leave each part in the next map.
 
