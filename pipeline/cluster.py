@@ -6,11 +6,12 @@
 2. Units longer than `min_words` words have MinHash signatures on character shingles of the folded core; LSH
    banding (a group-by on band hashes) proposes candidate pairs. Cores and signatures are the row-wise stage
    `cluster_keys`' (`pipeline/cluster_keys.py`): this stage only groups, verifies and numbers. Only the units in
-   a candidate pair are read as text (`text_clean`, through `row_source.column_rows`: a spilled run keeps the
-   texts in its part files) and folded again: the rest of the batch is keys and signatures. For a big batch the
-   stage holds a slice at a time of what grows with it: the band keys' pairs band by band, the texts in row order
-   (a spilled run reads each part file about twice: folded cores, then the clustered units' added text), the
-   candidate pairs verified a batch at a time, the clusters given their texts back a few at a time.
+   a candidate pair are read as folded cores (`cluster_keys`' third column, through `row_source.column_rows`: a
+   spilled run keeps it in its part files; folded again from `text_clean` where no one kept it): the rest of the
+   batch is keys and signatures. For a big batch the stage holds a slice at a time of what grows with it: the
+   band keys' pairs band by band, the texts in row order (a spilled run reads each part file about twice: folded
+   cores, then the clustered units' added text), the candidate pairs verified a batch at a time, the clusters
+   given their texts back a few at a time.
 3. Every candidate pair is verified on character shingles: the shared shingles must cover most of the shorter
    text (`min_containment`, stricter for comments under `strict_words` words: typos, cut paragraphs and added
    sentences pass) and a fair part of the longer one (`min_coverage`: one shared stock sentence does not). The
@@ -43,6 +44,7 @@ from pipeline.columns import CLUSTER_COLUMNS, OUTPUT_COLUMNS
 from pipeline.config import ClusterConfig, Config
 from pipeline.cluster_keys import (
     CORE_COLUMN,
+    FOLDED_COLUMN,
     KEY_COLUMNS,
     NO_CORE,
     SIGNATURE_COLUMN,
@@ -54,7 +56,7 @@ from pipeline.cluster_keys import (
 from pipeline.minhash import band_keys, estimate_jaccard, shingle_hashes, sorted_union, sorted_unique
 from pipeline.sentences import sentence_spans, split_sentences
 from pipeline.pii_columns import detect_pii_columns
-from pipeline.row_source import column_rows
+from pipeline.row_source import column_rows, kept_rows
 from pipeline.stage import MissingColumnsError, stage
 from pipeline.vocabulary import (
     DUPLICATE_MAX_SENDERS,
@@ -595,7 +597,11 @@ def _in_row_order(df: pd.DataFrame, units: np.ndarray) -> Iterator[dict[int, str
 
 def paired_cores(df: pd.DataFrame, units: np.ndarray) -> dict[int, str]:
     """unit -> folded core (as `with_texts` gives it) of the units in a candidate pair (sorted): what verifying
-    and splitting read; the texts themselves are let go of slice by slice."""
+    and splitting read. The `cluster_keys` stage's (`FOLDED_COLUMN`), where the table or the engine keeps them;
+    else their texts folded again, the texts let go of slice by slice."""
+    stored = kept_rows(df, FOLDED_COLUMN, units)
+    if stored is not None:
+        return dict(zip(units.tolist(), stored.tolist()))
     folded: dict[int, str] = {}
     for texts in _in_row_order(df, units):
         found = list(texts.values())

@@ -8,8 +8,9 @@ are internal: `cluster` reads and drops them, and computes them itself for a tab
 1. A comment is reduced to its *core*: redaction placeholders, the opening greeting and the closing/signature
    block are removed, so they cannot make two comments look alike; the core is then folded (`clean.fold`), and
    kept as a 64-bit key (`core_key`): grouping needs only to know which cores are equal, and the batch-wide stage
-   then holds 8 bytes a row instead of the text. The few cores the verification reads are folded again there from
-   the texts of those rows only.
+   then holds 8 bytes a row instead of the text. The folded core itself is kept too (`FOLDED_COLUMN`), for the
+   cores of the units in a candidate pair, which the verification reads: a spilled run keeps it in its part files
+   only (`StageInfo.spilled_only`), so `cluster` reads those rows' cores instead of folding their texts again.
 2. A core longer than `min_words` words gets a MinHash signature over its character shingles
    (`pipeline/minhash.py`), stored as the bytes of its `num_bins` unsigned 32-bit values.
 """
@@ -35,7 +36,10 @@ from pipeline.vocabulary import PLACEHOLDER, STATUS_EMPTY, STATUS_ERROR
 # at most `min_words` words, which joins exact duplicates only).
 CORE_COLUMN = "cluster_core"
 SIGNATURE_COLUMN = "cluster_signature"
-KEY_COLUMNS = (CORE_COLUMN, SIGNATURE_COLUMN)
+# Each row's folded core (None where it takes no part): what `cluster` reads of the units in a candidate pair. A table
+# without it (a night's stored keys) has those units' texts folded again.
+FOLDED_COLUMN = "cluster_folded"
+KEY_COLUMNS = (CORE_COLUMN, SIGNATURE_COLUMN, FOLDED_COLUMN)
 NO_CORE = 0
 
 _EXCLUDED_STATUSES = frozenset({STATUS_ERROR, STATUS_EMPTY})
@@ -133,6 +137,12 @@ def row_keys(df: pd.DataFrame, cfg: Config) -> tuple[np.ndarray, list[bytes | No
     """Per row of any chunk, its folded core's key (`core_key`; `NO_CORE` for a row that takes no part: an error or
     empty record, an empty core, clustering switched off) and its signature's bytes (None unless the core
     `is_long`)."""
+    keys, signatures, _ = keyed_rows(df, cfg)
+    return keys, signatures
+
+
+def keyed_rows(df: pd.DataFrame, cfg: Config) -> tuple[np.ndarray, list[bytes | None], list[str | None]]:
+    """`row_keys`, and per row its folded core (None where the key is `NO_CORE`)."""
     n = len(df)
     eligible = np.full(n, cfg.cluster.enabled, dtype=bool)
     if "status" in df.columns:
@@ -140,26 +150,27 @@ def row_keys(df: pd.DataFrame, cfg: Config) -> tuple[np.ndarray, list[bytes | No
     texts = df["text_clean"]
     texts = (texts.fillna("") if texts.hasnans else texts).astype(str)
     keys = np.full(n, NO_CORE, dtype=np.int64)
+    folded: list[str | None] = [None] * n
     # Identical submissions skip the text work. Keyed by the 64-bit string hash so the raw texts need not stay in
     # memory (a collision among a million distinct texts has odds of about 1 in 30 million).
-    seen: dict[int, int] = {}
+    seen: dict[int, tuple[int, str | None]] = {}
     long: dict[int, str] = {}  # key -> core, of the cores to sign
     for lo in range(0, n, _ROW_CHUNK):
         # Python strings a chunk at a time: the whole column as Python objects would double the memory.
         for i, text in enumerate(texts.iloc[lo : lo + _ROW_CHUNK].tolist(), start=lo):
             if eligible[i]:
                 raw = hash(text)
-                key = seen.get(raw)
-                if key is None:
+                found = seen.get(raw)
+                if found is None:
                     core = folded_core(text)
-                    key = seen[raw] = core_key(core) if core else NO_CORE
-                    if key != NO_CORE and key not in long and is_long(core, cfg.cluster):
-                        long[key] = core
-                keys[i] = key
+                    found = seen[raw] = (core_key(core), core) if core else (NO_CORE, None)
+                    if found[0] != NO_CORE and found[0] not in long and is_long(core, cfg.cluster):
+                        long[found[0]] = core
+                keys[i], folded[i] = found
     ccfg = cfg.cluster
     signed = {k: sig.tobytes() for k, sig in zip(long, batched_signatures(list(long.values()), ccfg.num_bins,
                                                                            ccfg.shingle, ccfg.seed))} if long else {}
-    return keys, [signed.get(k) for k in keys.tolist()]
+    return keys, [signed.get(k) for k in keys.tolist()], folded
 
 
 def signature_matrix(signatures: list[bytes], cfg: ClusterConfig) -> np.ndarray:
@@ -168,12 +179,13 @@ def signature_matrix(signatures: list[bytes], cfg: ClusterConfig) -> np.ndarray:
     return flat.reshape(len(signatures), cfg.num_bins)
 
 
-@stage("cluster_keys", requires=("text_clean",), assigns=KEY_COLUMNS)
+@stage("cluster_keys", requires=("text_clean",), assigns=KEY_COLUMNS, spilled_only=(FOLDED_COLUMN,))
 def cluster_keys(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
-    """Stage: add the internal columns `cluster_core` (the folded core's key) and `cluster_signature` (`row_keys`),
-    which `cluster` reads and drops."""
+    """Stage: add the internal columns `cluster_core` (the folded core's key), `cluster_signature` (`row_keys`) and
+    `cluster_folded` (the folded core), which `cluster` reads and drops."""
     out = df.copy(deep=False)  # copy-on-write: only adds columns
-    keys, signatures = row_keys(df, cfg)
+    keys, signatures, folded = keyed_rows(df, cfg)
     out[CORE_COLUMN] = pd.Series(keys, index=df.index, dtype=np.int64)
     out[SIGNATURE_COLUMN] = pd.Series(signatures, index=df.index, dtype=object)
+    out[FOLDED_COLUMN] = pd.Series(folded, index=df.index, dtype=object)
     return out

@@ -20,8 +20,9 @@ import pandas as pd
 from pipeline.scoped import scoped
 from pipeline.stage import MissingColumnsError
 
-# (column, positions) -> the column's values at those positions of the batch, as a Series indexed by them.
-RowReader = Callable[[str, np.ndarray], pd.Series]
+# (column, positions) -> the column's values at those positions of the batch, as a Series indexed by them; None when
+# the rows are kept without that column.
+RowReader = Callable[[str, np.ndarray], "pd.Series | None"]
 
 _READER: ContextVar[RowReader | None] = ContextVar("row_reader", default=None)
 
@@ -34,6 +35,15 @@ def reading_from(reader: RowReader) -> AbstractContextManager[None]:
 def column_rows(df: pd.DataFrame, column: str, rows: np.ndarray, stage: str) -> pd.Series:
     """`column` at the row positions `rows` of the batch `df` stands for, indexed by those positions: from `df` when
     it has the column, else from where the engine keeps the rows (`MissingColumnsError` naming `stage` if nowhere)."""
+    found = kept_rows(df, column, rows)
+    if found is None:
+        raise MissingColumnsError(stage, [column])
+    return found
+
+
+def kept_rows(df: pd.DataFrame, column: str, rows: np.ndarray) -> pd.Series | None:
+    """`column_rows`, or None where neither the table nor the engine keeps `column` (a working column that only
+    some runs give, which the stage then computes itself)."""
     rows = np.asarray(rows, dtype=np.int64)
     if column in df.columns:
         values = df[column].iloc[rows].to_numpy()
@@ -42,6 +52,4 @@ def column_rows(df: pd.DataFrame, column: str, rows: np.ndarray, stage: str) -> 
     reader = _READER.get()
     if not len(rows):
         return pd.Series([], index=rows, name=column, dtype=object)
-    if reader is None:
-        raise MissingColumnsError(stage, [column])
-    return reader(column, rows)
+    return None if reader is None else reader(column, rows)

@@ -41,6 +41,9 @@ class StageInfo:
     # result on any split of the rows into chunks.
     row_wise: bool = True
     ahead: ReadAhead | None = None
+    # Of `assigns`, the columns only the next batch-wide stage reads, and of a few rows (`row_source.column_rows`):
+    # a spilled run keeps them in its part files only and drops them in the map after that stage.
+    spilled_only: tuple[str, ...] = ()
 
 
 class Stage(Protocol):
@@ -67,9 +70,10 @@ def missing_columns(columns: Iterable[str], required: Iterable[str]) -> list[str
 
 
 def stage(name: str, *, requires: Iterable[str], assigns: Iterable[str], row_wise: bool = True,
-          ahead: ReadAhead | None = None) -> Callable[[Callable[[pd.DataFrame, Config], pd.DataFrame]], Stage]:
+          ahead: ReadAhead | None = None, spilled_only: Iterable[str] = ()
+          ) -> Callable[[Callable[[pd.DataFrame, Config], pd.DataFrame]], Stage]:
     """Declare a stage function's columns; the returned function checks them and defaults `cfg` to `Config()`."""
-    info = StageInfo(name, tuple(requires), tuple(assigns), row_wise, ahead)
+    info = StageInfo(name, tuple(requires), tuple(assigns), row_wise, ahead, tuple(spilled_only))
 
     def decorate(fn: Callable[[pd.DataFrame, Config], pd.DataFrame]) -> Stage:
         @functools.wraps(fn)

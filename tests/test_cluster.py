@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.clean import clean_text, fold
 from pipeline.cluster import ShareMemo, added_sentences, cluster, cluster_table, template_bigrams
-from pipeline.cluster_keys import KEY_COLUMNS, cluster_keys, strip_boilerplate
+from pipeline.cluster_keys import FOLDED_COLUMN, KEY_COLUMNS, cluster_keys, strip_boilerplate
 from pipeline.config import Config
 from pipeline.minhash import estimate_jaccard, signatures
 from pipeline.row_source import reading_from
@@ -335,10 +335,13 @@ def test_a_big_batch_in_slices_reads_the_texts_in_row_order_and_gives_the_same_c
     in slices far smaller than the batch it finds the same clusters and reads the texts in row order, twice at most
     (so a spilled run reads each part file about twice, not once per slice)."""
     corpus = make_corpus(1500, seed=7, sample=[r["text"] for r in gdansk_dev]).frame
-    keyed = cluster_keys(corpus, CFG).drop(columns="text_clean")
+    # Without the folded cores kept (a night's stored keys): the paired units' texts are read and folded again.
+    keyed = cluster_keys(corpus, CFG).drop(columns=["text_clean", FOLDED_COLUMN])
     reads: list[np.ndarray] = []
 
-    def reader(column: str, rows: np.ndarray) -> pd.Series:
+    def reader(column: str, rows: np.ndarray) -> pd.Series | None:
+        if column not in corpus.columns:
+            return None
         reads.append(rows)
         return pd.Series(corpus[column].iloc[rows].to_numpy(), index=rows)
 
@@ -355,6 +358,30 @@ def test_a_big_batch_in_slices_reads_the_texts_in_row_order_and_gives_the_same_c
     assert len(reads) > 10 and max(len(r) for r in reads) <= 60
     rows = np.concatenate(reads)
     assert np.count_nonzero(np.diff(rows) < 0) <= 1
+
+
+def test_kept_folded_cores_are_read_not_folded_again(gdansk_dev, monkeypatch):
+    """Where the engine keeps `cluster_keys`' folded cores (a spilled run's part files), clustering reads those of the
+    units in a candidate pair instead of folding their texts again, reads the texts once (for what members add),
+    and finds the same clusters."""
+    corpus = make_corpus(1500, seed=7, sample=[r["text"] for r in gdansk_dev]).frame
+    whole = cluster(corpus, CFG)
+    keyed = cluster_keys(corpus, CFG)
+    reads: list[str] = []
+
+    def reader(column: str, rows: np.ndarray) -> pd.Series:
+        reads.append(column)
+        return pd.Series(keyed[column].iloc[rows].to_numpy(), index=rows)
+
+    def folding(text: str) -> str:
+        raise AssertionError("a text folded again")
+
+    monkeypatch.setattr(sys.modules[cluster.__module__], "folded_core", folding)
+    with reading_from(reader):
+        out = cluster(keyed.drop(columns=["text_clean", FOLDED_COLUMN]), CFG)
+    pd.testing.assert_frame_equal(out, whole.drop(columns="text_clean"))
+    assert (out["cluster_size"] > 1).sum() > 400
+    assert reads == [FOLDED_COLUMN, "text_clean"]
 
 
 def test_empty_input_gives_empty_tables():

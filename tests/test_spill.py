@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -19,6 +20,7 @@ from pipeline.errors import UserError
 from pipeline.engines.spill import spill, spills
 from pipeline.ingest_parts import part_reading
 from pipeline.export.staging import STAGING_NAME
+from pipeline.row_source import column_rows
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -203,3 +205,31 @@ def test_a_working_column_the_next_map_assigns_again_stays_in_the_part_files(tmp
     whole = pd.concat(spilled.parts())
     assert whole["work"].tolist() == [f"UWAGA {i}!" for i in range(50)]  # the next map read it from the parts
     assert whole["theme"].eq("t").all()
+
+
+# A working column only the batch-wide stage after its map reads, of a few rows: kept in the part files alone.
+@stage("toy_aside", requires=("text",), assigns=("aside",), spilled_only=("aside",))
+def _aside(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    return df.assign(aside=df["text"].str.upper())
+
+
+@stage("toy_reader", requires=("text",), assigns=("read",), row_wise=False)
+def _reader(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    SEEN.append(list(df.columns))
+    return df.assign(read=column_rows(df, "aside", np.array([3, 41]), "toy_reader").tolist() * (len(df) // 2))
+
+
+@stage("toy_after", requires=("text",), assigns=("after",))
+def _after(df: pd.DataFrame, cfg: Config) -> pd.DataFrame:
+    SEEN.append(list(df.columns))
+    return df.assign(after=1)
+
+
+def test_a_column_only_the_next_batch_wide_stage_reads_stays_in_the_part_files_until_the_next_map(tmp_path):
+    rows = pd.DataFrame({"text": [f"uwaga {i}" for i in range(50)]})
+    cfg = Config(engine=EngineConfig(jobs=1, spill_rows=10))
+    SEEN.clear()
+    spilled, _ = spill([rows], cfg, [_aside, _reader, _after], tmp_path)
+    assert "aside" not in SEEN[0]  # not in this process's table for the batch-wide stage: it read the rows it needed
+    assert "aside" not in SEEN[1] and "aside" not in pd.concat(spilled.parts()).columns  # gone in the next map
+    assert pd.concat(spilled.parts())["read"].tolist()[:2] == ["UWAGA 3", "UWAGA 41"]

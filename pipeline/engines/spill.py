@@ -9,10 +9,11 @@ columns it `requires`, the input's own columns (clustering tells senders apart b
 stages' working columns outside the output contract (themes' content lemmas), i.e. every column not in
 `columns.OUTPUT_COLUMNS` but the ones it requires; except a working column a stage of the next map assigns again,
 which is that map's input, not the batch-wide stage's (classify's content lemmas, which `theme_content` narrows to
-the comments themes group, stay in the part files while clustering runs). The batch-wide stage runs on that table,
-and reads a column it
-does not require for the few rows it needs it of from the part files (`row_source.column_rows`: clustering's
-texts of the units in candidate pairs, themes' quotes); the columns it assigns join each part in the next map
+the comments themes group, stay in the part files while clustering runs), nor one a stage declares for the next
+batch-wide stage alone (`StageInfo.spilled_only`: `cluster_keys`' folded cores, which the map after clustering
+drops). The batch-wide stage runs on that table, and reads a column it does not require for the few rows it needs
+it of from the part files (`row_source.column_rows`: clustering's folded cores and texts of the units in candidate
+pairs, themes' quotes); the columns it assigns join each part in the next map
 (read from its file and written back by the worker), or, after the last map, stay here and join each part as it is
 read (`Spilled.parts`). The columns it drops (clustering's keys) leave each part in the next map.
 
@@ -109,8 +110,9 @@ class _Task:
     dropped: tuple[str, ...]
     # Columns the next batch-wide stage requires.
     needed: tuple[str, ...]
-    # Columns a stage of the map after it assigns again: left in the part file, not kept, unless `needed`.
-    renewed: tuple[str, ...] = ()
+    # Columns left in the part file, not kept, unless `needed`: those a stage of the map after it assigns again, and
+    # those the next batch-wide stage reads of a few rows only (`StageInfo.spilled_only`).
+    left: tuple[str, ...] = ()
     # A stage of this map and the file of what it reads ahead (`StageInfo.ahead`), read while the batch-wide stage
     # before this map ran (`_read_ahead`).
     found: tuple[Stage, Path] | None = None
@@ -146,7 +148,7 @@ def _run_part(task: _Task, cfg: Config | None = None
     if task.found is not None:
         task.found[1].unlink()
     kept = out[[c for c in out.columns
-                if c in task.needed or (c not in OUTPUT_COLUMNS and c not in task.renewed)]]
+                if c in task.needed or (c not in OUTPUT_COLUMNS and c not in task.left)]]
     return kept, took, attrs, list(out.columns)
 
 
@@ -223,19 +225,23 @@ def spill(source: list[pd.DataFrame] | PartReading, cfg: Config, stages: Sequenc
                 timings.update(took)
                 assigned += [c for s in group for c in s.info.assigns if c not in assigned]
                 dropped += [c for c in before_columns if c not in kept.columns and c not in dropped]
+                # What the map before kept in its part files for this stage alone leaves them in the next.
+                dropped += [c for _, run in groups[i - 1:i] for s in run for c in s.info.spilled_only
+                            if c not in dropped]
             else:
                 needed = tuple(c for in_parts_later, later in groups[i + 1:i + 2] for s in later
                                for c in s.info.requires)
                 needed += READ_IF_PRESENT + REPORT_COLUMNS if CLASSIFY in (s.info.name for s in group) else ()
-                renewed = tuple(c for _, later in groups[i + 2:i + 3] for s in later for c in s.info.assigns)
+                left = tuple(c for _, later in groups[i + 2:i + 3] for s in later for c in s.info.assigns)
+                left += tuple(c for s in group for c in s.info.spilled_only)
                 tasks: Iterable[_Task]
                 if arriving is not None:  # each part's task sent as soon as the reading has written the part
-                    tasks = (_Task(group, paths[k], None, None, (), needed, renewed)
+                    tasks = (_Task(group, paths[k], None, None, (), needed, left)
                              for k in itertools.chain([0], arriving))
                 else:
                     tasks = [_Task(group, path, df.iloc[lo:hi] if df is not None else None,
                                    kept[assigned].iloc[lo:hi] if assigned else None, tuple(dropped), needed,
-                                   renewed, found[k]() if found else None)
+                                   left, found[k]() if found else None)
                              for k, (path, lo, hi) in enumerate(zip(paths, bounds[:-1], bounds[1:]))]
                 found = []
                 df = None  # the tasks hold their rows until sent; the rows' only home then is the part files
@@ -298,14 +304,18 @@ def _read_ahead(job: tuple[Stage, Path], cfg: Config | None = None) -> tuple[Sta
 
 
 def _part_reader(paths: Sequence[Path], bounds: Sequence[int]) -> RowReader:
-    """Reads a column of some rows (positions in the batch) from the part files holding them, a part at a time."""
-    def read(column: str, rows: np.ndarray) -> pd.Series:
+    """Reads a column of some rows (positions in the batch) from the part files holding them, a part at a time (None:
+    the parts have no such column)."""
+    def read(column: str, rows: np.ndarray) -> pd.Series | None:
         order = np.argsort(rows, kind="stable")
         found = []
         for path, lo, hi in zip(paths, bounds[:-1], bounds[1:]):
             mine = rows[order[np.searchsorted(rows[order], lo):np.searchsorted(rows[order], hi)]]
             if len(mine):
-                found.append(pd.read_pickle(path)[column].iloc[mine - lo].to_numpy())
+                part = pd.read_pickle(path)
+                if column not in part.columns:  # every part has the columns of the first
+                    return None
+                found.append(part[column].iloc[mine - lo].to_numpy())
         values = np.concatenate(found) if found else np.empty(0, dtype=object)
         out = np.empty(len(rows), dtype=values.dtype)
         out[order] = values
