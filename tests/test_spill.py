@@ -136,15 +136,15 @@ def test_ids_settled_after_the_last_part_reach_every_row_and_a_stage_that_requir
 
 
 def test_a_file_a_later_part_cannot_read_is_ingested_whole_after_the_work_begun_on_its_parts(tmp_path, monkeypatch):
-    # A stray quote far into the file, read 30 lines at a time: the parts already sent to the workers are let go,
-    # and the file is read whole.
+    # A stray quote far into the file, read 4,000 characters at a time: the parts already sent to the workers are let
+    # go, and the file is read whole.
     lines = DEMO.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     broken = tmp_path / "eksport.csv"
     broken.write_text("".join(lines[:-40]) + '"' + "".join(lines[-40:]), encoding="utf-8")
     given: list[int] = []
 
     def small_blocks(path, rows, text_cols=()):
-        for table in csv_parts(path, rows, text_cols, block_lines=30):
+        for table in csv_parts(path, rows, text_cols, block_chars=4_000):
             given.append(len(table.frame))
             yield table
 
