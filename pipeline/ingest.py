@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -138,6 +139,13 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, names: dic
     """Map one RawTable to comment rows (ids are assigned later, over the whole batch). `id_col` is the column that
     gives the ids (None when --id-col holds personal data: it then passes through like any other); `names` are the
     pass-through columns' output names (`passthrough_names`)."""
+    return pd.DataFrame(comment_columns(table, cfg, source_file, names, id_col))
+
+
+def comment_columns(table: RawTable, cfg: IngestConfig, source_file: str, names: dict[str, str],
+                    id_col: str | None) -> dict[str, Any]:
+    """`to_comments`' columns, as lists (or one value for every row), in its order: a reader that works on them
+    before they are a table (`ingest_parts`) saves a round trip of every text through Arrow."""
     frame, document = table.frame, table.document
     if document is not None:
         # A letter has no id or submitter column: its ids are hashes, its submitter is unknown.
@@ -163,22 +171,20 @@ def to_comments(table: RawTable, cfg: IngestConfig, source_file: str, names: dic
     used = set(text_cols) | ({id_col} if id_col else set()) | ({roles.provision} if roles.provision else set())
     # Built in one go: a column added to a DataFrame one at a time copies the ones before it (quadratic in width).
     passthrough = {names[col]: frame[col].tolist() for col in frame.columns if col not in used}
-    return pd.DataFrame(
-        {
-            "source_file": source_file,
-            "source_row": pd.array(table.rows, dtype="int64"),
-            **(dict(document.records.items()) if document is not None else
-               {"source_page": "", "extraction": "", "ocr_confidence": pd.array([math.nan] * len(texts),
-                                                                                  dtype="float64")}),
-            "text": texts,
-            **parts,
-            "document_part": frame[roles.provision].tolist() if roles.provision else [""] * len(texts),
-            "status": status,
-            "error": errors,
-            "_id_value": frame[id_col].tolist() if id_col else [""] * len(texts),
-            **passthrough,
-        }
-    )
+    return {
+        "source_file": source_file,
+        "source_row": pd.array(table.rows, dtype="int64"),
+        **(dict(document.records.items()) if document is not None else
+           {"source_page": "", "extraction": "", "ocr_confidence": pd.array([math.nan] * len(texts),
+                                                                              dtype="float64")}),
+        "text": texts,
+        **parts,
+        "document_part": frame[roles.provision].tolist() if roles.provision else [""] * len(texts),
+        "status": status,
+        "error": errors,
+        "_id_value": frame[id_col].tolist() if id_col else [""] * len(texts),
+        **passthrough,
+    }
 
 
 def passthrough_names(headers: Sequence[Sequence[str]]) -> dict[str, str]:
@@ -242,14 +248,23 @@ def ingest(paths: Sequence[str | Path], cfg: IngestConfig) -> tuple[pd.DataFrame
     return decoded(df), inputs
 
 
+# The columns whose entities `decoded` decodes.
+ENTITY_COLUMNS = ("text", *TEXT_PART_COLUMNS)
+
+
+def unescaped(texts: Iterable[str]) -> list[str]:
+    """The texts with the entities a web form stored decoded (`&quot;` -> `"`)."""
+    return [unescape_entities(t) if "&" in t else t for t in texts]
+
+
 def decoded(df: pd.DataFrame) -> pd.DataFrame:
     """The comments table with ids, its entities decoded and its columns in order (pass-through ones a file lacks
     empty): a map over any slice of the batch's rows."""
     # Entities a web form stored (`&quot;`) are not what the sender typed. Decoded after the ids, which hash the
     # text as the file holds it, so a comment keeps the id earlier runs and the nightly state know it by.
     df = df.copy(deep=False)
-    for col in ("text", *TEXT_PART_COLUMNS):
-        df[col] = [unescape_entities(t) if "&" in t else t for t in df[col].astype(str)]
+    for col in ENTITY_COLUMNS:
+        df[col] = unescaped(df[col].astype(str))
     passthrough = [c for c in df.columns if c not in INGEST_COLUMNS]
     # Filled as one frame and joined once: assigned back column by column, a wide file takes quadratic time.
     return pd.concat([df[list(INGEST_COLUMNS)], df[passthrough].fillna("")], axis=1)

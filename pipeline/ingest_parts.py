@@ -27,8 +27,8 @@ from pipeline.column_roles import TEXT_HEADERS, header_key, part_of
 from pipeline.config import IngestConfig
 from pipeline.csv_parts import csv_parts
 from pipeline.export.research import date_cells
-from pipeline.ingest import decoded, id_column, numbered, passthrough_names, source_names, text_digest, to_comments, \
-    unique_ids
+from pipeline.ingest import ENTITY_COLUMNS, comment_columns, id_column, numbered, passthrough_names, source_names, \
+    text_digest, unescaped, unique_ids
 from pipeline.inputs import input_files
 from pipeline.jsonl_parts import JSONL_SUFFIXES, jsonl_parts
 from pipeline.readers import NotStrict, RawTable
@@ -95,20 +95,21 @@ class PartReading:
         for table in tables:
             if first is None:
                 names = passthrough_names([list(table.frame.columns)])
-            comments = to_comments(table, cfg, source_names([table])[0], names, id_col)
+            columns = comment_columns(table, cfg, source_names([table])[0], names, id_col)
             if first is None:
                 first = table
                 _check_roles(first, cfg)
             elif table.roles != first.roles:  # a share of the cells decides: the whole file might decide otherwise
                 raise NotStrict(path)
-            values = comments.pop("_id_value").tolist()
-            hashed = numbered([text_digest(text) for text in comments["text"].tolist()], seen)
+            values = columns.pop("_id_value")
+            hashed = numbered([text_digest(text) for text in columns["text"]], seen)
             if id_col:
                 given += values
                 fallback += [h if not v.strip() else "" for v, h in zip(values, hashed)]
-            comments.insert(0, "comment_id", hashed)
-            part = decoded(comments)
-            part.index = pd.RangeIndex(parts.bounds[-1], parts.bounds[-1] + len(part))
+            # `decoded(to_comments(...))` with the ids, built once from the lists: one file has every column.
+            columns.update((col, unescaped(columns[col])) for col in ENTITY_COLUMNS)
+            part = pd.DataFrame({"comment_id": hashed, **columns},
+                                index=pd.RangeIndex(parts.bounds[-1], parts.bounds[-1] + len(hashed)))
             parts.paths.append(self.folder / f"part-{len(parts.paths):05d}.pkl")
             part.to_pickle(parts.paths[-1])
             parts.bounds.append(parts.bounds[-1] + len(part))

@@ -227,8 +227,13 @@ def csv_lines(text: str, delimiter: str | None, width: int, path: Path | None = 
 
     def numbered(i: int) -> int | None:
         """The row's number when line `i`, as written, is a numbered row as wide as the table ("3;Popieram…")."""
-        cells = as_written(i)
-        return int(cells[0]) if len(cells) == width and cells[0].strip().isdecimal() else None
+        # Asked of the first line of every record over several lines: its first cell and its delimiters, not the
+        # line split (a comment's first paragraph).
+        line = physical[i]
+        first = (line.partition(delimiter)[0] if delimiter else line).strip()
+        if not first.isdecimal() or (line.count(delimiter) + 1 if delimiter else 1) != width:
+            return None
+        return int(first)
 
     def swallows(first: int, last: int, fields: list[str]) -> bool:
         # A valid CSV record always has the table's width; a cell that holds the next numbered row is no text either.
@@ -247,7 +252,7 @@ def csv_lines(text: str, delimiter: str | None, width: int, path: Path | None = 
                     stray = True
                     break
                 number, done = number + 1, reader.line_num
-                if any(f.strip() for f in fields):
+                if "".join(fields).strip():  # a field with content (cheaper than asking each field)
                     records.append((number, fields, None))
             else:
                 break

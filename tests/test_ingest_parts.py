@@ -40,7 +40,7 @@ def records(first: int, last: int) -> str:
                    for i in range(first, last))
 
 
-# More lines than the first block (the delimiter is sniffed from 200), then blocks of 3 lines.
+# More lines than the first block (the delimiter is sniffed from 200), then blocks of a record or two.
 ROWS, MORE = records(1, 130), records(130, 160)
 # Files every part of which reads as the whole file does: they are read a part at a time.
 STREAMED = {
@@ -65,10 +65,10 @@ def written(tmp_path: Path, text: str | None) -> Path:
 
 
 def joined(path: Path) -> tuple[pd.DataFrame, list[int], dict[int, str], dict[int, str], list]:
-    """The parts of `path` (2 records each, read 3 lines at a time after the first block) put together, as one
+    """The parts of `path` (2 records each, read 60 characters at a time after the first block) put together, as one
     file's reading gives."""
     frames, rows, errors, raw, meta = [], [], {}, {}, set()
-    for part in csv_parts(path, 2, block_lines=3):
+    for part in csv_parts(path, 2, block_chars=60):
         offset = len(rows)
         frames.append(part.frame)
         rows += part.rows

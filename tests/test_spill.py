@@ -137,16 +137,39 @@ def test_ids_settled_after_the_last_part_reach_every_row_and_a_stage_that_requir
         assert got["seen_id"].tolist() == expected.tolist()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_workers_fork_server_starts_before_the_first_part_is_read(tmp_path, monkeypatch, jobs):
+    # Its imports (about 2 s of CPU) run while this process reads the first part, the workers' warm-up rows, not
+    # after it, while the pool waits for the server's first fork; a run without workers starts none.
+    events: list[str] = []
+
+    def parts(path, rows, text_cols=()):
+        for table in csv_parts(path, rows, text_cols):
+            events.append("part")
+            yield table
+
+    monkeypatch.setattr("pipeline.engines.spill.start_server", lambda: events.append("server"))
+    monkeypatch.setattr("pipeline.ingest_parts.csv_parts", parts)
+    path = tmp_path / "eksport.csv"
+    path.write_text("Nr;Treść uwagi\n" + "".join(f"{i};Uwaga {i}: proszę o zmianę\n" for i in range(30)),
+                    encoding="utf-8")
+    cfg = Config(engine=EngineConfig(jobs=jobs, spill_rows=8))
+    reading = part_reading([path], cfg.ingest, 8, tmp_path / "parts")
+    assert reading is not None
+    spill(reading, cfg, (copies_nothing,), tmp_path / "parts")
+    assert events == (["server"] if jobs > 1 else []) + ["part"] * 4
+
+
 def test_a_file_a_later_part_cannot_read_is_ingested_whole_after_the_work_begun_on_its_parts(tmp_path, monkeypatch):
-    # A stray quote far into the file, read 30 lines at a time: the parts already sent to the workers are let go,
-    # and the file is read whole.
+    # A stray quote far into the file, read 4,000 characters at a time: the parts already sent to the workers are let
+    # go, and the file is read whole.
     lines = DEMO.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     broken = tmp_path / "eksport.csv"
     broken.write_text("".join(lines[:-40]) + '"' + "".join(lines[-40:]), encoding="utf-8")
     given: list[int] = []
 
     def small_blocks(path, rows, text_cols=()):
-        for table in csv_parts(path, rows, text_cols, block_lines=30):
+        for table in csv_parts(path, rows, text_cols, block_chars=4_000):
             given.append(len(table.frame))
             yield table
 

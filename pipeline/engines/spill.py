@@ -44,6 +44,7 @@ from pipeline.classify import DEFERRED, needs_whole_batch
 from pipeline.columns import OUTPUT_COLUMNS
 from pipeline.config import Config
 from pipeline.engines.local import jobs_for, mappable
+from pipeline.engines.processes import start_server
 from pipeline.engines.vector_budget import CLASSIFY, REPORT_COLUMNS, merged_report, picked, put_back, reclassified
 from pipeline.engines.workers import WARM_ROWS, WorkerPool, chunk_bounds, shared_wall, worker_config
 from pipeline.ingest_parts import PartReading
@@ -176,6 +177,8 @@ def spill(source: list[pd.DataFrame] | PartReading, cfg: Config, stages: Sequenc
     reading = source if isinstance(source, PartReading) else None
     arriving: Iterator[int] | None = None  # the parts the reading writes while the first map runs
     if isinstance(source, PartReading):
+        if jobs > 1:  # the workers' fork server imports uwagi while the first part, their warm-up rows, is read
+            start_server()
         arriving = iter(source)
         next(arriving)
         paths, bounds = source.parts.paths, source.parts.bounds  # growing as the reading goes on
