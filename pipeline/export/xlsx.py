@@ -20,10 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
@@ -407,17 +404,15 @@ def _workbook(path: Path) -> xlsxwriter.Workbook:
     )
 
 
-def _line_counts(values: Sequence[Any], col: Column) -> np.ndarray:
+def _line_counts(values: Sequence[Any], col: Column) -> list[int]:
     """Lines each cell of a column needs: 1 but for text in a wrapped column longer than a line or broken in lines.
     10-point text fits about 1.25-1.4 characters per unit of column width (measured on LibreOffice's PDF
-    rendering). Counted in Arrow: a sheet of 50,000 comments is a million cells, too many to split one by one."""
-    if col.kind not in ("wrap", "staff_wrap") or not len(values):
-        return np.ones(len(values), dtype=np.int64)
+    rendering)."""
+    if col.kind not in ("wrap", "staff_wrap"):
+        return [1] * len(values)
     per_line = max(int(col.width * 1.25), 1)
-    lines = pc.split_pattern(pa.array([v if isinstance(v, str) else "" for v in values], pa.large_string()), "\n")
-    lengths = pc.utf8_length(lines.flatten()).to_numpy()
-    # Every cell has at least one line (an empty one included), its own consecutive from its list offset.
-    return np.add.reduceat(np.maximum(1, -(-lengths // per_line)), lines.offsets.to_numpy()[:-1])
+    return [1 if not isinstance(v, str) or (len(v) <= per_line and "\n" not in v)
+            else sum(max(1, -(-len(part) // per_line)) for part in v.split("\n")) for v in values]
 
 
 def _row_heights(columns_values: Sequence[Sequence[Any]], columns: Sequence[Column], max_lines: int = 12
@@ -425,10 +420,10 @@ def _row_heights(columns_values: Sequence[Sequence[Any]], columns: Sequence[Colu
     """Points for each row whose wrapped cells need several lines (None: one line will do); capped so a 300-word
     letter stays one screen. Set explicitly because Excel does not grow rows for wrapped text written by a
     library."""
-    rows = len(columns_values[0]) if columns_values else 0
     counts = [_line_counts(values, col) for values, col in zip(columns_values, columns)]
-    lines = np.max(counts, axis=0) if counts else np.ones(rows, dtype=np.int64)
-    return [min(n, max_lines) * 12.75 + 2 if n > 1 else None for n in lines.tolist()]
+    rows = len(columns_values[0]) if columns_values else 0
+    return [min(lines, max_lines) * 12.75 + 2 if lines > 1 else None
+            for lines in (map(max, zip(*counts)) if counts else [1] * rows)]
 
 
 def _row_height(values: Sequence[Any], columns: Sequence[Column], max_lines: int = 12) -> float | None:
