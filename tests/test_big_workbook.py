@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from pipeline import Config, ExportConfig, IngestConfig, run_job
 from pipeline.export.workbook_rows import text_rows
-from pipeline.export.xlsx import priority_order, write_workbook
+from pipeline.export.xlsx import priority_order, texts_shown, write_workbook
 from pipeline.sheets import SHEET_CAMPAIGNS, SHEET_COMMENTS, SHEET_REVIEW, SHEET_SUMMARY
 from pipeline.vocabulary import ROLE_MEMBER, ROLE_REPRESENTATIVE, STATUS_REVIEW
 from tests.workbook_checks import follow, link_formulas
@@ -133,3 +133,15 @@ def test_templates_texts_are_held_only_where_clusters_csv_is_built_from_the_work
     cfg = Config(export=ExportConfig(workbook_max_comments=1))
     assert text_rows(table, ["text_clean"], cfg)["text_clean"].tolist() == [True, True, True, False]
     assert text_rows(table, ["text_clean"], cfg, templates=False)["text_clean"].tolist() == [True, False, False, False]
+
+
+def test_of_the_rows_listed_the_workbook_table_holds_only_the_texts_the_comments_sheet_shows():
+    # A comment's form sections (text_comment, ...) are on no sheet: a spilled run need not read them back.
+    table = pd.DataFrame({"priority": [1, 2], "status": ["do analizy"] * 2})
+    cfg = Config(export=ExportConfig(workbook_max_comments=1))
+    texts = ["text", "text_comment", "text_clean", "evidence"]
+    shown = text_rows(table, texts, cfg, on_sheet=texts_shown([*texts, "fingerprint"], cfg))
+    assert {c: rows.tolist() for c, rows in shown.items()} == {
+        "text": [True, False], "text_comment": [False, False], "text_clean": [False, False], "evidence": [True, False]}
+    # Without fingerprints "Uwagi" takes them from the redacted text.
+    assert "text_clean" in texts_shown(texts, cfg)

@@ -272,6 +272,17 @@ def test_works_on_a_table_from_early_stages_only(tmp_path: Path) -> None:
     assert wb.sheetnames == SHEETS and wb[SHEET_COMMENTS].max_row == 11
 
 
+def test_rows_grow_to_the_lines_their_wrapped_text_needs_up_to_a_cap(tmp_path: Path) -> None:
+    # "Treść" is 62 wide: 77 characters a line; an empty line between two paragraphs is a line too.
+    texts = {"a": "Krótka uwaga.", "b": "słowo " * 30, "c": "pierwszy akapit\n\ntrzeci", "d": "x" * 5_000}
+    df = pd.DataFrame({"comment_id": list(texts), "text": list(texts.values()), "status": "do analizy"})
+    ws = load_workbook(write_workbook(df, tmp_path / "t.xlsx", MANIFEST))[SHEET_COMMENTS]
+    heights = {ws.cell(r, 1).value: ws.row_dimensions[r].height for r in range(2, 6)}
+    # Points, as Excel stores them: whole pixels of 0.75 point.
+    lines = {"b": 3, "c": 3, "d": 12}
+    assert heights == {"a": None, **{k: pytest.approx(n * 12.75 + 2, abs=0.75) for k, n in lines.items()}}
+
+
 def test_the_collector_is_held_off_while_the_cells_pile_up_and_left_as_found(tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     closing = []

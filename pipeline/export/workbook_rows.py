@@ -2,16 +2,17 @@
 or clusters.csv shows them.
 
 The workbook counts over every comment (the summary, the campaigns) but shows a comment's texts only on the rows
-it lists: "Uwagi" (`big_workbook.listed_comments`: past `workbook_max_comments`, the highest priorities, every
-text) and "Do weryfikacji" (every comment to check, the one text its "Treść" shows); clusters.csv's templates,
-when the export builds clusters.csv from this table, read the redacted text of each cluster's representative and
-first members (`cluster.template_rows`). Every other row's texts stay in the part files, so a million comments need
-not be in memory at once to write the workbook the whole table gives (the same cells).
+it lists: "Uwagi" (`big_workbook.listed_comments`: past `workbook_max_comments`, the highest priorities, the
+texts it shows: `xlsx.texts_shown`) and "Do weryfikacji" (every comment to check, the one text its "Treść"
+shows); clusters.csv's templates, when the export builds clusters.csv from this table, read the redacted text of
+each cluster's representative and first members (`cluster.template_rows`). Every other row's texts stay in the
+part files, so a million comments need not be in memory at once to write the workbook the whole table gives (the
+same cells).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ import pandas as pd
 from pipeline.cluster import template_rows
 from pipeline.config import Config
 from pipeline.export.big_workbook import listed_comments
-from pipeline.export.xlsx import priority_order, shown_text
+from pipeline.export.xlsx import priority_order, shown_text, texts_shown
 from pipeline.vocabulary import STATUS_REVIEW
 
 # The long per-row texts of the comments table: a sheet shows them for the rows it lists, none counts over them.
@@ -50,7 +51,7 @@ class WorkbookRows:
         thin, self._thin = self._thin, []
         deciding = pd.concat([t[[c for c in _DECIDING if c in t.columns]] for t in thin])
         texts = [c for c in ROW_TEXTS if c in self._columns]
-        shown = text_rows(deciding, texts, cfg, templates)
+        shown = text_rows(deciding, texts, cfg, templates, texts_shown(self._columns, cfg))
         attrs = dict(thin[0].attrs) if thin else {}
         pieces = []
         for i, part in enumerate(parts):
@@ -62,17 +63,19 @@ class WorkbookRows:
         return table
 
 
-def text_rows(table: pd.DataFrame, texts: Sequence[str], cfg: Config, templates: bool = True
-              ) -> dict[str, pd.Series]:
-    """Per text column of `texts`, per row (by index), whether an output shows it: every text of the rows "Uwagi"
-    lists, the text "Do weryfikacji" shows of every comment to check, and (with `templates`) the redacted text of
-    the cluster members clusters.csv's templates read."""
+def text_rows(table: pd.DataFrame, texts: Sequence[str], cfg: Config, templates: bool = True,
+              on_sheet: Collection[str] | None = None) -> dict[str, pd.Series]:
+    """Per text column of `texts`, per row (by index), whether an output shows it: the texts "Uwagi" shows (those
+    of `on_sheet`; default every text) of the rows it lists, the text "Do weryfikacji" shows of every comment to
+    check, and (with `templates`) the redacted text of the cluster members clusters.csv's templates read."""
     listed = pd.Series(False, index=table.index)
     # The listed rows' labels only: the table itself in priority order would be a copy of every row.
     listed[listed_comments(pd.DataFrame(index=priority_order(table)), cfg).index] = True
     review = listed | ((table["status"] == STATUS_REVIEW).to_numpy() if "status" in table else False)
     reviewed = shown_text(pd.DataFrame(columns=list(texts)), cfg).name
-    shown = {c: (review if c == reviewed else listed).copy() for c in texts}
+    unlisted = pd.Series(False, index=table.index)
+    shown = {c: (review if c == reviewed else listed if on_sheet is None or c in on_sheet else unlisted).copy()
+             for c in texts}
     if templates and "text_clean" in shown and "cluster_size" in table:
         shown["text_clean"][template_rows(table)] = True
     return {c: rows.astype(np.bool_) for c, rows in shown.items()}

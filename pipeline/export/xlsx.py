@@ -129,6 +129,13 @@ def shown_text(df: pd.DataFrame, cfg: Config) -> pd.Series:
     return _col(df, "text_clean" if redacted else "text")
 
 
+def texts_shown(columns: Sequence[str], cfg: Config) -> set[str]:
+    """Of a table with `columns`, the per-row texts "Uwagi" shows (`comments_view`): "Treść", "Dlaczego" and
+    "Dopisek nadawcy", and the redacted text when its fingerprints are still to be taken."""
+    text = shown_text(pd.DataFrame(columns=list(columns)), cfg).name
+    return {text, "evidence", "added_text", *(() if "fingerprint" in columns else ("text_clean",))}
+
+
 def comments_view(
     df: pd.DataFrame, taxonomy: Taxonomy | None, campaigns: dict[str, str], cfg: Config,
     personal: Sequence[str] = (),
