@@ -133,6 +133,22 @@ def test_no_cell_is_a_formula_but_the_row_links_and_input_text_stays_text(workbo
     assert "<f>" not in uwagi
 
 
+def test_a_comment_shaped_like_xlsxwriters_rich_text_xml_is_shown_as_typed(tmp_path: Path) -> None:
+    # xlsxwriter copies a string "<r>…</r>" into the file as XML: the cell read empty, or smuggled in other text.
+    shaped = ["<r>abc</r>", "<r><t>podrzucony tekst</t></r><r><t>!</t></r>", "<r>=1+1</r>"]
+    df = comments()
+    df.loc[df["comment_id"].isin(["x0", "x1", "x2"]), "text"] = shaped
+    df["added_text"] = df["added_text"].where(df["comment_id"] != "k1", "<r>dopisek</r>")
+    path = tmp_path / "triage.xlsx"
+    write_workbook(df, path, MANIFEST, taxonomy=TAXONOMY, clusters=CLUSTERS, cfg=CFG)
+
+    wb = load_workbook(path)
+    rows = {r["ID"]: r for r in table(wb[SHEET_COMMENTS])}
+    assert [rows[i]["Treść"] for i in ("x0", "x1", "x2")] == shaped
+    assert rows["k1"]["Dopisek nadawcy"] == "<r>dopisek</r>"
+    assert rows["x3"]["Treść"] == INJECTIONS[3]  # the plain texts around them are untouched
+
+
 def test_comments_sorted_by_priority_with_labels_by_name_and_original_text(workbook: Path) -> None:
     rows = table(load_workbook(workbook)[SHEET_COMMENTS])
     assert [r["Priorytet"] for r in rows] == sorted(r["Priorytet"] for r in rows)

@@ -51,6 +51,9 @@ from pipeline.vocabulary import (
 
 EXCEL_CELL_LIMIT = 32_767
 _TRUNCATED = " …[tekst obcięty – pełna treść w comments.csv]"
+_RICH_OPEN, _RICH_CLOSE = "<r>", "</r>"
+# Texts a table cell cannot get by a plain `write_string`: a formula's start (quote prefix) or a rich string's.
+_SPECIAL_STARTS = (*FORMULA_STARTS, _RICH_OPEN)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -83,6 +86,16 @@ def cell_texts(values: pd.Series) -> list[str] | None:
     if _ILLEGAL_XML.search("\n".join(texts)) or max(map(len, texts), default=0) > EXCEL_CELL_LIMIT:
         return [cell_text(text) for text in texts]
     return texts
+
+
+def write_text(ws: Any, row: int, col: int, text: str, cell_fmt: Any) -> None:
+    """`ws.write_string`, but for a text shaped like xlsxwriter's own rich-string XML ("<r>…</r>"), which it would
+    copy into the file unescaped (the cell then reads empty, or as whatever XML a comment smuggled in): such a text
+    is written as a rich string of three plain runs in the cell's font, each escaped, so the cell shows it as typed."""
+    if text.startswith(_RICH_OPEN) and text.endswith(_RICH_CLOSE):
+        ws.write_rich_string(row, col, cell_fmt, text[:1], cell_fmt, text[1:-1], cell_fmt, text[-1:], cell_fmt)
+    else:
+        ws.write_string(row, col, text, cell_fmt)
 
 
 def _is_number(value: Any) -> bool:
@@ -478,10 +491,12 @@ def write_table_sheet(
                     ws.write_formula(i, j, links[j].formula(i), fmt.link, "")
                     continue
                 value = cell_text(value)
-            if value:
-                write_string(i, j, value, quoted(cell_fmt) if value.startswith(FORMULA_STARTS) else cell_fmt)
-            else:  # a truly empty cell, so Excel's filters list it under "(Puste)"
+            if not value:  # a truly empty cell, so Excel's filters list it under "(Puste)"
                 write_blank(i, j, None, cell_fmt)
+            elif value.startswith(_SPECIAL_STARTS):
+                write_text(ws, i, j, value, quoted(cell_fmt) if value.startswith(FORMULA_STARTS) else cell_fmt)
+            else:
+                write_string(i, j, value, cell_fmt)
         if height:
             ws.set_row(i, height)
     ws.set_row(0, 27)
@@ -557,7 +572,7 @@ def write_taxonomy_sheet(wb: xlsxwriter.Workbook, fmt: _Formats, rows: Sequence[
         ws.set_column(j, j, col.width)
     for i, row in enumerate(rows, start=1):
         for j, value in enumerate(row):
-            ws.write_string(i, j, cell_text(value), fmt.of(columns[j].kind))
+            write_text(ws, i, j, cell_text(value), fmt.of(columns[j].kind))
         height = _row_height(row, columns, max_lines=10)
         if height:
             ws.set_row(i, height)
@@ -610,7 +625,7 @@ def write_summary_sheet(
         first = row + 1
         for name, count in rows:
             row += 1
-            ws.write_string(row, 0, cell_text(name), fmt.plain_wrap)
+            write_text(ws, row, 0, cell_text(name), fmt.plain_wrap)
             ws.write_number(row, 1, count, fmt.plain_number)
             ws.write_number(row, 2, count / total if total else 0.0, fmt.plain_percent)
         chart_ranges[title] = (first, row)
@@ -697,7 +712,7 @@ def write_info_sheet(wb: xlsxwriter.Workbook, manifest: dict[str, Any], fmt: _Fo
     columns = (Column("", 34, "wrap"), Column("", 100, "wrap"))
     for i, (label, value) in enumerate(rows):
         ws.write_string(i, 0, label, fmt.bold)
-        ws.write_string(i, 1, cell_text(value), fmt.wrap)
+        write_text(ws, i, 1, cell_text(value), fmt.wrap)
         height = _row_height((label, cell_text(value)), columns)
         if height:
             ws.set_row(i, height)
