@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from multiprocessing import forkserver
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver
 from typing import Any
 
 # What the server imports once for every process it forks: the calling script (a script file, as `uwagi` is; it is
