@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 import sys
-from re import _constants, _parser  # the patterns' syntax trees
 from pathlib import Path
+from re import _constants, _parser  # the patterns' syntax trees
 
 import numpy
 import pandas as pd
