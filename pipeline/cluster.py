@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
@@ -440,9 +440,13 @@ def _bigrams(folded: str) -> set[tuple[str, ...]]:
 
 
 def _word_bigrams(words: list[str]) -> set[tuple[str, ...]]:
-    if len(words) < 2:
-        return {tuple(words)} if words else set()
-    return set(zip(words, words[1:]))
+    return set(_word_pairs(words))
+
+
+def _word_pairs(words: list[str]) -> Iterable[tuple[str, ...]]:
+    """The words' bigrams as they come (the word itself for one word): what a set of them is made of, or tested
+    against one by one."""
+    return zip(words, words[1:]) if len(words) > 1 else [tuple(words)] if words else []
 
 
 @dataclass
@@ -524,8 +528,7 @@ def template_bigrams(folded: Sequence[str]) -> set[tuple[str, ...]]:
         # other letters' pairs are looked up, not gathered into sets and counted.
         shared = _bigrams(sample[0])
         for m in sample[1:]:
-            words = m.split()
-            shared.intersection_update(zip(words, words[1:]) if len(words) > 1 else _word_bigrams(words))
+            shared.intersection_update(_word_pairs(m.split()))
         return shared
     counts = Counter(chain.from_iterable(_bigrams(m) for m in sample))
     return {b for b, c in counts.items() if c >= need}

@@ -517,9 +517,10 @@ def _tokens(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: nu
 # Distinct word forms one pipeline meets before it starts afresh. spaCy keeps the strings of every form (and a lexeme
 # of every form its tokenizer makes: `PieceOrths` keeps a word of letters by its string alone), and the lemmatizer
 # and `_INFO` a lemma and an analysis, so a worker that reads a million comments would grow with every new spelling
-# (typos, names, numbers): about 2 KB a form. The forms are counted as the lemmatizer meets them. Rebuilding the pipeline is what
-# spaCy advises for long-lived processes (`Language.memory_zone` would forget the lemmas' strings that the caches
-# point at); the forms met since are looked up again. 100k comments of the benchmark meet about 100k forms.
+# (typos, names, numbers): about 2 KB a form. The forms are counted as the lemmatizer meets them. Rebuilding the
+# pipeline is what spaCy advises for long-lived processes (`Language.memory_zone` would forget the lemmas' strings
+# that the caches point at); the forms met since are looked up again. 100k comments of the benchmark meet about 100k
+# forms.
 MAX_FORMS = 200_000
 
 

@@ -1,9 +1,9 @@
 """One look-up, not two, where Dask's expressions find their singleton.
 
-Dask (`dask/_expr.py`, read in 2026.8 and 2026.11, the newest) deduplicates expressions by name: `SingletonExpr.__new__` asks
-`_name in cls._instances` and then reads `cls._instances[_name]` from a `WeakValueDictionary`. An instance held only
-by a garbage cycle, or by another thread about to drop it, passes the check and can be freed before the read, which
-then raises `KeyError`. A LocalCluster's scheduler runs in the client's process and unpickles each graph it is sent
+Dask (`dask/_expr.py`, read in 2026.8 and 2026.11, the newest) deduplicates expressions by name:
+`SingletonExpr.__new__` asks `_name in cls._instances` and then reads `cls._instances[_name]` from a
+`WeakValueDictionary`. An instance held only by a garbage cycle, or by another thread about to drop it, passes the
+check and can be freed before the read, which then raises `KeyError`. A LocalCluster's scheduler runs in the client's process and unpickles each graph it is sent
 while the client drops the very expressions of that graph: the graph fails to deserialise and every key of it is
 "lost dependencies" (about one full test run in eight on this machine). `get` answers with the instance or None in
 one step, which closes the window; everything else `__new__` does is unchanged.
