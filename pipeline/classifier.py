@@ -521,17 +521,21 @@ def _feature_names(vectorizer: TfidfVectorizer) -> np.ndarray:
 
 def _ranked_words(X: sp.csr_matrix, winners: np.ndarray, weights: np.ndarray | None, names: np.ndarray
                   ) -> list[list[str]]:
-    """Per row of `X` (TF-IDF of content lemmas), its words that weigh for the row's winning label, strongest first
-    (ties in column order), at most `_EVIDENCE_CANDIDATES`: one sort of the whole matrix's entries by row, then
-    weight, instead of one per row."""
-    counts = np.diff(X.indptr)
-    rows = np.repeat(np.arange(X.shape[0]), counts)
+    """Per row of `X` (TF-IDF of content lemmas, float32 like the evidence weights), its words that weigh for the
+    row's winning label, strongest first (ties in column order), at most `_EVIDENCE_CANDIDATES`: one sort of the
+    whole matrix's positive entries by row, then weight, instead of one per row."""
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     weight = X.data * (weights[winners[rows], X.indices] if weights is not None else 1.0)
-    order = np.lexsort((-weight, rows))  # stable: equal weights keep their column order
-    rank = np.arange(len(order)) - np.repeat(X.indptr[:-1], counts)
-    chosen = order[(rank < _EVIDENCE_CANDIDATES) & (weight[order] > 0)]
-    words = names[X.indices[chosen]].tolist()
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(rows[chosen], minlength=X.shape[0]))]).tolist()
+    positive = np.flatnonzero(weight > 0)
+    # The bits of a positive float32, read as an unsigned integer, order as its value does: the row and the inverted
+    # bits make one integer key, sorted stably (equal weights keep their column order) in a tenth of the time
+    # `np.lexsort` took over the row and the weight.
+    key = (rows[positive].astype(np.uint64) << np.uint64(32)) | (~weight[positive].view(np.uint32)).astype(np.uint64)
+    ranked = positive[np.argsort(key, kind="stable")]
+    found = np.bincount(rows[positive], minlength=X.shape[0])
+    rank = np.arange(len(ranked)) - np.repeat(np.cumsum(found) - found, found)
+    words = names[X.indices[ranked[rank < _EVIDENCE_CANDIDATES]]].tolist()
+    bounds = np.concatenate([[0], np.cumsum(np.minimum(found, _EVIDENCE_CANDIDATES))]).tolist()
     return [words[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
