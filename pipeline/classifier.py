@@ -371,11 +371,11 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
     def predict_frame_analysed(self, analysed: pd.DataFrame) -> pd.DataFrame:
         """`predict_frame` for texts already analysed with this lemmatizer."""
         check_is_fitted(self)
-        X, matches = features_and_matches(self.features_, analysed)
+        X, matches, words = features_and_matches(self.features_, analysed)
         proba = self._proba(X, analysed)
         out = self.decisions(proba, analysed)
         out["semantic"] = semantic_rows(analysed) if self.semantic_svm_ is not None else False
-        out["evidence"] = self._evidence(X, proba.argmax(axis=1), matches)
+        out["evidence"] = self._evidence(words, proba.argmax(axis=1), matches)
         types = self.type_model_ if self.type_model_ is not None else default_comment_type_model()
         out["comment_type"] = types.predict(analysed)
         return out
@@ -411,10 +411,11 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
             proba[rows] = softmax(scores / self.semantic_temperature_, axis=1)
         return proba
 
-    def _evidence(self, X: sp.csr_matrix, winners: np.ndarray, matches: list[list[tuple[int, str]]]) -> list[str]:
-        """`X`: the features already computed for the scores; `matches`: each row's keyword matches, found for them
-        (`features_and_matches`)."""
-        ranked = _ranked_words(X[:, self.features_.output_indices_["words"]], winners, self.evidence_weights_,
+    def _evidence(self, words: sp.csr_matrix, winners: np.ndarray, matches: list[list[tuple[int, str]]]
+                  ) -> list[str]:
+        """`words`: the `words` block of the features already computed for the scores; `matches`: each row's keyword
+        matches, found for them (`features_and_matches`)."""
+        ranked = _ranked_words(words, winners, self.evidence_weights_,
                                _feature_names(self.features_.named_transformers_["words"]))
         out = []
         for winner, found, words in zip(winners.tolist(), matches, ranked):
