@@ -371,11 +371,11 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
     def predict_frame_analysed(self, analysed: pd.DataFrame) -> pd.DataFrame:
         """`predict_frame` for texts already analysed with this lemmatizer."""
         check_is_fitted(self)
-        X, matches = features_and_matches(self.features_, analysed)
+        X, matches, words = features_and_matches(self.features_, analysed)
         proba = self._proba(X, analysed)
         out = self.decisions(proba, analysed)
         out["semantic"] = semantic_rows(analysed) if self.semantic_svm_ is not None else False
-        out["evidence"] = self._evidence(X, proba.argmax(axis=1), matches)
+        out["evidence"] = self._evidence(words, proba.argmax(axis=1), matches)
         types = self.type_model_ if self.type_model_ is not None else default_comment_type_model()
         out["comment_type"] = types.predict(analysed)
         return out
@@ -411,10 +411,11 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
             proba[rows] = softmax(scores / self.semantic_temperature_, axis=1)
         return proba
 
-    def _evidence(self, X: sp.csr_matrix, winners: np.ndarray, matches: list[list[tuple[int, str]]]) -> list[str]:
-        """`X`: the features already computed for the scores; `matches`: each row's keyword matches, found for them
-        (`features_and_matches`)."""
-        ranked = _ranked_words(X[:, self.features_.output_indices_["words"]], winners, self.evidence_weights_,
+    def _evidence(self, words: sp.csr_matrix, winners: np.ndarray, matches: list[list[tuple[int, str]]]
+                  ) -> list[str]:
+        """`words`: the `words` block of the features already computed for the scores; `matches`: each row's keyword
+        matches, found for them (`features_and_matches`)."""
+        ranked = _ranked_words(words, winners, self.evidence_weights_,
                                _feature_names(self.features_.named_transformers_["words"]))
         out = []
         for winner, found, words in zip(winners.tolist(), matches, ranked):
@@ -521,17 +522,21 @@ def _feature_names(vectorizer: TfidfVectorizer) -> np.ndarray:
 
 def _ranked_words(X: sp.csr_matrix, winners: np.ndarray, weights: np.ndarray | None, names: np.ndarray
                   ) -> list[list[str]]:
-    """Per row of `X` (TF-IDF of content lemmas), its words that weigh for the row's winning label, strongest first
-    (ties in column order), at most `_EVIDENCE_CANDIDATES`: one sort of the whole matrix's entries by row, then
-    weight, instead of one per row."""
-    counts = np.diff(X.indptr)
-    rows = np.repeat(np.arange(X.shape[0]), counts)
+    """Per row of `X` (TF-IDF of content lemmas, float32 like the evidence weights), its words that weigh for the
+    row's winning label, strongest first (ties in column order), at most `_EVIDENCE_CANDIDATES`: one sort of the
+    whole matrix's positive entries by row, then weight, instead of one per row."""
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
     weight = X.data * (weights[winners[rows], X.indices] if weights is not None else 1.0)
-    order = np.lexsort((-weight, rows))  # stable: equal weights keep their column order
-    rank = np.arange(len(order)) - np.repeat(X.indptr[:-1], counts)
-    chosen = order[(rank < _EVIDENCE_CANDIDATES) & (weight[order] > 0)]
-    words = names[X.indices[chosen]].tolist()
-    bounds = np.concatenate([[0], np.cumsum(np.bincount(rows[chosen], minlength=X.shape[0]))]).tolist()
+    positive = np.flatnonzero(weight > 0)
+    # The bits of a positive float32, read as an unsigned integer, order as its value does: the row and the inverted
+    # bits make one integer key, sorted stably (equal weights keep their column order) in a tenth of the time
+    # `np.lexsort` took over the row and the weight.
+    key = (rows[positive].astype(np.uint64) << np.uint64(32)) | (~weight[positive].view(np.uint32)).astype(np.uint64)
+    ranked = positive[np.argsort(key, kind="stable")]
+    found = np.bincount(rows[positive], minlength=X.shape[0])
+    rank = np.arange(len(ranked)) - np.repeat(np.cumsum(found) - found, found)
+    words = names[X.indices[ranked[rank < _EVIDENCE_CANDIDATES]]].tolist()
+    bounds = np.concatenate([[0], np.cumsum(np.minimum(found, _EVIDENCE_CANDIDATES))]).tolist()
     return [words[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 

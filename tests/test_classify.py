@@ -644,7 +644,7 @@ def test_evidence_ranks_each_comment_s_words_strongest_first() -> None:
 def test_evidence_names_the_keyword_phrases_the_keyword_block_counted(params: dict | None) -> None:
     """The lemmas are searched for keyword phrases once, for the `keywords` block and the evidence: the evidence must
     name what a search of each row for its winning label's phrases names, whichever label wins (here random ones),
-    also when the counts weigh 0; the matrix is `feature_matrix`'s."""
+    also when the counts weigh 0; the matrix is `feature_matrix`'s, the `words` block its word columns."""
     from pipeline.classifier import _feature_names, _ranked_words
     from pipeline.features import feature_matrix, features_and_matches
 
@@ -655,17 +655,17 @@ def test_evidence_names_the_keyword_phrases_the_keyword_block_counted(params: di
         labels = [GDANSK.resolve(v) for _, v in TRAIN_ROWS]
         model = CommentClassifier(GDANSK, calibration_folds=0, **params).fit([t for t, _ in TRAIN_ROWS], labels)
     analysed = analyse(texts)
-    X, matches = features_and_matches(model.features_, analysed)
+    X, matches, words = features_and_matches(model.features_, analysed)
     assert _same_matrix(X, feature_matrix(model.features_, analysed))
+    assert _same_matrix(words, X[:, model.features_.output_indices_["words"]])
     keywords = model.features_.named_transformers_["keywords"]
     rng = np.random.default_rng(0)
     for winners in (model._proba(X).argmax(axis=1), rng.integers(0, len(GDANSK.ids), size=len(texts))):
-        words = X[:, model.features_.output_indices_["words"]]
-        ranked = _ranked_words(words, winners, model.evidence_weights_,
+        ranked = _ranked_words(X[:, model.features_.output_indices_["words"]], winners, model.evidence_weights_,
                                _feature_names(model.features_.named_transformers_["words"]))
         expected = [pick_evidence(list(dict.fromkeys(p for k, p in keywords.matches(lemmas) if k == winner)) + w)
                     for winner, lemmas, w in zip(winners, analysed["lemmas"], ranked)]
-        assert model._evidence(X, winners, matches) == expected
+        assert model._evidence(words, winners, matches) == expected
     if params is None:  # the comparison covers rows with keyword phrases in the evidence
         assert any(any(k == w for k, _ in keywords.matches(lemmas))
                    for w, lemmas in zip(model._proba(X).argmax(axis=1), analysed["lemmas"]))
