@@ -72,6 +72,9 @@ _EXACT_CHUNK = 500
 _NEGATIONS = frozenset({"nie", "przeciw", "przeciwko", "bez", "brak", "ani", "nigdy", "sprzeciw", "sprzeciwiam"})
 _WORD = re.compile(r"\w+")
 _WORD_PIECE = re.compile(r"[^\W_]+")  # the words `fold` gives, found without joining and splitting them
+# In ASCII (nearly every folded line) `_WORD_PIECE`'s words are the runs of letters and digits: this byte table makes
+# every other byte a space, and `split` finds the runs in C, a third faster than the pattern.
+_ASCII_PIECES = bytes(b if chr(b).isalnum() else 32 for b in range(128)) + b" " * 128
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _ESTIMATE_CHUNK = 100_000
 # Members read to find what a cluster shares; more only costs time.
@@ -489,13 +492,12 @@ def _line_shares(line: str, folded: str, reference: set[tuple[str, ...]], only_u
     def share_of(start: int, end: int) -> float | None:
         span = folded[start:end]
         if span not in spans:
-            # `fold`'s words: its underscores part words as its spaces do.
-            own = _word_bigrams(_WORD_PIECE.findall(folded, start, end))
+            own = _word_bigrams(_word_pieces(span))
             spans[span] = len(own & reference) / len(own) if own else None
         return spans[span]
 
     # Covered (share 1, or no bigrams): tested without building the line's set, stopping at a bigram it lacks.
-    words = _WORD_PIECE.findall(folded)
+    words = _word_pieces(folded)
     if len(words) > 1:
         covered = reference.issuperset(zip(words, words[1:]))
     else:
@@ -508,6 +510,13 @@ def _line_shares(line: str, folded: str, reference: set[tuple[str, ...]], only_u
         if own is not None:
             out.append((line[a:b].strip(), 1.0 if covered else own))
     return out
+
+
+def _word_pieces(folded: str) -> list[str]:
+    """`fold`'s words of a folded text (`fold_chars`): its underscores part words as its spaces do."""
+    if folded.isascii():
+        return folded.encode("ascii").translate(_ASCII_PIECES).decode("ascii").split()
+    return _WORD_PIECE.findall(folded)
 
 
 def added_sentences(core: str, reference: set[tuple[str, ...]], min_share: float,

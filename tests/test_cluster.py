@@ -61,6 +61,7 @@ def test_boilerplate_is_stripped():
 
 
 cluster_keys_module = sys.modules[cluster_keys.__module__]
+cluster_module = sys.modules[cluster.__module__]
 _SIGNATURE_PIECES = ["Pozdrawiam", "z poważaniem", "Z", "--", "  ", " ", "\n", "\t", "\x1c", "\x85", "\u2028",
                      "\u3000", "Jan", ",", ".", "ą", "-"]
 
@@ -188,6 +189,14 @@ def test_a_template_holds_the_word_pairs_of_at_least_four_fifths_of_its_letters(
     need = max(2, -(-4 * len(letters) // 5))
     expected = {p for p in set().union(*map(pairs, letters)) if sum(p in pairs(m) for m in letters) >= need}
     assert template_bigrams(letters) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(max_codepoint=127), st.sampled_from(list("ąż²ﬁ١_…„ ")))))
+def test_the_words_of_a_folded_line_are_those_of_the_word_pattern(text: str) -> None:
+    # An ASCII line's words are split out of a byte table's spaces: the same runs as the pattern finds, "_", digits,
+    # control characters and every punctuation mark included; other lines go through the pattern itself.
+    assert cluster_module._word_pieces(text) == re.findall(r"[^\W_]+", text)
 
 
 # ------------------------------------------------------------------------------------------------------- stage
