@@ -167,6 +167,20 @@ def test_a_polish_text_folds_through_bytes_as_through_the_table(text: str) -> No
     assert fold(text) == reference
 
 
+# Every character Windows-1250 encodes: the byte table is for those of `_LOWERED_TEXT` only, so a text with any
+# other ("é", "ť", "Ş", "¤") must still fold through the whole table.
+_CP1250 = sorted({bytes([b]).decode("cp1250", errors="ignore") for b in range(256)} - {""})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from([*_LOWERED_CHARS, *_CP1250, "Ж", "_"])))
+@example("Zażółć gęślą jaźń, café__ ťava")
+def test_a_text_of_any_windows_1250_characters_folds_as_through_the_table(text: str) -> None:
+    reference = " ".join(re.findall(r"\w+", strip_diacritics(text).casefold())).replace("_", " ")
+    assert fold(text) == reference
+    assert fold_split(text) == (reference, reference.split())
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from([*"aB _-.ł\u00a0²ﬁ", "__", "_x_", "Ǆ_ž"])).map("".join) | st.text())
 @example("_a b_ _ c__d_")
