@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import (_CURLY_DOUBLE_QUOTES, _LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _QUOTED,
-                            _QUOTED_MAYBE_BAD, _REMEMBERED_CHARS, _STRAIGHTENED, _looks_bad, _remembered_fold,
+                            _QUOTED_MAYBE_BAD, _REMEMBERED_CHARS, _looks_bad, _remembered_fold, _straight,
                             clean_text, detect_language, fold, fold_chars, fold_comment, fold_split, ftfy_fixed,
                             normalize_whitespace, strip_diacritics, strip_html)
 
@@ -102,8 +102,9 @@ def test_ftfy_changes_the_quoted_characters_only_by_straightening_the_quotes() -
               ftfy.fixes.fix_line_breaks, ftfy.fixes.fix_surrogates, ftfy.fixes.remove_terminal_escapes,
               ftfy.fixes.remove_control_chars]
     assert all(fix(c) == c for fix in others for c in chars)
-    assert all(ftfy.fixes.uncurl_quotes(c) == c.translate(_STRAIGHTENED) for c in chars)
-    assert all(_PLAIN.fullmatch(c.translate(_STRAIGHTENED)) and unicodedata.is_normalized("NFC", c) for c in chars)
+    assert all(ftfy.fixes.uncurl_quotes(c) == _straight(c) for c in chars)
+    assert ftfy.fixes.uncurl_quotes("".join(chars) * 2) == _straight("".join(chars) * 2)
+    assert all(_PLAIN.fullmatch(_straight(c)) and unicodedata.is_normalized("NFC", c) for c in chars)
 
 
 def _de_bruijn(alphabet: list[str], n: int) -> str:
