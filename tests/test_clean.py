@@ -12,7 +12,7 @@ from ftfy.badness import is_bad
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import (_CURLY_DOUBLE_QUOTES, _LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _QUOTED,
+from pipeline.clean import (_CURLY_DOUBLE_QUOTES, _LOOKS_HTML, _LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _QUOTED,
                             _QUOTED_MAYBE_BAD, _REMEMBERED_CHARS, _looks_bad, _remembered_fold, _straight,
                             clean_text, detect_language, fold, fold_chars, fold_comment, fold_split, ftfy_fixed,
                             normalize_whitespace, strip_diacritics, strip_html)
@@ -41,6 +41,14 @@ def test_clean_text_repairs_what_forms_send(raw: str, expected: str) -> None:
 _FORM_TEXT = st.lists(st.sampled_from(list("ab zA.\n\t-<>&;ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–…«»€") + [
     "Ă", "Ĺ", "‚", "Ăł", "Ã", "Â", "Ä…", "Å‚", "Ã³", "„", "”", "’", "\r", "\r\n", "\u0301", "\u0307", "\x85",
     "\ufb01", "\uff21", "\x1b[1m", "\x00", "¤", "ż", "Ó"]), max_size=60).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*"ab <>&#;/=x1", "br", "p", "amp", "quot", "#x4", "</", "<!--", "-->"]))
+       .map("".join))
+def test_html_starts_at_a_tag_or_entity_sign(text: str) -> None:
+    # `strip_html` leaves a text without "<" and "&" as it is, unsearched: every tag and entity starts with one.
+    assert all(m.group()[0] in "<&" for m in _LOOKS_HTML.finditer(text))
 
 
 # Plain characters, the telltale ones and the neighbours the heuristic's pairs and triples use ("Ł€", "ą»x", " Ź€")
