@@ -82,8 +82,9 @@ _SENTENCE_END = re.compile(rf"[{LO}]{{2}}[.!?]+[ ]*$")
 _CONTACT_END = re.compile(r"[^.\n]*?[\x00\d)]\.")
 _CLOSING = re.compile(rf"(?i)^\W*(?:{_CLOSINGS}|--|—|__+)\W*$")
 # A lower-case signature follows a closing formula or "kontakt", so the text holds one of these words (the last word
-# of each closing: as selective as the whole phrase, in fewer substring tests).
-_LOWERCASE_SIGNATURE_HINTS = ("kontakt", "--", *dict.fromkeys(p.rstrip("*").split()[-1] for p in CLOSINGS))
+# of each closing: as selective as the whole phrase, in fewer substring tests), or a closing line of dashes or
+# underscores (`_CLOSING`).
+_LOWERCASE_SIGNATURE_HINTS = ("kontakt", "--", "—", "__", *dict.fromkeys(p.rstrip("*").split()[-1] for p in CLOSINGS))
 _LOWERCASE_SIGNATURE = re.compile(
     rf"(?im)^[^\w\n]*(?P<cue>(?:{_CLOSINGS}|kontakt)[ ,:.-]*)?"
     rf"(?P<name>(?P<first>[{LO}]+)(?:[ ][{LO}]+(?:-[{LO}]+)?)?)[ .,!\x00]*$"
