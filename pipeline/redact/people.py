@@ -83,8 +83,8 @@ _CONTACT_END = re.compile(r"[^.\n]*?[\x00\d)]\.")
 _CLOSING = re.compile(rf"(?i)^\W*(?:{_CLOSINGS}|--|—|__+)\W*$")
 # A lower-case signature follows a closing formula or "kontakt", so the text holds one of these words (the last word
 # of each closing: as selective as the whole phrase, in fewer substring tests), or a closing line of dashes or
-# underscores (`_CLOSING`).
-_LOWERCASE_SIGNATURE_HINTS = ("kontakt", "--", "—", "__", *dict.fromkeys(p.rstrip("*").split()[-1] for p in CLOSINGS))
+# underscores (`_CLOSING`). The closings first: most texts that pass hold one, and the test stops at the first found.
+_LOWERCASE_SIGNATURE_HINTS = (*dict.fromkeys(p.rstrip("*").split()[-1] for p in CLOSINGS), "kontakt", "--", "—", "__")
 _LOWERCASE_SIGNATURE = re.compile(
     rf"(?im)^[^\w\n]*(?P<cue>(?:{_CLOSINGS}|kontakt)[ ,:.-]*)?"
     rf"(?P<name>(?P<first>[{LO}]+)(?:[ ][{LO}]+(?:-[{LO}]+)?)?)[ .,!\x00]*$"
