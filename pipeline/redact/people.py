@@ -227,7 +227,8 @@ def _in_place_name(work: str, start: int) -> bool:
 
 def find_labelled_people(scan: Scan) -> None:
     """'Imię i nazwisko: Anna Kowalska', 'Autor: KOWALSKI JAN'."""
-    if not scan.mentions(_PERSON_LABEL_HINTS) or not scan.mentions(_PERSON_LABEL_SEPARATORS):
+    # The separators first: three characters, found or not in a scan each, and absent from most texts.
+    if not scan.mentions(_PERSON_LABEL_SEPARATORS) or not scan.mentions(_PERSON_LABEL_HINTS):
         return
     for m in _PERSON_LABEL.finditer(scan.work):
         name = m.group("name").rstrip()
