@@ -334,8 +334,15 @@ def detect_languages(texts: list[str]) -> list[str]:
     return [_language(text, found[text][0]) if text in found else "pl" for text in texts]
 
 
+# A text of fewer words counts as Polish: the detector is unreliable on them.
+_MODEL_WORDS = 4
+
+
 def _needs_model(text: str) -> bool:
-    return bool(text.strip()) and not has_polish_letters(text) and len(_WORD.findall(text)) >= 4
+    # The first `_MODEL_WORDS` words found, not every word listed: a text without Polish letters is often a long
+    # letter in English.
+    return bool(text.strip()) and not has_polish_letters(text) and sum(
+        1 for _ in itertools.islice(_WORD.finditer(text), _MODEL_WORDS)) == _MODEL_WORDS
 
 
 def _language(text: str, lang: str) -> str:

@@ -13,9 +13,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from pipeline.clean import (_CURLY_DOUBLE_QUOTES, _LOOKS_HTML, _LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _QUOTED,
-                            _QUOTED_MAYBE_BAD, _REMEMBERED_CHARS, _looks_bad, _remembered_fold, _straight,
+                            _QUOTED_MAYBE_BAD, _REMEMBERED_CHARS, _looks_bad, _needs_model, _remembered_fold, _straight,
                             clean_text, detect_language, fold, fold_chars, fold_comment, fold_split, ftfy_fixed,
-                            normalize_whitespace, strip_diacritics, strip_html)
+                            has_polish_letters, normalize_whitespace, strip_diacritics, strip_html)
 
 
 @pytest.mark.parametrize(
@@ -233,6 +233,14 @@ def test_a_comment_folded_for_one_stage_is_not_folded_again_for_the_next() -> No
     again = [fold_comment(text) for text in comments]
     assert first == again == [fold(text) for text in comments]
     assert _remembered_fold.cache_info().hits - hits == len(comments) - 1
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["word", "ab", "x1", "_", " ", "  ", "\n", ".", ", ", "ą", "—", "\t"]), max_size=12)
+       .map("".join))
+def test_a_text_goes_to_the_language_model_when_it_has_four_words_and_no_polish_letter(text: str) -> None:
+    expected = bool(text.strip()) and not has_polish_letters(text) and len(re.findall(r"\w+", text)) >= 4
+    assert _needs_model(text) == expected
 
 
 @pytest.mark.parametrize(
