@@ -117,11 +117,13 @@ def apply_corrections(
     `known`: per row, its fingerprint where the caller already has it for this `text_clean` (a night's state),
     None where it is computed."""
     out = df.copy(deep=False)  # copy-on-write: the columns set below never reach `df`, and the text is not copied
-    texts = out["text_clean"].fillna("").astype(str)
+    # As Python lists: iterating the columns themselves makes a string per cell through Arrow, one at a time.
+    texts = out["text_clean"].fillna("").astype(str).tolist()
     known = known if known is not None else [None] * len(out)
-    out["fingerprint"] = [k or fingerprint(t) for t, k in zip(texts, known)]
+    prints = [k or fingerprint(t) for t, k in zip(texts, known)]
+    out["fingerprint"] = prints
     # Empty comments all share one fingerprint: a decision on one of them must not spread to the rest.
-    found = [corrections.get(k) if t.strip() else None for k, t in zip(out["fingerprint"], texts)]
+    found = [corrections.get(k) if t.strip() else None for k, t in zip(prints, texts)]
     out["decision"] = [(c.decision or "") if c else "" for c in found]
     out["answer"] = [(c.answer or "") if c else "" for c in found]
     hit = [bool(override_labels and c is not None and c.label) for c in found]

@@ -12,10 +12,10 @@ from ftfy.badness import is_bad
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import (_CURLY_DOUBLE_QUOTES, _LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _QUOTED,
-                            _QUOTED_MAYBE_BAD, _REMEMBERED_CHARS, _STRAIGHTENED, _looks_bad, _remembered_fold,
+from pipeline.clean import (_CURLY_DOUBLE_QUOTES, _LOOKS_HTML, _LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _QUOTED,
+                            _QUOTED_MAYBE_BAD, _REMEMBERED_CHARS, _looks_bad, _needs_model, _remembered_fold, _straight,
                             clean_text, detect_language, fold, fold_chars, fold_comment, fold_split, ftfy_fixed,
-                            normalize_whitespace, strip_diacritics, strip_html)
+                            has_polish_letters, normalize_whitespace, strip_diacritics, strip_html)
 
 
 @pytest.mark.parametrize(
@@ -41,6 +41,14 @@ def test_clean_text_repairs_what_forms_send(raw: str, expected: str) -> None:
 _FORM_TEXT = st.lists(st.sampled_from(list("ab zA.\n\t-<>&;ąćęłńóśźżĄĆĘŁŃÓŚŹŻ–…«»€") + [
     "Ă", "Ĺ", "‚", "Ăł", "Ã", "Â", "Ä…", "Å‚", "Ã³", "„", "”", "’", "\r", "\r\n", "\u0301", "\u0307", "\x85",
     "\ufb01", "\uff21", "\x1b[1m", "\x00", "¤", "ż", "Ó"]), max_size=60).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([*"ab <>&#;/=x1", "br", "p", "amp", "quot", "#x4", "</", "<!--", "-->"]))
+       .map("".join))
+def test_html_starts_at_a_tag_or_entity_sign(text: str) -> None:
+    # `strip_html` leaves a text without "<" and "&" as it is, unsearched: every tag and entity starts with one.
+    assert all(m.group()[0] in "<&" for m in _LOOKS_HTML.finditer(text))
 
 
 # Plain characters, the telltale ones and the neighbours the heuristic's pairs and triples use ("Ł€", "ą»x", " Ź€")
@@ -102,8 +110,9 @@ def test_ftfy_changes_the_quoted_characters_only_by_straightening_the_quotes() -
               ftfy.fixes.fix_line_breaks, ftfy.fixes.fix_surrogates, ftfy.fixes.remove_terminal_escapes,
               ftfy.fixes.remove_control_chars]
     assert all(fix(c) == c for fix in others for c in chars)
-    assert all(ftfy.fixes.uncurl_quotes(c) == c.translate(_STRAIGHTENED) for c in chars)
-    assert all(_PLAIN.fullmatch(c.translate(_STRAIGHTENED)) and unicodedata.is_normalized("NFC", c) for c in chars)
+    assert all(ftfy.fixes.uncurl_quotes(c) == _straight(c) for c in chars)
+    assert ftfy.fixes.uncurl_quotes("".join(chars) * 2) == _straight("".join(chars) * 2)
+    assert all(_PLAIN.fullmatch(_straight(c)) and unicodedata.is_normalized("NFC", c) for c in chars)
 
 
 def _de_bruijn(alphabet: list[str], n: int) -> str:
@@ -167,6 +176,20 @@ def test_a_polish_text_folds_through_bytes_as_through_the_table(text: str) -> No
     assert fold(text) == reference
 
 
+# Every character Windows-1250 encodes: the byte table is for those of `_LOWERED_TEXT` only, so a text with any
+# other ("é", "ť", "Ş", "¤") must still fold through the whole table.
+_CP1250 = sorted({bytes([b]).decode("cp1250", errors="ignore") for b in range(256)} - {""})
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from([*_LOWERED_CHARS, *_CP1250, "Ж", "_"])))
+@example("Zażółć gęślą jaźń, café__ ťava")
+def test_a_text_of_any_windows_1250_characters_folds_as_through_the_table(text: str) -> None:
+    reference = " ".join(re.findall(r"\w+", strip_diacritics(text).casefold())).replace("_", " ")
+    assert fold(text) == reference
+    assert fold_split(text) == (reference, reference.split())
+
+
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from([*"aB _-.ł\u00a0²ﬁ", "__", "_x_", "Ǆ_ž"])).map("".join) | st.text())
 @example("_a b_ _ c__d_")
@@ -210,6 +233,14 @@ def test_a_comment_folded_for_one_stage_is_not_folded_again_for_the_next() -> No
     again = [fold_comment(text) for text in comments]
     assert first == again == [fold(text) for text in comments]
     assert _remembered_fold.cache_info().hits - hits == len(comments) - 1
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["word", "ab", "x1", "_", " ", "  ", "\n", ".", ", ", "ą", "—", "\t"]), max_size=12)
+       .map("".join))
+def test_a_text_goes_to_the_language_model_when_it_has_four_words_and_no_polish_letter(text: str) -> None:
+    expected = bool(text.strip()) and not has_polish_letters(text) and len(re.findall(r"\w+", text)) >= 4
+    assert _needs_model(text) == expected
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Redaction's shortcuts change how fast the detectors search, never what they find: patterns that open with a
 character class (their look-behinds after it), addresses and documents only in texts with a digit, labels only in
-texts with a separator, postal codes only in texts with a dash, lower-case signatures tried at line starts, the
+texts with a separator, postal codes only in texts with a dash, lower-case signatures only in texts with a closing's
+word or line and tried at line starts, e-mail addresses only in texts with "@" or a spelt-out one's word, the
 place-name search only after a space. Each test holds the redacted text and the findings (kinds and spans) to those
 of the same detectors with every shortcut switched off."""
 
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 from bench.bench_pipeline import SAMPLE, TEXT
 from pii_corpus import make_pii_corpus
 from pipeline.clean import clean_text
-from pipeline.redact import addresses, find_pii, numbers, people, redact_text
+from pipeline.redact import addresses, contacts, find_pii, numbers, people, redact_text
 from pipeline.redact import scan as scan_module
 from pipeline.redact.alphabet import LO, UP, WORD_CHARS
 from tests.quality_data import LODZ_PROPOSALS, ROOT, read_jsonl
@@ -56,6 +57,8 @@ def _shortcuts_off() -> Iterator[None]:
         patch.setattr(scan_module, "_DIGIT", re.compile(""))  # every text may hold a number
         patch.setattr(people, "_PERSON_LABEL_SEPARATORS", ("",))  # a label
         patch.setattr(addresses, "_POSTAL_DASH", "")  # a postal code
+        patch.setattr(people, "_LOWERCASE_SIGNATURE_HINTS", ("",))  # a closing or contact cue
+        patch.setattr(contacts, "_EMAIL_HINTS", ("",))  # an address
         patch.setattr(people, "_at_line_starts", lambda pattern, text: pattern.finditer(text))
         patch.setattr(people, "_in_place_name", lambda work, start: people._PLACE_BEFORE.search(
             work, max(0, start - 80), start) is not None)
@@ -127,6 +130,7 @@ _TRIGGERS = [
     "tel.", "tel. 501 234 567", "+48 601 234 567", "(58) 123 45 67", "PESEL", "44051401359", "NIP", "123-456-32-18",
     "PL1234563218", "REGON", "123456785", "61 1090 1014 0000 0712 1981 2874", "ABA 300000", "ZS 0000177",
     "123456", "jan@example.pl", "anna (at) gmail (dot) com", "małpa", "\x00\x00", "\u0663", "\u212a", "-", "@",
+    "—", "__",
 ]
 _JOINERS = [" ", " ", " ", "\n", "\n\n", ", ", ". ", ": ", "-", "(", ")", "", "/", " \n"]
 
@@ -136,6 +140,7 @@ _JOINERS = [" ", " ", " ", "\n", "\n\n", ", ", ". ", ": ", "-", "(", ")", "", "/
 _EDGES = [
     "Spotkanie w parku im. \nAnna Kowalska przyszła.", "ulica \nJan Kowalski", "skwer im. \nJ. Kowalski",
     "ul. \nKowalski", "pozdrawiam, ania", "Uwagi.\nPozdrawiam\njan kowalski", "Z poważaniem\n\nanna nowak.",
+    "Uwagi.\n—\nania", "Uwagi.\n___\njan kowalski", "Pisz: jan.kowalski (at] example (dot) pl",
     "ul. Długa \u0663\u0664", "Mieszkam przy Długie Ogrody \u0661\u0664", "ABA \u0663\u0660\u0660\u0660\u0660\u0660",
     "Pan Jan Kowalski", "Imię i nazwisko: Anna Nowak", "J. Kowalski", "Anna", "İmię: Anna Nowak", "Mr. Smith",
 ]
@@ -144,6 +149,8 @@ _EDGES = [
 def test_edge_texts_are_redacted_as_without_shortcuts() -> None:
     found = _assert_same_without_shortcuts(_EDGES)
     assert found[0][1] == [] and found[4][1] != []  # the place's and the signature's own outcome, not only equality
+    assert found[7][0][0] == "Uwagi.\n—\n[OSOBA]"  # a signature under a closing line of a dash alone
+    assert found[9][0][0] == "Pisz: [EMAIL]"  # an address spelt with brackets that do not pair
 
 
 @settings(max_examples=1500, deadline=None)

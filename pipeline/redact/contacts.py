@@ -17,7 +17,9 @@ _EMAIL = re.compile(
     rf"|[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)+",
     re.IGNORECASE,
 )
-_EMAIL_HINTS = ("@", "(at)", "[at]", "{at}", "małpa", "malpa")
+# One of these is in every address `_EMAIL` finds: "@", or "at" closed by any of the brackets `_AT` allows ("(at]"
+# too), or "małpa"/"malpa".
+_EMAIL_HINTS = ("@", "at)", "at]", "at}", "małpa", "malpa")
 # The word before a spelt-out address: "anna nowak (at) gmail (dot) com" puts the first name outside the user part.
 _WORD_BEFORE = re.compile(r"(?<![\w.@-])([^\W\d_]+)[ ]$")
 _SEP = r"[ .-]"

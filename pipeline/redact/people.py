@@ -82,8 +82,9 @@ _SENTENCE_END = re.compile(rf"[{LO}]{{2}}[.!?]+[ ]*$")
 _CONTACT_END = re.compile(r"[^.\n]*?[\x00\d)]\.")
 _CLOSING = re.compile(rf"(?i)^\W*(?:{_CLOSINGS}|--|—|__+)\W*$")
 # A lower-case signature follows a closing formula or "kontakt", so the text holds one of these words (the last word
-# of each closing: as selective as the whole phrase, in fewer substring tests).
-_LOWERCASE_SIGNATURE_HINTS = ("kontakt", "--", *dict.fromkeys(p.rstrip("*").split()[-1] for p in CLOSINGS))
+# of each closing: as selective as the whole phrase, in fewer substring tests), or a closing line of dashes or
+# underscores (`_CLOSING`). The closings first: most texts that pass hold one, and the test stops at the first found.
+_LOWERCASE_SIGNATURE_HINTS = (*dict.fromkeys(p.rstrip("*").split()[-1] for p in CLOSINGS), "kontakt", "--", "—", "__")
 _LOWERCASE_SIGNATURE = re.compile(
     rf"(?im)^[^\w\n]*(?P<cue>(?:{_CLOSINGS}|kontakt)[ ,:.-]*)?"
     rf"(?P<name>(?P<first>[{LO}]+)(?:[ ][{LO}]+(?:-[{LO}]+)?)?)[ .,!\x00]*$"
@@ -226,7 +227,8 @@ def _in_place_name(work: str, start: int) -> bool:
 
 def find_labelled_people(scan: Scan) -> None:
     """'Imię i nazwisko: Anna Kowalska', 'Autor: KOWALSKI JAN'."""
-    if not scan.mentions(_PERSON_LABEL_HINTS) or not scan.mentions(_PERSON_LABEL_SEPARATORS):
+    # The separators first: three characters, found or not in a scan each, and absent from most texts.
+    if not scan.mentions(_PERSON_LABEL_SEPARATORS) or not scan.mentions(_PERSON_LABEL_HINTS):
         return
     for m in _PERSON_LABEL.finditer(scan.work):
         name = m.group("name").rstrip()
