@@ -111,7 +111,8 @@ class PolishTokenizer(Tokenizer):
         to `MAX_FORMS` of them)."""
         if self._pieces is None:
             # Only a group of digits joins tokens across a space; a placeholder stays inside its piece. No affix
-            # pattern here matches letters alone (tests/test_tokens.py checks each), and there is no `token_match`.
+            # pattern here matches letters alone (tests/test_tokens.py checks each), there is no `token_match`, and
+            # neither merge joins a word and one mark (a placeholder has two brackets, a group digits).
             self._pieces = PieceOrths(self, _GROUP_HINT.search, MAX_FORMS, word_count, letters_alone=True)
         return self._pieces.orths(texts)
 
