@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy
@@ -37,7 +36,7 @@ from pipeline.diacritics import fold_polish, polish_frequencies, restore_word
 from pipeline.polish_dictionary import polish_lemmatizer
 from pipeline.resources import resource_lines
 from pipeline.sentences import abbreviations
-from pipeline.tokens import PieceOrths
+from pipeline.tokens import PieceOrths, room
 from pipeline.vocabulary import PLACEHOLDER, PLACEHOLDERS
 
 # Tokens the tokenizer cannot keep whole because they contain spaces or unknown bracketed names. Each branch opens
@@ -240,9 +239,10 @@ class PolishLemmatizer:
     """Sets `token.lemma_` (lower case) with a dictionary backend; caches per word form.
 
     Works on arrays of hashes rather than `Token` objects, and a batch of documents at a time (`set_lemmas`): each
-    distinct word form of the batch is looked at once, in Python, and every token gets its lemma by array
-    indexing; creating a Python object per token would cost more than the lemmatizing itself once the caches are
-    warm.
+    word form is looked at once, in Python, when first met, and given a number; a batch finds its forms' numbers by
+    a search of the sorted hashes, and every token gets its lemma by array indexing. Creating a Python object per
+    token, or a look-up per distinct form of each batch, would cost more than the lemmatizing itself once the
+    caches are warm.
     """
 
     def __init__(self, nlp: Language, name: str, backend: str, restore_diacritics: bool):
@@ -251,17 +251,41 @@ class PolishLemmatizer:
         self.restore_diacritics = restore_diacritics
         self._lemmatize = load_backend(backend)
         self._strings = nlp.vocab.strings
-        self._forms: dict[int, _Form] = {}
+        self._forms: list[_Form] = []  # by form number
+        self._orths = numpy.zeros(0, dtype=numpy.uint64)  # the forms' ORTH hashes, sorted, and their numbers
+        self._numbers = numpy.zeros(0, dtype=numpy.int64)
+        self._flags = numpy.zeros(1024, dtype=numpy.uint8)  # `_Form.flags` by form number
         # form -> lemma hash, separately for forms taken as written and for forms restored first
         self._cache: dict[str, int] = {}
         self._restored_cache: dict[str, int] = {}
-        # The same by ORTH hash, one table per kind of case (`_case_lemma`): a batch's cases look their lemmas up by one
-        # C-level `map` per kind, only the new ones in Python.
-        self._lemmas: tuple[dict[int, int], ...] = ({}, {}, {}, {})
+        # The lemma hash of each case (`_case_lemma`) at 4 * form number + kind, where `_known` says it was found.
+        self._lemmas = numpy.zeros(4096, dtype=numpy.uint64)
+        self._known = numpy.zeros(4096, dtype=bool)
 
     def forms_met(self) -> int:
         """How many distinct token forms (ORTH hashes) the lemmatizer has looked at: what its caches grow with."""
         return len(self._forms)
+
+    def _numbered(self, orths: numpy.ndarray) -> numpy.ndarray:
+        """The form number of each of the distinct hashes `orths`; a form not met before is looked at (`_form`)
+        and numbered next."""
+        at = numpy.searchsorted(self._orths, orths).clip(max=max(len(self._orths) - 1, 0))
+        known = self._orths[at] == orths if len(self._orths) else numpy.zeros(len(orths), dtype=bool)
+        numbers = numpy.where(known, self._numbers[at] if len(self._orths) else 0, -1)
+        new = numpy.flatnonzero(~known)
+        if len(new):
+            first, end = len(self._forms), len(self._forms) + len(new)
+            self._forms.extend(map(self._form, orths[new].tolist()))
+            self._flags, self._lemmas, self._known = (room(self._flags, end), room(self._lemmas, 4 * end),
+                                                      room(self._known, 4 * end))
+            self._flags[first:end] = [form.flags for form in self._forms[first:]]
+            self._known[4 * first:4 * end] = False
+            numbers[new] = numpy.arange(first, end)
+            order = numpy.argsort(orths[new])
+            at = numpy.searchsorted(self._orths, orths[new][order])
+            self._orths = numpy.insert(self._orths, at, orths[new][order])
+            self._numbers = numpy.insert(self._numbers, at, numbers[new][order])
+        return numbers
 
     def _form(self, orth: int) -> _Form:
         text = self._strings[orth]
@@ -273,7 +297,6 @@ class PolishLemmatizer:
             flags=(_POLISH * has_polish_letters(text) | _ALPHA * any(ch.isalpha() for ch in text)
                    | _SPACE * text.isspace() | _ENDS * (text in _SENTENCE_END or "\n" in text)),
         )
-        self._forms[orth] = form
         return form
 
     def __call__(self, doc: Doc) -> Doc:
@@ -308,10 +331,8 @@ class PolishLemmatizer:
         if not len(orths):
             return numpy.zeros(0, dtype=numpy.int64), orths, orths
         which, distinct = pandas.factorize(orths)  # hashing: no sort of every token
-        forms = list(map(self._forms.get, distinct.tolist()))
-        for k in [k for k, form in enumerate(forms) if form is None]:
-            forms[k] = self._form(int(distinct[k]))
-        flags = numpy.fromiter(map(itemgetter(2), forms), dtype=numpy.uint8, count=len(forms))[which]
+        numbers = self._numbered(distinct)
+        flags = self._flags[numbers][which]
         polish, alpha, space, ends = ((flags & flag) > 0 for flag in (_POLISH, _ALPHA, _SPACE, _ENDS))
         starts = numpy.concatenate([[0], numpy.cumsum(sizes)])
         restore = numpy.zeros(len(sizes), dtype=bool)
@@ -329,15 +350,12 @@ class PolishLemmatizer:
         # Each (form, sentence-initial, restored) once: the caches hold lemmas by the form looked up.
         case_of, cases = pandas.factorize(which * 4 + initial * 2 + numpy.repeat(restore, sizes))
         case_orths = distinct[cases >> 2]
-        lemma_of_case = numpy.zeros(len(cases), dtype=numpy.uint64)
-        for kind in numpy.unique(cases & 3).tolist():
-            at = numpy.flatnonzero(cases & 3 == kind)
-            known = self._lemmas[kind]
-            lemmas = list(map(known.get, case_orths[at].tolist()))
-            for k in [k for k, lemma in enumerate(lemmas) if lemma is None]:
-                lemmas[k] = known[int(case_orths[at[k]])] = self._case_lemma(forms[cases[at[k]] >> 2], kind)
-            lemma_of_case[at] = lemmas
-        return case_of, case_orths, lemma_of_case
+        slots = 4 * numbers[cases >> 2] + (cases & 3)
+        new = slots[~self._known[slots]]
+        for slot in new.tolist():
+            self._lemmas[slot] = self._case_lemma(self._forms[slot >> 2], slot & 3)
+        self._known[new] = True
+        return case_of, case_orths, self._lemmas[slots]
 
     def _case_lemma(self, form: _Form, kind: int) -> int:
         """The LEMMA hash of a case of `form` of this kind: 2 if it opens a sentence, plus 1 if restored."""

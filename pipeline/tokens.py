@@ -190,8 +190,8 @@ class PieceOrths:
         lengths = numpy.fromiter(map(len, orths), dtype=numpy.int64, count=len(orths))
         first, start = self._pieces, self._tokens
         end, stop = first + len(pieces), start + int(lengths.sum())
-        self._starts, self._lengths, self._counts = (_room(a, end) for a in (self._starts, self._lengths, self._counts))
-        self._table = _room(self._table, stop)
+        self._starts, self._lengths, self._counts = (room(a, end) for a in (self._starts, self._lengths, self._counts))
+        self._table = room(self._table, stop)
         self._table[start:stop] = numpy.fromiter(chain.from_iterable(orths), dtype=numpy.uint64, count=stop - start)
         self._starts[first:end] = start + numpy.cumsum(lengths) - lengths
         self._lengths[first:end] = lengths
@@ -218,7 +218,7 @@ class PieceOrths:
                    for pattern in self._patterns if len(pattern) > b - a)
 
 
-def _room(array: numpy.ndarray, size: int) -> numpy.ndarray:
+def room(array: numpy.ndarray, size: int) -> numpy.ndarray:
     """`array`, or it resized to twice its length until it holds `size` items (the rows past its use unread)."""
     grown = len(array)
     while grown < size:
