@@ -18,7 +18,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
 from typing import Any, NamedTuple
 
 import numpy
@@ -258,9 +257,12 @@ class PolishLemmatizer:
         # form -> lemma hash, separately for forms taken as written and for forms restored first
         self._cache: dict[str, int] = {}
         self._restored_cache: dict[str, int] = {}
-        # The lemma hash of each case (`_case_lemma`) at 4 * form number + kind, where `_known` says it was found.
+        # The lemma hash of each case (`_case_lemma`) at 4 * form number + kind, where `_known` says it was found,
+        # and the number of its analysis in `_infos` there (-1 before `tokens` has made it).
         self._lemmas = numpy.zeros(4096, dtype=numpy.uint64)
         self._known = numpy.zeros(4096, dtype=bool)
+        self._infos = _Infos()
+        self._analyses = numpy.zeros(4096, dtype=numpy.int64)
 
     def forms_met(self) -> int:
         """How many distinct token forms (ORTH hashes) the lemmatizer has looked at: what its caches grow with."""
@@ -276,10 +278,12 @@ class PolishLemmatizer:
         if len(new):
             first, end = len(self._forms), len(self._forms) + len(new)
             self._forms.extend(map(self._form, orths[new].tolist()))
-            self._flags, self._lemmas, self._known = (room(self._flags, end), room(self._lemmas, 4 * end),
-                                                      room(self._known, 4 * end))
+            self._flags = room(self._flags, end)
+            self._lemmas, self._known, self._analyses = (room(a, 4 * end) for a in (self._lemmas, self._known,
+                                                                                     self._analyses))
             self._flags[first:end] = [form.flags for form in self._forms[first:]]
             self._known[4 * first:4 * end] = False
+            self._analyses[4 * first:4 * end] = -1
             numbers[new] = numpy.arange(first, end)
             order = numpy.argsort(orths[new])
             at = numpy.searchsorted(self._orths, orths[new][order])
@@ -328,8 +332,31 @@ class PolishLemmatizer:
         A document typed without Polish letters (but with letters, and in Polish) has its forms restored first;
         a token opening a sentence is looked up as `_Form.sentence_initial`.
         """
+        return self._cases(orths, sizes, lang)[:3]
+
+    def tokens(self, orths: numpy.ndarray, sizes: numpy.ndarray, words: numpy.ndarray, lang: Callable[[int], str]
+               ) -> Tokens:
+        """The tokens of documents of `sizes` tokens and `words` words each, whose ORTH hashes are `orths`, as
+        `lemma_cases` finds their cases. A case's analysis (`_token_info`) is made once and found again by its
+        place in the arrays; its tokens take what it gives by array indexing."""
+        case_of, case_orths, lemmas, slots = self._cases(orths, sizes, lang)
+        infos = self._infos
+        ids = self._analyses[slots]
+        for k in numpy.flatnonzero(ids < 0).tolist():
+            ids[k] = infos.add((int(case_orths[k]), int(lemmas[k])), self._strings)
+        self._analyses[slots] = ids
+        kept = infos.kept[ids][case_of]
+        # Where each document's tokens start among the kept tokens.
+        bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[numpy.concatenate([[0], numpy.cumsum(sizes)])]
+        return Tokens(case_of[kept], bounds, infos.text[ids], infos.lemma[ids], infos.folded[ids], infos.content[ids],
+                      words, infos.one_word[ids])
+
+    def _cases(self, orths: numpy.ndarray, sizes: numpy.ndarray, lang: Callable[[int], str]
+               ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """`lemma_cases`, and each case's place in the arrays kept by form number (4 * number + kind)."""
         if not len(orths):
-            return numpy.zeros(0, dtype=numpy.int64), orths, orths
+            nothing = numpy.zeros(0, dtype=numpy.int64)
+            return nothing, orths, orths, nothing
         which, distinct = pandas.factorize(orths)  # hashing: no sort of every token
         numbers = self._numbered(distinct)
         flags = self._flags[numbers][which]
@@ -355,7 +382,7 @@ class PolishLemmatizer:
         for slot in new.tolist():
             self._lemmas[slot] = self._case_lemma(self._forms[slot >> 2], slot & 3)
         self._known[new] = True
-        return case_of, case_orths, self._lemmas[slots]
+        return case_of, case_orths, self._lemmas[slots], slots
 
     def _case_lemma(self, form: _Form, kind: int) -> int:
         """The LEMMA hash of a case of `form` of this kind: 2 if it opens a sentence, plus 1 if restored."""
@@ -428,9 +455,6 @@ class _Infos:
     sight: a batch's cases take theirs by array indexing."""
 
     def __init__(self) -> None:
-        self.clear()
-
-    def clear(self) -> None:
         self.ids: dict[tuple[int, int], int] = {}
         self.text, self.lemma, self.folded = (numpy.empty(1024, dtype=object) for _ in range(3))
         self.content, self.kept, self.one_word = (numpy.zeros(1024, dtype=bool) for _ in range(3))
@@ -449,7 +473,6 @@ class _Infos:
         return info_id
 
 
-_INFO = _Infos()
 _WHITESPACE = ("", "", "", False, False)
 
 
@@ -517,25 +540,9 @@ class Tokens:
                         self.per_text(self.lemma, self.content)))
 
 
-def _tokens(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: numpy.ndarray,
-            sizes: numpy.ndarray, words: numpy.ndarray) -> Tokens:
-    """The tokens of documents of `sizes` tokens and `words` words each, one after another, from
-    `PolishLemmatizer.lemma_cases`: each token's case, and each case's ORTH and LEMMA hashes. A case is looked at
-    once; its tokens take what it gives by array indexing."""
-    keys = list(zip(orths.tolist(), lemmas.tolist()))
-    ids = numpy.fromiter(map(_INFO.ids.get, keys, repeat(-1)), dtype=numpy.int64, count=len(keys))
-    for i in numpy.flatnonzero(ids < 0).tolist():
-        ids[i] = _INFO.add(keys[i], strings)
-    kept = _INFO.kept[ids][cases]
-    # Where each document's tokens start among the kept tokens.
-    bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[numpy.concatenate([[0], numpy.cumsum(sizes)])]
-    return Tokens(cases[kept], bounds, _INFO.text[ids], _INFO.lemma[ids], _INFO.folded[ids], _INFO.content[ids],
-                  words, _INFO.one_word[ids])
-
-
 # Distinct word forms one pipeline meets before it starts afresh. spaCy keeps the strings of every form (and a lexeme
 # of every form its tokenizer makes: `PieceOrths` keeps a word of letters by its string alone), and the lemmatizer
-# and `_INFO` a lemma and an analysis, so a worker that reads a million comments would grow with every new spelling
+# a lemma and an analysis, so a worker that reads a million comments would grow with every new spelling
 # (typos, names, numbers): about 2 KB a form. The forms are counted as the lemmatizer meets them. Rebuilding the
 # pipeline is what spaCy advises for long-lived processes (`Language.memory_zone` would forget the lemmas' strings
 # that the caches point at); the forms met since are looked up again. 100k comments of the benchmark meet about 100k
@@ -548,7 +555,6 @@ def _bounded_nlp(lemmatizer: str) -> Language:
     nlp = get_nlp(lemmatizer)
     if nlp.get_pipe("pl_lemmatizer").forms_met() > MAX_FORMS:
         get_nlp.cache_clear()
-        _INFO.clear()
         nlp = get_nlp(lemmatizer)
     return nlp
 
@@ -575,9 +581,8 @@ def analyze_tokens(texts: Iterable[str], lemmatizer: str = "simplemma", batch_si
         batch = cleaned[lo:lo + batch_size]
         # The tokens' hashes are all the lemmatizer reads: no `Doc` is built.
         orths, sizes, words = tokenizer.orths(batch)
-        cases = component.lemma_cases(
-            orths, sizes, lambda k: _lang(None if known is None else known[lo + k], batch[k]))
-        yield _tokens(nlp.vocab.strings, *cases, sizes, words)
+        yield component.tokens(orths, sizes, words,
+                               lambda k: _lang(None if known is None else known[lo + k], batch[k]))
 
 
 def _lang(lang: str | None, text: str) -> str:

@@ -16,7 +16,8 @@ from spacy.attrs import ORTH
 from spacy.tokenizer import Tokenizer
 from spacy.vocab import Vocab
 
-from pipeline.polish import _GROUP_HINT, _tokens, analyze, get_nlp, word_count
+from pipeline.clean import detect_language
+from pipeline.polish import _GROUP_HINT, analyze, get_nlp, word_count
 from pipeline.tokens import _PIECE, _RISKY, PieceOrths
 from tests.quality_data import ROOT, read_jsonl
 from tests.samples import stratified
@@ -217,5 +218,6 @@ def test_tokens_and_analyses_of_the_benchmark_export_are_those_of_make_doc(bench
     docs = [NLP.make_doc(text) for text in texts]
     sizes = numpy.array([len(doc) for doc in docs])
     words = numpy.array([word_count(text) for text in texts])
-    from_docs = _tokens(NLP.vocab.strings, *component.set_lemmas(docs), sizes, words).analyses()
+    orths = numpy.concatenate([doc.to_array(ORTH) for doc in docs])
+    from_docs = component.tokens(orths, sizes, words, lambda k: detect_language(texts[k])).analyses()
     assert analyze(texts) == from_docs
