@@ -18,8 +18,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 import numpy
@@ -37,7 +35,7 @@ from pipeline.diacritics import fold_polish, polish_frequencies, restore_word
 from pipeline.polish_dictionary import polish_lemmatizer
 from pipeline.resources import resource_lines
 from pipeline.sentences import abbreviations
-from pipeline.tokens import PieceOrths
+from pipeline.tokens import PieceOrths, room
 from pipeline.vocabulary import PLACEHOLDER, PLACEHOLDERS
 
 # Tokens the tokenizer cannot keep whole because they contain spaces or unknown bracketed names. Each branch opens
@@ -111,7 +109,8 @@ class PolishTokenizer(Tokenizer):
         to `MAX_FORMS` of them)."""
         if self._pieces is None:
             # Only a group of digits joins tokens across a space; a placeholder stays inside its piece. No affix
-            # pattern here matches letters alone (tests/test_tokens.py checks each), and there is no `token_match`.
+            # pattern here matches letters alone (tests/test_tokens.py checks each), there is no `token_match`, and
+            # neither merge joins a word and one mark (a placeholder has two brackets, a group digits).
             self._pieces = PieceOrths(self, _GROUP_HINT.search, MAX_FORMS, word_count, letters_alone=True)
         return self._pieces.orths(texts)
 
@@ -239,9 +238,10 @@ class PolishLemmatizer:
     """Sets `token.lemma_` (lower case) with a dictionary backend; caches per word form.
 
     Works on arrays of hashes rather than `Token` objects, and a batch of documents at a time (`set_lemmas`): each
-    distinct word form of the batch is looked at once, in Python, and every token gets its lemma by array
-    indexing; creating a Python object per token would cost more than the lemmatizing itself once the caches are
-    warm.
+    word form is looked at once, in Python, when first met, and given a number; a batch finds its forms' numbers by
+    a search of the sorted hashes, and every token gets its lemma by array indexing. Creating a Python object per
+    token, or a look-up per distinct form of each batch, would cost more than the lemmatizing itself once the
+    caches are warm.
     """
 
     def __init__(self, nlp: Language, name: str, backend: str, restore_diacritics: bool):
@@ -250,17 +250,46 @@ class PolishLemmatizer:
         self.restore_diacritics = restore_diacritics
         self._lemmatize = load_backend(backend)
         self._strings = nlp.vocab.strings
-        self._forms: dict[int, _Form] = {}
+        self._forms: list[_Form] = []  # by form number
+        self._orths = numpy.zeros(0, dtype=numpy.uint64)  # the forms' ORTH hashes, sorted, and their numbers
+        self._numbers = numpy.zeros(0, dtype=numpy.int64)
+        self._flags = numpy.zeros(1024, dtype=numpy.uint8)  # `_Form.flags` by form number
         # form -> lemma hash, separately for forms taken as written and for forms restored first
         self._cache: dict[str, int] = {}
         self._restored_cache: dict[str, int] = {}
-        # The same by ORTH hash, one table per kind of case (`_case_lemma`): a batch's cases look their lemmas up by one
-        # C-level `map` per kind, only the new ones in Python.
-        self._lemmas: tuple[dict[int, int], ...] = ({}, {}, {}, {})
+        # The lemma hash of each case (`_case_lemma`) at 4 * form number + kind, where `_known` says it was found,
+        # and the number of its analysis in `_infos` there (-1 before `tokens` has made it).
+        self._lemmas = numpy.zeros(4096, dtype=numpy.uint64)
+        self._known = numpy.zeros(4096, dtype=bool)
+        self._infos = _Infos()
+        self._analyses = numpy.zeros(4096, dtype=numpy.int64)
 
     def forms_met(self) -> int:
         """How many distinct token forms (ORTH hashes) the lemmatizer has looked at: what its caches grow with."""
         return len(self._forms)
+
+    def _numbered(self, orths: numpy.ndarray) -> numpy.ndarray:
+        """The form number of each of the distinct hashes `orths`; a form not met before is looked at (`_form`)
+        and numbered next."""
+        at = numpy.searchsorted(self._orths, orths).clip(max=max(len(self._orths) - 1, 0))
+        known = self._orths[at] == orths if len(self._orths) else numpy.zeros(len(orths), dtype=bool)
+        numbers = numpy.where(known, self._numbers[at] if len(self._orths) else 0, -1)
+        new = numpy.flatnonzero(~known)
+        if len(new):
+            first, end = len(self._forms), len(self._forms) + len(new)
+            self._forms.extend(map(self._form, orths[new].tolist()))
+            self._flags = room(self._flags, end)
+            self._lemmas, self._known, self._analyses = (room(a, 4 * end) for a in (self._lemmas, self._known,
+                                                                                     self._analyses))
+            self._flags[first:end] = [form.flags for form in self._forms[first:]]
+            self._known[4 * first:4 * end] = False
+            self._analyses[4 * first:4 * end] = -1
+            numbers[new] = numpy.arange(first, end)
+            order = numpy.argsort(orths[new])
+            at = numpy.searchsorted(self._orths, orths[new][order])
+            self._orths = numpy.insert(self._orths, at, orths[new][order])
+            self._numbers = numpy.insert(self._numbers, at, numbers[new][order])
+        return numbers
 
     def _form(self, orth: int) -> _Form:
         text = self._strings[orth]
@@ -272,7 +301,6 @@ class PolishLemmatizer:
             flags=(_POLISH * has_polish_letters(text) | _ALPHA * any(ch.isalpha() for ch in text)
                    | _SPACE * text.isspace() | _ENDS * (text in _SENTENCE_END or "\n" in text)),
         )
-        self._forms[orth] = form
         return form
 
     def __call__(self, doc: Doc) -> Doc:
@@ -304,13 +332,34 @@ class PolishLemmatizer:
         A document typed without Polish letters (but with letters, and in Polish) has its forms restored first;
         a token opening a sentence is looked up as `_Form.sentence_initial`.
         """
+        return self._cases(orths, sizes, lang)[:3]
+
+    def tokens(self, orths: numpy.ndarray, sizes: numpy.ndarray, words: numpy.ndarray, lang: Callable[[int], str]
+               ) -> Tokens:
+        """The tokens of documents of `sizes` tokens and `words` words each, whose ORTH hashes are `orths`, as
+        `lemma_cases` finds their cases. A case's analysis (`_token_info`) is made once and found again by its
+        place in the arrays; its tokens take what it gives by array indexing."""
+        case_of, case_orths, lemmas, slots = self._cases(orths, sizes, lang)
+        infos = self._infos
+        ids = self._analyses[slots]
+        for k in numpy.flatnonzero(ids < 0).tolist():
+            ids[k] = infos.add((int(case_orths[k]), int(lemmas[k])), self._strings)
+        self._analyses[slots] = ids
+        kept = infos.kept[ids][case_of]
+        # Where each document's tokens start among the kept tokens.
+        bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[numpy.concatenate([[0], numpy.cumsum(sizes)])]
+        return Tokens(case_of[kept], bounds, infos.text[ids], infos.lemma[ids], infos.folded[ids], infos.content[ids],
+                      words, infos.one_word[ids])
+
+    def _cases(self, orths: numpy.ndarray, sizes: numpy.ndarray, lang: Callable[[int], str]
+               ) -> tuple[numpy.ndarray, numpy.ndarray, numpy.ndarray, numpy.ndarray]:
+        """`lemma_cases`, and each case's place in the arrays kept by form number (4 * number + kind)."""
         if not len(orths):
-            return numpy.zeros(0, dtype=numpy.int64), orths, orths
+            nothing = numpy.zeros(0, dtype=numpy.int64)
+            return nothing, orths, orths, nothing
         which, distinct = pandas.factorize(orths)  # hashing: no sort of every token
-        forms = list(map(self._forms.get, distinct.tolist()))
-        for k in [k for k, form in enumerate(forms) if form is None]:
-            forms[k] = self._form(int(distinct[k]))
-        flags = numpy.fromiter(map(itemgetter(2), forms), dtype=numpy.uint8, count=len(forms))[which]
+        numbers = self._numbered(distinct)
+        flags = self._flags[numbers][which]
         polish, alpha, space, ends = ((flags & flag) > 0 for flag in (_POLISH, _ALPHA, _SPACE, _ENDS))
         starts = numpy.concatenate([[0], numpy.cumsum(sizes)])
         restore = numpy.zeros(len(sizes), dtype=bool)
@@ -328,15 +377,12 @@ class PolishLemmatizer:
         # Each (form, sentence-initial, restored) once: the caches hold lemmas by the form looked up.
         case_of, cases = pandas.factorize(which * 4 + initial * 2 + numpy.repeat(restore, sizes))
         case_orths = distinct[cases >> 2]
-        lemma_of_case = numpy.zeros(len(cases), dtype=numpy.uint64)
-        for kind in numpy.unique(cases & 3).tolist():
-            at = numpy.flatnonzero(cases & 3 == kind)
-            known = self._lemmas[kind]
-            lemmas = list(map(known.get, case_orths[at].tolist()))
-            for k in [k for k, lemma in enumerate(lemmas) if lemma is None]:
-                lemmas[k] = known[int(case_orths[at[k]])] = self._case_lemma(forms[cases[at[k]] >> 2], kind)
-            lemma_of_case[at] = lemmas
-        return case_of, case_orths, lemma_of_case
+        slots = 4 * numbers[cases >> 2] + (cases & 3)
+        new = slots[~self._known[slots]]
+        for slot in new.tolist():
+            self._lemmas[slot] = self._case_lemma(self._forms[slot >> 2], slot & 3)
+        self._known[new] = True
+        return case_of, case_orths, self._lemmas[slots], slots
 
     def _case_lemma(self, form: _Form, kind: int) -> int:
         """The LEMMA hash of a case of `form` of this kind: 2 if it opens a sentence, plus 1 if restored."""
@@ -409,9 +455,6 @@ class _Infos:
     sight: a batch's cases take theirs by array indexing."""
 
     def __init__(self) -> None:
-        self.clear()
-
-    def clear(self) -> None:
         self.ids: dict[tuple[int, int], int] = {}
         self.text, self.lemma, self.folded = (numpy.empty(1024, dtype=object) for _ in range(3))
         self.content, self.kept, self.one_word = (numpy.zeros(1024, dtype=bool) for _ in range(3))
@@ -430,7 +473,6 @@ class _Infos:
         return info_id
 
 
-_INFO = _Infos()
 _WHITESPACE = ("", "", "", False, False)
 
 
@@ -498,25 +540,9 @@ class Tokens:
                         self.per_text(self.lemma, self.content)))
 
 
-def _tokens(strings: Any, cases: numpy.ndarray, orths: numpy.ndarray, lemmas: numpy.ndarray,
-            sizes: numpy.ndarray, words: numpy.ndarray) -> Tokens:
-    """The tokens of documents of `sizes` tokens and `words` words each, one after another, from
-    `PolishLemmatizer.lemma_cases`: each token's case, and each case's ORTH and LEMMA hashes. A case is looked at
-    once; its tokens take what it gives by array indexing."""
-    keys = list(zip(orths.tolist(), lemmas.tolist()))
-    ids = numpy.fromiter(map(_INFO.ids.get, keys, repeat(-1)), dtype=numpy.int64, count=len(keys))
-    for i in numpy.flatnonzero(ids < 0).tolist():
-        ids[i] = _INFO.add(keys[i], strings)
-    kept = _INFO.kept[ids][cases]
-    # Where each document's tokens start among the kept tokens.
-    bounds = numpy.concatenate([[0], numpy.cumsum(kept)])[numpy.concatenate([[0], numpy.cumsum(sizes)])]
-    return Tokens(cases[kept], bounds, _INFO.text[ids], _INFO.lemma[ids], _INFO.folded[ids], _INFO.content[ids],
-                  words, _INFO.one_word[ids])
-
-
 # Distinct word forms one pipeline meets before it starts afresh. spaCy keeps the strings of every form (and a lexeme
 # of every form its tokenizer makes: `PieceOrths` keeps a word of letters by its string alone), and the lemmatizer
-# and `_INFO` a lemma and an analysis, so a worker that reads a million comments would grow with every new spelling
+# a lemma and an analysis, so a worker that reads a million comments would grow with every new spelling
 # (typos, names, numbers): about 2 KB a form. The forms are counted as the lemmatizer meets them. Rebuilding the
 # pipeline is what spaCy advises for long-lived processes (`Language.memory_zone` would forget the lemmas' strings
 # that the caches point at); the forms met since are looked up again. 100k comments of the benchmark meet about 100k
@@ -529,7 +555,6 @@ def _bounded_nlp(lemmatizer: str) -> Language:
     nlp = get_nlp(lemmatizer)
     if nlp.get_pipe("pl_lemmatizer").forms_met() > MAX_FORMS:
         get_nlp.cache_clear()
-        _INFO.clear()
         nlp = get_nlp(lemmatizer)
     return nlp
 
@@ -556,9 +581,8 @@ def analyze_tokens(texts: Iterable[str], lemmatizer: str = "simplemma", batch_si
         batch = cleaned[lo:lo + batch_size]
         # The tokens' hashes are all the lemmatizer reads: no `Doc` is built.
         orths, sizes, words = tokenizer.orths(batch)
-        cases = component.lemma_cases(
-            orths, sizes, lambda k: _lang(None if known is None else known[lo + k], batch[k]))
-        yield _tokens(nlp.vocab.strings, *cases, sizes, words)
+        yield component.tokens(orths, sizes, words,
+                               lambda k: _lang(None if known is None else known[lo + k], batch[k]))
 
 
 def _lang(lang: str | None, text: str) -> str:

@@ -20,7 +20,8 @@ run's, then its whitespace's. Most new runs are words of letters alone, which a 
 patterns all need a character other than a letter (`letters_alone`, `polish.PolishTokenizer`'s, which
 tests/test_tokens.py reads pattern by pattern) leaves whole unless a special case names them: such a piece is
 stored without the tokenizer, whose regular expressions and new vocabulary entry (spaCy computes two dozen lexical
-attributes for it, which nothing here reads) cost some 17 µs a word.
+attributes for it, which nothing here reads) cost some 17 µs a word. So is a word followed by one mark ("planu,"),
+the next most common run, where the tokenizer's own prefix and suffix search say it cuts the mark off.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ class PieceOrths:
     be the sum of `count` of the text's pieces. At most `max_pieces` pieces are kept: then the table starts afresh
     (the hashes' strings stay in the tokenizer's vocabulary, which its owner bounds). `letters_alone` vouches that
     the tokenizer leaves a run of letters (`str.isalpha`) that is no special case one token: no prefix, suffix,
-    infix or URL pattern of it matches letters alone, and it has no `token_match`.
+    infix or URL pattern of it matches letters alone, and it has no `token_match`; and that a subclass's
+    `__call__` joins no tokens of a run of letters and one other character.
     """
 
     def __init__(self, tokenizer: Tokenizer, whole: Callable[[str], object], max_pieces: int,
@@ -67,6 +69,7 @@ class PieceOrths:
         self._separable = not any(tokenizer.vocab.strings[orth].isspace() for pattern in self._patterns
                                   for orth in pattern)
         self._letters_alone = letters_alone
+        self._find_prefix, self._find_suffix = tokenizer.find_prefix, tokenizer.find_suffix
         self._spaces: dict[str, list[int]] = {}  # whitespace after a run -> its tokens
         self._forget()
 
@@ -118,9 +121,10 @@ class PieceOrths:
         of whitespace tokenized once). No special case of several tokens holds whitespace (`_separable`), so the
         special-case pass never joins a run's tokens with its whitespace's, and a line break is a token of its own:
         the runs are tokenized together, joined by line breaks in one text, each giving what it gives alone. A run
-        of letters alone is one token (`letters_alone`), stored without the tokenizer. A piece whose run's tokens
-        hold a special case's string (`_risky` asks about it), and a text's opening whitespace, are tokenized
-        alone."""
+        of letters alone is one token (`letters_alone`), and so is a word of letters and the mark after it that the
+        tokenizer's own affix search cuts off (`_word_and_mark`): both are stored without the tokenizer. A piece
+        whose run's tokens hold a special case's string (`_risky` asks about it), and a text's opening whitespace,
+        are tokenized alone."""
         if not self._separable:
             for piece in pieces:
                 self._add(piece)
@@ -136,7 +140,9 @@ class PieceOrths:
         add = self._strings.add
         stored = ([pieces[k] for k in words], [[add(runs[k]), *self._spaces[spaces[k]]] for k in words])
         others = sorted(set(range(len(pieces))).difference(words))
-        together = [k for k in others if runs[k]]
+        marked = [k for k in others if self._word_and_mark(runs[k])] if self._letters_alone else []
+        found = [(k, [add(runs[k][:-1]), add(runs[k][-1])]) for k in marked]
+        together = [k for k in sorted(set(others).difference(marked)) if runs[k]]
         if together:
             joined = [runs[k] for k in together]
             doc = self._tokenize("\n".join(joined))
@@ -145,16 +151,28 @@ class PieceOrths:
             begins = numpy.cumsum(lengths + 1) - lengths - 1
             firsts, ends = numpy.searchsorted(starts, begins), numpy.searchsorted(starts, begins + lengths)
             orths = orths.tolist()
-            for k, a, b in zip(together, firsts.tolist(), ends.tolist()):
-                if not self._rules.isdisjoint(orths[a:b]):
-                    self._add(pieces[k])
-                else:
-                    stored[0].append(pieces[k])
-                    stored[1].append(orths[a:b] + self._spaces[spaces[k]])
+            found.extend((k, orths[a:b]) for k, a, b in zip(together, firsts.tolist(), ends.tolist()))
+        for k, run_orths in found:
+            if not self._rules.isdisjoint(run_orths):
+                self._add(pieces[k])
+            else:
+                stored[0].append(pieces[k])
+                stored[1].append(run_orths + self._spaces[spaces[k]])
         self._store_all(*stored)
         for k in others:
             if not runs[k]:
                 self._add(pieces[k])
+
+    def _word_and_mark(self, run: str) -> bool:
+        """Whether the tokenizer makes `run` a word of letters and the one character after it (`letters_alone`):
+        spaCy's affix loop (`Tokenizer._split_affixes`), on a run that is no special case, looks for a prefix first
+        ("długo-" may be one), then for a suffix; when that is the last character alone, what is left is letters,
+        in which no affix, infix or URL pattern matches (a special case among them leaves a rule's string, which
+        sends the piece to the tokenizer after all, `_add_all`). So asking the tokenizer's own `find_prefix` and
+        `find_suffix` settles it, whatever the patterns (the suffix "." looks behind at the letter before it), at a
+        fraction of a tokenizer call."""
+        return (run[:-1].isalpha() and not run[-1:].isalpha() and run not in self._special
+                and not self._find_prefix(run) and self._find_suffix(run) == 1)
 
     def _add(self, piece: str) -> None:
         doc = self._tokenize(piece)
@@ -172,8 +190,8 @@ class PieceOrths:
         lengths = numpy.fromiter(map(len, orths), dtype=numpy.int64, count=len(orths))
         first, start = self._pieces, self._tokens
         end, stop = first + len(pieces), start + int(lengths.sum())
-        self._starts, self._lengths, self._counts = (_room(a, end) for a in (self._starts, self._lengths, self._counts))
-        self._table = _room(self._table, stop)
+        self._starts, self._lengths, self._counts = (room(a, end) for a in (self._starts, self._lengths, self._counts))
+        self._table = room(self._table, stop)
         self._table[start:stop] = numpy.fromiter(chain.from_iterable(orths), dtype=numpy.uint64, count=stop - start)
         self._starts[first:end] = start + numpy.cumsum(lengths) - lengths
         self._lengths[first:end] = lengths
@@ -200,7 +218,7 @@ class PieceOrths:
                    for pattern in self._patterns if len(pattern) > b - a)
 
 
-def _room(array: numpy.ndarray, size: int) -> numpy.ndarray:
+def room(array: numpy.ndarray, size: int) -> numpy.ndarray:
     """`array`, or it resized to twice its length until it holds `size` items (the rows past its use unread)."""
     grown = len(array)
     while grown < size:

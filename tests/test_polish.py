@@ -283,3 +283,32 @@ def test_lemma_cases_looked_up_by_hash_are_those_of_a_fresh_lemmatizer(texts: li
     fresh = PolishLemmatizer(nlp, "fresh", "simplemma", True).lemma_cases(orths, sizes, lambda k: lang)
     for a, b in zip(warm, fresh):
         assert numpy.array_equal(a, b)
+
+
+def test_forms_numbered_as_met_keep_their_lemmas_and_analyses_over_many_batches() -> None:
+    # Each form is numbered when first met and found again by a search of the sorted hashes: past the tables' first
+    # 1,024 forms, in batches that meet new forms among old ones in any order of hashes, every token's lemma and
+    # analysis are the ones a fresh lemmatizer gives the batch.
+    import numpy
+
+    from pipeline.polish import PolishLemmatizer
+
+    nlp = get_nlp()
+    numbered = PolishLemmatizer(nlp, "numbered", "simplemma", True)
+    forms = ["".join("abcdefghij"[int(digit)] for digit in str(n)) for n in range(3_000)]
+    for lo in range(0, 3_000, 600):
+        texts = [" ".join(forms[lo:lo + 900]), " ".join(reversed(forms[:lo + 100])), " ".join(_FORMS),
+                 "Srodki sa male. Ludzie mowia bez sensu"]
+        orths, sizes, words = nlp.tokenizer.orths(texts)
+        lemmas = [lemma_of_case[case_of] for case_of, _, lemma_of_case in (
+            lemmatizer.lemma_cases(orths, sizes, lambda k: "pl")
+            for lemmatizer in (numbered, PolishLemmatizer(nlp, "fresh", "simplemma", True)))]
+        assert numpy.array_equal(*lemmas)
+        tokens = numbered.tokens(orths, sizes, words, lambda k: "pl")
+        cuts = numpy.cumsum(sizes)[:-1]
+        strings = nlp.vocab.strings
+        assert list(map(list, map(zip, tokens.per_text(tokens.text), tokens.per_text(tokens.lemma)))) == [
+            [(strings[orth], strings[lemma]) for orth, lemma in zip(text_orths.tolist(), text_lemmas.tolist())
+             if not strings[orth].isspace()]
+            for text_orths, text_lemmas in zip(numpy.split(orths, cuts), numpy.split(lemmas[1], cuts))]
+    assert numbered.forms_met() > 3_000

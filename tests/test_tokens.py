@@ -13,8 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.attrs import ORTH
+from spacy.tokenizer import Tokenizer
+from spacy.vocab import Vocab
 
-from pipeline.polish import _GROUP_HINT, _tokens, analyze, get_nlp, word_count
+from pipeline.clean import detect_language
+from pipeline.polish import _GROUP_HINT, analyze, get_nlp, word_count
 from pipeline.tokens import _PIECE, _RISKY, PieceOrths
 from tests.quality_data import ROOT, read_jsonl
 from tests.samples import stratified
@@ -86,7 +89,8 @@ def test_new_pieces_are_tokenized_run_by_run_in_one_text_and_words_of_letters_wi
         letters_alone: bool) -> None:
     # A piece's tokens are its run's, then its whitespace's, each kind of whitespace tokenized once. The new pieces'
     # runs are joined by line breaks and tokenized once; with `letters_alone`, but for a special case ("xD"), a run of
-    # letters is its own token without the tokenizer. A piece whose run's tokens hold a special case's string, and a
+    # letters is its own token without the tokenizer, and so are a word and the mark the suffix search cuts off
+    # ("Długiej,"; "ul." and "np." are special cases). A piece whose run's tokens hold a special case's string, and a
     # text's opening whitespace, are tokenized alone.
     pieces = PieceOrths(NLP.tokenizer, lambda text: False, 1_000, word_count, letters_alone)
     calls: list[str] = []
@@ -96,10 +100,44 @@ def test_new_pieces_are_tokenized_run_by_run_in_one_text_and_words_of_letters_wi
     assert pieces._separable
     new = list(dict.fromkeys(piece for text in texts for piece in _PIECE.findall(text)))
     runs = [piece.rstrip() for piece in new if piece.strip()]
-    joined = [run for run in runs if not (letters_alone and run.isalpha() and run != "xD")]
+    marked = {"Długiej,", "drzew!", "Proszę:"}
+    joined = [run for run in runs if not (letters_alone and (run.isalpha() and run != "xD" or run in marked))]
     assert "\n".join(joined) in calls
     assert sorted(calls) == sorted(["\n".join(joined), "\n\n", " ", "\t",  # "  " without the " " it opens with
                                     " ", "ul. ", "np. ", "[OSOBA]-ów ", "xD", "Dz.U. "])
+
+
+# Words of letters (special cases among them, and the halves of some) and a character after each: what the
+# tokenizer's affix search cuts off, keeps on (a prefix "długo-", a special case "np.") or leaves to a later step.
+MARKED_WORDS = ["a", "Ala", "ALA", "ŻÓŁW", "źdźbło", "xD", "x", "np", "Np", "ul", "Dz", "U", "r", "długo", "krótko",
+                "e", "mail", "NGO", "OSOBA", "itd", "tys", "zł", "km", "m", "ﬁ", "µ"]
+MARKS = list(".,;:!?…-–—'\"„”«»()[]{}/\\|*&%$#@^_+=<>~`§°²€" + "09" + "\u0301\u00b7")
+
+
+def test_a_word_and_one_mark_after_it_are_the_tokens_of_make_doc_with_or_without_the_tokenizer() -> None:
+    # With `letters_alone`, a run of letters and one character after it is a word and that character without the
+    # tokenizer where the tokenizer's own prefix and suffix search say so, and is tokenized where they do not.
+    pieces = PieceOrths(NLP.tokenizer, lambda text: False, 100_000, word_count, letters_alone=True)
+    calls: list[str] = []
+    pieces._tokenize = lambda text: calls.append(text) or NLP.tokenizer(text)
+    runs = [word + mark for word in MARKED_WORDS for mark in MARKS]
+    assert_same_tokens([f"{run} {run.upper()}\n{run}" for run in runs] + [f"Zdanie {run}. Dalej" for run in runs],
+                       pieces)
+    tokenized = set("\n".join(calls).split())
+    assert {"Ala,", "źdźbło!", "ŻÓŁW?", "mail:", "Ala.", "km)"}.isdisjoint(tokenized)
+    assert {"długo-", "np.", "Dz.", "Ala0"} <= tokenized
+
+
+def test_a_word_and_a_mark_that_a_prefix_takes_whole_are_left_to_the_tokenizer() -> None:
+    # spaCy looks for a prefix before a suffix: here "długo-" is a prefix although "-" is a suffix too.
+    tokenizer = Tokenizer(Vocab(), rules={}, prefix_search=re.compile(r"^długo-").search,
+                          suffix_search=re.compile(r"[-.]$").search)
+    pieces = PieceOrths(tokenizer, lambda text: False, 1_000, lambda text: 0, letters_alone=True)
+    texts = ["długo- terminowy", "Ala. długo-", "krótko-"]
+    orths, _, _ = pieces.orths(texts)
+    assert [tokenizer.vocab.strings[orth] for orth in orths.tolist()] == [
+        token.text for text in texts for token in tokenizer(text)] == ["długo-", "terminowy", "Ala", ".", "długo-",
+                                                                       "krótko", "-"]
 
 
 # Whether every match of a parsed regular expression takes, or looks around at, a character that is no letter.
@@ -180,5 +218,6 @@ def test_tokens_and_analyses_of_the_benchmark_export_are_those_of_make_doc(bench
     docs = [NLP.make_doc(text) for text in texts]
     sizes = numpy.array([len(doc) for doc in docs])
     words = numpy.array([word_count(text) for text in texts])
-    from_docs = _tokens(NLP.vocab.strings, *component.set_lemmas(docs), sizes, words).analyses()
+    orths = numpy.concatenate([doc.to_array(ORTH) for doc in docs])
+    from_docs = component.tokens(orths, sizes, words, lambda k: detect_language(texts[k])).analyses()
     assert analyze(texts) == from_docs
