@@ -25,6 +25,7 @@ from pipeline.clean import detect_language, detect_languages, fold, fold_comment
 from pipeline.glossary import Glossary, default_glossary
 from pipeline.gram_codes import GramCodes
 from pipeline.taxonomy import Taxonomy
+from pipeline.tokens import room
 
 ANALYSED_COLUMNS = ("content", "lemmas", "folded", "head", "lang", "words", "own_content", "content_terms",
                     "lemmas_terms")
@@ -236,8 +237,8 @@ class _GramMemo:
         start, end = self.used, self.used + len(words)
         first = self.bounds[start]
         stop = first + len(columns)
-        self.bounds = _room(self.bounds, end + 1)
-        self.columns = _room(self.columns, stop)
+        self.bounds = room(self.bounds, end + 1)
+        self.columns = room(self.columns, stop)
         self.columns[first:stop] = columns
         self.bounds[start + 1:end + 1] = first + np.cumsum(sizes)
         kept = max(0, min(len(words), self.limit - len(self.slots)))
@@ -254,15 +255,6 @@ class _GramMemo:
 
     def forget_unkept(self) -> None:
         self.used = len(self.slots)  # the kept words' slots come first
-
-
-def _room(array: np.ndarray, size: int) -> np.ndarray:
-    """`array`, or a copy twice as long until it holds `size` items."""
-    if size <= len(array):
-        return array
-    grown = np.zeros(max(size, 2 * len(array)), dtype=array.dtype)
-    grown[:len(array)] = array
-    return grown
 
 
 class CharNgrams(BaseEstimator, TransformerMixin):

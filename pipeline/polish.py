@@ -271,9 +271,11 @@ class PolishLemmatizer:
     def _numbered(self, orths: numpy.ndarray) -> numpy.ndarray:
         """The form number of each of the distinct hashes `orths`; a form not met before is looked at (`_form`)
         and numbered next."""
-        at = numpy.searchsorted(self._orths, orths).clip(max=max(len(self._orths) - 1, 0))
-        known = self._orths[at] == orths if len(self._orths) else numpy.zeros(len(orths), dtype=bool)
-        numbers = numpy.where(known, self._numbers[at] if len(self._orths) else 0, -1)
+        at = numpy.searchsorted(self._orths, orths)
+        known = at < len(self._orths)
+        known[known] = self._orths[at[known]] == orths[known]
+        numbers = numpy.full(len(orths), -1, dtype=numpy.int64)
+        numbers[known] = self._numbers[at[known]]
         new = numpy.flatnonzero(~known)
         if len(new):
             first, end = len(self._forms), len(self._forms) + len(new)
@@ -465,7 +467,7 @@ class _Infos:
             info_id = self.ids[key] = len(self.ids)
             if info_id == len(self.text):
                 for name in ("text", "lemma", "folded", "content", "kept", "one_word"):
-                    setattr(self, name, numpy.resize(getattr(self, name), 2 * info_id))
+                    setattr(self, name, room(getattr(self, name), info_id + 1))
             text, lemma, folded, self.content[info_id], self.kept[info_id] = _token_info(strings[key[0]],
                                                                                           strings[key[1]])
             self.text[info_id], self.lemma[info_id], self.folded[info_id] = text, lemma, folded

@@ -219,11 +219,14 @@ class PieceOrths:
 
 
 def room(array: numpy.ndarray, size: int) -> numpy.ndarray:
-    """`array`, or it resized to twice its length until it holds `size` items (the rows past its use unread)."""
-    grown = len(array)
+    """`array`, or it resized to twice its length until it holds `size` items (the rows past its use unread: they
+    repeat the old rows, not zeros)."""
+    if size <= len(array):
+        return array
+    grown = max(len(array), 1)
     while grown < size:
         grown *= 2
-    return array if grown == len(array) else numpy.resize(array, grown)
+    return numpy.resize(array, grown)
 
 
 def _runs_over(pattern: list[int], tokens: list[int], a: int, b: int) -> bool:

@@ -18,7 +18,7 @@ from spacy.vocab import Vocab
 
 from pipeline.clean import detect_language
 from pipeline.polish import _GROUP_HINT, analyze, get_nlp, word_count
-from pipeline.tokens import _PIECE, _RISKY, PieceOrths
+from pipeline.tokens import _PIECE, _RISKY, PieceOrths, room
 from tests.quality_data import ROOT, read_jsonl
 from tests.samples import stratified
 
@@ -221,3 +221,13 @@ def test_tokens_and_analyses_of_the_benchmark_export_are_those_of_make_doc(bench
     orths = numpy.concatenate([doc.to_array(ORTH) for doc in docs])
     from_docs = component.tokens(orths, sizes, words, lambda k: detect_language(texts[k])).analyses()
     assert analyze(texts) == from_docs
+
+
+@pytest.mark.parametrize("length", [0, 1, 3, 1024])
+def test_room_grows_an_array_to_hold_what_is_asked_and_keeps_its_rows(length: int) -> None:
+    # The tables of pieces, forms and n-gram columns grow by it; an empty table must grow too, not loop.
+    array = numpy.arange(length, dtype=numpy.int64)
+    for size in (0, length, length + 1, 5 * length + 7):
+        grown = room(array, size)
+        assert len(grown) >= size and numpy.array_equal(grown[:length], array)
+    assert room(array, length) is array
