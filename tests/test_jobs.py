@@ -19,7 +19,7 @@ from pipeline import STAGES, Config, IngestConfig, ingest, stage
 from pipeline.cli import main
 from pipeline.config import ClassifyConfig, EngineConfig, ThemesConfig
 from pipeline.engines.local import LocalEngine
-from pipeline.engines.workers import chunk_bounds
+from pipeline.engines.workers import WorkerPool, chunk_bounds
 from synthetic_campaigns import make_corpus
 
 pytestmark = pytest.mark.timeout(600)
@@ -131,6 +131,27 @@ def test_a_killed_worker_fails_the_run_with_exit_1_and_no_outputs(export, tmp_pa
     err = capsys.readouterr().err
     assert "proces roboczy zakończył się nieoczekiwanie" in err and len(err.strip().splitlines()) == 1
     assert not out.exists() or not any(p.name in ("comments.csv", "triage.xlsx", "run.json") for p in out.iterdir())
+
+
+class _Unstartable:
+    """A process pool whose workers cannot be started (the fork server could not run)."""
+
+    def submit(self, *args, **kwargs):
+        raise OSError("fork server could not start")
+
+    def shutdown(self, **kwargs):
+        pass
+
+
+def test_workers_that_cannot_start_fail_the_first_map_with_that_error(monkeypatch):
+    # The workers are started from a thread, so the run reads on meanwhile: their error must still stop the run,
+    # at its first use of the pool, and leaving the pool must not wait forever.
+    monkeypatch.setattr("pipeline.engines.workers.process_pool", lambda *args: _Unstartable())
+    rows = pd.DataFrame({"comment_id": ["1"], "text": ["Proszę o zmianę zapisu."]})
+    with pytest.raises(OSError, match="fork server could not start"):
+        with WorkerPool(Config(), 2, rows, STAGES[:1]) as pool:
+            pool.run(len, [rows], STAGES[:1])
+    assert not pool.starting()
 
 
 def test_jobs_must_be_a_positive_count(export, tmp_path, capsys):

@@ -43,7 +43,8 @@ def process_pool(workers: int, initializer: Callable[..., None] | None = None,
 
 def start_server() -> None:
     """Starts the fork server, unless it runs, and returns at once: its imports (about 2.3 s of CPU) then run while
-    this process goes on (a run reads its first part), not while its first pool waits for the server's first fork."""
+    this process goes on (a run reads its first parts), not while its first pool waits for the server's first
+    fork."""
     _context()
     forkserver.ensure_running()
 

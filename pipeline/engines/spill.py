@@ -211,6 +211,9 @@ def spill(source: list[pd.DataFrame] | PartReading, cfg: Config, stages: Sequenc
     warm = pickle.loads(pickle.dumps(head))
     del head
     with WorkerPool(cfg, jobs, warm, first) if pooled else _Inline(deferring) as pool:
+        # The parts read while the workers start (read later, they would take a core from them); at most one per
+        # worker, the workers' first tasks: the first map is to begin while the reading goes on.
+        read_early = list(itertools.islice(_while(pool.starting, arriving), jobs)) if arriving is not None else []
         for i, (in_parts, group) in enumerate(groups):
             if not in_parts:
                 before_columns = list(kept.columns)
@@ -240,7 +243,7 @@ def spill(source: list[pd.DataFrame] | PartReading, cfg: Config, stages: Sequenc
                 tasks: Iterable[_Task]
                 if arriving is not None:  # each part's task sent as soon as the reading has written the part
                     tasks = (_Task(group, paths[k], None, None, (), needed, left)
-                             for k in itertools.chain([0], arriving))
+                             for k in itertools.chain([0], read_early, arriving))
                 else:
                     tasks = [_Task(group, path, df.iloc[lo:hi] if df is not None else None,
                                    kept[assigned].iloc[lo:hi] if assigned else None, tuple(dropped), needed,
@@ -280,6 +283,15 @@ def spill(source: list[pd.DataFrame] | PartReading, cfg: Config, stages: Sequenc
     attrs, kept.attrs = kept.attrs, {}
     batch = kept[[c for c in kept.columns if c not in in_files]]
     return Spilled(paths, bounds, batch, attrs, early), timings
+
+
+def _while(busy: Callable[[], bool], parts: Iterator[int]) -> Iterator[int]:
+    """The parts the reading writes as long as `busy()` holds when each is asked for."""
+    while busy():
+        part = next(parts, None)
+        if part is None:
+            return
+        yield part
 
 
 # Export work on the finished part files: (part paths, row bounds, the run's configuration) -> its result.
@@ -377,6 +389,9 @@ class _Inline:
 
     def __exit__(self, *exc: object) -> None:
         pass
+
+    def starting(self) -> bool:
+        return False
 
     def run(self, fn: Callable[..., Any], tasks: Iterable[Any], stages: Sequence[Stage]) -> list[Any]:
         return [fn(task, self.cfg) for task in tasks]

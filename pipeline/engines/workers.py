@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from functools import partial
@@ -60,20 +60,32 @@ class WorkerPool:
         worker_cfg = cfg.with_(engine=replace(cfg.engine, defer_new_vectors=True))
         self._pool = process_pool(jobs, _start_worker, (worker_cfg, warm.iloc[:WARM_ROWS], tuple(warm_stages)))
         # Every worker started now, not as tasks come (the executor starts one per task while none is idle): they
-        # load the model while the caller still reads its input.
-        for _ in range(jobs):
-            self._pool.submit(_started)
+        # load the model while the caller still reads its input. From a thread: the first start waits until the
+        # fork server has imported uwagi, and the caller need not wait with it (`starting`).
+        starter = ThreadPoolExecutor(1, thread_name_prefix="uwagi-workers")
+        self._starting = starter.submit(lambda: [self._pool.submit(_started) for _ in range(jobs)])
+        starter.shutdown(wait=False)
 
     def __enter__(self) -> "WorkerPool":
         return self
 
     def __exit__(self, *exc: object) -> None:
+        wait([self._starting])
         self._pool.shutdown(cancel_futures=True)
+
+    def starting(self) -> bool:
+        """Whether the workers are still being started (the fork server still imports): work done meanwhile in
+        this process costs the run no time."""
+        return not self._starting.done()
+
+    def _wait_started(self) -> None:
+        self._starting.result()  # the error of a worker that could not be started, if any
 
     def map(self, df: pd.DataFrame, stages: Sequence[Stage]) -> tuple[pd.DataFrame, dict[str, float]]:
         """`process(df, cfg, stages)` (row-wise stages only) over chunks of `df` in the workers; the seconds per
         stage are the wall-clock time of the whole map, shared out in proportion to each stage's time in the
         workers."""
+        self._wait_started()
         started = time.perf_counter()
         bounds = chunk_bounds(len(df), self.jobs, self.cfg.engine.chunk_rows)
         chunks = [df.iloc[lo:hi] for lo, hi in zip(bounds[:-1], bounds[1:])]
@@ -91,6 +103,7 @@ class WorkerPool:
         """`fn` of each task in the workers, in order (`fn` a module-level function, the tasks picklable), each
         sent as soon as `tasks` gives it (a generator may make the next while the workers run the first);
         `stages` name what they run for the message of a worker that died."""
+        self._wait_started()
         try:
             return list(self._pool.map(fn, tasks))
         except BrokenProcessPool as err:
@@ -99,6 +112,7 @@ class WorkerPool:
     def later(self, fn: Callable[[Any], Any], task: Any, what: str) -> Callable[[], Any]:
         """`fn(task)` started in a worker; returns what waits for its result. `what` names the work for the
         message of a worker that died."""
+        self._wait_started()
         future = self._pool.submit(fn, task)
 
         def result() -> Any:
@@ -114,6 +128,7 @@ class WorkerPool:
         pieces of a batch-wide stage (`pipeline.pieces`), behind the work sent before them (what a stage reads
         ahead). A few tasks per worker are sent ahead of the one whose result is taken, so that a generator makes
         and holds only those. `what` names the work for the message of a worker that died."""
+        self._wait_started()
         sent: deque[Future[Any]] = deque()
         try:
             for task in tasks:
