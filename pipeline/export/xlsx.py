@@ -20,7 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
@@ -55,6 +58,7 @@ _RICH_OPEN, _RICH_CLOSE = "<r>", "</r>"
 # Texts a table cell cannot get by a plain `write_string`: a formula's start (quote prefix) or a rich string's.
 _SPECIAL_STARTS = (*FORMULA_STARTS, _RICH_OPEN)
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL_XML_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"  # the same characters, as Arrow's regexes spell them
 
 
 
@@ -77,15 +81,19 @@ def cell_text(value: Any) -> str:
     return text
 
 
-def cell_texts(values: pd.Series) -> list[str] | None:
-    """`cell_text` of each value of a text column, None for a column of another type. The column is tested whole:
+def text_cells(values: pd.Series) -> tuple[list[str], pa.Array | None] | None:
+    """`cell_text` of each value of a text column and, when no cell needed a change, the column in Arrow (the same
+    texts, whose lines Arrow counts); None for a column of another type. The column is tested whole, by Arrow:
     its cells need no character replaced and none cut but rarely, and then they are made ready one by one."""
     if not isinstance(values.dtype, pd.StringDtype):
         return None
     texts = values.fillna("").tolist()
-    if _ILLEGAL_XML.search("\n".join(texts)) or max(map(len, texts), default=0) > EXCEL_CELL_LIMIT:
-        return [cell_text(text) for text in texts]
-    return texts
+    text = pa.array(values, from_pandas=True)
+    text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
+    if pc.any(pc.match_substring_regex(text, _ILLEGAL_XML_RE2)).as_py() or \
+            (pc.max(pc.utf8_length(text)).as_py() or 0) > EXCEL_CELL_LIMIT:
+        return [cell_text(value) for value in texts], None
+    return texts, text
 
 
 def write_text(ws: Any, row: int, col: int, text: str, cell_fmt: Any) -> None:
@@ -417,26 +425,36 @@ def _workbook(path: Path) -> xlsxwriter.Workbook:
     )
 
 
-def _line_counts(values: Sequence[Any], col: Column) -> list[int]:
-    """Lines each cell of a column needs: 1 but for text in a wrapped column longer than a line or broken in lines.
-    10-point text fits about 1.25-1.4 characters per unit of column width (measured on LibreOffice's PDF
-    rendering)."""
+def _line_counts(values: Sequence[Any] | pa.Array, col: Column) -> np.ndarray | None:
+    """Lines each cell of a column (its values, or its texts in Arrow) needs, None for 1 each: 1 but for text in a
+    wrapped column longer than a line or broken in lines. 10-point text fits about 1.25-1.4 characters per unit of
+    column width (measured on LibreOffice's PDF rendering). Counted by Arrow over the whole column: cell by cell it
+    took more CPU than all the rest of our code that lays out a sheet."""
     if col.kind not in ("wrap", "staff_wrap"):
-        return [1] * len(values)
+        return None
+    if not isinstance(values, pa.Array):
+        values = pa.array([v if isinstance(v, str) else None for v in values], pa.large_string())
+    pieces = pc.split_pattern(values, "\n")
     per_line = max(int(col.width * 1.25), 1)
-    return [1 if not isinstance(v, str) or (len(v) <= per_line and "\n" not in v)
-            else sum(max(1, -(-len(part) // per_line)) for part in v.split("\n")) for v in values]
+    # Every piece of a text takes a line at least, a long one as many as it fills; a cell that is not text, one.
+    lines = np.maximum(1, -(-pc.utf8_length(pc.list_flatten(pieces)).to_numpy() // per_line))
+    owners = pc.list_parent_indices(pieces).to_numpy()
+    return np.maximum(1, np.bincount(owners, weights=lines, minlength=len(values)).astype(np.int64))
 
 
-def _row_heights(columns_values: Sequence[Sequence[Any]], columns: Sequence[Column], max_lines: int = 12
+def _row_heights(columns_values: Sequence[Sequence[Any] | pa.Array], columns: Sequence[Column], max_lines: int = 12
                  ) -> list[float | None]:
     """Points for each row whose wrapped cells need several lines (None: one line will do); capped so a 300-word
     letter stays one screen. Set explicitly because Excel does not grow rows for wrapped text written by a
     library."""
-    counts = [_line_counts(values, col) for values, col in zip(columns_values, columns)]
     rows = len(columns_values[0]) if columns_values else 0
-    return [min(lines, max_lines) * 12.75 + 2 if lines > 1 else None
-            for lines in (map(max, zip(*counts)) if counts else [1] * rows)]
+    lines = np.ones(rows, dtype=np.int64)
+    for values, col in zip(columns_values, columns):
+        counts = _line_counts(values, col)
+        if counts is not None:
+            lines = np.maximum(lines, counts)
+    heights = np.minimum(lines, max_lines) * 12.75 + 2
+    return [height if many else None for height, many in zip(heights.tolist(), (lines > 1).tolist())]
 
 
 def _row_height(values: Sequence[Any], columns: Sequence[Column], max_lines: int = 12) -> float | None:
@@ -470,9 +488,13 @@ def write_table_sheet(
     formats = [fmt.of(c.kind) for c in columns]
     # Text columns (but links) as their cells show them, made ready a column at a time rather than cell by cell; the
     # others column by column into plain lists: iterating rows of Arrow-backed text converts cell by cell, slowly.
-    ready = [None if j in links else cell_texts(view.iloc[:, j]) for j in range(view.shape[1])]
+    made = [None if j in links else text_cells(view.iloc[:, j]) for j in range(view.shape[1])]
+    ready = [None if cells is None else cells[0] for cells in made]
     values = [view.iloc[:, j].tolist() if texts is None else texts for j, texts in enumerate(ready)]
-    heights = _row_heights(values, columns)
+    # Lines counted on the Arrow texts where the cells are those texts: a column converted back to Arrow costs more
+    # than the counting.
+    heights = _row_heights([values[j] if cells is None or cells[1] is None else cells[1]
+                            for j, cells in enumerate(made)], columns)
     # Bound once: a sheet of 50,000 comments is a million cells.
     write_string, write_blank, quoted = ws.write_string, ws.write_blank, fmt.quoted
     typed = [(j, cell_fmt, texts is None) for j, (cell_fmt, texts) in enumerate(zip(formats, ready))]
