@@ -234,29 +234,33 @@ _LOWERED_BYTES = bytes(range(128)) + _LOWERED_CHARS.encode("cp1250")
 _SPACE_RUN = re.compile(b"  +")
 
 
-def _folded_bytes(text: str) -> bytes | None:
-    """`text.translate(_FOLD_WORDS)` as ASCII bytes, for a text of `_LOWERED_TEXT` (else None): its Windows-1250
-    bytes through `_FOLD_BYTES`. Encoding and then deleting the expected bytes (`bytes.translate`) tells such a text
-    in two passes in C, a third of the time `_LOWERED_TEXT.fullmatch` takes."""
+def windows_1250(text: str) -> bytes | None:
+    """The text's Windows-1250 bytes (one a character), or None when a character of it is not in Windows-1250."""
     try:
-        raw = text.encode("cp1250")
+        return text.encode("cp1250")
     except UnicodeEncodeError:
         return None
-    return None if raw.translate(None, _LOWERED_BYTES) else raw.translate(_FOLD_BYTES)
 
 
-def _folded_runs(text: str) -> list[str]:
-    """The runs of word characters of `fold_chars(text)`, "_" included."""
+def _folded_bytes(raw: bytes | None) -> bytes | None:
+    """`text.translate(_FOLD_WORDS)` as ASCII bytes, for a text of `_LOWERED_TEXT` (else None), given its
+    `windows_1250` bytes `raw`: those through `_FOLD_BYTES`. Encoding and then deleting the expected bytes
+    (`bytes.translate`) tells such a text in two passes in C, a third of the time `_LOWERED_TEXT.fullmatch` takes."""
+    return None if raw is None or raw.translate(None, _LOWERED_BYTES) else raw.translate(_FOLD_BYTES)
+
+
+def _folded_runs(text: str, raw: bytes | None) -> list[str]:
+    """The runs of word characters of `fold_chars(text)`, "_" included (`raw`: the text's `windows_1250`)."""
     # The table turns every other character into a space and `split` drops those (no word character is a space), a
     # third faster than finding the runs. A text of `_LOWERED_TEXT` goes through a byte table (`bytes.translate`),
     # twice as fast again as looking each character up in `_FOLD_WORDS`.
-    folded = _folded_bytes(text)
+    folded = _folded_bytes(raw)
     return text.translate(_FOLD_WORDS).split() if folded is None else folded.decode("ascii").split()
 
 
 def fold(text: str) -> str:
     """Matching key: lower case, no diacritics, words joined by single spaces, no punctuation."""
-    folded = _folded_bytes(text)
+    folded = _folded_bytes(windows_1250(text))
     if folded is None:
         return " ".join(text.translate(_FOLD_WORDS).split()).replace("_", " ")
     # Its only bytes are word characters and spaces, so collapsing the runs of spaces joins its words as `split`
@@ -264,9 +268,10 @@ def fold(text: str) -> str:
     return _SPACE_RUN.sub(b" ", folded).strip().replace(b"_", b" ").decode("ascii")
 
 
-def fold_split(text: str) -> tuple[str, list[str]]:
-    """`fold(text)` and its words, `fold(text).split()`: the runs `fold` joins, unless one holds a "_"."""
-    runs = _folded_runs(text)
+def fold_split(text: str, encoded: bytes | None = None) -> tuple[str, list[str]]:
+    """`fold(text)` and its words, `fold(text).split()`: the runs `fold` joins, unless one holds a "_". `encoded`:
+    the text's `windows_1250` bytes when the caller has them (triage reads them again), else None."""
+    runs = _folded_runs(text, windows_1250(text) if encoded is None else encoded)
     folded = " ".join(runs)
     if "_" not in folded:
         return folded, runs

@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from pipeline.clean import fold, fold_split
+from pipeline.clean import fold, fold_split, windows_1250
 from pipeline.config import Config
 from pipeline.errors import UserError, plural, read_toml
 from pipeline.provisions import UNITS, ProvisionFinder, document_provisions
@@ -246,10 +246,13 @@ class PhraseSet:
     def _may_hold(self, folded: str, held: AbstractSet[str]) -> bool:
         """False only where no phrase can be: none has all its whole words among `held` (the words of `folded`, or
         those of them in `words_read`: no other word is looked up), no prefix is in `folded`."""
-        if any(key in folded for key in getattr(self, "_prefix_keys")):
+        # `map` in C and no generator for the comments that hold no key word (most): a third of the gate's time.
+        if any(map(folded.__contains__, getattr(self, "_prefix_keys"))):
             return True
-        needs = getattr(self, "_needs")
         present = getattr(self, "_need_keys").intersection(held)
+        if not present:
+            return False
+        needs = getattr(self, "_needs")
         return any(need <= held for key in present for need in needs[key])
 
 
@@ -278,6 +281,12 @@ def _vocabulary(lang: str) -> frozenset[str]:
     return frozenset(iter_wordlist(lang))
 
 
+def load_polish_words() -> None:
+    """Loads the Polish word list, which the real-word share of every comment reads (in any language), now: the fork
+    server's preload (`pipeline/engines/preload.py`), so each worker starts with it."""
+    _vocabulary("pl")
+
+
 def _letter_tables() -> tuple[bytes, bytes]:
     """Byte tables for a text's Windows-1250 bytes: each letter of `_LETTER_WORD` to its lower case, and to "a"; every
     other byte to a space. A letter whose lower case is not one Windows-1250 letter would fail here."""
@@ -296,15 +305,10 @@ def _letter_tables() -> tuple[bytes, bytes]:
 _LOWER_LETTERS, _LETTER_SHAPE = _letter_tables()
 
 
-def _windows_1250(text: str) -> bytes | None:
-    """The text's Windows-1250 bytes when its letter words are its runs of letters: every character is in Windows-1250
-    (one byte each) and no apostrophe can join two runs into one word."""
-    if any(a in text for a in _APOSTROPHES):
-        return None
-    try:
-        return text.encode("cp1250")
-    except UnicodeEncodeError:
-        return None
+def _letter_bytes(text: str, encoded: bytes | None) -> bytes | None:
+    """The text's Windows-1250 bytes (`encoded`, its `windows_1250`) when its letter words are its runs of letters:
+    every character is in Windows-1250 (one byte each) and no apostrophe can join two runs into one word."""
+    return None if encoded is None or any(a in text for a in _APOSTROPHES) else encoded
 
 
 class _LetterWords:
@@ -315,11 +319,12 @@ class _LetterWords:
     starts, and `str.split` stops after the words asked for. `findall` made a string of every word of every text,
     while the real-word share reads about the first 40% of them."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, encoded: bytes | None) -> None:
+        """`encoded`: the text's `windows_1250` (the caller's, which its fold reads too)."""
         self._text = text
         self._every: list[str] | None = None
         self._lowered: str | None = None
-        data = _windows_1250(text)
+        data = _letter_bytes(text, encoded)
         if data is None:
             self._every = _LETTER_WORD.findall(text)
             self.count = len(self._every)
@@ -395,12 +400,14 @@ def _strip_links(text: str) -> tuple[int, str]:
 
 
 class _Plain(NamedTuple):
-    """A comment's own words: its links' number and its text without them (`_strip_links`), that folded, the folded
-    words (both phrase sets read them) and those of them the phrase gates look up (`_Matchers.phrase_words`: a set
-    of every word cost five times as much to build)."""
+    """A comment's own words: its links' number and its text without them (`_strip_links`), that text's
+    `windows_1250` (its fold and its letter words read them: encoded once), that folded, the folded words (both
+    phrase sets read them) and those of them the phrase gates look up (`_Matchers.phrase_words`: a set of every word
+    cost five times as much to build)."""
 
     n_urls: int
     text: str
+    encoded: bytes | None
     folded: str
     words: list[str]
     held: frozenset[str]
@@ -408,13 +415,14 @@ class _Plain(NamedTuple):
 
 def _plain(text: str, m: _Matchers) -> _Plain:
     n_urls, plain = _strip_links(text)
-    folded, words = fold_split(plain)
-    return _Plain(n_urls, plain, folded, words, m.phrase_words.intersection(words))
+    encoded = windows_1250(plain)
+    folded, words = fold_split(plain, encoded)
+    return _Plain(n_urls, plain, encoded, folded, words, m.phrase_words.intersection(words))
 
 
 def _unreadable(plain: _Plain, m: _Matchers, rules: TriageRules, lang: str) -> str | None:
     n_urls = plain.n_urls
-    words = _LetterWords(plain.text)
+    words = _LetterWords(plain.text, plain.encoded)
     if not words.count:
         return None if n_urls else "Brak słów: same znaki, liczby lub usunięte dane osobowe"
     if n_urls >= rules.spam_min_urls and words.count < rules.spam_max_words_per_url * n_urls:

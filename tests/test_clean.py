@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from pipeline.clean import (_CURLY_DOUBLE_QUOTES, _LOOKS_HTML, _LOWERED_CHARS, _PLAIN, _PLAIN_MAYBE_BAD, _QUOTED,
                             _QUOTED_MAYBE_BAD, _REMEMBERED_CHARS, _looks_bad, _needs_model, _remembered_fold, _straight,
                             clean_text, detect_language, fold, fold_chars, fold_comment, fold_split, ftfy_fixed,
-                            has_polish_letters, normalize_whitespace, strip_diacritics, strip_html)
+                            has_polish_letters, normalize_whitespace, strip_diacritics, strip_html, windows_1250)
 
 
 @pytest.mark.parametrize(
@@ -187,7 +187,7 @@ _CP1250 = sorted({bytes([b]).decode("cp1250", errors="ignore") for b in range(25
 def test_a_text_of_any_windows_1250_characters_folds_as_through_the_table(text: str) -> None:
     reference = " ".join(re.findall(r"\w+", strip_diacritics(text).casefold())).replace("_", " ")
     assert fold(text) == reference
-    assert fold_split(text) == (reference, reference.split())
+    assert fold_split(text) == fold_split(text, windows_1250(text)) == (reference, reference.split())
 
 
 @settings(max_examples=500, deadline=None)
@@ -195,7 +195,7 @@ def test_a_text_of_any_windows_1250_characters_folds_as_through_the_table(text: 
 @example("_a b_ _ c__d_")
 def test_a_text_folded_and_split_at_once_is_its_fold_and_the_folds_words(text: str) -> None:
     # Triage reads both: the words as the fold's split gives them, also where a "_" became spaces.
-    assert fold_split(text) == (fold(text), fold(text).split())
+    assert fold_split(text) == fold_split(text, windows_1250(text)) == (fold(text), fold(text).split())
 
 
 def test_fold_gives_the_words_of_the_folded_text_of_any_character() -> None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import clean_text, fold
+from pipeline.clean import clean_text, fold, fold_split, windows_1250
 from pipeline.config import Config, TriageConfig
 from pipeline.errors import UserError
 from pipeline.provisions import UNITS, ProvisionFinder
@@ -358,8 +358,23 @@ def test_findings_of_real_comments_are_those_of_the_search_without_shortcuts(gda
     assert sum(bool(f.citations) for f in fast) > 50 and sum(bool(f.phrases) for f in fast) > 5
     monkeypatch.setattr(triage_module, "_MAYBE_URL", re.compile(""))  # every text may hold a link
     monkeypatch.setattr(PhraseSet, "_may_hold", lambda self, folded, held: True)
-    monkeypatch.setattr(triage_module, "_windows_1250", lambda text: None)  # every text's words by `findall`
+    monkeypatch.setattr(triage_module, "_letter_bytes", lambda text, encoded: None)  # every text's words by `findall`
     assert _findings_of(texts) == fast
+
+
+def test_the_plain_text_is_encoded_once_for_its_fold_and_its_letter_words(gdansk_dev: list[dict]) -> None:
+    # The fold and the letter words read the bytes `_plain` encodes: those of the text without links and
+    # placeholders, which both would otherwise encode for themselves.
+    matchers = triage_module._matchers(load_rules())
+    texts = [clean_text(r["text"]) for r in gdansk_dev] + _EDGE_TEXTS + ["Zażółć [OSOBA] gęślą 🙂 jaźń www.a.pl"]
+    for text in texts:
+        plain = triage_module._plain(text, matchers)
+        alone = triage_module._strip_links(text)[1]
+        assert (plain.text, plain.encoded) == (alone, windows_1250(alone))
+        assert (plain.folded, plain.words) == fold_split(alone)
+        words = triage_module._LetterWords(plain.text, plain.encoded)
+        every = triage_module._LETTER_WORD.findall(alone)
+        assert (words.count, words.lowered_head(len(every))) == (len(every), [w.lower() for w in every])
 
 
 _URL_CHARS = list("htps:/.wW HTTPSplcomnetorgeuinfobizPLCOMIO-_[]§09 ıİſKx\n") + [
@@ -400,7 +415,8 @@ def test_real_word_count_is_the_count_of_every_word_whatever_the_first_ones(word
     rules = load_rules()
     real = sum(w in _KNOWN or w in ("NGO", "GRDPP") for w in words)
     expected = real if lang != "de" and real < math.ceil(rules.nonsense_min_real_word_share * len(words)) else None
-    assert triage_module._real_words_below(triage_module._LetterWords(" ".join(words)), rules, lang) == expected
+    text = " ".join(words)
+    assert triage_module._real_words_below(triage_module._LetterWords(text, windows_1250(text)), rules, lang) == expected
 
 
 # Every letter, digit and space character of Windows-1250, a few outside it, apostrophes and what joins them.
@@ -413,7 +429,7 @@ _WORD_PIECES = _WINDOWS_1250 + ["'", "’", "a'b", "Ł’ó", "İ", "ſ", "Σ", 
 @given(text=st.lists(st.sampled_from(_WORD_PIECES), max_size=40).map("".join), n=st.integers(0, 45))
 def test_letter_words_counted_and_lowered_as_far_as_needed_are_those_of_the_whole_findall(text: str, n: int) -> None:
     every = triage_module._LETTER_WORD.findall(text)
-    words = triage_module._LetterWords(text)
+    words = triage_module._LetterWords(text, windows_1250(text))
     assert words.count == len(every)
     assert words.lowered_head(n) == [w.lower() for w in every[:n]]
     assert words.every() == every
@@ -424,6 +440,6 @@ def test_every_windows_1250_letter_is_lowered_and_counted_as_findall_does() -> N
     assert len(letters) > 100 and "Ł" in letters and "ś" in letters
     text = " ".join(letters) + " " + "".join(letters) + "-" + "".join(reversed(letters))
     every = triage_module._LETTER_WORD.findall(text)
-    words = triage_module._LetterWords(text)
-    assert triage_module._windows_1250(text) is not None  # the shortcut's path
+    words = triage_module._LetterWords(text, windows_1250(text))
+    assert triage_module._letter_bytes(text, windows_1250(text)) is not None  # the shortcut's path
     assert (words.count, words.lowered_head(len(every))) == (len(every), [w.lower() for w in every])
