@@ -38,8 +38,8 @@ from pipeline.clean import fold_chars
 from pipeline.comment_type import CommentTypeModel
 from pipeline.encoder import EncoderUnavailable, cached_mask, embed, get_encoder, open_cache
 from pipeline.errors import UserError
-from pipeline.features import (analyse, build_features, drop_fit_only_state, feature_matrix, features_and_matches,
-                               says_nothing)
+from pipeline.features import (LemmaTable, analyse, build_features, drop_fit_only_state, feature_matrix,
+                               features_and_matches, says_nothing, terms)
 from pipeline.folds import fold_rows, grouped_folds
 from pipeline.models import load_model
 from pipeline.resources import DEFAULT_MODEL, DEFAULT_TAXONOMY, resource_path
@@ -371,14 +371,26 @@ class CommentClassifier(ClassifierMixin, BaseEstimator):
     def predict_frame_analysed(self, analysed: pd.DataFrame) -> pd.DataFrame:
         """`predict_frame` for texts already analysed with this lemmatizer."""
         check_is_fitted(self)
-        X, matches, words = features_and_matches(self.features_, analysed)
+        types = self.type_model_ if self.type_model_ is not None else default_comment_type_model()
+        columns, starts = self._lemma_table(types).look_up(terms(analysed, "lemmas"))
+        X, matches, words = features_and_matches(self.features_, analysed, starts)
         proba = self._proba(X, analysed)
         out = self.decisions(proba, analysed)
         out["semantic"] = semantic_rows(analysed) if self.semantic_svm_ is not None else False
         out["evidence"] = self._evidence(words, proba.argmax(axis=1), matches)
-        types = self.type_model_ if self.type_model_ is not None else default_comment_type_model()
-        out["comment_type"] = types.predict(analysed)
+        out["comment_type"] = types.predict(analysed, columns)
         return out
+
+    def _lemma_table(self, types: CommentTypeModel) -> LemmaTable:
+        """The process's `LemmaTable` for these comment types and this model's keywords, made when first needed."""
+        table, keywords = self.__dict__.get("_lemmas"), self.features_.named_transformers_["keywords"]
+        if table is None or table.vocabulary is not types.words_.vocabulary_ or table.keywords is not keywords:
+            self._lemmas = table = LemmaTable(types.words_.vocabulary_, keywords)
+        return table
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The lemma table is a process's memo, rebuilt on demand; pickling it would bloat the model file.
+        return {k: v for k, v in super().__getstate__().items() if k != "_lemmas"}
 
     def probabilities(self, scores: np.ndarray) -> np.ndarray:
         """Calibrated probabilities from decision scores (taxonomy order), e.g. from `out_of_fold_scores`; scores

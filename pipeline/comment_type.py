@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
-from pipeline.features import drop_fit_only_state, split_tfidf, terms
+from pipeline.features import drop_fit_only_state, split_tfidf, terms, tfidf_of_columns
 
 COMMENT_TYPES = ("propozycja", "pytanie", "poparcie", "krytyka", "inne")
 
@@ -47,8 +47,11 @@ class CommentTypeModel(BaseEstimator, ClassifierMixin):
     def classes_(self) -> np.ndarray:
         return self.svm_.classes_
 
-    def predict(self, analysed: pd.DataFrame) -> np.ndarray:
-        X = split_tfidf(self.words_, terms(analysed, "lemmas"))  # the analyzer is `split_lemmas`
+    def predict(self, analysed: pd.DataFrame, columns: np.ndarray | None = None) -> np.ndarray:
+        """The type of each analysed text; `columns`, when given, are the vocabulary's column of each of its lemmas
+        (`features.LemmaTable.look_up`), else they are looked up here."""
+        words = terms(analysed, "lemmas")  # the analyzer is `split_lemmas`
+        X = split_tfidf(self.words_, words) if columns is None else tfidf_of_columns(self.words_, columns, words)
         # A comment without one known word ("test", "asdf") would get whichever type the intercepts favour.
         return np.where(X.getnnz(axis=1) == 0, "inne", self.svm_.predict(X)).astype(object)
 

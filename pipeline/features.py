@@ -171,14 +171,27 @@ class KeywordMatcher(BaseEstimator, TransformerMixin):
 
     def matches_words(self, words: list[str]) -> list[tuple[int, str]]:
         """`matches` of the lemma string whose words (`str.split()`) these are."""
-        index = self.index_
-        found = []
+        found: list[tuple[int, str]] = []
         # The few words that start a keyword found first, in one pass: most words start none.
-        for i in [i for i, word in enumerate(words) if word in index]:
-            for k, phrase, spelled in index[words[i]]:
-                if tuple(words[i:i + len(phrase)]) == phrase:
-                    found.append((k, spelled))
+        for i in [i for i, word in enumerate(words) if word in self.index_]:
+            self._match_at(words, i, found)
         return found
+
+    def matches_from(self, words: list[list[str]], starts: np.ndarray) -> list[list[tuple[int, str]]]:
+        """`matches_words` of each text's words, given the places of the words that start a keyword (`LemmaTable`):
+        positions in the texts' words one after another, ascending."""
+        found: list[list[tuple[int, str]]] = [[] for _ in words]
+        sizes = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        ends = np.cumsum(sizes)
+        rows = np.searchsorted(ends, starts, side="right")
+        for row, i in zip(rows.tolist(), (starts - (ends - sizes)[rows]).tolist()):
+            self._match_at(words[row], i, found[row])
+        return found
+
+    def _match_at(self, words: list[str], i: int, found: list[tuple[int, str]]) -> None:
+        for k, phrase, spelled in self.index_[words[i]]:
+            if tuple(words[i:i + len(phrase)]) == phrase:
+                found.append((k, spelled))
 
     def transform(self, X: Iterable[str]) -> sp.csr_matrix:
         return self.counts([self.matches(text) for text in X])
@@ -381,6 +394,12 @@ def split_tfidf(vectorizer: TfidfVectorizer, words: list[list[str]]) -> sp.csr_m
     the same floats. The vectorizer's Python loop per word was most of the two blocks' time."""
     flat = list(itertools.chain.from_iterable(words))
     ids = np.fromiter(map(vectorizer.vocabulary_.get, flat, itertools.repeat(-1)), dtype=np.int64, count=len(flat))
+    return tfidf_of_columns(vectorizer, ids, words)
+
+
+def tfidf_of_columns(vectorizer: TfidfVectorizer, ids: np.ndarray, words: list[list[str]]) -> sp.csr_matrix:
+    """`split_tfidf` given the vocabulary's column of each of the documents' words, one after another (-1 for a
+    word it lacks)."""
     rows = np.repeat(np.arange(len(words)), [len(w) for w in words])
     known = ids >= 0
     X = sp.csr_matrix((np.ones(int(known.sum()), dtype=vectorizer.dtype), (rows[known], ids[known])),
@@ -392,6 +411,45 @@ def split_tfidf(vectorizer: TfidfVectorizer, words: list[list[str]]) -> sp.csr_m
     if vectorizer.use_idf:
         X.data *= vectorizer.idf_[X.indices]
     return normalize(X, norm=vectorizer.norm, copy=False) if vectorizer.norm is not None else X
+
+
+class LemmaTable:
+    """A process's lemmas numbered as first met, with each one's column in a vocabulary (the comment type's) and
+    whether it starts a keyword: the comment type and the keyword search read the same lemmas (`lemmas_terms`), so
+    each lemma of a chunk is looked up once for both, and only lemmas not met before reach Python code. Once
+    `limit` lemmas are numbered, the table starts afresh (the numbers never leave one `look_up`)."""
+
+    def __init__(self, vocabulary: dict[str, int], keywords: KeywordMatcher, limit: int = 300_000):
+        self.vocabulary = vocabulary
+        self.keywords = keywords
+        self.limit = limit
+        self._start_afresh()
+
+    def _start_afresh(self) -> None:
+        self.numbers: dict[str, int] = {}
+        self.columns = np.zeros(1 << 12, dtype=np.int64)  # grown by doubling (`room`)
+        self.starts = np.zeros(1 << 12, dtype=bool)
+
+    def look_up(self, words: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+        """The vocabulary's column of each of the texts' words, one after another (-1 for a word it lacks), and the
+        places in that order of the words that start a keyword (`KeywordMatcher.matches_from`)."""
+        flat = list(itertools.chain.from_iterable(words))
+        if len(self.numbers) + len(flat) > self.limit:
+            self._start_afresh()
+        numbers = np.fromiter(map(self.numbers.get, flat, itertools.repeat(-1)), dtype=np.int64, count=len(flat))
+        new = np.flatnonzero(numbers < 0).tolist()
+        if new:
+            self._add(dict.fromkeys(flat[i] for i in new))
+            numbers[new] = list(map(self.numbers.__getitem__, (flat[i] for i in new)))
+        return self.columns[numbers], np.flatnonzero(self.starts[numbers])
+
+    def _add(self, lemmas: dict[str, None]) -> None:
+        first, end = len(self.numbers), len(self.numbers) + len(lemmas)
+        self.numbers.update(zip(lemmas, range(first, end)))
+        self.columns = room(self.columns, end)
+        self.starts = room(self.starts, end)
+        self.columns[first:end] = list(map(self.vocabulary.get, lemmas, itertools.repeat(-1)))
+        self.starts[first:end] = list(map(self.keywords.index_.__contains__, lemmas))
 
 
 def _splits_words(vectorizer: TfidfVectorizer) -> bool:
@@ -410,11 +468,13 @@ def feature_matrix(features: ColumnTransformer, analysed: pd.DataFrame) -> sp.cs
     return features_and_matches(features, analysed)[0]
 
 
-def features_and_matches(features: ColumnTransformer, analysed: pd.DataFrame
+def features_and_matches(features: ColumnTransformer, analysed: pd.DataFrame, keyword_starts: np.ndarray | None = None
                          ) -> tuple[sp.csr_matrix, list[list[tuple[int, str]]], sp.csr_matrix]:
     """`feature_matrix`, each text's keyword matches (`KeywordMatcher.matches`) that its `keywords` block counts,
     and its `words` block: the evidence names the matches (searching the lemmas once serves both) and ranks the
-    block's words, which slicing them out of the stacked matrix again took a tenth of the evidence's time."""
+    block's words, which slicing them out of the stacked matrix again took a tenth of the evidence's time.
+    `keyword_starts`, when given, are the places of the keyword block's words that start a keyword
+    (`LemmaTable.look_up`)."""
     weights = features.transformer_weights or {}
     blocks = []
     matches: list[list[tuple[int, str]]] = []
@@ -423,7 +483,8 @@ def features_and_matches(features: ColumnTransformer, analysed: pd.DataFrame
         if transformer == "drop":  # the remainder: the columns no block reads
             continue
         if isinstance(transformer, KeywordMatcher):
-            matches = list(map(transformer.matches_words, terms(analysed, column)))
+            matches = (list(map(transformer.matches_words, terms(analysed, column))) if keyword_starts is None
+                       else transformer.matches_from(terms(analysed, column), keyword_starts))
             block = transformer.counts(matches)
         elif isinstance(transformer, TfidfVectorizer) and _splits_words(transformer):
             block = split_tfidf(transformer, terms(analysed, column))

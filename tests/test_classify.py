@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sklearn.base import clone
@@ -615,6 +615,58 @@ def test_word_counts_by_vocabulary_look_up_give_the_vectorizer_s_tfidf() -> None
         assert _same_matrix(split_tfidf(vectorizer, words), vectorizer.transform(docs).tocsr())
 
 
+_LEMMAS = ["dotacja", "grant", "maly", "park", "szkola", "?", "nowy", "nieznany", "duzy"]
+
+
+@settings(deadline=None)
+@given(st.lists(st.lists(st.lists(st.sampled_from(_LEMMAS), max_size=12), min_size=1, max_size=6), min_size=1,
+                max_size=5),
+       st.integers(min_value=1, max_value=30))
+def test_one_lemma_look_up_gives_the_comment_type_s_tfidf_and_the_keyword_matches(
+        chunks: list[list[list[str]]], limit: int) -> None:
+    """`LemmaTable`, chunk after chunk and starting afresh once full: each lemma's column gives `split_tfidf`'s
+    matrix, and the keyword starts give `matches_words`' matches of every text, in order."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from pipeline.comment_type import split_lemmas
+    from pipeline.features import KeywordMatcher, LemmaTable, split_tfidf, tfidf_of_columns
+
+    vectorizer = TfidfVectorizer(analyzer=split_lemmas, sublinear_tf=True, dtype=np.float32)
+    vectorizer.fit(["dotacja grant dotacja", "szkola park ? ?", "maly grant szkola"])
+    matcher = KeywordMatcher([[("mały", "grant"), ("dotacja",)], [("park",), ("park", "nowy"), ("szkoła",)]]).fit([])
+    table = LemmaTable(vectorizer.vocabulary_, matcher, limit=limit)
+    for words in chunks:
+        columns, starts = table.look_up(words)
+        assert _same_matrix(tfidf_of_columns(vectorizer, columns, words), split_tfidf(vectorizer, words))
+        assert matcher.matches_from(words, starts) == [matcher.matches_words(w) for w in words]
+
+
+def test_the_lemma_table_grows_past_its_first_size() -> None:
+    from pipeline.features import KeywordMatcher, LemmaTable
+
+    matcher = KeywordMatcher([[("w7",), ("w4999", "w0")]]).fit([])
+    table = LemmaTable({"w3": 0, "w4100": 1}, matcher)
+    for words in ([[f"w{i}" for i in range(3000)]], [[f"w{i}" for i in range(5000)], ["w4999", "w0", "w7"]]):
+        columns, starts = table.look_up(words)
+        flat = [w for text in words for w in text]
+        assert columns.tolist() == [table.vocabulary.get(w, -1) for w in flat]
+        assert matcher.matches_from(words, starts) == [matcher.matches_words(w) for w in words]
+    assert matcher.matches_from(words, starts) == [[(0, "w7")], [(0, "w4999 w0"), (0, "w7")]]
+
+
+def test_the_classifier_s_lemma_table_is_not_pickled_and_follows_its_models() -> None:
+    import pickle
+
+    model = load_classifier(DEFAULT)
+    analysed = analyse(["Więcej dotacji na granty dla małych organizacji.", "Czy park zostanie?"])
+    expected = model.predict_frame_analysed(analysed)
+    assert "_lemmas" in model.__dict__ and "_lemmas" not in pickle.loads(pickle.dumps(model)).__dict__
+    types = default_comment_type_model()
+    assert model._lemma_table(types) is model._lemma_table(types)
+    pd.testing.assert_frame_equal(model.predict_frame_analysed(analysed), expected)
+    assert expected["comment_type"].tolist() == types.predict(analysed).tolist()
+
+
 def test_evidence_ranks_each_comment_s_words_strongest_first() -> None:
     """The words of one sort over the whole chunk are each row's own: strongest first, ties in column order, only
     positive weights, at most the candidates' number; rows without words get none."""
@@ -657,6 +709,8 @@ def test_evidence_names_the_keyword_phrases_the_keyword_block_counted(params: di
     analysed = analyse(texts)
     X, matches, words = features_and_matches(model.features_, analysed)
     assert _same_matrix(X, feature_matrix(model.features_, analysed))
+    starts = model._lemma_table(default_comment_type_model()).look_up(analysed["lemmas_terms"].tolist())[1]
+    assert features_and_matches(model.features_, analysed, starts)[1] == matches
     assert _same_matrix(words, X[:, model.features_.output_indices_["words"]])
     keywords = model.features_.named_transformers_["keywords"]
     rng = np.random.default_rng(0)
