@@ -57,8 +57,9 @@ _TRUNCATED = " …[tekst obcięty – pełna treść w comments.csv]"
 _RICH_OPEN, _RICH_CLOSE = "<r>", "</r>"
 # Texts a table cell cannot get by a plain `write_string`: a formula's start (quote prefix) or a rich string's.
 _SPECIAL_STARTS = (*FORMULA_STARTS, _RICH_OPEN)
-_ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_ILLEGAL_XML_RE2 = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x{fffe}\x{ffff}]"  # the same characters, as Arrow's regexes spell them
+# One spelling for Python's regexes and Arrow's (RE2): two-digit escapes, the last two characters as themselves.
+_ILLEGAL_XML_CHARS = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\ufffe\uffff]"
+_ILLEGAL_XML = re.compile(_ILLEGAL_XML_CHARS)
 
 
 
@@ -90,7 +91,7 @@ def text_cells(values: pd.Series) -> tuple[list[str], pa.Array | None] | None:
     texts = values.fillna("").tolist()
     text = pa.array(values, from_pandas=True)
     text = text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
-    if pc.any(pc.match_substring_regex(text, _ILLEGAL_XML_RE2)).as_py() or \
+    if pc.any(pc.match_substring_regex(text, _ILLEGAL_XML_CHARS)).as_py() or \
             (pc.max(pc.utf8_length(text)).as_py() or 0) > EXCEL_CELL_LIMIT:
         return [cell_text(value) for value in texts], None
     return texts, text
